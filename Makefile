@@ -1,0 +1,47 @@
+# Reads like the README: `make book` builds the book, `make test` runs the tests.
+# Both set up .venv from the pinned lock first (once; a second run skips it).
+
+PYTHON3   ?= python3
+VENV      := .venv
+PY        := $(VENV)/bin/python
+STAMP     := $(VENV)/.installed
+SNAPSHOT  ?= data/snapshots/synthetic-demo
+ARGS      ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup book test snapshot import-shared bench clean lock
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@echo "  Variables: SNAPSHOT=<snapshot dir> (default $(SNAPSHOT)), ARGS=<extra CLI options>"
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON3) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'hf-hub-activity.pth').write_text('$(CURDIR)\n')"
+	@touch $(STAMP)
+
+setup: $(STAMP)  ## Create .venv from requirements.txt (skipped when up to date)
+
+book: $(STAMP)  ## Execute the notebooks on SNAPSHOT and build the book into _build/<snapshot_id>/
+	$(PY) -m analysis build $(SNAPSHOT) $(ARGS)
+
+test: $(STAMP)  ## Run the test suite
+	$(PY) -m pytest $(ARGS)
+
+snapshot: $(STAMP)  ## Collect a new snapshot from the live Hub (ARGS="--snapshot-id ... --sample 1000"; token from HF_TOKEN)
+	$(PY) -m analysis collect $(ARGS)
+
+import-shared: $(STAMP)  ## Import ../shared/data into data/snapshots/hub-2024-07-import
+	$(PY) -m analysis import ../shared/data/hub-2024-07 ../shared/data/model-commits-2024-09 data/snapshots/hub-2024-07-import $(ARGS)
+
+bench: $(STAMP)  ## Run the benchmarks under bench/ (slow; prints figures)
+	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
+
+lock:  ## Re-resolve the pins into requirements.txt (needs a fresh venv)
+	@echo "Edit the top-level list in a fresh venv, then: pip freeze > requirements.txt; regenerate environment.yml"
+
+clean:  ## Remove builds and caches (keeps .venv, snapshots and the bundled demo)
+	rm -rf _build .pytest_cache bench/results
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,535 @@
+"""Writing, loading and validating snapshots (the format is in :mod:`analysis.schema`).
+
+Writing goes through :class:`SnapshotWriter`, which marks a snapshot complete
+(``"complete": true`` in ``manifest.json``, written last and atomically) only
+after every table is in place and checksummed; a complete snapshot is never
+written again. Loading goes through :func:`open_snapshot`, which refuses a
+partial snapshot and checks the schema, row counts and checksums of every
+table; any problem raises :class:`SnapshotError` naming the file, the column
+and what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import stat
+import subprocess
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from . import paths
+from .schema import (
+    COVERAGE_SCOPES,
+    REPO_TABLES,
+    SCHEMA_VERSION,
+    SCHEMAS,
+    TABLES,
+    UNIQUE_KEYS,
+    table_file,
+)
+
+MANIFEST = "manifest.json"
+SOURCE_KINDS = ("hub", "import", "synthetic")
+_VERSIONED_PACKAGES = (
+    "pyarrow", "pandas", "numpy", "huggingface_hub", "networkx", "scipy",
+    "statsmodels", "scikit-posthocs", "rapidfuzz", "powerlaw", "matplotlib",
+    "seaborn", "papermill", "jupyter-book",
+)
+
+
+class SnapshotError(Exception):
+    """A snapshot (or data written to one) does not satisfy the format."""
+
+
+class SnapshotExistsError(SnapshotError):
+    """Attempt to write into a snapshot that is already complete."""
+
+
+# --------------------------------------------------------------------------- #
+# conforming data to the schema
+# --------------------------------------------------------------------------- #
+
+def _where(name: str, file: str | None) -> str:
+    return file or table_file(name)
+
+
+def conform(name: str, data: Any, *, file: str | None = None) -> pa.Table:
+    """Return ``data`` as an Arrow table with exactly the schema of table ``name``.
+
+    ``data`` may be a pandas DataFrame, an Arrow table or record batch, or a
+    list of dicts. Missing nullable columns are filled with nulls; a missing
+    non-nullable column, an unknown column, a value that cannot be cast or a
+    null in a non-nullable column raises :class:`SnapshotError`.
+    """
+    if name not in SCHEMAS:
+        raise SnapshotError(f"unknown table {name!r}; expected one of {', '.join(TABLES)}")
+    schema = SCHEMAS[name]
+    where = _where(name, file)
+    if isinstance(data, pd.DataFrame):
+        table = pa.Table.from_pandas(data, preserve_index=False)
+    elif isinstance(data, pa.RecordBatch):
+        table = pa.Table.from_batches([data])
+    elif isinstance(data, pa.Table):
+        table = data
+    elif isinstance(data, list):
+        table = pa.Table.from_pylist(data) if data else schema.empty_table()
+    else:
+        raise SnapshotError(f"{where}: cannot write data of type {type(data).__name__}")
+    unknown = [c for c in table.column_names if c not in schema.names]
+    if unknown:
+        raise SnapshotError(
+            f"{where}: unknown column(s) {', '.join(unknown)}; expected only {', '.join(schema.names)}"
+        )
+    columns = []
+    for field in schema:
+        if field.name in table.column_names:
+            col = table.column(field.name)
+            if col.type != field.type:
+                try:
+                    col = col.cast(field.type)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+                    raise SnapshotError(
+                        f"{where}: column {field.name!r} has type {col.type}, expected {field.type} ({exc})"
+                    ) from None
+        elif field.nullable:
+            col = pa.nulls(table.num_rows, type=field.type)
+        else:
+            raise SnapshotError(f"{where}: missing column {field.name!r} (expected {field.type}, not null)")
+        if not field.nullable and col.null_count:
+            raise SnapshotError(
+                f"{where}: column {field.name!r} has {col.null_count} null value(s), expected none"
+            )
+        columns.append(col)
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+# --------------------------------------------------------------------------- #
+# writing
+# --------------------------------------------------------------------------- #
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in _VERSIONED_PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    commit = _git_commit()
+    if commit:
+        out["analysis (git commit)"] = commit
+    return out
+
+
+def _git_commit() -> str | None:
+    try:
+        res = subprocess.run(
+            ["git", "-C", str(paths.ROOT), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return res.stdout.strip() or None if res.returncode == 0 else None
+
+
+def _atomic_write_json(path: Path, obj: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, indent=2, sort_keys=False, default=str)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def is_complete(directory: str | os.PathLike) -> bool:
+    path = Path(directory) / MANIFEST
+    if not path.exists():
+        return False
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("complete") is True
+    except (OSError, ValueError):
+        return False
+
+
+class TableAppender:
+    """Streams record batches into one table's Parquet file."""
+
+    def __init__(self, name: str, path: Path, row_group_size: int = 256_000):
+        self.name = name
+        self.path = path
+        self.rows = 0
+        self._writer = pq.ParquetWriter(path, SCHEMAS[name], compression="zstd")
+        self._row_group_size = row_group_size
+
+    def write(self, data: Any) -> None:
+        table = conform(self.name, data)
+        if table.num_rows:
+            self._writer.write_table(table, row_group_size=self._row_group_size)
+            self.rows += table.num_rows
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def __enter__(self) -> "TableAppender":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class SnapshotWriter:
+    """Writes one snapshot; only :meth:`finish` marks it complete.
+
+    >>> w = SnapshotWriter(path, "demo", source_kind="synthetic", source_parameters={"seed": 1})
+    >>> w.write_table("models", df)
+    >>> w.finish(coverage={...})
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike,
+        snapshot_id: str | None = None,
+        *,
+        snapshot_date: str | dt.date | None = None,
+        source_kind: str,
+        source_parameters: Mapping[str, Any] | None = None,
+    ):
+        self.dir = Path(directory)
+        if is_complete(self.dir):
+            raise SnapshotExistsError(
+                f"{self.dir / MANIFEST}: snapshot is complete and immutable; choose a new snapshot id"
+            )
+        if source_kind not in SOURCE_KINDS:
+            raise SnapshotError(f"source kind {source_kind!r}; expected one of {', '.join(SOURCE_KINDS)}")
+        self.snapshot_id = snapshot_id or self.dir.name
+        if isinstance(snapshot_date, dt.date):
+            snapshot_date = snapshot_date.isoformat()
+        self.snapshot_date = snapshot_date or dt.date.today().isoformat()
+        try:
+            dt.date.fromisoformat(self.snapshot_date)
+        except ValueError:
+            raise SnapshotError(f"snapshot date {self.snapshot_date!r}; expected YYYY-MM-DD") from None
+        self.source_kind = source_kind
+        self.source_parameters = dict(source_parameters or {})
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._written: set[str] = set()
+        self._open: dict[str, TableAppender] = {}
+        _atomic_write_json(self.dir / MANIFEST, self._manifest_base() | {"complete": False})
+
+    def _manifest_base(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "snapshot_id": self.snapshot_id,
+            "snapshot_date": self.snapshot_date,
+            "source": {"kind": self.source_kind, "parameters": self.source_parameters},
+        }
+
+    def path(self, name: str) -> Path:
+        return self.dir / table_file(name)
+
+    def write_table(self, name: str, data: Any) -> int:
+        """Write a whole table at once; returns its row count."""
+        table = conform(name, data)
+        pq.write_table(table, self.path(name), compression="zstd", row_group_size=256_000)
+        self._written.add(name)
+        return table.num_rows
+
+    def open_table(self, name: str) -> TableAppender:
+        """Open a table for streaming writes (closed by :meth:`finish` if still open)."""
+        if name in self._open or name in self._written:
+            raise SnapshotError(f"{table_file(name)}: table already written")
+        app = TableAppender(name, self.path(name))
+        self._open[name] = app
+        return app
+
+    def finish(
+        self,
+        coverage: Mapping[str, Mapping[str, Any]],
+        *,
+        notes: Iterable[str] = (),
+        extra: Mapping[str, Any] | None = None,
+    ) -> Path:
+        """Write missing tables empty, checksum everything, then mark complete."""
+        for name, app in list(self._open.items()):
+            app.close()
+            self._written.add(name)
+        self._open.clear()
+        for name in TABLES:
+            if name not in self._written:
+                self.write_table(name, SCHEMAS[name].empty_table())
+        tables = {}
+        for name in TABLES:
+            p = self.path(name)
+            tables[name] = {
+                "file": p.name,
+                "rows": pq.ParquetFile(p).metadata.num_rows,
+                "sha256": sha256_file(p),
+            }
+        cov = {}
+        for name in TABLES:
+            c = dict(coverage.get(name, {"scope": "none", "note": "not collected"}))
+            if c.get("scope") not in COVERAGE_SCOPES:
+                raise SnapshotError(
+                    f"{MANIFEST}: coverage of {name!r} has scope {c.get('scope')!r}, expected one of {', '.join(COVERAGE_SCOPES)}"
+                )
+            cov[name] = c
+        manifest = self._manifest_base() | {
+            "created_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "package_versions": package_versions(),
+            "tables": tables,
+            "coverage": cov,
+            "notes": list(notes),
+        }
+        if extra:
+            manifest["extra"] = dict(extra)
+        # everything else is in place: validate, then write the flag last
+        validate_tables(self.dir, manifest, deep=True)
+        manifest["complete"] = True
+        _atomic_write_json(self.dir / MANIFEST, manifest)
+        for p in list(self.dir.glob("*.parquet")) + [self.dir / MANIFEST]:
+            p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+        return self.dir
+
+
+def write_snapshot(
+    directory: str | os.PathLike,
+    tables: Mapping[str, Any],
+    *,
+    snapshot_id: str | None = None,
+    snapshot_date: str | None = "2024-01-01",
+    source_kind: str = "synthetic",
+    source_parameters: Mapping[str, Any] | None = None,
+    coverage: Mapping[str, Mapping[str, Any]] | None = None,
+    notes: Iterable[str] = (),
+) -> "Snapshot":
+    """Write a whole snapshot from in-memory tables (tests and small tools).
+
+    Tables not given are written empty. Without ``coverage`` every given repo
+    table is covered in full and others are marked from ``repo_coverage``.
+    """
+    w = SnapshotWriter(
+        directory, snapshot_id, snapshot_date=snapshot_date,
+        source_kind=source_kind, source_parameters=source_parameters,
+    )
+    rows = {name: w.write_table(name, data) for name, data in tables.items()}
+    if coverage is None:
+        coverage = {
+            name: ({"scope": "all", "rows": n} if name in tables else {"scope": "none"})
+            for name, n in ((t, rows.get(t, 0)) for t in TABLES)
+        }
+    w.finish(coverage, notes=notes)
+    return open_snapshot(directory)
+
+
+# --------------------------------------------------------------------------- #
+# validating and loading
+# --------------------------------------------------------------------------- #
+
+def _read_manifest(directory: Path) -> dict[str, Any]:
+    mpath = directory / MANIFEST
+    if not directory.is_dir():
+        raise SnapshotError(f"{directory}: no such snapshot directory")
+    if not mpath.exists():
+        raise SnapshotError(f"{mpath}: missing; {directory} is not a snapshot (or is still being written)")
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise SnapshotError(f"{mpath}: not valid JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise SnapshotError(f"{mpath}: expected a JSON object")
+    return manifest
+
+
+def validate_manifest(directory: Path, manifest: Mapping[str, Any]) -> None:
+    mpath = directory / MANIFEST
+    if manifest.get("complete") is not True:
+        raise SnapshotError(
+            f"{mpath}: 'complete' is {manifest.get('complete')!r}, expected true; "
+            "the snapshot is partial (still being written, or interrupted) and cannot be read as whole"
+        )
+    version = manifest.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise SnapshotError(f"{mpath}: schema_version is {version!r}, expected {SCHEMA_VERSION}")
+    for key in ("snapshot_id", "snapshot_date", "source", "tables", "coverage", "package_versions"):
+        if key not in manifest:
+            raise SnapshotError(f"{mpath}: missing key {key!r}")
+    try:
+        dt.date.fromisoformat(str(manifest["snapshot_date"]))
+    except ValueError:
+        raise SnapshotError(f"{mpath}: snapshot_date is {manifest['snapshot_date']!r}, expected YYYY-MM-DD") from None
+    kind = (manifest.get("source") or {}).get("kind")
+    if kind not in SOURCE_KINDS:
+        raise SnapshotError(f"{mpath}: source.kind is {kind!r}, expected one of {', '.join(SOURCE_KINDS)}")
+    for name in TABLES:
+        if name not in manifest["tables"]:
+            raise SnapshotError(f"{mpath}: tables has no entry for {name!r}")
+        if name not in manifest["coverage"]:
+            raise SnapshotError(f"{mpath}: coverage has no entry for {name!r}")
+
+
+def validate_tables(directory: Path, manifest: Mapping[str, Any], *, deep: bool = False,
+                    checksums: bool = True) -> None:
+    """Check every table file against the manifest and the schema."""
+    for name in TABLES:
+        entry = manifest["tables"][name]
+        path = directory / table_file(name)
+        if not path.exists():
+            raise SnapshotError(f"{path}: missing (table {name!r})")
+        if checksums:
+            digest = sha256_file(path)
+            if digest != entry.get("sha256"):
+                raise SnapshotError(
+                    f"{path}: sha256 is {digest}, expected {entry.get('sha256')} from {MANIFEST}; "
+                    "the file was changed after the snapshot was completed"
+                )
+        try:
+            pf = pq.ParquetFile(path)
+        except Exception as exc:  # pyarrow raises several types for corrupt files
+            raise SnapshotError(f"{path}: not a readable Parquet file ({exc})") from None
+        schema = pf.schema_arrow
+        expected = SCHEMAS[name]
+        for field in expected:
+            if field.name not in schema.names:
+                raise SnapshotError(f"{path}: missing column {field.name!r} (expected {field.type})")
+            got = schema.field(field.name).type
+            if got != field.type:
+                raise SnapshotError(f"{path}: column {field.name!r} has type {got}, expected {field.type}")
+        extra = [n for n in schema.names if n not in expected.names]
+        if extra:
+            raise SnapshotError(f"{path}: unexpected column(s) {', '.join(extra)}")
+        if pf.metadata.num_rows != entry.get("rows"):
+            raise SnapshotError(
+                f"{path}: has {pf.metadata.num_rows} rows, expected {entry.get('rows')} from {MANIFEST}"
+            )
+        if deep:
+            _deep_check(name, path)
+
+
+def _deep_check(name: str, path: Path) -> None:
+    schema = SCHEMAS[name]
+    key = UNIQUE_KEYS.get(name)
+    needed = [f.name for f in schema if not f.nullable]
+    table = pq.read_table(path, columns=sorted(set(needed) | set(key or ())))
+    for col in needed:
+        nulls = table.column(col).null_count
+        if nulls:
+            raise SnapshotError(f"{path}: column {col!r} has {nulls} null value(s), expected none")
+    if key and table.num_rows:
+        grouped = table.group_by(list(key)).aggregate([([], "count_all")])
+        dup = grouped.filter(pc.greater(grouped.column("count_all"), 1))
+        if dup.num_rows:
+            example = {k: dup.column(k)[0].as_py() for k in key}
+            raise SnapshotError(
+                f"{path}: {dup.num_rows} duplicate key(s) on ({', '.join(key)}), expected unique; e.g. {example}"
+            )
+
+
+def validate(directory: str | os.PathLike, *, deep: bool = True) -> dict[str, Any]:
+    """Fully validate a snapshot; returns its manifest or raises SnapshotError."""
+    directory = Path(directory)
+    manifest = _read_manifest(directory)
+    validate_manifest(directory, manifest)
+    validate_tables(directory, manifest, deep=deep)
+    return manifest
+
+
+_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
+@dataclass
+class Snapshot:
+    """A complete, validated snapshot opened for reading."""
+
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return self.manifest["snapshot_id"]
+
+    @property
+    def date(self) -> str:
+        return self.manifest["snapshot_date"]
+
+    @property
+    def source_kind(self) -> str:
+        return self.manifest["source"]["kind"]
+
+    @property
+    def is_synthetic(self) -> bool:
+        return self.source_kind == "synthetic"
+
+    def rows(self, name: str) -> int:
+        return int(self.manifest["tables"][name]["rows"])
+
+    def coverage(self, name: str) -> dict[str, Any]:
+        return dict(self.manifest["coverage"][name])
+
+    def arrow(self, name: str, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
+        if name not in SCHEMAS:
+            raise SnapshotError(f"unknown table {name!r}; expected one of {', '.join(TABLES)}")
+        path = self.path / table_file(name)
+        if columns:
+            unknown = [c for c in columns if c not in SCHEMAS[name].names]
+            if unknown:
+                raise SnapshotError(f"{path}: no column(s) {', '.join(unknown)}; has {', '.join(SCHEMAS[name].names)}")
+        return pq.read_table(path, columns=columns, filters=filters)
+
+    def table(self, name: str, columns: list[str] | None = None, filters: Any = None) -> pd.DataFrame:
+        """A table as pandas: nullable ints/bools (``Int64``/``boolean``), UTC timestamps."""
+        return self.arrow(name, columns, filters).to_pandas(types_mapper=_PANDAS_TYPES.get)
+
+    def repos(self, repo_type: str, columns: list[str] | None = None) -> pd.DataFrame:
+        return self.table(REPO_TABLES[repo_type], columns)
+
+    def covered(self, step: str, repo_type: str | None = None) -> pd.DataFrame:
+        """Repositories covered by a per-repository step (with item counts)."""
+        filters = [("step", "==", step)]
+        if repo_type:
+            filters.append(("repo_type", "==", repo_type))
+        return self.table("repo_coverage", filters=filters)
+
+    def describe(self) -> str:
+        src = self.manifest["source"]
+        lines = [
+            f"snapshot {self.id} ({self.date}), source: {src['kind']}",
+            f"path: {self.path}",
+        ]
+        for name in TABLES:
+            cov = self.manifest["coverage"][name]
+            lines.append(f"  {name:<14} {self.rows(name):>12,} rows  coverage: {cov.get('scope')}"
+                         + (f" - {cov['note']}" if cov.get("note") else ""))
+        return "\n".join(lines)
+
+
+def open_snapshot(directory: str | os.PathLike, *, checksums: bool = True) -> Snapshot:
+    """Open a complete snapshot, validating manifest, schema, row counts and checksums."""
+    directory = Path(directory).resolve()
+    manifest = _read_manifest(directory)
+    validate_manifest(directory, manifest)
+    validate_tables(directory, manifest, deep=False, checksums=checksums)
+    return Snapshot(directory, manifest)
+
+
+load = open_snapshot
