@@ -1,0 +1,249 @@
+"""Part III: adoption counts, shares, top-N, owner kinds and co-usage on hand-made snapshots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import adoption, owners
+from analysis.snapshot import write_snapshot
+
+MODELS = pd.DataFrame({
+    "id": ["google/a", "google/b", "alice/c", "bob/d", "gpt2", "alice/unused"],
+    "owner": ["google", "google", "alice", "bob", None, "alice"],
+    "name": ["a", "b", "c", "d", "gpt2", "unused"],
+    "tags": [["text-generation"], ["image-classification"], ["text-to-image", "fill-mask"],
+             [], ["text-generation"], ["translation"]],
+    "pipeline_tag": ["text-generation", "image-classification", "text-to-image", None,
+                     "text-generation", "translation"],
+    "downloads": [100, 5, 7, 0, 50, 1],
+    "likes": [3, 0, 1, 0, 9, 0],
+})
+SPACES = pd.DataFrame({"id": ["u/s1", "u/s2", "u/s3", "u/s4", "u/s5"],
+                       "owner": ["u"] * 5, "name": ["s1", "s2", "s3", "s4", "s5"]})
+# s1 twice uses google/a (a duplicate edge); s4 uses a model absent from the models table;
+# s5 uses nothing; bob/d and alice/unused are used by no space.
+EDGES = pd.DataFrame([
+    ("u/s1", "google/a"), ("u/s1", "alice/c"), ("u/s1", "google/a"),
+    ("u/s2", "google/a"), ("u/s2", "google/b"), ("u/s2", "alice/c"),
+    ("u/s3", "google/a"),
+    ("u/s4", "gpt2"), ("u/s4", "ghost/x"),
+], columns=["space_id", "model_id"])
+MAPPING = pd.DataFrame({"owner": ["google", "bob"], "kind": ["organization", "organization"],
+                        "reason": ["test", "test"]})
+
+
+def _write_raw_edges(path, tables, coverage=None, **kw):
+    """write_snapshot refuses duplicate keys, so write duplicates through the writer directly."""
+    from analysis.snapshot import SnapshotWriter, open_snapshot
+
+    w = SnapshotWriter(path, source_kind="synthetic", snapshot_date="2024-01-01")
+    for name, df in tables.items():
+        w.write_table(name, df)
+    cov = coverage or {n: {"scope": "all"} for n in tables}
+    # bypass the deep duplicate check for space_models only by finishing manually
+    import analysis.snapshot as S
+    orig = S._deep_check
+    S._deep_check = lambda name, p: None if name == "space_models" else orig(name, p)
+    try:
+        w.finish(cov)
+    finally:
+        S._deep_check = orig
+    return open_snapshot(path)
+
+
+@pytest.fixture
+def full(tmp_path):
+    return _write_raw_edges(tmp_path / "full", {"models": MODELS, "spaces": SPACES, "space_models": EDGES})
+
+
+def test_counts_with_complete_listing(full):
+    a = adoption.load(full)
+    assert a.model_coverage == "all"
+    assert a.edges_raw == 9 and a.edges == 8 and a.duplicate_edges == 1
+    assert a.edges_absent_model == 1 and a.models_absent == 1
+    assert a.edges_in_scope == 7
+    spm = dict(zip(a.model_ids.to_pylist(), a.spaces_per_model.tolist()))
+    assert spm == {"google/a": 3, "google/b": 1, "alice/c": 2, "bob/d": 0, "gpt2": 1, "alice/unused": 0}
+    assert a.spaces_listed == 5 and a.spaces_covered == 5
+    assert a.spaces_using == 4  # s5 uses nothing
+    s = adoption.summary(a).set_index("measure")
+    assert s.loc["models used by at least one space", "value"] == 4
+    assert s.loc["models used by at least one space", "pct"] == pytest.approx(100 * 4 / 6, abs=1e-3)
+    assert s.loc["models used by no space", "value"] == 2
+    assert s.loc["spaces using no model", "value"] == 1
+    # top 1% of 6 models = 1 model (google/a: 3 of 7 uses)
+    assert s.loc["share of uses: top 1% of covered models", "pct"] == pytest.approx(100 * 3 / 7, abs=1e-3)
+    h = adoption.headline(full)
+    assert h["models_covered"] == 6 and h["models_used"] == 4
+    assert h["models_used_pct"] == pytest.approx(100 * 4 / 6)
+    assert h["spaces_covered"] == 5 and h["spaces_using_models"] == 4
+    assert h["top1pct_usage_share_pct"] == pytest.approx(100 * 3 / 7)
+    # google 4 uses, alice 2, legacy 1: top 5 owners hold everything
+    assert h["top5_owners_usage_share_pct"] == pytest.approx(100.0)
+
+
+def test_top_models_ties_and_owner_kinds(full):
+    a = adoption.load(full)
+    top = adoption.top_models(a, full, n=10, mapping=MAPPING)
+    # unused models never appear; tie on 1 space broken by id
+    assert top["model"].tolist() == ["google/a", "alice/c", "google/b", "gpt2"]
+    assert top["rank"].tolist() == [1, 2, 3, 3]
+    assert top["spaces"].tolist() == [3, 2, 1, 1]
+    assert top["owner"].tolist() == ["google", "alice", "google", owners.NO_OWNER]
+    assert top["owner_kind"].tolist() == ["organization", "unclassified", "organization", "unclassified"]
+    assert top["kind_route"].tolist() == ["mapping", "unclassified", "mapping", "unclassified"]
+    assert top.loc[0, "downloads"] == 100 and top.loc[3, "likes"] == 9
+    # n smaller than the tie group: still deterministic
+    top3 = adoption.top_models(a, full, n=3, mapping=MAPPING)
+    assert top3["model"].tolist() == ["google/a", "alice/c", "google/b"]
+
+
+def test_owner_usage_and_concentration(full):
+    a = adoption.load(full)
+    ou = adoption.owner_usage(a, full)
+    assert ou["owner"].tolist() == ["google", "alice", owners.NO_OWNER]
+    assert ou["uses"].tolist() == [4, 2, 1]
+    assert ou["models_used"].tolist() == [2, 1, 1]
+    assert ou["usage_share_pct"].sum() == pytest.approx(100)
+    oc = adoption.owner_concentration(ou)
+    assert oc["top1_owner_share_pct"] == pytest.approx(400 / 7)
+    assert oc["owners_for_half_pct"] == 1
+    top = adoption.top_owners(a, full, n=2, ou=ou, mapping=MAPPING)
+    assert top["rank"].tolist() == [1, 2]
+    assert top["owner_kind"].tolist() == ["organization", "unclassified"]
+
+
+def test_subfields(full):
+    a = adoption.load(full)
+    t = adoption.top_models_subfields(a, full, n=5, mapping=MAPPING)
+    by = {sf: g["model"].tolist() for sf, g in t.groupby("subfield")}
+    assert by["NLP"] == ["google/a", "alice/c", "gpt2"]  # fill-mask puts alice/c in NLP too
+    assert by["computer vision"] == ["google/b"]
+    assert by["multimodal"] == ["alice/c"]
+    c = adoption.subfield_counts(a, full).set_index("subfield")
+    assert c.loc["NLP", "covered_models"] == 4  # includes alice/unused (translation)
+    assert c.loc["NLP", "models_used"] == 3 and c.loc["NLP", "uses"] == 6
+
+
+def test_co_usage_projection(full):
+    a = adoption.load(full)
+    pairs, info = adoption.co_usage(a, top=10)
+    got = {(r.model_a, r.model_b): r.spaces_together for r in pairs.itertuples()}
+    assert got == {("alice/c", "google/a"): 2, ("google/a", "google/b"): 1, ("alice/c", "google/b"): 1}
+    assert pairs.iloc[0]["model_a"] == "alice/c" and pairs.iloc[0]["jaccard"] == pytest.approx(2 / 3, abs=1e-4)
+    assert pairs["rank"].tolist() == [1, 2, 2]
+    # spaces with a covered model: s1, s2, s3, s4 (gpt2); two use more than one
+    assert info["spaces_with_covered_model"] == 4 and info["spaces_multi"] == 2
+    assert info["pairs_distinct"] == 3
+    # a cap of 2 leaves s2 (three models) out of the pair counts
+    pairs2, info2 = adoption.co_usage(a, top=10, cap=2)
+    assert info2["spaces_over_cap"] == 1
+    assert {(r.model_a, r.model_b): r.spaces_together for r in pairs2.itertuples()} == {("alice/c", "google/a"): 1}
+
+
+def test_partial_model_coverage_without_spaces_listing(tmp_path):
+    # like the snapshot imported from ../shared/data: no spaces listing, edges from model_info
+    cov = pd.DataFrame({"repo_type": "model", "repo_id": ["google/a", "bob/d", "gpt2"],
+                        "step": "model_spaces", "items": [3, 0, 1]})
+    edges = pd.DataFrame([("u/s1", "google/a"), ("u/s2", "google/a"), ("u/s3", "google/a"),
+                          ("u/s4", "gpt2"), ("u/s1", "alice/c")], columns=["space_id", "model_id"])
+    snap = write_snapshot(tmp_path / "partial", {"models": MODELS, "space_models": edges, "repo_coverage": cov},
+                          coverage={"models": {"scope": "all"},
+                                    "space_models": {"scope": "subset", "note": "edges for 3 models"},
+                                    "repo_coverage": {"scope": "subset"}})
+    a = adoption.load(snap)
+    assert a.model_coverage == "model_spaces"
+    assert a.models_covered == 3 and a.models_used == 2
+    assert a.edges_uncovered_model == 1  # alice/c is not covered
+    assert a.spaces_covered is None and a.spaces_using is None
+    s = adoption.summary(a).set_index("measure")
+    assert s.loc["models used by at least one space", "pct"] == pytest.approx(100 * 2 / 3, abs=1e-3)
+    assert "not covered" in s.loc["spaces using at least one model", "of"]
+    assert pd.isna(s.loc["spaces using at least one model", "value"])
+    h = adoption.headline(snap)
+    assert h["spaces_covered"] is None and h["models_covered"] == 3
+    assert "edges for 3 models" in h["coverage_note"] and "only 3 of 6 models" in h["coverage_note"]
+    assert "Partial coverage" in adoption.coverage_markdown(a)
+
+
+def test_no_edges_at_all(tmp_path):
+    snap = write_snapshot(tmp_path / "empty", {"models": MODELS, "spaces": SPACES})
+    a = adoption.load(snap)
+    assert a.edges == 0 and a.models_used == 0 and a.spaces_using == 0
+    assert adoption.top_models(a, snap, 5).empty
+    assert adoption.owner_usage(a, snap).empty
+    pairs, info = adoption.co_usage(a)
+    assert pairs.empty and info["spaces_multi"] == 0
+    h = adoption.headline(snap)
+    assert h["models_used"] == 0 and h["top1pct_usage_share_pct"] is None
+    fig, data = adoption.ccdf_figure(a)
+    assert data.empty
+
+
+def test_owner_precedence_recorded_over_mapping_over_unclassified():
+    recorded = pd.DataFrame({"owner": ["google", "carol", "dave"], "kind": ["user", "organization", "robot"]})
+    mapping = pd.DataFrame({"owner": ["google", "bob", "dave"], "kind": ["organization"] * 3, "reason": ["r"] * 3})
+    k = owners.classify_owners(["google", "bob", "carol", "alice", None, "google", "dave"], recorded, mapping)
+    got = {r.owner: (r.kind, r.route) for r in k.itertuples()}
+    assert got == {
+        "google": ("user", "recorded"),  # recorded beats the mapping
+        "bob": ("organization", "mapping"),
+        "carol": ("organization", "recorded"),
+        "alice": ("unclassified", "unclassified"),  # never guessed
+        owners.NO_OWNER: ("unclassified", "unclassified"),
+        "dave": ("organization", "mapping"),  # an invalid recorded kind is ignored
+    }
+    assert len(k) == 6  # duplicates dropped
+    # matching is exact: a different spelling is not classified
+    k2 = owners.classify_owners(["Google"], None, mapping)
+    assert k2.loc[0, "route"] == "unclassified"
+
+
+def test_recorded_kinds_from_snapshot(tmp_path):
+    snap = _write_raw_edges(tmp_path / "rec", {"models": MODELS, "spaces": SPACES, "space_models": EDGES,
+                                               "owners": pd.DataFrame({"owner": ["alice"], "kind": ["user"]})})
+    a = adoption.load(snap)
+    top = adoption.top_models(a, snap, 10, mapping=MAPPING)
+    assert top.set_index("model").loc["alice/c", ["owner_kind", "kind_route"]].tolist() == ["user", "recorded"]
+    shown = adoption.owner_kinds_shown(snap, top, mapping=MAPPING)
+    assert shown["owner"].tolist()[0] == "alice"  # recorded route listed first
+    assert "1 recorded" in adoption.route_sentence(shown)
+
+
+def test_mapping_file_is_valid_and_documented(tmp_path):
+    m = owners.load_mapping()
+    assert len(m) >= 10
+    assert set(m["kind"]) <= set(owners.KINDS)
+    assert m["owner"].is_unique and (m["reason"].str.len() > 3).all()
+    for owner in ("google", "facebook", "microsoft", "openai", "stabilityai", "EleutherAI", "meta-llama"):
+        assert owner in set(m["owner"])
+    bad = tmp_path / "bad.yml"
+    bad.write_text("owners:\n  - owner: x\n    kind: company\n    reason: nope\n")
+    with pytest.raises(owners.OwnerMappingError, match="kind"):
+        owners.load_mapping(bad)
+    bad.write_text("owners:\n  - owner: x\n    kind: user\n")
+    with pytest.raises(owners.OwnerMappingError, match="reason"):
+        owners.load_mapping(bad)
+
+
+def test_usage_counts_match_a_naive_count(tmp_path):
+    rng = np.random.default_rng(7)
+    ids = [f"o{i % 7}/m{i}" for i in range(60)]
+    models = pd.DataFrame({"id": ids, "owner": [i.split("/")[0] for i in ids], "name": ids})
+    edges = pd.DataFrame({"space_id": [f"s/{j}" for j in rng.integers(0, 40, 300)],
+                          "model_id": [ids[k] for k in rng.zipf(1.6, 300) % 60]}).drop_duplicates()
+    snap = write_snapshot(tmp_path / "rand", {"models": models, "space_models": edges,
+                                              "spaces": pd.DataFrame({"id": [f"s/{j}" for j in range(40)],
+                                                                      "name": "x"})})
+    a = adoption.load(snap)
+    naive = edges.groupby("model_id").size()
+    got = pd.Series(a.spaces_per_model, index=a.model_ids.to_pylist())
+    assert (got[got > 0].sort_index() == naive.sort_index()).all()
+    pairs, _ = adoption.co_usage(a, top=5)
+    # naive pair count via a self-merge
+    m = edges.merge(edges, on="space_id")
+    m = m[m.model_id_x < m.model_id_y].groupby(["model_id_x", "model_id_y"]).size()
+    assert pairs["spaces_together"].tolist() == sorted(m.to_numpy(), reverse=True)[:5]
+    assert m[(pairs.iloc[0].model_a, pairs.iloc[0].model_b)] == pairs.iloc[0].spaces_together
