@@ -1,0 +1,557 @@
+"""``python -m analysis build SNAPSHOT_DIR``: one pipeline from a snapshot to a book.
+
+1. Validate the snapshot (:func:`analysis.snapshot.open_snapshot`).
+2. ``out = paths.build_dir(snapshot_id)``: each snapshot gets its own build
+   folder, so builds of different snapshots never overwrite each other; the
+   templates in ``book/`` are only read.
+3. Copy the book's sources (``_config.yml``, ``_toc.yml``, ``book/*.md``,
+   ``book/references.bib``) into ``out``.
+4. Execute every notebook of the table of contents with papermill, with the
+   parameters of ``book/params.yml`` (a ``global`` section, given to every
+   notebook that declares the parameter, and one section per notebook),
+   overridden by ``-p name=value`` / ``-p notebook.name=value`` on the command
+   line, plus ``snapshot_dir`` and ``output_dir``. Nothing that looks like a
+   secret is accepted as a parameter. The executed copies go to
+   ``out/book/<name>.ipynb`` (tables land in ``out/tables``, figures in
+   ``out/figures``); papermill's ``injected-parameters`` cell and the
+   ``parameters`` cell are tagged ``remove-cell`` so they do not show.
+5. ``jupyter-book build out -n -W --keep-going`` (notebooks are not executed
+   again): the self-contained site is ``out/_build/html`` (tables and
+   figures are also copied to ``out/_build/html/tables`` and ``figures``).
+
+A failing notebook stops the build with one paragraph naming the notebook and
+the cell; the executed copy (with the traceback in it) is kept. The summary
+prints the time per notebook, the total and the peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+import yaml
+
+from . import paths
+from .snapshot import SnapshotError, open_snapshot
+
+#: Parameters the pipeline always sets itself.
+RESERVED = ("snapshot_dir", "output_dir")
+#: Names that must never be notebook parameters.
+SECRET_NAME_RE = re.compile(r"(token|secret|passw|api[_-]?key|credential|private[_-]?key|auth|cookie)", re.I)
+#: Values that look like access tokens or keys.
+SECRET_VALUE_RE = re.compile(
+    r"(^(hf_|api_org_|ghp_|gho_|ghs_|github_pat_|sk-|xox[abposr]-|AKIA|ASIA)[A-Za-z0-9_\-]{12,}$)"
+    r"|(^bearer\s)|(-----BEGIN [A-Z ]*PRIVATE KEY-----)",
+    re.I,
+)
+_SECRET_ENV = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_TOKEN", "GITHUB_TOKEN")
+CELL_TIMEOUT = 1800  # seconds per cell
+
+
+class BuildError(Exception):
+    """The build cannot go on; the message is meant for the user as is."""
+
+
+# --------------------------------------------------------------------------- #
+# the table of contents
+# --------------------------------------------------------------------------- #
+
+def _toc_files(node: Any) -> list[str]:
+    out: list[str] = []
+    if isinstance(node, dict):
+        if "root" in node:
+            out.append(str(node["root"]))
+        if "file" in node:
+            out.append(str(node["file"]))
+        for key in ("parts", "chapters", "sections"):
+            for child in node.get(key, []) or []:
+                out += _toc_files(child)
+    elif isinstance(node, list):
+        for child in node:
+            out += _toc_files(child)
+    return out
+
+
+def toc_entries(source: Path = paths.ROOT) -> list[str]:
+    """Every page of the table of contents, in order, as paths without suffix (``book/index``)."""
+    toc = yaml.safe_load((source / "_toc.yml").read_text(encoding="utf-8"))
+    return [re.sub(r"\.(ipynb|md)$", "", f) for f in _toc_files(toc)]
+
+
+def toc_notebooks(source: Path = paths.ROOT) -> list[str]:
+    """Notebook names (``index``, ``snapshot``, ...) of the toc, in order."""
+    names = []
+    for entry in toc_entries(source):
+        if (source / f"{entry}.ipynb").exists():
+            names.append(Path(entry).name)
+    return names
+
+
+def _filter_toc(node: Any, keep: Callable[[str], bool]) -> Any:
+    """The toc without pages for which ``keep`` is false (empty parts dropped)."""
+    if isinstance(node, list):
+        items = [_filter_toc(c, keep) for c in node]
+        return [c for c in items if c is not None]
+    if not isinstance(node, dict):
+        return node
+    node = dict(node)
+    if "file" in node and not keep(re.sub(r"\.(ipynb|md)$", "", str(node["file"]))):
+        return None
+    for key in ("parts", "chapters", "sections"):
+        if key in node:
+            node[key] = _filter_toc(node[key], keep)
+            if not node[key]:
+                del node[key]
+    if "file" not in node and "root" not in node and not any(k in node for k in ("parts", "chapters", "sections")):
+        return None
+    return node
+
+
+# --------------------------------------------------------------------------- #
+# parameters
+# --------------------------------------------------------------------------- #
+
+def _looks_secret(name: str, value: Any) -> str | None:
+    if SECRET_NAME_RE.search(name):
+        return f"parameter {name!r}: its name looks like a secret"
+    values = value if isinstance(value, (list, tuple)) else [value]
+    for v in values:
+        if isinstance(v, str):
+            if SECRET_VALUE_RE.search(v.strip()):
+                return f"parameter {name!r}: its value looks like an access token or key"
+            for env in _SECRET_ENV:
+                secret = os.environ.get(env)
+                if secret and len(secret) >= 8 and secret in v:
+                    return f"parameter {name!r}: its value contains the secret from ${env}"
+    return None
+
+
+def check_no_secrets(params: Mapping[str, Any], where: str) -> None:
+    for name, value in params.items():
+        problem = _looks_secret(str(name), value)
+        if problem:
+            raise BuildError(f"{where}: {problem}; secrets are never notebook parameters "
+                             "(the collector reads HF_TOKEN from the environment)")
+
+
+def _check_literal(name: str, value: Any, where: str) -> None:
+    ok = (str, int, float, bool, type(None))
+    if isinstance(value, ok) or (isinstance(value, list) and all(isinstance(v, ok) for v in value)):
+        return
+    raise BuildError(f"{where}: parameter {name!r} must be a plain literal (string, number, "
+                     f"boolean, null or a list of them), got {type(value).__name__}")
+
+
+def load_params(path: Path = paths.BOOK_PARAMS) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """``(global, per_notebook)`` from the YAML parameter file (missing file: empty)."""
+    if not path.exists():
+        return {}, {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise BuildError(f"{path.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict) or set(data) - {"global", "notebooks"}:
+        raise BuildError(f"{path.name}: expected the keys 'global' and 'notebooks' only")
+    glob = dict(data.get("global") or {})
+    per = {str(k): dict(v or {}) for k, v in (data.get("notebooks") or {}).items()}
+    for where, params in [(f"{path.name} global", glob)] + [(f"{path.name} notebooks.{k}", v) for k, v in per.items()]:
+        check_no_secrets(params, where)
+        for name, value in params.items():
+            _check_literal(name, value, where)
+            if name in RESERVED:
+                raise BuildError(f"{where}: {name!r} is set by the build itself, not in the parameter file")
+    return glob, per
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
+    """``["top_n=10", "part1_activity.top_n=5"]`` -> ``{"top_n": 10, "part1_activity.top_n": 5}``."""
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise BuildError(f"-p {item!r}: expected name=value or notebook.name=value")
+        name, raw = item.split("=", 1)
+        name = name.strip()
+        if not re.fullmatch(r"([A-Za-z0-9_\-]+\.)?[A-Za-z_][A-Za-z0-9_]*", name):
+            raise BuildError(f"-p {item!r}: {name!r} is not a parameter name")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        out[name] = value
+    return out
+
+
+def resolve_parameters(
+    notebooks: list[str],
+    declared: Mapping[str, Mapping[str, Any]],
+    glob: Mapping[str, Any],
+    per: Mapping[str, Mapping[str, Any]],
+    overrides: Mapping[str, Any],
+) -> dict[str, dict[str, Any]]:
+    """The parameters (besides snapshot_dir/output_dir) each notebook gets.
+
+    Global values go to every notebook that declares the name; per-notebook
+    values must be declared by that notebook; overrides ``name=value`` apply to
+    every notebook declaring ``name`` (at least one must), ``nb.name=value`` to
+    one notebook.
+    """
+    check_no_secrets(overrides, "command line")
+    for name, value in overrides.items():
+        _check_literal(name, value, "command line")
+        if name.split(".")[-1] in RESERVED:
+            raise BuildError(f"command line: {name!r} is set by the build itself")
+    for nb in per:
+        if nb not in declared:
+            known = ", ".join(declared) or "none"
+            raise BuildError(f"params.yml: notebook section {nb!r} names no notebook of this build ({known})")
+    result: dict[str, dict[str, Any]] = {}
+    for nb in notebooks:
+        have = declared[nb]
+        params = {k: v for k, v in glob.items() if k in have}
+        for k, v in per.get(nb, {}).items():
+            if k not in have:
+                raise BuildError(f"params.yml: notebook {nb!r} has no parameter {k!r} "
+                                 f"(its parameters cell declares: {', '.join(have) or 'nothing'})")
+            params[k] = v
+        result[nb] = params
+    for name, value in overrides.items():
+        if "." in name:
+            nb, key = name.split(".", 1)
+            if nb not in declared:
+                raise BuildError(f"-p {name}: no notebook {nb!r} in this build ({', '.join(declared)})")
+            if key not in declared[nb]:
+                raise BuildError(f"-p {name}: notebook {nb!r} has no parameter {key!r}")
+            if nb in result:
+                result[nb][key] = value
+        else:
+            targets = [nb for nb in notebooks if name in declared[nb]]
+            if not targets:
+                raise BuildError(f"-p {name}: no notebook of this build declares a parameter {name!r}")
+            for nb in targets:
+                result[nb][name] = value
+    return result
+
+
+# --------------------------------------------------------------------------- #
+# memory
+# --------------------------------------------------------------------------- #
+
+class PeakMemory:
+    """Samples the resident memory of this process and all its descendants."""
+
+    def __init__(self, interval: float = 0.25):
+        import psutil
+
+        self._psutil = psutil
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> int:
+        psutil = self._psutil
+        total = 0
+        try:
+            me = psutil.Process()
+            procs = [me] + me.children(recursive=True)
+        except psutil.Error:
+            return 0
+        for p in procs:
+            try:
+                total += p.memory_info().rss
+            except psutil.Error:
+                pass
+        self.peak = max(self.peak, total)
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def __enter__(self) -> "PeakMemory":
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sample()
+
+
+# --------------------------------------------------------------------------- #
+# the build
+# --------------------------------------------------------------------------- #
+
+@dataclass
+class BuildResult:
+    snapshot_id: str
+    out: Path
+    html: Path | None
+    timings: dict[str, float] = field(default_factory=dict)
+    total: float = 0.0
+    peak_rss: int = 0
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        lines = [f"build summary for snapshot {self.snapshot_id}:"]
+        for step, secs in self.timings.items():
+            lines.append(f"  {step:<28} {secs:8.1f} s")
+        lines.append(f"  {'total':<28} {self.total:8.1f} s")
+        lines.append(f"  {'peak memory (all processes)':<28} {self.peak_rss / 2**30:8.2f} GB")
+        lines.append(f"  executed notebooks, tables, figures: {_show(self.out)}")
+        if self.html:
+            lines.append(f"  site (self-contained folder): {_show(self.html)}/index.html")
+        return "\n".join(lines)
+
+
+def _show(p: Path) -> str:
+    try:
+        return str(Path(p).resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(p)
+
+
+def _tag_hidden_cells(nb_path: Path) -> None:
+    import nbformat
+
+    nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if ("injected-parameters" in tags or "parameters" in tags) and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(nb, nb_path)
+
+
+def _failure_message(nb_name: str, out_nb: Path, exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        first = (exc.source or "").strip().splitlines()
+        code = first[0][:80] if first else ""
+        where = f"cell {exc.cell_index}" + (f" (execution count {exc.exec_count})" if exc.exec_count else "")
+        what = f"{exc.ename}: {str(exc.evalue).strip().splitlines()[0] if str(exc.evalue).strip() else ''}"
+        return (f"notebook book/{nb_name}.ipynb failed in {where}, which starts with `{code}`: {what}. "
+                f"The build stopped; the executed copy with the full traceback is kept at "
+                f"{_show(out_nb)} (open it, or rerun just this notebook with --only {nb_name}).")
+    text = str(exc).strip().splitlines()
+    return (f"notebook book/{nb_name}.ipynb could not be executed: {type(exc).__name__}: "
+            f"{text[0] if text else ''}. The build stopped; whatever was executed is kept at {_show(out_nb)}.")
+
+
+def _copy_sources(source: Path, out: Path, toc: Any, keep: Callable[[str], bool]) -> None:
+    (out / "book").mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source / "_config.yml", out / "_config.yml")
+    filtered = _filter_toc(toc, keep)
+    (out / "_toc.yml").write_text(
+        "# Written by analysis/build.py from the project's _toc.yml; do not edit.\n"
+        + yaml.safe_dump(filtered, sort_keys=False), encoding="utf-8")
+    for f in sorted((source / "book").iterdir()):
+        if f.suffix in {".md", ".bib"} and f.is_file():
+            shutil.copy2(f, out / "book" / f.name)
+    static = source / "book" / "_static"
+    if static.is_dir():
+        shutil.copytree(static, out / "book" / "_static", dirs_exist_ok=True)
+
+
+def _jupyter_book_cmd() -> list[str]:
+    exe = Path(sys.executable).parent / "jupyter-book"
+    if exe.exists():
+        return [str(exe)]
+    return [sys.executable, "-c", "from jupyter_book.cli.main import main; main()"]
+
+
+def _run_jupyter_book(out: Path, strict: bool, log: Callable[[str], None]) -> Path:
+    cmd = _jupyter_book_cmd() + ["build", str(out), "--builder", "html", "-n", "--keep-going"]
+    if strict:
+        cmd.append("-W")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.ROOT), env.get("PYTHONPATH")]))
+    proc = subprocess.run(cmd, cwd=out, env=env, capture_output=True, text=True)
+    text = proc.stdout + proc.stderr
+    (out / "jupyter-book.log").write_text(text, encoding="utf-8")
+    problems = [ln for ln in text.splitlines() if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", ln)]
+    if proc.returncode != 0:
+        shown = "\n".join("  " + ln for ln in problems[:30]) or "\n".join(text.splitlines()[-15:])
+        raise BuildError(
+            f"jupyter-book build failed (exit {proc.returncode}) with {len(problems)} warning(s)/error(s); "
+            f"the executed notebooks are kept in {_show(out / 'book')} and the full log in "
+            f"{_show(out / 'jupyter-book.log')}:\n{shown}")
+    for ln in problems:
+        log(f"  jupyter-book: {ln}")
+    return out / "_build" / "html"
+
+
+def build(
+    snapshot_dir: str | os.PathLike,
+    params_overrides: Mapping[str, Any] | Iterable[str] | None = None,
+    notebooks: Iterable[str] | None = None,
+    html: bool = True,
+    *,
+    source: str | os.PathLike | None = None,
+    log: Callable[[str], None] = print,
+) -> BuildResult:
+    """Execute the book's notebooks on one snapshot and build its site.
+
+    ``params_overrides``: ``{"name": value}`` / ``{"nb.name": value}`` or
+    ``["name=value", ...]``. ``notebooks``: only these (names such as
+    ``part1_activity``); the site then holds the pages executed so far.
+    ``source``: folder holding ``_config.yml``, ``_toc.yml`` and ``book/``
+    (default: the project). Raises :class:`BuildError` or
+    :class:`~analysis.snapshot.SnapshotError` with a message for the user.
+    """
+    import nbformat
+    import papermill as pm
+
+    t_start = time.perf_counter()
+    src = Path(source).resolve() if source else paths.ROOT
+    if params_overrides is None:
+        overrides: dict[str, Any] = {}
+    elif isinstance(params_overrides, Mapping):
+        overrides = dict(params_overrides)
+    else:
+        overrides = parse_overrides(params_overrides)
+    # refuse secrets before touching anything
+    check_no_secrets(overrides, "command line")
+    glob, per = load_params(src / "book" / "params.yml")
+
+    snap = open_snapshot(snapshot_dir)
+    out = paths.build_dir(snap.id)
+    book_src = (src / "book").resolve()
+    if out.resolve() == book_src or book_src in out.resolve().parents:
+        raise BuildError(f"build folder {out} is inside the templates folder {book_src}")
+
+    toc = yaml.safe_load((src / "_toc.yml").read_text(encoding="utf-8"))
+    entries = toc_entries(src)
+    missing = [e for e in entries if not (src / f"{e}.ipynb").exists() and not (src / f"{e}.md").exists()]
+    if missing:
+        raise BuildError(f"_toc.yml lists page(s) that do not exist: {', '.join(missing)}")
+    all_nbs = toc_notebooks(src)
+    if notebooks is None:
+        selected = list(all_nbs)
+    else:
+        selected = [Path(str(n)).stem for n in notebooks]
+        unknown = [n for n in selected if n not in all_nbs]
+        if unknown:
+            raise BuildError(f"--only {', '.join(unknown)}: not a notebook of the book "
+                             f"(choose from {', '.join(all_nbs)})")
+        selected = [n for n in all_nbs if n in selected]  # toc order
+    partial = set(selected) != set(all_nbs)
+
+    declared = {}
+    for nb in all_nbs:
+        info = pm.inspect_notebook(str(src / "book" / f"{nb}.ipynb"))
+        declared[nb] = {k: v for k, v in info.items() if k not in RESERVED}
+        for r in RESERVED:
+            if r not in info:
+                raise BuildError(f"book/{nb}.ipynb: its parameters cell does not declare {r!r}")
+    params = resolve_parameters(selected, declared, glob, per, overrides)
+
+    # a full build starts from a clean folder (the snapshot's own; no other build is touched)
+    if not partial:
+        for sub in ("book", "tables", "figures", "_build"):
+            shutil.rmtree(out / sub, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "book").mkdir(exist_ok=True)
+    snap_path = str(snap.path)
+    (out / "parameters.json").write_text(json.dumps(
+        {"snapshot_id": snap.id, "notebooks": params}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    log(f"building the book of snapshot {snap.id} ({snap.date}, {snap.source_kind}) into {_show(out)}")
+    result = BuildResult(snap.id, out, None, parameters=params)
+    env_pp = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.ROOT), env_pp]))
+    try:
+        with PeakMemory() as mem:
+            for i, nb in enumerate(selected, 1):
+                out_nb = out / "book" / f"{nb}.ipynb"
+                p = dict(params[nb], snapshot_dir=snap_path, output_dir=str(out))
+                log(f"[{i}/{len(selected)}] executing book/{nb}.ipynb ...")
+                t0 = time.perf_counter()
+                try:
+                    pm.execute_notebook(
+                        str(src / "book" / f"{nb}.ipynb"), str(out_nb), parameters=p,
+                        kernel_name="python3", cwd=str(out / "book"), progress_bar=False,
+                        log_output=False, request_save_on_cell_execute=False,
+                        execution_timeout=CELL_TIMEOUT,
+                    )
+                except Exception as exc:  # papermill raises its own and kernel errors
+                    result.peak_rss = mem.peak
+                    raise BuildError(_failure_message(nb, out_nb, exc)) from None
+                _tag_hidden_cells(out_nb)
+                result.timings[f"notebook {nb}"] = time.perf_counter() - t0
+                log(f"      done in {result.timings[f'notebook {nb}']:.1f} s")
+            if html:
+                executed = {f"book/{p.stem}" for p in (out / "book").glob("*.ipynb")}
+                executed |= {f"book/{p.stem}" for p in (src / "book").glob("*.md")}
+                root = str(toc.get("root", "")).removesuffix(".ipynb").removesuffix(".md")
+                if root not in executed:
+                    raise BuildError(f"the landing page {root} has not been executed yet; "
+                                     f"run a build that includes it (--only {Path(root).name})")
+                _copy_sources(src, out, toc, lambda e: e in executed)
+                log("building the site with jupyter-book (-n -W --keep-going) ...")
+                t0 = time.perf_counter()
+                site = _run_jupyter_book(out, strict=not partial, log=log)
+                for sub in ("tables", "figures"):
+                    if (out / sub).is_dir():
+                        shutil.copytree(out / sub, site / sub, dirs_exist_ok=True)
+                result.timings["jupyter-book build"] = time.perf_counter() - t0
+                result.html = site
+        result.peak_rss = mem.peak
+    finally:
+        if env_pp is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = env_pp
+    result.total = time.perf_counter() - t_start
+    summary = result.summary()
+    (out / "build-summary.txt").write_text(summary + "\n", encoding="utf-8")
+    log(summary)
+    return result
+
+
+# --------------------------------------------------------------------------- #
+# command line
+# --------------------------------------------------------------------------- #
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage block
+        self.exit(2, f"error: {message} (see 'python -m analysis build --help')\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _Parser(
+        prog="python -m analysis build",
+        description="Execute the book's notebooks on a snapshot and build the site into _build/<snapshot_id>/.")
+    parser.add_argument("snapshot_dir", help="a complete snapshot folder, e.g. data/snapshots/synthetic-demo")
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a parameter of book/params.yml (NAME or NOTEBOOK.NAME); repeatable")
+    parser.add_argument("--only", action="append", default=None, metavar="NOTEBOOK",
+                        help="execute only this notebook (repeatable); the site keeps earlier pages")
+    parser.add_argument("--no-html", action="store_true", help="execute the notebooks, skip jupyter-book")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        overrides = parse_overrides(args.param)
+        build(args.snapshot_dir, overrides, notebooks=args.only, html=not args.no_html)
+    except (BuildError, SnapshotError, ValueError) as exc:
+        msg = str(exc)
+        print(f"error: {msg}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

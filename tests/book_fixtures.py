@@ -1,0 +1,155 @@
+"""Helpers for the build, notebook and browser tests: tiny snapshots and tiny books.
+
+Not a test module (no ``test_`` prefix); imported by tests/test_build.py,
+tests/test_browser.py and tests/test_cli.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import yaml
+
+from analysis import paths
+from analysis.snapshot import write_snapshot
+
+
+def hand_snapshot(directory: Path, snapshot_id: str | None = None, *, models: int = 60,
+                  seed: int = 0, source_kind: str = "synthetic", date: str = "2024-07-11"):
+    """A small snapshot with every table populated, written without the generator."""
+    rng = np.random.default_rng(seed)
+    owners = [f"owner{i}" for i in range(max(3, models // 6))]
+    licenses = ["mit", "apache-2.0", "cc-by-nc-4.0", "gpl-3.0", "openrail", None]
+
+    def repos(kind: str, n: int) -> pd.DataFrame:
+        own = rng.choice(owners, n)
+        ids = [f"{o}/{kind}-{i}" for i, o in enumerate(own)]
+        created = pd.Timestamp("2021-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 1200, n), unit="D")
+        downloads = (rng.pareto(1.2, n) * 10).astype("int64") * (rng.random(n) > 0.6)
+        return pd.DataFrame({
+            "id": ids, "owner": list(own), "name": [i.split("/")[1] for i in ids],
+            "created_at": created, "last_modified": created + pd.Timedelta(days=10),
+            "license": [licenses[j] for j in rng.integers(0, len(licenses), n)],
+            "tags": [["text-classification", "pytorch"] if i % 3 else ["image-classification"] for i in range(n)],
+            "pipeline_tag": ["text-classification" if i % 3 else "image-classification" for i in range(n)],
+            "likes": (rng.pareto(1.5, n) * 2).astype("int64"),
+            "downloads": None if kind == "space" else downloads,
+            "private": False,
+        })
+
+    m, d, s = repos("model", models), repos("dataset", models // 3), repos("space", models // 2)
+    s["downloads"] = pd.array([None] * len(s), dtype="Int64")
+    commits, cov = [], []
+    people = owners + ["system", "Some Name"]
+    for repo in m["id"]:
+        k = int(rng.integers(1, 5))
+        for c in range(k):
+            authors = list(rng.choice(people, int(rng.integers(1, 3)), replace=False))
+            commits.append({"repo_type": "model", "repo_id": repo, "commit_id": f"{repo}-{c}",
+                            "date": pd.Timestamp("2023-01-01", tz="UTC") + pd.Timedelta(days=c),
+                            "authors": authors, "title": f"commit {c}"})
+        cov.append({"repo_type": "model", "repo_id": repo, "step": "commits", "items": k})
+    discussions = [{"repo_type": "model", "repo_id": repo, "number": 1, "author": owners[i % len(owners)],
+                    "is_pull_request": bool(i % 2), "status": "open",
+                    "created_at": pd.Timestamp("2023-06-01", tz="UTC"), "title": "hi"}
+                   for i, repo in enumerate(m["id"][: models // 2])]
+    for repo in m["id"]:
+        cov.append({"repo_type": "model", "repo_id": repo, "step": "discussions",
+                    "items": int(repo in {x["repo_id"] for x in discussions})})
+    edges = pd.DataFrame({"space_id": s["id"].iloc[: len(s) // 2].to_numpy(),
+                          "model_id": m["id"].iloc[: len(s) // 2].to_numpy()})
+    for sp in s["id"]:
+        cov.append({"repo_type": "space", "repo_id": sp, "step": "space_models",
+                    "items": int(sp in set(edges["space_id"]))})
+    fetch_log = [{"step": "commits", "repo_type": "model", "repo_id": "gone/model",
+                  "outcome": "not_found_or_private", "reason": "404", "http_status": 404, "attempts": 1}]
+    owner_kinds = pd.DataFrame({"owner": owners, "kind": ["organization" if i % 4 == 0 else "user"
+                                                          for i in range(len(owners))]})
+    return write_snapshot(
+        directory,
+        {"models": m, "datasets": d, "spaces": s, "commits": pd.DataFrame(commits),
+         "discussions": pd.DataFrame(discussions), "space_models": edges,
+         "repo_coverage": pd.DataFrame(cov), "owners": owner_kinds, "fetch_log": fetch_log},
+        snapshot_id=snapshot_id or Path(directory).name, snapshot_date=date,
+        source_kind=source_kind, source_parameters={"seed": seed, "models": models},
+    )
+
+
+def small_snapshot(directory: Path, models: int = 1000, seed: int = 7):
+    """The smallest realistic snapshot: the synthetic Hub when available, else hand-made."""
+    try:
+        from analysis import synth
+    except ImportError:
+        return hand_snapshot(directory, models=min(models, 200), seed=seed)
+    synth.generate(directory, models=models, seed=seed)
+    from analysis.snapshot import open_snapshot
+
+    return open_snapshot(directory)
+
+
+# --------------------------------------------------------------------------- #
+# tiny books (for testing the pipeline itself, independent of the real book)
+# --------------------------------------------------------------------------- #
+
+def _nb(cells, params_src='snapshot_dir = ""\noutput_dir = ""'):
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    out = []
+    for kind, src, tags in cells:
+        c = new_markdown_cell(src) if kind == "md" else new_code_cell(src)
+        if tags:
+            c.metadata["tags"] = tags
+        out.append(c)
+    nb = new_notebook(cells=out)
+    nb.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                   "language_info": {"name": "python"}}
+    return nb
+
+
+HEAD = [
+    ("code", "from analysis import paths\nfrom analysis.publish import Publisher\n"
+             "from analysis.snapshot import open_snapshot", ["remove-cell"]),
+]
+
+
+def tiny_book(root: Path, *, fail_in: str | None = None, extra_params: str = "") -> Path:
+    """A two-page book (landing + one table page) using the real _config.yml."""
+    book = root / "book"
+    book.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(paths.BOOK_CONFIG, root / "_config.yml")
+    shutil.copytree(paths.BOOK / "_static", book / "_static", dirs_exist_ok=True)
+    (book / "references.bib").write_text((paths.BOOK / "references.bib").read_text())
+    (root / "_toc.yml").write_text(textwrap.dedent("""\
+        format: jb-book
+        root: book/index
+        parts:
+          - caption: Tables
+            numbered: true
+            chapters:
+              - file: book/counts
+        """))
+    (book / "params.yml").write_text(yaml.safe_dump({"global": {"top_n": 3}, "notebooks": {}}))
+    derive = ("snap = open_snapshot(snapshot_dir or paths.DEFAULT_SNAPSHOT)\n"
+              "pub = Publisher(snap, output_dir or None)\npub.banner()")
+    index = _nb([("md", "# Tiny book", None), *HEAD,
+                 ("code", 'snapshot_dir = ""\noutput_dir = ""', ["parameters"]),
+                 ("code", derive, ["hide-input"]),
+                 ("md", "See {numref}`tab-counts` and {cite:p}`osborne2024`.\n\n```{bibliography}\n```", None)])
+    body = [("md", "# Counts", None), *HEAD,
+            ("code", 'snapshot_dir = ""\noutput_dir = ""\ntop_n = 5' + extra_params, ["parameters"]),
+            ("code", derive, ["hide-input"]),
+            ("code", "import pandas as pd\nm = snap.table('models', ['owner', 'likes'])\n"
+                     "t = m.groupby('owner').likes.sum().sort_values(ascending=False, kind='stable')"
+                     ".head(top_n).reset_index()\n"
+                     "pub.table(t, 'tab-counts', 'Likes by owner.', covers=f'{len(m)} models')",
+             ["hide-input"])]
+    if fail_in == "counts":
+        body.append(("code", "x = 1\nraise RuntimeError('deliberate failure for the test')", None))
+    nbformat.write(index, book / "index.ipynb")
+    nbformat.write(_nb(body), book / "counts.ipynb")
+    return root
