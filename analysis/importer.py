@@ -488,8 +488,9 @@ class _Log:
 
     def flush(self) -> None:
         if self.rows:
-            self.app.write(pa.Table.from_pylist(self.rows, schema=SCHEMAS["fetch_log"].select(
-                ["step", "repo_type", "repo_id", "outcome", "reason", "source"])))
+            schema = pa.schema([SCHEMAS["fetch_log"].field(n) for n in
+                                ("step", "repo_type", "repo_id", "outcome", "reason", "source")])
+            self.app.write(pa.Table.from_pylist(self.rows, schema=schema))
             self.rows = []
 
 
@@ -991,5 +992,9 @@ def main(argv: list[str]) -> int:
         return 130
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug, not bad input: still one line, but say so
+        print(f"error: import failed unexpectedly ({type(exc).__name__}: {exc}); please report it",
+              file=sys.stderr)
         return 1
     return 0
