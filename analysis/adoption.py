@@ -72,7 +72,8 @@ class Adoption:
     spaces_using: int | None
     spaces_absent_from_listing: int | None
     coverage_note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    snapshot_note: str = ""  # the manifest's coverage note of space_models
+    extra: dict[str, Any] = field(default_factory=dict)  # cache of models-table columns
 
     @property
     def n_models(self) -> int:
@@ -192,11 +193,12 @@ def load(snap) -> Adoption:
         spaces_covered=spaces_covered, spaces_using=spaces_using,
         spaces_absent_from_listing=spaces_absent,
     )
-    a.coverage_note = coverage_note(a, snap)
+    a.coverage_note = coverage_note(a)
+    a.snapshot_note = (snap.coverage("space_models").get("note") or "").strip()
     return a
 
 
-def coverage_note(a: Adoption, snap=None) -> str:
+def coverage_note(a: Adoption) -> str:
     """One sentence on what the usage data covers (for captions and text)."""
     if a.model_coverage == "all":
         models = f"all {a.n_models:,} models (complete spaces listing)"
@@ -210,12 +212,7 @@ def coverage_note(a: Adoption, snap=None) -> str:
         spaces = "no spaces listing, so counts of spaces are not covered"
     else:
         spaces = f"{a.spaces_covered:,} of {a.spaces_listed:,} listed spaces with known model lists"
-    note = f"space usage of {models}; {spaces}"
-    if snap is not None:
-        extra = (snap.coverage("space_models").get("note") or "").strip()
-        if extra:
-            note += f" (snapshot note: {extra.rstrip('.')})"
-    return note
+    return f"space usage of {models}; {spaces}"
 
 
 # --------------------------------------------------------------------------- #
@@ -229,7 +226,7 @@ def _pct(num, den) -> float | None:
 
 
 def summary(a: Adoption) -> pd.DataFrame:
-    """``tab-adoption``: one row per measure with ``value``, ``pct`` and ``of`` (the denominator)."""
+    """``tab-adoption``: one row per measure with ``value``, ``percent`` and ``of`` (the denominator)."""
     counts = a.covered_counts()
     used = counts[counts > 0]
     ns = "not covered (no spaces listing)"
@@ -270,9 +267,9 @@ def summary(a: Adoption) -> pd.DataFrame:
     if a.spaces_absent_from_listing:
         rows.insert(9, ("spaces in edges absent from the spaces listing", a.spaces_absent_from_listing,
                         None, "kept in edge counts"))
-    df = pd.DataFrame(rows, columns=["measure", "value", "pct", "of"])
+    df = pd.DataFrame(rows, columns=["measure", "value", "percent", "of"])
     df["value"] = df["value"].astype(object)
-    df["pct"] = pd.to_numeric(df["pct"], errors="coerce").round(3)
+    df["percent"] = pd.to_numeric(df["percent"], errors="coerce").round(3)
     return df
 
 
@@ -324,8 +321,20 @@ def _top_rows(counts: np.ndarray, ids: pa.Array, candidates: np.ndarray, n: int)
     return candidates[order][:n]
 
 
-def _model_meta(snap, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
-    t = snap.arrow("models", columns)
+def _model_columns(a: Adoption, snap, columns: list[str]) -> pa.Table:
+    """Columns of the models table (read once per :class:`Adoption`, then cached)."""
+    cache = a.extra.setdefault("models_columns", {})
+    missing = [c for c in columns if c not in cache and c != "id"]
+    if missing:
+        t = snap.arrow("models", missing)
+        for c in missing:
+            cache[c] = _chunk(t.column(c))
+    cache.setdefault("id", a.model_ids)
+    return pa.table({c: cache[c] for c in columns})
+
+
+def _model_meta(a: Adoption, snap, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    t = _model_columns(a, snap, columns)
     return t.take(pa.array(rows, type=pa.int64())).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
@@ -339,7 +348,7 @@ def top_models(a: Adoption, snap, n: int = 20, mask: np.ndarray | None = None,
     """
     cand = np.flatnonzero(a.covered & (a.spaces_per_model > 0) & (True if mask is None else mask))
     rows = _top_rows(a.spaces_per_model, a.model_ids, cand, n)
-    meta = _model_meta(snap, rows, ["id", "owner", "pipeline_tag", "downloads", "likes"])
+    meta = _model_meta(a, snap, rows, ["id", "owner", "pipeline_tag", "downloads", "likes"])
     spaces = a.spaces_per_model[rows]
     total = a.edges_in_scope
     kinds = owners_mod.classify_snapshot_owners(snap, meta["owner"].tolist(), mapping)
@@ -367,7 +376,7 @@ def top_models_subfields(a: Adoption, snap, n: int = 10,
     used = np.flatnonzero(a.covered & (a.spaces_per_model > 0))
     frames = []
     if used.size:
-        tags = snap.arrow("models", ["tags", "pipeline_tag"]).take(pa.array(used, type=pa.int64()))
+        tags = _model_columns(a, snap, ["tags", "pipeline_tag"]).take(pa.array(used, type=pa.int64()))
     for sf in SUBFIELDS:
         mask = np.zeros(a.n_models, dtype=bool)
         if used.size:
@@ -383,7 +392,7 @@ def subfield_counts(a: Adoption, snap) -> pd.DataFrame:
     cov = np.flatnonzero(a.covered)
     rows = []
     if cov.size:
-        tags = snap.arrow("models", ["tags", "pipeline_tag"]).take(pa.array(cov, type=pa.int64()))
+        tags = _model_columns(a, snap, ["tags", "pipeline_tag"]).take(pa.array(cov, type=pa.int64()))
     for sf in SUBFIELDS:
         if cov.size:
             m = subfield_mask(tags, sf)
@@ -407,7 +416,7 @@ def owner_usage(a: Adoption, snap) -> pd.DataFrame:
         return pd.DataFrame({"owner": pd.Series([], dtype=object), "models_used": pd.Series([], dtype="int64"),
                              "uses": pd.Series([], dtype="int64"), "usage_share_pct": [],
                              "cumulative_share_pct": []})
-    own = _chunk(snap.arrow("models", ["owner"]).column("owner")).take(pa.array(used, type=pa.int64()))
+    own = _model_columns(a, snap, ["owner"]).column("owner").take(pa.array(used, type=pa.int64()))
     own = pc.fill_null(own, owners_mod.NO_OWNER)
     t = pa.table({"owner": own, "uses": pa.array(a.spaces_per_model[used])})
     g = t.group_by("owner").aggregate([("uses", "sum"), ("uses", "count")]).to_pandas()
@@ -480,7 +489,8 @@ def owner_kinds_shown(snap, *frames: pd.DataFrame, mapping: pd.DataFrame | None 
     kinds = owners_mod.classify_snapshot_owners(
         snap, [None if o == owners_mod.NO_OWNER else o for o in seen], mapping)
     kinds["route"] = pd.Categorical(kinds["route"], categories=list(owners_mod.ROUTES), ordered=True)
-    kinds = kinds.sort_values(["route", "owner"], kind="stable").reset_index(drop=True)
+    kinds["_key"] = kinds["owner"].str.lower()
+    kinds = kinds.sort_values(["route", "_key", "owner"], kind="stable").drop(columns="_key").reset_index(drop=True)
     kinds["route"] = kinds["route"].astype(str).map(owners_mod.ROUTE_LABELS)
     return kinds
 
@@ -646,6 +656,8 @@ def owner_sentences(oc: dict[str, Any]) -> str:
 def coverage_markdown(a: Adoption) -> str:
     """The coverage statement shown at the top of Part III (an admonition when partial)."""
     text = f"Every number in this part is computed from the {a.edges_in_scope:,} uses of covered models: {a.coverage_note}."
+    if a.snapshot_note:
+        text += f" The snapshot's manifest says: {a.snapshot_note.rstrip('.')}."
     if a.duplicate_edges or a.edges_absent_model or a.edges_uncovered_model:
         text += (f" {a.duplicate_edges:,} duplicate edge(s) were removed; {a.edges_absent_model:,} edge(s) "
                  f"point to {a.models_absent:,} model(s) absent from the models table and "
@@ -672,7 +684,7 @@ def co_usage_sentences(a: Adoption, info: dict[str, Any]) -> str:
         return "No space uses a covered model, so there is no co-usage to report."
     text = (f"Of the {info['spaces_with_covered_model']:,} spaces that use at least one covered model, "
             f"{info['spaces_multi']:,} ({_fmt_pct(info['spaces_multi_pct'])}) use more than one; "
-            f"they link {info['pairs_distinct']:,} distinct pairs of models.")
+            f"together they link {info['pairs_distinct']:,} distinct pair(s) of models.")
     if info["spaces_over_cap"]:
         text += (f" {info['spaces_over_cap']:,} space(s) using more than {info['cap']:,} models are left out "
                  "of the pair counts (their pairs grow quadratically) but counted above.")
