@@ -1,0 +1,717 @@
+"""Part I: activity distributions by repository type, and their license effects.
+
+Everything the Part I notebook shows is computed here from a snapshot:
+
+- :func:`load` reads, per repository type, only the columns it needs and
+  builds one row per repository with the six activity measures (likes,
+  downloads, commits, commit authors, discussions, discussion authors) and the
+  license. Listing measures come from the repository tables; per-repository
+  measures come from the ``commits`` and ``discussions`` tables, restricted to
+  the repositories covered by the step per ``repo_coverage`` (a covered
+  repository with no commit has 0 commits; an uncovered one is not known).
+- Each (repository type, measure) has a status: ``ok``, ``not applicable``
+  (spaces have no downloads) or ``not covered`` (the snapshot did not collect
+  it). Neither is ever shown as zero.
+- ``as_of`` restricts the snapshot to repositories created on or before a
+  date (end of that day, UTC), and commits/discussions to those dated on or
+  before it, to reconstruct the population an earlier collection saw.
+
+Computation is vectorised (pyarrow / numpy); no per-repository Python loops.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import licenses, stats
+from .schema import REPO_TABLES, REPO_TYPES
+from .snapshot import Snapshot, open_snapshot
+
+MEASURES: tuple[str, ...] = ("likes", "downloads", "commits", "commit_authors",
+                             "discussions", "discussion_authors")
+MEASURE_LABELS: dict[str, str] = {
+    "likes": "likes",
+    "downloads": "downloads (30 days)",
+    "commits": "commits",
+    "commit_authors": "commit authors",
+    "discussions": "discussions",
+    "discussion_authors": "discussion authors",
+}
+LISTING_MEASURES = ("likes", "downloads")
+#: Measures a repository type does not have at all.
+NOT_APPLICABLE: frozenset[tuple[str, str]] = frozenset({("space", "downloads")})
+
+OK, NOT_APPLICABLE_TEXT, NOT_COVERED = "ok", "not applicable", "not covered"
+DEFAULT_IGNORE_AUTHORS: tuple[str, ...] = ("system",)
+
+
+@dataclass
+class RepoActivity:
+    """Activity of one repository type (after any ``as_of`` restriction)."""
+
+    repo_type: str
+    listed: bool                      # the snapshot has a listing of this type
+    n: int                            # repositories (0 when not listed)
+    data: pd.DataFrame                # one row per repository: measures (float, NaN = not known), license, group
+    status: dict[str, str] = field(default_factory=dict)
+    covered: dict[str, int] = field(default_factory=dict)   # repositories with a known value
+    notes: list[str] = field(default_factory=list)
+
+    def values(self, measure: str) -> np.ndarray:
+        """Known values of a measure (NaN dropped); empty unless status is ok."""
+        if self.status.get(measure) != OK:
+            return np.empty(0)
+        v = self.data[measure].to_numpy(dtype=float)
+        return v[~np.isnan(v)]
+
+
+def parse_as_of(as_of: str | dt.date | None) -> pa.Scalar | None:
+    """End of the given day (UTC) as an Arrow timestamp scalar, or None."""
+    if as_of in (None, ""):
+        return None
+    day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+    end = dt.datetime.combine(day, dt.time(23, 59, 59, 999000), tzinfo=dt.timezone.utc)
+    return pa.scalar(end, type=pa.timestamp("ms", tz="UTC"))
+
+
+def _num(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Arrow integer column -> float numpy with NaN for null."""
+    arr = col.cast(pa.float64())
+    out = arr.to_numpy(zero_copy_only=False) if isinstance(arr, pa.Array) else arr.to_numpy()
+    return np.array(out, dtype=float, copy=True)
+
+
+def _per_repo(snap: Snapshot, table: str, repo_type: str, author_col: str, list_authors: bool,
+              cutoff: pa.Scalar | None, ignore_authors: Sequence[str]) -> tuple[pa.Table, pa.Table, int]:
+    """(item counts per repo_id, distinct-author counts per repo_id, items dropped for no date)."""
+    date_col = "date" if table == "commits" else "created_at"
+    t = snap.arrow(table, columns=["repo_id", date_col, author_col],
+                   filters=[("repo_type", "==", repo_type)])
+    dropped = 0
+    if cutoff is not None and t.num_rows:
+        dates = t.column(date_col)
+        dropped = dates.null_count
+        t = t.filter(pc.fill_null(pc.less_equal(dates, cutoff), False))
+    counts = t.group_by("repo_id").aggregate([("repo_id", "count")]).rename_columns(["repo_id", "n"]) \
+        if t.num_rows else pa.table({"repo_id": pa.array([], pa.string()), "n": pa.array([], pa.int64())})
+    if list_authors:
+        lists = t.column(author_col).combine_chunks() if t.num_rows else pa.array([], pa.list_(pa.string()))
+        flat = pc.list_flatten(lists)
+        parents = pc.list_parent_indices(lists)
+        pairs = pa.table({"repo_id": pc.take(t.column("repo_id"), parents), "author": flat})
+    else:
+        pairs = pa.table({"repo_id": t.column("repo_id"), "author": t.column(author_col)})
+    pairs = pairs.filter(pc.is_valid(pairs.column("author")))
+    if ignore_authors and pairs.num_rows:
+        pairs = pairs.filter(pc.invert(pc.is_in(pairs.column("author"),
+                                                value_set=pa.array(list(ignore_authors), pa.string()))))
+    if pairs.num_rows:
+        distinct = pairs.group_by(["repo_id", "author"]).aggregate([])
+        authors = distinct.group_by("repo_id").aggregate([("author", "count")]).rename_columns(["repo_id", "n"])
+    else:
+        authors = pa.table({"repo_id": pa.array([], pa.string()), "n": pa.array([], pa.int64())})
+    return counts, authors, dropped
+
+
+def _align(ids: pa.ChunkedArray, per_repo: pa.Table, covered_mask: np.ndarray) -> np.ndarray:
+    """Per-repo counts aligned with ``ids``: 0 where covered without items, NaN where not covered."""
+    if per_repo.num_rows:
+        idx = pc.index_in(ids, value_set=per_repo.column("repo_id").combine_chunks())
+        vals = pc.take(per_repo.column("n"), pc.fill_null(idx, 0))
+        vals = pc.if_else(pc.is_null(idx), 0, vals)
+        out = _num(vals)
+    else:
+        out = np.zeros(len(ids), dtype=float)
+    out[~covered_mask] = np.nan
+    return out
+
+
+def load_type(snap: Snapshot, repo_type: str, as_of: str | dt.date | None = None,
+              ignore_authors: Sequence[str] = DEFAULT_IGNORE_AUTHORS) -> RepoActivity:
+    """Activity of one repository type (see the module docstring)."""
+    name = REPO_TABLES[repo_type]
+    cutoff = parse_as_of(as_of)
+    listed = snap.coverage(name).get("scope", "none") != "none"
+    empty = pd.DataFrame({m: pd.Series(dtype=float) for m in MEASURES})
+    if not listed:
+        status = {m: NOT_APPLICABLE_TEXT if (repo_type, m) in NOT_APPLICABLE else NOT_COVERED for m in MEASURES}
+        empty["license"] = pd.Series(dtype=object)
+        empty["group"] = pd.Series(dtype=object)
+        empty["alternative_group"] = pd.Series(dtype=object)
+        return RepoActivity(repo_type, False, 0, empty, status, {m: 0 for m in MEASURES},
+                            [f"the snapshot has no listing of {repo_type} repositories"])
+
+    cov_commits = snap.arrow("repo_coverage", columns=["repo_id"],
+                             filters=[("step", "==", "commits"), ("repo_type", "==", repo_type)]).column("repo_id")
+    cov_disc = snap.arrow("repo_coverage", columns=["repo_id"],
+                          filters=[("step", "==", "discussions"), ("repo_type", "==", repo_type)]).column("repo_id")
+    need_id = len(cov_commits) > 0 or len(cov_disc) > 0
+    cols = ["created_at", "license", "likes", "downloads"] + (["id"] if need_id else [])
+    t = snap.arrow(name, columns=cols)
+    notes: list[str] = []
+    if cutoff is not None:
+        created = t.column("created_at")
+        unknown = created.null_count
+        t = t.filter(pc.fill_null(pc.less_equal(created, cutoff), False))
+        if unknown:
+            notes.append(f"{unknown:,} {repo_type} repositories without a creation date are left out of the "
+                         f"restriction to {as_of}")
+    n = t.num_rows
+    data = {}
+    status: dict[str, str] = {}
+    for m in LISTING_MEASURES:
+        col = t.column(m)
+        if (repo_type, m) in NOT_APPLICABLE:
+            status[m] = NOT_APPLICABLE_TEXT
+            data[m] = np.full(n, np.nan)
+        elif n and col.null_count == n:
+            status[m] = NOT_COVERED
+            data[m] = np.full(n, np.nan)
+        else:
+            status[m] = OK
+            data[m] = _num(col)
+    ids = t.column("id") if need_id else None
+    for step, table, measures, author_col, is_list in (
+        ("commits", "commits", ("commits", "commit_authors"), "authors", True),
+        ("discussions", "discussions", ("discussions", "discussion_authors"), "author", False),
+    ):
+        cov = cov_commits if step == "commits" else cov_disc
+        if len(cov) == 0 or ids is None:
+            for m in measures:
+                status[m] = NOT_COVERED
+                data[m] = np.full(n, np.nan)
+            continue
+        covered_mask = pc.is_in(ids, value_set=cov.combine_chunks()).to_numpy(zero_copy_only=False)
+        counts, authors, dropped = _per_repo(snap, table, repo_type, author_col, is_list, cutoff,
+                                             ignore_authors)
+        if dropped:
+            notes.append(f"{dropped:,} {step} of {repo_type} repositories without a date are left out "
+                         f"of the restriction to {as_of}")
+        data[measures[0]] = _align(ids, counts, covered_mask)
+        data[measures[1]] = _align(ids, authors, covered_mask)
+        for m in measures:
+            status[m] = OK if covered_mask.any() else NOT_COVERED
+    frame = pd.DataFrame({m: data[m] for m in MEASURES})
+    lic = t.column("license")
+    enc = pc.dictionary_encode(pc.utf8_lower(pc.utf8_trim_whitespace(lic))).combine_chunks() \
+        if isinstance(lic, pa.ChunkedArray) else pc.dictionary_encode(pc.utf8_lower(pc.utf8_trim_whitespace(lic)))
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    cats = [c if c else None for c in enc.dictionary.to_pylist()]
+    # empty ids are no license: point their codes at -1
+    if None in cats:
+        bad = [i for i, c in enumerate(cats) if c is None]
+        codes[np.isin(codes, bad)] = -1
+    keep = sorted({c for c in cats if c is not None})
+    remap = np.array([keep.index(c) if c is not None else -1 for c in cats] + [-1], dtype=np.int64)
+    frame["license"] = pd.Categorical.from_codes(remap[codes], categories=keep)
+    frame["group"] = pd.Categorical(licenses.group_of(lic, licenses.MAIN))
+    frame["alternative_group"] = pd.Categorical(licenses.group_of(lic, licenses.ALTERNATIVE))
+    covered = {m: int(frame[m].notna().sum()) for m in MEASURES}
+    return RepoActivity(repo_type, True, n, frame, status, covered, notes)
+
+
+def load(snap: Snapshot, as_of: str | dt.date | None = None,
+         ignore_authors: Sequence[str] = DEFAULT_IGNORE_AUTHORS,
+         repo_types: Iterable[str] = REPO_TYPES) -> dict[str, RepoActivity]:
+    """Activity of every repository type: ``{repo_type: RepoActivity}``."""
+    return {t: load_type(snap, t, as_of=as_of, ignore_authors=ignore_authors) for t in repo_types}
+
+
+# --------------------------------------------------------------------------- #
+# tables
+# --------------------------------------------------------------------------- #
+
+SUMMARY_COLUMNS = ["N", "mean", "SD", "median", "p90", "p99", "max", "% zero",
+                   "top 1% share (%)", "top 10% share (%)", "Gini"]
+
+
+def activity_table(acts: dict[str, RepoActivity]) -> pd.DataFrame:
+    """``tab-activity``: per measure x repository type, the summary statistics.
+
+    The ``status`` column says "not applicable" or "not covered" where a
+    measure is not available; its statistics are then empty (never 0).
+    """
+    rows = []
+    for m in MEASURES:
+        for t, a in acts.items():
+            row: dict[str, Any] = {"measure": MEASURE_LABELS[m], "repository type": t,
+                                   "status": a.status[m] if a.status[m] != OK else ""}
+            if a.status[m] == OK:
+                s = stats.summarize(a.values(m))
+                row.update({
+                    "N": int(s["n"]), "mean": s["mean"], "SD": s["sd"], "median": s["median"],
+                    "p90": s["p90"], "p99": s["p99"], "max": s["max"], "% zero": s["pct_zero"],
+                    "top 1% share (%)": 100 * s["top1_share"], "top 10% share (%)": 100 * s["top10_share"],
+                    "Gini": s["gini"],
+                })
+            else:
+                row.update({c: np.nan for c in SUMMARY_COLUMNS})
+            rows.append(row)
+    df = pd.DataFrame(rows, columns=["measure", "repository type", "status"] + SUMMARY_COLUMNS)
+    df["N"] = df["N"].astype("Int64")
+    return df
+
+
+def coverage_text(acts: dict[str, RepoActivity]) -> str:
+    """A short "covers ..." phrase for captions."""
+    parts = []
+    for t, a in acts.items():
+        if not a.listed:
+            parts.append(f"no {t} listing")
+            continue
+        extra = []
+        for m in ("commits", "discussions"):
+            if a.status[m] == OK:
+                extra.append(f"{m} for {a.covered[m]:,}")
+        parts.append(f"{a.n:,} {t} repositories" + (f" ({'; '.join(extra)})" if extra else ""))
+    return "; ".join(parts)
+
+
+def _pct(num: float, den: float) -> float | None:
+    return 100.0 * num / den if den else None
+
+
+def headline_from(acts: dict[str, RepoActivity], tests: bool = True) -> dict[str, Any]:
+    """The headline numbers of :func:`headline` from already loaded activity
+    (``tests=False`` skips the Kruskal-Wallis tests: ``license_kw`` is then {})."""
+    out: dict[str, Any] = {}
+    for t in REPO_TYPES:
+        a = acts.get(t)
+        out[f"{t}s"] = a.n if a is not None and a.listed else None
+    m = acts.get("model")
+    d = acts.get("dataset")
+    dl = m.values("downloads") if m is not None else np.empty(0)
+    out["models_zero_downloads_pct"] = float((dl == 0).mean() * 100) if dl.size else None
+    share = stats.top_share(dl, 0.01) if dl.size else float("nan")
+    out["top1pct_downloads_share_pct"] = None if np.isnan(share) else 100 * share
+    for key, a in (("models_no_license_pct", m), ("datasets_no_license_pct", d)):
+        if a is None or not a.listed or a.n == 0:
+            out[key] = None
+        else:
+            out[key] = _pct(int(a.data["license"].isna().sum()), a.n)
+    if m is not None and m.status["commit_authors"] == OK:
+        ca = m.data["commit_authors"].to_numpy(dtype=float)
+        cc = m.data["commits"].to_numpy(dtype=float)
+        with_commits = ~np.isnan(cc) & (cc > 0)
+        out["models_single_commit_author_pct"] = _pct(int((ca[with_commits] == 1).sum()), int(with_commits.sum()))
+    else:
+        out["models_single_commit_author_pct"] = None
+    kw: dict[str, float | None] = {}
+    for meas in (MEASURES if tests else ()):
+        if m is None or m.status[meas] != OK:
+            kw[meas] = None
+            continue
+        res = licenses.kruskal(m.data[meas].to_numpy(dtype=float), m.data["group"].to_numpy(dtype=object))
+        kw[meas] = None if np.isnan(res["p"]) else res["p"]
+    out["license_kw"] = kw
+    return out
+
+
+def headline(snap: Snapshot | str, as_of: str | None = None) -> dict[str, Any]:
+    """Headline numbers of a snapshot (optionally restricted to repositories created by ``as_of``).
+
+    Keys:
+
+    - ``models``, ``datasets``, ``spaces``: repository counts (None where the
+      snapshot has no listing of that type);
+    - ``models_zero_downloads_pct``: % of models (with a known download count)
+      with 0 downloads;
+    - ``top1pct_downloads_share_pct``: % of all model downloads held by the top
+      1% of models;
+    - ``models_no_license_pct``, ``datasets_no_license_pct``: % without a
+      license tag (the tag ``unknown`` counts as a license tag here);
+    - ``models_single_commit_author_pct``: % of covered models with at least
+      one commit that have exactly one distinct commit author (the Hub's
+      ``system`` author ignored); None if commits are not covered;
+    - ``license_kw``: ``{measure: p}``, the Kruskal-Wallis p across license
+      groups (main mapping) in model repositories, None for a measure that is
+      not available or a test that is undefined.
+
+    Percentages are 0-100; None means "not available in this snapshot".
+    """
+    if not isinstance(snap, Snapshot):
+        snap = open_snapshot(snap)
+    return headline_from(load(snap, as_of=as_of))
+
+
+def as_of_table(full: dict[str, Any], restricted: dict[str, Any], as_of: str) -> pd.DataFrame:
+    """Counts and headline shares for the full snapshot and the ``as_of`` restriction."""
+    rows = [
+        ("model repositories", "models"),
+        ("dataset repositories", "datasets"),
+        ("space repositories", "spaces"),
+        ("models with 0 downloads (%)", "models_zero_downloads_pct"),
+        ("share of model downloads held by the top 1% (%)", "top1pct_downloads_share_pct"),
+        ("models without a license tag (%)", "models_no_license_pct"),
+        ("datasets without a license tag (%)", "datasets_no_license_pct"),
+        ("models with a single commit author (% of covered with commits)", "models_single_commit_author_pct"),
+    ]
+
+    def fmt(v: Any) -> Any:
+        return "not covered" if v is None else v
+
+    df = pd.DataFrame({
+        "quantity": [r[0] for r in rows],
+        "full snapshot": [fmt(full.get(k)) for _, k in rows],
+        f"created on or before {as_of}": [fmt(restricted.get(k)) for _, k in rows],
+    })
+    return df
+
+
+# --------------------------------------------------------------------------- #
+# distributions and figures
+# --------------------------------------------------------------------------- #
+
+def _thin_log(values: np.ndarray, ccdf: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    if values.size <= max_points:
+        return values, ccdf
+    edges = np.geomspace(values[0], values[-1], max_points)
+    idx = np.unique(np.concatenate([np.searchsorted(values, edges), [values.size - 1]]))
+    idx = idx[idx < values.size]
+    return values[idx], ccdf[idx]
+
+
+def ccdf_data(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURES,
+              max_points: int = 400) -> pd.DataFrame:
+    """Long table (measure, repository type, value, ccdf) thinned on a log grid for plotting.
+
+    ccdf is P(X >= value) over all repositories with a known value (zeros
+    count in the denominator; they cannot be drawn on a log axis).
+    """
+    parts = []
+    for m in measures:
+        for t, a in acts.items():
+            v = a.values(m)
+            if v.size == 0:
+                continue
+            c = stats.ccdf(v)
+            if c.empty:
+                continue
+            x, y = _thin_log(c["value"].to_numpy(), c["ccdf"].to_numpy(), max_points)
+            parts.append(pd.DataFrame({"measure": MEASURE_LABELS[m], "repository type": t,
+                                       "value": x, "ccdf": y}))
+    if not parts:
+        return pd.DataFrame(columns=["measure", "repository type", "value", "ccdf"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _status_note(acts: dict[str, RepoActivity], m: str) -> str:
+    bits = [f"{t}: {a.status[m]}" for t, a in acts.items() if a.status[m] != OK]
+    bits += [f"{t}: all zero" for t, a in acts.items() if a.status[m] == OK and a.values(m).size
+             and not (a.values(m) > 0).any()]
+    return "\n".join(bits)
+
+
+def ccdf_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURES):
+    """Log-log CCDFs, one panel per measure and one line per repository type.
+
+    Returns (figure, data) where data is the plotted (thinned) table.
+    """
+    import matplotlib.pyplot as plt
+
+    from .publish import REPO_TYPE_COLORS
+
+    data = ccdf_data(acts, measures)
+    ncols = 3
+    nrows = int(np.ceil(len(measures) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.4 * nrows), squeeze=False)
+    for ax, m in zip(axes.flat, measures):
+        sub = data[data["measure"] == MEASURE_LABELS[m]]
+        for t in acts:
+            line = sub[sub["repository type"] == t]
+            if len(line):
+                ax.loglog(line["value"], line["ccdf"], color=REPO_TYPE_COLORS.get(t), lw=1.5,
+                          label=f"{t} (N = {acts[t].covered[m]:,})")
+        ax.set_title(MEASURE_LABELS[m])
+        ax.set_xlabel("value x")
+        ax.set_ylabel("P(X ≥ x)")
+        note = _status_note(acts, m)
+        if len(sub):
+            ax.legend(fontsize=7, loc="lower left")
+            ax.grid(True, which="major", alpha=0.3)
+            if note:
+                ax.text(0.98, 0.98, note, transform=ax.transAxes, ha="right", va="top", fontsize=7,
+                        color="0.35")
+        else:
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.text(0.5, 0.5, note or "no positive values", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=9, color="0.35")
+    for ax in list(axes.flat)[len(measures):]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig, data
+
+
+def lorenz_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = ("downloads", "likes")):
+    """Lorenz curves (one panel per measure, one line per type), top-1% share marked.
+
+    Returns (figure, data); data has the curve points and the top-1% shares.
+    """
+    import matplotlib.pyplot as plt
+
+    from .publish import REPO_TYPE_COLORS
+
+    fig, axes = plt.subplots(1, len(measures), figsize=(5.2 * len(measures), 4.4), squeeze=False)
+    parts = []
+    for ax, m in zip(axes.flat, measures):
+        ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1, label="equality")
+        ax.axvline(0.99, color="0.4", ls="--", lw=0.8)
+        texts = []
+        for t, a in acts.items():
+            v = a.values(m)
+            if v.size == 0 or v.sum() == 0:
+                continue
+            lz = stats.lorenz(v, points=2000)
+            top1 = stats.top_share(v, 0.01)
+            ax.plot(lz["population_share"], lz["value_share"], color=REPO_TYPE_COLORS.get(t), lw=1.6,
+                    label=f"{t} (Gini {stats.gini(v):.3f})")
+            ax.plot([0.99], [1 - top1], "o", color=REPO_TYPE_COLORS.get(t), ms=5)
+            texts.append(f"{t}: top 1% hold {100 * top1:.1f}%")
+            lz = lz.assign(measure=MEASURE_LABELS[m], **{"repository type": t, "top1_share": top1})
+            parts.append(lz)
+        note = _status_note(acts, m)
+        ax.text(0.03, 0.97, "\n".join(texts + ([note] if note else [])), transform=ax.transAxes,
+                va="top", fontsize=8)
+        ax.set_title(f"{MEASURE_LABELS[m]}: concentration")
+        ax.set_xlabel("share of repositories (ascending)")
+        ax.set_ylabel(f"share of all {MEASURE_LABELS[m]}")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.legend(fontsize=8, loc="center left")
+    fig.tight_layout()
+    cols = ["measure", "repository type", "population_share", "value_share", "top1_share"]
+    data = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+    return fig, data
+
+
+def license_distribution_figure(models: RepoActivity, group_col: str = "group",
+                                measures: Sequence[str] = MEASURES, max_points: int = 300):
+    """CCDF of each available measure by license group (model repositories).
+
+    Returns (figure, data).
+    """
+    import matplotlib.pyplot as plt
+
+    from .publish import LICENSE_GROUP_COLORS
+
+    avail = [m for m in measures if models.status.get(m) == OK]
+    ncols = min(3, max(1, len(avail)))
+    nrows = max(1, int(np.ceil(len(avail) / ncols)))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.4 * nrows), squeeze=False)
+    order = licenses.group_names(licenses.MAIN if group_col == "group" else licenses.ALTERNATIVE)
+    parts = []
+    g = models.data[group_col].to_numpy(dtype=object)
+    for ax, m in zip(axes.flat, avail):
+        v = models.data[m].to_numpy(dtype=float)
+        for grp in order:
+            sel = (g == grp) & ~np.isnan(v)
+            if not sel.any():
+                continue
+            c = stats.ccdf(v[sel])
+            if c.empty:
+                continue
+            x, y = _thin_log(c["value"].to_numpy(), c["ccdf"].to_numpy(), max_points)
+            med = float(np.median(v[sel]))
+            ax.loglog(x, y, color=LICENSE_GROUP_COLORS.get(grp), lw=1.5,
+                      label=f"{grp} (N = {int(sel.sum()):,}, median {med:g})")
+            parts.append(pd.DataFrame({"measure": MEASURE_LABELS[m], "license group": grp,
+                                       "value": x, "ccdf": y}))
+        ax.set_title(MEASURE_LABELS[m])
+        ax.set_xlabel("value x")
+        ax.set_ylabel("P(X ≥ x)")
+        ax.legend(fontsize=7, loc="lower left")
+        ax.grid(True, which="major", alpha=0.3)
+    for ax in list(axes.flat)[len(avail):]:
+        ax.axis("off")
+    fig.tight_layout()
+    cols = ["measure", "license group", "value", "ccdf"]
+    data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
+    return fig, data
+
+
+# --------------------------------------------------------------------------- #
+# tails (extension beyond the paper)
+# --------------------------------------------------------------------------- #
+
+def fit_tail(values: Any, max_n: int = 50_000, seed: int = 0, min_n: int = 50) -> dict[str, Any]:
+    """Power-law vs lognormal tail of the positive values (``powerlaw`` package).
+
+    Above ``max_n`` positive values, a deterministic random subsample of
+    ``max_n`` (numpy Generator seeded with ``seed``) is fitted, for speed.
+    Returns n (positive values), n_fitted, subsampled, x_min, alpha, n_tail,
+    R (normalised log-likelihood ratio, power law vs lognormal: > 0 favours
+    the power law, < 0 the lognormal), p (significance of R's sign) and
+    preferred ("power law", "lognormal" or "undecided" at p >= 0.1).
+    """
+    import powerlaw
+
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v) & (v > 0)]
+    out: dict[str, Any] = {"n": int(v.size), "n_fitted": 0, "subsampled": False, "x_min": np.nan,
+                           "alpha": np.nan, "n_tail": 0, "R": np.nan, "p": np.nan, "preferred": "too few values"}
+    if v.size < min_n or np.unique(v).size < 3:
+        return out
+    if v.size > max_n:
+        rng = np.random.default_rng(seed)
+        v = rng.choice(np.sort(v), size=max_n, replace=False)
+        out["subsampled"] = True
+    out["n_fitted"] = int(v.size)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            fit = powerlaw.Fit(v, discrete=True, verbose=0)
+            R, p = fit.distribution_compare("power_law", "lognormal", normalized_ratio=True)
+        except (ValueError, ZeroDivisionError, FloatingPointError) as exc:
+            out["preferred"] = f"fit failed ({exc})"
+            return out
+    out.update(x_min=float(fit.xmin), alpha=float(fit.power_law.alpha),
+               n_tail=int((v >= fit.xmin).sum()), R=float(R), p=float(p))
+    if np.isnan(p) or p >= 0.1:
+        out["preferred"] = "undecided"
+    else:
+        out["preferred"] = "power law" if R > 0 else "lognormal"
+    return out
+
+
+def tails_table(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURES,
+                max_n: int = 50_000, seed: int = 0) -> pd.DataFrame:
+    """Tail fits per measure x repository type (available measures only)."""
+    rows = []
+    for m in measures:
+        for t, a in acts.items():
+            if a.status[m] != OK:
+                continue
+            r = fit_tail(a.values(m), max_n=max_n, seed=seed)
+            rows.append({"measure": MEASURE_LABELS[m], "repository type": t,
+                         "positive values": r["n"], "fitted": r["n_fitted"],
+                         "subsampled": "yes" if r["subsampled"] else "no",
+                         "x_min": r["x_min"], "alpha": r["alpha"], "tail size": r["n_tail"],
+                         "R (power law vs lognormal)": r["R"], "p": r["p"], "better fit": r["preferred"]})
+    cols = ["measure", "repository type", "positive values", "fitted", "subsampled", "x_min", "alpha", "tail size",
+            "R (power law vs lognormal)", "p", "better fit"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+# --------------------------------------------------------------------------- #
+# license helpers on loaded activity
+# --------------------------------------------------------------------------- #
+
+def license_ids_by_type(acts: dict[str, RepoActivity]) -> dict[str, Any]:
+    """{repo_type: license ids} for listed types (None = no license tag)."""
+    return {t: a.data["license"].to_numpy(dtype=object) for t, a in acts.items() if a.listed}
+
+
+def model_measures(acts: dict[str, RepoActivity]) -> list[str]:
+    """Measures available for model repositories."""
+    m = acts.get("model")
+    return [x for x in MEASURES if m is not None and m.status[x] == OK]
+
+
+# --------------------------------------------------------------------------- #
+# narrative sentences (every number computed here)
+# --------------------------------------------------------------------------- #
+
+def _f(x: float | None, digits: int = 1) -> str:
+    return "not available" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:,.{digits}f}"
+
+
+def describe_activity(acts: dict[str, RepoActivity]) -> str:
+    """A paragraph summarising the activity table (Markdown)."""
+    h = headline_from(acts, tests=False)
+    sent = []
+    counts = ", ".join(f"{h[f'{t}s']:,} {t}" for t in REPO_TYPES if h.get(f"{t}s") is not None)
+    missing = [t for t in REPO_TYPES if h.get(f"{t}s") is None]
+    sent.append(f"The snapshot lists {counts} repositories"
+                + (f" and has no listing of {', '.join(t + 's' for t in missing)}" if missing else "") + ".")
+    if h["models_zero_downloads_pct"] is not None:
+        sent.append(f"{_f(h['models_zero_downloads_pct'])}% of model repositories had no download in the "
+                    f"30 days before collection, and the top 1% of models account for "
+                    f"{_f(h['top1pct_downloads_share_pct'])}% of all model downloads "
+                    "(the paper reports over 70% and 99%).")
+    for t, a in acts.items():
+        if a.status["likes"] == OK and a.values("likes").size:
+            v = a.values("likes")
+            sent.append(f"{100 * (v == 0).mean():.1f}% of {t} repositories have no like.")
+    m = acts.get("model")
+    if m is not None and m.status["commits"] == OK:
+        sent.append(f"Commits are covered for {m.covered['commits']:,} of {m.n:,} model repositories; "
+                    f"among those with commits, {_f(h['models_single_commit_author_pct'])}% have a single "
+                    "commit author.")
+    elif m is not None:
+        sent.append("Commits are not covered by this snapshot, so commit measures are shown as not covered.")
+    return " ".join(sent)
+
+
+def describe_licenses(acts: dict[str, RepoActivity]) -> str:
+    h = headline_from(acts, tests=False)
+    sent = []
+    if h["models_no_license_pct"] is not None:
+        sent.append(f"{_f(h['models_no_license_pct'])}% of model repositories carry no license tag")
+    if h["datasets_no_license_pct"] is not None:
+        sent.append(f"{_f(h['datasets_no_license_pct'])}% of dataset repositories carry none")
+    text = " and ".join(sent)
+    if text:
+        text += " (secondary summaries of the paper report about 65% and 72%)."
+    un = 0
+    for a in acts.values():
+        if a.listed:
+            lic = a.data["license"]
+            un += int((~lic.isna() & ~lic.astype(object).map(licenses.is_mapped).astype(bool)).sum()) \
+                if len(lic) else 0
+    text += (f" {un:,} repositories carry a license id that the mapping file does not list; they are "
+             f"grouped as `{licenses.load_mapping()['unmapped_group']}`." if un else
+             " Every license id in the snapshot is listed in the mapping file.")
+    return text.strip()
+
+
+def describe_license_tests(tests: pd.DataFrame, alpha: float = 0.05) -> str:
+    if tests.empty:
+        return "No activity measure is available for model repositories, so no test could be run."
+    sig = tests[tests["p"] < alpha]
+    nonsig = tests[~(tests["p"] < alpha)]
+    parts = []
+    if len(sig):
+        best = sig.sort_values("epsilon²", ascending=False).iloc[0]
+        parts.append(f"The license groups differ significantly (Kruskal-Wallis, p < {alpha}) in "
+                     f"{', '.join(sig['measure'])}; the largest effect is for {best['measure']} "
+                     f"(ε² = {best['epsilon²']:.4f}; by convention ε² below 0.01 is negligible and "
+                     "below 0.04 weak).")
+    if len(nonsig):
+        parts.append(f"No significant difference at p < {alpha} for {', '.join(nonsig['measure'])}.")
+    return " ".join(parts)
+
+
+def describe_tails(tails: pd.DataFrame, max_n: int, seed: int) -> str:
+    if tails.empty:
+        return "No measure is available for a tail fit."
+    counts = tails["better fit"].str.replace(r" \(.*", "", regex=True).value_counts()
+    parts = [f"Of {len(tails)} distributions: " + "; ".join(f"{k}: {int(n)}" for k, n in counts.items()) + "."]
+    sub = tails[tails["subsampled"] == "yes"]
+    if len(sub):
+        parts.append(f"For speed, distributions with more than {max_n:,} positive values were fitted on a "
+                     f"deterministic random subsample of {max_n:,} of them (numpy generator, seed {seed}): "
+                     + ", ".join(f"{r['measure']} of {r['repository type']}s" for _, r in sub.iterrows()) + ".")
+    else:
+        parts.append("Every distribution was fitted on all of its positive values (no subsampling).")
+    return " ".join(parts)
+
+
+def describe_as_of(full: dict[str, Any], restricted: dict[str, Any], as_of: str, snapshot_date: str) -> str:
+    parts = []
+    if full.get("models") is not None and restricted.get("models") is not None and full["models"]:
+        parts.append(f"Restricting the snapshot of {snapshot_date} to repositories created on or before "
+                     f"{as_of} keeps {restricted['models']:,} of {full['models']:,} model repositories "
+                     f"({100 * restricted['models'] / full['models']:.1f}%)"
+                     + (f" and {restricted['datasets']:,} of {full['datasets']:,} dataset repositories"
+                        if full.get("datasets") else "") + ".")
+    parts.append("The paper counted 348,181 models, 65,761 datasets and 156,642 spaces in October 2023.")
+    return " ".join(parts)
