@@ -9,9 +9,15 @@ import sys
 from .snapshot import SnapshotError, open_snapshot, validate
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not usage + error
+        print(f"error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def main(argv: list[str]) -> int:
     cmd, rest = argv[0], argv[1:]
-    parser = argparse.ArgumentParser(prog=f"python -m analysis {cmd}")
+    parser = _Parser(prog=f"python -m analysis {cmd}")
     parser.add_argument("snapshot_dir")
     if cmd == "info":
         parser.add_argument("--json", action="store_true", help="print the manifest as JSON")
