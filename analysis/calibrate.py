@@ -1,0 +1,361 @@
+"""Derive the synthetic Hub's targets from the real Hub records (``../shared/data``).
+
+``python -m analysis calibrate [--shared DIR] [--write]`` streams the real
+record files in place (one JSON line at a time, never a whole file as Python
+objects), prints every target it derives with where it came from, and with
+``--write`` stores them in ``analysis/resources/synth_targets.json``, which is
+committed so that :mod:`analysis.synth` works on machines without the real
+records (CI). The targets file holds aggregate figures only (shares, counts,
+quantiles, fitted parameters), never a record.
+
+Every figure is stored as ``{"value": ..., "source": <file>, "computation": <how>}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from . import paths
+
+TARGETS_FILE = "synth_targets.json"
+PLACEHOLDER_CREATED = "2022-03-02T23:29:04.000Z"
+MODELS = "hub-2024-07/models.jsonl.gz"
+DATASETS = "hub-2024-07/datasets.jsonl.gz"
+MODEL_INFO = "hub-2024-07/model_info.jsonl.gz"
+COMMITS = "model-commits-2024-09/commits.jsonl.gz"
+
+#: Probability levels of the stored quantile functions (dense in the upper tail,
+#: where the concentration figures live).
+QUANTILE_LEVELS: list[float] = sorted(set(
+    [round(x, 4) for x in np.linspace(0.0, 0.9, 91)]
+    + [round(x, 4) for x in np.linspace(0.9, 0.99, 46)]
+    + [round(x, 5) for x in np.linspace(0.99, 0.999, 31)]
+    + [0.9992, 0.9994, 0.9996, 0.9998, 0.9999, 0.99995, 0.99999, 1.0]
+))
+#: Bins of the "repositories per owner" distribution (lower bounds; last is open).
+OWNER_BINS: list[int] = [1, 2, 3, 4, 5, 6, 8, 11, 16, 21, 31, 51, 101, 201, 501, 1001, 2001, 5001, 10001]
+
+
+def targets_path() -> Path:
+    return paths.resource(TARGETS_FILE)
+
+
+def load_targets(path: Path | None = None) -> dict[str, Any]:
+    """The committed targets (``{"meta": ..., "figures": {name: {"value", "source", "computation"}}}``)."""
+    p = path or targets_path()
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+def _lines(path: Path) -> Iterator[dict[str, Any]]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(rec, dict):
+                yield rec
+
+
+class _Figures:
+    def __init__(self) -> None:
+        self.figures: dict[str, dict[str, Any]] = {}
+
+    def add(self, name: str, value: Any, source: str, computation: str) -> None:
+        self.figures[name] = {"value": value, "source": source, "computation": computation}
+
+
+def _share(x: np.ndarray | int, n: int) -> float:
+    return round(float(np.sum(x)) / n, 6) if n else float("nan")
+
+
+def _quantiles(values: np.ndarray) -> list[float]:
+    """Quantiles of log1p(values) at QUANTILE_LEVELS (values >= 0)."""
+    logs = np.log1p(values.astype(float))
+    return [round(float(q), 6) for q in np.quantile(logs, QUANTILE_LEVELS)]
+
+
+def _top_share(values: np.ndarray, frac: float) -> float:
+    v = np.sort(values.astype(float))[::-1]
+    k = max(1, int(np.ceil(frac * v.size)))
+    return round(float(v[:k].sum() / v.sum()), 6) if v.sum() else float("nan")
+
+
+def _owner_hist(owner_counts: Counter) -> list[int]:
+    sizes = np.fromiter(owner_counts.values(), dtype=np.int64)
+    idx = np.searchsorted(OWNER_BINS, sizes, side="right") - 1
+    return np.bincount(idx, minlength=len(OWNER_BINS)).astype(int).tolist()
+
+
+def _owner_bin_means(owner_counts: Counter) -> list[float]:
+    sizes = np.fromiter(owner_counts.values(), dtype=np.int64)
+    idx = np.searchsorted(OWNER_BINS, sizes, side="right") - 1
+    sums = np.bincount(idx, weights=sizes, minlength=len(OWNER_BINS))
+    cnt = np.bincount(idx, minlength=len(OWNER_BINS))
+    return [round(float(s / c), 3) if c else float(OWNER_BINS[i]) for i, (s, c) in enumerate(zip(sums, cnt))]
+
+
+def _months(created: list[str], source: str, F: _Figures, prefix: str) -> None:
+    n = len(created)
+    placeholder = sum(1 for c in created if c == PLACEHOLDER_CREATED)
+    missing = sum(1 for c in created if not c)
+    months = Counter(c[:7] for c in created if c and c != PLACEHOLDER_CREATED)
+    F.add(f"{prefix}.created_placeholder_share", _share(placeholder, n), source,
+          f"share of records with createdAt == {PLACEHOLDER_CREATED} (the Hub's placeholder for older repositories)")
+    F.add(f"{prefix}.created_missing_share", _share(missing, n), source, "share of records without createdAt")
+    total = sum(months.values())
+    F.add(f"{prefix}.created_month_shares", {m: round(c / total, 7) for m, c in sorted(months.items())}, source,
+          "share of records created in each month (YYYY-MM of createdAt), among records with a real createdAt")
+
+
+def _repo_listing(path: Path, source: str, F: _Figures, prefix: str, kind: str) -> Counter:
+    downloads: list[int] = []
+    likes: list[int] = []
+    created: list[str] = []
+    licenses: Counter = Counter()
+    pipeline: Counter = Counter()
+    library: Counter = Counter()
+    tags: Counter = Counter()
+    ntags: list[int] = []
+    owners: Counter = Counter()
+    gated: Counter = Counter()
+    legacy = 0
+    n = 0
+    no_license = 0
+    has_license: list[bool] = []
+    for rec in _lines(path):
+        rid = rec.get("id")
+        if not isinstance(rid, str):
+            continue
+        n += 1
+        d = rec.get("downloads")
+        downloads.append(d if isinstance(d, int) and d >= 0 else 0)
+        lk = rec.get("likes")
+        likes.append(lk if isinstance(lk, int) and lk >= 0 else 0)
+        created.append(rec.get("createdAt") or "")
+        if "/" in rid:
+            owners[rid.split("/", 1)[0]] += 1
+        else:
+            legacy += 1
+        t = rec.get("tags") or []
+        ntags.append(len(t))
+        lic = next((x[8:] for x in t if isinstance(x, str) and x.startswith("license:")), None)
+        has_license.append(lic is not None)
+        if lic is None:
+            no_license += 1
+        else:
+            licenses[lic] += 1
+        pipeline[rec.get("pipeline_tag")] += 1
+        library[rec.get("library_name")] += 1
+        seen = set()
+        for x in t:
+            if not isinstance(x, str) or x.startswith(("license:", "arxiv:", "dataset:", "base_model:", "doi:")):
+                continue
+            if x in seen:
+                continue
+            seen.add(x)
+            tags[x] += 1
+        if kind == "dataset":
+            gated[str(rec.get("gated")).lower()] += 1
+    dl = np.asarray(downloads, dtype=np.int64)
+    lk = np.asarray(likes, dtype=np.int64)
+    F.add(f"{prefix}.count", n, source, "number of records")
+    F.add(f"{prefix}.zero_downloads_share", _share(dl == 0, n), source, "share of records with downloads == 0")
+    F.add(f"{prefix}.downloads_log1p_quantiles", _quantiles(dl), source,
+          "quantiles of log1p(downloads) at meta.quantile_levels (all records, zeros included)")
+    F.add(f"{prefix}.top1_downloads_share", _top_share(dl, 0.01), source, "share of all downloads held by the top 1% of records")
+    F.add(f"{prefix}.top10_downloads_share", _top_share(dl, 0.10), source, "share of all downloads held by the top 10% of records")
+    F.add(f"{prefix}.zero_likes_share", _share(lk == 0, n), source, "share of records with likes == 0")
+    F.add(f"{prefix}.likes_log1p_quantiles", _quantiles(lk), source,
+          "quantiles of log1p(likes) at meta.quantile_levels")
+    F.add(f"{prefix}.top1_likes_share", _top_share(lk, 0.01), source, "share of all likes held by the top 1% of records")
+    # rank correlation of likes and downloads (Spearman), for the Gaussian copula
+    from scipy.stats import spearmanr  # local import: only calibration needs scipy
+    rho = float(spearmanr(dl, lk).statistic)
+    F.add(f"{prefix}.spearman_likes_downloads", round(rho, 4), source, "Spearman rank correlation of likes and downloads")
+    F.add(f"{prefix}.no_license_share", _share(no_license, n), source, "share of records without a license: tag")
+    lic_n = sum(licenses.values())
+    F.add(f"{prefix}.license_shares", {k: round(v / lic_n, 6) for k, v in licenses.most_common(30)}, source,
+          "share of each of the 30 most common licenses among records with a license (first license: tag)")
+    F.add(f"{prefix}.license_other_share", round(1 - sum(v for _, v in licenses.most_common(30)) / lic_n, 6), source,
+          "share of licensed records whose license is not among the 30 most common")
+    if kind == "model":
+        F.add(f"{prefix}.pipeline_tag_shares", {str(k): round(v / n, 6) for k, v in pipeline.most_common(45)}, source,
+              "share of records per pipeline_tag (None = no pipeline_tag), 45 most common")
+        F.add(f"{prefix}.library_name_shares", {str(k): round(v / n, 6) for k, v in library.most_common(25)}, source,
+              "share of records per library_name (None = none), 25 most common")
+    tag_top = [(k, v) for k, v in tags.most_common(200) if not k.startswith(("task_categories:", "region:"))]
+    F.add(f"{prefix}.tag_shares", {k: round(v / n, 6) for k, v in tag_top[:80]}, source,
+          "share of records carrying each tag (excluding license:, arxiv:, dataset:, base_model:, doi:, "
+          "region:, task_categories: tags), 80 most common")
+    if kind == "dataset":
+        tc = {k: round(v / n, 6) for k, v in tags.most_common(5000) if k.startswith("task_categories:")}
+        F.add(f"{prefix}.task_category_shares", dict(list(tc.items())[:40]), source,
+              "share of records carrying each task_categories: tag, 40 most common")
+        F.add(f"{prefix}.gated_shares", {k: round(v / n, 6) for k, v in gated.most_common()}, source,
+              "share of records per gated value")
+    F.add(f"{prefix}.mean_tags", round(float(np.mean(ntags)), 3), source, "mean number of tags per record")
+    F.add(f"{prefix}.legacy_share", _share(legacy, n), source, "share of ids without an owner (no '/')")
+    F.add(f"{prefix}.owners", len(owners), source, "number of distinct owners (part of id before '/')")
+    F.add(f"{prefix}.owner_size_hist", _owner_hist(owners), source,
+          "number of owners by repositories per owner, binned at meta.owner_bins (lower bounds)")
+    F.add(f"{prefix}.owner_size_bin_means", _owner_bin_means(owners), source,
+          "mean repositories per owner within each bin of meta.owner_bins")
+    sizes = np.fromiter(owners.values(), dtype=np.int64)
+    F.add(f"{prefix}.owner_single_repo_share", _share(sizes == 1, sizes.size), source, "share of owners with exactly one repository")
+    F.add(f"{prefix}.top1_owner_repo_share", _top_share(sizes, 0.01), source, "share of (owned) repositories held by the top 1% of owners")
+    lic_mask = np.asarray(has_license, dtype=bool)
+    F.add(f"{prefix}.zero_downloads_share_licensed", _share((dl == 0) & lic_mask, int(lic_mask.sum())), source,
+          "share of records with downloads == 0 among records with a license")
+    F.add(f"{prefix}.zero_downloads_share_unlicensed", _share((dl == 0) & ~lic_mask, int((~lic_mask).sum())), source,
+          "share of records with downloads == 0 among records without a license")
+    _months(created, source, F, prefix)
+    return owners
+
+
+def _model_info(path: Path, source: str, F: _Figures) -> None:
+    n = 0
+    used = 0
+    degrees: list[int] = []
+    gated: Counter = Counter()
+    for rec in _lines(path):
+        n += 1
+        sp = rec.get("spaces") or []
+        k = len(sp) if isinstance(sp, list) else 0
+        degrees.append(k)
+        used += k > 0
+        gated[str(rec.get("gated")).lower()] += 1
+    d = np.asarray(degrees)
+    pos = d[d > 0]
+    F.add("model_spaces.models", n, source, "model_info records (ids starting with a digit or q: not a random sample)")
+    F.add("model_spaces.used_share", _share(used, n), source, "share of models with at least one space using them")
+    F.add("model_spaces.edges_per_model", round(float(d.sum()) / n, 6), source, "space-to-model edges per model")
+    F.add("model_spaces.degree_log_quantiles_used", [round(float(np.log(q)), 6) for q in np.quantile(pos, QUANTILE_LEVELS)],
+          source, "quantiles of log(spaces per model) among used models at meta.quantile_levels")
+    F.add("model_spaces.top1_used_edge_share", _top_share(pos, 0.01), source,
+          "share of edges held by the top 1% of used models")
+    F.add("models.gated_shares", {k: round(v / n, 6) for k, v in gated.most_common()}, source,
+          "share of models per gated value (from model_info; the listing has no gated field)")
+
+
+def _commits(path: Path, source: str, F: _Figures) -> None:
+    per_repo: Counter = Counter()
+    authors_of: dict[str, set] = {}
+    n = 0
+    multi = 0
+    author_commits: Counter = Counter()
+    for rec in _lines(path):
+        rid = rec.get("repo_id")
+        if not isinstance(rid, str):
+            continue
+        n += 1
+        names = [a.get("user") for a in (rec.get("authors") or []) if isinstance(a, dict) and a.get("user")]
+        per_repo[rid] += 1
+        authors_of.setdefault(rid, set()).update(names)
+        multi += len(names) > 1
+        for a in names:
+            author_commits[a] += 1
+    k = np.fromiter(per_repo.values(), dtype=np.int64)
+    a = np.asarray([len(authors_of[r]) for r in per_repo], dtype=np.int64)
+    authors = list(author_commits)
+    gitlike = sum(1 for x in authors if (" " in x) or (x != x.lower()) or ("." in x))
+    bots = sum(1 for x in authors if "bot" in x.lower())
+    bot_repos = sum(1 for r in per_repo if any("bot" in x.lower() for x in authors_of[r]))
+    F.add("commits.repos", len(per_repo), source, "repositories with commits")
+    F.add("commits.count", n, source, "commit records (only commits that touched a weight file)")
+    F.add("commits.per_repo_hist", {str(i): int(c) for i, c in sorted(Counter(np.minimum(k, 50).tolist()).items())},
+          source, "repositories by number of commits (50 = 50 or more)")
+    F.add("commits.per_repo_mean", round(float(k.mean()), 4), source, "mean commits per repository")
+    F.add("commits.authors_per_repo_hist", {str(i): int(c) for i, c in sorted(Counter(np.minimum(a, 20).tolist()).items())},
+          source, "repositories by number of distinct commit authors (20 = 20 or more)")
+    F.add("commits.single_author_share", _share(a == 1, a.size), source, "share of repositories with exactly one distinct author")
+    buckets = {"1": (1, 1), "2": (2, 2), "3-5": (3, 5), "6-10": (6, 10), "11+": (11, 10**9)}
+    F.add("commits.single_author_share_by_commits",
+          {b: _share((a == 1) & (k >= lo) & (k <= hi), int(((k >= lo) & (k <= hi)).sum())) for b, (lo, hi) in buckets.items()},
+          source, "share of repositories with one distinct author, by number of commits (bucket)")
+    F.add("commits.multi_author_commit_share", _share(multi, n), source, "share of commits listing more than one author")
+    F.add("commits.authors", len(authors), source, "distinct author strings")
+    F.add("commits.authors_per_repo", round(len(authors) / len(per_repo), 4), source, "distinct authors / repositories")
+    F.add("commits.gitname_author_share", _share(gitlike, len(authors)), source,
+          "share of author strings that look like git names (contain a space, a capital or a dot)")
+    F.add("commits.bot_author_share", _share(bots, len(authors)), source, "share of author strings containing 'bot'")
+    F.add("commits.bot_repo_share", _share(bot_repos, len(per_repo)), source, "share of repositories with a 'bot' author")
+    top = np.sort(np.fromiter(author_commits.values(), dtype=np.int64))[::-1]
+    F.add("commits.top1_author_commit_share", _top_share(top, 0.01), source, "share of commit authorships held by the top 1% of authors")
+
+
+def derive(shared: Path, *, progress: bool = True) -> dict[str, Any]:
+    F = _Figures()
+    owners = {}
+    for rel, prefix, kind in ((MODELS, "models", "model"), (DATASETS, "datasets", "dataset")):
+        p = shared / rel
+        if p.exists():
+            if progress:
+                print(f"reading {rel} ...", file=sys.stderr)
+            owners[kind] = _repo_listing(p, rel, F, prefix, kind)
+    if len(owners) == 2:
+        both = set(owners["model"]) & set(owners["dataset"])
+        F.add("datasets.owner_overlap_share", _share(len(both), len(owners["dataset"])), f"{DATASETS}, {MODELS}",
+              "share of dataset owners who also own at least one model")
+    if (shared / MODEL_INFO).exists():
+        _model_info(shared / MODEL_INFO, MODEL_INFO, F)
+    if (shared / COMMITS).exists():
+        _commits(shared / COMMITS, COMMITS, F)
+    if "models.count" in F.figures and "datasets.count" in F.figures:
+        F.add("ratios.datasets_per_model",
+              round(F.figures["datasets.count"]["value"] / F.figures["models.count"]["value"], 6),
+              f"{DATASETS}, {MODELS}", "datasets.count / models.count")
+    return {
+        "meta": {
+            "derived_by": "python -m analysis calibrate --write",
+            "derived_on": dt.date.today().isoformat(),
+            "shared_data": "../shared/data (see its README: sources, dates)",
+            "quantile_levels": QUANTILE_LEVELS,
+            "owner_bins": OWNER_BINS,
+        },
+        "figures": F.figures,
+    }
+
+
+def _short(v: Any) -> str:
+    s = json.dumps(v)
+    return s if len(s) <= 110 else s[:107] + "..."
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m analysis calibrate", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--shared", default=None, help="folder of the real records (default ../shared/data)")
+    ap.add_argument("--write", action="store_true", help=f"also write analysis/resources/{TARGETS_FILE}")
+    ap.add_argument("--json", action="store_true", help="print the targets as JSON")
+    try:
+        args = ap.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    shared = Path(args.shared).resolve() if args.shared else paths.shared_data()
+    if not (shared / MODELS).exists():
+        print(f"error: no real records at {shared} (expected {MODELS})", file=sys.stderr)
+        return 2
+    targets = derive(shared)
+    if args.json:
+        print(json.dumps(targets, indent=1))
+    else:
+        for name, fig in targets["figures"].items():
+            print(f"{name:<42} {_short(fig['value'])}\n{'':<42} <- {fig['source']}: {fig['computation']}")
+    if args.write:
+        p = targets_path()
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(targets, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {p.relative_to(paths.ROOT)}", file=sys.stderr)
+    return 0
