@@ -239,4 +239,7 @@ def paper_vs_snapshot(snap: Any, paper_date: str = PAPER_DATE) -> pd.DataFrame:
         as_of |= _prefixed("activity", activity.headline(snap, as_of=paper_date))
     else:
         as_of["snapshot.date"] = NA
-    return compare(values, as_of, caveats=caveats_for(snap))
+    caveats = caveats_for(snap)
+    if values.get("adoption.coverage_note"):
+        caveats["adoption"] = str(values["adoption.coverage_note"]).rstrip(".")
+    return compare(values, as_of, caveats=caveats)

@@ -84,9 +84,11 @@ def small_snapshot(directory: Path, models: int = 1000, seed: int = 7):
     """The smallest realistic snapshot: the synthetic Hub when available, else hand-made."""
     try:
         from analysis import synth
-    except ImportError:
+
+        generate = synth.generate
+    except (ImportError, AttributeError):
         return hand_snapshot(directory, models=min(models, 200), seed=seed)
-    synth.generate(directory, models=models, seed=seed)
+    generate(directory, models=models, seed=seed)
     from analysis.snapshot import open_snapshot
 
     return open_snapshot(directory)
@@ -153,3 +155,51 @@ def tiny_book(root: Path, *, fail_in: str | None = None, extra_params: str = "")
     nbformat.write(index, book / "index.ipynb")
     nbformat.write(_nb(body), book / "counts.ipynb")
     return root
+
+
+# --------------------------------------------------------------------------- #
+# the real book on a small snapshot, built once per test session
+# --------------------------------------------------------------------------- #
+
+def small_book_build(tmp_path_factory) -> Path:
+    """Build the project's book from a small synthetic snapshot (once per session).
+
+    Returns the build folder (``<build root>/<snapshot_id>``); the build root is
+    a session temporary folder, so nothing in the project's ``_build`` is touched.
+    Several test modules share the one build through a marker file.
+    """
+    import json
+    import os
+
+    from analysis.build import build
+
+    base = tmp_path_factory.getbasetemp() / "small-book"
+    marker = base / "result.json"
+    if marker.exists():
+        info = json.loads(marker.read_text())
+        if info.get("error"):
+            raise AssertionError(f"the small book failed to build earlier in this session: {info['error']}")
+        return Path(info["out"])
+    base.mkdir(parents=True, exist_ok=True)
+    snap_dir = base / "snapshots" / "small-synthetic"
+    if not snap_dir.exists():
+        small_snapshot(snap_dir)
+    old = os.environ.get("HFHUB_BUILD_DIR")
+    os.environ["HFHUB_BUILD_DIR"] = str(base / "_build")
+    try:
+        result = build(snap_dir)
+    except Exception as exc:
+        marker.write_text(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
+        raise
+    finally:
+        if old is None:
+            os.environ.pop("HFHUB_BUILD_DIR", None)
+        else:
+            os.environ["HFHUB_BUILD_DIR"] = old
+    marker.write_text(json.dumps({"out": str(result.out), "total": result.total,
+                                  "peak_rss": result.peak_rss}))
+    return result.out
+
+
+def small_book_site(tmp_path_factory) -> Path:
+    return small_book_build(tmp_path_factory) / "_build" / "html"
