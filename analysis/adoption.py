@@ -44,7 +44,8 @@ SPACE_STEP = "space_models"
 #: (their pairs grow quadratically); they are counted and reported.
 DEFAULT_PAIR_CAP = 50
 
-KIND_COLORS = {"organization": "#1f77b4", "user": "#ff7f0e", "unclassified": "#999999"}
+#: Owner-kind colours (distinct from the repository-type colours used elsewhere in the book).
+KIND_COLORS = {"organization": "#6a3d9a", "user": "#e7a33e", "unclassified": "#bdbdbd"}
 
 
 @dataclass
@@ -466,7 +467,11 @@ def owners_figure(top: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(7, max(2.5, 0.35 * len(top) + 1)))
     if len(top):
         y = np.arange(len(top))[::-1]
-        ax.barh(y, top["usage_share_pct"], color=[KIND_COLORS.get(k, "#999999") for k in top["owner_kind"]])
+        vals = top["usage_share_pct"].to_numpy(dtype=float)
+        ax.barh(y, vals, color=[KIND_COLORS.get(k, "#999999") for k in top["owner_kind"]])
+        for yi, v in zip(y, vals):
+            ax.text(v, yi, f" {v:.1f}%", va="center", fontsize=8)
+        ax.set_xlim(0, vals.max() * 1.15 if vals.max() > 0 else 1)
         ax.set_yticks(y, top["owner"])
         present = [k for k in KIND_COLORS if k in set(top["owner_kind"])]
         ax.legend(handles=[Patch(color=KIND_COLORS[k], label=k) for k in present], title="owner kind",
