@@ -697,3 +697,19 @@ def co_usage_sentences(a: Adoption, info: dict[str, Any]) -> str:
         text += (" Only uses of covered models are known here, so spaces may use more models than "
                  "counted, and these shares are lower bounds.")
     return text
+
+
+def subfield_sentence(counts: pd.DataFrame) -> str:
+    """Which subfields hold most uses, and which have no used model (from :func:`subfield_counts`)."""
+    if counts.empty:
+        return ""
+    parts = []
+    used = counts[counts["uses"] > 0].sort_values("uses", ascending=False)
+    if len(used):
+        parts.append("Of all uses of covered models, " + ", ".join(
+            f"{_fmt_pct(r.uses_share_pct)} are of {r.subfield} models" for r in used.itertuples()) + ".")
+    none = counts.loc[counts["models_used"] == 0, "subfield"].tolist()
+    if none:
+        parts.append(f"No covered {' or '.join(none)} model is used by any space, so "
+                     f"{'that subfield has' if len(none) == 1 else 'those subfields have'} no rows below.")
+    return " ".join(parts)

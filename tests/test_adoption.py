@@ -125,6 +125,10 @@ def test_subfields(full):
     c = adoption.subfield_counts(a, full).set_index("subfield")
     assert c.loc["NLP", "covered_models"] == 4  # includes alice/unused (translation)
     assert c.loc["NLP", "models_used"] == 3 and c.loc["NLP", "uses"] == 6
+    text = adoption.subfield_sentence(c.reset_index())
+    assert "No covered" not in text and f"{100 * 6 / 7:.1f}% are of NLP models" in text
+    c.loc["computer vision", ["models_used", "uses"]] = 0
+    assert "No covered computer vision model" in adoption.subfield_sentence(c.reset_index())
 
 
 def test_co_usage_projection(full):
