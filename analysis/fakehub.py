@@ -116,10 +116,21 @@ and the overview calls use a plain ``get`` and raise at once
 (``HfHubHTTPError`` for 429/5xx, ``httpx2.RemoteProtocolError`` for a dropped
 connection).
 
-Statistics: ``hub.stats`` is a copy of the counters: ``requests`` (total),
-``by_endpoint``, ``by_status``, ``faults`` (injected, by kind),
-``rate_limited``, ``snapshot_failures``, ``with_auth``/``without_auth``,
-``max_in_flight``.
+Statistics: ``hub.stats`` is a copy of the counters (``hub.reset_stats()``
+zeroes them): ``requests`` (total, every request received, faults included);
+``by_endpoint`` (``list_models``, ``list_datasets``, ``list_spaces``,
+``{model,dataset,space}_info``, ``{type}_commits``, ``{type}_discussions``,
+``user_overview``, ``organization_overview``, ``whoami``, ``other``);
+``by_status`` (``"200"``, ``"404"``, ..., and ``"dropped"``); ``faults``
+(injected, by kind); ``rate_limited`` (429s of the window limit);
+``snapshot_failures`` (answers driven by ``fetch_log``); ``with_auth`` /
+``without_auth`` (requests with and without an ``Authorization`` header);
+``max_in_flight`` (most requests handled at once).
+
+Performance (``bench/bench_fakehub.py``, 20,000 repositories on a loaded
+2-core machine): indexing 0.3 s; about 700 requests/s with the client in
+another process (about 0.5 ms of server CPU per request). The 935,000
+repositories of the shared real records index in about 2.5 s and 1 GB.
 """
 
 from __future__ import annotations
@@ -801,6 +812,8 @@ class _Handler(BaseHTTPRequestHandler):
         raise _Drop()
 
     def _drop(self) -> None:
+        with self.hub._stats.lock:
+            self.hub._stats.by_status["dropped"] = self.hub._stats.by_status.get("dropped", 0) + 1
         self.close_connection = True
         try:
             self.connection.shutdown(socket.SHUT_RDWR)
