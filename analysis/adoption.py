@@ -460,6 +460,30 @@ def top_owners(a: Adoption, snap, n: int = 15, ou: pd.DataFrame | None = None,
     return top.reset_index(drop=True)
 
 
+def kind_shares(top: pd.DataFrame) -> dict[str, float]:
+    """Share (%) of *all* uses held by the owners of ``top`` (a :func:`top_owners` frame), per owner kind."""
+    out = {k: 0.0 for k in (*owners_mod.KINDS, owners_mod.UNCLASSIFIED)}
+    for kind, share in top.groupby("owner_kind")["usage_share_pct"].sum().items():
+        out[str(kind)] = float(share)
+    return out
+
+
+def kind_sentence(top: pd.DataFrame) -> str:
+    """Who the top owners are, by kind, as a sentence (from :func:`top_owners`)."""
+    if top.empty:
+        return ""
+    ks = kind_shares(top)
+    n = len(top)
+    counts = top["owner_kind"].value_counts()
+    text = (f"The {n:,} owners shown hold {_fmt_pct(sum(ks.values()))} of all uses: organisations "
+            f"({int(counts.get('organization', 0)):,} owners) {_fmt_pct(ks['organization'])}, individual users "
+            f"({int(counts.get('user', 0)):,}) {_fmt_pct(ks['user'])}")
+    if counts.get(owners_mod.UNCLASSIFIED, 0):
+        text += (f", and unclassified owners ({int(counts[owners_mod.UNCLASSIFIED]):,}) "
+                 f"{_fmt_pct(ks[owners_mod.UNCLASSIFIED])}; their kind is not known, so the split is a bound")
+    return text + "."
+
+
 def owners_figure(top: pd.DataFrame):
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
@@ -587,12 +611,18 @@ def headline(snap, a: Adoption | None = None) -> dict[str, Any]:
     - ``gini_spaces_per_model``: Gini over covered models (zeros included);
     - ``top5_owners_usage_share_pct``: share (%) of uses held by the 5 owners
       with most uses;
+    - ``top10_owners_org_share_pct`` / ``top10_owners_user_share_pct`` /
+      ``top10_owners_unclassified_share_pct``: share (%) of all uses held by
+      the organisations / users / unclassified owners among the 10 owners
+      with most uses (kinds as in :mod:`analysis.owners`);
     - ``model_coverage``: ``"all"``, ``"model_spaces"`` or ``"none"``;
     - ``coverage_note``: one sentence on what the numbers cover.
     """
     a = load(snap) if a is None else a
     counts = a.covered_counts()
-    oc = owner_concentration(owner_usage(a, snap))
+    ou = owner_usage(a, snap)
+    oc = owner_concentration(ou)
+    ks = kind_shares(top_owners(a, snap, 10, ou=ou)) if len(ou) else {}
     return {
         "models": a.n_models,
         "models_covered": a.models_covered,
@@ -608,6 +638,9 @@ def headline(snap, a: Adoption | None = None) -> dict[str, Any]:
         "top10pct_usage_share_pct": _nan_none(100 * stats.top_share(counts, 0.10)),
         "gini_spaces_per_model": _nan_none(stats.gini(counts)),
         "top5_owners_usage_share_pct": oc["top5_owners_share_pct"],
+        "top10_owners_org_share_pct": ks.get("organization"),
+        "top10_owners_user_share_pct": ks.get("user"),
+        "top10_owners_unclassified_share_pct": ks.get(owners_mod.UNCLASSIFIED),
         "model_coverage": a.model_coverage,
         "coverage_note": a.coverage_note,
     }

@@ -82,6 +82,9 @@ def test_counts_with_complete_listing(full):
     assert h["top1pct_usage_share_pct"] == pytest.approx(100 * 3 / 7)
     # google 4 uses, alice 2, legacy 1: top 5 owners hold everything
     assert h["top5_owners_usage_share_pct"] == pytest.approx(100.0)
+    # google is in the repository's mapping file; alice and the legacy id are not classified
+    assert h["top10_owners_org_share_pct"] == pytest.approx(400 / 7, abs=1e-3)
+    assert h["top10_owners_unclassified_share_pct"] == pytest.approx(300 / 7, abs=1e-3)
 
 
 def test_top_models_ties_and_owner_kinds(full):
@@ -113,6 +116,10 @@ def test_owner_usage_and_concentration(full):
     top = adoption.top_owners(a, full, n=2, ou=ou, mapping=MAPPING)
     assert top["rank"].tolist() == [1, 2]
     assert top["owner_kind"].tolist() == ["organization", "unclassified"]
+    ks = adoption.kind_shares(top)
+    assert ks["organization"] == pytest.approx(400 / 7, abs=1e-3) and ks["user"] == 0
+    assert ks["unclassified"] == pytest.approx(200 / 7, abs=1e-3)
+    assert "the split is a bound" in adoption.kind_sentence(top)
 
 
 def test_subfields(full):
