@@ -1,0 +1,938 @@
+"""Part II: the developer collaboration network of model repositories (RQ2).
+
+Two networks are built from a snapshot's model-repository commits:
+
+- **reproduction** (:func:`reproduction_network`): the authors' construction
+  exactly. For a model repository with commit-author set ``U`` (every name in
+  any commit's author list), every commit adds a directed edge from the
+  commit's first author to each other member of ``U``; a repository with a
+  single author adds a self-loop for every commit. Edges are aggregated with
+  the number of commits as weight. Names are used as recorded; the Hub's
+  ``system`` initial-commit author is kept, as the authors' scripts did.
+- **cleaned** (:func:`cleaned_network`), the sensitivity analysis: names mapped
+  to resolved identities (:mod:`analysis.identity`), ``system`` and bots
+  removed (a commit's first author is then its first remaining author;
+  commits left without authors are dropped), then the same construction.
+
+A developer is an **isolate** when all of their edges are self-loops (they
+only ever committed alone). Statistics (:func:`network_stats`) are computed
+with numpy and ``scipy.sparse`` (linear or near-linear algorithms), so a
+network of 300,000 developers takes seconds:
+
+- edges count distinct directed pairs, self-loops included; density uses the
+  edges between distinct developers, ``m / (n (n - 1))``;
+- ``reciprocity`` is networkx's overall reciprocity (self-loops count as
+  edges that are never reciprocated), ``reciprocity_distinct`` the share of
+  edges between distinct developers whose reverse edge exists (the same in
+  the whole network and without isolates);
+- clustering (average local clustering, nodes of degree < 2 counted as 0),
+  transitivity, k-cores and the core-periphery fit use the undirected simple
+  graph (self-loops and direction dropped); triangles are counted with the
+  degree-ordered (forward) algorithm as sparse products;
+- degree assortativity is networkx's default for directed graphs (out-degree
+  of the source against in-degree of the target, over edges between distinct
+  developers);
+- components: weakly and strongly connected (every isolate is its own).
+
+Core and periphery (:func:`core_periphery`): the main k-core (nodes of maximal
+coreness) and a Borgatti-Everett discrete core-periphery fit: the core set
+whose ideal pattern (core-core ties present, periphery-periphery ties absent,
+core-periphery dyads ignored, as in UCINET's default) correlates best with the
+observed undirected ties of the network without isolates. The exact optimum is
+NP-hard; the fit scans every core of the form "the top k nodes ordered by
+coreness, then degree" (nested sets), which takes O(n + m) via cumulative
+edge counts, so it runs on the whole network rather than on a sample.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from . import identity
+from .snapshot import Snapshot
+from .subfields import SUBFIELDS, subfield_mask
+
+NETWORKS = ("reproduction", "cleaned")
+
+
+# --------------------------------------------------------------------------- #
+# commits as flat arrays
+# --------------------------------------------------------------------------- #
+
+@dataclass
+class CommitAuthors:
+    """Model-repository commits as flat arrays.
+
+    ``commit_repo[c]`` is the repository (index into ``repo_ids``) of commit
+    ``c``; the author list of commit ``c`` is ``author[cidx == c]`` in order
+    (``cidx`` is sorted, order within a commit is the API's order); ``author``
+    indexes ``names``.
+    """
+
+    repo_ids: np.ndarray
+    commit_repo: np.ndarray
+    cidx: np.ndarray
+    author: np.ndarray
+    names: np.ndarray
+
+    @property
+    def n_commits(self) -> int:
+        return len(self.commit_repo)
+
+    @classmethod
+    def from_lists(cls, repos: Iterable[str], authors: Iterable[Iterable[str] | None]) -> "CommitAuthors":
+        """From per-commit repository ids and author lists (tests and small data)."""
+        table = pa.table({"repo_id": pa.array(list(repos), pa.string()),
+                          "authors": pa.array([None if a is None else list(a) for a in authors],
+                                              pa.list_(pa.string()))})
+        return cls.from_arrow(table)
+
+    @classmethod
+    def from_arrow(cls, table: pa.Table) -> "CommitAuthors":
+        """From an Arrow table with ``repo_id`` and ``authors`` (list of strings)."""
+        repo_col = table.column("repo_id").combine_chunks()
+        enc = pc.dictionary_encode(repo_col)
+        repo_ids = np.asarray(enc.dictionary.to_pylist(), dtype=object)
+        commit_repo = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        lists = table.column("authors").combine_chunks()
+        if len(lists) and lists.null_count:
+            lists = pc.fill_null(lists, pa.scalar([], pa.list_(pa.string())))
+        flat = pc.list_flatten(lists)
+        parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+        ok = pc.and_(pc.is_valid(flat), pc.not_equal(pc.utf8_trim_whitespace(pc.fill_null(flat, "")), ""))
+        flat = pc.filter(flat, ok)
+        parent = parent[ok.to_numpy(zero_copy_only=False)]
+        aenc = pc.dictionary_encode(flat)
+        names = np.asarray(aenc.dictionary.to_pylist(), dtype=object) if len(flat) else np.zeros(0, object)
+        author = aenc.indices.to_numpy(zero_copy_only=False).astype(np.int64) if len(flat) else np.zeros(0, np.int64)
+        return cls(repo_ids, commit_repo, parent, author, names)
+
+    def commits_per_name(self) -> pd.Series:
+        """Commits per name (a name counted once per commit it is an author of)."""
+        key = np.unique(self.cidx * max(len(self.names), 1) + self.author)
+        counts = np.bincount(key % max(len(self.names), 1), minlength=len(self.names))
+        return pd.Series(counts, index=self.names, dtype="int64")
+
+    def mapped(self, mapping: dict[str, str], drop: Iterable[str] = ()) -> "CommitAuthors":
+        """Names renamed by ``mapping``, names in ``drop`` removed, duplicates within a commit removed."""
+        drop = set(drop)
+        new_names = np.asarray([mapping.get(n, n) for n in self.names], dtype=object)
+        keep_name = np.asarray([(n not in drop) and (m not in drop) for n, m in zip(self.names, new_names)],
+                               dtype=bool)
+        codes, uniq = pd.factorize(pd.Series(new_names, dtype=object))
+        codes = np.asarray(codes, dtype=np.int64)
+        sel = keep_name[self.author] if len(self.author) else np.zeros(0, bool)
+        cidx, author = self.cidx[sel], codes[self.author[sel]]
+        # drop repeated authors within a commit, keeping the first occurrence
+        if len(cidx):
+            key = cidx * len(uniq) + author
+            _, first = np.unique(key, return_index=True)
+            first.sort()
+            cidx, author = cidx[first], author[first]
+        used = np.unique(author)
+        remap = np.full(len(uniq), -1, dtype=np.int64)
+        remap[used] = np.arange(len(used))
+        return CommitAuthors(self.repo_ids, self.commit_repo, cidx, remap[author],
+                             np.asarray(uniq, dtype=object)[used])
+
+
+def load_commit_authors(snap: Snapshot) -> CommitAuthors:
+    """The model-repository commits of a snapshot."""
+    table = snap.arrow("commits", ["repo_type", "repo_id", "authors"], filters=[("repo_type", "==", "model")])
+    return CommitAuthors.from_arrow(table.select(["repo_id", "authors"]))
+
+
+# --------------------------------------------------------------------------- #
+# the construction
+# --------------------------------------------------------------------------- #
+
+@dataclass
+class Network:
+    """A directed, weighted developer network (edge lists; nodes index ``names``)."""
+
+    names: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    weight: np.ndarray
+    #: (repository index, author index) pairs: the author sets U
+    repo_author: np.ndarray
+    #: commits per node as first author
+    first_commits: np.ndarray
+    n_repos: int
+    n_commits: int
+    n_single_author_repos: int
+    label: str = ""
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.names)
+
+    @property
+    def loops(self) -> np.ndarray:
+        return self.src == self.dst
+
+    def edges(self) -> pd.DataFrame:
+        """Edges as a DataFrame ``source, target, weight`` (names)."""
+        return pd.DataFrame({"source": self.names[self.src], "target": self.names[self.dst],
+                             "weight": self.weight})
+
+    def isolates(self) -> np.ndarray:
+        """Boolean per node: only self-loops."""
+        if "isolates" not in self._cache:
+            nl = ~self.loops
+            touched = np.zeros(self.n, dtype=bool)
+            touched[self.src[nl]] = True
+            touched[self.dst[nl]] = True
+            self._cache["isolates"] = ~touched
+        return self._cache["isolates"]
+
+    def undirected(self) -> sp.csr_matrix:
+        """Symmetric 0/1 adjacency of the undirected simple graph (no self-loops)."""
+        if "undirected" not in self._cache:
+            nl = ~self.loops
+            a, b = self.src[nl], self.dst[nl]
+            lo, hi = np.minimum(a, b), np.maximum(a, b)
+            key = np.unique(lo * self.n + hi)
+            lo, hi = key // self.n, key % self.n
+            rows = np.concatenate([lo, hi])
+            cols = np.concatenate([hi, lo])
+            m = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(self.n, self.n))
+            m.sort_indices()
+            self._cache["undirected"] = m
+        return self._cache["undirected"]
+
+    def subgraph(self, keep: np.ndarray, label: str | None = None) -> "Network":
+        """The network induced by the nodes where ``keep`` is True (renumbered)."""
+        keep = np.asarray(keep, dtype=bool)
+        new = np.full(self.n, -1, dtype=np.int64)
+        new[keep] = np.arange(int(keep.sum()))
+        e = keep[self.src] & keep[self.dst]
+        ra = self.repo_author
+        ra = ra[keep[ra[:, 1]]] if len(ra) else ra
+        ra = np.column_stack([ra[:, 0], new[ra[:, 1]]]) if len(ra) else ra
+        return Network(self.names[keep], new[self.src[e]], new[self.dst[e]], self.weight[e], ra,
+                       self.first_commits[keep], self.n_repos, self.n_commits, self.n_single_author_repos,
+                       label if label is not None else self.label)
+
+    def without_isolates(self) -> "Network":
+        return self.subgraph(~self.isolates(), self.label + " without isolates")
+
+
+def build_network(commits: CommitAuthors, label: str = "") -> Network:
+    """The authors' construction (module docstring) from commits as flat arrays."""
+    n_names = len(commits.names)
+    has = np.unique(commits.cidx) if len(commits.cidx) else np.zeros(0, np.int64)
+    if len(commits.cidx) == 0 or n_names == 0:
+        z = np.zeros(0, np.int64)
+        return Network(commits.names, z, z, z, np.zeros((0, 2), np.int64), np.zeros(n_names, np.int64),
+                       0, 0, 0, label)
+    # first author of every commit that has one (cidx sorted, order kept within a commit)
+    start = np.flatnonzero(np.r_[True, commits.cidx[1:] != commits.cidx[:-1]])
+    c_with = commits.cidx[start]
+    first = commits.author[start]
+    repo_of_commit = commits.commit_repo[c_with]
+    # author sets U: unique (repo, author)
+    flat_repo = commits.commit_repo[commits.cidx]
+    ukey = np.unique(flat_repo * n_names + commits.author)
+    u_repo, u_author = ukey // n_names, ukey % n_names
+    repos_used, u_start, u_size = np.unique(u_repo, return_index=True, return_counts=True)
+    n_repos_total = len(commits.repo_ids)
+    size_of = np.zeros(n_repos_total, np.int64)
+    start_of = np.zeros(n_repos_total, np.int64)
+    size_of[repos_used] = u_size
+    start_of[repos_used] = u_start
+    # commits per (repo, first author)
+    fkey, fcount = np.unique(repo_of_commit * n_names + first, return_counts=True)
+    f_repo, f_auth = fkey // n_names, fkey % n_names
+    # expand every (repo, first) over U of the repo
+    reps = size_of[f_repo]
+    row = np.repeat(np.arange(len(fkey)), reps)
+    offs = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)
+    members = u_author[start_of[f_repo][row] + offs]
+    srcs = f_auth[row]
+    w = fcount[row]
+    single = size_of[f_repo][row] == 1
+    keep = single | (members != srcs)
+    srcs, members, w = srcs[keep], members[keep], w[keep]
+    ekey, inv = np.unique(srcs * n_names + members, return_inverse=True)
+    weight = np.bincount(inv, weights=w).astype(np.int64)
+    first_commits = np.bincount(first, minlength=n_names).astype(np.int64)
+    return Network(
+        names=commits.names, src=ekey // n_names, dst=ekey % n_names, weight=weight,
+        repo_author=np.column_stack([u_repo, u_author]), first_commits=first_commits,
+        n_repos=len(repos_used), n_commits=len(has), n_single_author_repos=int((u_size == 1).sum()),
+        label=label,
+    )
+
+
+def edges_from_commits(repos: Iterable[str], authors: Iterable[Iterable[str]]) -> pd.DataFrame:
+    """The reproduction's edges (``source, target, weight``) from per-commit lists; for tests and readers."""
+    net = build_network(CommitAuthors.from_lists(repos, authors))
+    return net.edges().sort_values(["source", "target"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- #
+# statistics
+# --------------------------------------------------------------------------- #
+
+def triangles(adj: sp.csr_matrix, chunk: int = 50_000) -> np.ndarray:
+    """Triangles through each node of an undirected simple graph (symmetric 0/1 CSR).
+
+    Forward algorithm: edges oriented from lower to higher (degree, index)
+    rank, so every triangle a < b < c is found once; counts for each role
+    come from two masked sparse products, computed in row chunks.
+    """
+    n = adj.shape[0]
+    t = np.zeros(n, dtype=np.int64)
+    if n == 0 or adj.nnz == 0:
+        return t
+    deg = np.diff(adj.indptr)
+    rank = np.empty(n, np.int64)
+    rank[np.lexsort((np.arange(n), deg))] = np.arange(n)
+    coo = adj.tocoo()
+    up = rank[coo.row] < rank[coo.col]
+    r, c = rank[coo.row[up]], rank[coo.col[up]]
+    L = sp.csr_matrix((np.ones(len(r), np.int64), (r, c)), shape=(n, n))
+    LT = L.T.tocsr()
+    t_rank = np.zeros(n, dtype=np.int64)
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        Ls = L[s:e]
+        # X[a, c] = #b with a<b<c, a-b, b-c, a-c : a lowest, c highest
+        X = (Ls @ L).multiply(Ls).tocsr()
+        t_rank[s:e] += np.asarray(X.sum(axis=1)).ravel()
+        t_rank += np.bincount(X.indices, weights=X.data, minlength=n).astype(np.int64)
+        # Z[b, c] = #a with a<b<c: b middle
+        LTs = LT[s:e]
+        Z = (LTs @ L).multiply(Ls).tocsr()
+        t_rank[s:e] += np.asarray(Z.sum(axis=1)).ravel()
+    t[:] = t_rank[rank]
+    return t
+
+
+def kcore(adj: sp.csr_matrix) -> np.ndarray:
+    """Core number of every node of an undirected simple graph (vectorised peeling)."""
+    n = adj.shape[0]
+    deg = np.diff(adj.indptr).astype(np.int64)
+    core = np.zeros(n, np.int64)
+    alive = np.ones(n, bool)
+    k = 0
+    left = n
+    while left:
+        k = max(k, int(deg[alive].min()))
+        while True:
+            rem = np.flatnonzero(alive & (deg <= k))
+            if not len(rem):
+                break
+            core[rem] = k
+            alive[rem] = False
+            left -= len(rem)
+            nb = adj[rem].indices
+            if len(nb):
+                deg -= np.bincount(nb, minlength=n)
+    return core
+
+
+def be_fit(adj: sp.csr_matrix, order_keys: tuple[np.ndarray, ...]) -> tuple[np.ndarray, float, int]:
+    """Borgatti-Everett discrete fit over nested cores (module docstring).
+
+    ``order_keys``: arrays for ``np.lexsort`` (last key primary), ordering
+    nodes from most to least core-like. Returns (core mask, correlation, k).
+    """
+    n = adj.shape[0]
+    if n < 4 or adj.nnz == 0:
+        return np.zeros(n, bool), float("nan"), 0
+    order = np.lexsort(order_keys)
+    rank = np.empty(n, np.int64)
+    rank[order] = np.arange(n)
+    coo = sp.triu(adj, k=1).tocoo()
+    ra, rb = rank[coo.row], rank[coo.col]
+    hi, lo = np.maximum(ra, rb), np.minimum(ra, rb)
+    k = np.arange(n + 1, dtype=float)
+    e_cc = np.concatenate([[0], np.cumsum(np.bincount(hi, minlength=n))]).astype(float)  # hi < k
+    lo_counts = np.bincount(lo, minlength=n)
+    e_pp = np.concatenate([np.cumsum(lo_counts[::-1])[::-1], [0]]).astype(float)  # lo >= k
+    d_cc = k * (k - 1) / 2
+    d_pp = (n - k) * (n - k - 1) / 2
+    N = d_cc + d_pp
+    sx = e_cc + e_pp
+    sy = d_cc
+    sxy = e_cc
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (N * sxy - sx * sy) / np.sqrt(sx * (N - sx) * sy * (N - sy))
+    r[:2] = np.nan
+    r[n - 1:] = np.nan
+    if np.all(np.isnan(r)):
+        return np.zeros(n, bool), float("nan"), 0
+    best = int(np.nanargmax(r))
+    return rank < best, float(r[best]), best
+
+
+def _assortativity(net: Network) -> float:
+    nl = ~net.loops
+    s, d = net.src[nl], net.dst[nl]
+    if len(s) < 2:
+        return float("nan")
+    out_deg = np.bincount(s, minlength=net.n)
+    in_deg = np.bincount(d, minlength=net.n)
+    x, y = out_deg[s].astype(float), in_deg[d].astype(float)
+    if x.std() == 0 or y.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def reciprocated(net: Network) -> np.ndarray:
+    """Boolean per edge: a non-loop edge whose reverse edge exists."""
+    key = net.src * net.n + net.dst
+    rev = net.dst * net.n + net.src
+    order = np.sort(key)
+    pos = np.searchsorted(order, rev)
+    pos = np.minimum(pos, len(order) - 1)
+    found = (order[pos] == rev) if len(order) else np.zeros(0, bool)
+    return found & (net.src != net.dst)
+
+
+#: Statistics of :func:`network_stats`, in table order, with their row labels.
+STAT_LABELS: dict[str, str] = {
+    "repositories": "model repositories",
+    "commits": "commits",
+    "nodes": "developers (nodes)",
+    "edges": "edges (incl. self-loops)",
+    "self_loops": "self-loops",
+    "isolates": "isolates",
+    "isolates_pct": "isolates (%)",
+    "density": "density",
+    "reciprocity": "reciprocity (self-loops as unreciprocated edges)",
+    "reciprocity_distinct": "reciprocity (edges between distinct developers)",
+    "avg_clustering": "average clustering",
+    "transitivity": "transitivity",
+    "assortativity": "degree assortativity (out-in)",
+    "wcc": "weakly connected components",
+    "scc": "strongly connected components",
+    "largest_wcc": "largest weak component (nodes)",
+    "largest_wcc_pct": "largest weak component (% of nodes)",
+    "largest_scc": "largest strong component (nodes)",
+    "max_kcore": "maximum k-core (k)",
+    "core_size": "main k-core size (nodes)",
+}
+
+
+def network_stats(net: Network) -> dict[str, Any]:
+    """Every statistic of ``tab-network`` for one network (keys of :data:`STAT_LABELS`)."""
+    n = net.n
+    loops = net.loops
+    m = len(net.src)
+    m_nl = int((~loops).sum())
+    iso = net.isolates()
+    rec = reciprocated(net)
+    adj = net.undirected()
+    deg = np.diff(adj.indptr)
+    tri = triangles(adj)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        local = np.where(deg > 1, 2 * tri / (deg * (deg - 1.0)), 0.0)
+    triads = float((deg * (deg - 1) / 2).sum())
+    nl = ~loops
+    gd = sp.csr_matrix((np.ones(m_nl), (net.src[nl], net.dst[nl])), shape=(n, n))
+    n_wcc, wlab = connected_components(gd, directed=True, connection="weak") if n else (0, np.zeros(0, int))
+    n_scc, slab = connected_components(gd, directed=True, connection="strong") if n else (0, np.zeros(0, int))
+    core = kcore(adj) if n else np.zeros(0, int)
+    kmax = int(core.max()) if n else 0
+    largest_wcc = int(np.bincount(wlab).max()) if n else 0
+    return {
+        "repositories": int(len(np.unique(net.repo_author[:, 0]))) if len(net.repo_author) else 0,
+        "commits": int(net.first_commits.sum()),
+        "nodes": int(n),
+        "edges": int(m),
+        "self_loops": int(loops.sum()),
+        "isolates": int(iso.sum()),
+        "isolates_pct": float(100 * iso.mean()) if n else float("nan"),
+        "density": float(m_nl / (n * (n - 1))) if n > 1 else float("nan"),
+        "reciprocity": float(rec.sum() / m) if m else float("nan"),
+        "reciprocity_distinct": float(rec.sum() / m_nl) if m_nl else float("nan"),
+        "avg_clustering": float(local.mean()) if n else float("nan"),
+        "transitivity": float(tri.sum() / triads) if triads else 0.0,
+        "assortativity": _assortativity(net),
+        "wcc": int(n_wcc),
+        "scc": int(n_scc),
+        "largest_wcc": largest_wcc,
+        "largest_wcc_pct": float(100 * largest_wcc / n) if n else float("nan"),
+        "largest_scc": int(np.bincount(slab).max()) if n else 0,
+        "max_kcore": kmax,
+        "core_size": int((core == kmax).sum()) if n and kmax > 0 else 0,
+    }
+
+
+def stats_table(columns: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """Statistics dicts side by side: one row per statistic, one column per network."""
+    rows = []
+    for key, label in STAT_LABELS.items():
+        row = {"statistic": label}
+        for name, st in columns.items():
+            row[name] = st.get(key, np.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- #
+# the two networks from a snapshot
+# --------------------------------------------------------------------------- #
+
+@dataclass
+class Part2:
+    """Everything Part II computes from one snapshot (see :func:`compute`)."""
+
+    snap: Snapshot
+    commits: CommitAuthors
+    reproduction: Network
+    cleaned: Network
+    resolution: identity.Resolution
+    models: int
+    covered: int
+    threshold: float
+
+
+def _owners(snap: Snapshot) -> set[str]:
+    out: set[str] = set()
+    for t in ("models", "datasets", "spaces"):
+        col = snap.arrow(t, ["owner"]).column("owner")
+        out |= set(pc.unique(col.drop_null()).to_pylist())
+    return out
+
+
+def covered_models(snap: Snapshot, commits: CommitAuthors | None = None) -> int:
+    """Model repositories whose commits were collected (repo_coverage step ``commits``)."""
+    cov = snap.arrow("repo_coverage", ["repo_type", "repo_id", "step"],
+                     filters=[("step", "==", "commits"), ("repo_type", "==", "model")])
+    if cov.num_rows:
+        return int(pc.count_distinct(cov.column("repo_id")).as_py())
+    commits = commits or load_commit_authors(snap)
+    return int(len(np.unique(commits.commit_repo)))
+
+
+def cleaned_network(commits: CommitAuthors, resolution: identity.Resolution) -> Network:
+    """The sensitivity network: identities resolved, ``system`` and bots removed."""
+    drop = set(resolution.removed["name"])
+    return build_network(commits.mapped(resolution.mapping, drop), "cleaned")
+
+
+def reproduction_network(commits: CommitAuthors) -> Network:
+    return build_network(commits, "reproduction")
+
+
+_CACHE: dict[tuple, Part2] = {}
+
+
+def compute(snap: Snapshot, threshold: float = identity.DEFAULT_THRESHOLD,
+            overrides: Any = None, *, workers: int = -1) -> Part2:
+    """Both networks and the identity resolution of a snapshot (cached per snapshot)."""
+    key = (str(snap.path), snap.id, float(threshold), None if overrides is None else str(overrides))
+    if key in _CACHE:
+        return _CACHE[key]
+    commits = load_commit_authors(snap)
+    per_name = commits.commits_per_name()
+    res = identity.resolve(commits.names, threshold, weights=per_name.to_dict(), owners=_owners(snap),
+                           overrides=overrides, workers=workers)
+    part = Part2(snap=snap, commits=commits, reproduction=reproduction_network(commits),
+                 cleaned=cleaned_network(commits, res), resolution=res, models=snap.rows("models"),
+                 covered=covered_models(snap, commits), threshold=float(threshold))
+    if isinstance(overrides, pd.DataFrame):
+        return part
+    _CACHE.clear()
+    _CACHE[key] = part
+    return part
+
+
+# --------------------------------------------------------------------------- #
+# tables
+# --------------------------------------------------------------------------- #
+
+def coverage_text(p: Part2) -> str:
+    """Which repositories the network covers, and how its names were recorded."""
+    cov = p.snap.coverage("commits")
+    s = (f"{p.covered:,} of {p.models:,} model repositories have commit data in this snapshot; "
+         f"{p.reproduction.n_repos:,} of them have at least one named commit author")
+    if cov.get("scope") not in (None, "all"):
+        s += f" (commit coverage: {cov.get('scope')}"
+        s += f"; {cov['note']})" if cov.get("note") else ")"
+    return s + "."
+
+
+def covers(p: Part2) -> str:
+    """Short ``covers=`` text for captions."""
+    return (f"{p.reproduction.n_repos:,} model repositories with commit authors "
+            f"(of {p.models:,} model repositories; {p.covered:,} with commit data)")
+
+
+def funnel(p: Part2) -> pd.DataFrame:
+    """``tab-network-funnel``: from model repositories to developers."""
+    c = p.commits
+    names = set(c.names)
+    removed = p.resolution.removed
+    n_sys = int((removed["kind"] == "system").sum())
+    n_bot = int((removed["kind"] == "bot").sum())
+    rp = p.reproduction
+    rows = [
+        ("model repositories in the snapshot", p.models, "all model repositories listed"),
+        ("with commit data", p.covered, "repositories whose commit history was collected"),
+        ("with at least one commit author", rp.n_repos, "the repositories the network is built from"),
+        ("with a single commit author", rp.n_single_author_repos,
+         "their commits are self-loops (all of them if `system` is the only other author: see the cleaned network)"),
+        ("with several commit authors", rp.n_repos - rp.n_single_author_repos, ""),
+        ("commits (with an author)", rp.n_commits, ""),
+        ("distinct commit-author names", len(names), "nodes of the reproduction network"),
+        ("... of which the Hub's `system` author", n_sys, "kept in the reproduction, removed in the cleaned network"),
+        ("... of which bots", n_bot, "removed in the cleaned network"),
+        ("names merged by identity resolution", int(p.resolution.groups["size"].sum() - len(p.resolution.groups))
+         if len(p.resolution.groups) else 0,
+         f"{len(p.resolution.groups):,} groups of names judged the same developer"),
+        ("distinct developers after resolution", p.cleaned.n, "nodes of the cleaned network"),
+        ("repositories in the cleaned network", p.cleaned.n_repos, "with at least one author left"),
+        ("... with a single developer", p.cleaned.n_single_author_repos, ""),
+    ]
+    df = pd.DataFrame(rows, columns=["step", "count", "note"])
+    base = max(p.models, 1)
+    df.insert(2, "% of model repositories", [100 * v / base if i < 5 or i in (11, 12) else np.nan
+                                             for i, v in enumerate(df["count"])])
+    return df
+
+
+def candidates_table(p: Part2) -> pd.DataFrame:
+    """``tab-identity-candidates``: every candidate pair with its decision."""
+    cols = ["name_a", "name_b", "normalised_a", "normalised_b", "score", "commits_a", "commits_b", "decision"]
+    cand = p.resolution.candidates
+    if cand.empty:
+        return pd.DataFrame(columns=cols)
+    return cand[[c for c in cols if c in cand.columns]].round({"score": 1})
+
+
+def network_table(p: Part2) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
+    """``tab-network``: both networks, whole and without isolates, and the difference."""
+    st = stats_all(p)
+    table = stats_table({
+        "reproduction": st["reproduction"],
+        "reproduction without isolates": st["reproduction_noiso"],
+        "cleaned": st["cleaned"],
+        "cleaned without isolates": st["cleaned_noiso"],
+    })
+    return table, st
+
+
+def stats_all(p: Part2) -> dict[str, dict[str, Any]]:
+    key = "stats_all"
+    if key not in p.reproduction._cache:
+        p.reproduction._cache[key] = {
+            "reproduction": network_stats(p.reproduction),
+            "reproduction_noiso": network_stats(p.reproduction.without_isolates()),
+            "cleaned": network_stats(p.cleaned),
+            "cleaned_noiso": network_stats(p.cleaned.without_isolates()),
+        }
+    return p.reproduction._cache[key]
+
+
+def differences(st: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """Where the cleaned network differs from the reproduction (whole networks)."""
+    rows = []
+    for key, label in STAT_LABELS.items():
+        a, b = st["reproduction"][key], st["cleaned"][key]
+        if a is None or b is None or (isinstance(a, float) and np.isnan(a)) or (isinstance(b, float) and np.isnan(b)):
+            continue
+        d = b - a
+        rel = 100 * d / abs(a) if a else np.nan
+        rows.append({"statistic": label, "reproduction": a, "cleaned": b, "difference": d,
+                     "relative difference (%)": rel})
+    return pd.DataFrame(rows)
+
+
+def core_periphery(net: Network) -> dict[str, Any]:
+    """Core membership of every node: coreness, main k-core, Borgatti-Everett core (non-isolates)."""
+    if "cp" in net._cache:
+        return net._cache["cp"]
+    adj = net.undirected()
+    core = kcore(adj)
+    deg = np.diff(adj.indptr)
+    iso = net.isolates()
+    kmax = int(core.max()) if net.n else 0
+    be = np.zeros(net.n, bool)
+    corr, size = float("nan"), 0
+    keep = ~iso
+    if keep.sum() >= 4:
+        sub = adj[keep][:, keep]
+        idx = np.flatnonzero(keep)
+        names = net.names[idx].astype(str)
+        mask, corr, size = be_fit(sub, (names, -deg[idx], -core[idx]))
+        be[idx[mask]] = True
+    out = {"coreness": core, "degree": deg, "kmax": kmax, "main_core": (core == kmax) & keep,
+           "be_core": be, "be_corr": corr, "be_size": int(be.sum()), "isolate": iso}
+    net._cache["cp"] = out
+    return out
+
+
+def core_periphery_table(net: Network) -> pd.DataFrame:
+    """``tab-core-periphery``: core versus periphery by k-core and by the BE fit, plus isolates."""
+    cp = core_periphery(net)
+    rec = reciprocated(net)
+    nl = ~net.loops
+    ra = net.repo_author
+    groups = {
+        f"main k-core (k = {cp['kmax']})": cp["main_core"],
+        "k-core periphery (other non-isolates)": ~cp["main_core"] & ~cp["isolate"],
+        "Borgatti-Everett core": cp["be_core"],
+        "Borgatti-Everett periphery": ~cp["be_core"] & ~cp["isolate"],
+        "isolates": cp["isolate"],
+    }
+    rows = []
+    for name, mask in groups.items():
+        nodes = int(mask.sum())
+        repos = len(np.unique(ra[mask[ra[:, 1]], 0])) if len(ra) else 0
+        out_e = nl & mask[net.src]
+        rows.append({
+            "group": name,
+            "developers": nodes,
+            "% of developers": 100 * nodes / net.n if net.n else np.nan,
+            "repositories": repos,
+            "commits as first author": int(net.first_commits[mask].sum()),
+            "mean degree": float(cp["degree"][mask].mean()) if nodes else np.nan,
+            "median coreness": float(np.median(cp["coreness"][mask])) if nodes else np.nan,
+            "edges out (distinct developers)": int(out_e.sum()),
+            "reciprocity of edges out": float(rec[out_e].mean()) if out_e.any() else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def reciprocity_by_position(net: Network) -> pd.DataFrame:
+    """Share of a developer's edges (to distinct developers) that are reciprocated, by coreness bin."""
+    cp = core_periphery(net)
+    rec = reciprocated(net)
+    nl = ~net.loops
+    core = cp["coreness"]
+    kmax = max(int(core.max()) if net.n else 0, 1)
+    if kmax <= 8:
+        edges = np.arange(1, kmax + 2)
+    else:
+        edges = np.unique(np.r_[1, 2, 3, np.round(np.geomspace(4, kmax + 1, 7)).astype(int), kmax + 1])
+    s = net.src[nl]
+    src_core = core[s]
+    rows = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        sel = (src_core >= lo) & (src_core < hi)
+        nodes = (core >= lo) & (core < hi) & ~cp["isolate"]
+        label = f"{lo}" if hi - lo == 1 else f"{lo}-{hi - 1}"
+        rows.append({"coreness": label, "coreness_low": int(lo), "developers": int(nodes.sum()),
+                     "edges": int(sel.sum()),
+                     "reciprocity": float(rec[nl][sel].mean()) if sel.any() else np.nan})
+    return pd.DataFrame(rows)
+
+
+def degree_distribution(net: Network) -> pd.DataFrame:
+    """In- and out-degree (distinct developers, self-loops excluded) of every node."""
+    nl = ~net.loops
+    return pd.DataFrame({
+        "developer": net.names,
+        "in_degree": np.bincount(net.dst[nl], minlength=net.n),
+        "out_degree": np.bincount(net.src[nl], minlength=net.n),
+    })
+
+
+def subfield_networks(p: Part2) -> dict[str, Network]:
+    """Reproduction networks of the computer-vision, NLP and multimodal model repositories."""
+    models = p.snap.arrow("models", ["id", "tags", "pipeline_tag"])
+    out = {}
+    ids = models.column("id")
+    repo_index = pd.Index(p.commits.repo_ids)
+    for sf in SUBFIELDS:
+        mask = subfield_mask(models, sf)
+        chosen = pc.filter(ids, pa.array(mask)).to_pylist()
+        in_sf = np.zeros(len(p.commits.repo_ids), bool)
+        pos = repo_index.get_indexer(chosen)
+        in_sf[pos[pos >= 0]] = True
+        keep_commit = in_sf[p.commits.commit_repo]
+        sel = keep_commit[p.commits.cidx] if len(p.commits.cidx) else np.zeros(0, bool)
+        sub = CommitAuthors(p.commits.repo_ids, p.commits.commit_repo, p.commits.cidx[sel],
+                            p.commits.author[sel], p.commits.names)
+        used = np.unique(sub.author)
+        remap = np.full(len(sub.names), -1, np.int64)
+        remap[used] = np.arange(len(used))
+        sub = CommitAuthors(sub.repo_ids, sub.commit_repo, sub.cidx, remap[sub.author], sub.names[used])
+        out[sf] = build_network(sub, sf)
+    return out
+
+
+def subfields_table(p: Part2) -> pd.DataFrame:
+    """``tab-network-subfields``: the statistics per subfield (reproduction construction)."""
+    cols = {"all model repositories": stats_all(p)["reproduction"]}
+    for sf, net in subfield_networks(p).items():
+        cols[sf] = network_stats(net)
+    return stats_table(cols)
+
+
+# --------------------------------------------------------------------------- #
+# figures
+# --------------------------------------------------------------------------- #
+
+def degree_figure(p: Part2):
+    """In- and out-degree CCDFs (log-log) of both networks."""
+    import matplotlib.pyplot as plt
+
+    from .stats import ccdf
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
+    data = []
+    for ax, col, title in zip(axes, ("in_degree", "out_degree"), ("in-degree", "out-degree")):
+        for net, style in ((p.reproduction, "-"), (p.cleaned, "--")):
+            d = degree_distribution(net)
+            c = ccdf(d[col])
+            if len(c):
+                ax.loglog(c["value"], c["ccdf"], style, marker=".", ms=3, label=f"{net.label} network")
+            c = c.assign(network=net.label, degree=col)
+            data.append(c)
+        ax.set_xlabel(f"{title} (distinct co-developers, log scale)")
+        ax.set_title(title)
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0].set_ylabel("share of developers with degree ≥ k (log scale)")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig, pd.concat(data, ignore_index=True) if data else pd.DataFrame()
+
+
+def drawing_nodes(net: Network, max_nodes: int = 300) -> tuple[np.ndarray, str]:
+    """Nodes to draw: the largest component without isolates, or the main cores if too large."""
+    cp = core_periphery(net)
+    keep = ~cp["isolate"]
+    if not keep.any():
+        return np.zeros(0, np.int64), "no developer has a tie to another"
+    sub = net.undirected()
+    _, lab = connected_components(sub, directed=False)
+    big = np.bincount(lab[keep]).argmax()
+    comp = keep & (lab == big)
+    if comp.sum() <= max_nodes:
+        return np.flatnonzero(comp), f"the largest component ({int(comp.sum()):,} developers)"
+    core = cp["coreness"]
+    for k in range(1, int(core.max()) + 1):
+        sel = comp & (core >= k)
+        if sel.sum() <= max_nodes:
+            return np.flatnonzero(sel), (f"the developers of coreness {k} or more in the largest component "
+                                         f"({int(sel.sum()):,} of {int(comp.sum()):,})")
+    kmax = int(core.max())
+    sel = np.flatnonzero(comp & (core == kmax))
+    deg = cp["degree"][sel]
+    sel = sel[np.argsort(-deg, kind="stable")[:max_nodes]]
+    return np.sort(sel), f"the {len(sel):,} highest-degree developers of the main core"
+
+
+def network_figure(net: Network, max_nodes: int = 300, seed: int = 42):
+    """A drawing of the network without isolates, BE core and periphery marked (seeded layout)."""
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    cp = core_periphery(net)
+    nodes, what = drawing_nodes(net, max_nodes)
+    fig, ax = plt.subplots(figsize=(8, 8))
+    ax.set_axis_off()
+    if len(nodes) == 0:
+        ax.text(0.5, 0.5, "no ties between distinct developers", ha="center", va="center")
+        return fig, what, pd.DataFrame()
+    inset = np.zeros(net.n, bool)
+    inset[nodes] = True
+    e = inset[net.src] & inset[net.dst] & ~net.loops
+    G = nx.DiGraph()
+    G.add_nodes_from(nodes.tolist())
+    G.add_weighted_edges_from(zip(net.src[e].tolist(), net.dst[e].tolist(), net.weight[e].tolist()))
+    pos = nx.spring_layout(G.to_undirected(), seed=seed, k=1.5 / np.sqrt(max(len(nodes), 1)), iterations=100)
+    core = cp["be_core"][nodes]
+    colors = np.where(core, "#d62728", "#7f7f7f")
+    deg = cp["degree"][nodes]
+    sizes = 10 + 60 * np.log1p(deg) / max(np.log1p(deg).max(), 1)
+    nx.draw_networkx_edges(G, pos, ax=ax, alpha=0.25, width=0.5, arrows=True, arrowsize=4,
+                           edge_color="#555555")
+    nx.draw_networkx_nodes(G, pos, nodelist=nodes.tolist(), node_color=colors.tolist(),
+                           node_size=sizes.tolist(), ax=ax, linewidths=0)
+    from matplotlib.lines import Line2D
+    ax.legend(handles=[Line2D([], [], marker="o", ls="", color="#d62728", label="core (Borgatti-Everett fit)"),
+                       Line2D([], [], marker="o", ls="", color="#7f7f7f", label="periphery")],
+              loc="lower left", fontsize=8, frameon=False)
+    data = pd.DataFrame({"developer": net.names[nodes], "x": [pos[i][0] for i in nodes],
+                         "y": [pos[i][1] for i in nodes], "be_core": core,
+                         "coreness": cp["coreness"][nodes], "degree": deg})
+    return fig, what, data
+
+
+def reciprocity_figure(p: Part2):
+    """Reciprocity by coreness bin for both networks."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    frames = []
+    for ax, net in zip(axes, (p.reproduction, p.cleaned)):
+        d = reciprocity_by_position(net)
+        ax.bar(d["coreness"], d["reciprocity"].fillna(0), color="#1f77b4")
+        for x, (r, n) in enumerate(zip(d["reciprocity"], d["edges"])):
+            if not np.isnan(r):
+                ax.text(x, r + 0.01, f"{n:,}", ha="center", va="bottom", fontsize=7)
+        ax.set_title(f"{net.label} network")
+        ax.set_xlabel("coreness of the developer (k-core number)")
+        ax.set_ylim(0, 1.1)
+        frames.append(d.assign(network=net.label))
+    axes[0].set_ylabel("share of edges reciprocated")
+    fig.tight_layout()
+    return fig, pd.concat(frames, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- #
+# Part IV
+# --------------------------------------------------------------------------- #
+
+def headline(snap: Snapshot) -> dict[str, Any]:
+    """Part II's headline numbers (reproduction network) for Part IV's comparison.
+
+    Keys:
+
+    - ``nodes``, ``edges``: developers and distinct directed edges (self-loops
+      included) of the reproduction network;
+    - ``isolates``, ``isolates_pct``: developers with only self-loops (count, % of nodes);
+    - ``reciprocity_all``: networkx overall reciprocity of the whole network
+      (self-loops count as unreciprocated edges);
+    - ``reciprocity_without_isolates``: share of edges between distinct
+      developers that are reciprocated (the network without isolates and
+      without self-loops);
+    - ``core_size``, ``max_kcore``: size and k of the main k-core;
+    - ``be_core_size``, ``be_fit``: Borgatti-Everett core size and fit correlation;
+    - ``repos_with_commits``: model repositories with at least one commit author;
+    - ``covered_repos``: model repositories with commit data (collected);
+    - ``single_author_pct``: % of ``repos_with_commits`` with a single commit author;
+    - ``cleaned_nodes``, ``cleaned_isolates_pct``, ``cleaned_reciprocity_all``:
+      the same for the cleaned network (sensitivity);
+    - ``coverage_note``: which repositories these cover.
+    """
+    p = compute(snap)
+    st = stats_all(p)
+    r = st["reproduction"]
+    cp = core_periphery(p.reproduction)
+    rp = p.reproduction
+    return {
+        "nodes": r["nodes"],
+        "edges": r["edges"],
+        "isolates": r["isolates"],
+        "isolates_pct": r["isolates_pct"],
+        "reciprocity_all": r["reciprocity"],
+        "reciprocity_without_isolates": r["reciprocity_distinct"],
+        "core_size": r["core_size"],
+        "max_kcore": r["max_kcore"],
+        "be_core_size": cp["be_size"],
+        "be_fit": cp["be_corr"],
+        "repos_with_commits": rp.n_repos,
+        "covered_repos": p.covered,
+        "single_author_pct": 100 * rp.n_single_author_repos / rp.n_repos if rp.n_repos else float("nan"),
+        "cleaned_nodes": st["cleaned"]["nodes"],
+        "cleaned_isolates_pct": st["cleaned"]["isolates_pct"],
+        "cleaned_reciprocity_all": st["cleaned"]["reciprocity"],
+        "coverage_note": coverage_text(p),
+    }
