@@ -316,12 +316,13 @@ def _parse_block(kind: str, block: bytes, first_line: int) -> tuple[pa.Table, np
         block = _GATED_RE.sub(rb'"gated":"\1"', block)
     n_lines = block.count(b"\n")
     try:
+        block.decode("utf-8")  # pyarrow does not check; an invalid line goes to the slow path
         table = pj.read_json(
             io.BytesIO(block),
             read_options=pj.ReadOptions(block_size=len(block) + 1, use_threads=True),
             parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+    except (UnicodeDecodeError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         table = None
     if table is not None and table.num_rows == n_lines:
         table = table.select(schema.names)
@@ -784,7 +785,15 @@ def _coverage(imp: _Importer, files: list[SourceFile], steps: dict[str, int]) ->
                      f"overwritten), for: {filled}")
         for k in known[kind]:
             note += f"; source: {k}"
-        cov[table] = {"scope": "all", "rows": rows, "fields_non_null": fields, **bad(kind), "note": note}
+        scope = "all"
+        lost = bad(kind)["malformed"]
+        broken = [f"{f.label} ({f.broken})" for f in files if f.kind == kind and f.broken]
+        if lost or broken:
+            scope = "subset"  # some listed repositories could not be imported
+            note = (f"NOT the whole listing: {_fmt(lost)} malformed record(s) were not imported (see fetch_log)"
+                    + (f"; broken file(s), read only up to the break: {', '.join(broken)}" if broken else "")
+                    + "; " + note)
+        cov[table] = {"scope": scope, "rows": rows, "fields_non_null": fields, **bad(kind), "note": note}
 
     # space_models
     info_n = steps.get("model_spaces", 0)

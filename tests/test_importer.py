@@ -458,3 +458,20 @@ def test_real_records_values(real_import):
     assert models.likes.notna().all() and models.downloads.notna().all()
     commits = snap.table("commits")
     assert commits.authors.map(len).min() >= 1 and commits.date.min().year == 2019
+
+
+def test_invalid_utf8_and_broken_files_are_reported_and_lower_the_scope(tmp_path):
+    src = tmp_path / "s"
+    write_lines(src / "models.jsonl", [model(1), b'{"id": "a/\xff\xfe"}', model(2)])
+    (src / "datasets.jsonl.gz").write_bytes(b"not gzip at all\n")
+    (src / "spaces.jsonl").write_bytes(b"")
+    snap = run_import([src], tmp_path / "o")
+    assert sorted(snap.table("models").id) == [model(1)["id"], model(2)["id"]]
+    log = snap.table("fetch_log").set_index("source")
+    assert "bad JSON" in log.loc["s/models.jsonl:2", "reason"]
+    assert "truncated or corrupt" in log.loc["s/datasets.jsonl.gz:1", "reason"]
+    cov = snap.manifest["coverage"]
+    assert cov["models"]["scope"] == "subset" and cov["models"]["note"].startswith("NOT the whole listing: 1 malformed")
+    assert cov["datasets"]["scope"] == "subset" and "broken file" in cov["datasets"]["note"]
+    assert cov["spaces"]["scope"] == "all" and cov["spaces"]["rows"] == 0  # an empty listing, read whole
+    assert snap.manifest["source"]["parameters"]["snapshot_date_basis"].startswith("date of the latest timestamp")
