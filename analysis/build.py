@@ -339,7 +339,16 @@ def _failure_message(nb_name: str, out_nb: Path, exc: BaseException) -> str:
     if isinstance(exc, PapermillExecutionError):
         first = (exc.source or "").strip().splitlines()
         code = first[0][:80] if first else ""
-        where = f"cell {exc.cell_index}" + (f" (execution count {exc.exec_count})" if exc.exec_count else "")
+        index = exc.cell_index
+        try:  # papermill counts its injected cell; name the cell as it is in the template
+            import nbformat
+
+            cells = nbformat.read(out_nb, as_version=4).cells[:exc.cell_index]
+            index -= sum("injected-parameters" in c.metadata.get("tags", []) for c in cells)
+        except Exception:
+            pass
+        where = (f"cell {index} (counting from 0)"
+                 + (f", execution count [{exc.exec_count}]" if exc.exec_count else ""))
         what = f"{exc.ename}: {str(exc.evalue).strip().splitlines()[0] if str(exc.evalue).strip() else ''}"
         return (f"notebook book/{nb_name}.ipynb failed in {where}, which starts with `{code}`: {what}. "
                 f"The build stopped; the executed copy with the full traceback is kept at "
