@@ -1128,7 +1128,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--discussion-page-size", type=int, default=50)
     parser.add_argument("--duration", type=float, default=None,
                         help="stop after this many seconds (default: serve until interrupted)")
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its message (one line under analysis.cli)
+        return int(exc.code or 0)
     try:
         hub = FakeHub(
             args.snapshot_dir, port=args.port, latency=args.latency, rate_limit=args.rate_limit,

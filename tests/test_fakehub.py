@@ -9,6 +9,7 @@ client would have waited.
 from __future__ import annotations
 
 import math
+import signal
 import subprocess
 import sys
 import threading
@@ -489,22 +490,28 @@ def test_rate_limited_listing_completes_with_the_client(snap, sleeps):
 
 
 def test_latency_overlaps_across_concurrent_requests(snap):
-    n, latency = 12, 0.25
+    n, latency = 8, 0.5
     with FakeHub(snap, latency=latency) as hub:
+        clients = [httpx2.Client(timeout=20) for _ in range(n)]  # built before timing (costly under load)
         codes: list[int] = []
+        start = threading.Barrier(n + 1, timeout=20)
 
-        def one():
-            codes.append(httpx2.get(hub.endpoint + "/api/models/gpt2", timeout=10).status_code)
+        def one(client):
+            start.wait()
+            codes.append(client.get(hub.endpoint + "/api/models/gpt2").status_code)
 
-        threads = [threading.Thread(target=one) for _ in range(n)]
-        t0 = time.monotonic()
+        threads = [threading.Thread(target=one, args=(c,)) for c in clients]
         for t in threads:
             t.start()
+        start.wait()
+        t0 = time.monotonic()
         for t in threads:
             t.join(timeout=20)
         wall = time.monotonic() - t0
+        for c in clients:
+            c.close()
         assert codes == [200] * n
-        assert latency <= wall < n * latency / 2
+        assert latency <= wall < n * latency / 2  # sequential handling would take n * latency
         assert hub.stats["max_in_flight"] > 1
 
 
@@ -530,21 +537,37 @@ def test_bad_options_are_refused(snap):
 # command line
 # --------------------------------------------------------------------------- #
 
-def test_cli_serves_until_duration(snap):
+def test_cli_serves_with_options_until_interrupted(snap):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "analysis", "fakehub", str(snap.path), "--duration", "20", "--latency", "0.01"],
+        [sys.executable, "-m", "analysis", "fakehub", str(snap.path), "--duration", "30", "--latency", "0.01",
+         "--rate-limit", "100/60", "--fault-every", "2", "--faults", "503", "--page-size", "5"],
         cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         endpoint = proc.stdout.readline().strip()
         assert endpoint.startswith("http://127.0.0.1:")
-        assert HfApi(endpoint=endpoint, token=False).model_info("gpt2").likes == 99
+        with httpx2.Client(timeout=10) as client:
+            first = client.get(endpoint + "/api/models")
+            second = client.get(endpoint + "/api/models/gpt2")
+        assert first.status_code == 200 and len(first.json()) == 5 and "next" in first.links
+        info = parse_ratelimit_headers(first.headers)
+        assert (info.remaining, info.limit, info.window_seconds) == (99, 100, 60)
+        assert second.status_code == 503
+        proc.send_signal(signal.SIGINT)  # Ctrl-C ends it cleanly (--duration bounds it anyway)
+        assert proc.wait(timeout=20) == 0
+        assert "stopped after 2 requests" in proc.stderr.read()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
 
 
 def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main([str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("error: ")
+    assert len(err) == 1 and err[0].startswith("error: ") and "missing" in err[0]
+    res = subprocess.run([sys.executable, "-m", "analysis", "fakehub", str(tmp_path), "--rate-limit", "lots"],
+                         cwd=paths.ROOT, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and res.stdout == ""
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "REQUESTS/SECONDS" in lines[0]
