@@ -9,7 +9,7 @@ SNAPSHOT  ?= data/snapshots/synthetic-demo
 ARGS      ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup book test snapshot import-shared bench clean lock
+.PHONY: help setup book test snapshot import-shared bench clean lock browser-deps serve
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,11 +30,22 @@ book: $(STAMP)  ## Execute the notebooks on SNAPSHOT and build the book into _bu
 test: $(STAMP)  ## Run the test suite
 	$(PY) -m pytest $(ARGS)
 
-snapshot: $(STAMP)  ## Collect a new snapshot from the live Hub (ARGS="--snapshot-id ... --sample 1000"; token from HF_TOKEN)
+snapshot: $(STAMP)  ## Collect a new snapshot from the live Hub (ARGS="--snapshot-id ID --select sample --n 1000"; token from HF_TOKEN)
 	$(PY) -m analysis collect $(ARGS)
 
 import-shared: $(STAMP)  ## Import ../shared/data into data/snapshots/hub-2024-07-import
 	$(PY) -m analysis import ../shared/data/hub-2024-07 ../shared/data/model-commits-2024-09 data/snapshots/hub-2024-07-import $(ARGS)
+
+browser-deps:  ## Install Debian's chromium and chromium-driver (for tests/test_browser.py; needs root or sudo)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+		echo "chromium and chromedriver are installed"; \
+	else \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+serve: $(STAMP)  ## Preview the built site of SNAPSHOT on http://127.0.0.1:8000/
+	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory "$$($(PY) -c 'import sys; from analysis import paths; from analysis.snapshot import open_snapshot; print(paths.build_dir(open_snapshot(sys.argv[1]).id) / "_build" / "html")' $(SNAPSHOT))"
 
 bench: $(STAMP)  ## Run the benchmarks under bench/ (slow; prints figures)
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done
