@@ -254,10 +254,19 @@ def candidate_pairs(
     g["score"] = 100.0
     cols = ["name_a", "name_b", "ca", "cb", "score"]
     out = pd.concat([x[cols], g[cols]], ignore_index=True)
+    if out.empty:
+        out = pd.DataFrame({"name_a": pd.Series(dtype=object), "name_b": pd.Series(dtype=object),
+                            "ca": pd.Series(dtype="int64"), "cb": pd.Series(dtype="int64"),
+                            "score": pd.Series(dtype=float)})
     swap = out["name_a"] > out["name_b"]
-    out.loc[swap, ["name_a", "name_b", "ca", "cb"]] = out.loc[swap, ["name_b", "name_a", "cb", "ca"]].to_numpy()
-    out["normalised_a"] = uniq[out["ca"].to_numpy()] if len(out) else []
-    out["normalised_b"] = uniq[out["cb"].to_numpy()] if len(out) else []
+    if swap.any():
+        sw = swap.to_numpy()
+        for x, y in (("name_a", "name_b"), ("ca", "cb")):
+            a, b = out[x].to_numpy(), out[y].to_numpy()
+            out[x], out[y] = np.where(sw, b, a), np.where(sw, a, b)
+    uniq_arr = np.asarray(uniq, dtype=object)
+    out["normalised_a"] = uniq_arr[out["ca"].to_numpy(dtype=np.int64)]
+    out["normalised_b"] = uniq_arr[out["cb"].to_numpy(dtype=np.int64)]
     out = out[["name_a", "name_b", "normalised_a", "normalised_b", "score"]]
     if weights is not None:
         w = pd.Series(weights, dtype="int64")
