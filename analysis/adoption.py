@@ -207,8 +207,10 @@ def coverage_note(a: Adoption) -> str:
         pct = 100 * a.models_covered / a.n_models if a.n_models else float("nan")
         models = (f"only {a.models_covered:,} of {a.n_models:,} models ({pct:.1f}%), those reached by "
                   f"the per-model step `{MODEL_STEP}`, which need not be a random sample")
+    elif a.edges:
+        models = "no model (no model's full set of using spaces is known)"
     else:
-        models = "no models (no space-usage data)"
+        models = "no model (no space-usage data)"
     if a.spaces_listed is None:
         spaces = "no spaces listing, so counts of spaces are not covered"
     else:

@@ -285,3 +285,24 @@ def test_real_model_info_edges(shared_data, tmp_path):
     assert h["models_used"] == 324 and h["edges"] == 1922
     assert h["spaces_covered"] is None
     assert 0 < h["top1pct_usage_share_pct"] <= 100
+
+
+def test_partial_space_coverage_is_not_taken_as_complete(tmp_path):
+    # model lists known for only 3 of the 5 listed spaces: no model is fully covered
+    cov = pd.DataFrame({"repo_type": "space", "repo_id": ["u/s1", "u/s2", "u/s5"],
+                        "step": "space_models", "items": [2, 3, 0]})
+    edges = EDGES.drop_duplicates()
+    edges = edges[edges.space_id.isin(["u/s1", "u/s2"])]
+    snap = write_snapshot(tmp_path / "ps", {"models": MODELS, "spaces": SPACES, "space_models": edges,
+                                            "repo_coverage": cov},
+                          coverage={"models": {"scope": "all"}, "spaces": {"scope": "all"},
+                                    "space_models": {"scope": "subset"}, "repo_coverage": {"scope": "subset"}})
+    a = adoption.load(snap)
+    assert a.spaces_covered == 3 and a.spaces_using == 2
+    assert a.model_coverage == "none" and a.models_covered == 0
+    assert a.edges_uncovered_model == a.edges == 5
+    s = adoption.summary(a).set_index("measure")
+    assert s.loc["spaces using at least one model", "percent"] == pytest.approx(100 * 2 / 3, abs=1e-3)
+    assert adoption.headline(snap)["models_used_pct"] is None
+    assert "no model's full set of using spaces is known" in a.coverage_note
+    assert "3 of 5 listed spaces" in a.coverage_note
