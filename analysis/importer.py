@@ -115,6 +115,11 @@ _REPO_TYPE_OF_KIND = {"models": "model", "datasets": "dataset", "spaces": "space
 #: model fields that a model_info record may fill where the listing lacks them
 ENRICH_FIELDS = ("created_at", "last_modified", "pipeline_tag", "library_name", "sha", "gated", "disabled", "private")
 
+#: The Hub gave repositories older than its 2022-03-02 migration a createdAt in
+#: this minute (e.g. 2022-03-02T23:29:04.000Z): kept as given, counted in coverage.
+PLACEHOLDER_CREATED = (dt.datetime(2022, 3, 2, 23, 29, tzinfo=dt.timezone.utc),
+                       dt.datetime(2022, 3, 2, 23, 30, tzinfo=dt.timezone.utc))
+
 _GATED_RE = re.compile(rb'"gated"\s*:\s*(true|false)')
 _INT64_MAX = (1 << 63) - 1
 
@@ -513,6 +518,7 @@ class _Importer:
         self.edges: set[tuple[str, str]] = set()
         self.coverage_rows: dict[str, Counter] = {"commits": Counter(), "discussions": Counter()}
         self.enriched: Counter = Counter()
+        self.placeholder: Counter = Counter()
         self.info_ids: pa.Array | None = None
         self.info_table: pa.Table | None = None
         self.model_spaces_cov: list[pa.Table] = []
@@ -659,6 +665,10 @@ class _Importer:
                     self.enriched[f] += cur.null_count - filled.null_count
                     norm = norm.set_column(norm.schema.get_field_index(f), f, filled)
         name = kind
+        c = norm.column("created_at")
+        in_minute = pc.and_(pc.greater_equal(c, pa.scalar(PLACEHOLDER_CREATED[0], _TS)),
+                            pc.less(c, pa.scalar(PLACEHOLDER_CREATED[1], _TS)))
+        self.placeholder[name] += int(pc.sum(pc.cast(pc.fill_null(in_minute, False), _I64)).as_py() or 0)
         self._count_fields(name, norm)
         self._track_latest(name, norm.column("created_at"), norm.column("last_modified"))
         self.app(name).write(norm)
@@ -783,6 +793,9 @@ def _coverage(imp: _Importer, files: list[SourceFile], steps: dict[str, int]) ->
             filled = ", ".join(f"{f} {n:,}" for f, n in imp.enriched.items() if n)
             note += (f"; fields the listing lacks were filled from model_info records (never "
                      f"overwritten), for: {filled}")
+        if imp.placeholder[table]:
+            note += (f"; created_at is the Hub's placeholder (2022-03-02 23:29 UTC, given to repositories "
+                     f"created before then) for {_fmt(imp.placeholder[table])} rows")
         for k in known[kind]:
             note += f"; source: {k}"
         scope = "all"
@@ -793,7 +806,8 @@ def _coverage(imp: _Importer, files: list[SourceFile], steps: dict[str, int]) ->
             note = (f"NOT the whole listing: {_fmt(lost)} malformed record(s) were not imported (see fetch_log)"
                     + (f"; broken file(s), read only up to the break: {', '.join(broken)}" if broken else "")
                     + "; " + note)
-        cov[table] = {"scope": scope, "rows": rows, "fields_non_null": fields, **bad(kind), "note": note}
+        cov[table] = {"scope": scope, "rows": rows, "fields_non_null": fields,
+                      "created_at_placeholder": imp.placeholder[table], **bad(kind), "note": note}
 
     # space_models
     info_n = steps.get("model_spaces", 0)

@@ -172,6 +172,7 @@ def test_manifest_coverage_and_sources(clean_src, tmp_path):
     cov = m["coverage"]
     assert cov["models"]["scope"] == "all" and cov["models"]["rows"] == 41
     assert cov["models"]["fields_non_null"]["last_modified"] == 2
+    assert cov["models"]["created_at_placeholder"] == 0
     assert "last_modified" in cov["models"]["note"] and "downloads_all_time" in cov["models"]["note"]
     assert cov["spaces"]["scope"] == "none" and "no spaces listing" in cov["spaces"]["note"]
     assert cov["commits"]["scope"] == "subset" and cov["commits"]["repositories"] == 2
@@ -329,7 +330,7 @@ def test_spaces_listing_gives_space_models(tmp_path):
     write_lines(tmp_path / "s" / "spaces.jsonl", [
         {"id": "u/app", "sdk": "gradio", "likes": 3, "tags": ["gradio"], "createdAt": "2024-01-01T00:00:00Z",
          "models": ["org/m1", "org/m2"]},
-        {"id": "u/app2", "sdk": "docker", "likes": 0, "models": []},
+        {"id": "u/app2", "sdk": "docker", "likes": 0, "models": [], "createdAt": "2022-03-02T23:29:04.000Z"},
         {"id": "u/app3", "sdk": "static"},
     ])
     snap = run_import([tmp_path / "s"], tmp_path / "o")
@@ -340,6 +341,8 @@ def test_spaces_listing_gives_space_models(tmp_path):
     assert cov == {"u/app": 2, "u/app2": 0}
     assert snap.manifest["coverage"]["models"]["scope"] == "none"
     assert snap.manifest["coverage"]["spaces"]["scope"] == "all"
+    assert snap.manifest["coverage"]["spaces"]["created_at_placeholder"] == 1
+    assert "placeholder" in snap.manifest["coverage"]["spaces"]["note"]
 
 
 # --------------------------------------------------------------------------- #
@@ -433,6 +436,9 @@ def test_real_records_reconcile(real_import):
     cc = snap.covered("commits")
     assert len(cc) == 1_031 and int(cc["items"].sum()) == n_commits
     assert snap.date == "2024-07-11"
+    created = snap.table("models", ["created_at"]).created_at
+    in_minute = created.between(pd.Timestamp("2022-03-02T23:29", tz="UTC"), pd.Timestamp("2022-03-02T23:29:59.999", tz="UTC"))
+    assert snap.manifest["coverage"]["models"]["created_at_placeholder"] == int(in_minute.sum()) > 20_000
     # licenses: one per record that has a license: tag
     assert snap.manifest["coverage"]["models"]["fields_non_null"]["license"] == \
         _count_lines(hub / "models.jsonl.gz", b'"license:')
