@@ -960,7 +960,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _info(self, index: _RepoIndex, row: int, query: list[tuple[str, str]]) -> dict[str, Any]:
         fields = self._fields(index.repo_type, query, INFO_DEFAULT[index.repo_type])
-        return index.item(index.rows([row])[0], fields)
+        return index.item(index.table.slice(row, 1).to_pylist()[0], fields)
 
     def _commits(self, rt: str, repo_id: str, raw_parts: list[str],
                  query: list[tuple[str, str]]) -> tuple[Any, dict[str, str]]:

@@ -381,8 +381,9 @@ def test_gated_with_token_is_403_and_token_presence_is_counted(snap):
         assert err.value.response.status_code == 401
         assert "hf_wrong" not in str(err.value) and "hf_fakehub_secret" not in str(err.value)
         api(hub).model_info("gpt2")
+        assert api(hub, token="hf_fakehub_secret").whoami()["name"] == "fakehub-user"
         stats = hub.stats
-        assert (stats["with_auth"], stats["without_auth"]) == (3, 1)
+        assert (stats["with_auth"], stats["without_auth"]) == (4, 1)
         assert "hf_fakehub_secret" not in repr(stats)
 
 
@@ -419,6 +420,8 @@ def test_injected_503_and_drop_are_retried_by_listings(snap, sleeps):
         assert stats["faults"]["503"] >= 1 and stats["faults"]["drop"] >= 1
         assert stats["by_endpoint"]["list_models"] == pages + stats["faults"]["503"] + stats["faults"]["drop"]
         assert len(sleeps) == stats["faults"]["503"] + stats["faults"]["drop"]
+        assert stats["by_status"]["503"] == stats["faults"]["503"]
+        assert stats["by_status"]["dropped"] == stats["faults"]["drop"]
         assert max(sleeps) <= 8  # exponential backoff capped by the client
 
 
