@@ -360,8 +360,8 @@ def as_of_table(full: dict[str, Any], restricted: dict[str, Any], as_of: str) ->
 
     df = pd.DataFrame({
         "quantity": [r[0] for r in rows],
-        "full snapshot": [fmt(full.get(k)) for _, k in rows],
-        f"created on or before {as_of}": [fmt(restricted.get(k)) for _, k in rows],
+        "full snapshot": pd.Series([fmt(full.get(k)) for _, k in rows], dtype=object),
+        f"created on or before {as_of}": pd.Series([fmt(restricted.get(k)) for _, k in rows], dtype=object),
     })
     return df
 
@@ -403,6 +403,20 @@ def ccdf_data(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURES,
     return pd.concat(parts, ignore_index=True)
 
 
+def _tidy_log_axis(ax) -> None:
+    """Readable labels on log axes that span less than two decades (no "2×10⁰" minor labels)."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        lo, hi = sorted(lim)
+        if lo > 0 and hi / lo < 100:
+            fmt = FuncFormatter(lambda v, _: f"{v:g}")
+            axis.set_major_formatter(fmt)
+            axis.set_minor_formatter(fmt)
+        else:
+            axis.set_minor_formatter(NullFormatter())
+
+
 def _status_note(acts: dict[str, RepoActivity], m: str) -> str:
     bits = [f"{t}: {a.status[m]}" for t, a in acts.items() if a.status[m] != OK]
     bits += [f"{t}: all zero" for t, a in acts.items() if a.status[m] == OK and a.values(m).size
@@ -437,6 +451,7 @@ def ccdf_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURE
         if len(sub):
             ax.legend(fontsize=7, loc="lower left")
             ax.grid(True, which="major", alpha=0.3)
+            _tidy_log_axis(ax)
             if note:
                 ax.text(0.98, 0.98, note, transform=ax.transAxes, ha="right", va="top", fontsize=7,
                         color="0.35")
@@ -451,44 +466,80 @@ def ccdf_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURE
     return fig, data
 
 
-def lorenz_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = ("downloads", "likes")):
-    """Lorenz curves (one panel per measure, one line per type), top-1% share marked.
+def top_share_curve(values: np.ndarray, points: int = 200) -> pd.DataFrame:
+    """Share of the total held by the top q of units, at log-spaced q from 1/n to 1."""
+    v = np.sort(np.asarray(values, dtype=float))[::-1]
+    n = v.size
+    if n == 0 or v.sum() == 0:
+        return pd.DataFrame({"top_fraction": [], "share": []})
+    k = np.unique(np.round(np.geomspace(1, n, points)).astype(int))
+    cum = np.cumsum(v) / v.sum()
+    return pd.DataFrame({"top_fraction": k / n, "share": cum[k - 1]})
 
-    Returns (figure, data); data has the curve points and the top-1% shares.
+
+def lorenz_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = ("downloads", "likes")):
+    """Concentration of each measure, one column per measure, one line per repository type.
+
+    Top row: Lorenz curves (share of the total held by the bottom p of
+    repositories), with the point where the top 1% begins marked. Bottom row:
+    the same information from the top, on a log axis - the share held by the
+    top q of repositories - where the top-1% share is read off at q = 1%.
+    Returns (figure, data); data has both curves and the top-1% shares.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     from .publish import REPO_TYPE_COLORS
 
-    fig, axes = plt.subplots(1, len(measures), figsize=(5.2 * len(measures), 4.4), squeeze=False)
+    fig, axes = plt.subplots(2, len(measures), figsize=(5.2 * len(measures), 8.4), squeeze=False)
     parts = []
-    for ax, m in zip(axes.flat, measures):
+    for col, m in enumerate(measures):
+        ax, ax2 = axes[0, col], axes[1, col]
         ax.plot([0, 1], [0, 1], color="0.6", ls=":", lw=1, label="equality")
         ax.axvline(0.99, color="0.4", ls="--", lw=0.8)
+        ax2.axvline(0.01, color="0.4", ls="--", lw=0.8)
         texts = []
         for t, a in acts.items():
             v = a.values(m)
             if v.size == 0 or v.sum() == 0:
                 continue
+            color = REPO_TYPE_COLORS.get(t)
             lz = stats.lorenz(v, points=2000)
             top1 = stats.top_share(v, 0.01)
-            ax.plot(lz["population_share"], lz["value_share"], color=REPO_TYPE_COLORS.get(t), lw=1.6,
+            ax.plot(lz["population_share"], lz["value_share"], color=color, lw=1.6,
                     label=f"{t} (Gini {stats.gini(v):.3f})")
-            ax.plot([0.99], [1 - top1], "o", color=REPO_TYPE_COLORS.get(t), ms=5)
+            ax.plot([0.99], [1 - top1], "o", color=color, ms=5)
+            tc = top_share_curve(v)
+            ax2.semilogx(tc["top_fraction"], 100 * tc["share"], color=color, lw=1.6, label=t)
+            ax2.plot([0.01], [100 * top1], "o", color=color, ms=5)
+            ax2.annotate(f"{100 * top1:.1f}%", (0.01, 100 * top1), textcoords="offset points",
+                         xytext=(6, -10), fontsize=8, color=color)
             texts.append(f"{t}: top 1% hold {100 * top1:.1f}%")
-            lz = lz.assign(measure=MEASURE_LABELS[m], **{"repository type": t, "top1_share": top1})
-            parts.append(lz)
+            parts.append(lz.rename(columns={"population_share": "x", "value_share": "y"})
+                         .assign(curve="lorenz", measure=MEASURE_LABELS[m], **{"repository type": t},
+                                 top1_share=top1))
+            parts.append(tc.rename(columns={"top_fraction": "x", "share": "y"})
+                         .assign(curve="top share", measure=MEASURE_LABELS[m], **{"repository type": t},
+                                 top1_share=top1))
         note = _status_note(acts, m)
         ax.text(0.03, 0.97, "\n".join(texts + ([note] if note else [])), transform=ax.transAxes,
                 va="top", fontsize=8)
-        ax.set_title(f"{MEASURE_LABELS[m]}: concentration")
-        ax.set_xlabel("share of repositories (ascending)")
-        ax.set_ylabel(f"share of all {MEASURE_LABELS[m]}")
+        ax.set_title(f"{MEASURE_LABELS[m]}: Lorenz curve")
+        ax.set_xlabel("share of repositories, least to most")
+        ax.set_ylabel(f"cumulative share of all {MEASURE_LABELS[m]}")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.legend(fontsize=8, loc="center left")
+        ax2.set_title(f"{MEASURE_LABELS[m]}: share held by the top repositories")
+        ax2.set_xlabel("top share of repositories (log scale)")
+        ax2.set_ylabel(f"% of all {MEASURE_LABELS[m]}")
+        ax2.set_ylim(0, 101)
+        ax2.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:g}%"))
+        ax2.grid(True, which="major", alpha=0.3)
+        if ax2.lines:
+            ax2.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
-    cols = ["measure", "repository type", "population_share", "value_share", "top1_share"]
+    cols = ["measure", "repository type", "curve", "x", "y", "top1_share"]
     data = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
     return fig, data
 
@@ -530,6 +581,7 @@ def license_distribution_figure(models: RepoActivity, group_col: str = "group",
         ax.set_ylabel("P(X ≥ x)")
         ax.legend(fontsize=7, loc="lower left")
         ax.grid(True, which="major", alpha=0.3)
+        _tidy_log_axis(ax)
     for ax in list(axes.flat)[len(avail):]:
         ax.axis("off")
     fig.tight_layout()

@@ -429,3 +429,14 @@ def sensitivity_table(data: pd.DataFrame, measures: Iterable[str], license_ids: 
                      "main mapping": o1 or "n/a", "alternative mapping": o2 or "n/a",
                      "changes": "yes" if common != o2_common else "no (shared groups keep their order)"})
     return pd.DataFrame(rows)
+
+
+def underflow_note(*frames: pd.DataFrame) -> str | None:
+    """A note for tables where some p value is exactly 0 (below floating-point range), else None."""
+    for df in frames:
+        pcols = [c for c in df.columns if c == "p" or str(c).startswith("p (")]
+        if any((pd.to_numeric(df[c], errors="coerce") == 0).any() for c in pcols):
+            return ("A p value shown as 0 is smaller than the smallest number a double-precision float "
+                    "holds (about 1e-308): the test is beyond doubt, and the effect size says how large "
+                    "the difference is.")
+    return None

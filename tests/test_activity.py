@@ -204,6 +204,8 @@ def test_ccdf_and_lorenz_figures(snap):
     assert len(fig.axes) == 6
     fig, lz = A.lorenz_figure(acts)
     top = lz[(lz["measure"] == "likes") & (lz["repository type"] == "model")]["top1_share"].iloc[0]
+    tc = lz[(lz["curve"] == "top share") & (lz["measure"] == "likes") & (lz["repository type"] == "model")]
+    assert tc["y"].iloc[-1] == pytest.approx(1.0) and tc["x"].iloc[0] == pytest.approx(0.25)
     assert top == pytest.approx(10 / 13)
     fig, ld = A.license_distribution_figure(acts["model"])
     assert set(ld["license group"]) <= {"permissive", "restrictive", "none"}
