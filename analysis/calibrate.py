@@ -264,7 +264,8 @@ def _commits(path: Path, source: str, F: _Figures) -> None:
         names = [a.get("user") for a in (rec.get("authors") or []) if isinstance(a, dict) and a.get("user")]
         per_repo[rid] += 1
         authors_of.setdefault(rid, set()).update(names)
-        multi += len(names) > 1
+        msg = rec.get("message") if isinstance(rec.get("message"), str) else ""
+        multi += len(names) > 1 or "co-authored-by:" in msg.lower()
         for a in names:
             author_commits[a] += 1
     k = np.fromiter(per_repo.values(), dtype=np.int64)
@@ -285,7 +286,8 @@ def _commits(path: Path, source: str, F: _Figures) -> None:
     F.add("commits.single_author_share_by_commits",
           {b: _share((a == 1) & (k >= lo) & (k <= hi), int(((k >= lo) & (k <= hi)).sum())) for b, (lo, hi) in buckets.items()},
           source, "share of repositories with one distinct author, by number of commits (bucket)")
-    F.add("commits.multi_author_commit_share", _share(multi, n), source, "share of commits listing more than one author")
+    F.add("commits.multi_author_commit_share", _share(multi, n), source, "share of commits with more than one author: listing several authors, or a "
+          "'Co-authored-by:' trailer in the message (the source kept one author per commit)")
     F.add("commits.authors", len(authors), source, "distinct author strings")
     F.add("commits.authors_per_repo", round(len(authors) / len(per_repo), 4), source, "distinct authors / repositories")
     F.add("commits.gitname_author_share", _share(gitlike, len(authors)), source,

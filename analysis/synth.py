@@ -208,21 +208,20 @@ def _hex_ids(rng: np.random.Generator, n: int, nbytes: int = 20) -> pa.Array:
 
 
 def _spacings(rng: np.random.Generator, counts: np.ndarray) -> np.ndarray:
-    """For groups of sizes ``counts`` (concatenated), sorted fractions in (0, 1) within each group."""
+    """For groups of sizes ``counts`` (concatenated), increasing fractions in (0, 1) within each group."""
+    counts = np.asarray(counts, dtype=np.int64)
     total = int(counts.sum())
     if total == 0:
         return np.zeros(0)
     e = rng.exponential(size=total)
     grp = np.repeat(np.arange(counts.size), counts)
-    cs = np.cumsum(e)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    base = np.where(counts > 0, cs[np.minimum(starts, total - 1)] - e[np.minimum(starts, total - 1)], 0.0)
-    within = cs - base[grp]
-    # one extra spacing per group so the last value stays below 1
-    tail = rng.exponential(size=counts.size)
-    sums = np.add.reduceat(e, np.minimum(starts, total - 1)) if total else np.zeros(0)
-    sums = np.where(counts > 0, sums, 0.0) + tail
-    return within / sums[grp]
+    cs = np.concatenate([[0.0], np.cumsum(e)])
+    ends = np.cumsum(counts)
+    starts = ends - counts
+    before = cs[starts]
+    group_sum = cs[ends] - before
+    tail = rng.exponential(size=counts.size)  # one more spacing: the last value stays below 1
+    return (cs[1:] - before[grp]) / (group_sum + tail)[grp]
 
 
 def _rank_pair(rng: np.random.Generator, key: np.ndarray, values: np.ndarray, rho: float) -> np.ndarray:
@@ -254,18 +253,19 @@ def _strs(words: list[str] | tuple[str, ...]) -> pa.Array:
 
 
 def _dedupe(names: pa.Array, sep: str = "") -> pa.Array:
-    """Make strings unique by appending the row number to repeats (first occurrence kept)."""
+    """Make strings unique: the k-th repeat of a string gets the suffix ``sep + str(k + 1)``."""
     import pandas as pd
-    s = pd.Series(names.to_numpy(zero_copy_only=False), dtype=object)
-    dup = s.duplicated(keep="first").to_numpy()
-    if not dup.any():
-        return names
-    idx = np.flatnonzero(dup)
-    fixed = _join(names.take(pa.array(idx)), pa.array(idx.astype(str)), sep=sep)
-    arr = s.to_numpy(dtype=object).copy()
-    arr[idx] = fixed.to_numpy(zero_copy_only=False)
-    out = pa.array(arr, type=pa.string())
-    return _dedupe(out, sep) if pd.Series(arr).duplicated().any() else out
+    arr = np.asarray(names.to_numpy(zero_copy_only=False), dtype=object).copy()
+    for _ in range(20):  # a suffixed name may itself be taken: repeat (bounded)
+        s = pd.Series(arr)
+        dup = s.duplicated(keep="first").to_numpy()
+        if not dup.any():
+            break
+        k = s.groupby(s, sort=False).cumcount().to_numpy()
+        idx = np.flatnonzero(dup)
+        suffix = pa.array((k[idx] + 1).astype(str))
+        arr[idx] = _join(pa.array(arr[idx], type=pa.string()), suffix, sep=sep).to_numpy(zero_copy_only=False)
+    return pa.array(arr, type=pa.string())
 
 
 # --------------------------------------------------------------------------- #
@@ -351,6 +351,7 @@ class Repos:
     ids: pa.Array | None = None
     names: pa.Array | None = None
     created: np.ndarray | None = None  # ms
+    last_modified: np.ndarray | None = None  # ms
     z: np.ndarray | None = None  # popularity latent
     likes: np.ndarray | None = None
     downloads: np.ndarray | None = None
@@ -618,6 +619,10 @@ class _Gen:
         for kind in ("model", "dataset"):
             R = self.repos[kind]
             R.created = np.where(R.owner < 0, PLACEHOLDER_CREATED_MS, R.created)  # legacy ids predate 2022-03
+        for kind, R in self.repos.items():
+            # last modified = the last commit (commits are spread between creation and it)
+            rng = self.rng("last_modified", kind)
+            R.last_modified = R.created + (np.sqrt(rng.random(R.n)) * (self.snap_ms - R.created)).astype(np.int64)
 
     # ---------------------------------------------------------------- names
     def repo_ids(self) -> None:
@@ -739,7 +744,7 @@ class _Gen:
                 rng = self.rng("table", kind, ci)
                 m = hi - lo
                 created = R.created[lo:hi]
-                lm = created + (np.sqrt(rng.random(m)) * (self.snap_ms - created)).astype(np.int64)
+                lm = R.last_modified[lo:hi]
                 lv = R.extra["license_vocab"]
                 li = R.license[lo:hi]
                 lic = pa.array(np.asarray(lv + [None], dtype=object)[np.where(li < 0, len(lv), li)], type=pa.string())
@@ -916,6 +921,13 @@ class _Gen:
         bb = np.zeros(N, dtype=bool)
         kk[covered], aa[covered], bb[covered] = k, a, bot
         self.c_covered, self.c_k, self.c_a, self.c_bot = covered, kk, aa, bb
+        # a repository whose only commit is the initial one was last modified when created
+        start = 0
+        for kind in ("model", "dataset", "space"):
+            R = self.repos[kind]
+            only = covered[start:start + R.n] & (kk[start:start + R.n] == 0)
+            R.last_modified = np.where(only, R.created, R.last_modified)
+            start += R.n
         frac = float((k * (a >= 2)).sum()) / max(float(k.sum()), 1.0)
         self.p_multi = min(1.0, float(T("commits.multi_author_commit_share")) / frac) if frac > 0 else 0.0
         # primary developer of every repository
@@ -930,6 +942,7 @@ class _Gen:
         app = w.open_table("commits")
         owner_all = self._all("owner")
         created_all = self._all("created")
+        lm_all = self._all("last_modified")
         types = np.repeat(np.arange(3), [self.n["model"], self.n["dataset"], self.n["space"]])
         ids_all = [self.repos[k].ids for k in ("model", "dataset", "space")]
         offs = np.cumsum([0, self.n["model"], self.n["dataset"]])
@@ -952,36 +965,35 @@ class _Gen:
             j = pos - 1
             ar = np.maximum(a[rep], 1)
             slot = np.where(j < ar, j, rng.integers(0, 1 << 30, total) % ar)
-            # co-authors per (repository, slot >= 1)
+            # the author behind each slot of a repository: slot 0 is the primary developer; slots >= 1 are
+            # fixed per (repository, slot): a member of the owning organisation or one from the weighted pool
+            repo_g = sel[rep].astype(np.uint64)
             o = np.maximum(owner_all[sel], 0)
-            is_org = self.is_org[o] & (owner_all[sel] >= 0)
-            from_org = rng.random(total) < _a("coauthor_from_org_share")
-            member = (self.org_start[o][rep] + (slot * 7919 + rng.integers(0, 1 << 30, total) * 0) % self.org_members[o][rep]) % D
-            # a consistent global co-author per (repo, slot): hash of (repo index, slot) into the weighted pool
-            h = (sel[rep].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + slot.astype(np.uint64) * np.uint64(0xBF58476D1CE4E5B9)
-                 + np.uint64(self.seed & 0xFFFFFFFF))
-            h ^= h >> np.uint64(31)
-            h *= np.uint64(0x94D049BB133111EB)
-            h ^= h >> np.uint64(29)
-            u = (h >> np.uint64(11)).astype(np.float64) / float(1 << 53)
-            pool = np.minimum(np.searchsorted(self.dev_cum, u, side="right"), D - 1)
-            use_org = is_org[rep] & ((h & np.uint64(1023)).astype(np.float64) / 1024.0 < _a("coauthor_from_org_share"))
-            del from_org
-            co = np.where(use_org, member, pool)
-            dev = np.where(slot == 0, self.primary[sel][rep], co)
+            is_org = (self.is_org[o] & (owner_all[sel] >= 0))[rep]
+            members = self.org_members[o][rep]
+            start = self.org_start[o][rep]
+            primary = self.primary[sel][rep]
+
+            def author_of(sl: np.ndarray) -> np.ndarray:
+                u1 = _unit_hash(repo_g, sl.astype(np.uint64) * np.uint64(3) + np.uint64(1), self.seed)
+                u2 = _unit_hash(repo_g, sl.astype(np.uint64) * np.uint64(3) + np.uint64(2), self.seed)
+                member = (start + np.floor(u1 * members).astype(np.int64)) % D
+                pool = np.minimum(np.searchsorted(self.dev_cum, u1, side="right"), D - 1)
+                co = np.where(is_org & (u2 < _a("coauthor_from_org_share")), member, pool)
+                return np.where(sl == 0, primary, co)
+
+            dev = author_of(slot)
             # author strings: username or git name; system first; bots last
             gitp = _a("gitname_use_probability")
             # the identity a developer commits under is fixed per repository (the local git config):
             # a flagged developer uses the git name in most repositories, the username in the others
-            repo_g = sel[rep].astype(np.uint64)
             use_git = self.dev_flag[dev] & (_unit_hash(repo_g, dev, self.seed) < gitp)
             a_idx = np.where(use_git, D + dev, dev)
             is_bot_row = bot[rep] & (pos == k[rep])
             bot_which = np.where(types[sel][rep] == 0, (sel[rep] % 10 < 7).astype(np.int64) ^ 1, 1)  # 0 = SFconvertbot
             a_idx = np.where(pos == 0, 2 * D, np.where(is_bot_row, 2 * D + 1 + bot_which, a_idx))
             # a second author on some commits
-            second_slot = (slot + 1) % ar
-            second_dev = np.where(second_slot == 0, self.primary[sel][rep], co)  # approximate: co of this slot
+            second_dev = author_of((slot + 1) % ar)
             multi = (pos > 0) & ~is_bot_row & (a[rep] >= 2) & (rng.random(total) < self.p_multi) & (second_dev != dev)
             sec = np.where(self.dev_flag[second_dev] & (_unit_hash(repo_g, second_dev, self.seed) < gitp),
                            D + second_dev, second_dev)
@@ -998,7 +1010,10 @@ class _Gen:
             d = np.empty(total, dtype=np.int64)
             d[pos == 0] = cr
             rest = pos > 0
-            d[rest] = cr[rep[rest]] + (frac * (self.snap_ms - cr[rep[rest]])).astype(np.int64)
+            lmod = lm_all[sel]
+            d[rest] = cr[rep[rest]] + (frac * (lmod - cr)[rep[rest]]).astype(np.int64)
+            last = (pos == k[rep]) & rest
+            d[last] = lmod[rep[last]]  # the last commit is the repository's last modification
             t_idx = 1 + _categorical(rng, total, COMMIT_TITLE_P)
             t_idx = np.where(pos == 0, 0, np.where(is_bot_row, 1 + len(COMMIT_TITLES) + bot_which, t_idx))
             rid = pa.concat_arrays([ids_all[t].take(pa.array(sel[types[sel] == t] - offs[t])) for t in range(3)])
@@ -1170,11 +1185,12 @@ def generate(
     discussions: int | None = None,
     snapshot_id: str | None = None,
     snapshot_date: str = "2024-07-11",
-    progress: bool = False,
+    progress: Any = False,
 ) -> Snapshot:
     """Generate a complete synthetic snapshot in ``out_dir`` and return it opened.
 
     ``None`` counts are scaled from ``models`` by the calibrated ratios.
+    ``progress``: True prints phases to stderr; a callable receives each phase message.
     """
     for name, v in (("models", models), ("datasets", datasets), ("spaces", spaces), ("commits", commits),
                     ("developers", developers), ("space_edges", space_edges), ("discussions", discussions)):
@@ -1194,7 +1210,9 @@ def generate(
     t0 = time.perf_counter()
 
     def log(msg: str) -> None:
-        if progress:
+        if callable(progress):
+            progress(msg)
+        elif progress:
             print(f"[{time.perf_counter() - t0:7.1f}s] {msg}", file=sys.stderr, flush=True)
 
     g = _Gen(params, T, out, log)
@@ -1212,13 +1230,13 @@ def generate(
     g.repo_numbers()
     g.repo_ids()
     g.categorical_columns()
+    g.plan_commits()
     log("repository tables")
     g.write_repos(w)
     log("space-model edges")
     g.space_edges()
     g.write_space_edges(w)
     log("commits")
-    g.plan_commits()
     g.write_commits(w)
     log("discussions")
     g.plan_discussions()

@@ -1,0 +1,309 @@
+"""The synthetic Hub: determinism, validity, calibration against the committed targets, the bundled demo."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import calibrate, paths, stats, synth
+from analysis.schema import TABLES
+from analysis.snapshot import SnapshotError, open_snapshot, validate
+from analysis.subfields import SUBFIELDS, subfield_mask
+
+
+@pytest.fixture(scope="module")
+def targets():
+    return synth.load_targets()
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    return synth.generate(tmp_path_factory.mktemp("synth") / "small", models=1500, seed=7)
+
+
+@pytest.fixture(scope="module")
+def medium(tmp_path_factory):
+    """Large enough for the marginals to settle (still a few seconds)."""
+    return synth.generate(tmp_path_factory.mktemp("synth") / "medium", models=40_000, seed=3)
+
+
+def _hashes(snap):
+    return {name: snap.manifest["tables"][name]["sha256"] for name in TABLES}
+
+
+# --------------------------------------------------------------------------- #
+# determinism
+# --------------------------------------------------------------------------- #
+
+def test_same_seed_same_tables(tmp_path, small):
+    again = synth.generate(tmp_path / "again", models=1500, seed=7)
+    assert _hashes(again) == _hashes(small)
+
+
+def test_different_seed_differs(tmp_path, small):
+    other = synth.generate(tmp_path / "other", models=1500, seed=8)
+    a, b = _hashes(small), _hashes(other)
+    for name in ("models", "datasets", "spaces", "commits", "discussions", "space_models", "repo_coverage"):
+        assert a[name] != b[name], name
+
+
+def test_bundled_demo_equals_fresh_generation(tmp_path):
+    demo = open_snapshot(paths.DEFAULT_SNAPSHOT)
+    assert demo.id == "synthetic-demo"
+    assert demo.is_synthetic
+    src = demo.manifest["source"]["parameters"]
+    assert src["targets_sha256"] == synth._targets_sha256(), "targets changed: regenerate the demo snapshot"
+    fresh = synth.generate(tmp_path / "synthetic-demo", seed=src["seed"], snapshot_date=demo.date,
+                           **src["requested"])
+    assert fresh.id == demo.id
+    assert _hashes(fresh) == _hashes(demo)
+    total = sum(p.stat().st_size for p in paths.DEFAULT_SNAPSHOT.iterdir())
+    assert total < 3 * 2**20
+
+
+# --------------------------------------------------------------------------- #
+# validity and content
+# --------------------------------------------------------------------------- #
+
+def test_every_table_valid_and_filled(small):
+    manifest = validate(small.path, deep=True)
+    assert manifest["source"]["kind"] == "synthetic"
+    params = manifest["source"]["parameters"]
+    assert params["seed"] == 7 and params["requested"]["models"] == 1500
+    for name in TABLES:
+        if name == "fetch_log":
+            assert small.coverage(name)["scope"] == "all"  # nothing failed, and it says so
+            continue
+        assert small.rows(name) > 0, name
+    for name in ("models", "datasets", "spaces", "commits", "discussions", "space_models", "repo_coverage"):
+        assert small.coverage(name)["scope"] == "all", name
+    assert small.rows("models") == 1500
+
+
+def test_ids_owners_names(small):
+    for table in ("models", "datasets", "spaces"):
+        df = small.table(table, ["id", "owner", "name"])
+        assert df["id"].is_unique
+        owned = df["owner"].notna()
+        assert (df.loc[owned, "id"] == df.loc[owned, "owner"] + "/" + df.loc[owned, "name"]).all()
+        assert (df.loc[~owned, "id"] == df.loc[~owned, "name"]).all()
+    models = small.table("models", ["owner"])
+    assert models["owner"].isna().any(), "some legacy ids without owner"
+    per_owner = models["owner"].value_counts()
+    assert per_owner.max() >= 10 and (per_owner == 1).any()
+
+
+def test_licenses_and_tags_consistent(small):
+    for table in ("models", "datasets", "spaces"):
+        df = small.table(table, ["license", "tags"])
+        first = df["tags"].map(lambda t: next((x[8:] for x in t if x.startswith("license:")), None))
+        assert (first.fillna("<none>") == df["license"].fillna("<none>")).all(), table
+    models = small.table("models", ["license", "tags", "pipeline_tag", "library_name"])
+    assert {"openrail", "llama2", "apache-2.0", "mit", "other"} <= set(models["license"].dropna())
+    has_pt = models["pipeline_tag"].notna()
+    assert models[has_pt].apply(lambda r: r["pipeline_tag"] in r["tags"], axis=1).all()
+    for sub in SUBFIELDS:
+        assert subfield_mask(models, sub).sum() > 10, sub
+
+
+def test_spaces_have_no_downloads(small):
+    spaces = small.table("spaces", ["downloads", "sdk", "likes"])
+    assert spaces["downloads"].isna().all()
+    assert spaces["sdk"].notna().all() and spaces["likes"].notna().all()
+    for table in ("models", "datasets"):
+        assert small.table(table, ["downloads"])["downloads"].notna().all()
+
+
+def test_commits_start_with_system_and_have_name_variants(small):
+    commits = small.table("commits")
+    first = commits.sort_values("date", kind="stable").groupby(["repo_type", "repo_id"]).head(1)
+    assert (first["authors"].map(list) == pd.Series([["system"]] * len(first), index=first.index)).all()
+    assert (first["title"] == "initial commit").all()
+    authors = commits["authors"].explode()
+    assert set(synth.BOTS) & set(authors), "bots commit too"
+    assert (commits["authors"].map(len) > 1).any(), "co-authored commits"
+    names = set(authors.dropna()) - {"system", *synth.BOTS}
+    norm = {re.sub(r"[^a-z0-9]", "", n.lower()) for n in names if " " not in n and "." not in n}
+    git_like = [n for n in names if " " in n or "." in n]
+    matched = [n for n in git_like if re.sub(r"[^a-z0-9]", "", n.lower()) in norm]
+    assert len(git_like) > 20 and len(matched) > 5, "git-name variants of usernames ('Joao Gante' vs 'joaogante')"
+    # every covered repository: commit items in repo_coverage = its commits
+    cov = small.covered("commits").set_index(["repo_type", "repo_id"])["items"]
+    counts = commits.groupby(["repo_type", "repo_id"]).size()
+    assert counts.sort_index().equals(cov.sort_index().astype("int64"))
+    total_repos = sum(small.rows(t) for t in ("models", "datasets", "spaces"))
+    assert len(cov) == total_repos
+    # the last commit is the repository's last modification; none before its creation
+    for table, kind in (("models", "model"), ("datasets", "dataset"), ("spaces", "space")):
+        repos = small.table(table, ["id", "created_at", "last_modified"]).set_index("id")
+        c = commits[commits["repo_type"] == kind].groupby("repo_id")["date"].agg(["min", "max"])
+        assert (repos.loc[c.index, "last_modified"] == c["max"]).all(), table
+        assert (repos.loc[c.index, "created_at"] == c["min"]).all(), table
+
+
+def test_discussions(small):
+    d = small.table("discussions")
+    assert d["is_pull_request"].any() and (~d["is_pull_request"]).any()
+    assert set(d["status"]) <= {"open", "closed", "merged", "draft"}
+    assert set(d.loc[~d["is_pull_request"], "status"]) <= {"open", "closed"}
+    assert d["author"].isna().any(), "deleted authors"
+    numbers = d.groupby(["repo_type", "repo_id"])["number"].agg(["min", "max", "count"])
+    assert (numbers["min"] == 1).all() and (numbers["max"] == numbers["count"]).all()
+    cov = small.covered("discussions")
+    assert len(cov) == sum(small.rows(t) for t in ("models", "datasets", "spaces"))
+    assert int(cov["items"].sum()) == len(d)
+
+
+def test_space_models_edges(small):
+    e = small.table("space_models")
+    models = small.table("models", ["id", "owner"]).set_index("id")
+    assert set(e["model_id"]) <= set(models.index)
+    assert set(e["space_id"]) <= set(small.table("spaces", ["id"])["id"])
+    indeg = e["model_id"].value_counts()
+    ms = small.covered("model_spaces", "model").set_index("repo_id")["items"]
+    assert len(ms) == len(models)
+    assert (ms[ms > 0].sort_index().astype("int64") == indeg.sort_index()).all()
+    sm = small.covered("space_models", "space")
+    assert int(sm["items"].sum()) == len(e)
+    # heavy-tailed and concentrated: most models unused, a few used a lot, few owners hold most usage
+    assert len(indeg) < 0.2 * len(models) and indeg.max() >= 5 * indeg.median()
+    by_owner = models.loc[e["model_id"], "owner"].value_counts()
+    assert by_owner.head(5).sum() / len(e) > 0.3
+
+
+def test_owners_table(small):
+    owners = small.table("owners")
+    assert set(owners["kind"]) == {"organization", "user"}
+    all_owners = set()
+    for t in ("models", "datasets", "spaces"):
+        all_owners |= set(small.table(t, ["owner"])["owner"].dropna())
+    assert set(owners["owner"]) <= all_owners
+    assert len(owners) < len(all_owners)  # kinds for some owners only, as the manifest says
+    assert small.coverage("owners")["scope"] == "subset"
+
+
+def test_explicit_counts_are_honoured(tmp_path):
+    snap = synth.generate(tmp_path / "explicit", models=2000, seed=1, datasets=300, spaces=900, commits=6000,
+                          developers=700, space_edges=1500, discussions=444)
+    assert snap.rows("datasets") == 300 and snap.rows("spaces") == 900
+    assert snap.rows("commits") == 6000
+    assert snap.rows("discussions") == 444
+    assert snap.rows("space_models") == 1500
+    res = snap.manifest["source"]["parameters"]["resolved"]
+    assert res["developers"] == 700
+    # fewer commits than repositories: a subset covered, said so
+    few = synth.generate(tmp_path / "few", models=2000, seed=1, commits=1000)
+    assert few.rows("commits") == 1000
+    assert few.coverage("commits")["scope"] == "subset"
+    assert len(few.covered("commits")) < 3000
+
+
+def test_snapshot_date_moves_dates(tmp_path):
+    snap = synth.generate(tmp_path / "d", models=1000, seed=2, snapshot_date="2023-10-01")
+    end = pd.Timestamp("2023-10-01", tz="UTC")
+    for t, col in (("models", "created_at"), ("models", "last_modified"), ("commits", "date"),
+                   ("discussions", "created_at")):
+        assert (snap.table(t, [col])[col] <= end).all(), (t, col)
+
+
+def test_bad_arguments(tmp_path, capsys):
+    assert synth.main([str(tmp_path / "x"), "--models", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")
+    assert synth.main([str(tmp_path / "y"), "--snapshot-date", "yesterday"]) == 2
+    with pytest.raises(SnapshotError):
+        synth.generate(tmp_path / "z", models=10, commits=-1)
+
+
+# --------------------------------------------------------------------------- #
+# calibration: generated marginals against the committed targets
+# --------------------------------------------------------------------------- #
+
+def test_targets_file_records_sources(targets):
+    for name, fig in targets.figures.items():
+        assert fig["source"] and fig["computation"], name
+        assert not str(fig["source"]).startswith("/"), "no absolute machine paths"
+    for what, src in synth.CALIBRATED.items():
+        names = re.findall(r"[a-z_]+\.[a-z0-9_]+", src.split("(")[0])
+        for n in names:
+            if not n.startswith("*"):
+                assert any(k == n or k.endswith(n.split(".", 1)[1]) for k in targets.figures), (what, n)
+
+
+# (figure, tolerance): absolute tolerances on shares at 40,000 models
+TOLERANCES = {
+    "models.zero_downloads_share": 0.02,
+    "models.zero_likes_share": 0.02,
+    "models.no_license_share": 0.02,
+    "models.top1_downloads_share": 0.05,
+    "datasets.zero_downloads_share": 0.03,
+    "datasets.no_license_share": 0.03,
+    "models.created_placeholder_share": 0.01,
+    "commits.single_author_share": 0.05,
+    "model_spaces.used_share": 0.01,
+    "models.owner_single_repo_share": 0.05,
+}
+
+
+def _generated(snap, name):
+    m = snap.table("models", ["downloads", "likes", "license", "created_at", "owner"])
+    if name == "models.zero_downloads_share":
+        return (m["downloads"] == 0).mean()
+    if name == "models.zero_likes_share":
+        return (m["likes"] == 0).mean()
+    if name == "models.no_license_share":
+        return m["license"].isna().mean()
+    if name == "models.top1_downloads_share":
+        return stats.top_share(m["downloads"], 0.01)
+    if name == "models.created_placeholder_share":
+        ph = pd.Timestamp(calibrate.PLACEHOLDER_CREATED)
+        return ((m["created_at"] == ph) & m["owner"].notna()).mean()
+    if name == "models.owner_single_repo_share":
+        return (m["owner"].value_counts() == 1).mean()
+    if name.startswith("datasets."):
+        d = snap.table("datasets", ["downloads", "license"])
+        return (d["downloads"] == 0).mean() if "downloads" in name else d["license"].isna().mean()
+    if name == "commits.single_author_share":
+        c = snap.table("commits", ["repo_type", "repo_id", "authors"])
+        c = c[c["repo_type"] == "model"].explode("authors")
+        c = c[c["authors"] != "system"]
+        return (c.groupby("repo_id")["authors"].nunique() == 1).mean()
+    if name == "model_spaces.used_share":
+        return snap.table("space_models", ["model_id"])["model_id"].nunique() / snap.rows("models")
+    raise KeyError(name)
+
+
+@pytest.mark.parametrize("name", sorted(TOLERANCES))
+def test_marginals_match_targets(medium, targets, name):
+    got = float(_generated(medium, name))
+    want = float(targets(name))
+    assert abs(got - want) <= TOLERANCES[name], f"{name}: generated {got:.4f}, target {want:.4f}"
+
+
+def test_ratios_follow_targets(medium, targets):
+    n = medium.rows("models")
+    assert medium.rows("datasets") == round(n * targets("ratios.datasets_per_model"))
+    assert medium.rows("spaces") == round(n * synth.ASSUMPTIONS["spaces_per_model"]["value"])
+    assert medium.rows("space_models") <= round(n * targets("model_spaces.edges_per_model"))
+    assert medium.rows("space_models") >= 0.95 * round(n * targets("model_spaces.edges_per_model"))
+
+
+def test_license_mix_follows_targets(medium, targets):
+    lic = medium.table("models", ["license"])["license"].dropna().value_counts(normalize=True)
+    for name, share in list(targets("models.license_shares").items())[:5]:
+        assert abs(lic.get(name, 0.0) - share) < 0.02, name
+
+
+def test_calibrate_on_real_records(shared_data, capsys):
+    """The calibration script derives the committed figures from the real records (skipped without them)."""
+    derived = calibrate.derive(shared_data, progress=False)
+    committed = calibrate.load_targets()["figures"]
+    for name in ("models.count", "models.zero_downloads_share", "models.no_license_share",
+                 "commits.single_author_share", "model_spaces.used_share", "datasets.count"):
+        assert derived["figures"][name]["value"] == committed[name]["value"], name
+    assert calibrate.main(["--shared", str(shared_data / "nonexistent")]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
