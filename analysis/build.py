@@ -387,7 +387,7 @@ def _run_jupyter_book(out: Path, strict: bool, log: Callable[[str], None]) -> Pa
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.ROOT), env.get("PYTHONPATH")]))
     proc = subprocess.run(cmd, cwd=out, env=env, capture_output=True, text=True)
-    text = proc.stdout + proc.stderr
+    text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)  # no terminal colours
     (out / "jupyter-book.log").write_text(text, encoding="utf-8")
     problems = [ln for ln in text.splitlines() if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", ln)]
     if proc.returncode != 0:

@@ -179,6 +179,9 @@ def compare(
                 pass
         else:
             raise ValueError(f"paper number {key!r}: no rule for measure {measure!r}")
+        if key == "isolates" and not _missing(snapshot.get("network.cleaned_isolates_pct")):
+            notes.append(f"in the cleaned network (identities resolved, `system` and bots removed) "
+                         f"{float(snapshot['network.cleaned_isolates_pct']):.1f}% are isolates")
         if key in caveats:
             notes.append(caveats[key])
         if "value" in item and _missing(a):
@@ -222,7 +225,8 @@ def caveats_for(snap: Any) -> dict[str, str]:
         "spaces": "the as-of count includes only repositories that still existed at the snapshot date",
     }
     if snap.is_synthetic:
-        c = {k: v + "; synthetic data: the comparison illustrates the method only" for k, v in c.items()}
+        synthetic = "synthetic data: the comparison illustrates the method only"
+        c = {k: "; ".join(filter(None, [c.get(k), synthetic])) for k in [n["key"] for n in paper_numbers()]}
     return c
 
 
@@ -240,6 +244,11 @@ def paper_vs_snapshot(snap: Any, paper_date: str = PAPER_DATE) -> pd.DataFrame:
     else:
         as_of["snapshot.date"] = NA
     caveats = caveats_for(snap)
-    if values.get("adoption.coverage_note"):
-        caveats["adoption"] = str(values["adoption.coverage_note"]).rstrip(".")
+    notes = {"adoption": values.get("adoption.coverage_note"), "isolates": values.get("network.coverage_note"),
+             "network_structure": values.get("network.coverage_note")}
+    for key, note in notes.items():
+        if note:  # the part's own sentence on what it covers is more precise than the manifest's scope
+            rest = caveats.get(key, "").split("; ")
+            rest = [r for r in rest if r and not r.startswith(("commit histories cover", "space-to-model"))]
+            caveats[key] = "; ".join([str(note).rstrip(".")] + rest)
     return compare(values, as_of, caveats=caveats)

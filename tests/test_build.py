@@ -50,7 +50,7 @@ def test_smoke_build_of_the_real_book(tmp_path_factory):
         assert (site / "book" / f"{nb}.html").exists(), f"no page for {nb}"
     # the tables the front and back matter promise, as CSV
     for label in ("tab-snapshot-repos", "tab-snapshot-coverage", "tab-data-sources",
-                  "tab-license-mapping", "tab-paper-vs-snapshot", "tab-provenance-packages"):
+                  "tab-methods-license-groups", "tab-paper-vs-snapshot", "tab-provenance-packages"):
         assert (out / "tables" / f"{label}.csv").exists(), label
         assert (site / "tables" / f"{label}.csv").exists(), f"{label} not copied into the site"
     paper = pd.read_csv(out / "tables" / "tab-paper-vs-snapshot.csv")

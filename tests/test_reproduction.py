@@ -133,3 +133,9 @@ def test_on_a_snapshot(tmp_path):
     assert re.fullmatch(r"\d+", row["snapshot_as_of_paper_date"].replace(",", ""))
     assert int(row["snapshot_as_of_paper_date"]) <= 60
     assert "synthetic" in row["note"]
+
+
+def test_isolates_note_gives_the_cleaned_network():
+    t = compare(_values(**{"network.cleaned_isolates_pct": 21.25}), {}).set_index("quantity")
+    assert "21.2% are isolates" in t.loc["developers who are isolates in the collaboration network", "note"] \
+        or "21.3% are isolates" in t.loc["developers who are isolates in the collaboration network", "note"]
