@@ -726,6 +726,9 @@ class Collector:
         self.tasks = Journal(o.checkpoint / "tasks.jsonl")
         self.runs = Journal(o.checkpoint / "runs.jsonl")
         self.prior_runs = list(self.runs.records)
+        self.invocation = 1 + sum(1 for r in self.prior_runs if "start" in r)
+        self.runs.append({"start": self.invocation})
+        self.this_run = {"inv": self.invocation, "requests": 0, "retries": {}, "seconds": 0.0}
 
     # -- listings --------------------------------------------------------------
     def _list_one(self, repo_type: str, api: Any, bar: Any) -> None:
@@ -776,6 +779,8 @@ class Collector:
             self.listing.append(rec)
             self.listing.records.append(rec)  # single writer per type; list.append is atomic
             bar.update(len(items))
+            if repo_type == self.o.repo_types[0]:
+                self.record_run(final=False)
             page_no += 1
             url, params = nxt, None
         self.listing.sync()
@@ -913,6 +918,7 @@ class Collector:
                             fails[rec["fail"]["outcome"]] += 1
                         bar.update(1)
                     bar.set_postfix(retries=self.stats.total_retries(), failed=sum(fails.values()), refresh=False)
+                    self.record_run(final=False)
                     if self.o.stop_after is not None and ran >= self.o.stop_after:
                         for f in pending:
                             f.cancel()
@@ -970,18 +976,33 @@ class Collector:
             self.record_run()
         return self.finish(listed, tasks, owners)
 
-    def record_run(self) -> None:
+    def record_run(self, final: bool = True) -> None:
+        """Journal this invocation's request counters (periodically, and at its end)."""
+        now = time.monotonic()
+        if not final and now - getattr(self, "_last_stats", 0.0) < 2.0:
+            return
+        self._last_stats = now
         with self.stats.lock:
             rec = {
+                "inv": self.invocation,
                 "requests": self.stats.requests,
                 "retries": dict(self.stats.retries),
                 "status": {str(k): v for k, v in self.stats.status.items()},
                 "wait_429_s": round(self.stats.waited_429, 3),
-                "seconds": round(time.monotonic() - self.t0, 3),
+                "seconds": round(now - self.t0, 3),
             }
         self.runs.append(rec)
-        self.runs.sync()
+        if final:
+            self.runs.sync()
         self.this_run = rec
+
+    def all_runs(self) -> list[dict]:
+        """The last counters journaled by each invocation (a killed one: its last periodic record)."""
+        last: dict[int, dict] = {}
+        for r in self.prior_runs + [self.this_run]:
+            if "inv" in r and "requests" in r:
+                last[r["inv"]] = r
+        return [last[k] for k in sorted(last)]
 
     def space_model_edges(self) -> list[tuple[str, str]]:
         edges: set[tuple[str, str]] = set()
@@ -1122,7 +1143,7 @@ class Collector:
                            source_kind="hub", source_parameters=params)
         for name, table in tables.items():
             w.write_table(name, table)
-        runs = self.prior_runs + [self.this_run]
+        runs = self.all_runs()
         notes = [
             "Collected with python -m analysis collect; listings with expand (one request per page).",
             "Timestamps UTC (ms); license = first license: tag; a discussion author reported as "
@@ -1143,7 +1164,7 @@ class Collector:
         return o.out
 
     def summary(self) -> str:
-        runs = self.prior_runs + [self.this_run]
+        runs = self.all_runs()
         req = sum(r["requests"] for r in runs)
         retries: Counter[str] = Counter()
         for r in runs:

@@ -97,7 +97,8 @@ def make_source(directory: str | Path, *, models: int = 30, datasets: int = 10, 
                        [{"owner": o, "kind": "organization"} for o in orgs]
     data: dict[str, Any] = dict(tables)
     if failures:
-        data["fetch_log"] = failures
+        cols = ("step", "repo_type", "repo_id", "outcome", "reason", "http_status", "attempts", "source")
+        data["fetch_log"] = [{c: f.get(c) for c in cols} for f in failures]
     return write_snapshot(directory, data, snapshot_id=snapshot_id, snapshot_date="2024-01-01",
                           source_kind="synthetic", source_parameters={"generator": "analysis.collector.source",
                                                                       "seed": seed})
