@@ -1,0 +1,88 @@
+"""The Part II notebook executes under papermill on a tiny snapshot and writes its tables."""
+
+from __future__ import annotations
+
+import nbformat
+import pandas as pd
+import pytest
+
+from analysis import network, paths
+from analysis.snapshot import write_snapshot
+
+NOTEBOOK = paths.BOOK / "part2_network.ipynb"
+TABLES = ["tab-network-funnel", "tab-identity-candidates", "tab-network", "tab-core-periphery",
+          "tab-network-subfields", "tab-network-removed-names", "tab-network-differences"]
+FIGURES = ["fig-network-degree", "fig-network-reproduction", "fig-network-cleaned", "fig-network-reciprocity"]
+
+
+def test_notebook_template_is_clean():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    assert 'snapshot_dir = ""' in params[0].source and 'output_dir = ""' in params[0].source
+    assert "remove-cell" in code[0].metadata.get("tags", [])
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    models = pd.DataFrame({
+        "id": ["org/a", "org/b", "alice/c", "bob/d", "carol/e", "dan/f"],
+        "owner": ["org", "org", "alice", "bob", "carol", "dan"],
+        "name": ["a", "b", "c", "d", "e", "f"],
+        "tags": [["text-generation"], ["image-classification"], ["text-to-image"], [], ["fill-mask"], []],
+    })
+    rows = [
+        ("org/a", ["system"]), ("org/a", ["alice"]), ("org/a", ["Bob Smith"]), ("org/a", ["alice"]),
+        ("org/b", ["system"]), ("org/b", ["bob-smith"]), ("org/b", ["alice", "carol"]),
+        ("alice/c", ["system"]), ("alice/c", ["alice"]),
+        ("bob/d", ["SFconvertbot"]), ("bob/d", ["Bob Smith"]),
+        ("carol/e", ["frank"]), ("carol/e", ["frank"]),
+        ("dan/f", ["dan"]), ("dan/f", ["erin"]), ("dan/f", ["dan"]),
+    ]
+    commits = pd.DataFrame({
+        "repo_type": "model", "repo_id": [r for r, _ in rows],
+        "commit_id": [f"c{i}" for i in range(len(rows))], "authors": [a for _, a in rows],
+    })
+    cov = pd.DataFrame({"repo_type": "model", "repo_id": models["id"], "step": "commits",
+                        "items": commits.groupby("repo_id").size().reindex(models["id"]).to_numpy()})
+    return write_snapshot(tmp_path / "tiny-p2", {"models": models, "commits": commits, "repo_coverage": cov})
+
+
+def test_headline_on_tiny_snapshot(tiny):
+    h = network.headline(tiny)
+    # names: system, alice, Bob Smith, bob-smith, carol, SFconvertbot, dan, erin, frank
+    assert h["nodes"] == 9
+    assert h["repos_with_commits"] == 6
+    assert h["single_author_pct"] == pytest.approx(100 / 6)  # carol/e, by frank alone
+    assert h["isolates"] == 1 and h["isolates_pct"] == pytest.approx(100 / 9)  # frank
+    # cleaned: system and the bot removed, Bob Smith = bob-smith
+    assert h["cleaned_nodes"] == 6 and h["cleaned_isolates_pct"] == pytest.approx(100 / 6)
+    for key in ("reciprocity_all", "reciprocity_without_isolates", "edges", "core_size"):
+        assert key in h
+
+
+@pytest.mark.slow
+def test_notebook_runs_under_papermill(tiny, tmp_path):
+    papermill = pytest.importorskip("papermill")
+    out_dir = tmp_path / "build"
+    out_nb = tmp_path / "part2.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOK), str(out_nb),
+        parameters=dict(snapshot_dir=str(tiny.path), output_dir=str(out_dir)),
+        kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
+    )
+    for label in TABLES:
+        assert (out_dir / "tables" / f"{label}.csv").exists(), label
+    for label in FIGURES:
+        assert (out_dir / "figures" / f"{label}.png").exists(), label
+    tab = pd.read_csv(out_dir / "tables" / "tab-network.csv")
+    iso = tab.loc[tab["statistic"] == "isolates", "reproduction"].item()
+    assert iso == 1
+    cand = pd.read_csv(out_dir / "tables" / "tab-identity-candidates.csv")
+    assert {"Bob Smith", "bob-smith"} == set(cand.iloc[0][["name_a", "name_b"]])
+    nb = nbformat.read(out_nb, as_version=4)
+    text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells if c.cell_type == "code"
+                     for o in c.get("outputs", []))
+    assert "tab-network-funnel" in text and "synthetic" in text.lower()
