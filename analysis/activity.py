@@ -594,7 +594,7 @@ def license_distribution_figure(models: RepoActivity, group_col: str = "group",
 # tails (extension beyond the paper)
 # --------------------------------------------------------------------------- #
 
-def fit_tail(values: Any, max_n: int = 50_000, seed: int = 0, min_n: int = 50) -> dict[str, Any]:
+def fit_tail(values: Any, max_n: int = 20_000, seed: int = 0, min_n: int = 50) -> dict[str, Any]:
     """Power-law vs lognormal tail of the positive values (``powerlaw`` package).
 
     Above ``max_n`` positive values, a deterministic random subsample of
@@ -635,7 +635,7 @@ def fit_tail(values: Any, max_n: int = 50_000, seed: int = 0, min_n: int = 50) -
 
 
 def tails_table(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURES,
-                max_n: int = 50_000, seed: int = 0) -> pd.DataFrame:
+                max_n: int = 20_000, seed: int = 0) -> pd.DataFrame:
     """Tail fits per measure x repository type (available measures only)."""
     rows = []
     for m in measures:
