@@ -46,8 +46,28 @@ Endpoints (the shapes are those ``huggingface_hub`` 2.x parses)
     401 without an ``Authorization`` header, else a fixed fake user.
 
 Repository ids are matched as stored, with or without a namespace (``gpt2``
-and ``openai/gpt2``); ``/api/models/a/commits/main`` is read as the commits of
-``a`` unless ``a/commits`` exists as a repository.
+and ``openai/gpt2``); an ambiguous path such as ``/api/models/a/discussions``
+means the discussions of ``a`` unless only ``a/discussions`` is a repository.
+
+What a snapshot looks like through the API (normalisation for round trips)
+--------------------------------------------------------------------------
+- ``owner`` and ``name`` are not served: they follow from ``id`` (``author``
+  is served from ``owner`` when asked for).
+- ``license`` is served as a ``license:<id>`` tag, appended to ``tags`` when
+  no ``license:`` tag is there (so ``tags`` null with a license becomes
+  ``["license:<id>"]``).
+- Null values are omitted from items (the client reads them as ``None``);
+  ``gated`` ``"false"`` is served as JSON ``false``.
+- Fields the Hub does not have for a repository type are not served even if a
+  snapshot holds them: ``downloads``/``downloadsAllTime``/``pipeline_tag``/
+  ``library_name`` of spaces, ``pipeline_tag``/``library_name``/``sdk`` of
+  datasets, ``sdk`` of models.
+- Commits have an empty ``message`` (the snapshot keeps titles only).
+- ``repo_coverage`` and the listing-level rows of ``fetch_log`` are not served;
+  a repository without commits or discussions answers an empty list.
+- ``space_models`` edges are served both ways: ``models`` of a space (its
+  listing with ``expand=models``, and ``space_info``) and ``spaces`` of a model
+  (``model_info``).
 
 Failures the snapshot records
 -----------------------------
