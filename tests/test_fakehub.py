@@ -574,3 +574,69 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert res.returncode == 2 and res.stdout == ""
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "REQUESTS/SECONDS" in lines[0]
+
+
+# --------------------------------------------------------------------------- #
+# real records: what the real Hub returned == what the fake Hub serves back
+# --------------------------------------------------------------------------- #
+
+def test_real_records_are_served_back_as_the_hub_returned_them(shared_data, tmp_path):
+    """Real ``model_info`` and commit records -> importer -> snapshot -> fake Hub -> the same JSON."""
+    import gzip
+    import json
+    import random
+    import shutil
+
+    import pyarrow as pa
+
+    from analysis.importer import import_records
+    from analysis.snapshot import open_snapshot
+
+    info_file = shared_data / "hub-2024-07" / "model_info.jsonl.gz"
+    commit_file = shared_data / "model-commits-2024-09" / "commits.jsonl.gz"
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(info_file, src / "models.jsonl.gz")  # model_info records read as listing items,
+    shutil.copy(info_file, src / "model_info.jsonl.gz")  # and as model_info (their space edges)
+    shutil.copy(commit_file, src / "commits.jsonl.gz")
+    imported = import_records([src], tmp_path / "imported", progress=False)
+    with gzip.open(info_file, "rt", encoding="utf-8") as fh:
+        infos = {r["id"]: r for r in map(json.loads, fh)}
+    with gzip.open(commit_file, "rt", encoding="utf-8") as fh:
+        commits = [json.loads(line) for line in fh]
+    # the commit records' repositories are not among the model_info records: give them bare rows
+    extra = sorted({c["repo_id"] for c in commits} - set(infos))
+    models = pa.concat_tables([
+        imported.arrow("models"),
+        pa.Table.from_pylist([{"id": r, "owner": r.split("/")[0] if "/" in r else None, "name": r.split("/")[-1]}
+                              for r in extra]).cast(imported.arrow("models").select(["id", "owner", "name"]).schema),
+    ], promote_options="default")
+    snap = write_snapshot(tmp_path / "served", {
+        "models": models, "commits": imported.arrow("commits"), "space_models": imported.arrow("space_models"),
+    })
+    rng = random.Random(0)
+    with_spaces = sorted(i for i, r in infos.items() if r.get("spaces"))
+    sample = rng.sample(sorted(infos), 80) + rng.sample(with_spaces, 40)
+    fields = ["id", "author", "sha", "lastModified", "createdAt", "private", "disabled", "gated",
+              "pipeline_tag", "library_name", "tags", "downloads", "likes"]
+    with FakeHub(snap) as hub:
+        for rid in sample:
+            served = raw(hub, f"/api/models/{rid}").json()
+            real = infos[rid]
+            for f in fields:
+                assert served.get(f) == real.get(f), (rid, f)
+            assert sorted(served["spaces"]) == sorted(real.get("spaces") or []), rid
+        by_repo: dict[str, dict] = {}
+        for c in commits:
+            by_repo.setdefault(c["repo_id"], {})[c["id"]] = c
+        for rid in rng.sample(sorted(by_repo), 40):
+            got = api(hub).list_repo_commits(rid)
+            real = by_repo[rid]
+            assert sorted(c.commit_id for c in got) == sorted(real)
+            for c in got:
+                r = real[c.commit_id]
+                assert c.title == r["title"] and c.authors == [a["user"] for a in r["authors"]]
+                assert c.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z") == r["date"]
+            dates = [c.created_at for c in got]
+            assert dates == sorted(dates, reverse=True)
+    assert open_snapshot(snap.path).rows("models") == len(infos) + len(extra)
