@@ -201,28 +201,36 @@ def _prefixed(prefix: str, d: Mapping[str, Any]) -> dict[str, Any]:
     return {f"{prefix}.{k}": v for k, v in d.items()}
 
 
-def _coverage_sentence(snap: Any, table: str, what: str) -> str:
-    cov = snap.coverage(table)
+def _commit_coverage(snap: Any) -> str:
+    cov = snap.coverage("commits")
     scope = cov.get("scope", "?")
-    if scope == "all":
-        return f"{what}: all repositories of the snapshot"
-    extra = f" ({cov['note']})" if cov.get("note") else ""
-    return f"{what}: {scope}{extra}"
+    total = snap.rows("models")
+    if scope == "none":
+        return "the snapshot has no commit histories"
+    covered = len(snap.covered("commits", "model"))
+    return f"commit histories cover {covered:,} of {total:,} model repositories (coverage: {scope})"
+
+
+def _count_caveat(snap: Any, table: str) -> str:
+    if snap.coverage(table).get("scope") == "none":
+        return f"the snapshot has no listing of {table}"
+    return "the as-of count includes only repositories that still existed at the snapshot date"
 
 
 def caveats_for(snap: Any) -> dict[str, str]:
     """Why a snapshot's number may differ for reasons of method or coverage."""
+    commits = _commit_coverage(snap)
     c = {
         "models_zero_downloads": "downloads are the API's 30-day count at the snapshot date, not a lifetime count",
         "top1pct_downloads": "downloads are the API's 30-day count at the snapshot date",
-        "isolates": _coverage_sentence(snap, "commits", "commit histories cover"),
-        "network_structure": _coverage_sentence(snap, "commits", "commit histories cover"),
-        "single_contributor": _coverage_sentence(snap, "commits", "commit histories cover"),
-        "adoption": _coverage_sentence(snap, "space_models", "space-to-model edges cover"),
-        "license_groups": _coverage_sentence(snap, "commits", "commit histories cover"),
-        "models": "the as-of count includes only repositories that still existed at the snapshot date",
-        "datasets": "the as-of count includes only repositories that still existed at the snapshot date",
-        "spaces": "the as-of count includes only repositories that still existed at the snapshot date",
+        "isolates": commits,
+        "network_structure": commits,
+        "single_contributor": commits,
+        "license_groups": commits,
+        "adoption": f"space-to-model edges: coverage {snap.coverage('space_models').get('scope', '?')}",
+        "models": _count_caveat(snap, "models"),
+        "datasets": _count_caveat(snap, "datasets"),
+        "spaces": _count_caveat(snap, "spaces"),
     }
     if snap.is_synthetic:
         synthetic = "synthetic data: the comparison illustrates the method only"
@@ -244,11 +252,9 @@ def paper_vs_snapshot(snap: Any, paper_date: str = PAPER_DATE) -> pd.DataFrame:
     else:
         as_of["snapshot.date"] = NA
     caveats = caveats_for(snap)
-    notes = {"adoption": values.get("adoption.coverage_note"), "isolates": values.get("network.coverage_note"),
-             "network_structure": values.get("network.coverage_note")}
-    for key, note in notes.items():
-        if note:  # the part's own sentence on what it covers is more precise than the manifest's scope
-            rest = caveats.get(key, "").split("; ")
-            rest = [r for r in rest if r and not r.startswith(("commit histories cover", "space-to-model"))]
-            caveats[key] = "; ".join([str(note).rstrip(".")] + rest)
+    note = values.get("adoption.coverage_note")
+    if note:  # Part III's own sentence on what it covers is more precise than the manifest's scope
+        caveats["adoption"] = "; ".join(filter(None, [str(note).rstrip("."),
+                                                      "synthetic data: the comparison illustrates the method only"
+                                                      if snap.is_synthetic else ""]))
     return compare(values, as_of, caveats=caveats)
