@@ -292,6 +292,13 @@ def _commits(path: Path, source: str, F: _Figures) -> None:
     F.add("commits.authors_per_repo", round(len(authors) / len(per_repo), 4), source, "distinct authors / repositories")
     F.add("commits.gitname_author_share", _share(gitlike, len(authors)), source,
           "share of author strings that look like git names (contain a space, a capital or a dot)")
+    shared = set()
+    for us in authors_of.values():
+        if len(us) > 1:
+            shared |= us
+    F.add("commits.isolate_author_share", _share(len(authors) - len(shared & set(authors)), len(authors)), source,
+          "share of author strings that never share a repository with another author (isolates of the "
+          "collaboration network, before identity resolution)")
     F.add("commits.bot_author_share", _share(bots, len(authors)), source, "share of author strings containing 'bot'")
     F.add("commits.bot_repo_share", _share(bot_repos, len(per_repo)), source, "share of repositories with a 'bot' author")
     top = np.sort(np.fromiter(author_commits.values(), dtype=np.int64))[::-1]

@@ -87,6 +87,7 @@ CALIBRATED: dict[str, str] = {
     "commits: commits per repository": "commits.per_repo_hist (model-commits-2024-09: weight-file commits only)",
     "commits: single-author share by commits": "commits.single_author_share_by_commits, commits.authors_per_repo_hist",
     "commits: commits with co-authors": "commits.multi_author_commit_share",
+    "commits: isolates among commit authors (via collaboration_owner_probit)": "commits.isolate_author_share",
     "commits: authors committing under a git name": "commits.gitname_author_share",
     "commits: repositories with a bot author": "commits.bot_repo_share",
     "space_models: share of models used, spaces per used model": "model_spaces.used_share, model_spaces.degree_log_quantiles_used, model_spaces.edges_per_model (hub-2024-07/model_info.jsonl.gz)",
@@ -117,8 +118,12 @@ ASSUMPTIONS: dict[str, dict[str, Any]] = {
     "developers_per_user_owner": {"value": 1.25, "source": "assumption: some developers only contribute to others' repositories"},
     "org_members": {"value": "1 + 0.5 * repositories^0.6, at most 200", "source": "assumption"},
     "coauthor_from_org_share": {"value": 0.6, "source": "assumption: co-authors of an organisation's repository are mostly its members"},
-    "developer_activity_pareto_alpha": {"value": 1.3, "source": "assumption: heavy-tailed developer activity (core-periphery)"},
+    "developer_activity_pareto_alpha": {"value": 0.7, "source": "assumption: heavy-tailed developer activity (core-periphery); set so that the isolate share approaches commits.isolate_author_share"},
     "gitname_use_probability": {"value": 0.8, "source": "assumption: a developer with a git name uses it in most commits"},
+    "collaboration_owner_probit": {"value": 3.0, "source": "assumption, set so that the isolate share of "
+                                   "commit authors approaches commits.isolate_author_share: co-authorship clusters by owner"},
+    "collaboration_owner_size_weight": {"value": 0.6, "source": "assumption: co-authored repositories belong mostly to "
+                                        "owners with many repositories"},
     "popularity_owner_weight": {"value": 0.3, "source": "assumption: share of popularity variance from the owner"},
     "license_popularity_probit": {"value": -0.35, "source": "assumption, direction from models.zero_downloads_share_(un)licensed"},
     "commits_popularity_correlation": {"value": 0.5, "source": "assumption: popular repositories have longer histories"},
@@ -911,7 +916,23 @@ class _Gen:
                            single["11+"])
         ah = {int(a): c for a, c in T("commits.authors_per_repo_hist").items() if int(a) >= 2}
         multi_a = np.asarray(list(ah), dtype=np.int64)[_categorical(rng, n_cov, list(ah.values()))]
-        a = np.where(rng.random(n_cov) < bucket, 1, multi_a)
+        # collaboration clusters by owner: some owners' repositories are mostly co-authored, most owners'
+        # never (probit in an owner latent; the share per commits bucket stays the calibrated one)
+        owner = self._all("owner")[covered]
+        # the latent mixes chance with the owner's size (teams and organisations with many repositories
+        # collaborate; most small owners work alone), standardised over repositories
+        collab = self.rng("owner-collab").standard_normal(self.n_owners + 1)
+        size = np.log(np.append(self.owner_total, 1).astype(float))
+        oi = np.where(owner < 0, self.n_owners, owner)
+        zs = (size[oi] - size[oi].mean()) / (size[oi].std() or 1.0)
+        g = _a("collaboration_owner_size_weight")
+        c = np.sqrt(1 - g) * collab[oi] + np.sqrt(g) * zs
+        c = (c - c.mean()) / (c.std() or 1.0)
+        beta = _a("collaboration_owner_probit")
+        from scipy.special import ndtri
+        thr = ndtri(np.clip(bucket, 1e-9, 1 - 1e-9)) * np.sqrt(1 + beta * beta)
+        single_ = rng.standard_normal(n_cov) * 1.0 < thr - beta * c
+        a = np.where(single_, 1, multi_a)
         a = np.where(k == 0, 0, np.minimum(a, np.maximum(k, 1)))
         # bots: replace the last commit of a few repositories
         bot = (k >= 2) & (rng.random(n_cov) < max(float(T("commits.bot_repo_share")), 0.002))

@@ -246,6 +246,7 @@ TOLERANCES = {
     "commits.single_author_share": 0.05,
     "model_spaces.used_share": 0.01,
     "models.owner_single_repo_share": 0.05,
+    "commits.isolate_author_share": 0.08,
 }
 
 
@@ -272,6 +273,14 @@ def _generated(snap, name):
         c = c[c["repo_type"] == "model"].explode("authors")
         c = c[c["authors"] != "system"]
         return (c.groupby("repo_id")["authors"].nunique() == 1).mean()
+    if name == "commits.isolate_author_share":
+        c = snap.table("commits", ["repo_type", "repo_id", "authors"])
+        c = c[c["repo_type"] == "model"].explode("authors")
+        c = c[c["authors"] != "system"]
+        sets = c.groupby("repo_id")["authors"].agg(set)
+        shared = set().union(*[s for s in sets if len(s) > 1])
+        nodes = set(c["authors"])
+        return 1 - len(shared) / len(nodes)
     if name == "model_spaces.used_share":
         return snap.table("space_models", ["model_id"])["model_id"].nunique() / snap.rows("models")
     raise KeyError(name)
