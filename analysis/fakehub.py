@@ -98,9 +98,10 @@ snapshot can record the same failure again:
 ``duplicate``, ``other``    no effect
 ==========================  =====================================================
 
-Unknown repositories are 404 ``RepoNotFound`` too. (The real Hub answers 401
-instead of 404 to anonymous requests for missing or private repositories; the
-client raises ``RepositoryNotFoundError`` for both.) Repositories marked
+Unknown repositories are 404 ``RepoNotFound`` too. The real Hub answers 401
+(still ``X-Error-Code: RepoNotFound``) instead of 404 to *anonymous* requests
+for missing or private repositories; ``anonymous_401=True`` (``--anonymous-401``)
+does the same. The client raises ``RepositoryNotFoundError`` for both. Repositories marked
 ``private`` or ``gated`` in the snapshot are served normally: listings and
 metadata of gated repositories are public on the Hub.
 
@@ -479,6 +480,7 @@ class FakeHub:
         commit_page_size: int = 50,
         discussion_page_size: int = 50,
         token: str | None = None,
+        anonymous_401: bool = False,
     ):
         self.snapshot = snapshot if isinstance(snapshot, Snapshot) else open_snapshot(snapshot)
         self.faults = tuple(str(f) for f in faults)
@@ -512,6 +514,7 @@ class FakeHub:
         self.commit_page_size = int(commit_page_size)
         self.discussion_page_size = int(discussion_page_size)
         self._token = token
+        self.anonymous_401 = bool(anonymous_401)
         self._stats = _Stats()
         self._fault_lock = threading.Lock()
         self._eligible = 0
@@ -874,7 +877,7 @@ class _Handler(BaseHTTPRequestHandler):
             index = hub.repos[rt]
             row = index.row.get(repo_id)
             if row is None:
-                raise _Reply(404, "Repository not found", code="RepoNotFound")
+                raise self._not_found(has_auth)
             self._snapshot_failure(rt, repo_id, kind, has_auth)
             if kind == "info":
                 if rev is not None:
@@ -903,7 +906,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.hub._stats.lock:
             self.hub._stats.snapshot_failures += 1
         if outcome == "not_found_or_private":
-            raise _Reply(404, "Repository not found", code="RepoNotFound")
+            raise self._not_found(has_auth)
         if outcome == "gated":
             raise _Reply(403 if has_auth else 401,
                          f"Access to {rt} {repo_id} is restricted. You must have access to it and be authenticated to access it.",
@@ -918,6 +921,11 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Drop()
         if outcome == "malformed":
             raise _Malformed()
+
+    def _not_found(self, has_auth: bool) -> _Reply:
+        if self.hub.anonymous_401 and not has_auth:
+            return _Reply(401, "Invalid username or password.", code="RepoNotFound")
+        return _Reply(404, "Repository not found", code="RepoNotFound")
 
     @staticmethod
     def _check_revision(index: _RepoIndex, row: int, rev: str | None) -> None:
@@ -1146,6 +1154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-size", type=int, default=1000, help="repositories per listing page")
     parser.add_argument("--commit-page-size", type=int, default=50)
     parser.add_argument("--discussion-page-size", type=int, default=50)
+    parser.add_argument("--anonymous-401", action="store_true",
+                        help="answer anonymous requests for missing repositories 401, as the real Hub does (default 404)")
     parser.add_argument("--duration", type=float, default=None,
                         help="stop after this many seconds (default: serve until interrupted)")
     try:
@@ -1158,7 +1168,7 @@ def main(argv: list[str] | None = None) -> int:
             fault_every=args.fault_every, fault_rate=args.fault_rate, faults=args.faults,
             fault_match=args.fault_match, retry_after=args.retry_after, seed=args.seed,
             page_size=args.page_size, commit_page_size=args.commit_page_size,
-            discussion_page_size=args.discussion_page_size,
+            discussion_page_size=args.discussion_page_size, anonymous_401=args.anonymous_401,
         )
         hub.start()
     except (SnapshotError, ValueError, re.error) as exc:

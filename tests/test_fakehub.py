@@ -350,6 +350,19 @@ def test_unknown_repositories_raise_repository_not_found(hub):
         list(a.get_repo_discussions("gpt2", repo_type="dataset"))  # wrong repository type
 
 
+def test_anonymous_401_like_the_real_hub(snap):
+    with FakeHub(snap, anonymous_401=True) as hub:
+        with pytest.raises(RepositoryNotFoundError) as err:
+            api(hub).model_info("nobody/nothing")
+        assert err.value.response.status_code == 401
+        with pytest.raises(RepositoryNotFoundError) as err:
+            api(hub).list_repo_commits("org1/model-1")  # logged not_found_or_private
+        assert err.value.response.status_code == 401
+        with pytest.raises(RepositoryNotFoundError) as err:
+            api(hub, token="hf_anything").model_info("nobody/nothing")
+        assert err.value.response.status_code == 404
+
+
 def test_fetch_log_failures_are_served(hub, snap, sleeps):
     a = api(hub)
     with pytest.raises(RepositoryNotFoundError) as err:
