@@ -233,3 +233,11 @@ def test_fit_tail_recovers_power_law_and_subsamples_deterministically():
     assert s1["subsampled"] and s1["n_fitted"] == 3000
     assert s1["alpha"] == s2["alpha"] and s1["R"] == s2["R"]
     assert A.fit_tail([0, 0, 1, 2])["preferred"] == "too few values"
+
+
+def test_top_share_curve_by_hand():
+    c = A.top_share_curve(np.array([5.0, 3.0, 1.0, 1.0]), points=10)
+    # top 1 of 4 holds 5/10, top 2 hold 8/10, all hold everything
+    got = dict(zip(c["top_fraction"], c["share"]))
+    assert got[0.25] == pytest.approx(0.5) and got[0.5] == pytest.approx(0.8) and got[1.0] == pytest.approx(1.0)
+    assert A.top_share_curve(np.zeros(3)).empty

@@ -234,3 +234,8 @@ def test_sensitivity_table_reports_changes():
     sig = s[s["aspect"].str.contains("significant")].iloc[0]
     assert sig["main mapping"].startswith("yes") and sig["alternative mapping"].startswith("yes")
     assert sig["changes"] == "no"
+
+
+def test_underflow_note_only_when_some_p_is_zero():
+    assert L.underflow_note(pd.DataFrame({"p": [0.5, 1e-10]})) is None
+    assert "1e-308" in L.underflow_note(pd.DataFrame({"p": [0.5]}), pd.DataFrame({"p (holm)": [0.0]}))
