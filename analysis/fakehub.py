@@ -19,7 +19,9 @@ Endpoints (the shapes are those ``huggingface_hub`` 2.x parses)
     has no trending score) with ``direction`` (``-1``, the default, is
     descending; nulls always last; ties keep snapshot order), ``search``
     (substring of the id, case-insensitive), ``author``, ``filter`` (tags that
-    must all be present), ``expand`` (repeated ``expand=`` keys, ``expand[]=``
+    must all be present), ``pipeline_tag``, ``gated`` (``true``: gated
+    ``auto``/``manual``), ``models`` (spaces only: the spaces using every
+    model given, from ``space_models``), ``expand`` (repeated ``expand=`` keys, ``expand[]=``
     keys, or comma-separated values; a name the real Hub does not accept for
     that repository type is answered 400 as the Hub does; a valid name the
     snapshot has no data for is omitted), ``full``. Without ``expand`` an item
@@ -305,11 +307,12 @@ class _RepoIndex:
         return order
 
     def filtered(self, sort: str | None, direction: int, author: str | None,
-                 search: tuple[str, ...], tags: tuple[str, ...]) -> np.ndarray:
+                 search: tuple[str, ...], tags: tuple[str, ...], *, pipeline_tag: str | None = None,
+                 gated: bool | None = None, uses: tuple[str, ...] = ()) -> np.ndarray:
         order = self.order(sort, direction)
-        if author is None and not search and not tags:
+        if author is None and not search and not tags and pipeline_tag is None and gated is None and not uses:
             return order
-        key = (sort, direction, author, search, tags)
+        key = (sort, direction, author, search, tags, pipeline_tag, gated, uses)
         with self._lock:
             cached = self._filtered.get(key)
         if cached is not None:
@@ -326,6 +329,16 @@ class _RepoIndex:
             tag_lists = self.table.column("tags").to_pylist()
             wanted = set(tags)
             mask &= np.array([bool(t) and wanted.issubset(t) for t in tag_lists], dtype=bool)
+        if pipeline_tag is not None:
+            mask &= pc.fill_null(pc.equal(self.table.column("pipeline_tag"), pipeline_tag), False).to_numpy(
+                zero_copy_only=False)
+        if gated is not None:
+            is_gated = pc.fill_null(pc.not_equal(self.table.column("gated"), "false"), False)
+            mask &= (is_gated if gated else pc.invert(is_gated)).to_numpy(zero_copy_only=False)
+        if uses:  # spaces using every one of these models
+            wanted_models = set(uses)
+            ids = self.table.column("id").to_pylist()
+            mask &= np.array([wanted_models.issubset(self.links.get(i, ())) for i in ids], dtype=bool)
         result = order[mask[order]]
         with self._lock:
             if len(self._filtered) > 64:
@@ -975,7 +988,11 @@ class _Handler(BaseHTTPRequestHandler):
         author = params.get("author", [None])[-1]
         search = tuple(s for s in params.get("search", []) if s)
         tags = tuple(t for t in params.get("filter", []) if t)
-        order = index.filtered(sort, direction, author, search, tags)
+        gated_param = params.get("gated", [None])[-1]
+        gated = None if gated_param is None else gated_param.lower() in ("1", "true")
+        uses = tuple(m for m in params.get("models", []) if m) if rt == "space" else ()
+        order = index.filtered(sort, direction, author, search, tags,
+                               pipeline_tag=params.get("pipeline_tag", [None])[-1], gated=gated, uses=uses)
         chunk = order[offset:offset + page]
         items = [index.item(r, fields) for r in index.rows(chunk)]
         headers: dict[str, str] = {}

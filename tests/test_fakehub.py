@@ -265,10 +265,16 @@ def test_sort_and_direction(hub, snap):
     assert asc == sorted(asc) and len(asc) == len(table)
 
 
-def test_search_author_filter(hub):
+def test_search_author_filter(hub, snap):
     assert sorted(m.id for m in api(hub).list_models(author="org1")) == ["org1/model-1", "org1/model-4", "org1/model-7"]
     assert [m.id for m in api(hub).list_models(search="MODEL-9")] == ["org0/model-9"]
     assert {m.id for m in api(hub).list_models(filter="jax")} == {f"org{i % 3}/model-{i}" for i in range(0, 10, 2)}
+    assert [m.id for m in api(hub).list_models(gated=True)] == ["org1/model-4"]
+    assert len(list(api(hub).list_models(gated=False))) == snap.rows("models") - 1
+    generating = {m.id for m in api(hub).list_models(pipeline_tag="text-generation")}
+    assert generating == {f"org{i % 3}/model-{i}" for i in range(10) if i % 3}
+    assert sorted(s.id for s in api(hub).list_spaces(models="gpt2")) == ["bob/space-0", "bob/space-1"]
+    assert [s.id for s in api(hub).list_spaces(models=["gpt2", "org0/model-0"])] == ["bob/space-0"]
 
 
 # --------------------------------------------------------------------------- #
