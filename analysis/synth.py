@@ -120,6 +120,8 @@ ASSUMPTIONS: dict[str, dict[str, Any]] = {
     "coauthor_from_org_share": {"value": 0.6, "source": "assumption: co-authors of an organisation's repository are mostly its members"},
     "developer_activity_pareto_alpha": {"value": 0.7, "source": "assumption: heavy-tailed developer activity (core-periphery); set so that the isolate share approaches commits.isolate_author_share"},
     "gitname_use_probability": {"value": 0.8, "source": "assumption: a developer with a git name uses it in most commits"},
+    "developer_activity_cap": {"value": 1e3, "source": "assumption: truncates the Pareto weights so that no single "
+                               "developer dominates at any scale"},
     "collaboration_owner_probit": {"value": 3.0, "source": "assumption, set so that the isolate share of "
                                    "commit authors approaches commits.isolate_author_share: co-authorship clusters by owner"},
     "collaboration_owner_size_weight": {"value": 0.6, "source": "assumption: co-authored repositories belong mostly to "
@@ -249,6 +251,28 @@ def _unit_hash(a: np.ndarray, b: np.ndarray, seed: int) -> np.ndarray:
     return (h >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
+def _distinct_git_names(git: pa.Array) -> pa.Array:
+    """Different people with the same full name get a middle initial ("Joao K. Gante", "j.k.gante")."""
+    import pandas as pd
+    arr = np.asarray(git.to_numpy(zero_copy_only=False), dtype=object).copy()
+    k = pd.Series(arr).groupby(arr, sort=False).cumcount().to_numpy()
+    for i in np.flatnonzero(k > 0):
+        n, mid = int(k[i]) - 1, ""
+        while True:
+            mid = chr(ord("a") + n % 26) + mid
+            n = n // 26 - 1
+            if n < 0:
+                break
+        name = arr[i]
+        if " " in name:
+            first, last = name.split(" ", 1)
+            arr[i] = f"{first} {mid.upper()}. {last}"
+        else:
+            first, last = name.split(".", 1)
+            arr[i] = f"{first}.{mid}.{last}"
+    return pa.array(arr, type=pa.string())
+
+
 def _join(*parts: pa.Array, sep: str = "") -> pa.Array:
     return pc.binary_join_element_wise(*parts, sep)
 
@@ -288,6 +312,11 @@ LAST = ("gante", "doe", "smith", "wang", "zhang", "kumar", "silva", "santos", "m
         "cohen", "levi", "ferreira", "costa", "yilmaz", "demir", "patel", "shah", "brown", "wilson", "taylor",
         "moreau", "weber", "fischer", "sato", "ito", "lopez", "perez", "ali", "khan", "chen", "liu", "yang",
         "huang", "zhou", "wu", "xu", "sun")
+LAST_A = ("ber", "kal", "mor", "san", "vel", "dor", "lin", "tor", "ash", "bren", "cas", "del", "fen", "gar", "hol",
+          "kin", "lor", "mar", "nor", "pen", "ros", "sto", "tal", "var", "wen", "yor", "zan", "ols", "ric", "ter")
+LAST_B = ("man", "son", "berg", "ford", "ton", "ley", "well", "stein", "ini", "ez", "ova", "escu", "ski", "ek",
+          "oglu", "ura", "ani", "ides", "ou", "sen", "dottir", "ling", "wood", "field", "er", "ard", "ier", "ovic",
+          "ak", "ino")
 HANDLE = ("nightowl", "pixel", "tensor", "quantum", "neural", "byte", "vector", "gradient", "matrix", "kernel",
           "lambda", "sigma", "delta", "omega", "nova", "comet", "falcon", "tiger", "panda", "otter", "raven",
           "cobalt", "ember", "frost", "river", "stone", "cloud", "spark", "echo", "atlas")
@@ -532,10 +561,14 @@ class _Gen:
     def _names(self, rng: np.random.Generator, user_order: np.ndarray) -> None:
         D = self.n_dev
         f = rng.integers(0, len(FIRST), D)
-        l = rng.integers(0, len(LAST), D)
         h = rng.integers(0, len(HANDLE), D)
         num = pa.array(rng.integers(1, 100, D).astype(str))
-        F, L = _strs(FIRST).take(pa.array(f)), _strs(LAST).take(pa.array(l))
+        # last names: common ones, or composed from two syllables (about 1,000 in all)
+        l = rng.integers(0, len(LAST), D)
+        la, lb = rng.integers(0, len(LAST_A), D), rng.integers(0, len(LAST_B), D)
+        composed = _join(_strs(LAST_A).take(pa.array(la)), _strs(LAST_B).take(pa.array(lb)))
+        F = _strs(FIRST).take(pa.array(f))
+        L = pc.if_else(pa.array(rng.random(D) < 0.5), _strs(LAST).take(pa.array(l)), composed)
         Fc, Lc = pc.utf8_capitalize(F), pc.utf8_capitalize(L)
         F1 = pc.utf8_slice_codeunits(F, 0, 1)
         styles = [
@@ -557,7 +590,7 @@ class _Gen:
         ]
         sel = pa.array(style.astype(np.int64) * D + np.arange(D))
         user = pa.concat_arrays(styles).take(sel)
-        git = pa.concat_arrays(gits).take(sel)
+        git = _distinct_git_names(pa.concat_arrays(gits).take(sel))
         # organisations
         O = self.n_owners
         oa, ob, oc = (rng.integers(0, len(x), O) for x in (ORG_A, ORG_B, ORG_C))
@@ -585,7 +618,7 @@ class _Gen:
         self.owner_names = pa.array(owner_names, type=pa.string())
         # developer activity weights (heavy-tailed) for co-authors and discussions
         alpha = _a("developer_activity_pareto_alpha")
-        w = (1.0 - rng.random(D)) ** (-1.0 / alpha)
+        w = np.minimum((1.0 - rng.random(D)) ** (-1.0 / alpha), _a("developer_activity_cap"))
         self.dev_cum = np.cumsum(w) / w.sum()
         # organisation members: a block of developers
         size = self.owner_total.astype(float)
@@ -1172,8 +1205,10 @@ def _coverage(g: _Gen, owners_rows: int, cov_rows: int) -> dict[str, dict[str, A
         ("space", n["model"] + n["dataset"], sum(n.values())))}
     all_commits = all(cov_commits[k] == n[k] for k in n)
     return {
-        "models": {"scope": "all", "rows": n["model"]},
-        "datasets": {"scope": "all", "rows": n["dataset"]},
+        "models": {"scope": "all", "rows": n["model"],
+                   "note": "downloads = 30-day count; downloads_all_time not generated (null)"},
+        "datasets": {"scope": "all", "rows": n["dataset"],
+                     "note": "downloads = 30-day count; downloads_all_time not generated (null)"},
         "spaces": {"scope": "all", "rows": n["space"], "note": "spaces have no downloads: downloads is null in every row"},
         "commits": {"scope": "all" if all_commits else "subset", "rows": g.n_commits, "repos": cov_commits,
                     "note": "every covered repository's history starts with the Hub's initial commit by 'system'; "
