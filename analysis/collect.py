@@ -241,8 +241,23 @@ def _timeout_defaults(request: Any) -> None:
         request.extensions["timeout"] = {"connect": 15.0, "read": 60.0, "write": 60.0, "pool": 60.0}
 
 
-def make_transport(rate: RateController, policy: RetryPolicy, stats: Stats, concurrency: int):
+def _origin(scheme: str, host: str | None, port: int | None) -> tuple[str, str, int]:
+    return (scheme, (host or "").lower(), port or {"http": 80, "https": 443}.get(scheme, 0))
+
+
+def make_transport(rate: RateController, policy: RetryPolicy, stats: Stats, concurrency: int,
+                   endpoint: str):
+    """The one HTTP transport of a run: talks to ``endpoint``'s origin only.
+
+    Requests to any other origin are refused without touching the network (so the token is
+    never sent elsewhere, and side requests ``huggingface_hub`` makes on its own, such as its
+    agent-harness registry lookup at the default endpoint, never leave the machine when the
+    endpoint is local); ``huggingface_hub`` treats those as best-effort and carries on.
+    """
     import httpx2
+
+    parts = urlsplit(endpoint)
+    allowed = _origin(parts.scheme, parts.hostname, parts.port)
     from huggingface_hub.utils._http import _parse_retry_after, parse_ratelimit_headers
 
     class HubTransport(httpx2.BaseTransport):
@@ -256,8 +271,12 @@ def make_transport(rate: RateController, policy: RetryPolicy, stats: Stats, conc
             return random.uniform(0, min(policy.cap, policy.base * 2 ** (attempt - 1)))
 
         def handle_request(self, request: Any) -> Any:
+            url = request.url
+            if _origin(url.scheme, url.host, url.port) != allowed:
+                raise FetchFailure("other", "request outside the collector's endpoint refused",
+                                   source=url.path)
             _timeout_defaults(request)
-            source = request.url.path
+            source = url.path
             failures = 0  # 5xx + network
             limited = 0
             attempts = 0
@@ -954,7 +973,7 @@ class Collector:
         self.open_checkpoint()
         authenticated = get_token() is not None
         self.authenticated = authenticated
-        transport = make_transport(self.rate, o.retry, self.stats, o.concurrency)
+        transport = make_transport(self.rate, o.retry, self.stats, o.concurrency, o.endpoint)
         try:
             with HubSession(transport):
                 api = HfApi(endpoint=o.endpoint, library_name="hf-hub-activity")
@@ -1098,11 +1117,12 @@ class Collector:
         scope = {"all": "all", "sample": "sample"}.get(o.select, "subset")
         selection = {"mode": o.select, "n_per_repo_type": o.n, "seed": o.seed if o.select == "sample" else None,
                      "repositories": {t: len(self.chosen[t]) for t in o.repo_types}}
+        wanted = set(tasks)
+        ok = {tuple(r["k"]) for r in self.tasks.records if "rows" in r} & wanted
         for step in STEP_CHOICES:
             if step in o.steps:
-                attempted = sum(1 for k in tasks if k[0] == step)
-                covered = sum(1 for k in self.tasks.records if k["k"][0] == step and "rows" in k
-                              and tuple(k["k"]) in set(tasks))
+                attempted = sum(1 for k in wanted if k[0] == step)
+                covered = sum(1 for k in ok if k[0] == step)
                 cov[step] = {"scope": scope, "rows": tables[step].num_rows, "selection": selection,
                              "repo_types": list(o.repo_types), "repositories_attempted": attempted,
                              "repositories_covered": covered,

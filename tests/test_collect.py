@@ -496,3 +496,28 @@ def test_round_trip_of_imported_real_records(shared_data, tmp_path):
         "space_models": lambda df: df[df.model_id.isin(listed_ids)],
     })
     assert len(got.table("commits")) > 0
+
+
+def test_transport_talks_to_the_endpoint_only():
+    """Side requests (e.g. huggingface_hub's agent-registry lookup at the default endpoint)
+    are refused without touching the network, so the token never goes anywhere else."""
+    import httpx2
+
+    stats = collect.Stats()
+    tr = collect.make_transport(collect.RateController(None), collect.RetryPolicy(), stats, 2,
+                                "http://127.0.0.1:9")
+    try:
+        for url in ("https://huggingface.co/api/agent-harnesses", "http://127.0.0.1:10/api/models",
+                    "https://127.0.0.1:9/api/models"):
+            with pytest.raises(collect.FetchFailure, match="outside the collector's endpoint"):
+                tr.handle_request(httpx2.Request("GET", url, headers={"authorization": f"Bearer {FAKE_TOKEN}"}))
+        assert stats.requests == 0
+        # the endpoint itself is tried (nothing listens on the discard port: a network error)
+        with pytest.raises(collect.FetchFailure) as exc:
+            collect.make_transport(collect.RateController(None), collect.RetryPolicy(max_retries=1, base=0.01),
+                                   stats, 2, "http://127.0.0.1:9").handle_request(
+                httpx2.Request("GET", "http://127.0.0.1:9/api/models"))
+        assert exc.value.outcome == "network_error" and exc.value.attempts == 2
+        assert FAKE_TOKEN not in str(exc.value)
+    finally:
+        tr.close()
