@@ -828,8 +828,8 @@ class _Gen:
         if E <= 0:
             self.edges = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
             return
-        n_used = int(min(max(1, round(float(T("model_spaces.used_share")) * M.n)), E, M.n))
-        cap = max(1, S.n // 2)
+        cap = max(1, S.n)  # a model can be used by every space
+        n_used = int(min(max(1, round(float(T("model_spaces.used_share")) * M.n), -(-E // cap)), E, M.n))
         q = np.asarray(T("model_spaces.degree_log_quantiles_used"))
         deg = np.maximum(1, _from_quantiles(rng.random(n_used), T.levels, q, log1p=False)).astype(float)
         deg = deg * (E / deg.sum())
@@ -870,11 +870,14 @@ class _Gen:
         got_m: list[np.ndarray] = []
         got_s: list[np.ndarray] = []
         seen = np.zeros(0, dtype=np.int64)
-        for _ in range(20):
+        for round_ in range(16):  # weighted draws, then uniform ones for what the weights cannot reach
             if need.sum() == 0:
                 break
             mi = np.repeat(np.arange(M.n), need)
-            si = np.minimum(np.searchsorted(cum, rng.random(mi.size), side="right"), S.n - 1)
+            if round_ < 8:
+                si = np.minimum(np.searchsorted(cum, rng.random(mi.size), side="right"), S.n - 1)
+            else:
+                si = rng.integers(0, S.n, mi.size)
             key = si.astype(np.int64) * M.n + mi
             key = np.setdiff1d(np.unique(key), seen, assume_unique=True)
             seen = np.union1d(seen, key)
@@ -882,6 +885,17 @@ class _Gen:
             need = need - got
             # over-filled models (duplicates resolved) are trimmed by the unique above; never negative
             need = np.maximum(need, 0)
+        if need.sum():  # the last few: exactly, among the spaces a model does not have yet (bounded)
+            extra = []
+            by_model = seen[np.argsort(seen % M.n, kind="stable")]
+            bm = by_model % M.n
+            for j in np.flatnonzero(need)[:100_000]:
+                lo_, hi_ = np.searchsorted(bm, j), np.searchsorted(bm, j, side="right")
+                free = np.setdiff1d(np.arange(S.n), by_model[lo_:hi_] // M.n)
+                pick = rng.choice(free, size=min(int(need[j]), free.size), replace=False)
+                extra.append(pick.astype(np.int64) * M.n + j)
+            if extra:
+                seen = np.union1d(seen, np.concatenate(extra))
         sm, mm = seen // M.n, seen % M.n
         # trim any model above its planned degree (can happen only through union order)
         self.edges = (sm, mm)
@@ -957,10 +971,13 @@ class _Gen:
         collab = self.rng("owner-collab").standard_normal(self.n_owners + 1)
         size = np.log(np.append(self.owner_total, 1).astype(float))
         oi = np.where(owner < 0, self.n_owners, owner)
-        zs = (size[oi] - size[oi].mean()) / (size[oi].std() or 1.0)
         g = _a("collaboration_owner_size_weight")
-        c = np.sqrt(1 - g) * collab[oi] + np.sqrt(g) * zs
-        c = (c - c.mean()) / (c.std() or 1.0)
+        if n_cov:
+            zs = (size[oi] - size[oi].mean()) / (size[oi].std() or 1.0)
+            c = np.sqrt(1 - g) * collab[oi] + np.sqrt(g) * zs
+            c = (c - c.mean()) / (c.std() or 1.0)
+        else:
+            c = np.zeros(0)
         beta = _a("collaboration_owner_probit")
         from scipy.special import ndtri
         thr = ndtri(np.clip(bucket, 1e-9, 1 - 1e-9)) * np.sqrt(1 + beta * beta)
@@ -1204,13 +1221,14 @@ def _coverage(g: _Gen, owners_rows: int, cov_rows: int) -> dict[str, dict[str, A
         ("model", 0, n["model"]), ("dataset", n["model"], n["model"] + n["dataset"]),
         ("space", n["model"] + n["dataset"], sum(n.values())))}
     all_commits = all(cov_commits[k] == n[k] for k in n)
+    commit_scope = "all" if all_commits else ("subset" if any(cov_commits.values()) else "none")
     return {
         "models": {"scope": "all", "rows": n["model"],
                    "note": "downloads = 30-day count; downloads_all_time not generated (null)"},
         "datasets": {"scope": "all", "rows": n["dataset"],
                      "note": "downloads = 30-day count; downloads_all_time not generated (null)"},
         "spaces": {"scope": "all", "rows": n["space"], "note": "spaces have no downloads: downloads is null in every row"},
-        "commits": {"scope": "all" if all_commits else "subset", "rows": g.n_commits, "repos": cov_commits,
+        "commits": {"scope": commit_scope, "rows": g.n_commits, "repos": cov_commits,
                     "note": "every covered repository's history starts with the Hub's initial commit by 'system'; "
                             "covered repositories are listed in repo_coverage (step 'commits')"},
         "discussions": {"scope": "all", "rows": int(g.d_count.sum()), "repos": dict(n),
@@ -1254,6 +1272,8 @@ def generate(
             raise SnapshotError(f"{name} must be a non-negative integer, got {v!r}")
     if models < 1:
         raise SnapshotError("models must be at least 1")
+    if space_edges is not None and spaces is not None and space_edges > models * spaces:
+        raise SnapshotError(f"space_edges={space_edges} exceeds models x spaces = {models * spaces}")
     try:
         dt.date.fromisoformat(snapshot_date)
     except (TypeError, ValueError):

@@ -217,6 +217,19 @@ def test_bad_arguments(tmp_path, capsys):
     assert synth.main([str(tmp_path / "y"), "--snapshot-date", "yesterday"]) == 2
     with pytest.raises(SnapshotError):
         synth.generate(tmp_path / "z", models=10, commits=-1)
+    with pytest.raises(SnapshotError, match="exceeds"):
+        synth.generate(tmp_path / "z2", models=10, spaces=2, space_edges=21)
+    synth.generate(tmp_path / "done", models=10)
+    assert synth.main([str(tmp_path / "done"), "--models", "10"]) == 2  # complete snapshots are immutable
+    assert "immutable" in capsys.readouterr().err
+
+
+def test_dense_space_edges_and_no_commits(tmp_path):
+    dense = synth.generate(tmp_path / "dense", models=200, spaces=3, space_edges=500, seed=4)
+    assert dense.rows("space_models") == 500
+    none = synth.generate(tmp_path / "none", models=20, commits=0, discussions=0, space_edges=0, seed=4)
+    assert none.rows("commits") == 0 and none.coverage("commits")["scope"] == "none"
+    assert none.rows("discussions") == 0 and none.rows("space_models") == 0
 
 
 # --------------------------------------------------------------------------- #
