@@ -271,7 +271,9 @@ def summary(a: Adoption) -> pd.DataFrame:
         rows.insert(9, ("spaces in edges absent from the spaces listing", a.spaces_absent_from_listing,
                         None, "kept in edge counts"))
     df = pd.DataFrame(rows, columns=["measure", "value", "percent", "of"])
-    df["value"] = df["value"].astype(object)
+    # counts stay Python ints (shown as 3,000,000, not 3e+06), ratios floats, missing None
+    df["value"] = pd.Series([None if v is None else (int(v) if isinstance(v, (int, np.integer)) else float(v))
+                             for _, v, _, _ in rows], dtype=object)
     df["percent"] = pd.to_numeric(df["percent"], errors="coerce").round(3)
     return df
 

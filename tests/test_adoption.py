@@ -68,8 +68,12 @@ def test_counts_with_complete_listing(full):
     assert spm == {"google/a": 3, "google/b": 1, "alice/c": 2, "bob/d": 0, "gpt2": 1, "alice/unused": 0}
     assert a.spaces_listed == 5 and a.spaces_covered == 5
     assert a.spaces_using == 4  # s5 uses nothing
-    s = adoption.summary(a).set_index("measure")
+    summ = adoption.summary(a)
+    s = summ.set_index("measure")
     assert s.loc["models used by at least one space", "value"] == 4
+    # counts are kept as integers (not floats shown as 3e+06 at Hub scale)
+    assert all(isinstance(v, int) for m, v in zip(summ["measure"], summ["value"])
+               if v is not None and not m.startswith(("Gini", "median")))
     assert s.loc["models used by at least one space", "percent"] == pytest.approx(100 * 4 / 6, abs=1e-3)
     assert s.loc["models used by no space", "value"] == 2
     assert s.loc["spaces using no model", "value"] == 1
