@@ -25,6 +25,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import paths
+from .subfields import SUBFIELD_TAGS
 
 TARGETS_FILE = "synth_targets.json"
 PLACEHOLDER_CREATED = "2022-03-02T23:29:04.000Z"
@@ -135,6 +136,7 @@ def _repo_listing(path: Path, source: str, F: _Figures, prefix: str, kind: str) 
     n = 0
     no_license = 0
     has_license: list[bool] = []
+    subfields: Counter = Counter()
     for rec in _lines(path):
         rid = rec.get("id")
         if not isinstance(rid, str):
@@ -158,6 +160,10 @@ def _repo_listing(path: Path, source: str, F: _Figures, prefix: str, kind: str) 
         else:
             licenses[lic] += 1
         pipeline[rec.get("pipeline_tag")] += 1
+        if kind == "model":
+            tagset = {x for x in t if isinstance(x, str)} | {rec.get("pipeline_tag")}
+            for sub, wanted in SUBFIELD_TAGS.items():
+                subfields[sub] += not tagset.isdisjoint(wanted)
         library[rec.get("library_name")] += 1
         seen = set()
         for x in t:
@@ -194,6 +200,9 @@ def _repo_listing(path: Path, source: str, F: _Figures, prefix: str, kind: str) 
     if kind == "model":
         F.add(f"{prefix}.pipeline_tag_shares", {str(k): round(v / n, 6) for k, v in pipeline.most_common(45)}, source,
               "share of records per pipeline_tag (None = no pipeline_tag), 45 most common")
+        F.add(f"{prefix}.subfield_shares", {k: round(subfields[k] / n, 6) for k in SUBFIELD_TAGS}, source,
+              "share of records in each of the paper's subfields (any tag or the pipeline_tag in "
+              "analysis.subfields.SUBFIELD_TAGS)")
         F.add(f"{prefix}.library_name_shares", {str(k): round(v / n, 6) for k, v in library.most_common(25)}, source,
               "share of records per library_name (None = none), 25 most common")
     tag_top = [(k, v) for k, v in tags.most_common(200) if not k.startswith(("task_categories:", "region:"))]

@@ -320,11 +320,18 @@ def test_license_mix_follows_targets(medium, targets):
         assert abs(lic.get(name, 0.0) - share) < 0.02, name
 
 
+def test_subfield_mix_follows_targets(medium, targets):
+    models = medium.table("models", ["tags", "pipeline_tag"])
+    for sub, share in targets("models.subfield_shares").items():
+        got = float(subfield_mask(models, sub).mean())
+        assert abs(got - share) < 0.04, (sub, got, share)
+
+
 def test_calibrate_on_real_records(shared_data, capsys):
     """The calibration script derives the committed figures from the real records (skipped without them)."""
     derived = calibrate.derive(shared_data, progress=False)
     committed = calibrate.load_targets()["figures"]
-    for name in ("models.count", "models.zero_downloads_share", "models.no_license_share",
+    for name in ("models.count", "models.zero_downloads_share", "models.no_license_share", "models.subfield_shares",
                  "commits.single_author_share", "model_spaces.used_share", "datasets.count"):
         assert derived["figures"][name]["value"] == committed[name]["value"], name
     assert calibrate.main(["--shared", str(shared_data / "nonexistent")]) == 2
