@@ -121,7 +121,8 @@ def _months(created: list[str], source: str, F: _Figures, prefix: str) -> None:
           "share of records created in each month (YYYY-MM of createdAt), among records with a real createdAt")
 
 
-def _repo_listing(path: Path, source: str, F: _Figures, prefix: str, kind: str) -> Counter:
+def _repo_listing(path: Path, source: str, F: _Figures, prefix: str, kind: str,
+                  watch: dict[str, bool | None] | None = None) -> Counter:
     downloads: list[int] = []
     likes: list[int] = []
     created: list[str] = []
@@ -155,6 +156,8 @@ def _repo_listing(path: Path, source: str, F: _Figures, prefix: str, kind: str) 
         ntags.append(len(t))
         lic = next((x[8:] for x in t if isinstance(x, str) and x.startswith("license:")), None)
         has_license.append(lic is not None)
+        if watch is not None and rid in watch:
+            watch[rid] = lic is not None
         if lic is None:
             no_license += 1
         else:
@@ -259,7 +262,7 @@ def _model_info(path: Path, source: str, F: _Figures) -> None:
           "share of models per gated value (from model_info; the listing has no gated field)")
 
 
-def _commits(path: Path, source: str, F: _Figures) -> None:
+def _commits(path: Path, source: str, F: _Figures) -> tuple[Counter, dict[str, set]]:
     per_repo: Counter = Counter()
     authors_of: dict[str, set] = {}
     n = 0
@@ -312,25 +315,48 @@ def _commits(path: Path, source: str, F: _Figures) -> None:
     F.add("commits.bot_repo_share", _share(bot_repos, len(per_repo)), source, "share of repositories with a 'bot' author")
     top = np.sort(np.fromiter(author_commits.values(), dtype=np.int64))[::-1]
     F.add("commits.top1_author_commit_share", _top_share(top, 0.01), source, "share of commit authorships held by the top 1% of authors")
+    return per_repo, authors_of
+
+
+def _commits_by_license(per_repo: Counter, authors_of: dict[str, set], licensed: dict[str, bool | None],
+                        F: _Figures) -> None:
+    out = {}
+    for group, flag in (("licensed", True), ("unlicensed", False)):
+        repos = [r for r, v in licensed.items() if v is flag]
+        if not repos:
+            continue
+        out[group] = {
+            "repos": len(repos),
+            "single_author_share": round(float(np.mean([len(authors_of[r]) == 1 for r in repos])), 6),
+            "mean_commits": round(float(np.mean([per_repo[r] for r in repos])), 4),
+            "mean_authors": round(float(np.mean([len(authors_of[r]) for r in repos])), 4),
+        }
+    F.add("commits.by_license", out, f"{COMMITS}, {MODELS}",
+          "repositories of the commit records found in the models listing, by whether the listing gives a "
+          "license: tag: single-author share, mean commits, mean distinct authors")
 
 
 def derive(shared: Path, *, progress: bool = True) -> dict[str, Any]:
     F = _Figures()
     owners = {}
+    commits = None
+    if (shared / COMMITS).exists():
+        commits = _commits(shared / COMMITS, COMMITS, F)
+    watch: dict[str, bool | None] = dict.fromkeys(commits[0]) if commits else {}
     for rel, prefix, kind in ((MODELS, "models", "model"), (DATASETS, "datasets", "dataset")):
         p = shared / rel
         if p.exists():
             if progress:
                 print(f"reading {rel} ...", file=sys.stderr)
-            owners[kind] = _repo_listing(p, rel, F, prefix, kind)
+            owners[kind] = _repo_listing(p, rel, F, prefix, kind, watch if kind == "model" else None)
+    if commits and (shared / MODELS).exists():
+        _commits_by_license(*commits, watch, F)
     if len(owners) == 2:
         both = set(owners["model"]) & set(owners["dataset"])
         F.add("datasets.owner_overlap_share", _share(len(both), len(owners["dataset"])), f"{DATASETS}, {MODELS}",
               "share of dataset owners who also own at least one model")
     if (shared / MODEL_INFO).exists():
         _model_info(shared / MODEL_INFO, MODEL_INFO, F)
-    if (shared / COMMITS).exists():
-        _commits(shared / COMMITS, COMMITS, F)
     if "models.count" in F.figures and "datasets.count" in F.figures:
         F.add("ratios.datasets_per_model",
               round(F.figures["datasets.count"]["value"] / F.figures["models.count"]["value"], 6),

@@ -88,6 +88,7 @@ CALIBRATED: dict[str, str] = {
     "commits: single-author share by commits": "commits.single_author_share_by_commits, commits.authors_per_repo_hist",
     "commits: commits with co-authors": "commits.multi_author_commit_share",
     "commits: isolates among commit authors (via collaboration_owner_probit)": "commits.isolate_author_share",
+    "commits: licensed vs unlicensed repositories (via license_*_probit)": "commits.by_license",
     "commits: authors committing under a git name": "commits.gitname_author_share",
     "commits: repositories with a bot author": "commits.bot_repo_share",
     "space_models: share of models used, spaces per used model": "model_spaces.used_share, model_spaces.degree_log_quantiles_used, model_spaces.edges_per_model (hub-2024-07/model_info.jsonl.gz)",
@@ -128,6 +129,8 @@ ASSUMPTIONS: dict[str, dict[str, Any]] = {
                                         "owners with many repositories"},
     "popularity_owner_weight": {"value": 0.3, "source": "assumption: share of popularity variance from the owner"},
     "license_popularity_probit": {"value": -0.35, "source": "assumption, direction from models.zero_downloads_share_(un)licensed"},
+    "license_collaboration_probit": {"value": -0.3, "source": "assumption, set so that licensed model repositories "
+                                     "are co-authored more often, as in commits.by_license"},
     "commits_popularity_correlation": {"value": 0.5, "source": "assumption: popular repositories have longer histories"},
     "used_models_big_org_boost": {"value": 30.0, "source": "assumption: the paper reports adoption concentrated in a handful of companies"},
     "space_usage_pareto_alpha": {"value": 1.2, "source": "assumption: a few spaces use many models"},
@@ -625,6 +628,24 @@ class _Gen:
         self.org_members = np.where(self.is_org, np.minimum(1 + np.floor(0.5 * size ** 0.6), 200), 1).astype(np.int64)
         self.org_start = rng.integers(0, D, O)
 
+    def collab_latent(self, owner: np.ndarray) -> np.ndarray:
+        """Per repository: the owner's propensity to collaborate, standardised over the given repositories.
+
+        It mixes chance with the owner's size (teams and organisations with many repositories
+        collaborate; most small owners work alone).
+        """
+        if owner.size == 0:
+            return np.zeros(0)
+        if not hasattr(self, "_collab"):
+            self._collab = self.rng("owner-collab").standard_normal(self.n_owners + 1)
+            self._collab_size = np.log(np.append(self.owner_total, 1).astype(float))
+        oi = np.where(owner < 0, self.n_owners, owner)
+        size = self._collab_size[oi]
+        g = _a("collaboration_owner_size_weight")
+        zs = (size - size.mean()) / (size.std() or 1.0)
+        c = np.sqrt(1 - g) * self._collab[oi] + np.sqrt(g) * zs
+        return (c - c.mean()) / (c.std() or 1.0)
+
     def pick_devs(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.minimum(np.searchsorted(self.dev_cum, rng.random(n), side="right"), self.n_dev - 1)
 
@@ -684,8 +705,9 @@ class _Gen:
         p = np.concatenate([np.asarray(list(shares.values())) / sum(shares.values()) * (1 - other),
                             np.full(n_rare, other / max(n_rare, 1))])
         b = _a("license_popularity_probit")
-        a = _ndtri(float(T(f"{prefix}.no_license_share"))) * np.sqrt(1 + b * b)
-        none = rng.random(R.n) < _ndtr(a + b * R.z)
+        b2 = _a("license_collaboration_probit")
+        a = _ndtri(float(T(f"{prefix}.no_license_share"))) * np.sqrt(1 + b * b + b2 * b2)
+        none = rng.random(R.n) < _ndtr(a + b * R.z + b2 * self.collab_latent(R.owner))
         lic = _categorical(rng, R.n, p)
         R.license = np.where(none, -1, lic).astype(np.int32)
         R.extra["license_vocab"] = vocab
@@ -965,19 +987,7 @@ class _Gen:
         multi_a = np.asarray(list(ah), dtype=np.int64)[_categorical(rng, n_cov, list(ah.values()))]
         # collaboration clusters by owner: some owners' repositories are mostly co-authored, most owners'
         # never (probit in an owner latent; the share per commits bucket stays the calibrated one)
-        owner = self._all("owner")[covered]
-        # the latent mixes chance with the owner's size (teams and organisations with many repositories
-        # collaborate; most small owners work alone), standardised over repositories
-        collab = self.rng("owner-collab").standard_normal(self.n_owners + 1)
-        size = np.log(np.append(self.owner_total, 1).astype(float))
-        oi = np.where(owner < 0, self.n_owners, owner)
-        g = _a("collaboration_owner_size_weight")
-        if n_cov:
-            zs = (size[oi] - size[oi].mean()) / (size[oi].std() or 1.0)
-            c = np.sqrt(1 - g) * collab[oi] + np.sqrt(g) * zs
-            c = (c - c.mean()) / (c.std() or 1.0)
-        else:
-            c = np.zeros(0)
+        c = self.collab_latent(self._all("owner")[covered])
         beta = _a("collaboration_owner_probit")
         from scipy.special import ndtri
         thr = ndtri(np.clip(bucket, 1e-9, 1 - 1e-9)) * np.sqrt(1 + beta * beta)

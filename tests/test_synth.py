@@ -320,6 +320,23 @@ def test_license_mix_follows_targets(medium, targets):
         assert abs(lic.get(name, 0.0) - share) < 0.02, name
 
 
+def test_collaboration_differs_by_license_as_in_real_commits(medium, targets):
+    """Licensed model repositories are co-authored more often and have more commits (commits.by_license)."""
+    m = medium.table("models", ["id", "license"]).set_index("id")
+    c = medium.table("commits", ["repo_type", "repo_id", "authors"])
+    c = c[c["repo_type"] == "model"]
+    k = c.groupby("repo_id").size() - 1
+    ex = c.explode("authors")
+    a = ex[ex["authors"] != "system"].groupby("repo_id")["authors"].nunique()
+    m = m.assign(k=k, a=a).dropna(subset=["a"])
+    lic = m["license"].notna()
+    single = {g: float((m.loc[lic == g, "a"] == 1).mean()) for g in (True, False)}
+    want = targets("commits.by_license")
+    gap = want["unlicensed"]["single_author_share"] - want["licensed"]["single_author_share"]
+    assert abs((single[False] - single[True]) - gap) < 0.08, (single, gap)
+    assert m.loc[lic, "k"].mean() > m.loc[~lic, "k"].mean()
+
+
 def test_subfield_mix_follows_targets(medium, targets):
     models = medium.table("models", ["tags", "pipeline_tag"])
     for sub, share in targets("models.subfield_shares").items():
