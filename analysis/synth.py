@@ -18,6 +18,15 @@ numeric columns are held in memory (a few bytes per repository) and the big
 tables (commits, discussions, repo_coverage, tags) are produced and written in
 chunks, so 3,000,000 models with all tables fit in a few GB.
 
+Commands
+--------
+``python -m analysis synth OUT_DIR --models N --seed S [--datasets ..] [--spaces ..] [--commits ..]
+[--developers ..] [--space-edges ..] [--discussions ..] [--snapshot-date YYYY-MM-DD]``.
+The bundled demo is ``python -m analysis synth data/snapshots/synthetic-demo --models 5000 --seed 0``
+(remove the folder first: a complete snapshot is immutable); ``tests/test_synth.py`` checks that
+the committed demo equals a fresh generation with the parameters in its manifest, and that the
+targets it was generated from are the committed ones (regenerate it after changing either).
+
 Model of the Hub (in brief)
 ---------------------------
 - Owners: repositories per owner drawn from the real binned distribution;
@@ -107,6 +116,8 @@ ASSUMPTIONS: dict[str, dict[str, Any]] = {
     "space_sdk_shares": {"value": {"gradio": 0.68, "streamlit": 0.16, "docker": 0.11, "static": 0.05}, "source": "assumption"},
     "space_license": {"value": {"none": 0.55, "mit": 0.2, "apache-2.0": 0.15, "openrail": 0.05, "other": 0.03, "cc-by-nc-4.0": 0.02},
                       "source": "assumption: no spaces listing in ../shared/data"},
+    "commits_of_datasets_and_spaces": {"value": "as models", "source": "assumption: the real commit records are of "
+                                       "model repositories only; datasets and spaces follow the same figures"},
     "space_likes": {"value": "models.likes_log1p_quantiles", "source": "assumption: spaces liked like models"},
     "legacy_share": {"value": {"model": 0.003, "dataset": 0.005},
                      "source": "assumption: the 2024 listings have none left (renamed), the paper's 2023 data had a few"},
