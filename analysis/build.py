@@ -493,6 +493,8 @@ def build(
                         kernel_name="python3", cwd=str(out / "book"), progress_bar=False,
                         log_output=False, request_save_on_cell_execute=False,
                         execution_timeout=CELL_TIMEOUT,
+                        # the kernel's own warnings (TCP without encryption on 127.0.0.1) are noise here
+                        extra_arguments=["--IPKernelApp.log_level=ERROR"],
                     )
                 except Exception as exc:  # papermill raises its own and kernel errors
                     result.peak_rss = mem.peak

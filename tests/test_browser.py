@@ -191,6 +191,8 @@ def test_every_page_renders_offline(tmp_path_factory):
             time.sleep(0.5)
             assert drv.current_url.rstrip("/") != "", "root page did not load"
         assert (shots / "landing.png").exists(), f"{site}: no landing page book/index.html"
+        has_figures = any("<figure" in p.read_text(errors="replace") for p in pages)
+        assert figure_shot or not has_figures, f"{site}: figures exist but none was seen in the browser"
         print(f"{site}: {len(pages)} pages, {len(links_checked)} links; figure page: {figure_shot}; "
               f"screenshots in {shots}")
     assert checked_pages > 0

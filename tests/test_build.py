@@ -113,6 +113,13 @@ def test_tiny_book_builds_a_site_with_numbered_table(tmp_path, build_root):
             assert "remove-cell" in tags
     assert set(res.timings) >= {"notebook index", "notebook counts", "jupyter-book build"}
     assert res.peak_rss > 0 and res.total > 0
+    # rerun one notebook: the others' executed copies and pages are kept
+    index_copy = (res.out / "book" / "index.ipynb").read_bytes()
+    again = build(tmp_path / "snap-a", ["counts.top_n=1"], notebooks=["counts"], source=src, log=_quiet)
+    assert set(again.timings) == {"notebook counts", "jupyter-book build"}
+    assert (res.out / "book" / "index.ipynb").read_bytes() == index_copy
+    assert (again.html / "book" / "index.html").exists()
+    assert len(pd.read_csv(again.html / "tables" / "tab-counts.csv")) == 1
 
 
 def test_failing_notebook_names_notebook_and_cell(tmp_path, build_root):
