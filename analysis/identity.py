@@ -28,8 +28,13 @@ Nothing is lost by the blocking (the length bound is a necessary condition),
 so the result equals the full all-pairs comparison; a test checks it.
 
 3. **Merges** (:func:`resolve`): every candidate pair is merged unless the
-   overrides file rejects it; the overrides file can also accept a pair the
-   threshold misses. Merged names form groups (connected components of the
+   overrides file rejects it, or the digits in the two normalised names
+   differ (``nadiataylor2`` and ``nadiataylor3`` score 92 but are numbered
+   accounts, usually different people: the pair stays a listed candidate,
+   "not merged: numbers differ", that the overrides file may accept). This
+   rule is the project's, not the authors' (they listed candidates); without
+   it, chains of numbered names merge thousands of accounts into one. The
+   overrides file can also accept a pair the threshold misses. Merged names form groups (connected components of the
    accepted pairs); each group is named by its *canonical* member: a name that
    is a Hub namespace (a repository owner) if there is one, else the name with
    most commits, ties broken alphabetically.
@@ -78,6 +83,15 @@ _BOT_RE = re.compile(
 _CAMEL_BOT = re.compile(r"[a-z0-9]Bot$")
 #: What normalisation removes: anything but letters and digits (any script).
 _STRIP = re.compile(r"[\W_]+")
+
+
+#: Decisions on candidate pairs; the first three merge the pair.
+MERGED_SAME = "merged: same normalised name"
+MERGED_SIMILAR = "merged: similar"
+ACCEPTED = "accepted (override)"
+NOT_MERGED_NUMBERS = "not merged: numbers differ"
+REJECTED = "rejected (override)"
+MERGING = (MERGED_SAME, MERGED_SIMILAR, ACCEPTED)
 
 
 class OverridesError(ValueError):
@@ -162,6 +176,62 @@ def _max_len(length: int, threshold: float) -> int:
     return int(np.floor(length * (200.0 - threshold) / threshold + 1e-9))
 
 
+def _band_limit(threshold: float) -> int:
+    """Smallest total length ``len_a + len_b`` at which a pair may differ by 3 or more edits."""
+    if threshold >= 100:
+        return 1 << 30
+    frac = (100.0 - threshold) / 100.0
+    return int(np.ceil(3.0 / frac - 1e-9))
+
+
+def _deletion_pairs(arr: np.ndarray, lengths: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs within Indel distance 2 of each other (a superset), for ``len_a + len_b < limit``.
+
+    Indel distance <= 2 means: equal lengths and one deletion from each gives
+    the same string; lengths differing by one and the shorter is a deletion of
+    the longer; or lengths differing by two and the shorter is a double
+    deletion of the longer. The first two are found by joining one-deletion
+    neighbourhoods (each string included in its own), the third by looking up
+    double deletions.
+    """
+    keys: list[str] = []
+    owner: list[int] = []
+    for i, w in enumerate(arr):
+        if 2 * len(w) - 1 >= limit + 1:
+            continue
+        variants = {w[:k] + w[k + 1:] for k in range(len(w))}
+        variants.add(w)
+        keys.extend(variants)
+        owner.extend([i] * len(variants))
+    df = pd.DataFrame({"key": keys, "i": np.asarray(owner, dtype=np.int64)})
+    df = df[df.duplicated("key", keep=False)]
+    m = df.merge(df, on="key", suffixes=("_a", "_b"))
+    m = m[m["i_a"] < m["i_b"]]
+    ia, ib = [m["i_a"].to_numpy()], [m["i_b"].to_numpy()]
+    # double deletions: len_a = len_b + 2
+    by_len: dict[int, dict[str, int]] = {}
+    for i, w in enumerate(arr):
+        by_len.setdefault(len(w), {})[w] = i
+    da, db = [], []
+    for i, w in enumerate(arr):
+        n = len(w)
+        if n < 3 or 2 * n - 2 >= limit or (n - 2) not in by_len:
+            continue
+        target = by_len[n - 2]
+        seen = set()
+        for x in range(n):
+            v1 = w[:x] + w[x + 1:]
+            for y in range(x, n - 1):
+                v = v1[:y] + v1[y + 1:]
+                if v in target and v not in seen:
+                    seen.add(v)
+                    da.append(i)
+                    db.append(target[v])
+    ia.append(np.asarray(da, dtype=np.int64))
+    ib.append(np.asarray(db, dtype=np.int64))
+    return np.concatenate(ia), np.concatenate(ib)
+
+
 def normalised_pairs(
     normals: Iterable[str],
     threshold: float = DEFAULT_THRESHOLD,
@@ -171,9 +241,14 @@ def normalised_pairs(
 ) -> pd.DataFrame:
     """Pairs of distinct normalised names scoring >= ``threshold`` (``i < j`` indices, score).
 
-    ``normals`` must be distinct, non-empty strings. Exact (see the module
-    docstring): length blocks scored with ``process.cdist``, at most
-    ``chunk_cells`` scores held in memory at once.
+    ``normals`` must be distinct, non-empty strings. Exact: a score of at
+    least ``t`` allows at most ``(100 - t) / 100 * (len_a + len_b)`` edits
+    (insertions or deletions). Pairs that can differ by at most 2 edits (at
+    90: ``len_a + len_b < 30``, nearly all names) are found by deletion
+    neighbourhoods (hash joins, no pairwise scoring); longer pairs by
+    ``process.cdist`` on length blocks (a name only against names of
+    compatible length), at most ``chunk_cells`` scores in memory at once.
+    Every pair found is then scored with ``token_set_ratio``.
     """
     from rapidfuzz import fuzz, process
 
@@ -182,39 +257,47 @@ def normalised_pairs(
     empty = pd.DataFrame({"i": np.zeros(0, np.int64), "j": np.zeros(0, np.int64), "score": np.zeros(0)})
     if n < 2:
         return empty
+    cutoff = float(threshold)
+    limit = _band_limit(cutoff)
     lengths = np.fromiter((len(s) for s in arr), dtype=np.int64, count=n)
+    out_i, out_j = [], []
+    # 1. short pairs (at most 2 edits): deletion neighbourhoods
+    a, b = _deletion_pairs(arr, lengths, limit)
+    out_i.append(a)
+    out_j.append(b)
+    # 2. long pairs (len_a + len_b >= limit): cdist on length blocks
     order = np.lexsort((arr.astype(str), lengths))
     arr_s, len_s = arr[order], lengths[order]
-    cutoff = float(threshold)
-    out_i, out_j = [], []
     for length in np.unique(len_s):
-        lo = np.searchsorted(len_s, length, "left")
+        lo_len = max(int(length), limit - int(length))
+        hi_len = _max_len(int(length), cutoff)
+        if lo_len > hi_len:
+            continue
+        lo = np.searchsorted(len_s, lo_len, "left")
+        row_lo = np.searchsorted(len_s, length, "left")
         mid = np.searchsorted(len_s, length, "right")
-        hi = np.searchsorted(len_s, _max_len(int(length), cutoff), "right")
-        choices = list(arr_s[lo:hi])
+        hi = np.searchsorted(len_s, hi_len, "right")
+        if hi <= lo:
+            continue
         width = hi - lo
         step = max(1, chunk_cells // max(width, 1))
-        for start in range(lo, mid, step):
+        for start in range(row_lo, mid, step):
             stop = min(mid, start + step)
-            # compare rows [start, stop) with choices from `start` on (upper triangle)
-            sub = choices[start - lo:]
-            m = process.cdist(list(arr_s[start:stop]), sub, scorer=fuzz.ratio,
+            first = max(lo, start)  # upper triangle within the same length
+            m = process.cdist(list(arr_s[start:stop]), list(arr_s[first:hi]), scorer=fuzz.ratio,
                               score_cutoff=cutoff, dtype=np.uint8, workers=workers)
             r, c = np.nonzero(m)
-            c = c + start
-            r = r + start
+            r, c = r + start, c + first
             keep = c > r
-            out_i.append(r[keep])
-            out_j.append(c[keep])
-    if not out_i:
-        return empty
+            out_i.append(order[r[keep]])
+            out_j.append(order[c[keep]])
     i = np.concatenate(out_i)
     j = np.concatenate(out_j)
     if len(i) == 0:
         return empty
-    # back to input indices; re-score with the authors' measure
-    a, b = order[i], order[j]
-    lo_, hi_ = np.minimum(a, b), np.maximum(a, b)
+    lo_, hi_ = np.minimum(i, j), np.maximum(i, j)
+    key = np.unique(lo_ * n + hi_)
+    lo_, hi_ = key // n, key % n
     scores = np.array([fuzz.token_set_ratio(arr[x], arr[y]) for x, y in zip(lo_, hi_)], dtype=float)
     keep = scores >= cutoff
     df = pd.DataFrame({"i": lo_[keep], "j": hi_[keep], "score": scores[keep]})
@@ -286,7 +369,7 @@ class Resolution:
     - ``mapping``: raw name -> canonical name, for every raw name (non-merged
       names map to themselves);
     - ``candidates``: the candidate pairs with a ``decision`` column
-      (``merged``, ``rejected (override)``, ``accepted (override)``);
+      (one of :data:`MERGING`, :data:`NOT_MERGED_NUMBERS`, :data:`REJECTED`);
     - ``groups``: one row per merged group with more than one name;
     - ``removed``: names dropped from the cleaned network with why
       (``system`` or ``bot``);
@@ -341,7 +424,13 @@ def resolve(
     known = set(raw)
     cand_keys = list(zip(cand["name_a"], cand["name_b"]))
     rejected = np.fromiter((k in rejects for k in cand_keys), dtype=bool, count=len(cand_keys))
-    cand["decision"] = np.where(rejected, "rejected (override)", "merged")
+    same = (cand["normalised_a"] == cand["normalised_b"]).to_numpy()
+    digits_a = cand["normalised_a"].str.findall(r"\d+").str.join(" ")
+    digits_b = cand["normalised_b"].str.findall(r"\d+").str.join(" ")
+    numbers_differ = (digits_a != digits_b).to_numpy() & ~same
+    cand["decision"] = np.where(rejected, "rejected (override)",
+                                np.where(same, MERGED_SAME,
+                                         np.where(numbers_differ, NOT_MERGED_NUMBERS, MERGED_SIMILAR)))
     extra = []
     have = set(cand_keys)
     for a, b, reason in accepts.itertuples(index=False):
@@ -354,7 +443,7 @@ def resolve(
                           "decision": "accepted (override)"})
         elif key(a, b) in have:
             pos = cand_keys.index(key(a, b))
-            cand.loc[pos, "decision"] = "merged"
+            cand.loc[pos, "decision"] = "accepted (override)"
     if extra:
         ex = pd.DataFrame(extra)
         if "commits_a" in cand.columns:
@@ -363,7 +452,7 @@ def resolve(
         cand = pd.concat([cand, ex[cand.columns]], ignore_index=True)
     # groups: connected components of the merged pairs
     index = {n: i for i, n in enumerate(raw)}
-    merged = cand[cand["decision"] != "rejected (override)"]
+    merged = cand[cand["decision"].isin(MERGING)]
     ia = merged["name_a"].map(index).to_numpy(dtype=np.int64)
     ib = merged["name_b"].map(index).to_numpy(dtype=np.int64)
     n = len(raw)
@@ -387,7 +476,7 @@ def resolve(
               .reset_index().sort_values(["size", "commits", "canonical"], ascending=[False, False, True])
               .reset_index(drop=True))
     # conflicts: rejected pairs that ended up in one group anyway
-    rj = cand[cand["decision"] == "rejected (override)"]
+    rj = cand[cand["decision"] == REJECTED]
     conflicts = rj[[mapping[a] == mapping[b] for a, b in zip(rj["name_a"], rj["name_b"])]] if len(rj) else rj
     # removed names: system and bots (after the overrides' bot/person marks)
     marked_bot = set(overrides.loc[overrides["decision"] == "bot", "name_a"])

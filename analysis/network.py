@@ -568,8 +568,10 @@ def coverage_text(p: Part2) -> str:
 
 def covers(p: Part2) -> str:
     """Short ``covers=`` text for captions."""
+    note = str(p.snap.coverage("commits").get("note") or "")
+    names = "; commit authors are git author names, not always Hub usernames" if "git author names" in note else ""
     return (f"{p.reproduction.n_repos:,} model repositories with commit authors "
-            f"(of {p.models:,} model repositories; {p.covered:,} with commit data)")
+            f"(of {p.models:,} model repositories; {p.covered:,} with commit data{names})")
 
 
 def funnel(p: Part2) -> pd.DataFrame:
@@ -591,7 +593,7 @@ def funnel(p: Part2) -> pd.DataFrame:
         ("distinct commit-author names", len(names), "nodes of the reproduction network"),
         ("... of which the Hub's `system` author", n_sys, "kept in the reproduction, removed in the cleaned network"),
         ("... of which bots", n_bot, "removed in the cleaned network"),
-        ("names merged by identity resolution", int(p.resolution.groups["size"].sum() - len(p.resolution.groups))
+        ("names merged into another by identity resolution", int(p.resolution.groups["size"].sum() - len(p.resolution.groups))
          if len(p.resolution.groups) else 0,
          f"{len(p.resolution.groups):,} groups of names judged the same developer"),
         ("distinct developers after resolution", p.cleaned.n, "nodes of the cleaned network"),

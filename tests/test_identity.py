@@ -40,7 +40,7 @@ def test_blocked_search_equals_all_pairs():
     # add near variants so that there are many true pairs
     variants = [b[:-1] + rng.choice("abc") for b in base[:80]] + [b + "x" for b in base[80:140]]
     names = list(dict.fromkeys(base + variants))
-    for threshold in (80, 90):
+    for threshold in (80, 90, 95):
         got = I.normalised_pairs(names, threshold, chunk_cells=5_000)
         got_set = set(zip(got["i"], got["j"]))
         expected = {(i, j) for i, j in itertools.combinations(range(len(names)), 2)
@@ -51,7 +51,8 @@ def test_blocked_search_equals_all_pairs():
 
 def test_candidates_merge_variants_and_keep_distinct_people_apart():
     names = ["Joao Gante", "joaogante", "joao_gante", "Alice Smith", "alicesmith", "Bob Jones",
-             "bob", "Alicia Smith", "user1", "user2", "Christopher Manning", "christophermannings"]
+             "bob", "Alicia Smith", "user1", "user2", "Christopher Manning", "christophermannings",
+             "nadia_taylor2", "nadia-taylor3"]
     res = I.resolve(names, overrides=NO_OVERRIDES, weights={"joaogante": 5, "Joao Gante": 9})
     m = res.mapping
     assert m["joaogante"] == m["Joao Gante"] == m["joao_gante"] == "Joao Gante"  # most commits
@@ -59,6 +60,10 @@ def test_candidates_merge_variants_and_keep_distinct_people_apart():
     assert m["Christopher Manning"] == m["christophermannings"]  # score 97
     assert m["Alicia Smith"] != m["Alice Smith"]  # 'aliciasmith' vs 'alicesmith' scores < 90
     assert m["user1"] != m["user2"] and m["bob"] != m["Bob Jones"]
+    assert m["nadia_taylor2"] != m["nadia-taylor3"]  # a candidate (92) but numbers differ
+    dec = dict(zip(zip(res.candidates["name_a"], res.candidates["name_b"]), res.candidates["decision"]))
+    assert dec[("nadia-taylor3", "nadia_taylor2")] == I.NOT_MERGED_NUMBERS
+    assert dec[("Joao Gante", "joaogante")] == I.MERGED_SAME
     assert res.n_names == len(names)
     assert res.n_identities == len(names) - 4
     cand = res.candidates
