@@ -61,7 +61,8 @@ the rate limit is reached (concurrency >= rate x latency).
 Resuming: progress is journaled (append-only JSON lines, one line per listing page and per
 finished repository step, written whole and flushed; fsync'd every second and at every step
 end) in the checkpoint directory (``data/checkpoints/<id>/`` by default; ``<out>.checkpoint``
-beside a custom ``--out``). After an interruption, SIGKILL included, rerun the SAME command:
+beside a custom ``--out``). After an interruption, SIGKILL included, rerun the SAME command
+(with an explicit ``--snapshot-id``/``--snapshot-date`` if it may be rerun on another day):
 listings continue from their last cursor, finished repositories are not asked again, and the
 finished snapshot is identical to an uninterrupted run (rows are de-duplicated by key and
 sorted deterministically before the tables are written). The snapshot is marked complete
@@ -544,7 +545,6 @@ class Options:
     max_rate: float | None
     retry: RetryPolicy
     progress: bool
-    stop_after: int | None = None  # testing: exit (code 3) after this many repository steps
 
     def plan(self) -> dict:
         return {
@@ -597,7 +597,6 @@ def parse_args(argv: list[str]) -> Options:
     p.add_argument("--max-rate-limited", type=int, default=8, help="429 responses tolerated per request before giving up (default 8)")
     p.add_argument("--backoff", type=float, default=0.5, help="first back-off in seconds, doubled per retry, with jitter (default 0.5)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.add_argument("--stop-after", type=int, default=None, help=argparse.SUPPRESS)
     try:
         a = p.parse_args(argv)
     except SystemExit as exc:
@@ -652,7 +651,6 @@ def parse_args(argv: list[str]) -> Options:
         max_rate=a.max_rate,
         retry=RetryPolicy(max_retries=a.max_retries, max_rate_limited=a.max_rate_limited, base=a.backoff),
         progress=not a.no_progress,
-        stop_after=a.stop_after,
     )
 
 
@@ -717,8 +715,10 @@ class Collector:
 
         o = self.o
         if is_complete(o.out):
+            left = f" (its leftover checkpoint {o.checkpoint} may be deleted)" if o.checkpoint.exists() else ""
             raise CollectError(
-                f"{o.out}: snapshot {o.snapshot_id!r} is complete and is never overwritten; choose a new --snapshot-id"
+                f"{o.out}: snapshot {o.snapshot_id!r} is complete and is never overwritten; "
+                f"choose a new --snapshot-id{left}"
             )
         o.checkpoint.mkdir(parents=True, exist_ok=True)
         plan_path = o.checkpoint / "plan.json"
@@ -938,11 +938,6 @@ class Collector:
                         bar.update(1)
                     bar.set_postfix(retries=self.stats.total_retries(), failed=sum(fails.values()), refresh=False)
                     self.record_run(final=False)
-                    if self.o.stop_after is not None and ran >= self.o.stop_after:
-                        for f in pending:
-                            f.cancel()
-                        self.tasks.sync()
-                        raise _StopForTest()
         finally:
             bar.close()
         self.tasks.sync()
@@ -987,7 +982,8 @@ class Collector:
                         tasks += [(step, t, rid) for rid in chosen[t]]
                 if o.adoption == "model-info" and "model" in o.repo_types:
                     tasks += [("model_spaces", "model", rid) for rid in chosen["model"]]
-                self.run_tasks(api, tasks, "repositories")
+                for step in dict.fromkeys(k[0] for k in tasks):  # one bar per step
+                    self.run_tasks(api, [k for k in tasks if k[0] == step], step)
                 edges = self.space_model_edges()
                 owners = self.owner_candidates(listed, edges)
                 self.run_tasks(api, [("owner", "owner", own) for own in owners], "owners")
@@ -1206,10 +1202,6 @@ class Collector:
         return "\n".join(lines)
 
 
-class _StopForTest(Exception):
-    pass
-
-
 def _arrow(name: str, rows: list[dict]) -> pa.Table:
     schema = SCHEMAS[name]
     if not rows:
@@ -1240,9 +1232,6 @@ def main(argv: list[str] | None = None) -> int:
     except CollectError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except _StopForTest:
-        print("stopped early (--stop-after); rerun the same command to resume", file=sys.stderr)
-        return 3
     except KeyboardInterrupt:
         print("error: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130
