@@ -113,15 +113,56 @@ def fetch_log_summary(snap: Snapshot) -> pd.DataFrame:
                            kind="stable").reset_index(drop=True)
 
 
+def flatten(value: Any, prefix: str) -> list[tuple[str, str]]:
+    """Nested parameters as ``(dotted.key, text)`` rows (lists of records item by item)."""
+    if isinstance(value, dict):
+        if not value:
+            return [(prefix, "{}")]
+        out: list[tuple[str, str]] = []
+        for k in sorted(value, key=str):
+            out += flatten(value[k], f"{prefix}.{k}" if prefix else str(k))
+        return out
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        out = []
+        for i, item in enumerate(value):
+            out += flatten(item, f"{prefix}[{i}]")
+        return out
+    if isinstance(value, str):
+        return [(prefix, value)]
+    return [(prefix, json.dumps(value, default=str))]
+
+
+def source_summary(snap: Snapshot) -> str:
+    """One sentence on the snapshot's source: its scalar parameters (nested ones are in the appendix)."""
+    params = snap.manifest.get("source", {}).get("parameters", {}) or {}
+    simple = [f"{k}={v}" for k, v in sorted(params.items())
+              if isinstance(v, (str, int, float, bool)) and len(str(v)) <= 80]
+    nested = sorted(k for k, v in params.items() if isinstance(v, (dict, list)) or len(str(v)) > 80)
+    text = ", ".join(simple) if simple else "none"
+    if nested:
+        text += f"; also {', '.join(nested)} (listed in full in the provenance appendix)"
+    return text
+
+
+def source_files(snap: Snapshot) -> pd.DataFrame | None:
+    """The source's input files (imports record them), or None when it has none."""
+    files = (snap.manifest.get("source", {}).get("parameters", {}) or {}).get("files")
+    if not isinstance(files, list) or not files or not all(isinstance(f, dict) for f in files):
+        return None
+    keep = ["file", "kind", "collected", "lines", "records_imported", "malformed", "duplicate", "known_source"]
+    df = pd.DataFrame(files)
+    return df[[c for c in keep if c in df.columns]]
+
+
 def manifest_table(snap: Snapshot) -> pd.DataFrame:
-    """The manifest's scalar facts as key/value rows."""
+    """The manifest's facts as key/value rows (source parameters flattened)."""
     m = snap.manifest
     src = m.get("source", {})
     rows = [
         ("snapshot_id", m.get("snapshot_id")),
         ("snapshot_date", m.get("snapshot_date")),
         ("source", src.get("kind")),
-        ("source parameters", json.dumps(src.get("parameters", {}), sort_keys=True, default=str)),
+        *flatten(src.get("parameters", {}) or {}, "source"),
         ("created_at", m.get("created_at", "")),
         ("schema_version", m.get("schema_version")),
         ("complete", m.get("complete")),
