@@ -1,0 +1,56 @@
+"""analysis.overview: the front and back matter tables (what a snapshot holds, where from)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import overview
+from analysis.schema import TABLES
+from book_fixtures import hand_snapshot
+
+
+def test_tables_of_a_snapshot(tmp_path):
+    snap = hand_snapshot(tmp_path / "s", models=60, seed=3)
+    repos = overview.repo_summary(snap).set_index("repository type")
+    models = snap.table("models", ["owner", "license", "downloads"])
+    assert repos.loc["model", "repositories"] == 60
+    assert repos.loc["model", "distinct owners"] == models["owner"].nunique()
+    assert repos.loc["model", "zero downloads (%)"] == round(100 * (models["downloads"] == 0).mean(), 2)
+    assert repos.loc["model", "with a license tag (%)"] == round(100 * models["license"].notna().mean(), 2)
+    assert repos.loc["space", "downloads known"] == 0 and pd.isna(repos.loc["space", "zero downloads (%)"])
+
+    cov = overview.coverage_table(snap)
+    assert list(cov["table"]) == list(TABLES)
+    assert (cov.set_index("table")["rows"] == pd.Series({t: snap.rows(t) for t in TABLES})).all()
+
+    src = overview.data_sources(snap)
+    assert "came from" in src.columns and src["came from"].str.contains("synthetic").all()
+
+    failed = overview.fetch_log_summary(snap)
+    assert failed.to_dict("records") == [{"step": "commits", "repo_type": "model",
+                                          "outcome": "not_found_or_private", "count": 1}]
+
+    files = overview.table_checksums(snap)
+    assert len(files) == len(TABLES) and files["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
+    assert overview.source_files(snap) is None
+    assert "seed=3" in overview.source_summary(snap)
+
+
+def test_flatten_and_manifest_rows(tmp_path):
+    rows = overview.flatten({"b": {"x": 1, "y": [1, 2]}, "files": [{"file": "a"}, {"file": "b"}], "a": "t"},
+                            "source")
+    assert rows == [("source.a", "t"), ("source.b.x", "1"), ("source.b.y", "[1, 2]"),
+                    ("source.files[0].file", "a"), ("source.files[1].file", "b")]
+    snap = hand_snapshot(tmp_path / "s", models=20)
+    m = overview.manifest_table(snap).set_index("key")["value"]
+    assert m["snapshot_id"] == "s" and m["source.seed"] == "0" and m["complete"] == "True"
+
+
+def test_parameters_and_packages(tmp_path):
+    params = {"notebooks": {"b": {"x": 1}, "a": {"y": "z", "w": [1]}}}
+    t = overview.parameters_table(params)
+    assert t.values.tolist() == [["a", "w", "[1]"], ["a", "y", '"z"'], ["b", "x", "1"]]
+    snap = hand_snapshot(tmp_path / "s", models=20)
+    pk = overview.package_table(snap).set_index("package")
+    assert pk.loc["pandas", "book built with"] == pd.__version__
+    assert pk.loc["pandas", "snapshot made with"] == snap.manifest["package_versions"]["pandas"]
