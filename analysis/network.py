@@ -863,7 +863,7 @@ def network_figure(net: Network, max_nodes: int = 300, seed: int = 42):
     colors = np.where(core, "#d62728", "#7f7f7f")
     deg = cp["degree"][nodes]
     sizes = 10 + 60 * np.log1p(deg) / max(np.log1p(deg).max(), 1)
-    nx.draw_networkx_edges(G, pos, ax=ax, alpha=0.25, width=0.5, arrows=True, arrowsize=4,
+    nx.draw_networkx_edges(G.to_undirected(), pos, ax=ax, alpha=0.25, width=0.5, arrows=False,
                            edge_color="#555555")
     nx.draw_networkx_nodes(G, pos, nodelist=nodes.tolist(), node_color=colors.tolist(),
                            node_size=sizes.tolist(), ax=ax, linewidths=0)
