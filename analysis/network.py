@@ -587,7 +587,7 @@ def funnel(p: Part2) -> pd.DataFrame:
         ("with commit data", p.covered, "repositories whose commit history was collected"),
         ("with at least one commit author", rp.n_repos, "the repositories the network is built from"),
         ("with a single commit author", rp.n_single_author_repos,
-         "their commits are self-loops (all of them if `system` is the only other author: see the cleaned network)"),
+         "each of their commits adds a self-loop; their authors are isolates unless they also work elsewhere"),
         ("with several commit authors", rp.n_repos - rp.n_single_author_repos, ""),
         ("commits (with an author)", rp.n_commits, ""),
         ("distinct commit-author names", len(names), "nodes of the reproduction network"),
@@ -721,26 +721,34 @@ def core_periphery_table(net: Network) -> pd.DataFrame:
 
 
 def reciprocity_by_position(net: Network) -> pd.DataFrame:
-    """Share of a developer's edges (to distinct developers) that are reciprocated, by coreness bin."""
+    """Reciprocity of developers' edges by coreness bin of the source developer.
+
+    ``reciprocity``: share of edges to distinct developers that are returned;
+    ``reciprocity_with_loops``: the same with self-loops counted as edges that
+    are never returned (networkx's convention), so isolates (coreness 0) show 0.
+    """
     cp = core_periphery(net)
     rec = reciprocated(net)
     nl = ~net.loops
     core = cp["coreness"]
     kmax = max(int(core.max()) if net.n else 0, 1)
     if kmax <= 8:
-        edges = np.arange(1, kmax + 2)
+        edges = np.arange(0, kmax + 2)
     else:
-        edges = np.unique(np.r_[1, 2, 3, np.round(np.geomspace(4, kmax + 1, 7)).astype(int), kmax + 1])
-    s = net.src[nl]
-    src_core = core[s]
+        edges = np.unique(np.r_[0, 1, 2, 3, np.round(np.geomspace(4, kmax + 1, 7)).astype(int), kmax + 1])
+    src_core = core[net.src]
     rows = []
     for lo, hi in zip(edges[:-1], edges[1:]):
-        sel = (src_core >= lo) & (src_core < hi)
-        nodes = (core >= lo) & (core < hi) & ~cp["isolate"]
+        sel_all = (src_core >= lo) & (src_core < hi)
+        sel = sel_all & nl
+        nodes = (core >= lo) & (core < hi)
         label = f"{lo}" if hi - lo == 1 else f"{lo}-{hi - 1}"
+        if lo == 0:
+            label = "0 (isolates)"
         rows.append({"coreness": label, "coreness_low": int(lo), "developers": int(nodes.sum()),
-                     "edges": int(sel.sum()),
-                     "reciprocity": float(rec[nl][sel].mean()) if sel.any() else np.nan})
+                     "edges": int(sel.sum()), "edges_with_loops": int(sel_all.sum()),
+                     "reciprocity": float(rec[sel].mean()) if sel.any() else np.nan,
+                     "reciprocity_with_loops": float(rec[sel_all].mean()) if sel_all.any() else np.nan})
     return pd.DataFrame(rows)
 
 
@@ -878,22 +886,27 @@ def network_figure(net: Network, max_nodes: int = 300, seed: int = 42):
 
 
 def reciprocity_figure(p: Part2):
-    """Reciprocity by coreness bin for both networks."""
+    """Reciprocity by coreness bin for both networks (with and without self-loops counted)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     frames = []
     for ax, net in zip(axes, (p.reproduction, p.cleaned)):
         d = reciprocity_by_position(net)
-        ax.bar(d["coreness"], d["reciprocity"].fillna(0), color="#1f77b4")
-        for x, (r, n) in enumerate(zip(d["reciprocity"], d["edges"])):
-            if not np.isnan(r):
-                ax.text(x, r + 0.01, f"{n:,}", ha="center", va="bottom", fontsize=7)
+        x = np.arange(len(d))
+        ax.bar(x - 0.2, d["reciprocity"].fillna(0), width=0.4, color="#1f77b4",
+               label="edges between distinct developers")
+        ax.bar(x + 0.2, d["reciprocity_with_loops"].fillna(0), width=0.4, color="#aec7e8",
+               label="self-loops counted as unreturned")
+        for xi, n in zip(x, d["developers"]):
+            ax.text(xi, 1.02, f"{n:,}", ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(x, d["coreness"], fontsize=8)
         ax.set_title(f"{net.label} network")
         ax.set_xlabel("coreness of the developer (k-core number)")
-        ax.set_ylim(0, 1.1)
+        ax.set_ylim(0, 1.15)
         frames.append(d.assign(network=net.label))
     axes[0].set_ylabel("share of edges reciprocated")
+    axes[0].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig, pd.concat(frames, ignore_index=True)
 

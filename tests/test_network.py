@@ -167,5 +167,5 @@ def test_borgatti_everett_finds_planted_core():
     tab = N.core_periphery_table(net)
     assert tab.loc[tab["group"] == "Borgatti-Everett core", "developers"].item() == 6
     rb = N.reciprocity_by_position(net)
-    assert rb["edges"].sum() == len(edges)
+    assert rb["edges"].sum() == len(edges) and rb["edges_with_loops"].sum() == len(edges)
     assert (rb["reciprocity"].dropna() == 1.0).all()
