@@ -13,19 +13,25 @@ Commit authors can be Hub usernames (``joaogante``) or git names
 
 Because normalisation removes spaces, a normalised name is a single token, and
 for single tokens ``token_set_ratio`` equals ``fuzz.ratio`` (the normalised Indel
-similarity ``100 * (1 - d / (len_a + len_b))``). That gives an exact,
-efficient search (:func:`candidate_pairs`), never a Python double loop:
+similarity ``100 * (1 - d / (len_a + len_b))``, ``d`` the number of character
+insertions and deletions). That gives an exact, efficient search
+(:func:`normalised_pairs`), never a Python double loop over pairs:
 
-- *blocking by length*: a score of at least ``t`` needs ``2 * min(len) /
-  (len_a + len_b) >= t / 100``, so each name is compared only with names whose
-  length is in ``[len, len * (200 - t) / t]`` (about +22% at 90);
-- each block is scored with ``rapidfuzz.process.cdist`` (SIMD, ``workers``
-  threads, ``score_cutoff``), in row chunks of bounded memory;
-- the candidates found are re-scored with ``token_set_ratio`` itself, so the
+- a score of at least ``t`` allows at most ``(100 - t) / 100 * (len_a +
+  len_b)`` edits; at 90 almost every pair of names (``len_a + len_b < 30``)
+  can then differ by at most 2 edits, and such pairs are exactly those that
+  share a one-deletion variant, or where one is a one- or two-deletion variant
+  of the other: they are found by hash joins of deletion neighbourhoods;
+- the remaining long pairs are scored with ``rapidfuzz.process.cdist`` (SIMD,
+  ``workers`` threads, ``score_cutoff``) on length blocks (a name only against
+  names whose length allows the score: ``[len, len * (200 - t) / t]``), in row
+  chunks of bounded memory;
+- every pair found is re-scored with ``token_set_ratio`` itself, so the
   reported score is the authors' measure.
 
-Nothing is lost by the blocking (the length bound is a necessary condition),
-so the result equals the full all-pairs comparison; a test checks it.
+Nothing is lost (both filters are necessary conditions), so the result equals
+the full all-pairs comparison; a test checks it. 300,000 names take a few
+minutes on two cores (``bench/bench_part2.py``).
 
 3. **Merges** (:func:`resolve`): every candidate pair is merged unless the
    overrides file rejects it, or the digits in the two normalised names
@@ -34,8 +40,8 @@ so the result equals the full all-pairs comparison; a test checks it.
    "not merged: numbers differ", that the overrides file may accept). This
    rule is the project's, not the authors' (they listed candidates); without
    it, chains of numbered names merge thousands of accounts into one. The
-   overrides file can also accept a pair the threshold misses. Merged names form groups (connected components of the
-   accepted pairs); each group is named by its *canonical* member: a name that
+   overrides file can also accept a pair the threshold misses. Merged names
+   form groups (connected components of the merged pairs); each group is named by its *canonical* member: a name that
    is a Hub namespace (a repository owner) if there is one, else the name with
    most commits, ties broken alphabetically.
 4. **Non-people**: the Hub's ``system`` author and bots are flagged

@@ -818,7 +818,8 @@ def degree_figure(p: Part2):
         ax.set_title(title)
         ax.grid(True, which="major", alpha=0.3)
     axes[0].set_ylabel("share of developers with degree ≥ k (log scale)")
-    axes[0].legend(fontsize=8)
+    if axes[0].get_legend_handles_labels()[0]:
+        axes[0].legend(fontsize=8)
     fig.tight_layout()
     return fig, pd.concat(data, ignore_index=True) if data else pd.DataFrame()
 

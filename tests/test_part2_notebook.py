@@ -86,3 +86,22 @@ def test_notebook_runs_under_papermill(tiny, tmp_path):
     text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells if c.cell_type == "code"
                      for o in c.get("outputs", []))
     assert "tab-network-funnel" in text and "synthetic" in text.lower()
+
+
+def test_everything_runs_on_a_snapshot_without_commits(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    models = pd.DataFrame({"id": ["a/b", "c/d"], "owner": ["a", "c"], "name": ["b", "d"], "tags": [[], ["fill-mask"]]})
+    snap = write_snapshot(tmp_path / "no-commits", {"models": models})
+    h = network.headline(snap)
+    assert h["nodes"] == 0 and h["repos_with_commits"] == 0
+    p = network.compute(snap)
+    assert network.funnel(p)["count"].iloc[0] == 2
+    network.network_table(p)
+    network.core_periphery_tables(p)
+    network.subfields_table(p)
+    network.candidates_table(p)
+    for make in (network.degree_figure, network.reciprocity_figure):
+        make(p)
+    network.network_figure(p.reproduction)
