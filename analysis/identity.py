@@ -39,8 +39,13 @@ minutes on two cores (``bench/bench_part2.py``).
    accounts, usually different people: the pair stays a listed candidate,
    "not merged: numbers differ", that the overrides file may accept). This
    rule is the project's, not the authors' (they listed candidates); without
-   it, chains of numbered names merge thousands of accounts into one. The
-   overrides file can also accept a pair the threshold misses. Merged names
+   it, chains of numbered names merge thousands of accounts into one. For the
+   same reason a *similar* pair (normalised names not identical) is merged
+   only when neither name has another similar partner ("not merged: several
+   similar names" otherwise: ``janelarsen``, ``janelorsen`` and
+   ``janelarsan`` are left apart), so merges never chain through fuzzy
+   matches; identical normalised names always merge. The overrides file can
+   accept any listed pair, and pairs the threshold misses. Merged names
    form groups (connected components of the merged pairs); each group is named by its *canonical* member: a name that
    is a Hub namespace (a repository owner) if there is one, else the name with
    most commits, ties broken alphabetically.
@@ -96,6 +101,7 @@ MERGED_SAME = "merged: same normalised name"
 MERGED_SIMILAR = "merged: similar"
 ACCEPTED = "accepted (override)"
 NOT_MERGED_NUMBERS = "not merged: numbers differ"
+NOT_MERGED_AMBIGUOUS = "not merged: several similar names"
 REJECTED = "rejected (override)"
 MERGING = (MERGED_SAME, MERGED_SIMILAR, ACCEPTED)
 
@@ -375,7 +381,8 @@ class Resolution:
     - ``mapping``: raw name -> canonical name, for every raw name (non-merged
       names map to themselves);
     - ``candidates``: the candidate pairs with a ``decision`` column
-      (one of :data:`MERGING`, :data:`NOT_MERGED_NUMBERS`, :data:`REJECTED`);
+      (one of :data:`MERGING`, :data:`NOT_MERGED_NUMBERS`,
+      :data:`NOT_MERGED_AMBIGUOUS`, :data:`REJECTED`);
     - ``groups``: one row per merged group with more than one name;
     - ``removed``: names dropped from the cleaned network with why
       (``system`` or ``bot``);
@@ -437,6 +444,14 @@ def resolve(
     cand["decision"] = np.where(rejected, "rejected (override)",
                                 np.where(same, MERGED_SAME,
                                          np.where(numbers_differ, NOT_MERGED_NUMBERS, MERGED_SIMILAR)))
+    # no chains: a similar (not identical) pair merges only if each of its two
+    # normalised names has no other similar partner
+    sim = cand["decision"] == MERGED_SIMILAR
+    if sim.any():
+        pairs = cand.loc[sim, ["normalised_a", "normalised_b"]].drop_duplicates()
+        partners = pd.concat([pairs["normalised_a"], pairs["normalised_b"]]).value_counts()
+        amb = sim & ((cand["normalised_a"].map(partners) > 1) | (cand["normalised_b"].map(partners) > 1))
+        cand.loc[amb, "decision"] = NOT_MERGED_AMBIGUOUS
     extra = []
     have = set(cand_keys)
     for a, b, reason in accepts.itertuples(index=False):

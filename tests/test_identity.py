@@ -52,7 +52,7 @@ def test_blocked_search_equals_all_pairs():
 def test_candidates_merge_variants_and_keep_distinct_people_apart():
     names = ["Joao Gante", "joaogante", "joao_gante", "Alice Smith", "alicesmith", "Bob Jones",
              "bob", "Alicia Smith", "user1", "user2", "Christopher Manning", "christophermannings",
-             "nadia_taylor2", "nadia-taylor3"]
+             "nadia_taylor2", "nadia-taylor3", "Jane Larsen", "jane-lorsen", "janelarsan"]
     res = I.resolve(names, overrides=NO_OVERRIDES, weights={"joaogante": 5, "Joao Gante": 9})
     m = res.mapping
     assert m["joaogante"] == m["Joao Gante"] == m["joao_gante"] == "Joao Gante"  # most commits
@@ -64,6 +64,10 @@ def test_candidates_merge_variants_and_keep_distinct_people_apart():
     dec = dict(zip(zip(res.candidates["name_a"], res.candidates["name_b"]), res.candidates["decision"]))
     assert dec[("nadia-taylor3", "nadia_taylor2")] == I.NOT_MERGED_NUMBERS
     assert dec[("Joao Gante", "joaogante")] == I.MERGED_SAME
+    assert dec[("Christopher Manning", "christophermannings")] == I.MERGED_SIMILAR
+    # three similar names: no chain, all left apart and listed
+    assert len({m["Jane Larsen"], m["jane-lorsen"], m["janelarsan"]}) == 3
+    assert dec[("Jane Larsen", "janelarsan")] == I.NOT_MERGED_AMBIGUOUS
     assert res.n_names == len(names)
     assert res.n_identities == len(names) - 4
     cand = res.candidates
