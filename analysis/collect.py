@@ -74,7 +74,9 @@ A repository step that failed after all retries is final for that collection (re
 Normalisation (what a collected snapshot says, compared with the Hub's JSON): timestamps are
 UTC at millisecond precision; ``license`` is the first ``license:`` tag; ``gated`` false is
 ``"false"``; a discussion author that ``huggingface_hub`` reports as ``"deleted"`` (no author
-in the API's record) is null; spaces have null downloads.
+in the API's record) is null; spaces have null downloads, and null ``gated`` (the spaces
+listing has no ``gated`` to expand); ``owner`` is the part of the id before ``/`` (null for
+legacy ids such as ``gpt2``).
 """
 
 from __future__ import annotations
