@@ -382,7 +382,8 @@ class Journal:
     On opening, a trailing partial line is cut off.
     """
 
-    def __init__(self, path: Path, fsync_every: float = 1.0):
+    def __init__(self, path: Path, fsync_every: float = 1.0,
+                 transform: Callable[[dict], Any] | None = None):
         self.path = path
         self.lock = threading.Lock()
         self.fsync_every = fsync_every
@@ -398,7 +399,9 @@ class Journal:
                     os.fsync(fh.fileno())
             for line in data[:end].splitlines():
                 if line.strip():
-                    self.records.append(json.loads(line))
+                    rec = json.loads(line)
+                    self.records.append(transform(rec) if transform else rec)
+            del data
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def append(self, record: dict) -> None:
@@ -416,6 +419,13 @@ class Journal:
     def sync(self) -> None:
         with self.lock:
             os.fsync(self._fd)
+
+    def iter_file(self) -> Iterator[dict]:
+        """Every complete record in the file, read back one line at a time."""
+        with open(self.path, "rb") as fh:
+            for line in fh:
+                if line.endswith(b"\n") and line.strip():
+                    yield json.loads(line)
 
     def close(self) -> None:
         if self._fd is not None:
@@ -511,6 +521,56 @@ def _space_model_ids(item: dict) -> list[str]:
         if isinstance(mid, str) and mid:
             out.append(mid)
     return out
+
+
+def _page_mem(rec: dict) -> dict:
+    """A journaled listing page as held in memory: its rows as a compact Arrow table."""
+    t = rec["type"]
+    good = [r for r in rec["rows"] if "_malformed" not in r]
+    return {"type": t, "page": rec["page"], "next": rec["next"], "n": len(rec["rows"]),
+            "table": _arrow(REPO_TABLES[t], good),
+            "malformed": [r["_malformed"] for r in rec["rows"] if "_malformed" in r],
+            "edges": rec.get("edges", [])}
+
+
+def _task_mem(rec: dict) -> dict:
+    """A journaled repository step as held in memory: its outcome, not its rows."""
+    out: dict[str, Any] = {"k": rec["k"]}
+    if "fail" in rec:
+        out["fail"] = rec["fail"]
+    elif rec["k"][0] == "model_spaces":
+        out["rows"] = rec["rows"]
+    elif rec["k"][0] == "owner":
+        out["kind"] = rec["kind"]
+    else:
+        out["n"] = len(rec["rows"])
+    return out
+
+
+class _Chunked:
+    """Rows gathered into Arrow tables 100,000 at a time (Python objects never pile up)."""
+
+    def __init__(self, name: str, extra: Iterable[pa.Field] = ()):
+        self.schema = SCHEMAS[name]
+        for f in extra:
+            self.schema = self.schema.append(f)
+        self.rows: list[dict] = []
+        self.parts: list[pa.Table] = []
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= 100_000:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.parts.append(pa.Table.from_pylist(self.rows, schema=self.schema))
+            self.rows = []
+
+    def table(self, sort: list[str]) -> pa.Table:
+        self.flush()
+        t = pa.concat_tables(self.parts) if self.parts else self.schema.empty_table()
+        return t.sort_by([(k, "ascending") for k in sort]).combine_chunks() if t.num_rows else t
 
 
 # --------------------------------------------------------------------------- #
@@ -743,8 +803,8 @@ class Collector:
             _atomic_json(plan_path, plan)
             self.resumed = False
         self.plan = plan
-        self.listing = Journal(o.checkpoint / "listing.jsonl")
-        self.tasks = Journal(o.checkpoint / "tasks.jsonl")
+        self.listing = Journal(o.checkpoint / "listing.jsonl", transform=_page_mem)
+        self.tasks = Journal(o.checkpoint / "tasks.jsonl", transform=_task_mem)
         self.runs = Journal(o.checkpoint / "runs.jsonl")
         self.prior_runs = list(self.runs.records)
         self.invocation = 1 + sum(1 for r in self.prior_runs if "start" in r)
@@ -756,10 +816,9 @@ class Collector:
         from huggingface_hub.utils import _http
 
         pages = [r for r in self.listing.records if r["type"] == repo_type]
+        bar.update(sum(p["n"] for p in pages))
         if pages and pages[-1]["next"] is None:
-            bar.update(sum(len(p["rows"]) for p in pages))
             return
-        bar.update(sum(len(p["rows"]) for p in pages))
         base = f"{self.o.endpoint}/api/{repo_type}s"
         if pages:
             url, params = pages[-1]["next"], None
@@ -798,7 +857,7 @@ class Collector:
             if edges:
                 rec["edges"] = edges
             self.listing.append(rec)
-            self.listing.records.append(rec)  # single writer per type; list.append is atomic
+            self.listing.records.append(_page_mem(rec))  # one writer per type; list.append is atomic
             bar.update(len(items))
             if repo_type == self.o.repo_types[0]:
                 self.record_run(final=False)
@@ -819,38 +878,43 @@ class Collector:
             for b in bars.values():
                 b.close()
 
-    def listed(self) -> dict[str, list[dict]]:
-        """Listing rows per type, de-duplicated by id (first seen kept)."""
-        out: dict[str, list[dict]] = {t: [] for t in self.o.repo_types}
+    def listed(self) -> dict[str, pa.Table]:
+        """Listing rows per type (Arrow), de-duplicated by id (first seen kept)."""
+        parts: dict[str, list[pa.Table]] = {t: [] for t in self.o.repo_types}
         self.listing_problems: list[dict] = []
         seen: dict[str, set] = {t: set() for t in self.o.repo_types}
         for rec in sorted(self.listing.records, key=lambda r: (r["type"], r["page"])):
             t = rec["type"]
-            for row in rec["rows"]:
-                if "_malformed" in row:
+            src = f"/api/{t}s page {rec['page'] + 1}"
+            for rid in rec["malformed"]:
+                self.listing_problems.append({
+                    "step": f"list_{t}s", "repo_type": t, "repo_id": rid, "outcome": "malformed",
+                    "reason": "listing record without a usable id/fields", "http_status": None,
+                    "attempts": 1, "source": src,
+                })
+            table = rec["table"]
+            keep = []
+            for rid in table.column("id").to_pylist():
+                if rid in seen[t]:
+                    keep.append(False)
                     self.listing_problems.append({
-                        "step": f"list_{t}s", "repo_type": t, "repo_id": row["_malformed"],
-                        "outcome": "malformed", "reason": "listing record without a usable id/fields",
-                        "http_status": None, "attempts": 1, "source": f"/api/{t}s page {rec['page'] + 1}",
-                    })
-                    continue
-                if row["id"] in seen[t]:
-                    self.listing_problems.append({
-                        "step": f"list_{t}s", "repo_type": t, "repo_id": row["id"], "outcome": "duplicate",
+                        "step": f"list_{t}s", "repo_type": t, "repo_id": rid, "outcome": "duplicate",
                         "reason": "repository listed twice (the listing moved while it was paged); first kept",
-                        "http_status": None, "attempts": 1, "source": f"/api/{t}s page {rec['page'] + 1}",
+                        "http_status": None, "attempts": 1, "source": src,
                     })
-                    continue
-                seen[t].add(row["id"])
-                out[t].append(row)
-        return out
+                else:
+                    keep.append(True)
+                    seen[t].add(rid)
+            parts[t].append(table if all(keep) else table.filter(pa.array(keep)))
+        return {t: (pa.concat_tables(p) if p else SCHEMAS[REPO_TABLES[t]].empty_table())
+                for t, p in parts.items()}
 
     # -- selection ---------------------------------------------------------------
-    def select(self, listed: dict[str, list[dict]]) -> dict[str, list[str]]:
+    def select(self, listed: dict[str, pa.Table]) -> dict[str, list[str]]:
         o = self.o
         chosen: dict[str, list[str]] = {}
-        for t, rows in listed.items():
-            ids = sorted(r["id"] for r in rows)
+        for t, table in listed.items():
+            ids = sorted(table.column("id").to_pylist())
             if o.select == "all":
                 chosen[t] = ids
             elif o.select == "sample":
@@ -859,8 +923,9 @@ class Collector:
                 chosen[t] = sorted(random.Random(seed).sample(ids, k))
             else:
                 col = "downloads" if (o.select == "top-downloads" and t != "space") else "likes"
-                ranked = sorted(rows, key=lambda r: (-(r.get(col) if r.get(col) is not None else -1), r["id"]))
-                chosen[t] = sorted(r["id"] for r in ranked[: o.n or 0])
+                pairs = zip(table.column(col).to_pylist(), table.column("id").to_pylist())
+                ranked = sorted(pairs, key=lambda p: (-(p[0] if p[0] is not None else -1), p[1]))
+                chosen[t] = sorted(rid for _, rid in ranked[: o.n or 0])
         return chosen
 
     # -- per-repository steps ------------------------------------------------------
@@ -933,7 +998,7 @@ class Collector:
                     for fut in finished:
                         rec = fut.result()
                         self.tasks.append(rec)
-                        self.tasks.records.append(rec)
+                        self.tasks.records.append(_task_mem(rec))
                         ran += 1
                         if "fail" in rec:
                             fails[rec["fail"]["outcome"]] += 1
@@ -945,12 +1010,15 @@ class Collector:
         self.tasks.sync()
         return ran
 
-    def owner_candidates(self, listed: dict[str, list[dict]], edges: list[tuple[str, str]]) -> list[str]:
+    def owner_candidates(self, listed: dict[str, pa.Table], edges: list[tuple[str, str]]) -> list[str]:
         n = self.o.owner_kinds_top
         if n <= 0 or "model" not in listed:
             return []
         used = Counter(m for _, m in edges)
-        models = {r["id"]: r for r in listed["model"]}
+        t = listed["model"]
+        models = {rid: {"owner": own, "downloads": d} for rid, own, d in zip(
+            t.column("id").to_pylist(), t.column("owner").to_pylist(), t.column("downloads").to_pylist())
+            if rid in used}
         ranked = sorted(
             (mid for mid in used if mid in models),
             key=lambda m: (-used[m], -(models[m].get("downloads") or 0), m),
@@ -1025,7 +1093,7 @@ class Collector:
         edges: set[tuple[str, str]] = set()
         if self.o.adoption == "spaces-listing":
             for rec in self.listing.records:
-                for space, models in rec.get("edges", []):
+                for space, models in rec["edges"]:
                     edges.update((space, m) for m in models)
         else:
             for rec in self.tasks.records:
@@ -1034,70 +1102,74 @@ class Collector:
         return sorted(edges)
 
     # -- writing the snapshot --------------------------------------------------------
-    def build_tables(self, listed: dict[str, list[dict]], tasks: list[tuple]) -> dict[str, pa.Table]:
+    def build_tables(self, listed: dict[str, pa.Table], tasks: list[tuple],
+                     owners: list[str]) -> dict[str, pa.Table]:
+        """The snapshot's tables, streamed from the journals, de-duplicated and sorted by key."""
         o = self.o
-        wanted = set(tasks)
-        by_key: dict[tuple, dict] = {}
-        for rec in self.tasks.records:
-            k = tuple(rec["k"])
-            if k[0] == "owner" or k in wanted:
-                by_key.setdefault(k, rec)  # first record wins (a task is journaled once)
+        wanted = set(tasks) | {("owner", "owner", own) for own in owners}
         tables: dict[str, pa.Table] = {}
         for t in REPO_TYPES:
-            rows = sorted(listed.get(t, []), key=lambda r: r["id"])
-            tables[REPO_TABLES[t]] = _arrow(REPO_TABLES[t], rows)
-
-        commits, discussions, coverage, log = [], [], [], list(self.listing_problems)
-        owners = []
-        seen_c, seen_d = set(), set()
-        for k in sorted(by_key):
-            rec = by_key[k]
+            name = REPO_TABLES[t]
+            tables[name] = (listed[t].sort_by("id").combine_chunks() if t in listed and listed[t].num_rows
+                            else SCHEMAS[name].empty_table())
+        commits = _Chunked("commits", [pa.field("_ord", pa.int64())])
+        discussions = _Chunked("discussions")
+        coverage = _Chunked("repo_coverage")
+        log, owner_rows = list(self.listing_problems), []
+        seen: set[tuple] = set()
+        for rec in self.tasks.iter_file():
+            k = tuple(rec["k"])
+            if k in seen or k not in wanted:
+                continue  # first record wins (a step is journaled once; a rerun's extras are ignored)
+            seen.add(k)
             step, rt, rid = k
             if "fail" in rec:
-                f = rec["fail"]
                 log.append({"step": "owners" if step == "owner" else step,
-                            "repo_type": None if step == "owner" else rt, "repo_id": rid, **f})
+                            "repo_type": None if step == "owner" else rt, "repo_id": rid, **rec["fail"]})
                 continue
             if step == "owner":
-                owners.append({"owner": rid, "kind": rec["kind"]})
+                owner_rows.append({"owner": rid, "kind": rec["kind"]})
                 continue
-            items = len(rec["rows"])
+            items = 0
             if step == "commits":
-                for cid, date, authors, title in rec["rows"]:
-                    if (rt, rid, cid) in seen_c:
-                        items -= 1
+                ids: set[str] = set()
+                for i, (cid, date, authors, title) in enumerate(rec["rows"]):
+                    if cid in ids:
                         continue
-                    seen_c.add((rt, rid, cid))
-                    commits.append({"repo_type": rt, "repo_id": rid, "commit_id": cid, "date": date,
-                                    "authors": authors, "title": title})
+                    ids.add(cid)
+                    items += 1
+                    commits.add({"repo_type": rt, "repo_id": rid, "commit_id": cid, "date": date,
+                                 "authors": authors, "title": title, "_ord": i})
             elif step == "discussions":
+                nums: set[int] = set()
                 for num, author, is_pr, status, created, title in rec["rows"]:
-                    if (rt, rid, num) in seen_d:
-                        items -= 1
+                    if num in nums:
                         continue
-                    seen_d.add((rt, rid, num))
-                    discussions.append({"repo_type": rt, "repo_id": rid, "number": num, "author": author,
-                                        "is_pull_request": is_pr, "status": status, "created_at": created,
-                                        "title": title})
-            coverage.append({"repo_type": rt, "repo_id": rid, "step": step, "items": items})
+                    nums.add(num)
+                    items += 1
+                    discussions.add({"repo_type": rt, "repo_id": rid, "number": num, "author": author,
+                                     "is_pull_request": is_pr, "status": status, "created_at": created,
+                                     "title": title})
+            else:  # model_spaces
+                items = len(set(rec["rows"]))
+            coverage.add({"repo_type": rt, "repo_id": rid, "step": step, "items": items})
         if o.adoption == "spaces-listing" and "space" in o.repo_types:
-            seen_s = set()
+            seen_s: set[str] = set()
             for rec in sorted(self.listing.records, key=lambda r: (r["type"], r["page"])):
-                for space, models in rec.get("edges", []):
+                for space, models in rec["edges"]:
                     if space in seen_s:
                         continue
                     seen_s.add(space)
-                    coverage.append({"repo_type": "space", "repo_id": space, "step": "space_models",
-                                     "items": len(set(models))})
-        discussions.sort(key=lambda r: (r["repo_type"], r["repo_id"], r["number"]))
-        coverage.sort(key=lambda r: (r["repo_type"], r["repo_id"], r["step"]))
+                    coverage.add({"repo_type": "space", "repo_id": space, "step": "space_models",
+                                  "items": len(set(models))})
         log.sort(key=lambda r: (r["step"], r["repo_type"] or "", r["repo_id"] or "", r["outcome"]))
-        tables["commits"] = _arrow("commits", commits)  # repos sorted; API order within a repo
-        tables["discussions"] = _arrow("discussions", discussions)
+        # repositories sorted; the API's order (newest first) within a repository
+        tables["commits"] = commits.table(["repo_type", "repo_id", "_ord"]).drop_columns(["_ord"])
+        tables["discussions"] = discussions.table(["repo_type", "repo_id", "number"])
         tables["space_models"] = _arrow(
             "space_models", [{"space_id": s, "model_id": m} for s, m in self.space_model_edges()])
-        tables["repo_coverage"] = _arrow("repo_coverage", coverage)
-        tables["owners"] = _arrow("owners", owners)
+        tables["repo_coverage"] = coverage.table(["repo_type", "repo_id", "step"])
+        tables["owners"] = _arrow("owners", sorted(owner_rows, key=lambda r: r["owner"]))
         tables["fetch_log"] = _arrow("fetch_log", log)
         return tables
 
@@ -1116,7 +1188,7 @@ class Collector:
         selection = {"mode": o.select, "n_per_repo_type": o.n, "seed": o.seed if o.select == "sample" else None,
                      "repositories": {t: len(self.chosen[t]) for t in o.repo_types}}
         wanted = set(tasks)
-        ok = {tuple(r["k"]) for r in self.tasks.records if "rows" in r} & wanted
+        ok = {tuple(r["k"]) for r in self.tasks.records if "fail" not in r} & wanted
         for step in STEP_CHOICES:
             if step in o.steps:
                 attempted = sum(1 for k in wanted if k[0] == step)
@@ -1152,7 +1224,7 @@ class Collector:
         from .snapshot import SnapshotWriter
 
         o = self.o
-        tables = self.build_tables(listed, tasks)
+        tables = self.build_tables(listed, tasks, owners)
         cov = self.coverage(tables, tasks)
         params = {k: v for k, v in self.plan.items() if k not in ("snapshot_id", "snapshot_date")}
         params["huggingface_hub"] = hf_version
@@ -1168,7 +1240,7 @@ class Collector:
             "'deleted' (no author in the API's record) is null; spaces have null downloads.",
         ]
         extra = {"collect": {
-            "invocations": len(runs),
+            "invocations": self.invocation,
             "requests": sum(r["requests"] for r in runs),
             "retries": sum(sum(r["retries"].values()) for r in runs),
             "authenticated": bool(self.authenticated),
@@ -1194,7 +1266,7 @@ class Collector:
         secs = sum(r["seconds"] for r in runs)
         lines = [
             f"snapshot {self.o.snapshot_id} written to {self.o.out}",
-            f"  requests: {req:,} over {len(runs)} invocation(s) ({self.this_run['requests']:,} in this one), "
+            f"  requests: {req:,} over {self.invocation} invocation(s) ({self.this_run['requests']:,} in this one), "
             f"retries: {sum(retries.values()):,}" + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(retries.items()))})" if retries else ""),
             f"  failures by outcome: " + (", ".join(f"{k}: {v}" for k, v in sorted(fails.items())) or "none"),
             f"  time: {secs:.1f} s (this invocation {self.this_run['seconds']:.1f} s)",
