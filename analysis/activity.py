@@ -30,9 +30,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from . import licenses, stats
-from .schema import REPO_TABLES, REPO_TYPES
+from .schema import REPO_TABLES, REPO_TYPES, table_file
 from .snapshot import Snapshot, open_snapshot
 
 MEASURES: tuple[str, ...] = ("likes", "downloads", "commits", "commit_authors",
@@ -89,49 +90,108 @@ def _num(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.array(out, dtype=float, copy=True)
 
 
-def _per_repo(snap: Snapshot, table: str, repo_type: str, author_col: str, list_authors: bool,
-              cutoff: pa.Scalar | None, ignore_authors: Sequence[str]) -> tuple[pa.Table, pa.Table, int]:
-    """(item counts per repo_id, distinct-author counts per repo_id, items dropped for no date)."""
+def _read(snap: Snapshot, name: str, columns: list[str], filters: Any = None,
+          dictionary: Sequence[str] = ()) -> pa.Table:
+    """Columns of a snapshot table, optionally reading string columns dictionary-encoded (less memory)."""
+    return pq.read_table(snap.path / table_file(name), columns=columns, filters=filters,
+                         read_dictionary=list(dictionary) or None)
+
+
+def _positions(col: pa.ChunkedArray, ids: pa.Array) -> np.ndarray:
+    """For each value of a dictionary-encoded column, its position in ``ids`` (-1 where absent)."""
+    if col.num_chunks == 0 or len(col) == 0:
+        return np.empty(0, dtype=np.int64)
+    table = pa.table({"c": col}).unify_dictionaries()
+    chunks = table.column("c").chunks
+    dictionary = chunks[0].dictionary
+    lookup = pc.index_in(dictionary, value_set=ids)
+    lookup = np.asarray(pc.fill_null(lookup, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    idx = np.concatenate([np.asarray(pc.fill_null(c.indices, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+                          for c in chunks])
+    out = lookup[idx] if lookup.size else np.full(idx.size, -1, dtype=np.int64)
+    nulls = np.concatenate([c.is_null().to_numpy(zero_copy_only=False) for c in chunks])
+    out[nulls] = -1
+    return out
+
+
+def _covered_mask(snap: Snapshot, step: str, repo_type: str, ids: pa.Array) -> np.ndarray:
+    cov = _read(snap, "repo_coverage", ["repo_id"],
+                filters=[("step", "==", step), ("repo_type", "==", repo_type)], dictionary=["repo_id"])
+    mask = np.zeros(len(ids), dtype=bool)
+    pos = _positions(cov.column("repo_id"), ids)
+    mask[pos[pos >= 0]] = True
+    return mask
+
+
+def _per_repo(snap: Snapshot, table: str, repo_type: str, ids: pa.Array, author_col: str,
+              list_authors: bool, cutoff: pa.Scalar | None,
+              ignore_authors: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
+    """(items per repository, distinct authors per repository, items left out for having no date).
+
+    Arrays are aligned with ``ids``. Vectorised: repository ids are read
+    dictionary-encoded and mapped to positions once; distinct (repository,
+    author) pairs are counted on integer keys.
+    """
+    n = len(ids)
     date_col = "date" if table == "commits" else "created_at"
-    t = snap.arrow(table, columns=["repo_id", date_col, author_col],
-                   filters=[("repo_type", "==", repo_type)])
+    cols = ["repo_id", author_col] + ([date_col] if cutoff is not None else [])
+    t = _read(snap, table, cols, filters=[("repo_type", "==", repo_type)], dictionary=["repo_id"])
     dropped = 0
     if cutoff is not None and t.num_rows:
         dates = t.column(date_col)
         dropped = dates.null_count
         t = t.filter(pc.fill_null(pc.less_equal(dates, cutoff), False))
-    counts = t.group_by("repo_id").aggregate([("repo_id", "count")]).rename_columns(["repo_id", "n"]) \
-        if t.num_rows else pa.table({"repo_id": pa.array([], pa.string()), "n": pa.array([], pa.int64())})
+    if t.num_rows == 0:
+        return np.zeros(n), np.zeros(n), dropped
+    repo = _positions(t.column("repo_id"), ids)
+    items = np.bincount(repo[repo >= 0], minlength=n).astype(float)
+    col = t.column(author_col)
     if list_authors:
-        lists = t.column(author_col).combine_chunks() if t.num_rows else pa.array([], pa.list_(pa.string()))
-        flat = pc.list_flatten(lists)
-        parents = pc.list_parent_indices(lists)
-        pairs = pa.table({"repo_id": pc.take(t.column("repo_id"), parents), "author": flat})
+        flat, parents, start = [], [], 0
+        for chunk in col.chunks:
+            flat.append(pc.list_flatten(chunk))
+            parents.append(np.asarray(pc.list_parent_indices(chunk).to_numpy(zero_copy_only=False),
+                                      dtype=np.int64) + start)
+            start += len(chunk)
+        authors = pa.chunked_array(flat, type=pa.string()).combine_chunks()
+        parent = np.concatenate(parents) if parents else np.empty(0, dtype=np.int64)
     else:
-        pairs = pa.table({"repo_id": t.column("repo_id"), "author": t.column(author_col)})
-    pairs = pairs.filter(pc.is_valid(pairs.column("author")))
-    if ignore_authors and pairs.num_rows:
-        pairs = pairs.filter(pc.invert(pc.is_in(pairs.column("author"),
-                                                value_set=pa.array(list(ignore_authors), pa.string()))))
-    if pairs.num_rows:
-        distinct = pairs.group_by(["repo_id", "author"]).aggregate([])
-        authors = distinct.group_by("repo_id").aggregate([("author", "count")]).rename_columns(["repo_id", "n"])
-    else:
-        authors = pa.table({"repo_id": pa.array([], pa.string()), "n": pa.array([], pa.int64())})
-    return counts, authors, dropped
+        authors = col.combine_chunks()
+        parent = np.arange(len(authors), dtype=np.int64)
+    del t, col
+    enc = pc.dictionary_encode(authors)
+    codes = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if ignore_authors:
+        bad = np.flatnonzero(pc.is_in(enc.dictionary, value_set=pa.array(list(ignore_authors), pa.string()))
+                             .to_numpy(zero_copy_only=False))
+        if bad.size:
+            codes[np.isin(codes, bad)] = -1
+    r = repo[parent] if parent.size else np.empty(0, dtype=np.int64)
+    keep = (codes >= 0) & (r >= 0)
+    n_auth = max(len(enc.dictionary), 1)
+    keys = np.unique(r[keep] * n_auth + codes[keep])
+    n_authors = np.bincount(keys // n_auth, minlength=n).astype(float)
+    return items, n_authors, dropped
 
 
-def _align(ids: pa.ChunkedArray, per_repo: pa.Table, covered_mask: np.ndarray) -> np.ndarray:
-    """Per-repo counts aligned with ``ids``: 0 where covered without items, NaN where not covered."""
-    if per_repo.num_rows:
-        idx = pc.index_in(ids, value_set=per_repo.column("repo_id").combine_chunks())
-        vals = pc.take(per_repo.column("n"), pc.fill_null(idx, 0))
-        vals = pc.if_else(pc.is_null(idx), 0, vals)
-        out = _num(vals)
-    else:
-        out = np.zeros(len(ids), dtype=float)
-    out[~covered_mask] = np.nan
-    return out
+def _license_columns(lic: pa.ChunkedArray) -> tuple[pd.Categorical, pd.Categorical, pd.Categorical]:
+    """(normalised license id, main group, alternative group) as categoricals, vectorised."""
+    enc = pc.dictionary_encode(pc.utf8_lower(pc.utf8_trim_whitespace(lic)))
+    enc = enc.combine_chunks() if isinstance(enc, pa.ChunkedArray) else enc
+    codes = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    cats = [c if c else None for c in enc.dictionary.to_pylist()]  # "" is no license
+    keep = sorted({c for c in cats if c is not None})
+    pos = {c: i for i, c in enumerate(keep)}
+    remap = np.array([pos[c] if c is not None else -1 for c in cats] + [-1], dtype=np.int64)
+    lic_codes = remap[codes]
+    license_cat = pd.Categorical.from_codes(lic_codes, categories=keep)
+    out = [license_cat]
+    for mapping in (licenses.MAIN, licenses.ALTERNATIVE):
+        names = licenses.group_names(mapping)
+        per_cat = licenses.group_of(keep + [None], mapping)  # last entry: no license
+        gpos = np.array([names.index(g) for g in per_cat], dtype=np.int64)
+        out.append(pd.Categorical.from_codes(gpos[lic_codes], categories=names))
+    return out[0], out[1], out[2]
 
 
 def load_type(snap: Snapshot, repo_type: str, as_of: str | dt.date | None = None,
@@ -149,13 +209,7 @@ def load_type(snap: Snapshot, repo_type: str, as_of: str | dt.date | None = None
         return RepoActivity(repo_type, False, 0, empty, status, {m: 0 for m in MEASURES},
                             [f"the snapshot has no listing of {repo_type} repositories"])
 
-    cov_commits = snap.arrow("repo_coverage", columns=["repo_id"],
-                             filters=[("step", "==", "commits"), ("repo_type", "==", repo_type)]).column("repo_id")
-    cov_disc = snap.arrow("repo_coverage", columns=["repo_id"],
-                          filters=[("step", "==", "discussions"), ("repo_type", "==", repo_type)]).column("repo_id")
-    need_id = len(cov_commits) > 0 or len(cov_disc) > 0
-    cols = ["created_at", "license", "likes", "downloads"] + (["id"] if need_id else [])
-    t = snap.arrow(name, columns=cols)
+    t = _read(snap, name, ["id", "created_at", "license", "likes", "downloads"])
     notes: list[str] = []
     if cutoff is not None:
         created = t.column("created_at")
@@ -178,42 +232,32 @@ def load_type(snap: Snapshot, repo_type: str, as_of: str | dt.date | None = None
         else:
             status[m] = OK
             data[m] = _num(col)
-    ids = t.column("id") if need_id else None
+    ids = t.column("id").combine_chunks()
+    lic = t.column("license")
+    del t
     for step, table, measures, author_col, is_list in (
         ("commits", "commits", ("commits", "commit_authors"), "authors", True),
         ("discussions", "discussions", ("discussions", "discussion_authors"), "author", False),
     ):
-        cov = cov_commits if step == "commits" else cov_disc
-        if len(cov) == 0 or ids is None:
+        covered_mask = _covered_mask(snap, step, repo_type, ids)
+        if not covered_mask.any():
             for m in measures:
                 status[m] = NOT_COVERED
                 data[m] = np.full(n, np.nan)
             continue
-        covered_mask = pc.is_in(ids, value_set=cov.combine_chunks()).to_numpy(zero_copy_only=False)
-        counts, authors, dropped = _per_repo(snap, table, repo_type, author_col, is_list, cutoff,
-                                             ignore_authors)
+        items, authors, dropped = _per_repo(snap, table, repo_type, ids, author_col, is_list, cutoff,
+                                            ignore_authors)
         if dropped:
             notes.append(f"{dropped:,} {step} of {repo_type} repositories without a date are left out "
                          f"of the restriction to {as_of}")
-        data[measures[0]] = _align(ids, counts, covered_mask)
-        data[measures[1]] = _align(ids, authors, covered_mask)
+        items[~covered_mask] = np.nan
+        authors[~covered_mask] = np.nan
+        data[measures[0]], data[measures[1]] = items, authors
         for m in measures:
-            status[m] = OK if covered_mask.any() else NOT_COVERED
+            status[m] = OK
+    del ids
     frame = pd.DataFrame({m: data[m] for m in MEASURES})
-    lic = t.column("license")
-    enc = pc.dictionary_encode(pc.utf8_lower(pc.utf8_trim_whitespace(lic))).combine_chunks() \
-        if isinstance(lic, pa.ChunkedArray) else pc.dictionary_encode(pc.utf8_lower(pc.utf8_trim_whitespace(lic)))
-    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    cats = [c if c else None for c in enc.dictionary.to_pylist()]
-    # empty ids are no license: point their codes at -1
-    if None in cats:
-        bad = [i for i, c in enumerate(cats) if c is None]
-        codes[np.isin(codes, bad)] = -1
-    keep = sorted({c for c in cats if c is not None})
-    remap = np.array([keep.index(c) if c is not None else -1 for c in cats] + [-1], dtype=np.int64)
-    frame["license"] = pd.Categorical.from_codes(remap[codes], categories=keep)
-    frame["group"] = pd.Categorical(licenses.group_of(lic, licenses.MAIN))
-    frame["alternative_group"] = pd.Categorical(licenses.group_of(lic, licenses.ALTERNATIVE))
+    frame["license"], frame["group"], frame["alternative_group"] = _license_columns(lic)
     covered = {m: int(frame[m].notna().sum()) for m in MEASURES}
     return RepoActivity(repo_type, True, n, frame, status, covered, notes)
 
@@ -309,7 +353,7 @@ def headline_from(acts: dict[str, RepoActivity], tests: bool = True) -> dict[str
         if m is None or m.status[meas] != OK:
             kw[meas] = None
             continue
-        res = licenses.kruskal(m.data[meas].to_numpy(dtype=float), m.data["group"].to_numpy(dtype=object))
+        res = licenses.kruskal(m.data[meas].to_numpy(dtype=float), m.data["group"])
         kw[meas] = None if np.isnan(res["p"]) else res["p"]
     out["license_kw"] = kw
     return out
@@ -560,11 +604,13 @@ def license_distribution_figure(models: RepoActivity, group_col: str = "group",
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.4 * nrows), squeeze=False)
     order = licenses.group_names(licenses.MAIN if group_col == "group" else licenses.ALTERNATIVE)
     parts = []
-    g = models.data[group_col].to_numpy(dtype=object)
+    codes, glabels = licenses._group_codes(models.data[group_col])
     for ax, m in zip(axes.flat, avail):
         v = models.data[m].to_numpy(dtype=float)
         for grp in order:
-            sel = (g == grp) & ~np.isnan(v)
+            if grp not in glabels:
+                continue
+            sel = (codes == glabels.index(grp)) & ~np.isnan(v)
             if not sel.any():
                 continue
             c = stats.ccdf(v[sel])
@@ -659,7 +705,7 @@ def tails_table(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURE
 
 def license_ids_by_type(acts: dict[str, RepoActivity]) -> dict[str, Any]:
     """{repo_type: license ids} for listed types (None = no license tag)."""
-    return {t: a.data["license"].to_numpy(dtype=object) for t, a in acts.items() if a.listed}
+    return {t: a.data["license"].array for t, a in acts.items() if a.listed}
 
 
 def model_measures(acts: dict[str, RepoActivity]) -> list[str]:
@@ -715,10 +761,10 @@ def describe_licenses(acts: dict[str, RepoActivity]) -> str:
         text += " (secondary summaries of the paper report about 65% and 72%)."
     un = 0
     for a in acts.values():
-        if a.listed:
+        if a.listed and len(a.data):
             lic = a.data["license"]
-            un += int((~lic.isna() & ~lic.astype(object).map(licenses.is_mapped).astype(bool)).sum()) \
-                if len(lic) else 0
+            unmapped = [c for c in lic.cat.categories if not licenses.is_mapped(c)]
+            un += int(lic.isin(unmapped).sum()) if unmapped else 0
     text += (f" {un:,} repositories carry a license id that the mapping file does not list; they are "
              f"grouped as `{licenses.load_mapping()['unmapped_group']}`." if un else
              " Every license id in the snapshot is listed in the mapping file.")

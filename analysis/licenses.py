@@ -124,6 +124,11 @@ def is_mapped(license_id: Any) -> bool:
 
 def _as_dictionary(license_ids: Any) -> tuple[np.ndarray, list[str | None]]:
     """(codes, values): codes index into values, -1 for null. Vectorised via Arrow."""
+    if isinstance(license_ids, pd.Series) and isinstance(license_ids.dtype, pd.CategoricalDtype):
+        license_ids = license_ids.array
+    if isinstance(license_ids, pd.Categorical):
+        return (np.asarray(license_ids.codes, dtype=np.int64),
+                [normalize_id(v) for v in license_ids.categories])
     if isinstance(license_ids, pa.ChunkedArray):
         arr = license_ids.combine_chunks() if license_ids.num_chunks != 1 else license_ids.chunk(0)
     elif isinstance(license_ids, pa.Array):
@@ -149,9 +154,8 @@ def group_of(license_ids: Any, mapping: str = MAIN) -> np.ndarray:
     """
     if mapping not in MAPPINGS:
         raise ValueError(f"mapping {mapping!r}; expected one of {MAPPINGS}")
-    codes, values = _as_dictionary(license_ids)
-    lookup = np.array([_group_for(v, mapping) for v in values] + [_group_for(None, mapping)], dtype=object)
-    return lookup[codes]  # -1 picks the last entry: no license
+    codes, names = group_codes(license_ids, mapping)
+    return np.array(names, dtype=object)[codes]
 
 
 def mapping_table() -> pd.DataFrame:
@@ -252,34 +256,99 @@ def group_shares(by_type: Mapping[str, Any], mapping: str = MAIN) -> pd.DataFram
 # tests
 # --------------------------------------------------------------------------- #
 
-def _clean(values: Any, groups: Any) -> tuple[np.ndarray, np.ndarray]:
-    v = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan))
-    g = np.asarray(pd.Series(groups, dtype="object").to_numpy())
-    if v.shape != g.shape:
+def _group_codes(groups: Any) -> tuple[np.ndarray, list[str]]:
+    """(codes, labels): integer code per element (-1 = missing), labels sorted by name.
+
+    Categoricals are used as they are (no string handling), so millions of
+    rows stay cheap.
+    """
+    if isinstance(groups, pd.Series) and isinstance(groups.dtype, pd.CategoricalDtype):
+        groups = groups.array
+    if isinstance(groups, pd.Categorical):
+        cats = [str(c) for c in groups.categories]
+        order = np.argsort(cats, kind="stable")
+        remap = np.empty(len(cats) + 1, dtype=np.int64)
+        remap[order] = np.arange(len(cats))
+        remap[-1] = -1
+        codes = np.asarray(groups.codes, dtype=np.int64)
+        return remap[codes], [cats[i] for i in order]
+    arr = np.asarray(pd.Series(groups, dtype="object").to_numpy(), dtype=object)
+    missing = pd.isna(arr)
+    labels = sorted({str(x) for x in arr[~missing]})
+    pos = {lab: i for i, lab in enumerate(labels)}
+    codes = np.fromiter((pos[str(x)] if not m else -1 for x, m in zip(arr, missing)), dtype=np.int64,
+                        count=arr.size)
+    return codes, labels
+
+
+def _clean(values: Any, groups: Any) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(values, group codes, labels) with unknown values and missing groups dropped."""
+    if isinstance(values, pd.Series):
+        v = values.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        v = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+    codes, labels = _group_codes(groups)
+    if v.shape != codes.shape:
         raise ValueError("values and groups must have the same length")
-    ok = ~np.isnan(v) & pd.notna(g)
-    return v[ok], g[ok].astype(str)
+    ok = ~np.isnan(v) & (codes >= 0)
+    return v[ok], codes[ok], labels
+
+
+def _ranks(v: np.ndarray) -> tuple[np.ndarray, float]:
+    """Mid-ranks of v and the tie term sum(t^3 - t) over groups of tied values."""
+    ranks = sstats.rankdata(v)
+    _, counts = np.unique(v, return_counts=True)
+    c = counts.astype(float)
+    return ranks, float((c ** 3 - c).sum())
+
+
+def _kw_codes(ranks: np.ndarray, tie_term: float, codes: np.ndarray, k: int) -> dict[str, float]:
+    """Kruskal-Wallis from ranks and group codes, with the tie correction (as scipy.stats.kruskal)."""
+    n = ranks.size
+    sizes = np.bincount(codes, minlength=k).astype(float)
+    present = sizes > 0
+    out = {"n": int(n), "k": int(present.sum()), "H": float("nan"), "df": float("nan"),
+           "p": float("nan"), "epsilon_sq": float("nan")}
+    corr = 1.0 - tie_term / (n ** 3 - n) if n > 1 else 0.0
+    if out["k"] < 2 or n < 3 or corr <= 0:
+        return out
+    sums = np.bincount(codes, weights=ranks, minlength=k)
+    h = 12.0 / (n * (n + 1)) * float((sums[present] ** 2 / sizes[present]).sum()) - 3.0 * (n + 1)
+    h /= corr
+    df = out["k"] - 1
+    out.update(H=h, df=df, p=float(sstats.chi2.sf(h, df)), epsilon_sq=h / (n - 1))
+    return out
 
 
 def kruskal(values: Any, groups: Any) -> dict[str, float]:
-    """Kruskal-Wallis test across groups (NaN values dropped).
+    """Kruskal-Wallis test across groups (NaN values and missing groups dropped).
 
-    Returns n, k (groups with data), H, df = k - 1, p and epsilon squared
-    E²_R = H / (n - 1). With fewer than two groups, or when every value is
-    tied, the statistics are NaN (the test is undefined).
+    Returns n, k (groups with data), H (tie-corrected), df = k - 1, p and
+    epsilon squared E²_R = H / (n - 1). With fewer than two groups, or when
+    every value is tied, the statistics are NaN (the test is undefined).
+    Computed from one ranking, vectorised; equal to scipy.stats.kruskal.
     """
-    v, g = _clean(values, groups)
-    labels = sorted(set(g.tolist()))
-    out = {"n": int(v.size), "k": len(labels), "H": float("nan"), "df": float("nan"),
-           "p": float("nan"), "epsilon_sq": float("nan")}
-    if len(labels) < 2 or v.size < 3 or np.all(v == v[0]):
-        return out
-    samples = [v[g == lab] for lab in labels]
-    res = sstats.kruskal(*samples)
-    n = v.size
-    out.update(H=float(res.statistic), df=len(labels) - 1, p=float(res.pvalue),
-               epsilon_sq=float(res.statistic) / (n - 1))
-    return out
+    v, codes, labels = _clean(values, groups)
+    if v.size == 0:
+        return {"n": 0, "k": 0, "H": float("nan"), "df": float("nan"), "p": float("nan"),
+                "epsilon_sq": float("nan")}
+    ranks, tie = _ranks(v)
+    return _kw_codes(ranks, tie, codes, len(labels))
+
+
+def _order(ranks: np.ndarray, codes: np.ndarray, labels: Sequence[str]) -> list[str]:
+    sizes = np.bincount(codes, minlength=len(labels))
+    means = np.bincount(codes, weights=ranks, minlength=len(labels)) / np.maximum(sizes, 1)
+    present = [i for i in np.argsort(-means, kind="stable") if sizes[i] > 0]
+    return [labels[i] for i in present]
+
+
+def order_by_mean_rank(values: Any, groups: Any) -> list[str]:
+    """Groups from highest to lowest mean rank (NaN dropped)."""
+    v, codes, labels = _clean(values, groups)
+    if v.size == 0:
+        return []
+    return _order(sstats.rankdata(v), codes, labels)
 
 
 def dunn(values: Any, groups: Any, p_adjust: str = "holm",
@@ -287,47 +356,40 @@ def dunn(values: Any, groups: Any, p_adjust: str = "holm",
     """Dunn's pairwise tests after Kruskal-Wallis (NaN values dropped).
 
     One row per pair of groups: n and mean rank of each, z (positive when
-    ``group_a`` ranks higher), the raw two-sided p and the ``p_adjust``-adjusted
-    p, both from :func:`scikit_posthocs.posthoc_dunn` (its z is not exposed, so
-    z is computed here with the same tie correction).
+    ``group_a`` ranks higher), the two-sided p from
+    :func:`scikit_posthocs.posthoc_dunn` and that p adjusted with
+    ``p_adjust`` over all pairs (statsmodels ``multipletests``, as
+    scikit-posthocs does). scikit-posthocs does not expose z, so z is
+    computed here with the same tie correction (Glantz 2012).
     """
     import scikit_posthocs as sp
+    from statsmodels.stats.multitest import multipletests
 
-    v, g = _clean(values, groups)
-    present = sorted(set(g.tolist()))
-    labels = [x for x in (order or present) if x in present] + [x for x in present if order and x not in order]
     cols = ["group_a", "group_b", "n_a", "n_b", "mean_rank_a", "mean_rank_b", "z", "p", "p_adj"]
-    if len(labels) < 2:
+    v, codes, labels = _clean(values, groups)
+    sizes = np.bincount(codes, minlength=len(labels)) if v.size else np.zeros(len(labels), dtype=int)
+    present = [labels[i] for i in range(len(labels)) if sizes[i] > 0]
+    ordered = [x for x in (order or []) if x in present] + [x for x in present if x not in (order or [])]
+    if len(ordered) < 2:
         return pd.DataFrame(columns=cols)
     n = v.size
-    ranks = sstats.rankdata(v)
-    _, tie_counts = np.unique(v, return_counts=True)
-    tie = float(((tie_counts.astype(float) ** 3) - tie_counts).sum()) / (12.0 * (n - 1))
-    var = n * (n + 1) / 12.0 - tie
-    frame = pd.DataFrame({"value": v, "group": g})
-    raw = sp.posthoc_dunn(frame, val_col="value", group_col="group", p_adjust=None)
-    adj = sp.posthoc_dunn(frame, val_col="value", group_col="group", p_adjust=p_adjust)
-    stats_by = {lab: (int((g == lab).sum()), float(ranks[g == lab].mean())) for lab in labels}
+    ranks, tie_term = _ranks(v)
+    var = n * (n + 1) / 12.0 - tie_term / (12.0 * (n - 1))
+    raw = sp.posthoc_dunn(pd.DataFrame({"value": v, "group": codes}), val_col="value", group_col="group",
+                          p_adjust=None)
+    means = np.bincount(codes, weights=ranks, minlength=len(labels)) / np.maximum(sizes, 1)
+    index = {lab: i for i, lab in enumerate(labels)}
     rows = []
-    for a, b in itertools.combinations(labels, 2):
-        na, ra = stats_by[a]
-        nb, rb = stats_by[b]
-        se = np.sqrt(var * (1.0 / na + 1.0 / nb)) if var > 0 else float("nan")
-        z = (ra - rb) / se if se and se > 0 else float("nan")
-        rows.append({"group_a": a, "group_b": b, "n_a": na, "n_b": nb,
-                     "mean_rank_a": ra, "mean_rank_b": rb, "z": float(z),
-                     "p": float(raw.loc[a, b]), "p_adj": float(adj.loc[a, b])})
-    return pd.DataFrame(rows, columns=cols)
-
-
-def order_by_mean_rank(values: Any, groups: Any) -> list[str]:
-    """Groups from highest to lowest mean rank (NaN dropped)."""
-    v, g = _clean(values, groups)
-    if v.size == 0:
-        return []
-    ranks = sstats.rankdata(v)
-    means = pd.Series(ranks).groupby(g).mean().sort_values(ascending=False, kind="stable")
-    return [str(x) for x in means.index]
+    for a, b in itertools.combinations(ordered, 2):
+        i, j = index[a], index[b]
+        se = np.sqrt(var * (1.0 / sizes[i] + 1.0 / sizes[j])) if var > 0 else float("nan")
+        z = (means[i] - means[j]) / se if se and se > 0 else float("nan")
+        rows.append({"group_a": a, "group_b": b, "n_a": int(sizes[i]), "n_b": int(sizes[j]),
+                     "mean_rank_a": float(means[i]), "mean_rank_b": float(means[j]), "z": float(z),
+                     "p": float(raw.loc[i, j])})
+    out = pd.DataFrame(rows, columns=cols[:-1])
+    out["p_adj"] = multipletests(out["p"].to_numpy(), method=p_adjust)[1]
+    return out[cols]
 
 
 def tests_table(data: pd.DataFrame, measures: Iterable[str], group_col: str,
@@ -338,23 +400,26 @@ def tests_table(data: pd.DataFrame, measures: Iterable[str], group_col: str,
     ``data`` holds one row per repository with the measure columns (NaN =
     not known) and ``group_col``. Groups with no repository are omitted.
     """
-    labels = labels or {}
-    present = list(pd.unique(data[group_col].astype(str)))
-    groups = [x for x in (groups or sorted(present)) if x in present] + \
-        [x for x in present if groups and x not in groups]
+    names = labels or {}
+    codes_all, glabels = _group_codes(data[group_col])
+    present = [glabels[i] for i in np.unique(codes_all[codes_all >= 0])]
+    shown = [x for x in (groups or present) if x in present] + [x for x in present if groups and x not in groups]
     rows = []
     for m in measures:
-        v = data[m].to_numpy(dtype=float, na_value=np.nan)
-        g = data[group_col].to_numpy(dtype=object)
-        ok = ~np.isnan(v)
-        row: dict[str, Any] = {"measure": labels.get(m, m), "N": int(ok.sum())}
-        for grp in groups:
-            sel = ok & (g == grp)
-            row[f"median {grp}"] = float(np.median(v[sel])) if sel.any() else float("nan")
-        for grp in groups:
-            sel = ok & (g == grp)
-            row[f"mean {grp}"] = float(v[sel].mean()) if sel.any() else float("nan")
-        kw = kruskal(v, g)
+        v_all = data[m].to_numpy(dtype=float, na_value=np.nan)
+        ok = ~np.isnan(v_all) & (codes_all >= 0)
+        v, codes = v_all[ok], codes_all[ok]
+        row: dict[str, Any] = {"measure": names.get(m, m), "N": int(ok.sum())}
+        per = {g: v[codes == glabels.index(g)] for g in shown}
+        for g in shown:
+            row[f"median {g}"] = float(np.median(per[g])) if per[g].size else float("nan")
+        for g in shown:
+            row[f"mean {g}"] = float(per[g].mean()) if per[g].size else float("nan")
+        if v.size:
+            ranks, tie = _ranks(v)
+            kw = _kw_codes(ranks, tie, codes, len(glabels))
+        else:
+            kw = {"H": float("nan"), "df": float("nan"), "p": float("nan"), "epsilon_sq": float("nan")}
         row.update({"H": kw["H"], "df": kw["df"], "p": kw["p"], "epsilon²": kw["epsilon_sq"]})
         rows.append(row)
     return pd.DataFrame(rows)
@@ -367,8 +432,7 @@ def dunn_table(data: pd.DataFrame, measures: Iterable[str], group_col: str,
     labels = labels or {}
     parts = []
     for m in measures:
-        d = dunn(data[m].to_numpy(dtype=float, na_value=np.nan), data[group_col].to_numpy(dtype=object),
-                 p_adjust=p_adjust, order=groups)
+        d = dunn(data[m], data[group_col], p_adjust=p_adjust, order=groups)
         if d.empty:
             continue
         d.insert(0, "measure", labels.get(m, m))
@@ -376,6 +440,15 @@ def dunn_table(data: pd.DataFrame, measures: Iterable[str], group_col: str,
     cols = ["measure", "group_a", "group_b", "n_a", "n_b", "mean_rank_a", "mean_rank_b", "z", "p", "p_adj"]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
     return out.rename(columns={"p_adj": f"p ({p_adjust})"})
+
+
+def group_codes(license_ids: Any, mapping: str = MAIN) -> tuple[np.ndarray, list[str]]:
+    """(codes into :func:`group_names`, names): the group of each license id, as integers."""
+    codes, values = _as_dictionary(license_ids)
+    names = group_names(mapping)
+    lookup = np.array([names.index(_group_for(x, mapping)) for x in values]
+                      + [names.index(_group_for(None, mapping))], dtype=np.int64)
+    return lookup[codes], names
 
 
 def sensitivity_table(data: pd.DataFrame, measures: Iterable[str], license_ids: Any,
@@ -388,45 +461,48 @@ def sensitivity_table(data: pd.DataFrame, measures: Iterable[str], license_ids: 
     mean rank, and the effect size, main vs alternative mapping.
     """
     labels = labels or {}
-    main = group_of(license_ids, MAIN)
-    alt = group_of(license_ids, ALTERNATIVE)
-    rows = []
+    main, main_names = group_codes(license_ids, MAIN)
+    alt, alt_names = group_codes(license_ids, ALTERNATIVE)
+    base = set(load_mapping()["groups"])
 
-    def share_text(gr: np.ndarray, names: list[str]) -> str:
-        n = len(gr)
+    def share_text(codes: np.ndarray, names: list[str]) -> str:
+        n = codes.size
         if not n:
             return "no repositories"
-        parts = []
-        for name in names:
-            c = int((gr == name).sum())
-            if c or name in load_mapping()["groups"]:
-                parts.append(f"{name} {100.0 * c / n:.1f}%")
-        return ", ".join(parts)
+        counts = np.bincount(codes, minlength=len(names))
+        return ", ".join(f"{name} {100.0 * c / n:.1f}%" for name, c in zip(names, counts) if c or name in base)
 
-    main_sh = share_text(main, group_names(MAIN))
-    alt_sh = share_text(alt, group_names(ALTERNATIVE))
-    moved = int((main != alt).sum())
-    rows.append({"aspect": "license group shares (models)", "main mapping": main_sh,
-                 "alternative mapping": alt_sh,
-                 "changes": f"yes: {moved:,} models ({100.0 * moved / max(len(main), 1):.1f}%) change group"
-                 if moved else "no"})
+    moved = int((np.array(main_names, dtype=object)[main] != np.array(alt_names, dtype=object)[alt]).sum()) \
+        if main.size else 0
+    rows = [{"aspect": "license group shares (models)", "main mapping": share_text(main, main_names),
+             "alternative mapping": share_text(alt, alt_names),
+             "changes": f"yes: {moved:,} models ({100.0 * moved / max(main.size, 1):.1f}%) change group"
+             if moved else "no"}]
+
+    def fmt(k: dict[str, float], sig: str) -> str:
+        return "n/a" if sig == "n/a" else f"{sig} (H = {k['H']:.1f}, ε² = {k['epsilon_sq']:.4f})"
+
     for m in measures:
         v = data[m].to_numpy(dtype=float, na_value=np.nan)
-        k1, k2 = kruskal(v, main), kruskal(v, alt)
+        ok = ~np.isnan(v)
+        name = labels.get(m, m)
+        if ok.sum() >= 3:
+            ranks, tie = _ranks(v[ok])
+            k1 = _kw_codes(ranks, tie, main[ok], len(main_names))
+            k2 = _kw_codes(ranks, tie, alt[ok], len(alt_names))
+            o1, o2 = _order(ranks, main[ok], main_names), _order(ranks, alt[ok], alt_names)
+        else:
+            k1 = k2 = {"H": float("nan"), "p": float("nan"), "epsilon_sq": float("nan")}
+            o1 = o2 = []
         s1 = "n/a" if np.isnan(k1["p"]) else ("yes" if k1["p"] < alpha else "no")
         s2 = "n/a" if np.isnan(k2["p"]) else ("yes" if k2["p"] < alpha else "no")
-        o1 = " > ".join(order_by_mean_rank(v, main))
-        o2 = " > ".join(order_by_mean_rank(v, alt))
-        name = labels.get(m, m)
         rows.append({"aspect": f"{name}: differences significant (p < {alpha})",
-                     "main mapping": f"{s1} (H = {k1['H']:.1f}, ε² = {k1['epsilon_sq']:.4f})" if s1 != "n/a" else "n/a",
-                     "alternative mapping": f"{s2} (H = {k2['H']:.1f}, ε² = {k2['epsilon_sq']:.4f})" if s2 != "n/a" else "n/a",
+                     "main mapping": fmt(k1, s1), "alternative mapping": fmt(k2, s2),
                      "changes": "yes" if s1 != s2 else "no"})
-        # compare the order of the groups both mappings share
-        common = [x for x in o1.split(" > ") if x in o2.split(" > ")]
-        o2_common = [x for x in o2.split(" > ") if x in common]
+        common = [x for x in o1 if x in o2]
+        o2_common = [x for x in o2 if x in common]
         rows.append({"aspect": f"{name}: groups by mean rank (highest first)",
-                     "main mapping": o1 or "n/a", "alternative mapping": o2 or "n/a",
+                     "main mapping": " > ".join(o1) or "n/a", "alternative mapping": " > ".join(o2) or "n/a",
                      "changes": "yes" if common != o2_common else "no (shared groups keep their order)"})
     return pd.DataFrame(rows)
 
