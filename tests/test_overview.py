@@ -32,7 +32,9 @@ def test_tables_of_a_snapshot(tmp_path):
 
     files = overview.table_checksums(snap)
     assert len(files) == len(TABLES) and files["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
-    assert overview.source_files(snap) is None
+    src_files = overview.source_files(snap)
+    assert len(src_files) == 1 and src_files.loc[0, "kind"] == "synthetic"
+    assert "seed=3" in src_files.loc[0, "known_source"]
     assert "seed=3" in overview.source_summary(snap)
 
 
