@@ -25,6 +25,10 @@ $(STAMP): requirements.txt
 setup: $(STAMP)  ## Create .venv from requirements.txt (skipped when up to date)
 
 book: $(STAMP)  ## Execute the notebooks on SNAPSHOT and build the book into _build/<snapshot_id>/
+	@if [ "$(SNAPSHOT)" = "data/snapshots/synthetic-demo" ] && [ ! -f "$(SNAPSHOT)/manifest.json" ]; then \
+		echo "the bundled demo snapshot is missing: generating it (seed 0, 5,000 models)"; \
+		$(PY) -m analysis synth $(SNAPSHOT) --models 5000 --seed 0 || exit 1; \
+	fi
 	$(PY) -m analysis build $(SNAPSHOT) $(ARGS)
 
 test: $(STAMP)  ## Run the test suite
