@@ -770,6 +770,7 @@ class Collector:
         self.rate = RateController(opts.max_rate)
         self.t0 = time.monotonic()
         self.prior_runs: list[dict] = []
+        self._abort = threading.Event()
 
     # -- checkpoint ------------------------------------------------------------
     def open_checkpoint(self) -> None:
@@ -829,6 +830,8 @@ class Collector:
             url, params = base, [("expand", e) for e in expand]
         page_no = len(pages)
         while url is not None:
+            if self._abort.is_set():  # another listing failed: stop, the journal keeps our place
+                return
             headers = api._build_hf_headers()
             try:
                 r = _http.get_session().get(url, params=params, headers=headers)
@@ -837,6 +840,7 @@ class Collector:
                 if not isinstance(items, list):
                     raise ValueError("listing page is not a JSON list")
             except Exception as exc:  # noqa: BLE001 - mapped to an outcome, re-raised as CollectError
+                self._abort.set()
                 f = _hf_failure(exc, urlsplit(url).path)
                 raise CollectError(
                     f"listing {repo_type}s failed at page {page_no + 1}: {f}; rerun the same command to resume"
@@ -976,39 +980,47 @@ class Collector:
         if not tasks:
             return 0
         bar = _bar(self.o.progress, desc=desc, total=len(tasks), initial=len(tasks) - len(todo), unit=" repos")
-        fails: Counter[str] = Counter()
-        ran = 0
-        window = self.o.concurrency * 4
-        it = iter(todo)
+        pending: set = set()
         try:
             with ThreadPoolExecutor(max_workers=self.o.concurrency) as pool:
-                pending = set()
-                exhausted = False
-                while True:
-                    while not exhausted and len(pending) < window:
-                        try:
-                            t = next(it)
-                        except StopIteration:
-                            exhausted = True
-                            break
-                        pending.add(pool.submit(self._do_task, api, *t))
-                    if not pending:
-                        break
-                    finished, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        rec = fut.result()
-                        self.tasks.append(rec)
-                        self.tasks.records.append(_task_mem(rec))
-                        ran += 1
-                        if "fail" in rec:
-                            fails[rec["fail"]["outcome"]] += 1
-                        bar.update(1)
-                    bar.set_postfix(retries=self.stats.total_retries(), failed=sum(fails.values()), refresh=False)
-                    self.record_run(final=False)
+                try:
+                    ran = self._task_loop(iter(todo), pool, pending, api, bar)
+                except BaseException:
+                    for f in pending:  # Ctrl-C or a bug: do not start what is still queued
+                        f.cancel()
+                    raise
         finally:
             bar.close()
         self.tasks.sync()
         return ran
+
+    def _task_loop(self, todo: Iterator, pool: ThreadPoolExecutor, pending: set, api: Any, bar: Any) -> int:
+        """At most ``4 x concurrency`` tasks queued at once; results journaled by this thread only."""
+        window = self.o.concurrency * 4
+        fails: Counter[str] = Counter()
+        ran = 0
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                t = next(todo, None)
+                if t is None:
+                    exhausted = True
+                    break
+                pending.add(pool.submit(self._do_task, api, *t))
+            if not pending:
+                return ran
+            finished, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+            pending.difference_update(finished)
+            for fut in finished:
+                rec = fut.result()
+                self.tasks.append(rec)
+                self.tasks.records.append(_task_mem(rec))
+                ran += 1
+                if "fail" in rec:
+                    fails[rec["fail"]["outcome"]] += 1
+                bar.update(1)
+            bar.set_postfix(retries=self.stats.total_retries(), failed=sum(fails.values()), refresh=False)
+            self.record_run(final=False)
 
     def owner_candidates(self, listed: dict[str, pa.Table], edges: list[tuple[str, str]]) -> list[str]:
         n = self.o.owner_kinds_top

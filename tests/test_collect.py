@@ -241,6 +241,27 @@ def test_429_waits_for_the_reset_then_succeeds(source):
             tr.close()
 
 
+def test_failed_listing_stops_the_run_and_resumes_without_asking_twice(source, tmp_path, capsys):
+    out = tmp_path / "l"
+    argv = ["--snapshot-id", "l", "--out", str(out), "--steps", "none", "--max-retries", "1",
+            "--backoff", "0.01", "--no-progress"]
+    with FakeHub(source, page_size=5, fault_every=1, faults=("503",), fault_match="^/api/datasets$") as hub:
+        assert collect.main([*argv, "--endpoint", hub.endpoint]) == 1
+        first = hub.stats["by_endpoint"]
+        port = hub.port if hub.port else int(hub.endpoint.rsplit(":", 1)[1])
+    err = capsys.readouterr().err
+    assert err.startswith("error: listing datasets failed at page 1: server_error")
+    assert "rerun the same command" in err and err.count("\n") == 1
+    assert not is_complete(out)
+    with FakeHub(source, page_size=5, port=port) as hub:  # same endpoint: same checkpoint plan
+        assert collect.main([*argv, "--endpoint", hub.endpoint]) == 0
+        second = hub.stats["by_endpoint"]
+    for t in ("models", "spaces"):  # every page asked exactly once over the two runs
+        assert first.get(f"list_{t}", 0) + second.get(f"list_{t}", 0) == -(-source.rows(t) // 5)
+    assert first["list_datasets"] == 2  # 1 + --max-retries 1, then the run stopped
+    assert_same_data(source, open_snapshot(out), tables=("models", "datasets", "spaces", "space_models"))
+
+
 def test_refuses_to_overwrite_a_complete_snapshot(source, tmp_path, capsys):
     out = tmp_path / "done"
     with FakeHub(source) as hub:
