@@ -38,11 +38,15 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+# the stock client of the baseline would otherwise look up its agent registry at huggingface.co
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
