@@ -300,7 +300,8 @@ def activity_table(acts: dict[str, RepoActivity]) -> pd.DataFrame:
                 row.update({c: np.nan for c in SUMMARY_COLUMNS})
             rows.append(row)
     df = pd.DataFrame(rows, columns=["measure", "repository type", "status"] + SUMMARY_COLUMNS)
-    df["N"] = df["N"].astype("Int64")
+    # plain Python ints (and None) so that the CSV has "5000", not "5000.0", and the book "5,000"
+    df["N"] = pd.Series([None if pd.isna(x) else int(x) for x in df["N"]], dtype=object)
     return df
 
 
@@ -781,8 +782,8 @@ def describe_license_tests(tests: pd.DataFrame, alpha: float = 0.05) -> str:
         best = sig.sort_values("epsilon²", ascending=False).iloc[0]
         parts.append(f"The license groups differ significantly (Kruskal-Wallis, p < {alpha}) in "
                      f"{', '.join(sig['measure'])}; the largest effect is for {best['measure']} "
-                     f"(ε² = {best['epsilon²']:.4f}; by convention ε² below 0.01 is negligible and "
-                     "below 0.04 weak).")
+                     f"(ε² = {best['epsilon²']:.4f}; read against Cohen's conventions for a share of variance "
+                     "explained, 0.01 is small, 0.06 medium and 0.14 large).")
     if len(nonsig):
         parts.append(f"No significant difference at p < {alpha} for {', '.join(nonsig['measure'])}.")
     return " ".join(parts)
