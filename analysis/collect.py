@@ -37,7 +37,10 @@ What it does, in order (every step checkpointed, see "Resuming" below):
 Authentication: the token comes ONLY from the environment (``HF_TOKEN``) or the
 ``huggingface_hub`` login (``hf auth login``); there is no option for it, and it is never
 written to the snapshot, the checkpoint, the log or an error message. Without one the
-collector runs anonymously, at the anonymous rate limits.
+collector runs anonymously, at the anonymous rate limits. The collector's HTTP transport only
+talks to the endpoint's origin: any other request (``huggingface_hub`` makes a few of its own,
+e.g. an agent-registry lookup at its default endpoint) is refused without touching the network,
+so the token is never sent anywhere else.
 
 Rate limits and faults: one layer of retries only. The collector installs its own HTTP
 transport in ``huggingface_hub``'s shared ``httpx2`` client; the transport paces every
@@ -49,8 +52,9 @@ an error that ``huggingface_hub``'s own ``http_backoff`` does not retry. So
 ``huggingface_hub`` (which retries 429/5xx up to 5 times in its paginated listings but not in
 ``model_info``/discussions) never sees a retryable response and the two layers never stack.
 
-How long it takes: requests / allowed rate. The Hub allows about 500 requests per 5 minutes
-anonymously, 1,000 with a free account and 2,500 with PRO (``RateLimit-Policy`` says which).
+How long it takes: requests / allowed rate. The Hub allows 500 API requests per 5-minute
+window anonymously, 1,000 with a free account and 2,500 with PRO
+(https://huggingface.co/docs/hub/rate-limits; the ``RateLimit-Policy`` header says which).
 The listings are cheap (about 3.5M repositories / 1,000 per page = 3,500 requests, about
 20 minutes at 3.3 requests/s). Commits and discussions cost at least 2 requests per
 repository: about 7M requests for the whole Hub, i.e. about 24 days with a free account. A
