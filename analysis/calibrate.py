@@ -313,6 +313,10 @@ def _commits(path: Path, source: str, F: _Figures) -> tuple[Counter, dict[str, s
           "collaboration network, before identity resolution)")
     F.add("commits.bot_author_share", _share(bots, len(authors)), source, "share of author strings containing 'bot'")
     F.add("commits.bot_repo_share", _share(bot_repos, len(per_repo)), source, "share of repositories with a 'bot' author")
+    sys_repos = sum(1 for r in per_repo if "system" in authors_of[r])
+    F.add("commits.system_repo_share", _share(sys_repos, len(per_repo)), source,
+          "share of repositories with a commit authored by the Hub's 'system' (only commits that touched a "
+          "weight file were kept, so this is a lower bound)")
     top = np.sort(np.fromiter(author_commits.values(), dtype=np.int64))[::-1]
     F.add("commits.top1_author_commit_share", _top_share(top, 0.01), source, "share of commit authorships held by the top 1% of authors")
     return per_repo, authors_of

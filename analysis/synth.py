@@ -37,8 +37,10 @@ Model of the Hub (in brief)
   top-1% share) are the real ones.
 - Licenses: the real mix; more popular models are somewhat more likely to be
   licensed (probit in the latent), keeping the overall no-license share.
-- Commits: every repository starts with the Hub's initial commit by ``system``;
-  further commits and distinct authors follow the real commits-per-repository
+- Commits: a repository's history starts with the Hub's initial commit by
+  ``system`` in the real share of repositories that have a ``system`` commit
+  (and in every repository with no other commit); otherwise the owner's
+  primary developer made the first commit. Further commits and distinct authors follow the real commits-per-repository
   and single-author figures (more popular repositories get more); co-authors
   come from the owner organisation's members or from a heavy-tailed developer
   pool; developers commit under their username or a git name variant
@@ -100,6 +102,7 @@ CALIBRATED: dict[str, str] = {
     "commits: licensed vs unlicensed repositories (via license_*_probit)": "commits.by_license",
     "commits: authors committing under a git name": "commits.gitname_author_share",
     "commits: repositories with a bot author": "commits.bot_repo_share",
+    "commits: repositories whose history has a 'system' commit": "commits.system_repo_share",
     "space_models: share of models used, spaces per used model": "model_spaces.used_share, model_spaces.degree_log_quantiles_used, model_spaces.edges_per_model (hub-2024-07/model_info.jsonl.gz)",
 }
 
@@ -1031,6 +1034,7 @@ class _Gen:
         self.primary = np.where(owner < 0, self.pick_devs(rng2, N), primary)
 
     def write_commits(self, w: SnapshotWriter) -> None:
+        T = self.T
         app = w.open_table("commits")
         owner_all = self._all("owner")
         created_all = self._all("created")
@@ -1083,7 +1087,12 @@ class _Gen:
             a_idx = np.where(use_git, D + dev, dev)
             is_bot_row = bot[rep] & (pos == k[rep])
             bot_which = np.where(types[sel][rep] == 0, (sel[rep] % 10 < 7).astype(np.int64) ^ 1, 1)  # 0 = SFconvertbot
-            a_idx = np.where(pos == 0, 2 * D, np.where(is_bot_row, 2 * D + 1 + bot_which, a_idx))
+            # the initial commit: by 'system' in the real share of repositories (always when no other
+            # commit follows), else by the primary developer under the name used in this repository
+            has_sys = (k[rep] == 0) | (_unit_hash(repo_g, np.uint64(7), self.seed) < float(T("commits.system_repo_share")))
+            prim_git = self.dev_flag[primary] & (_unit_hash(repo_g, primary, self.seed) < gitp)
+            first_idx = np.where(has_sys, 2 * D, np.where(prim_git, D + primary, primary))
+            a_idx = np.where(pos == 0, first_idx, np.where(is_bot_row, 2 * D + 1 + bot_which, a_idx))
             # a second author on some commits
             second_dev = author_of((slot + 1) % ar)
             multi = (pos > 0) & ~is_bot_row & (a[rep] >= 2) & (rng.random(total) < self.p_multi) & (second_dev != dev)
@@ -1250,7 +1259,8 @@ def _coverage(g: _Gen, owners_rows: int, cov_rows: int) -> dict[str, dict[str, A
                      "note": "downloads = 30-day count; downloads_all_time not generated (null)"},
         "spaces": {"scope": "all", "rows": n["space"], "note": "spaces have no downloads: downloads is null in every row"},
         "commits": {"scope": commit_scope, "rows": g.n_commits, "repos": cov_commits,
-                    "note": "every covered repository's history starts with the Hub's initial commit by 'system'; "
+                    "note": "a covered repository's history starts with an initial commit, by the Hub's 'system' in the "
+                            "real share of repositories that have a 'system' commit, else by its first developer; "
                             "covered repositories are listed in repo_coverage (step 'commits')"},
         "discussions": {"scope": "all", "rows": int(g.d_count.sum()), "repos": dict(n),
                         "note": "pull requests included (is_pull_request); author null = deleted account"},

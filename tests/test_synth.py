@@ -121,8 +121,18 @@ def test_spaces_have_no_downloads(small):
 def test_commits_start_with_system_and_have_name_variants(small):
     commits = small.table("commits")
     first = commits.sort_values("date", kind="stable").groupby(["repo_type", "repo_id"]).head(1)
-    assert (first["authors"].map(list) == pd.Series([["system"]] * len(first), index=first.index)).all()
     assert (first["title"] == "initial commit").all()
+    by_system = first["authors"].map(list).map(lambda a: a == ["system"])
+    # 'system' makes the initial commit in the calibrated share of repositories (and in every
+    # repository with no other commit); elsewhere the first developer does, alone
+    sizes = commits.groupby(["repo_type", "repo_id"]).size().reindex(
+        pd.MultiIndex.from_frame(first[["repo_type", "repo_id"]])).to_numpy()
+    assert by_system[sizes == 1].all()
+    share = by_system[sizes > 1].mean()
+    want = synth.load_targets()("commits.system_repo_share")
+    assert 0 < share < 0.5, share
+    assert abs(share - want) < 0.06, (share, want)
+    assert (first.loc[~by_system, "authors"].map(len) == 1).all()
     authors = commits["authors"].explode()
     assert set(synth.BOTS) & set(authors), "bots commit too"
     assert (commits["authors"].map(len) > 1).any(), "co-authored commits"
