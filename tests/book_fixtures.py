@@ -203,3 +203,25 @@ def small_book_build(tmp_path_factory) -> Path:
 
 def small_book_site(tmp_path_factory) -> Path:
     return small_book_build(tmp_path_factory) / "_build" / "html"
+
+
+def run_book_notebook(name: str, snapshot_dir: Path, out_dir: Path, cwd: Path, **params):
+    """Execute ``book/<name>.ipynb`` with papermill as the build does; returns the executed notebook."""
+    import papermill
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = cwd / f"{name}.executed.ipynb"
+    return papermill.execute_notebook(
+        str(paths.BOOK / f"{name}.ipynb"), str(executed),
+        parameters=dict(snapshot_dir=str(snapshot_dir), output_dir=str(out_dir), **params),
+        kernel_name="python3", cwd=str(cwd), progress_bar=False,
+    )
+
+
+def assert_published(out_dir: Path, tables=(), figures=()) -> None:
+    """Every table has its CSV; every figure its PNG and SVG."""
+    for label in tables:
+        assert (out_dir / "tables" / f"{label}.csv").exists(), label
+    for label in figures:
+        for ext in ("png", "svg"):
+            assert (out_dir / "figures" / f"{label}.{ext}").exists(), f"{label}.{ext}"

@@ -9,6 +9,7 @@ import pytest
 
 from analysis import paths
 from analysis.snapshot import write_snapshot
+from book_fixtures import assert_published, run_book_notebook
 
 NOTEBOOK = paths.BOOK / "part1_activity.ipynb"
 TABLES = ["tab-activity", "tab-tails", "tab-license-mapping", "tab-licenses", "tab-license-groups",
@@ -16,15 +17,12 @@ TABLES = ["tab-activity", "tab-tails", "tab-license-mapping", "tab-licenses", "t
 FIGURES = ["fig-activity-ccdf", "fig-activity-lorenz", "fig-license-distributions"]
 
 
-def test_notebook_template_is_clean():
+def test_notebook_template_declares_as_of_and_labels_extensions():
+    # generic template checks (no outputs, one parameters cell) are in tests/test_notebooks.py
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.outputs and c.execution_count is None for c in code)
-    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
-    assert len(params) == 1
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     src = params[0].source
     assert 'snapshot_dir = ""' in src and 'output_dir = ""' in src and 'as_of = "2023-10-31"' in src
-    assert "remove-cell" in code[0].metadata.get("tags", [])
     text = "\n".join(c.source for c in nb.cells)
     assert "/work/" not in text and "extension beyond the paper" in text.lower()
 
@@ -60,20 +58,10 @@ def _import_like_snapshot(path, n=240, seed=5):
 
 @pytest.mark.timeout(300)
 def test_notebook_executes_with_papermill(tmp_path):
-    papermill = pytest.importorskip("papermill")
     snap = _import_like_snapshot(tmp_path / "snap")
     out = tmp_path / "out"
-    out.mkdir()
-    papermill.execute_notebook(
-        str(NOTEBOOK), str(out / "part1_activity.ipynb"),
-        parameters=dict(snapshot_dir=str(snap.path), output_dir=str(out), tail_max_n=40),
-        kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
-    )
-    for label in TABLES:
-        assert (out / "tables" / f"{label}.csv").exists(), label
-    for label in FIGURES:
-        assert (out / "figures" / f"{label}.png").exists(), label
-        assert (out / "figures" / f"{label}.svg").exists(), label
+    executed = run_book_notebook("part1_activity", snap.path, out, tmp_path, tail_max_n=40)
+    assert_published(out, TABLES, FIGURES)
     act = pd.read_csv(out / "tables" / "tab-activity.csv", keep_default_na=False)
     act = act.set_index(["measure", "repository type"])
     assert act.loc[("downloads (30 days)", "space"), "status"] == "not applicable"
@@ -89,7 +77,6 @@ def test_notebook_executes_with_papermill(tmp_path):
     assert asof.iloc[2, 1] == "not covered"  # no space listing
     tails = pd.read_csv(out / "tables" / "tab-tails.csv")
     assert (tails["subsampled"] == "yes").any()  # tail_max_n=40 forces a subsample
-    executed = nbformat.read(out / "part1_activity.ipynb", as_version=4)
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
     text = "\n".join(o.get("data", {}).get("text/markdown", "") for c in executed.cells

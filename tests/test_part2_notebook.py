@@ -8,21 +8,12 @@ import pytest
 
 from analysis import network, paths
 from analysis.snapshot import write_snapshot
+from book_fixtures import assert_published, run_book_notebook
 
 NOTEBOOK = paths.BOOK / "part2_network.ipynb"
 TABLES = ["tab-network-funnel", "tab-identity-candidates", "tab-network", "tab-core-periphery",
           "tab-network-subfields", "tab-network-removed-names", "tab-network-differences"]
 FIGURES = ["fig-network-degree", "fig-network-reproduction", "fig-network-cleaned", "fig-network-reciprocity"]
-
-
-def test_notebook_template_is_clean():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.outputs and c.execution_count is None for c in code)
-    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
-    assert len(params) == 1
-    assert 'snapshot_dir = ""' in params[0].source and 'output_dir = ""' in params[0].source
-    assert "remove-cell" in code[0].metadata.get("tags", [])
 
 
 @pytest.fixture
@@ -65,24 +56,15 @@ def test_headline_on_tiny_snapshot(tiny):
 
 @pytest.mark.slow
 def test_notebook_runs_under_papermill(tiny, tmp_path):
-    papermill = pytest.importorskip("papermill")
     out_dir = tmp_path / "build"
-    out_nb = tmp_path / "part2.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOK), str(out_nb),
-        parameters=dict(snapshot_dir=str(tiny.path), output_dir=str(out_dir)),
-        kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
-    )
-    for label in TABLES:
-        assert (out_dir / "tables" / f"{label}.csv").exists(), label
-    for label in FIGURES:
-        assert (out_dir / "figures" / f"{label}.png").exists(), label
+    executed = run_book_notebook("part2_network", tiny.path, out_dir, tmp_path)
+    assert_published(out_dir, TABLES, FIGURES)
     tab = pd.read_csv(out_dir / "tables" / "tab-network.csv")
     iso = tab.loc[tab["statistic"] == "isolates", "reproduction"].item()
     assert iso == 1
     cand = pd.read_csv(out_dir / "tables" / "tab-identity-candidates.csv")
     assert {"Bob Smith", "bob-smith"} == set(cand.iloc[0][["name_a", "name_b"]])
-    nb = nbformat.read(out_nb, as_version=4)
+    nb = executed
     text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells if c.cell_type == "code"
                      for o in c.get("outputs", []))
     assert "tab-network-funnel" in text and "synthetic" in text.lower()

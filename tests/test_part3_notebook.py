@@ -10,21 +10,12 @@ import pytest
 
 from analysis import paths
 from analysis.snapshot import write_snapshot
+from book_fixtures import assert_published, run_book_notebook
 
 NOTEBOOK = paths.BOOK / "part3_adoption.ipynb"
 LABELS = ["tab-adoption", "tab-top-models", "tab-top-owners", "tab-owner-kinds",
           "tab-adoption-subfields", "tab-top-models-subfields", "tab-co-usage-pairs"]
 FIGURES = ["fig-spaces-per-model-ccdf", "fig-owner-usage-share"]
-
-
-def test_notebook_template_is_clean():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.outputs and c.execution_count is None for c in code)
-    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
-    assert len(params) == 1
-    assert 'snapshot_dir = ""' in params[0].source and 'output_dir = ""' in params[0].source
-    assert "remove-cell" in code[0].metadata.get("tags", [])
 
 
 @pytest.fixture
@@ -48,18 +39,9 @@ def tiny(tmp_path):
 
 @pytest.mark.slow
 def test_notebook_runs_under_papermill(tiny, tmp_path):
-    papermill = pytest.importorskip("papermill")
     out_dir = tmp_path / "build"
-    out_nb = tmp_path / "part3.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOK), str(out_nb),
-        parameters=dict(snapshot_dir=str(tiny.path), output_dir=str(out_dir), top_n=3),
-        kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
-    )
-    for label in LABELS:
-        assert (out_dir / "tables" / f"{label}.csv").exists(), label
-    for label in FIGURES:
-        assert (out_dir / "figures" / f"{label}.png").exists(), label
+    executed = run_book_notebook("part3_adoption", tiny.path, out_dir, tmp_path, top_n=3)
+    assert_published(out_dir, LABELS, FIGURES)
     summary = pd.read_csv(out_dir / "tables" / "tab-adoption.csv").set_index("measure")
     assert float(summary.loc["models used by at least one space", "value"]) == 4
     assert float(summary.loc["spaces using at least one model", "value"]) == 3
@@ -68,5 +50,5 @@ def test_notebook_runs_under_papermill(tiny, tmp_path):
     kinds = pd.read_csv(out_dir / "tables" / "tab-owner-kinds.csv").set_index("owner")
     assert kinds.loc["alice", "kind"] == "user"
     assert kinds.loc["google", "kind"] == "organization"
-    text = json.dumps(nbformat.read(out_nb, as_version=4).cells[-1].outputs)
+    text = json.dumps(executed.cells[-1].outputs)
     assert "tab-co-usage-pairs" in text
