@@ -468,6 +468,22 @@ class _Stats:
             }
 
 
+
+class _Server(ThreadingHTTPServer):
+    """Threaded server with a deep listen queue (set before ``listen()``) that
+    stays quiet when a client goes away mid-response (a killed collector)."""
+
+    daemon_threads = True
+    request_queue_size = 256
+
+    def handle_error(self, request, client_address):  # noqa: D401 - stdlib hook
+        import sys as _sys
+
+        exc = _sys.exc_info()[1]
+        if isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)
+
 class FakeHub:
     """Serve ``snapshot`` (a directory or an opened :class:`Snapshot`) on 127.0.0.1.
 
@@ -600,9 +616,7 @@ class FakeHub:
             pass
 
         Handler.hub = hub
-        server = ThreadingHTTPServer((HOST, self.port), Handler)
-        server.daemon_threads = True
-        server.request_queue_size = 256
+        server = _Server((HOST, self.port), Handler)
         self._server = server
         self._t0 = _monotonic()
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
