@@ -17,6 +17,13 @@ def _values(x) -> np.ndarray:
     return arr
 
 
+def percent(num, den) -> float | None:
+    """100 * num / den, or None when either is unknown or the denominator is 0."""
+    if num is None or den is None or not den:
+        return None
+    return 100.0 * num / den
+
+
 def gini(x) -> float:
     """Gini coefficient (0 = equal; (n-1)/n = one non-zero value among n).
 

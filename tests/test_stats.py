@@ -65,3 +65,10 @@ def test_ccdf_and_lorenz():
 def test_negative_values_rejected():
     with pytest.raises(ValueError):
         stats.gini([1, -1])
+
+
+def test_percent_is_none_without_a_denominator():
+    assert stats.percent(1, 4) == pytest.approx(25.0)
+    assert stats.percent(0, 4) == 0.0
+    assert stats.percent(3, 0) is None
+    assert stats.percent(None, 4) is None
