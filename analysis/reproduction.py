@@ -30,6 +30,7 @@ from . import paths
 PAPER_DATE = "2023-10-31"
 COLUMNS = ["quantity", "paper", "paper_source", "snapshot", "snapshot_as_of_paper_date", "note"]
 NA = "n/a"
+SYNTHETIC_CAVEAT = "synthetic data: the comparison illustrates the method only"
 
 
 def paper_numbers(path: str | Path | None = None) -> list[dict[str, Any]]:
@@ -90,6 +91,54 @@ def _kw_text(kw: Any) -> tuple[str, str]:
     return snap, note
 
 
+def _reciprocity_text(v: float, snapshot: Mapping[str, Any]) -> tuple[str, str]:
+    """The network row: reciprocity without and with isolates, the core; its verdict."""
+    r_all = snapshot.get("network.reciprocity_all")
+    core, nodes = snapshot.get("network.core_size"), snapshot.get("network.nodes")
+    parts = [f"reciprocity {v:.2f} without isolates"]
+    if not _missing(r_all):
+        parts.append(f"{float(r_all):.2f} with them")
+    if not _missing(core) and not _missing(nodes):
+        parts.append(f"core of {int(core):,} of {int(nodes):,} developers")
+    if _missing(r_all):
+        verdict = ""
+    elif v > float(r_all):
+        verdict = "consistent in direction: reciprocity is higher once isolates are removed"
+    else:
+        verdict = "not reproduced: reciprocity is not higher once isolates are removed"
+    return "; ".join(parts), verdict
+
+
+def _adoption_text(v: float, snapshot: Mapping[str, Any]) -> tuple[str, str]:
+    """The adoption row: share of models used, concentration of uses; its verdict."""
+    top5 = snapshot.get("adoption.top5_owners_usage_share_pct")
+    top1 = snapshot.get("adoption.top1pct_usage_share_pct")
+    covered = snapshot.get("adoption.models_covered")
+    parts = [f"{v:.1f}% of covered models are used by at least one space"]
+    if not _missing(top5):
+        parts.append(f"the top 5 owners hold {float(top5):.1f}% of all uses")
+    if not _missing(top1):
+        parts.append(f"the top 1% of models {float(top1):.1f}%")
+    if not _missing(covered):
+        parts.append(f"{int(covered):,} models covered")
+    minority = v < 50
+    concentrated = _missing(top5) or float(top5) >= 50
+    if minority and concentrated:
+        verdict = "consistent: a minority of models is used, and a handful of owners hold most uses"
+    elif minority:
+        verdict = "partly consistent: a minority of models is used, but usage is spread over many owners"
+    else:
+        verdict = "not reproduced: most covered models are used by some space"
+    return "; ".join(parts), verdict
+
+
+#: Rows whose snapshot value is a described measure with a verdict (not a paper value).
+_DESCRIBED = {
+    "network.reciprocity_without_isolates": _reciprocity_text,
+    "adoption.models_used_pct": _adoption_text,
+}
+
+
 def compare(
     snapshot: Mapping[str, Any],
     as_of: Mapping[str, Any] | None = None,
@@ -126,49 +175,14 @@ def compare(
             snap_s, note = _kw_text(v)
             asof_s = NA
             notes.append(note)
-        elif measure == "network.reciprocity_without_isolates":
-            r_all = snapshot.get("network.reciprocity_all")
-            core, nodes = snapshot.get("network.core_size"), snapshot.get("network.nodes")
+        elif measure in _DESCRIBED:
+            asof_s = NA
             if _missing(v):
                 snap_s = NA
                 notes.append("not computed from this snapshot")
             else:
-                parts = [f"reciprocity {float(v):.2f} without isolates"]
-                if not _missing(r_all):
-                    parts.append(f"{float(r_all):.2f} with them")
-                if not _missing(core) and not _missing(nodes):
-                    parts.append(f"core of {int(core):,} of {int(nodes):,} developers")
-                snap_s = "; ".join(parts)
-                if not _missing(r_all) and float(v) > float(r_all):
-                    notes.append("consistent in direction: reciprocity is higher once isolates are removed")
-                elif not _missing(r_all):
-                    notes.append("not reproduced: reciprocity is not higher once isolates are removed")
-            asof_s = NA
-        elif measure == "adoption.models_used_pct":
-            top5 = snapshot.get("adoption.top5_owners_usage_share_pct")
-            top1 = snapshot.get("adoption.top1pct_usage_share_pct")
-            covered = snapshot.get("adoption.models_covered")
-            if _missing(v):
-                snap_s = NA
-                notes.append("not computed from this snapshot")
-            else:
-                parts = [f"{float(v):.1f}% of covered models are used by at least one space"]
-                if not _missing(top5):
-                    parts.append(f"the top 5 owners hold {float(top5):.1f}% of all uses")
-                if not _missing(top1):
-                    parts.append(f"the top 1% of models {float(top1):.1f}%")
-                if not _missing(covered):
-                    parts.append(f"{int(covered):,} models covered")
-                snap_s = "; ".join(parts)
-                minority = float(v) < 50
-                concentrated = _missing(top5) or float(top5) >= 50
-                if minority and concentrated:
-                    notes.append("consistent: a minority of models is used, and a handful of owners hold most uses")
-                elif minority:
-                    notes.append("partly consistent: a minority of models is used, but usage is spread over many owners")
-                else:
-                    notes.append("not reproduced: most covered models are used by some space")
-            asof_s = NA
+                snap_s, verdict = _DESCRIBED[measure](float(v), snapshot)
+                notes.append(verdict)
         elif measure == "snapshot.date":
             snap_s = str(v) if not _missing(v) else NA
             asof_s = str(as_of.get(measure, NA))
@@ -217,8 +231,12 @@ def _count_caveat(snap: Any, table: str) -> str:
     return "the as-of count includes only repositories that still existed at the snapshot date"
 
 
-def caveats_for(snap: Any) -> dict[str, str]:
-    """Why a snapshot's number may differ for reasons of method or coverage."""
+def caveats_for(snap: Any, adoption_note: str | None = None) -> dict[str, str]:
+    """Why a snapshot's number may differ for reasons of method or coverage.
+
+    ``adoption_note`` is Part III's own sentence on what its edges cover (more
+    precise than the manifest's scope, which is used without it).
+    """
     commits = _commit_coverage(snap)
     c = {
         "models_zero_downloads": "downloads are the API's 30-day count at the snapshot date, not a lifetime count",
@@ -227,14 +245,14 @@ def caveats_for(snap: Any) -> dict[str, str]:
         "network_structure": commits,
         "single_contributor": commits,
         "license_groups": commits,
-        "adoption": f"space-to-model edges: coverage {snap.coverage('space_models').get('scope', '?')}",
+        "adoption": (str(adoption_note).rstrip(".") if adoption_note else
+                     f"space-to-model edges: coverage {snap.coverage('space_models').get('scope', '?')}"),
         "models": _count_caveat(snap, "models"),
         "datasets": _count_caveat(snap, "datasets"),
         "spaces": _count_caveat(snap, "spaces"),
     }
     if snap.is_synthetic:
-        synthetic = "synthetic data: the comparison illustrates the method only"
-        c = {k: "; ".join(filter(None, [c.get(k), synthetic])) for k in [n["key"] for n in paper_numbers()]}
+        c = {k: "; ".join(filter(None, [c.get(k), SYNTHETIC_CAVEAT])) for k in (n["key"] for n in paper_numbers())}
     return c
 
 
@@ -251,10 +269,5 @@ def paper_vs_snapshot(snap: Any, paper_date: str = PAPER_DATE) -> pd.DataFrame:
         as_of |= _prefixed("activity", activity.headline(snap, as_of=paper_date))
     else:
         as_of["snapshot.date"] = NA
-    caveats = caveats_for(snap)
-    note = values.get("adoption.coverage_note")
-    if note:  # Part III's own sentence on what it covers is more precise than the manifest's scope
-        caveats["adoption"] = "; ".join(filter(None, [str(note).rstrip("."),
-                                                      "synthetic data: the comparison illustrates the method only"
-                                                      if snap.is_synthetic else ""]))
+    caveats = caveats_for(snap, values.get("adoption.coverage_note"))
     return compare(values, as_of, caveats=caveats)
