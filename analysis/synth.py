@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import json
 import sys
 import time
@@ -68,7 +67,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import calibrate
-from .snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot
+from .snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot, sha256_file
 
 GENERATOR_VERSION = 1
 MS_PER_DAY = 86_400_000
@@ -459,10 +458,9 @@ def _month_sampler(shares: dict[str, float], since: str | None = None):
     return p, starts, ends
 
 
-def _created(rng: np.random.Generator, n: int, T: Targets | None, prefix: str, snap_ms: int, *,
-             since: str | None = None, placeholder: float | None = None, months: dict | None = None) -> np.ndarray:
-    shares = months if months is not None else T(f"{prefix}.created_month_shares")
-    p, starts, ends = _month_sampler(shares, since)
+def _created(rng: np.random.Generator, n: int, T: Targets, prefix: str, snap_ms: int, *,
+             since: str | None = None, placeholder: float | None = None) -> np.ndarray:
+    p, starts, ends = _month_sampler(T(f"{prefix}.created_month_shares"), since)
     m = _categorical(rng, n, p)
     t = starts[m] + (rng.random(n) * (ends[m] - starts[m])).astype(np.int64)
     # move the calibration month mix to the snapshot date
@@ -479,12 +477,10 @@ def _created(rng: np.random.Generator, n: int, T: Targets | None, prefix: str, s
 # --------------------------------------------------------------------------- #
 
 class _Gen:
-    def __init__(self, params: Params, T: Targets, out_dir: Path, log=None):
+    def __init__(self, params: Params, T: Targets):
         self.p = params
         self.T = T
-        self.out = out_dir
         self.seed = params.seed
-        self.log = log or (lambda msg: None)
         snap = dt.datetime.fromisoformat(params.snapshot_date).replace(tzinfo=dt.timezone.utc)
         self.snap_ms = int(snap.timestamp() * 1000)
 
@@ -682,10 +678,8 @@ class _Gen:
             R.likes = _from_quantiles(_ndtr(zl), T.levels, np.asarray(T(f"{lp}.likes_log1p_quantiles")))
             if prefix:
                 R.downloads = _from_quantiles(_ndtr(R.z), T.levels, np.asarray(T(f"{prefix}.downloads_log1p_quantiles")))
-            if kind == "space":
-                months = T("models.created_month_shares")
-                R.created = _created(rng, R.n, T, "models", self.snap_ms, since=_a("space_created_from"),
-                                     placeholder=0.0, months=months)
+            if kind == "space":  # the models' month mix since spaces launched (assumption space_created_from)
+                R.created = _created(rng, R.n, T, "models", self.snap_ms, since=_a("space_created_from"), placeholder=0.0)
             else:
                 R.created = _created(rng, R.n, T, prefix, self.snap_ms)
 
@@ -933,7 +927,6 @@ class _Gen:
             if extra:
                 seen = np.union1d(seen, np.concatenate(extra))
         sm, mm = seen // M.n, seen % M.n
-        # trim any model above its planned degree (can happen only through union order)
         self.edges = (sm, mm)
         self.model_indeg = np.bincount(mm, minlength=M.n).astype(np.int64)
         self.space_outdeg = np.bincount(sm, minlength=S.n).astype(np.int64)
@@ -1274,7 +1267,7 @@ def _coverage(g: _Gen, owners_rows: int, cov_rows: int) -> dict[str, dict[str, A
 
 
 def _targets_sha256() -> str:
-    return hashlib.sha256(calibrate.targets_path().read_bytes()).hexdigest()
+    return sha256_file(calibrate.targets_path())
 
 
 def generate(
@@ -1322,7 +1315,7 @@ def generate(
         elif progress:
             print(f"[{time.perf_counter() - t0:7.1f}s] {msg}", file=sys.stderr, flush=True)
 
-    g = _Gen(params, T, out, log)
+    g = _Gen(params, T)
     resolved = g.resolve()
     source_params = {
         "generator": "analysis.synth", "generator_version": GENERATOR_VERSION, "seed": params.seed,
