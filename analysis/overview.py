@@ -15,10 +15,13 @@ import pandas as pd
 
 from .schema import REPO_TABLES, TABLES
 from .snapshot import _VERSIONED_PACKAGES, Snapshot
+from .stats import percent
 
 
 def _pct(part: int, whole: int) -> float:
-    return round(100.0 * part / whole, 2) if whole else float("nan")
+    """:func:`analysis.stats.percent` to 2 decimals; NaN (not None) for no denominator, so columns stay float."""
+    p = percent(part, whole)
+    return float("nan") if p is None else round(p, 2)
 
 
 def repo_summary(snap: Snapshot) -> pd.DataFrame:
