@@ -204,8 +204,8 @@ def coverage_note(a: Adoption) -> str:
     if a.model_coverage == "all":
         models = f"all {a.n_models:,} models (complete spaces listing)"
     elif a.model_coverage == MODEL_STEP:
-        pct = 100 * a.models_covered / a.n_models if a.n_models else float("nan")
-        models = (f"only {a.models_covered:,} of {a.n_models:,} models ({pct:.1f}%), those reached by "
+        models = (f"only {a.models_covered:,} of {a.n_models:,} models "
+                  f"({_fmt_pct(stats.percent(a.models_covered, a.n_models))}), those reached by "
                   f"the per-model step `{MODEL_STEP}`, which need not be a random sample")
     elif a.edges:
         models = "no model (no model's full set of using spaces is known)"
@@ -222,41 +222,37 @@ def coverage_note(a: Adoption) -> str:
 # summary
 # --------------------------------------------------------------------------- #
 
-def _pct(num, den) -> float | None:
-    if num is None or not den:
-        return None
-    return 100.0 * num / den
-
-
 def summary(a: Adoption) -> pd.DataFrame:
     """``tab-adoption``: one row per measure with ``value``, ``percent`` and ``of`` (the denominator)."""
     counts = a.covered_counts()
     used = counts[counts > 0]
-    ns = "not covered (no spaces listing)"
+    pct = stats.percent
+    unused = int(counts.size - used.size)
+    idle = None if a.spaces_covered is None else a.spaces_covered - a.spaces_using
+
+    def spaces_of(text: str) -> str:  # the denominator of a space count, unless there is no listing
+        return "not covered (no spaces listing)" if a.spaces_listed is None else text
+
     rows: list[tuple[str, Any, Any, str]] = [
         ("models in the snapshot", a.n_models, None, ""),
-        ("models covered by space-usage data", a.models_covered, _pct(a.models_covered, a.n_models),
+        ("models covered by space-usage data", a.models_covered, pct(a.models_covered, a.n_models),
          "of models in the snapshot"),
-        ("models used by at least one space", int(used.size), _pct(used.size, counts.size), "of covered models"),
-        ("models used by no space", int(counts.size - used.size), _pct(counts.size - used.size, counts.size),
-         "of covered models"),
-        ("spaces listed", a.spaces_listed, None, ns if a.spaces_listed is None else ""),
-        ("spaces with known model lists (covered)", a.spaces_covered,
-         _pct(a.spaces_covered, a.spaces_listed), ns if a.spaces_listed is None else "of listed spaces"),
-        ("spaces using at least one model", a.spaces_using, _pct(a.spaces_using, a.spaces_covered),
-         ns if a.spaces_listed is None else "of covered spaces"),
-        ("spaces using no model",
-         None if a.spaces_covered is None else a.spaces_covered - a.spaces_using,
-         _pct(None if a.spaces_covered is None else a.spaces_covered - a.spaces_using, a.spaces_covered),
-         ns if a.spaces_listed is None else "of covered spaces"),
+        ("models used by at least one space", int(used.size), pct(used.size, counts.size), "of covered models"),
+        ("models used by no space", unused, pct(unused, counts.size), "of covered models"),
+        ("spaces listed", a.spaces_listed, None, spaces_of("")),
+        ("spaces with known model lists (covered)", a.spaces_covered, pct(a.spaces_covered, a.spaces_listed),
+         spaces_of("of listed spaces")),
+        ("spaces using at least one model", a.spaces_using, pct(a.spaces_using, a.spaces_covered),
+         spaces_of("of covered spaces")),
+        ("spaces using no model", idle, pct(idle, a.spaces_covered), spaces_of("of covered spaces")),
         ("distinct spaces appearing in edges", a.spaces_in_edges, None, "any model"),
         ("space-model edges (distinct)", a.edges, None, ""),
         ("duplicate edges removed", a.duplicate_edges, None, ""),
-        ("edges to models absent from the models table", a.edges_absent_model, _pct(a.edges_absent_model, a.edges),
+        ("edges to models absent from the models table", a.edges_absent_model, pct(a.edges_absent_model, a.edges),
          f"of distinct edges; {a.models_absent:,} distinct models, left out"),
-        ("edges to models not covered", a.edges_uncovered_model, _pct(a.edges_uncovered_model, a.edges),
+        ("edges to models not covered", a.edges_uncovered_model, pct(a.edges_uncovered_model, a.edges),
          "of distinct edges; left out"),
-        ("uses of covered models (edges counted)", a.edges_in_scope, _pct(a.edges_in_scope, a.edges),
+        ("uses of covered models (edges counted)", a.edges_in_scope, pct(a.edges_in_scope, a.edges),
          "of distinct edges"),
         ("share of uses: top 1% of covered models", None, _nan_none(100 * stats.top_share(counts, 0.01)),
          "of uses of covered models"),
@@ -405,8 +401,8 @@ def subfield_counts(a: Adoption, snap) -> pd.DataFrame:
         else:
             c = np.zeros(0, dtype=np.int64)
         rows.append({"subfield": sf, "covered_models": int(c.size), "models_used": int((c > 0).sum()),
-                     "models_used_pct": _pct(int((c > 0).sum()), c.size),
-                     "uses": int(c.sum()), "uses_share_pct": _pct(int(c.sum()), a.edges_in_scope)})
+                     "models_used_pct": stats.percent(int((c > 0).sum()), c.size),
+                     "uses": int(c.sum()), "uses_share_pct": stats.percent(int(c.sum()), a.edges_in_scope)})
     return pd.DataFrame(rows)
 
 
@@ -549,7 +545,7 @@ def co_usage(a: Adoption, top: int = 20, cap: int = DEFAULT_PAIR_CAP) -> tuple[p
     multi = int((k > 1).sum())
     capped = int((k > cap).sum())
     info = {"spaces_with_covered_model": with_any, "spaces_multi": multi,
-            "spaces_multi_pct": _pct(multi, with_any), "spaces_over_cap": capped, "cap": cap,
+            "spaces_multi_pct": stats.percent(multi, with_any), "spaces_over_cap": capped, "cap": cap,
             "pairs_distinct": 0}
     empty = pd.DataFrame({"model_a": pd.Series([], dtype=object), "model_b": pd.Series([], dtype=object),
                           "spaces_together": pd.Series([], dtype="int64"),
@@ -631,11 +627,11 @@ def headline(snap, a: Adoption | None = None) -> dict[str, Any]:
         "models": a.n_models,
         "models_covered": a.models_covered,
         "models_used": int((counts > 0).sum()),
-        "models_used_pct": _pct(int((counts > 0).sum()), counts.size),
+        "models_used_pct": stats.percent(int((counts > 0).sum()), counts.size),
         "spaces_listed": a.spaces_listed,
         "spaces_covered": a.spaces_covered,
         "spaces_using_models": a.spaces_using,
-        "spaces_using_models_pct": _pct(a.spaces_using, a.spaces_covered),
+        "spaces_using_models_pct": stats.percent(a.spaces_using, a.spaces_covered),
         "edges": a.edges,
         "edges_in_scope": a.edges_in_scope,
         "top1pct_usage_share_pct": _nan_none(100 * stats.top_share(counts, 0.01)),
@@ -668,7 +664,7 @@ def summary_sentences(a: Adoption, oc: dict[str, Any] | None = None) -> str:
     counts = a.covered_counts()
     used = int((counts > 0).sum())
     parts = [f"Of the {a.models_covered:,} models whose use in spaces is known, {used:,} "
-             f"({_fmt_pct(_pct(used, counts.size))}) are used by at least one space."]
+             f"({_fmt_pct(stats.percent(used, counts.size))}) are used by at least one space."]
     if counts.size and used:
         parts.append(f"The top 1% of these models account for {_fmt_pct(100 * stats.top_share(counts, 0.01))} "
                      f"of all {a.edges_in_scope:,} uses, the top 10% for "
@@ -678,7 +674,7 @@ def summary_sentences(a: Adoption, oc: dict[str, Any] | None = None) -> str:
                      "not covered.")
     else:
         parts.append(f"{a.spaces_using:,} of {a.spaces_covered:,} covered spaces "
-                     f"({_fmt_pct(_pct(a.spaces_using, a.spaces_covered))}) use at least one model.")
+                     f"({_fmt_pct(stats.percent(a.spaces_using, a.spaces_covered))}) use at least one model.")
     if oc and oc.get("owners"):
         parts.append(owner_sentences(oc))
     return " ".join(parts)
@@ -697,7 +693,8 @@ def owner_sentences(oc: dict[str, Any]) -> str:
 
 def coverage_markdown(a: Adoption) -> str:
     """The coverage statement shown at the top of Part III (an admonition when partial)."""
-    text = f"Every number in this part is computed from the {a.edges_in_scope:,} uses of covered models: {a.coverage_note}."
+    text = (f"Every number in this part is computed from the {a.edges_in_scope:,} uses of covered models: "
+            f"{a.coverage_note}.")
     if a.snapshot_note:
         text += f" The snapshot's manifest says: {a.snapshot_note.rstrip('.')}."
     if a.duplicate_edges or a.edges_absent_model or a.edges_uncovered_model:
