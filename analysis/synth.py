@@ -74,6 +74,7 @@ MS_PER_DAY = 86_400_000
 PLACEHOLDER_CREATED_MS = int(dt.datetime(2022, 3, 2, 23, 29, 4, tzinfo=dt.timezone.utc).timestamp() * 1000)
 CALIBRATION_DATE = "2024-07-11"  # collection date of hub-2024-07/models.jsonl.gz
 CHUNK = 200_000  # repositories per chunk of the big tables (fixed: part of determinism)
+KINDS = ("model", "dataset", "space")  # repository types, in the order of the global repository index
 
 # --------------------------------------------------------------------------- #
 # where each figure comes from
@@ -944,7 +945,19 @@ class _Gen:
 
     # -------------------------------------------------------------- commits
     def _all(self, attr: str) -> np.ndarray:
-        return np.concatenate([getattr(self.repos[k], attr) for k in ("model", "dataset", "space")])
+        return np.concatenate([getattr(self.repos[k], attr) for k in KINDS])
+
+    def _repo_columns(self, sel: np.ndarray, rep: np.ndarray) -> dict[str, pa.Array]:
+        """The repo_type and repo_id columns of rows of repositories ``sel[rep]``.
+
+        ``sel``: ascending global repository indices (models, then datasets, then spaces).
+        """
+        offs = np.cumsum([0, self.n["model"], self.n["dataset"]])
+        types = np.searchsorted(offs[1:], sel, side="right")
+        rid = pa.concat_arrays([self.repos[k].ids.take(pa.array(sel[types == t] - offs[t]))
+                                for t, k in enumerate(KINDS)])
+        rtype = pa.array(np.asarray(KINDS, dtype=object)[types], type=pa.string())
+        return {"repo_type": rtype.take(pa.array(rep)), "repo_id": rid.take(pa.array(rep))}
 
     def plan_commits(self) -> None:
         T = self.T
@@ -1011,7 +1024,7 @@ class _Gen:
         self.c_covered, self.c_k, self.c_a, self.c_bot = covered, kk, aa, bb
         # a repository whose only commit is the initial one was last modified when created
         start = 0
-        for kind in ("model", "dataset", "space"):
+        for kind in KINDS:
             R = self.repos[kind]
             only = covered[start:start + R.n] & (kk[start:start + R.n] == 0)
             R.last_modified = np.where(only, R.created, R.last_modified)
@@ -1032,9 +1045,6 @@ class _Gen:
         owner_all = self._all("owner")
         created_all = self._all("created")
         lm_all = self._all("last_modified")
-        types = np.repeat(np.arange(3), [self.n["model"], self.n["dataset"], self.n["space"]])
-        ids_all = [self.repos[k].ids for k in ("model", "dataset", "space")]
-        offs = np.cumsum([0, self.n["model"], self.n["dataset"]])
         N = owner_all.size
         titles = pa.array(["initial commit", *COMMIT_TITLES, *BOT_COMMIT_TITLES.values()], type=pa.string())
         user_or_git = pa.concat_arrays([self.dev_user, self.dev_git, pa.array([SYSTEM, *BOTS], type=pa.string())])
@@ -1079,7 +1089,8 @@ class _Gen:
             use_git = self.dev_flag[dev] & (_unit_hash(repo_g, dev, self.seed) < gitp)
             a_idx = np.where(use_git, D + dev, dev)
             is_bot_row = bot[rep] & (pos == k[rep])
-            bot_which = np.where(types[sel][rep] == 0, (sel[rep] % 10 < 7).astype(np.int64) ^ 1, 1)  # 0 = SFconvertbot
+            is_model = sel[rep] < self.n["model"]
+            bot_which = np.where(is_model, (sel[rep] % 10 < 7).astype(np.int64) ^ 1, 1)  # 0 = SFconvertbot
             # the initial commit: by 'system' in the real share of repositories (always when no other
             # commit follows), else by the primary developer under the name used in this repository
             has_sys = (k[rep] == 0) | (_unit_hash(repo_g, np.uint64(7), self.seed) < float(T("commits.system_repo_share")))
@@ -1110,11 +1121,8 @@ class _Gen:
             d[last] = lmod[rep[last]]  # the last commit is the repository's last modification
             t_idx = 1 + _categorical(rng, total, COMMIT_TITLE_P)
             t_idx = np.where(pos == 0, 0, np.where(is_bot_row, 1 + len(COMMIT_TITLES) + bot_which, t_idx))
-            rid = pa.concat_arrays([ids_all[t].take(pa.array(sel[types[sel] == t] - offs[t])) for t in range(3)])
-            rtype = pa.array(np.asarray(["model", "dataset", "space"], dtype=object)[types[sel]], type=pa.string())
             app.write(pa.table({
-                "repo_type": rtype.take(pa.array(rep)),
-                "repo_id": rid.take(pa.array(rep)),
+                **self._repo_columns(sel, rep),
                 "commit_id": _hex_ids(rng, total),
                 "date": pa.array(d, type=pa.timestamp("ms", tz="UTC")),
                 "authors": authors,
@@ -1140,9 +1148,6 @@ class _Gen:
     def write_discussions(self, w: SnapshotWriter) -> None:
         app = w.open_table("discussions")
         created_all = self._all("created")
-        types = np.repeat(np.arange(3), [self.n["model"], self.n["dataset"], self.n["space"]])
-        ids_all = [self.repos[k].ids for k in ("model", "dataset", "space")]
-        offs = np.cumsum([0, self.n["model"], self.n["dataset"]])
         N = created_all.size
         D = self.n_dev
         names = pa.concat_arrays([self.dev_user, pa.array(list(BOTS), type=pa.string())])
@@ -1176,11 +1181,8 @@ class _Gen:
             frac = _spacings(rng, cnt)
             d = cr[rep] + (frac * (self.snap_ms - cr[rep])).astype(np.int64)
             t = np.where(is_bot, len(DISCUSSION_TITLES) + which_bot, rng.integers(0, len(DISCUSSION_TITLES), total))
-            rid = pa.concat_arrays([ids_all[tt].take(pa.array(sel[types[sel] == tt] - offs[tt])) for tt in range(3)])
-            rtype = pa.array(np.asarray(["model", "dataset", "space"], dtype=object)[types[sel]], type=pa.string())
             app.write(pa.table({
-                "repo_type": rtype.take(pa.array(rep)),
-                "repo_id": rid.take(pa.array(rep)),
+                **self._repo_columns(sel, rep),
                 "number": pa.array(number.astype(np.int64)),
                 "author": author,
                 "is_pull_request": pa.array(pr),
@@ -1195,7 +1197,7 @@ class _Gen:
         app = w.open_table("repo_coverage")
         offs = {"model": 0, "dataset": self.n["model"], "space": self.n["model"] + self.n["dataset"]}
         rows = 0
-        for kind in ("model", "dataset", "space"):
+        for kind in KINDS:
             R = self.repos[kind]
             for lo in range(0, R.n, CHUNK):
                 hi = min(R.n, lo + CHUNK)
