@@ -58,9 +58,8 @@ from scipy.sparse.csgraph import connected_components
 
 from . import identity
 from .snapshot import Snapshot
+from .stats import ccdf, percent
 from .subfields import SUBFIELDS, subfield_mask
-
-NETWORKS = ("reproduction", "cleaned")
 
 
 # --------------------------------------------------------------------------- #
@@ -114,6 +113,13 @@ class CommitAuthors:
         names = np.asarray(aenc.dictionary.to_pylist(), dtype=object) if len(flat) else np.zeros(0, object)
         author = aenc.indices.to_numpy(zero_copy_only=False).astype(np.int64) if len(flat) else np.zeros(0, np.int64)
         return cls(repo_ids, commit_repo, parent, author, names)
+
+    def first_authors(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(commit, author)`` of the first author of every commit that has an author."""
+        if not len(self.cidx):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        start = np.flatnonzero(np.r_[True, self.cidx[1:] != self.cidx[:-1]])
+        return self.cidx[start], self.author[start]
 
     def commits_per_name(self) -> pd.Series:
         """Commits per name (a name counted once per commit it is an author of)."""
@@ -235,10 +241,7 @@ def build_network(commits: CommitAuthors, label: str = "") -> Network:
         z = np.zeros(0, np.int64)
         return Network(commits.names, z, z, z, np.zeros((0, 2), np.int64), np.zeros(n_names, np.int64),
                        0, 0, 0, label)
-    # first author of every commit that has one (cidx sorted, order kept within a commit)
-    start = np.flatnonzero(np.r_[True, commits.cidx[1:] != commits.cidx[:-1]])
-    c_with = commits.cidx[start]
-    first = commits.author[start]
+    c_with, first = commits.first_authors()
     repo_of_commit = commits.commit_repo[c_with]
     # author sets U: unique (repo, author)
     flat_repo = commits.commit_repo[commits.cidx]
@@ -802,8 +805,6 @@ def degree_figure(p: Part2):
     """In- and out-degree CCDFs (log-log) of both networks."""
     import matplotlib.pyplot as plt
 
-    from .stats import ccdf
-
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
     data = []
     for ax, col, title in zip(axes, ("in_degree", "out_degree"), ("in-degree", "out-degree")):
@@ -916,30 +917,24 @@ def reciprocity_figure(p: Part2):
 # computed sentences for the book
 # --------------------------------------------------------------------------- #
 
-def _pct(x: float) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.1f}%"
+def _fmt_pct(x: float | None) -> str:
+    """A percentage for a sentence (``n/a`` when unknown)."""
+    return "n/a" if x is None or np.isnan(x) else f"{x:.1f}%"
 
 
-def construction_facts(net: Network, commits: CommitAuthors) -> dict[str, float]:
-    """Facts about the data that shape the network: co-authored commits, authors who first-author."""
-    n_c = max(net.n_commits, 1)
-    if len(commits.cidx):
-        per_commit = np.bincount(commits.cidx, minlength=commits.n_commits)
-        multi = float(100 * (per_commit > 1).sum() / n_c)
-    else:
-        multi = float("nan")
+def construction_facts(net: Network, commits: CommitAuthors) -> dict[str, float | None]:
+    """Facts about the data that shape the network: co-authored commits, authors who first-author.
+
+    Percentages are None when there is nothing to count (no commit with an author).
+    """
+    per_commit = np.bincount(commits.cidx, minlength=commits.n_commits)
+    multi = percent(int((per_commit > 1).sum()), net.n_commits)
     # share of (repository, author) memberships where the author first-authored a commit there
+    c_with, first = commits.first_authors()
+    nn = max(len(commits.names), 1)
+    firsts = np.unique(commits.commit_repo[c_with] * nn + first)
     ra = net.repo_author
-    if len(ra) and len(commits.cidx):
-        start = np.flatnonzero(np.r_[True, commits.cidx[1:] != commits.cidx[:-1]])
-        fr = commits.commit_repo[commits.cidx[start]]
-        fa = commits.author[start]
-        nn = max(len(commits.names), 1)
-        firsts = np.unique(fr * nn + fa)
-        member = ra[:, 0] * nn + ra[:, 1]
-        first_share = float(100 * np.isin(member, firsts).mean())
-    else:
-        first_share = float("nan")
+    first_share = percent(int(np.isin(ra[:, 0] * nn + ra[:, 1], firsts).sum()), len(ra))
     return {"multi_author_commits_pct": multi, "members_first_author_pct": first_share}
 
 
@@ -957,24 +952,24 @@ def summary_markdown(p: Part2) -> str:
     lines = [
         f"- **Reproduction** (the authors' construction, names as recorded, `system` kept): "
         f"{r['nodes']:,} developers, {r['edges']:,} edges; {r['isolates']:,} isolates "
-        f"({_pct(r['isolates_pct'])}; the paper reports 89%). Reciprocity is {r['reciprocity']:.3f} "
+        f"({_fmt_pct(r['isolates_pct'])}; the paper reports 89%). Reciprocity is {r['reciprocity']:.3f} "
         f"with self-loops counted and {rn['reciprocity']:.3f} without isolates.",
         f"- **Cleaned** (identities resolved, `system` and bots removed): {c['nodes']:,} developers, "
-        f"{c['edges']:,} edges; {c['isolates']:,} isolates ({_pct(c['isolates_pct'])}). Reciprocity "
+        f"{c['edges']:,} edges; {c['isolates']:,} isolates ({_fmt_pct(c['isolates_pct'])}). Reciprocity "
         f"{c['reciprocity']:.3f}, and {cn['reciprocity']:.3f} without isolates.",
         f"- The Hub's `system` author appears in {sys_repos:,} of the {p.reproduction.n_repos:,} "
-        f"repositories ({_pct(100 * sys_repos / max(p.reproduction.n_repos, 1))}). Every such repository "
+        f"repositories ({_fmt_pct(percent(sys_repos, p.reproduction.n_repos))}). Every such repository "
         f"with another author ties that author to `system`, so `system` alone can turn isolates into "
-        f"connected developers: the isolates share moves from {_pct(r['isolates_pct'])} to "
-        f"{_pct(c['isolates_pct'])} once it, the bots and duplicate names are removed.",
-        f"- {_pct(facts['multi_author_commits_pct'])} of commits list more than one author, and in "
-        f"{_pct(facts['members_first_author_pct'])} of (repository, author) memberships the author is the "
+        f"connected developers: the isolates share moves from {_fmt_pct(r['isolates_pct'])} to "
+        f"{_fmt_pct(c['isolates_pct'])} once it, the bots and duplicate names are removed.",
+        f"- {_fmt_pct(facts['multi_author_commits_pct'])} of commits list more than one author, and in "
+        f"{_fmt_pct(facts['members_first_author_pct'])} of (repository, author) memberships the author is the "
         f"first author of at least one commit of that repository. Where every author of a repository "
         f"first-authors a commit there, each tie between two of them runs both ways by construction: "
         f"the reciprocity between distinct developers is {r['reciprocity_distinct']:.3f} in the "
         f"reproduction and {c['reciprocity_distinct']:.3f} in the cleaned network"
         + (", so high reciprocity after removing isolates says more about the construction than about "
-           "developers returning ties." if facts["members_first_author_pct"] >= 95 else "."),
+           "developers returning ties." if (facts["members_first_author_pct"] or 0) >= 95 else "."),
     ]
     return "\n".join(lines)
 
