@@ -227,6 +227,7 @@ def summary(a: Adoption) -> pd.DataFrame:
     counts = a.covered_counts()
     used = counts[counts > 0]
     pct = stats.percent
+    conc = _concentration(counts)
     unused = int(counts.size - used.size)
     idle = None if a.spaces_covered is None else a.spaces_covered - a.spaces_using
 
@@ -254,11 +255,9 @@ def summary(a: Adoption) -> pd.DataFrame:
          "of distinct edges; left out"),
         ("uses of covered models (edges counted)", a.edges_in_scope, pct(a.edges_in_scope, a.edges),
          "of distinct edges"),
-        ("share of uses: top 1% of covered models", None, _nan_none(100 * stats.top_share(counts, 0.01)),
-         "of uses of covered models"),
-        ("share of uses: top 10% of covered models", None, _nan_none(100 * stats.top_share(counts, 0.10)),
-         "of uses of covered models"),
-        ("Gini of spaces per model (covered models)", _nan_none(stats.gini(counts)), None, "0 = equal, 1 = one model"),
+        ("share of uses: top 1% of covered models", None, conc["top1_pct"], "of uses of covered models"),
+        ("share of uses: top 10% of covered models", None, conc["top10_pct"], "of uses of covered models"),
+        ("Gini of spaces per model (covered models)", conc["gini"], None, "0 = equal, 1 = one model"),
         ("Gini of spaces per model (used models only)", _nan_none(stats.gini(used)), None, ""),
         ("median spaces per used model", float(np.median(used)) if used.size else None, None, ""),
         ("most spaces using one model", int(used.max()) if used.size else None, None, ""),
@@ -276,6 +275,13 @@ def summary(a: Adoption) -> pd.DataFrame:
 
 def _nan_none(x):
     return None if x is None or (isinstance(x, float) and np.isnan(x)) else float(x)
+
+
+def _concentration(counts: np.ndarray) -> dict[str, float | None]:
+    """Share (%) of uses held by the top 1% and top 10% of models, and the Gini (None where undefined)."""
+    return {"top1_pct": _nan_none(100 * stats.top_share(counts, 0.01)),
+            "top10_pct": _nan_none(100 * stats.top_share(counts, 0.10)),
+            "gini": _nan_none(stats.gini(counts))}
 
 
 def ccdf_data(a: Adoption) -> pd.DataFrame:
@@ -619,24 +625,24 @@ def headline(snap, a: Adoption | None = None) -> dict[str, Any]:
     - ``coverage_note``: one sentence on what the numbers cover.
     """
     a = load(snap) if a is None else a
-    counts = a.covered_counts()
+    conc = _concentration(a.covered_counts())
     ou = owner_usage(a, snap)
     oc = owner_concentration(ou)
     ks = kind_shares(top_owners(a, snap, 10, ou=ou)) if len(ou) else {}
     return {
         "models": a.n_models,
         "models_covered": a.models_covered,
-        "models_used": int((counts > 0).sum()),
-        "models_used_pct": stats.percent(int((counts > 0).sum()), counts.size),
+        "models_used": a.models_used,
+        "models_used_pct": stats.percent(a.models_used, a.models_covered),
         "spaces_listed": a.spaces_listed,
         "spaces_covered": a.spaces_covered,
         "spaces_using_models": a.spaces_using,
         "spaces_using_models_pct": stats.percent(a.spaces_using, a.spaces_covered),
         "edges": a.edges,
         "edges_in_scope": a.edges_in_scope,
-        "top1pct_usage_share_pct": _nan_none(100 * stats.top_share(counts, 0.01)),
-        "top10pct_usage_share_pct": _nan_none(100 * stats.top_share(counts, 0.10)),
-        "gini_spaces_per_model": _nan_none(stats.gini(counts)),
+        "top1pct_usage_share_pct": conc["top1_pct"],
+        "top10pct_usage_share_pct": conc["top10_pct"],
+        "gini_spaces_per_model": conc["gini"],
         "top5_owners_usage_share_pct": oc["top5_owners_share_pct"],
         "top10_owners_org_share_pct": ks.get("organization"),
         "top10_owners_user_share_pct": ks.get("user"),
@@ -661,14 +667,14 @@ def _fmt_pct(x) -> str:
 
 def summary_sentences(a: Adoption, oc: dict[str, Any] | None = None) -> str:
     """Sentences stating the adoption summary (all numbers computed)."""
-    counts = a.covered_counts()
-    used = int((counts > 0).sum())
+    used = a.models_used
     parts = [f"Of the {a.models_covered:,} models whose use in spaces is known, {used:,} "
-             f"({_fmt_pct(stats.percent(used, counts.size))}) are used by at least one space."]
-    if counts.size and used:
-        parts.append(f"The top 1% of these models account for {_fmt_pct(100 * stats.top_share(counts, 0.01))} "
+             f"({_fmt_pct(stats.percent(used, a.models_covered))}) are used by at least one space."]
+    if used:
+        conc = _concentration(a.covered_counts())
+        parts.append(f"The top 1% of these models account for {_fmt_pct(conc['top1_pct'])} "
                      f"of all {a.edges_in_scope:,} uses, the top 10% for "
-                     f"{_fmt_pct(100 * stats.top_share(counts, 0.10))} (Gini {stats.gini(counts):.3f}).")
+                     f"{_fmt_pct(conc['top10_pct'])} (Gini {conc['gini']:.3f}).")
     if a.spaces_covered is None:
         parts.append("The snapshot has no spaces listing, so the share of spaces that use a model is "
                      "not covered.")
