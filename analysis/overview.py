@@ -8,13 +8,16 @@ installed packages), so two builds of one snapshot give identical tables.
 from __future__ import annotations
 
 import json
+import os
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from .publish import BOOK_TITLE
 from .schema import REPO_TABLES, TABLES
-from .snapshot import _VERSIONED_PACKAGES, Snapshot
+from .snapshot import _VERSIONED_PACKAGES, Snapshot, _git_commit
 from .stats import percent
 
 
@@ -45,6 +48,30 @@ def repo_summary(snap: Snapshot) -> pd.DataFrame:
             "created to": created.max().date().isoformat() if len(created) else "",
         })
     return pd.DataFrame(rows)
+
+
+def repo_counts(snap: Snapshot) -> dict[str, int]:
+    """Repositories per type (``model``, ``dataset``, ``space``) in the snapshot."""
+    return {repo_type: snap.rows(table) for repo_type, table in REPO_TABLES.items()}
+
+
+def book_bibtex(snap: Snapshot) -> str:
+    """The BibTeX entry that cites the book as computed from ``snap``."""
+    return (f"@misc{{hf-hub-activity-{snap.id},\n  title = {{{BOOK_TITLE}}},\n"
+            f"  note = {{Computed from snapshot {snap.id} (snapshot date {snap.date}, source {snap.source_kind})}},\n"
+            f"  year = {{{snap.date[:4]}}}\n}}")
+
+
+def license_groups(mapping: pd.DataFrame) -> pd.DataFrame:
+    """Per license group of ``licenses.mapping_table()``: how many identifiers, and which."""
+    return (mapping.groupby("group", sort=True)
+            .agg(licenses=("license", lambda s: ", ".join(sorted(s))), count=("license", "size"))
+            .reset_index()[["group", "count", "licenses"]])
+
+
+def regrouped(mapping: pd.DataFrame) -> int:
+    """How many license identifiers of ``licenses.mapping_table()`` change group in the alternative mapping."""
+    return int((mapping["alternative_group"] != mapping["group"]).sum())
 
 
 def _cov_extra(cov: dict[str, Any]) -> str:
@@ -216,6 +243,17 @@ def package_table(snap: Snapshot) -> pd.DataFrame:
     names = list(dict.fromkeys(list(built) + [k for k in made if "git" not in k]))
     return pd.DataFrame([{"package": n, "snapshot made with": made.get(n, ""),
                           "book built with": built.get(n, "")} for n in names])
+
+
+def build_parameters(output_dir: str | os.PathLike) -> dict[str, Any]:
+    """The parameters a build recorded in ``output_dir/parameters.json`` (no notebooks if absent)."""
+    path = Path(output_dir) / "parameters.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"notebooks": {}}
+
+
+def build_commit() -> str:
+    """The project's git commit that builds the book (``unknown`` outside a git checkout)."""
+    return _git_commit() or "unknown"
 
 
 def parameters_table(params: dict[str, Any]) -> pd.DataFrame:

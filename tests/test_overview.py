@@ -56,3 +56,22 @@ def test_parameters_and_packages(tmp_path):
     pk = overview.package_table(snap).set_index("package")
     assert pk.loc["pandas", "book built with"] == pd.__version__
     assert pk.loc["pandas", "snapshot made with"] == snap.manifest["package_versions"]["pandas"]
+
+
+def test_front_matter_helpers(tmp_path):
+    from analysis import licenses
+
+    snap = hand_snapshot(tmp_path / "s", models=20)
+    assert overview.repo_counts(snap) == {"model": 20, "dataset": snap.rows("datasets"),
+                                          "space": snap.rows("spaces")}
+    bib = overview.book_bibtex(snap)
+    assert bib.startswith("@misc{hf-hub-activity-s,") and f"snapshot date {snap.date}" in bib
+    mapping = licenses.mapping_table()
+    groups = overview.license_groups(mapping)
+    assert list(groups.columns) == ["group", "count", "licenses"]
+    assert groups["count"].sum() == len(mapping)
+    assert 0 < overview.regrouped(mapping) < len(mapping)
+    assert overview.build_parameters(tmp_path) == {"notebooks": {}}
+    (tmp_path / "parameters.json").write_text('{"notebooks": {"a": {"x": 1}}}')
+    assert overview.build_parameters(tmp_path)["notebooks"] == {"a": {"x": 1}}
+    assert overview.build_commit()
