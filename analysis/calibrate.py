@@ -24,7 +24,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from . import paths
+from . import paths, stats
 from .subfields import SUBFIELD_TAGS
 
 TARGETS_FILE = "synth_targets.json"
@@ -89,9 +89,7 @@ def _quantiles(values: np.ndarray) -> list[float]:
 
 
 def _top_share(values: np.ndarray, frac: float) -> float:
-    v = np.sort(values.astype(float))[::-1]
-    k = max(1, int(np.ceil(frac * v.size)))
-    return round(float(v[:k].sum() / v.sum()), 6) if v.sum() else float("nan")
+    return round(stats.top_share(values, frac), 6)
 
 
 def _owner_hist(owner_counts: Counter) -> list[int]:
@@ -317,8 +315,8 @@ def _commits(path: Path, source: str, F: _Figures) -> tuple[Counter, dict[str, s
     F.add("commits.system_repo_share", _share(sys_repos, len(per_repo)), source,
           "share of repositories with a commit authored by the Hub's 'system' (only commits that touched a "
           "weight file were kept, so this is a lower bound)")
-    top = np.sort(np.fromiter(author_commits.values(), dtype=np.int64))[::-1]
-    F.add("commits.top1_author_commit_share", _top_share(top, 0.01), source, "share of commit authorships held by the top 1% of authors")
+    per_author = np.fromiter(author_commits.values(), dtype=np.int64)
+    F.add("commits.top1_author_commit_share", _top_share(per_author, 0.01), source, "share of commit authorships held by the top 1% of authors")
     return per_repo, authors_of
 
 
