@@ -377,17 +377,21 @@ def top_models(a: Adoption, snap, n: int = 20, mask: np.ndarray | None = None,
     return df
 
 
+def _subfield_rows(a: Adoption, snap, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Per subfield, those of the given models-table ``rows`` that belong to it (tags read only if needed)."""
+    if rows.size == 0:
+        return {sf: rows for sf in SUBFIELDS}
+    tags = _model_columns(a, snap, ["tags", "pipeline_tag"]).take(pa.array(rows, type=pa.int64()))
+    return {sf: rows[subfield_mask(tags, sf)] for sf in SUBFIELDS}
+
+
 def top_models_subfields(a: Adoption, snap, n: int = 10,
                          mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """``tab-top-models-subfields``: the ``n`` most-used models of each subfield."""
-    used = np.flatnonzero(a.covered & (a.spaces_per_model > 0))
     frames = []
-    if used.size:
-        tags = _model_columns(a, snap, ["tags", "pipeline_tag"]).take(pa.array(used, type=pa.int64()))
-    for sf in SUBFIELDS:
+    for sf, rows in _subfield_rows(a, snap, np.flatnonzero(a.covered & (a.spaces_per_model > 0))).items():
         mask = np.zeros(a.n_models, dtype=bool)
-        if used.size:
-            mask[used[subfield_mask(tags, sf)]] = True
+        mask[rows] = True
         df = top_models(a, snap, n, mask=mask, mapping=mapping)
         df.insert(0, "subfield", sf)
         frames.append(df)
@@ -396,16 +400,9 @@ def top_models_subfields(a: Adoption, snap, n: int = 10,
 
 def subfield_counts(a: Adoption, snap) -> pd.DataFrame:
     """Per subfield: covered models, used models, uses (edges) and share of all uses."""
-    cov = np.flatnonzero(a.covered)
     rows = []
-    if cov.size:
-        tags = _model_columns(a, snap, ["tags", "pipeline_tag"]).take(pa.array(cov, type=pa.int64()))
-    for sf in SUBFIELDS:
-        if cov.size:
-            m = subfield_mask(tags, sf)
-            c = a.spaces_per_model[cov[m]]
-        else:
-            c = np.zeros(0, dtype=np.int64)
+    for sf, members in _subfield_rows(a, snap, np.flatnonzero(a.covered)).items():
+        c = a.spaces_per_model[members]
         rows.append({"subfield": sf, "covered_models": int(c.size), "models_used": int((c > 0).sum()),
                      "models_used_pct": stats.percent(int((c > 0).sum()), c.size),
                      "uses": int(c.sum()), "uses_share_pct": stats.percent(int(c.sum()), a.edges_in_scope)})
