@@ -320,10 +320,6 @@ def coverage_text(acts: dict[str, RepoActivity]) -> str:
     return "; ".join(parts)
 
 
-def _pct(num: float, den: float) -> float | None:
-    return 100.0 * num / den if den else None
-
-
 def headline_from(acts: dict[str, RepoActivity], tests: bool = True) -> dict[str, Any]:
     """The headline numbers of :func:`headline` from already loaded activity
     (``tests=False`` skips the Kruskal-Wallis tests: ``license_kw`` is then {})."""
@@ -334,19 +330,18 @@ def headline_from(acts: dict[str, RepoActivity], tests: bool = True) -> dict[str
     m = acts.get("model")
     d = acts.get("dataset")
     dl = m.values("downloads") if m is not None else np.empty(0)
-    out["models_zero_downloads_pct"] = float((dl == 0).mean() * 100) if dl.size else None
+    out["models_zero_downloads_pct"] = stats.percent(int((dl == 0).sum()), dl.size)
     share = stats.top_share(dl, 0.01) if dl.size else float("nan")
     out["top1pct_downloads_share_pct"] = None if np.isnan(share) else 100 * share
     for key, a in (("models_no_license_pct", m), ("datasets_no_license_pct", d)):
-        if a is None or not a.listed or a.n == 0:
-            out[key] = None
-        else:
-            out[key] = _pct(int(a.data["license"].isna().sum()), a.n)
+        # an unlisted type has n = 0, so its percentage is None
+        out[key] = None if a is None else stats.percent(int(a.data["license"].isna().sum()), a.n)
     if m is not None and m.status["commit_authors"] == OK:
         ca = m.data["commit_authors"].to_numpy(dtype=float)
         cc = m.data["commits"].to_numpy(dtype=float)
         with_commits = ~np.isnan(cc) & (cc > 0)
-        out["models_single_commit_author_pct"] = _pct(int((ca[with_commits] == 1).sum()), int(with_commits.sum()))
+        out["models_single_commit_author_pct"] = stats.percent(int((ca[with_commits] == 1).sum()),
+                                                               int(with_commits.sum()))
     else:
         out["models_single_commit_author_pct"] = None
     kw: dict[str, float | None] = {}
@@ -737,9 +732,9 @@ def describe_activity(acts: dict[str, RepoActivity]) -> str:
                     f"{_f(h['top1pct_downloads_share_pct'])}% of all model downloads "
                     "(the paper reports over 70% and 99%).")
     for t, a in acts.items():
-        if a.status["likes"] == OK and a.values("likes").size:
-            v = a.values("likes")
-            sent.append(f"{100 * (v == 0).mean():.1f}% of {t} repositories have no like.")
+        v = a.values("likes")
+        if v.size:
+            sent.append(f"{_f(stats.percent(int((v == 0).sum()), v.size))}% of {t} repositories have no like.")
     m = acts.get("model")
     if m is not None and m.status["commits"] == OK:
         sent.append(f"Commits are covered for {m.covered['commits']:,} of {m.n:,} model repositories; "
