@@ -345,6 +345,12 @@ def _model_meta(a: Adoption, snap, rows: np.ndarray, columns: list[str]) -> pd.D
     return t.take(pa.array(rows, type=pa.int64())).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
+def _owner_kinds(snap, owners, mapping: pd.DataFrame | None) -> pd.DataFrame:
+    """Kind, route and reason of owners given by display name (:data:`~analysis.owners.NO_OWNER` for legacy ids)."""
+    return owners_mod.classify_snapshot_owners(
+        snap, [None if o == owners_mod.NO_OWNER else o for o in owners], mapping)
+
+
 def top_models(a: Adoption, snap, n: int = 20, mask: np.ndarray | None = None,
                mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """``tab-top-models``: the ``n`` covered models used by most spaces.
@@ -358,18 +364,16 @@ def top_models(a: Adoption, snap, n: int = 20, mask: np.ndarray | None = None,
     meta = _model_meta(a, snap, rows, ["id", "owner", "pipeline_tag", "downloads", "likes"])
     spaces = a.spaces_per_model[rows]
     total = a.edges_in_scope
-    kinds = owners_mod.classify_snapshot_owners(snap, meta["owner"].tolist(), mapping)
     owner = meta["owner"].astype(object).where(meta["owner"].notna(), owners_mod.NO_OWNER)
-    kmap = dict(zip(kinds["owner"], kinds["kind"]))
-    rmap = dict(zip(kinds["owner"], kinds["route"]))
+    kinds = _owner_kinds(snap, owner, mapping).set_index("owner")
     df = pd.DataFrame({
         "rank": pd.Series(spaces).rank(method="min", ascending=False).astype("int64").to_numpy(),
         "model": meta["id"].to_numpy(),
         "spaces": spaces.astype("int64"),
         "usage_share_pct": (100.0 * spaces / total).round(3) if total else np.nan,
         "owner": owner.to_numpy(),
-        "owner_kind": [kmap[o] for o in owner],
-        "kind_route": [rmap[o] for o in owner],
+        "owner_kind": owner.map(kinds["kind"]).to_numpy(),
+        "kind_route": owner.map(kinds["route"]).to_numpy(),
         "task": meta["pipeline_tag"].astype(object).to_numpy(),
         "downloads": meta["downloads"].to_numpy(),
         "likes": meta["likes"].to_numpy(),
@@ -455,9 +459,9 @@ def top_owners(a: Adoption, snap, n: int = 15, ou: pd.DataFrame | None = None,
     ou = owner_usage(a, snap) if ou is None else ou
     top = ou.head(n).copy()
     top.insert(0, "rank", np.arange(1, len(top) + 1, dtype="int64"))
-    kinds = owners_mod.classify_snapshot_owners(snap, top["owner"].tolist(), mapping)
-    top["owner_kind"] = top["owner"].map(dict(zip(kinds["owner"], kinds["kind"])))
-    top["kind_route"] = top["owner"].map(dict(zip(kinds["owner"], kinds["route"])))
+    kinds = _owner_kinds(snap, top["owner"], mapping).set_index("owner")
+    top["owner_kind"] = top["owner"].map(kinds["kind"])
+    top["kind_route"] = top["owner"].map(kinds["route"])
     top["usage_share_pct"] = top["usage_share_pct"].round(3)
     top["cumulative_share_pct"] = top["cumulative_share_pct"].round(3)
     return top.reset_index(drop=True)
@@ -513,13 +517,8 @@ def owners_figure(top: pd.DataFrame):
 
 def owner_kinds_shown(snap, *frames: pd.DataFrame, mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every owner shown in the given tables with its kind, route and reason."""
-    seen: list = []
-    for f in frames:
-        for o in f["owner"]:
-            if o not in seen:
-                seen.append(o)
-    kinds = owners_mod.classify_snapshot_owners(
-        snap, [None if o == owners_mod.NO_OWNER else o for o in seen], mapping)
+    shown = dict.fromkeys(o for f in frames for o in f["owner"])  # first-seen order, no duplicates
+    kinds = _owner_kinds(snap, shown, mapping)
     kinds["route"] = pd.Categorical(kinds["route"], categories=list(owners_mod.ROUTES), ordered=True)
     kinds["_key"] = kinds["owner"].str.lower()
     kinds = kinds.sort_values(["route", "_key", "owner"], kind="stable").drop(columns="_key").reset_index(drop=True)
