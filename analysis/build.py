@@ -26,7 +26,6 @@ prints the time per notebook, the total and the peak memory.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -42,6 +41,7 @@ from typing import Any, Callable, Iterable, Mapping
 import yaml
 
 from . import paths
+from .cli import OneLineParser
 from .snapshot import SnapshotError, open_snapshot
 
 #: Parameters the pipeline always sets itself.
@@ -66,6 +66,11 @@ class BuildError(Exception):
 # the table of contents
 # --------------------------------------------------------------------------- #
 
+def _page(entry: str) -> str:
+    """A toc entry without its suffix (``book/index.ipynb`` -> ``book/index``)."""
+    return re.sub(r"\.(ipynb|md)$", "", entry)
+
+
 def _toc_files(node: Any) -> list[str]:
     out: list[str] = []
     if isinstance(node, dict):
@@ -85,7 +90,7 @@ def _toc_files(node: Any) -> list[str]:
 def toc_entries(source: Path = paths.ROOT) -> list[str]:
     """Every page of the table of contents, in order, as paths without suffix (``book/index``)."""
     toc = yaml.safe_load((source / "_toc.yml").read_text(encoding="utf-8"))
-    return [re.sub(r"\.(ipynb|md)$", "", f) for f in _toc_files(toc)]
+    return [_page(f) for f in _toc_files(toc)]
 
 
 def toc_notebooks(source: Path = paths.ROOT) -> list[str]:
@@ -105,7 +110,7 @@ def _filter_toc(node: Any, keep: Callable[[str], bool]) -> Any:
     if not isinstance(node, dict):
         return node
     node = dict(node)
-    if "file" in node and not keep(re.sub(r"\.(ipynb|md)$", "", str(node["file"]))):
+    if "file" in node and not keep(_page(str(node["file"]))):
         return None
     for key in ("parts", "chapters", "sections"):
         if key in node:
@@ -384,9 +389,8 @@ def _run_jupyter_book(out: Path, strict: bool, log: Callable[[str], None]) -> Pa
     cmd = _jupyter_book_cmd() + ["build", str(out), "--builder", "html", "-n", "--keep-going"]
     if strict:
         cmd.append("-W")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.ROOT), env.get("PYTHONPATH")]))
-    proc = subprocess.run(cmd, cwd=out, env=env, capture_output=True, text=True)
+    # the project is on PYTHONPATH already: build() sets it for the kernels and for this
+    proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True)
     text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)  # no terminal colours
     (out / "jupyter-book.log").write_text(text, encoding="utf-8")
     problems = [ln for ln in text.splitlines() if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", ln)]
@@ -505,7 +509,7 @@ def build(
             if html:
                 executed = {f"book/{p.stem}" for p in (out / "book").glob("*.ipynb")}
                 executed |= {f"book/{p.stem}" for p in (src / "book").glob("*.md")}
-                root = str(toc.get("root", "")).removesuffix(".ipynb").removesuffix(".md")
+                root = _page(str(toc.get("root", "")))
                 if root not in executed:
                     raise BuildError(f"the landing page {root} has not been executed yet; "
                                      f"run a build that includes it (--only {Path(root).name})")
@@ -535,13 +539,8 @@ def build(
 # command line
 # --------------------------------------------------------------------------- #
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, no usage block
-        self.exit(2, f"error: {message} (see 'python -m analysis build --help')\n")
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(
+    parser = OneLineParser(
         prog="python -m analysis build",
         description="Execute the book's notebooks on a snapshot and build the site into _build/<snapshot_id>/.")
     parser.add_argument("snapshot_dir", help="a complete snapshot folder, e.g. data/snapshots/synthetic-demo")
@@ -555,8 +554,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides = parse_overrides(args.param)
         build(args.snapshot_dir, overrides, notebooks=args.only, html=not args.no_html)
     except (BuildError, SnapshotError, ValueError) as exc:
-        msg = str(exc)
-        print(f"error: {msg}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -36,6 +36,12 @@ def _one_line_error(self: argparse.ArgumentParser, message: str) -> None:
     self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A command's parser with the one-line error even when the command runs on its own."""
+
+    error = _one_line_error
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # bad arguments to any command end in one line, whatever parser it builds

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
+from .cli import OneLineParser
 from .snapshot import SnapshotError, open_snapshot, validate
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not usage + error
-        print(f"error: {message} (see '{self.prog} --help')", file=sys.stderr)
-        raise SystemExit(2)
 
 
 def main(argv: list[str]) -> int:
     cmd, rest = argv[0], argv[1:]
-    parser = _Parser(prog=f"python -m analysis {cmd}")
+    parser = OneLineParser(prog=f"python -m analysis {cmd}")
     parser.add_argument("snapshot_dir")
     if cmd == "info":
         parser.add_argument("--json", action="store_true", help="print the manifest as JSON")
