@@ -419,6 +419,12 @@ def _thin_log(values: np.ndarray, ccdf: np.ndarray, max_points: int) -> tuple[np
     return values[idx], ccdf[idx]
 
 
+def _ccdf_points(values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`analysis.stats.ccdf` of the values, thinned on a log grid (empty when none is positive)."""
+    c = stats.ccdf(values)
+    return _thin_log(c["value"].to_numpy(), c["ccdf"].to_numpy(), max_points)
+
+
 def ccdf_data(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURES,
               max_points: int = 400) -> pd.DataFrame:
     """Long table (measure, repository type, value, ccdf) thinned on a log grid for plotting.
@@ -429,13 +435,9 @@ def ccdf_data(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURES,
     parts = []
     for m in measures:
         for t, a in acts.items():
-            v = a.values(m)
-            if v.size == 0:
+            x, y = _ccdf_points(a.values(m), max_points)
+            if x.size == 0:
                 continue
-            c = stats.ccdf(v)
-            if c.empty:
-                continue
-            x, y = _thin_log(c["value"].to_numpy(), c["ccdf"].to_numpy(), max_points)
             parts.append(pd.DataFrame({"measure": MEASURE_LABELS[m], "repository type": t,
                                        "value": x, "ccdf": y}))
     if not parts:
@@ -507,14 +509,19 @@ def ccdf_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURE
 
 
 def top_share_curve(values: np.ndarray, points: int = 200) -> pd.DataFrame:
-    """Share of the total held by the top q of units, at log-spaced q from 1/n to 1."""
-    v = np.sort(np.asarray(values, dtype=float))[::-1]
+    """Share of the total held by the top q of units, at log-spaced q from 1/n to 1.
+
+    The full :func:`analysis.stats.lorenz` curve read from the top: the top k
+    of n units hold 1 minus the share of the bottom n - k.
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[~np.isnan(v)]
     n = v.size
     if n == 0 or v.sum() == 0:
         return pd.DataFrame({"top_fraction": [], "share": []})
+    bottom = stats.lorenz(v, points=None)["value_share"].to_numpy()
     k = np.unique(np.round(np.geomspace(1, n, points)).astype(int))
-    cum = np.cumsum(v) / v.sum()
-    return pd.DataFrame({"top_fraction": k / n, "share": cum[k - 1]})
+    return pd.DataFrame({"top_fraction": k / n, "share": 1.0 - bottom[n - k]})
 
 
 def lorenz_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = ("downloads", "likes")):
@@ -607,12 +614,9 @@ def license_distribution_figure(models: RepoActivity, group_col: str = "group",
             if grp not in glabels:
                 continue
             sel = (codes == glabels.index(grp)) & ~np.isnan(v)
-            if not sel.any():
+            x, y = _ccdf_points(v[sel], max_points)
+            if x.size == 0:
                 continue
-            c = stats.ccdf(v[sel])
-            if c.empty:
-                continue
-            x, y = _thin_log(c["value"].to_numpy(), c["ccdf"].to_numpy(), max_points)
             med = float(np.median(v[sel]))
             ax.loglog(x, y, color=LICENSE_GROUP_COLORS.get(grp), lw=1.5,
                       label=f"{grp} (N = {int(sel.sum()):,}, median {med:g})")
