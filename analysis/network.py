@@ -143,11 +143,20 @@ class CommitAuthors:
             _, first = np.unique(key, return_index=True)
             first.sort()
             cidx, author = cidx[first], author[first]
+        return self._with_authors(cidx, author, uniq)
+
+    def in_repos(self, repo_mask: np.ndarray) -> "CommitAuthors":
+        """Only the commits of the repositories where ``repo_mask`` (over ``repo_ids``) is True."""
+        sel = np.asarray(repo_mask, dtype=bool)[self.commit_repo[self.cidx]]
+        return self._with_authors(self.cidx[sel], self.author[sel], self.names)
+
+    def _with_authors(self, cidx: np.ndarray, author: np.ndarray, names) -> "CommitAuthors":
+        """The same commits with author entries ``(cidx, author)`` over ``names``; unused names dropped."""
         used = np.unique(author)
-        remap = np.full(len(uniq), -1, dtype=np.int64)
+        remap = np.full(len(names), -1, dtype=np.int64)
         remap[used] = np.arange(len(used))
         return CommitAuthors(self.repo_ids, self.commit_repo, cidx, remap[author],
-                             np.asarray(uniq, dtype=object)[used])
+                             np.asarray(names, dtype=object)[used])
 
 
 def load_commit_authors(snap: Snapshot) -> CommitAuthors:
@@ -580,37 +589,39 @@ def covers(p: Part2) -> str:
 def funnel(p: Part2) -> pd.DataFrame:
     """``tab-network-funnel``: from model repositories to developers."""
     c = p.commits
-    names = set(c.names)
     removed = p.resolution.removed
     n_sys = int((removed["kind"] == "system").sum())
     n_bot = int((removed["kind"] == "bot").sum())
     rp = p.reproduction
+    groups = p.resolution.groups
+    n_merged = int(groups["size"].sum() - len(groups)) if len(groups) else 0
+    # step, count, note, and whether the count is also shown as a % of all model repositories and
+    # as a % of the repositories with a commit author
     rows = [
-        ("model repositories in the snapshot", p.models, "all model repositories listed"),
-        ("with commit data", p.covered, "repositories whose commit history was collected"),
-        ("with at least one commit author", rp.n_repos, "the repositories the network is built from"),
+        ("model repositories in the snapshot", p.models, "all model repositories listed", True, False),
+        ("with commit data", p.covered, "repositories whose commit history was collected", True, False),
+        ("with at least one commit author", rp.n_repos, "the repositories the network is built from", True, True),
         ("with a single commit author", rp.n_single_author_repos,
-         "each of their commits adds a self-loop; their authors are isolates unless they also work elsewhere"),
-        ("with several commit authors", rp.n_repos - rp.n_single_author_repos, ""),
-        ("commits (with an author)", rp.n_commits, ""),
-        ("distinct commit-author names", len(names), "nodes of the reproduction network"),
-        ("... of which the Hub's `system` author", n_sys, "kept in the reproduction, removed in the cleaned network"),
-        ("... of which bots", n_bot, "removed in the cleaned network"),
-        ("names merged into another by identity resolution", int(p.resolution.groups["size"].sum() - len(p.resolution.groups))
-         if len(p.resolution.groups) else 0,
-         f"{len(p.resolution.groups):,} groups of names judged the same developer"),
-        ("distinct developers after resolution", p.cleaned.n, "nodes of the cleaned network"),
-        ("repositories in the cleaned network", p.cleaned.n_repos, "with at least one author left"),
-        ("... with a single developer", p.cleaned.n_single_author_repos, ""),
+         "each of their commits adds a self-loop; their authors are isolates unless they also work elsewhere",
+         True, True),
+        ("with several commit authors", rp.n_repos - rp.n_single_author_repos, "", True, True),
+        ("commits (with an author)", rp.n_commits, "", False, False),
+        ("distinct commit-author names", len(c.names), "nodes of the reproduction network", False, False),
+        ("... of which the Hub's `system` author", n_sys, "kept in the reproduction, removed in the cleaned network",
+         False, False),
+        ("... of which bots", n_bot, "removed in the cleaned network", False, False),
+        ("names merged into another by identity resolution", n_merged,
+         f"{len(groups):,} groups of names judged the same developer", False, False),
+        ("distinct developers after resolution", p.cleaned.n, "nodes of the cleaned network", False, False),
+        ("repositories in the cleaned network", p.cleaned.n_repos, "with at least one author left", True, True),
+        ("... with a single developer", p.cleaned.n_single_author_repos, "", True, True),
     ]
-    df = pd.DataFrame(rows, columns=["step", "count", "note"])
-    base = max(p.models, 1)
-    with_authors = max(rp.n_repos, 1)
-    df.insert(2, "% of model repositories", [100 * v / base if i < 5 or i in (11, 12) else np.nan
-                                             for i, v in enumerate(df["count"])])
-    df.insert(3, "% of repositories with a commit author",
-              [100 * v / with_authors if i in (2, 3, 4, 11, 12) else np.nan for i, v in enumerate(df["count"])])
-    return df
+    pct = ["% of model repositories", "% of repositories with a commit author"]
+    df = pd.DataFrame(
+        [(step, n, percent(n, p.models) if of_models else None, percent(n, rp.n_repos) if of_authors else None, note)
+         for step, n, note, of_models, of_authors in rows],
+        columns=["step", "count", *pct, "note"])
+    return df.astype({c: float for c in pct})
 
 
 def candidates_table(p: Part2) -> pd.DataFrame:
@@ -768,24 +779,14 @@ def degree_distribution(net: Network) -> pd.DataFrame:
 def subfield_networks(p: Part2) -> dict[str, Network]:
     """Reproduction networks of the computer-vision, NLP and multimodal model repositories."""
     models = p.snap.arrow("models", ["id", "tags", "pipeline_tag"])
-    out = {}
-    ids = models.column("id")
+    ids = np.asarray(models.column("id").to_pylist(), dtype=object)
     repo_index = pd.Index(p.commits.repo_ids)
+    out = {}
     for sf in SUBFIELDS:
-        mask = subfield_mask(models, sf)
-        chosen = pc.filter(ids, pa.array(mask)).to_pylist()
+        pos = repo_index.get_indexer(ids[subfield_mask(models, sf)])
         in_sf = np.zeros(len(p.commits.repo_ids), bool)
-        pos = repo_index.get_indexer(chosen)
         in_sf[pos[pos >= 0]] = True
-        keep_commit = in_sf[p.commits.commit_repo]
-        sel = keep_commit[p.commits.cidx] if len(p.commits.cidx) else np.zeros(0, bool)
-        sub = CommitAuthors(p.commits.repo_ids, p.commits.commit_repo, p.commits.cidx[sel],
-                            p.commits.author[sel], p.commits.names)
-        used = np.unique(sub.author)
-        remap = np.full(len(sub.names), -1, np.int64)
-        remap[used] = np.arange(len(used))
-        sub = CommitAuthors(sub.repo_ids, sub.commit_repo, sub.cidx, remap[sub.author], sub.names[used])
-        out[sf] = build_network(sub, sf)
+        out[sf] = build_network(p.commits.in_repos(in_sf), sf)
     return out
 
 
