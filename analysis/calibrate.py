@@ -70,6 +70,14 @@ def _lines(path: Path) -> Iterator[dict[str, Any]]:
                 yield rec
 
 
+def _keyed(path: Path, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(rec[key], rec) for the records of ``path`` whose ``key`` is a string (an id)."""
+    for rec in _lines(path):
+        rid = rec.get(key)
+        if isinstance(rid, str):
+            yield rid, rec
+
+
 class _Figures:
     def __init__(self) -> None:
         self.figures: dict[str, dict[str, Any]] = {}
@@ -92,18 +100,13 @@ def _top_share(values: np.ndarray, frac: float) -> float:
     return round(stats.top_share(values, frac), 6)
 
 
-def _owner_hist(owner_counts: Counter) -> list[int]:
-    sizes = np.fromiter(owner_counts.values(), dtype=np.int64)
+def _owner_bins(sizes: np.ndarray) -> tuple[list[int], list[float]]:
+    """Owners per bin of OWNER_BINS, and the mean repositories per owner in each bin (its lower bound if empty)."""
     idx = np.searchsorted(OWNER_BINS, sizes, side="right") - 1
-    return np.bincount(idx, minlength=len(OWNER_BINS)).astype(int).tolist()
-
-
-def _owner_bin_means(owner_counts: Counter) -> list[float]:
-    sizes = np.fromiter(owner_counts.values(), dtype=np.int64)
-    idx = np.searchsorted(OWNER_BINS, sizes, side="right") - 1
-    sums = np.bincount(idx, weights=sizes, minlength=len(OWNER_BINS))
     cnt = np.bincount(idx, minlength=len(OWNER_BINS))
-    return [round(float(s / c), 3) if c else float(OWNER_BINS[i]) for i, (s, c) in enumerate(zip(sums, cnt))]
+    sums = np.bincount(idx, weights=sizes, minlength=len(OWNER_BINS))
+    means = [round(float(s / c), 3) if c else float(OWNER_BINS[i]) for i, (s, c) in enumerate(zip(sums, cnt))]
+    return cnt.astype(int).tolist(), means
 
 
 def _months(created: list[str], source: str, F: _Figures, prefix: str) -> None:
@@ -136,10 +139,7 @@ def _repo_listing(path: Path, source: str, F: _Figures, prefix: str, kind: str,
     no_license = 0
     has_license: list[bool] = []
     subfields: Counter = Counter()
-    for rec in _lines(path):
-        rid = rec.get("id")
-        if not isinstance(rid, str):
-            continue
+    for rid, rec in _keyed(path, "id"):
         n += 1
         d = rec.get("downloads")
         downloads.append(d if isinstance(d, int) and d >= 0 else 0)
@@ -219,11 +219,12 @@ def _repo_listing(path: Path, source: str, F: _Figures, prefix: str, kind: str,
     F.add(f"{prefix}.mean_tags", round(float(np.mean(ntags)), 3), source, "mean number of tags per record")
     F.add(f"{prefix}.legacy_share", _share(legacy, n), source, "share of ids without an owner (no '/')")
     F.add(f"{prefix}.owners", len(owners), source, "number of distinct owners (part of id before '/')")
-    F.add(f"{prefix}.owner_size_hist", _owner_hist(owners), source,
-          "number of owners by repositories per owner, binned at meta.owner_bins (lower bounds)")
-    F.add(f"{prefix}.owner_size_bin_means", _owner_bin_means(owners), source,
-          "mean repositories per owner within each bin of meta.owner_bins")
     sizes = np.fromiter(owners.values(), dtype=np.int64)
+    hist, bin_means = _owner_bins(sizes)
+    F.add(f"{prefix}.owner_size_hist", hist, source,
+          "number of owners by repositories per owner, binned at meta.owner_bins (lower bounds)")
+    F.add(f"{prefix}.owner_size_bin_means", bin_means, source,
+          "mean repositories per owner within each bin of meta.owner_bins")
     F.add(f"{prefix}.owner_single_repo_share", _share(sizes == 1, sizes.size), source, "share of owners with exactly one repository")
     F.add(f"{prefix}.top1_owner_repo_share", _top_share(sizes, 0.01), source, "share of (owned) repositories held by the top 1% of owners")
     lic_mask = np.asarray(has_license, dtype=bool)
@@ -266,10 +267,7 @@ def _commits(path: Path, source: str, F: _Figures) -> tuple[Counter, dict[str, s
     n = 0
     multi = 0
     author_commits: Counter = Counter()
-    for rec in _lines(path):
-        rid = rec.get("repo_id")
-        if not isinstance(rid, str):
-            continue
+    for rid, rec in _keyed(path, "repo_id"):
         n += 1
         names = [a.get("user") for a in (rec.get("authors") or []) if isinstance(a, dict) and a.get("user")]
         per_repo[rid] += 1
