@@ -59,15 +59,12 @@ class Adoption:
     model_coverage: str  # "all" (complete spaces listing), "model_spaces" or "none"
     edges_raw: int
     edges: int  # distinct (space, model) edges, all of them
-    duplicate_edges: int
     edges_absent_model: int
     models_absent: int
     edges_uncovered_model: int
-    edges_in_scope: int  # distinct edges to covered models of the models table
-    edge_space: np.ndarray  # in-scope edges: code into space_ids
+    edge_space: np.ndarray  # in-scope edges (distinct, to covered models of the models table): code into space_ids
     edge_model: np.ndarray  # in-scope edges: row of the models table
     space_ids: pa.Array  # distinct space ids of all edges
-    spaces_in_edges: int
     spaces_listed: int | None  # None: no spaces listing
     spaces_covered: int | None  # None: not covered
     spaces_using: int | None
@@ -79,6 +76,19 @@ class Adoption:
     @property
     def n_models(self) -> int:
         return len(self.model_ids)
+
+    @property
+    def duplicate_edges(self) -> int:
+        return self.edges_raw - self.edges
+
+    @property
+    def edges_in_scope(self) -> int:
+        """Distinct edges to covered models of the models table (the uses counted)."""
+        return int(self.edge_space.size)
+
+    @property
+    def spaces_in_edges(self) -> int:
+        return len(self.space_ids)
 
     @property
     def models_covered(self) -> int:
@@ -130,8 +140,9 @@ def load(snap) -> Adoption:
     m_code = mo.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     del sp, mo
     if edges_raw:
-        key = np.unique(s_code * max(len(m_dict), 1) + m_code)
-        s_code, m_code = key // max(len(m_dict), 1), key % max(len(m_dict), 1)
+        width = max(len(m_dict), 1)
+        key = np.unique(s_code * width + m_code)
+        s_code, m_code = key // width, key % width
         del key
     edges = len(s_code)
     # rows of the models table for each distinct edge model (-1: absent)
@@ -187,10 +198,9 @@ def load(snap) -> Adoption:
     a = Adoption(
         snapshot_id=snap.id, model_ids=model_ids, covered=covered, spaces_per_model=spm,
         model_coverage=model_coverage, edges_raw=edges_raw, edges=edges,
-        duplicate_edges=edges_raw - edges, edges_absent_model=edges_absent_model,
-        models_absent=models_absent, edges_uncovered_model=edges_uncovered,
-        edges_in_scope=int(in_scope.sum()), edge_space=edge_space, edge_model=edge_model,
-        space_ids=space_ids, spaces_in_edges=len(space_ids), spaces_listed=spaces_listed,
+        edges_absent_model=edges_absent_model, models_absent=models_absent,
+        edges_uncovered_model=edges_uncovered, edge_space=edge_space, edge_model=edge_model,
+        space_ids=space_ids, spaces_listed=spaces_listed,
         spaces_covered=spaces_covered, spaces_using=spaces_using,
         spaces_absent_from_listing=spaces_absent,
     )
