@@ -46,9 +46,10 @@ minutes on two cores (``bench/bench_part2.py``).
    ``janelarsan`` are left apart), so merges never chain through fuzzy
    matches; identical normalised names always merge. The overrides file can
    accept any listed pair, and pairs the threshold misses. Merged names
-   form groups (connected components of the merged pairs); each group is named by its *canonical* member: a name that
-   is a Hub namespace (a repository owner) if there is one, else the name with
-   most commits, ties broken alphabetically.
+   form groups (connected components of the merged pairs); each group is
+   named by its *canonical* member: a name that is a Hub namespace (a
+   repository owner) if there is one, else the name with most commits, ties
+   broken alphabetically.
 4. **Non-people**: the Hub's ``system`` author and bots are flagged
    (:func:`is_bot`: a ``bot`` token at the end of the name, ``[bot]``, a
    CamelCase ``...Bot``, or a known bot account; the overrides file can
@@ -423,6 +424,7 @@ def resolve(
     a DataFrame as from :func:`load_overrides`, a path, or None for the
     project's file.
     """
+    from rapidfuzz import fuzz
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -441,7 +443,7 @@ def resolve(
     digits_a = cand["normalised_a"].str.findall(r"\d+").str.join(" ")
     digits_b = cand["normalised_b"].str.findall(r"\d+").str.join(" ")
     numbers_differ = (digits_a != digits_b).to_numpy() & ~same
-    cand["decision"] = np.where(rejected, "rejected (override)",
+    cand["decision"] = np.where(rejected, REJECTED,
                                 np.where(same, MERGED_SAME,
                                          np.where(numbers_differ, NOT_MERGED_NUMBERS, MERGED_SIMILAR)))
     # no chains: a similar (not identical) pair merges only if each of its two
@@ -457,14 +459,13 @@ def resolve(
     for a, b, reason in accepts.itertuples(index=False):
         if a in known and b in known and a != b and key(a, b) not in have:
             na, nb = key(a, b)
-            from rapidfuzz import fuzz
             extra.append({"name_a": na, "name_b": nb, "normalised_a": normalise(na),
                           "normalised_b": normalise(nb),
                           "score": float(fuzz.token_set_ratio(normalise(na), normalise(nb))),
-                          "decision": "accepted (override)"})
+                          "decision": ACCEPTED})
         elif key(a, b) in have:
             pos = cand_keys.index(key(a, b))
-            cand.loc[pos, "decision"] = "accepted (override)"
+            cand.loc[pos, "decision"] = ACCEPTED
     if extra:
         ex = pd.DataFrame(extra)
         if "commits_a" in cand.columns:
@@ -512,7 +513,6 @@ def resolve(
             rem.append((x, "bot", "name rule" if x not in KNOWN_BOTS else "known bot account"))
     removed = pd.DataFrame(rem, columns=["name", "kind", "why"])
     removed["commits"] = removed["name"].map(lambda v: int(weights.get(v, 0))).astype("int64")
-    # a canonical name that is itself removed drags its group along
     return Resolution(mapping=mapping, candidates=cand.reset_index(drop=True), groups=groups,
                       removed=removed.sort_values(["kind", "commits"], ascending=[False, False]).reset_index(drop=True),
                       conflicts=conflicts.reset_index(drop=True), threshold=float(threshold))

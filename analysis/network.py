@@ -531,7 +531,10 @@ def covered_models(snap: Snapshot, commits: CommitAuthors | None = None) -> int:
 
 
 def cleaned_network(commits: CommitAuthors, resolution: identity.Resolution) -> Network:
-    """The sensitivity network: identities resolved, ``system`` and bots removed."""
+    """The sensitivity network: identities resolved, ``system`` and bots removed.
+
+    A name whose canonical name is removed is removed with it (a group named by a bot is dropped whole).
+    """
     drop = set(resolution.removed["name"])
     return build_network(commits.mapped(resolution.mapping, drop), "cleaned")
 
