@@ -1,7 +1,7 @@
 """Helpers for the build, notebook and browser tests: tiny snapshots and tiny books.
 
-Not a test module (no ``test_`` prefix); imported by tests/test_build.py,
-tests/test_browser.py and tests/test_cli.py.
+Not a test module (no ``test_`` prefix); imported by the build, browser, CLI,
+overview, reproduction and notebook tests.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 
 from analysis import paths
-from analysis.snapshot import write_snapshot
+from analysis.snapshot import open_snapshot, write_snapshot
 
 
 def hand_snapshot(directory: Path, snapshot_id: str | None = None, *, models: int = 60,
@@ -81,16 +81,10 @@ def hand_snapshot(directory: Path, snapshot_id: str | None = None, *, models: in
 
 
 def small_snapshot(directory: Path, models: int = 1000, seed: int = 7):
-    """The smallest realistic snapshot: the synthetic Hub when available, else hand-made."""
-    try:
-        from analysis import synth
+    """The smallest realistic snapshot: the calibrated synthetic Hub with ``models`` models."""
+    from analysis import synth
 
-        generate = synth.generate
-    except (ImportError, AttributeError):
-        return hand_snapshot(directory, models=min(models, 200), seed=seed)
-    generate(directory, models=models, seed=seed)
-    from analysis.snapshot import open_snapshot
-
+    synth.generate(directory, models=models, seed=seed)
     return open_snapshot(directory)
 
 
