@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import licenses, stats
+from .reproduction import paper_numbers
 from .schema import REPO_TABLES, REPO_TYPES, table_file
 from .snapshot import Snapshot, open_snapshot
 
@@ -722,6 +723,12 @@ def _f(x: float | None, digits: int = 1) -> str:
     return "not available" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:,.{digits}f}"
 
 
+def _paper(*keys: str) -> list[str]:
+    """The paper's figures for ``keys``, quoted as ``analysis/resources/paper_numbers.yml`` has them."""
+    quoted = {n["key"]: n["paper"] for n in paper_numbers()}
+    return [quoted[k] for k in keys]
+
+
 def describe_activity(acts: dict[str, RepoActivity]) -> str:
     """A paragraph summarising the activity table (Markdown)."""
     h = headline_from(acts, tests=False)
@@ -731,10 +738,11 @@ def describe_activity(acts: dict[str, RepoActivity]) -> str:
     sent.append(f"The snapshot lists {counts} repositories"
                 + (f" and has no listing of {', '.join(t + 's' for t in missing)}" if missing else "") + ".")
     if h["models_zero_downloads_pct"] is not None:
+        zero, top1 = _paper("models_zero_downloads", "top1pct_downloads")
         sent.append(f"{_f(h['models_zero_downloads_pct'])}% of model repositories had no download in the "
                     f"30 days before collection, and the top 1% of models account for "
                     f"{_f(h['top1pct_downloads_share_pct'])}% of all model downloads "
-                    "(the paper reports over 70% and 99%).")
+                    f"(the paper reports {zero} and {top1}).")
     for t, a in acts.items():
         v = a.values("likes")
         if v.size:
@@ -758,7 +766,8 @@ def describe_licenses(acts: dict[str, RepoActivity]) -> str:
         sent.append(f"{_f(h['datasets_no_license_pct'])}% of dataset repositories carry none")
     text = " and ".join(sent)
     if text:
-        text += " (secondary summaries of the paper report about 65% and 72%)."
+        text += " (secondary summaries of the paper report {} and {}).".format(
+            *_paper("models_no_license", "datasets_no_license"))
     un = 0
     for a in acts.values():
         if a.listed and len(a.data):
@@ -811,5 +820,6 @@ def describe_as_of(full: dict[str, Any], restricted: dict[str, Any], as_of: str,
                      f"({100 * restricted['models'] / full['models']:.1f}%)"
                      + (f" and {restricted['datasets']:,} of {full['datasets']:,} dataset repositories"
                         if full.get("datasets") else "") + ".")
-    parts.append("The paper counted 348,181 models, 65,761 datasets and 156,642 spaces in October 2023.")
+    parts.append("The paper counted {} models, {} datasets and {} spaces in {}.".format(
+        *_paper("models", "datasets", "spaces", "collection_date")))
     return " ".join(parts)
