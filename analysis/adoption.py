@@ -492,7 +492,7 @@ def kind_sentence(top: pd.DataFrame) -> str:
     ks = kind_shares(top)
     n = len(top)
     counts = top["owner_kind"].value_counts()
-    text = (f"The {n:,} owners shown hold {_fmt_pct(sum(ks.values()))} of all uses: organisations "
+    text = (f"The {n:,} owners shown hold {_fmt_pct(sum(ks.values()))} of all uses of covered models: organisations "
             f"({int(counts.get('organization', 0)):,} owners) {_fmt_pct(ks['organization'])}, individual users "
             f"({int(counts.get('user', 0)):,}) {_fmt_pct(ks['user'])}")
     if counts.get(owners_mod.UNCLASSIFIED, 0):
@@ -696,7 +696,7 @@ def owner_sentences(oc: dict[str, Any]) -> str:
     """Concentration of uses among owners, as a sentence."""
     if not oc.get("owners"):
         return "No covered model is used by any space, so there is no concentration among owners to report."
-    return (f"Uses are spread over {oc['owners']:,} owners; the top owner holds "
+    return (f"Uses of covered models are spread over {oc['owners']:,} owners; the top owner holds "
             f"{_fmt_pct(oc['top1_owner_share_pct'])} of all uses, the top 5 "
             f"{_fmt_pct(oc['top5_owners_share_pct'])}, the top 10 {_fmt_pct(oc['top10_owners_share_pct'])}, "
             f"and {oc['owners_for_half_pct']:,} owner(s) together hold half of all uses "
@@ -705,8 +705,8 @@ def owner_sentences(oc: dict[str, Any]) -> str:
 
 def coverage_markdown(a: Adoption) -> str:
     """The coverage statement shown at the top of Part III (an admonition when partial)."""
-    text = (f"Every number in this part is computed from the {a.edges_in_scope:,} uses of covered models: "
-            f"{a.coverage_note}.")
+    text = (f"Every number in this part is computed from the {a.edges_in_scope:,} uses of covered models "
+            f"in snapshot `{a.snapshot_id}`: {a.coverage_note}.")
     if a.snapshot_note:
         text += f" The snapshot's manifest says: {a.snapshot_note.rstrip('.')}."
     if a.duplicate_edges or a.edges_absent_model or a.edges_uncovered_model:
