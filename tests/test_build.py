@@ -18,7 +18,7 @@ import pytest
 
 from analysis import paths
 from analysis.build import BuildError, build, parse_overrides, toc_notebooks
-from book_fixtures import hand_snapshot, small_book_build, small_snapshot, tiny_book
+from book_fixtures import hand_snapshot, small_book_build, tiny_book
 
 
 @pytest.fixture
