@@ -238,7 +238,7 @@ def build_versions() -> dict[str, str]:
 
 def package_table(snap: Snapshot) -> pd.DataFrame:
     """Package versions that made the snapshot beside those that built the book."""
-    made = {k: v for k, v in (snap.manifest.get("package_versions") or {}).items()}
+    made = snap.manifest.get("package_versions") or {}
     built = build_versions()
     names = list(dict.fromkeys(list(built) + [k for k in made if "git" not in k]))
     return pd.DataFrame([{"package": n, "snapshot made with": made.get(n, ""),

@@ -65,11 +65,10 @@ def _diff(v: Any, paper: float, unit: str, relation: str, label: str) -> str:
     if _missing(v):
         return ""
     v = float(v)
+    d = v - paper
     if unit == "count":
-        d = v - paper
         rel = d / paper * 100 if paper else float("nan")
         return f"{label}: {d:+,.0f} ({rel:+.1f}%) against the paper"
-    d = v - paper
     if relation == ">":
         verdict = "consistent with" if v > paper else "below"
         return f"{label}: {v:.1f}% is {verdict} the paper's 'over {paper:g}%' ({d:+.1f} points)"
