@@ -65,7 +65,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from .schema import REPO_TABLES, SCHEMAS, TABLES
+from .schema import BOOL, I64, REPO_TABLES, SCHEMAS, STR, STRLIST, TABLES, TS
 from .snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot
 
 KINDS = ("model_info", "models", "datasets", "spaces", "commits", "discussions")
@@ -77,32 +77,26 @@ BLOCK_SIZE = 16 << 20
 #: records of a block parsed line by line are written in batches of this size
 PY_BATCH = 50_000
 
-_TS = pa.timestamp("ms", tz="UTC")
-_STR = pa.string()
-_I64 = pa.int64()
-_BOOL = pa.bool_()
-_STRLIST = pa.list_(pa.string())
-
 # The API's field names and types, as parsed from the records.
 _REPO_JSON = [
-    ("id", _STR), ("createdAt", _TS), ("lastModified", _TS), ("tags", _STRLIST),
-    ("pipeline_tag", _STR), ("library_name", _STR), ("sdk", _STR), ("likes", _I64),
-    ("downloads", _I64), ("downloadsAllTime", _I64), ("private", _BOOL), ("gated", _STR),
-    ("disabled", _BOOL), ("sha", _STR),
+    ("id", STR), ("createdAt", TS), ("lastModified", TS), ("tags", STRLIST),
+    ("pipeline_tag", STR), ("library_name", STR), ("sdk", STR), ("likes", I64),
+    ("downloads", I64), ("downloadsAllTime", I64), ("private", BOOL), ("gated", STR),
+    ("disabled", BOOL), ("sha", STR),
 ]
 JSON_SCHEMAS: dict[str, pa.Schema] = {
     "models": pa.schema(_REPO_JSON),
     "datasets": pa.schema(_REPO_JSON),
-    "spaces": pa.schema(_REPO_JSON + [("models", _STRLIST)]),
-    "model_info": pa.schema(_REPO_JSON + [("spaces", _STRLIST)]),
+    "spaces": pa.schema(_REPO_JSON + [("models", STRLIST)]),
+    "model_info": pa.schema(_REPO_JSON + [("spaces", STRLIST)]),
     "commits": pa.schema([
-        ("repo_type", _STR), ("repo_id", _STR), ("id", _STR), ("date", _TS),
-        ("authors", pa.list_(pa.struct([("user", _STR)]))), ("title", _STR),
+        ("repo_type", STR), ("repo_id", STR), ("id", STR), ("date", TS),
+        ("authors", pa.list_(pa.struct([("user", STR)]))), ("title", STR),
     ]),
     "discussions": pa.schema([
-        ("repo_type", _STR), ("repo_id", _STR), ("num", _I64),
-        ("author", pa.struct([("name", _STR)])), ("isPullRequest", _BOOL),
-        ("status", _STR), ("createdAt", _TS), ("title", _STR),
+        ("repo_type", STR), ("repo_id", STR), ("num", I64),
+        ("author", pa.struct([("name", STR)])), ("isPullRequest", BOOL),
+        ("status", STR), ("createdAt", TS), ("title", STR),
     ]),
 }
 #: the fields that identify a record (a record without them is malformed)
@@ -358,15 +352,15 @@ def _first_license(tags: pa.ChunkedArray | pa.Array) -> pa.Array:
         uniq, first = np.unique(par, return_index=True)
         out[uniq] = first
     idx = pa.array(np.where(out >= 0, out, 0))
-    taken = pc.take(lic, idx) if len(lic) else pa.nulls(n, _STR)
-    return pc.if_else(pa.array(out >= 0), taken, pa.scalar(None, _STR))
+    taken = pc.take(lic, idx) if len(lic) else pa.nulls(n, STR)
+    return pc.if_else(pa.array(out >= 0), taken, pa.scalar(None, STR))
 
 
 def _normalise_repos(kind: str, t: pa.Table) -> pa.Table:
     ids = t.column("id").combine_chunks()
     has_owner = pc.match_substring(ids, "/")
     owner = pc.if_else(has_owner, pc.replace_substring_regex(ids, "(?s)/.*", "", max_replacements=1),
-                       pa.scalar(None, _STR))
+                       pa.scalar(None, STR))
     name = pc.replace_substring_regex(ids, "^[^/]*/", "", max_replacements=1)
     cols = {
         "id": ids, "owner": owner, "name": name,
@@ -396,8 +390,8 @@ def _normalise_commits(t: pa.Table) -> pa.Table:
 
 def _normalise_discussions(t: pa.Table) -> pa.Table:
     author = t.column("author").combine_chunks()
-    name = pc.struct_field(author, [0]) if len(author) else pa.array([], _STR)
-    name = pc.if_else(author.is_null(), pa.scalar(None, _STR), name) if len(author) else name
+    name = pc.struct_field(author, [0]) if len(author) else pa.array([], STR)
+    name = pc.if_else(author.is_null(), pa.scalar(None, STR), name) if len(author) else name
     cols = {
         "repo_type": t.column("repo_type"), "repo_id": t.column("repo_id"), "number": t.column("num"),
         "author": name, "is_pull_request": t.column("isPullRequest"), "status": t.column("status"),
@@ -636,21 +630,22 @@ class _Importer:
         norm = _normalise_repos("models", t)
         self.info_parts.append(norm.select(["id", *ENRICH_FIELDS]))
         self._track_latest("model_info", norm.column("created_at"), norm.column("last_modified"))
-        spaces = t.column("spaces").combine_chunks()
-        ids = t.column("id").to_pylist()
-        counts = []
-        cov_ids = []
-        for mid, sp in zip(ids, spaces.to_pylist()):
-            if sp is None:
+        cov_ids, counts = self._add_edges(t, "spaces", "model")
+        self.model_spaces_cov.append(_coverage_table(["model"] * len(cov_ids), cov_ids, "model_spaces", counts))
+
+    def _add_edges(self, t: pa.Table, column: str, repo_type: str) -> tuple[list[str], list[int]]:
+        """Add the (space, model) edges named by each record's ``column``; return the ids of
+        the records that have it (covered) and their numbers of distinct edges."""
+        cov_ids: list[str] = []
+        counts: list[int] = []
+        for rid, others in zip(t.column("id").to_pylist(), t.column(column).combine_chunks().to_pylist()):
+            if others is None:
                 continue  # not covered: the record does not say
-            uniq = {s for s in sp if s}
-            for s in uniq:
-                self.edges.add((s, mid))
-            cov_ids.append(mid)
+            uniq = {o for o in others if o}
+            self.edges.update((rid, o) if repo_type == "space" else (o, rid) for o in uniq)
+            cov_ids.append(rid)
             counts.append(len(uniq))
-        self.model_spaces_cov.append(pa.table({
-            "repo_type": pa.array(["model"] * len(cov_ids), _STR), "repo_id": pa.array(cov_ids, _STR),
-            "step": pa.array(["model_spaces"] * len(cov_ids), _STR), "items": pa.array(counts, _I64)}))
+        return cov_ids, counts
 
     def _info(self) -> pa.Table | None:
         if self.info_table is None and self.info_parts:
@@ -674,9 +669,9 @@ class _Importer:
                     norm = norm.set_column(norm.schema.get_field_index(f), f, filled)
         name = kind
         c = norm.column("created_at")
-        in_minute = pc.and_(pc.greater_equal(c, pa.scalar(PLACEHOLDER_CREATED[0], _TS)),
-                            pc.less(c, pa.scalar(PLACEHOLDER_CREATED[1], _TS)))
-        self.placeholder[name] += int(pc.sum(pc.cast(pc.fill_null(in_minute, False), _I64)).as_py() or 0)
+        in_minute = pc.and_(pc.greater_equal(c, pa.scalar(PLACEHOLDER_CREATED[0], TS)),
+                            pc.less(c, pa.scalar(PLACEHOLDER_CREATED[1], TS)))
+        self.placeholder[name] += int(pc.sum(pc.cast(pc.fill_null(in_minute, False), I64)).as_py() or 0)
         self._count_fields(name, norm)
         self._track_latest(name, norm.column("created_at"), norm.column("last_modified"))
         self.app(name).write(norm)
@@ -689,21 +684,9 @@ class _Importer:
 
     def _write_spaces(self, t: pa.Table) -> None:
         self._write_repos("spaces", t)
-        models = t.column("models").combine_chunks()
-        ids = t.column("id").to_pylist()
-        cov_ids, counts = [], []
-        for sid, ms in zip(ids, models.to_pylist()):
-            if ms is None:
-                continue
-            uniq = {m for m in ms if m}
-            for m in uniq:
-                self.edges.add((sid, m))
-            cov_ids.append(sid)
-            counts.append(len(uniq))
+        cov_ids, counts = self._add_edges(t, "models", "space")
         if cov_ids:
-            self.space_models_cov.append(pa.table({
-                "repo_type": pa.array(["space"] * len(cov_ids), _STR), "repo_id": pa.array(cov_ids, _STR),
-                "step": pa.array(["space_models"] * len(cov_ids), _STR), "items": pa.array(counts, _I64)}))
+            self.space_models_cov.append(_coverage_table(["space"] * len(cov_ids), cov_ids, "space_models", counts))
 
     def _write_commits(self, t: pa.Table) -> None:
         norm = _normalise_commits(t)
@@ -725,8 +708,8 @@ class _Importer:
     def write_derived(self) -> dict[str, int]:
         """space_models and repo_coverage; returns coverage row counts per step."""
         edges = sorted(self.edges)
-        sm = pa.table({"space_id": pa.array([e[0] for e in edges], _STR),
-                       "model_id": pa.array([e[1] for e in edges], _STR)})
+        sm = pa.table({"space_id": pa.array([e[0] for e in edges], STR),
+                       "model_id": pa.array([e[1] for e in edges], STR)})
         self.w.write_table("space_models", sm)
         self.rows["space_models"] = sm.num_rows
         parts = list(self.model_spaces_cov) + list(self.space_models_cov)
@@ -734,17 +717,20 @@ class _Importer:
         for step, cnt in self.coverage_rows.items():
             if cnt:
                 keys = list(cnt)
-                parts.append(pa.table({
-                    "repo_type": pa.array([k[0] for k in keys], _STR),
-                    "repo_id": pa.array([k[1] for k in keys], _STR),
-                    "step": pa.array([step] * len(keys), _STR),
-                    "items": pa.array([cnt[k] for k in keys], _I64)}))
+                parts.append(_coverage_table([k[0] for k in keys], [k[1] for k in keys], step,
+                                             [cnt[k] for k in keys]))
         cov = pa.concat_tables(parts) if parts else SCHEMAS["repo_coverage"].empty_table()
         for s in cov.column("step").to_pylist() if cov.num_rows else []:
             steps[s] += 1
         self.w.write_table("repo_coverage", cov)
         self.rows["repo_coverage"] = cov.num_rows
         return dict(steps)
+
+
+def _coverage_table(repo_types: list[str], repo_ids: list[str], step: str, items: list[int]) -> pa.Table:
+    """repo_coverage rows: one per repository covered by ``step``, with its number of items."""
+    return pa.table({"repo_type": pa.array(repo_types, STR), "repo_id": pa.array(repo_ids, STR),
+                     "step": pa.array([step] * len(repo_ids), STR), "items": pa.array(items, I64)})
 
 
 def _fmt(n: int) -> str:
