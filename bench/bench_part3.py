@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,10 +45,6 @@ TASKS = ["text-generation", "text-classification", "image-classification", "text
 TASK_P = [0.25, 0.12, 0.08, 0.08, 0.06, 0.05, 0.05, 0.03, 0.03, 0.05, 0.20]
 KNOWN = ["google", "facebook", "microsoft", "openai", "stabilityai", "runwayml", "CompVis",
          "meta-llama", "mistralai", "EleutherAI"]
-
-
-def _ids(prefix: str, idx: np.ndarray, sep: str) -> list[str]:
-    return [f"{prefix}{i}{sep}" for i in idx.tolist()]
 
 
 def generate_quick(out: Path, models: int, spaces: int, edges: int, seed: int = 0) -> dict:
@@ -67,7 +64,7 @@ def generate_quick(out: Path, models: int, spaces: int, edges: int, seed: int = 
     task_vocab = pa.array(TASKS, type=pa.string())
     pipeline = task_vocab.take(pa.array(task_idx))
     # tags: [task or "transformers", "license:mit"]
-    first = pc_fill(pipeline, "transformers")
+    first = pc.fill_null(pipeline, "transformers")
     inter = np.empty(2 * models, dtype=object)
     inter[0::2] = np.asarray(first.to_pylist(), dtype=object)
     inter[1::2] = "license:mit"
@@ -125,12 +122,6 @@ def generate_quick(out: Path, models: int, spaces: int, edges: int, seed: int = 
         "owners": {"scope": "subset"},
     })
     return {"seconds": time.perf_counter() - t0, "edges": int(e_s.size)}
-
-
-def pc_fill(arr: pa.Array, value: str) -> pa.Array:
-    import pyarrow.compute as pc
-
-    return pc.fill_null(arr, value)
 
 
 def generate_synth(out: Path, models: int, spaces: int, edges: int) -> dict:
