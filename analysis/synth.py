@@ -194,9 +194,9 @@ def _ndtr(z: np.ndarray) -> np.ndarray:
     return ndtr(z)
 
 
-def _ndtri(p: float) -> float:
+def _ndtri(p: np.ndarray | float) -> np.ndarray | float:
     from scipy.special import ndtri
-    return float(ndtri(p))
+    return ndtri(p)
 
 
 def _from_quantiles(u: np.ndarray, levels: np.ndarray, q: np.ndarray, *, log1p: bool = True) -> np.ndarray:
@@ -497,6 +497,8 @@ class _Gen:
             "dataset": int(p.datasets if p.datasets is not None else round(m * T("ratios.datasets_per_model"))),
             "space": int(p.spaces if p.spaces is not None else round(m * _a("spaces_per_model"))),
         }
+        # global repository index: models, then datasets, then spaces (the order of KINDS)
+        self.start = {"model": 0, "dataset": m, "space": m + self.n["dataset"]}
         n_repos = sum(self.n.values())
         mean_k = float(T("commits.per_repo_mean"))
         self.n_commits = int(p.commits if p.commits is not None else round(n_repos * (1 + mean_k)))
@@ -952,7 +954,7 @@ class _Gen:
 
         ``sel``: ascending global repository indices (models, then datasets, then spaces).
         """
-        offs = np.cumsum([0, self.n["model"], self.n["dataset"]])
+        offs = np.asarray([self.start[k] for k in KINDS])
         types = np.searchsorted(offs[1:], sel, side="right")
         rid = pa.concat_arrays([self.repos[k].ids.take(pa.array(sel[types == t] - offs[t]))
                                 for t, k in enumerate(KINDS)])
@@ -1009,8 +1011,7 @@ class _Gen:
         # never (probit in an owner latent; the share per commits bucket stays the calibrated one)
         c = self.collab_latent(self._all("owner")[covered])
         beta = _a("collaboration_owner_probit")
-        from scipy.special import ndtri
-        thr = ndtri(np.clip(bucket, 1e-9, 1 - 1e-9)) * np.sqrt(1 + beta * beta)
+        thr = _ndtri(np.clip(bucket, 1e-9, 1 - 1e-9)) * np.sqrt(1 + beta * beta)
         single_ = rng.standard_normal(n_cov) * 1.0 < thr - beta * c
         a = np.where(single_, 1, multi_a)
         a = np.where(k == 0, 0, np.minimum(a, np.maximum(k, 1)))
@@ -1023,12 +1024,10 @@ class _Gen:
         kk[covered], aa[covered], bb[covered] = k, a, bot
         self.c_covered, self.c_k, self.c_a, self.c_bot = covered, kk, aa, bb
         # a repository whose only commit is the initial one was last modified when created
-        start = 0
         for kind in KINDS:
-            R = self.repos[kind]
-            only = covered[start:start + R.n] & (kk[start:start + R.n] == 0)
+            R, s = self.repos[kind], self.start[kind]
+            only = covered[s:s + R.n] & (kk[s:s + R.n] == 0)
             R.last_modified = np.where(only, R.created, R.last_modified)
-            start += R.n
         frac = float((k * (a >= 2)).sum()) / max(float(k.sum()), 1.0)
         self.p_multi = min(1.0, float(T("commits.multi_author_commit_share")) / frac) if frac > 0 else 0.0
         # primary developer of every repository
@@ -1195,13 +1194,12 @@ class _Gen:
     # ------------------------------------------------------- coverage etc.
     def write_coverage(self, w: SnapshotWriter) -> int:
         app = w.open_table("repo_coverage")
-        offs = {"model": 0, "dataset": self.n["model"], "space": self.n["model"] + self.n["dataset"]}
         rows = 0
         for kind in KINDS:
             R = self.repos[kind]
             for lo in range(0, R.n, CHUNK):
                 hi = min(R.n, lo + CHUNK)
-                g = np.arange(lo, hi) + offs[kind]
+                g = np.arange(lo, hi) + self.start[kind]
                 parts = []
                 cov = self.c_covered[g]
                 idx = np.flatnonzero(cov)
@@ -1242,9 +1240,7 @@ class _Gen:
 
 def _coverage(g: _Gen, owners_rows: int, cov_rows: int) -> dict[str, dict[str, Any]]:
     n = g.n
-    cov_commits = {k: int(g.c_covered[s:e].sum()) for k, s, e in (
-        ("model", 0, n["model"]), ("dataset", n["model"], n["model"] + n["dataset"]),
-        ("space", n["model"] + n["dataset"], sum(n.values())))}
+    cov_commits = {k: int(g.c_covered[g.start[k]:g.start[k] + n[k]].sum()) for k in KINDS}
     all_commits = all(cov_commits[k] == n[k] for k in n)
     commit_scope = "all" if all_commits else ("subset" if any(cov_commits.values()) else "none")
     return {
