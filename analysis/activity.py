@@ -739,14 +739,16 @@ def describe_activity(acts: dict[str, RepoActivity]) -> str:
                 + (f" and has no listing of {', '.join(t + 's' for t in missing)}" if missing else "") + ".")
     if h["models_zero_downloads_pct"] is not None:
         zero, top1 = _paper("models_zero_downloads", "top1pct_downloads")
-        sent.append(f"{_f(h['models_zero_downloads_pct'])}% of model repositories had no download in the "
-                    f"30 days before collection, and the top 1% of models account for "
-                    f"{_f(h['top1pct_downloads_share_pct'])}% of all model downloads "
+        sent.append(f"Of the {acts['model'].covered['downloads']:,} model repositories with a known download "
+                    f"count, {_f(h['models_zero_downloads_pct'])}% had no download in the "
+                    f"30 days before collection, and the top 1% of them account for "
+                    f"{_f(h['top1pct_downloads_share_pct'])}% of all their downloads "
                     f"(the paper reports {zero} and {top1}).")
     for t, a in acts.items():
         v = a.values("likes")
         if v.size:
-            sent.append(f"{_f(stats.percent(int((v == 0).sum()), v.size))}% of {t} repositories have no like.")
+            sent.append(f"{_f(stats.percent(int((v == 0).sum()), v.size))}% of the {v.size:,} {t} repositories "
+                        "with a known like count have no like.")
     m = acts.get("model")
     if m is not None and m.status["commits"] == OK:
         sent.append(f"Commits are covered for {m.covered['commits']:,} of {m.n:,} model repositories; "
@@ -761,9 +763,10 @@ def describe_licenses(acts: dict[str, RepoActivity]) -> str:
     h = headline_from(acts, tests=False)
     sent = []
     if h["models_no_license_pct"] is not None:
-        sent.append(f"{_f(h['models_no_license_pct'])}% of model repositories carry no license tag")
+        sent.append(f"{_f(h['models_no_license_pct'])}% of the {h['models']:,} model repositories carry no "
+                    "license tag")
     if h["datasets_no_license_pct"] is not None:
-        sent.append(f"{_f(h['datasets_no_license_pct'])}% of dataset repositories carry none")
+        sent.append(f"{_f(h['datasets_no_license_pct'])}% of the {h['datasets']:,} dataset repositories carry none")
     text = " and ".join(sent)
     if text:
         text += " (secondary summaries of the paper report {} and {}).".format(
@@ -812,7 +815,9 @@ def describe_tails(tails: pd.DataFrame, max_n: int, seed: int) -> str:
     return " ".join(parts)
 
 
-def describe_as_of(full: dict[str, Any], restricted: dict[str, Any], as_of: str, snapshot_date: str) -> str:
+def describe_as_of(full: dict[str, Any], restricted: dict[str, Any], as_of: str, snapshot_date: str,
+                   notes: Iterable[str] = ()) -> str:
+    """The as-of paragraph: what the restriction keeps, the paper's counts, then each note of the restriction."""
     parts = []
     if full.get("models") is not None and restricted.get("models") is not None and full["models"]:
         parts.append(f"Restricting the snapshot of {snapshot_date} to repositories created on or before "
@@ -822,4 +827,6 @@ def describe_as_of(full: dict[str, Any], restricted: dict[str, Any], as_of: str,
                         if full.get("datasets") else "") + ".")
     parts.append("The paper counted {} models, {} datasets and {} spaces in {}.".format(
         *_paper("models", "datasets", "spaces", "collection_date")))
-    return " ".join(parts)
+    text = " ".join(parts)
+    notes = list(notes)
+    return text + ("\n\n" + " ".join(f"Note: {n}." for n in notes) if notes else "")

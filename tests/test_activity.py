@@ -241,3 +241,11 @@ def test_top_share_curve_by_hand():
     got = dict(zip(c["top_fraction"], c["share"]))
     assert got[0.25] == pytest.approx(0.5) and got[0.5] == pytest.approx(0.8) and got[1.0] == pytest.approx(1.0)
     assert A.top_share_curve(np.zeros(3)).empty
+
+
+def test_describe_as_of_appends_the_restriction_notes():
+    full, cut = {"models": 10, "datasets": 4}, {"models": 4, "datasets": 1}
+    text = A.describe_as_of(full, cut, "2023-10-31", "2024-07-01", notes=["3 model repositories lack a date"])
+    assert "keeps 4 of 10 model repositories (40.0%)" in text
+    assert text.endswith("\n\nNote: 3 model repositories lack a date.")
+    assert "Note:" not in A.describe_as_of(full, cut, "2023-10-31", "2024-07-01")
