@@ -10,6 +10,7 @@ import pytest
 
 from analysis import paths
 from analysis.cli import COMMANDS
+from book_fixtures import hand_snapshot
 
 TIMEOUT = 120
 
@@ -60,11 +61,14 @@ def test_missing_snapshot(command, tmp_path):
     assert_one_line_error(run(command, str(tmp_path / "nowhere")), "nowhere")
 
 
-def test_build_refuses_a_token_parameter(tmp_path):
-    from book_fixtures import hand_snapshot
-
+def _snapshot_and_build_env(tmp_path):
+    """A small snapshot at ``tmp_path/s``; builds (if any) go to ``tmp_path/_build``."""
     hand_snapshot(tmp_path / "s", models=20)
-    env = {"HFHUB_BUILD_DIR": str(tmp_path / "_build")}
+    return {"HFHUB_BUILD_DIR": str(tmp_path / "_build")}
+
+
+def test_build_refuses_a_token_parameter(tmp_path):
+    env = _snapshot_and_build_env(tmp_path)
     res = run("build", str(tmp_path / "s"), "-p", "hf_token=abc", env=env)
     assert_one_line_error(res, "secret")
     res = run("build", str(tmp_path / "s"), "-p", "paper_date=hf_abcdefghijklmnopqrstuvwxyz123456", env=env)
@@ -73,10 +77,7 @@ def test_build_refuses_a_token_parameter(tmp_path):
 
 
 def test_build_bad_parameter_and_notebook(tmp_path):
-    from book_fixtures import hand_snapshot
-
-    hand_snapshot(tmp_path / "s", models=20)
-    env = {"HFHUB_BUILD_DIR": str(tmp_path / "_build")}
+    env = _snapshot_and_build_env(tmp_path)
     assert_one_line_error(run("build", str(tmp_path / "s"), "-p", "novalue", env=env), "name=value")
     assert_one_line_error(run("build", str(tmp_path / "s"), "-p", "no_such_param=1", env=env),
                           "no_such_param")
@@ -87,8 +88,6 @@ def test_build_bad_parameter_and_notebook(tmp_path):
 
 
 def test_build_rejects_a_partial_snapshot(tmp_path):
-    from book_fixtures import hand_snapshot
-
     snap = hand_snapshot(tmp_path / "s", models=20)
     manifest = snap.path / "manifest.json"
     manifest.chmod(0o644)
