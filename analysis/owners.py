@@ -85,7 +85,7 @@ def classify_owners(owners: Iterable[str | None], recorded: pd.DataFrame | None 
     rows = []
     seen: set = set()
     for o in owners:
-        key = NO_OWNER if o is None or (isinstance(o, float) and pd.isna(o)) or o is pd.NA else str(o)
+        key = NO_OWNER if pd.isna(o) else str(o)  # None, NaN and pd.NA: a legacy id without owner
         if key in seen:
             continue
         seen.add(key)
