@@ -1025,12 +1025,7 @@ class _Handler(BaseHTTPRequestHandler):
                  query: list[tuple[str, str]]) -> tuple[Any, dict[str, str]]:
         hub = self.hub
         params = dict(query)
-        try:
-            p = int(params.get("p", "0"))
-        except ValueError:
-            raise _Reply(400, '"p" must be an integer') from None
-        if p < 0:
-            raise _Reply(400, '"p" must be >= 0')
+        p = _page_number(params)
         size = hub.commit_page_size
         start, stop = hub.commits.rows(rt, repo_id)
         a = min(start + p * size, stop)
@@ -1057,12 +1052,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _discussions(self, rt: str, repo_id: str, query: list[tuple[str, str]]) -> dict[str, Any]:
         hub = self.hub
         params = dict(query)
-        try:
-            p = int(params.get("p", "0"))
-        except ValueError:
-            raise _Reply(400, '"p" must be an integer') from None
-        if p < 0:
-            raise _Reply(400, '"p" must be >= 0')
+        p = _page_number(params)
         dtype = params.get("type", "all")
         status = params.get("status", "all")
         author = params.get("author")
@@ -1125,6 +1115,17 @@ class _Handler(BaseHTTPRequestHandler):
 class _Malformed(_Reply):
     def __init__(self) -> None:
         super().__init__(200, "malformed")
+
+
+def _page_number(params: Mapping[str, str]) -> int:
+    """The ``p`` (page) parameter of the commits and discussions endpoints."""
+    try:
+        p = int(params.get("p", "0"))
+    except ValueError:
+        raise _Reply(400, '"p" must be an integer') from None
+    if p < 0:
+        raise _Reply(400, '"p" must be >= 0')
+    return p
 
 
 def _encode_cursor(offset: int) -> str:
