@@ -75,6 +75,8 @@ PLACEHOLDER_CREATED_MS = int(dt.datetime(2022, 3, 2, 23, 29, 4, tzinfo=dt.timezo
 CALIBRATION_DATE = "2024-07-11"  # collection date of hub-2024-07/models.jsonl.gz
 CHUNK = 200_000  # repositories per chunk of the big tables (fixed: part of determinism)
 KINDS = ("model", "dataset", "space")  # repository types, in the order of the global repository index
+#: Counts that, left at None, are scaled from ``models`` (keyword arguments of :func:`generate`).
+SCALED_COUNTS = ("datasets", "spaces", "commits", "developers", "space_edges", "discussions")
 
 # --------------------------------------------------------------------------- #
 # where each figure comes from
@@ -1317,8 +1319,7 @@ def generate(
     resolved = g.resolve()
     source_params = {
         "generator": "analysis.synth", "generator_version": GENERATOR_VERSION, "seed": params.seed,
-        "requested": {k: getattr(params, k) for k in ("models", "datasets", "spaces", "commits", "developers",
-                                                      "space_edges", "discussions")},
+        "requested": {k: getattr(params, k) for k in ("models", *SCALED_COUNTS)},
         "targets_file": f"analysis/resources/{calibrate.TARGETS_FILE}", "targets_sha256": _targets_sha256(),
     }
     w = SnapshotWriter(out, params.snapshot_id, snapshot_date=snapshot_date, source_kind="synthetic",
@@ -1367,8 +1368,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out_dir", help="snapshot directory to create (its name is the default snapshot id)")
     ap.add_argument("--models", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
-    for opt in ("datasets", "spaces", "commits", "developers", "space-edges", "discussions"):
-        ap.add_argument(f"--{opt}", type=int, default=None, help="default: scaled from --models")
+    for name in SCALED_COUNTS:
+        ap.add_argument(f"--{name.replace('_', '-')}", type=int, default=None, help="default: scaled from --models")
     ap.add_argument("--snapshot-id", default=None)
     ap.add_argument("--snapshot-date", default="2024-07-11")
     ap.add_argument("--quiet", action="store_true")
@@ -1377,9 +1378,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     try:
-        snap = generate(args.out_dir, models=args.models, seed=args.seed, datasets=args.datasets,
-                        spaces=args.spaces, commits=args.commits, developers=args.developers,
-                        space_edges=args.space_edges, discussions=args.discussions,
+        snap = generate(args.out_dir, models=args.models, seed=args.seed,
+                        **{name: getattr(args, name) for name in SCALED_COUNTS},
                         snapshot_id=args.snapshot_id, snapshot_date=args.snapshot_date, progress=not args.quiet)
     except (SnapshotError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", type=int, default=3_000_000)
     ap.add_argument("--seed", type=int, default=0)
-    for opt in ("datasets", "spaces", "commits", "developers", "space-edges", "discussions"):
-        ap.add_argument(f"--{opt}", type=int, default=None)
+    for name in synth.SCALED_COUNTS:
+        ap.add_argument(f"--{name.replace('_', '-')}", type=int, default=None)
     ap.add_argument("--out", default=None, help="output folder (default: a temporary folder)")
     ap.add_argument("--keep", action="store_true", help="keep the generated snapshot")
     args = ap.parse_args(argv)
@@ -73,9 +73,8 @@ def main(argv: list[str] | None = None) -> int:
             last[0] = now
             mem.phase_peak = 0
 
-        snap = synth.generate(out, models=args.models, seed=args.seed, datasets=args.datasets, spaces=args.spaces,
-                              commits=args.commits, developers=args.developers, space_edges=args.space_edges,
-                              discussions=args.discussions, progress=progress)
+        snap = synth.generate(out, models=args.models, seed=args.seed,
+                              **{name: getattr(args, name) for name in synth.SCALED_COUNTS}, progress=progress)
         wall = time.perf_counter() - t0
     ru = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(f"\ngenerated {args.models:,} models with all tables in {wall:.1f} s "
