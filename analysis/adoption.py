@@ -324,6 +324,11 @@ def ccdf_figure(a: Adoption):
 # most-used models and owners
 # --------------------------------------------------------------------------- #
 
+def _rank(values: np.ndarray) -> np.ndarray:
+    """Competition rank, largest first (tied values share the rank)."""
+    return pd.Series(values).rank(method="min", ascending=False).astype("int64").to_numpy()
+
+
 def _top_rows(counts: np.ndarray, ids: pa.Array, candidates: np.ndarray, n: int) -> np.ndarray:
     """Rows among ``candidates`` with the ``n`` largest counts; ties by id (ascending)."""
     if n <= 0 or candidates.size == 0:
@@ -377,7 +382,7 @@ def top_models(a: Adoption, snap, n: int = 20, mask: np.ndarray | None = None,
     owner = meta["owner"].astype(object).where(meta["owner"].notna(), owners_mod.NO_OWNER)
     kinds = _owner_kinds(snap, owner, mapping).set_index("owner")
     df = pd.DataFrame({
-        "rank": pd.Series(spaces).rank(method="min", ascending=False).astype("int64").to_numpy(),
+        "rank": _rank(spaces),
         "model": meta["id"].to_numpy(),
         "spaces": spaces.astype("int64"),
         "usage_share_pct": (100.0 * spaces / total).round(3) if total else np.nan,
@@ -586,17 +591,16 @@ def co_usage(a: Adoption, top: int = 20, cap: int = DEFAULT_PAIR_CAP) -> tuple[p
     ra, rb, c = mu[co.row[sel]], mu[co.col[sel]], cnt[sel]
     ids_a = a.model_ids.take(pa.array(ra)).to_numpy(zero_copy_only=False)
     ids_b = a.model_ids.take(pa.array(rb)).to_numpy(zero_copy_only=False)
-    lo = np.where(ids_a <= ids_b, ids_a, ids_b)
-    hi = np.where(ids_a <= ids_b, ids_b, ids_a)
-    r_lo = np.where(ids_a <= ids_b, ra, rb)
-    r_hi = np.where(ids_a <= ids_b, rb, ra)
+    swap = ids_a > ids_b  # each pair in id order
+    lo, hi = np.where(swap, ids_b, ids_a), np.where(swap, ids_a, ids_b)
+    r_lo, r_hi = np.where(swap, rb, ra), np.where(swap, ra, rb)
     order = np.lexsort((hi, lo, -c))[:top]
     na, nb = a.spaces_per_model[r_lo[order]], a.spaces_per_model[r_hi[order]]
     cc = c[order]
     df = pd.DataFrame({"model_a": lo[order], "model_b": hi[order], "spaces_together": cc,
                        "spaces_a": na, "spaces_b": nb,
                        "jaccard": np.round(cc / (na + nb - cc), 4)})
-    df.insert(0, "rank", pd.Series(cc).rank(method="min", ascending=False).astype("int64").to_numpy())
+    df.insert(0, "rank", _rank(cc))
     return df, info
 
 
