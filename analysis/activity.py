@@ -186,13 +186,9 @@ def _license_columns(lic: pa.ChunkedArray) -> tuple[pd.Categorical, pd.Categoric
     remap = np.array([pos[c] if c is not None else -1 for c in cats] + [-1], dtype=np.int64)
     lic_codes = remap[codes]
     license_cat = pd.Categorical.from_codes(lic_codes, categories=keep)
-    out = [license_cat]
-    for mapping in (licenses.MAIN, licenses.ALTERNATIVE):
-        names = licenses.group_names(mapping)
-        per_cat = licenses.group_of(keep + [None], mapping)  # last entry: no license
-        gpos = np.array([names.index(g) for g in per_cat], dtype=np.int64)
-        out.append(pd.Categorical.from_codes(gpos[lic_codes], categories=names))
-    return out[0], out[1], out[2]
+    main, alt = (pd.Categorical.from_codes(*licenses.group_codes(license_cat, mapping))
+                 for mapping in (licenses.MAIN, licenses.ALTERNATIVE))
+    return license_cat, main, alt
 
 
 def load_type(snap: Snapshot, repo_type: str, as_of: str | dt.date | None = None,
