@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import analysis.snapshot as snapshot_mod
 from analysis import adoption, owners
-from analysis.snapshot import write_snapshot
+from analysis.snapshot import SnapshotWriter, open_snapshot, write_snapshot
 
 MODELS = pd.DataFrame({
     "id": ["google/a", "google/b", "alice/c", "bob/d", "gpt2", "alice/unused"],
@@ -35,21 +36,18 @@ MAPPING = pd.DataFrame({"owner": ["google", "bob"], "kind": ["organization", "or
 
 
 def _write_raw_edges(path, tables, coverage=None, **kw):
-    """write_snapshot refuses duplicate keys, so write duplicates through the writer directly."""
-    from analysis.snapshot import SnapshotWriter, open_snapshot
-
+    """write_snapshot refuses duplicate keys, so write duplicates through the writer directly,
+    with the deep (duplicate-key) check skipped for ``space_models`` only while finishing."""
     w = SnapshotWriter(path, source_kind="synthetic", snapshot_date="2024-01-01")
     for name, df in tables.items():
         w.write_table(name, df)
     cov = coverage or {n: {"scope": "all"} for n in tables}
-    # bypass the deep duplicate check for space_models only by finishing manually
-    import analysis.snapshot as S
-    orig = S._deep_check
-    S._deep_check = lambda name, p: None if name == "space_models" else orig(name, p)
+    orig = snapshot_mod._deep_check
+    snapshot_mod._deep_check = lambda name, p: None if name == "space_models" else orig(name, p)
     try:
         w.finish(cov)
     finally:
-        S._deep_check = orig
+        snapshot_mod._deep_check = orig
     return open_snapshot(path)
 
 
