@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 import yaml
 from scipy import stats as sstats
 
-from . import paths
+from . import paths, stats
 
 #: The documented mapping file (shown in the book).
 MAPPING_FILE: Path = paths.resource("license_groups.yml")
@@ -190,6 +190,12 @@ def mapping_documentation() -> str:
 NO_LICENSE = "(no license tag)"
 
 
+def _percent(n: int, total: int) -> float:
+    """:func:`analysis.stats.percent`, NaN (a float table cell) where there is no total."""
+    p = stats.percent(n, total)
+    return float("nan") if p is None else p
+
+
 def license_counts(license_ids: Any) -> pd.Series:
     """Counts of normalised license ids (``NO_LICENSE`` for none), largest first."""
     codes, values = _as_dictionary(license_ids)
@@ -216,14 +222,14 @@ def top_licenses(by_type: Mapping[str, Any], top: int = 15) -> pd.DataFrame:
         for k, v in ser.items():
             totals[k] = totals.get(k, 0) + int(v)
     ranked = sorted((k for k in totals if k != NO_LICENSE), key=lambda k: (-totals[k], k))
+    type_totals = {t: int(ser.sum()) for t, ser in counts.items()}
     rows = []
     for k in [NO_LICENSE] + ranked[:top]:
         row: dict[str, Any] = {"license": k, "group": _group_for(None if k == NO_LICENSE else k, MAIN)}
         for t, ser in counts.items():
             n = int(ser.get(k, 0))
-            total = int(ser.sum())
             row[f"{t}s"] = n
-            row[f"{t}s %"] = 100.0 * n / total if total else float("nan")
+            row[f"{t}s %"] = _percent(n, type_totals[t])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -240,7 +246,7 @@ def group_shares(by_type: Mapping[str, Any], mapping: str = MAIN) -> pd.DataFram
         for g in names:
             n = int(c.get(g, 0))
             rows[g][f"{t}s"] = n
-            rows[g][f"{t}s %"] = 100.0 * n / total if total else float("nan")
+            rows[g][f"{t}s %"] = _percent(n, total)
     df = pd.DataFrame(list(rows.values()))
     # drop an unmapped group nobody falls into (it is listed only when used)
     m = load_mapping()
@@ -329,9 +335,6 @@ def kruskal(values: Any, groups: Any) -> dict[str, float]:
     Computed from one ranking, vectorised; equal to scipy.stats.kruskal.
     """
     v, codes, labels = _clean(values, groups)
-    if v.size == 0:
-        return {"n": 0, "k": 0, "H": float("nan"), "df": float("nan"), "p": float("nan"),
-                "epsilon_sq": float("nan")}
     ranks, tie = _ranks(v)
     return _kw_codes(ranks, tie, codes, len(labels))
 
@@ -415,11 +418,7 @@ def tests_table(data: pd.DataFrame, measures: Iterable[str], group_col: str,
             row[f"median {g}"] = float(np.median(per[g])) if per[g].size else float("nan")
         for g in shown:
             row[f"mean {g}"] = float(per[g].mean()) if per[g].size else float("nan")
-        if v.size:
-            ranks, tie = _ranks(v)
-            kw = _kw_codes(ranks, tie, codes, len(glabels))
-        else:
-            kw = {"H": float("nan"), "df": float("nan"), "p": float("nan"), "epsilon_sq": float("nan")}
+        kw = _kw_codes(*_ranks(v), codes, len(glabels))
         row.update({"H": kw["H"], "df": kw["df"], "p": kw["p"], "epsilon²": kw["epsilon_sq"]})
         rows.append(row)
     return pd.DataFrame(rows)
@@ -470,13 +469,13 @@ def sensitivity_table(data: pd.DataFrame, measures: Iterable[str], license_ids: 
         if not n:
             return "no repositories"
         counts = np.bincount(codes, minlength=len(names))
-        return ", ".join(f"{name} {100.0 * c / n:.1f}%" for name, c in zip(names, counts) if c or name in base)
+        return ", ".join(f"{name} {stats.percent(c, n):.1f}%" for name, c in zip(names, counts) if c or name in base)
 
     moved = int((np.array(main_names, dtype=object)[main] != np.array(alt_names, dtype=object)[alt]).sum()) \
         if main.size else 0
     rows = [{"aspect": "license group shares (models)", "main mapping": share_text(main, main_names),
              "alternative mapping": share_text(alt, alt_names),
-             "changes": f"yes: {moved:,} models ({100.0 * moved / max(main.size, 1):.1f}%) change group"
+             "changes": f"yes: {moved:,} models ({stats.percent(moved, main.size):.1f}%) change group"
              if moved else "no"}]
 
     def fmt(k: dict[str, float], sig: str) -> str:
