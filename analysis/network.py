@@ -942,6 +942,22 @@ def construction_facts(net: Network, commits: CommitAuthors) -> dict[str, float 
     return {"multi_author_commits_pct": multi, "members_first_author_pct": first_share}
 
 
+def _scope(p: Part2) -> str:
+    """Where a sentence's numbers come from: the snapshot and the repositories the network covers."""
+    return f"snapshot `{p.snap.id}`, {p.reproduction.n_repos:,} model repositories with commit authors"
+
+
+def identity_markdown(p: Part2) -> str:
+    """Computed sentences: candidate pairs, merges and conflicts of the identity resolution."""
+    res = p.resolution
+    n_merged = int(res.candidates["decision"].isin(identity.MERGING).sum())
+    largest = int(res.groups["size"].max()) if len(res.groups) else 0
+    return (f"{len(res.candidates):,} candidate pairs among the {res.n_names:,} commit-author names "
+            f"({_scope(p)}); {n_merged:,} merged into {len(res.groups):,} groups of names (largest: "
+            f"{largest} names). {len(res.conflicts):,} rejected pairs still ended in one group through "
+            "other merges.")
+
+
 def summary_markdown(p: Part2) -> str:
     """Computed sentences: the headline comparison of the two networks."""
     st = stats_all(p)
@@ -954,6 +970,8 @@ def summary_markdown(p: Part2) -> str:
         ra = p.reproduction.repo_author
         sys_repos = int(len(np.unique(ra[ra[:, 1] == code, 0])))
     lines = [
+        f"From {_scope(p)} ({p.covered:,} of {p.models:,} model repositories have commit data):",
+        "",
         f"- **Reproduction** (the authors' construction, names as recorded, `system` kept): "
         f"{r['nodes']:,} developers, {r['edges']:,} edges; {r['isolates']:,} isolates "
         f"({_fmt_pct(r['isolates_pct'])}; the paper reports 89%). Reciprocity is {r['reciprocity']:.3f} "
@@ -987,6 +1005,7 @@ def core_periphery_markdown(p: Part2) -> str:
         out.append(f"In the {net.label} network the Borgatti-Everett core has {v['be_size']:,} developers "
                    f"(fit correlation {fit}); the main k-core has k = {v['kmax']} and "
                    f"{int(v['main_core'].sum()):,} developers.")
+    out.append(f"(Both from {_scope(p)}.)")
     return " ".join(out)
 
 

@@ -87,3 +87,11 @@ def test_everything_runs_on_a_snapshot_without_commits(tmp_path):
     for make in (network.degree_figure, network.reciprocity_figure):
         make(p)
     network.network_figure(p.reproduction)
+
+
+def test_narrative_names_its_snapshot_and_coverage(tiny):
+    p = network.compute(tiny)
+    scope = f"snapshot `{tiny.id}`, 6 model repositories with commit authors"
+    for text in (network.identity_markdown(p), network.summary_markdown(p), network.core_periphery_markdown(p)):
+        assert scope in text
+    assert network.identity_markdown(p).startswith("1 candidate pairs among the 9 commit-author names")
