@@ -273,6 +273,13 @@ TOLERANCES = {
 }
 
 
+def _model_commit_authors(snap):
+    """(repo_id, author) rows of the model repositories' commits, without the Hub's 'system'."""
+    c = snap.table("commits", ["repo_type", "repo_id", "authors"])
+    c = c[c["repo_type"] == "model"].explode("authors")
+    return c[c["authors"] != "system"]
+
+
 def _generated(snap, name):
     m = snap.table("models", ["downloads", "likes", "license", "created_at", "owner"])
     if name == "models.zero_downloads_share":
@@ -292,14 +299,10 @@ def _generated(snap, name):
         d = snap.table("datasets", ["downloads", "license"])
         return (d["downloads"] == 0).mean() if "downloads" in name else d["license"].isna().mean()
     if name == "commits.single_author_share":
-        c = snap.table("commits", ["repo_type", "repo_id", "authors"])
-        c = c[c["repo_type"] == "model"].explode("authors")
-        c = c[c["authors"] != "system"]
+        c = _model_commit_authors(snap)
         return (c.groupby("repo_id")["authors"].nunique() == 1).mean()
     if name == "commits.isolate_author_share":
-        c = snap.table("commits", ["repo_type", "repo_id", "authors"])
-        c = c[c["repo_type"] == "model"].explode("authors")
-        c = c[c["authors"] != "system"]
+        c = _model_commit_authors(snap)
         sets = c.groupby("repo_id")["authors"].agg(set)
         shared = set().union(*[s for s in sets if len(s) > 1])
         nodes = set(c["authors"])
@@ -336,8 +339,7 @@ def test_collaboration_differs_by_license_as_in_real_commits(medium, targets):
     c = medium.table("commits", ["repo_type", "repo_id", "authors"])
     c = c[c["repo_type"] == "model"]
     k = c.groupby("repo_id").size() - 1
-    ex = c.explode("authors")
-    a = ex[ex["authors"] != "system"].groupby("repo_id")["authors"].nunique()
+    a = _model_commit_authors(medium).groupby("repo_id")["authors"].nunique()
     m = m.assign(k=k, a=a).dropna(subset=["a"])
     lic = m["license"].notna()
     single = {g: float((m.loc[lic == g, "a"] == 1).mean()) for g in (True, False)}
