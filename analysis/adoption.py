@@ -119,6 +119,11 @@ def _index_in(values: pa.Array, value_set: pa.Array) -> np.ndarray:
     return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def _count_in(values: pa.Array, value_set: pa.Array) -> int:
+    """How many of ``values`` are in ``value_set``."""
+    return int(pc.sum(pc.is_in(values, value_set=value_set)).as_py() or 0)
+
+
 def _scope(snap, table: str) -> str | None:
     return (snap.manifest.get("coverage", {}).get(table) or {}).get("scope")
 
@@ -168,9 +173,8 @@ def load(snap) -> Adoption:
         else:
             cov_ids = listed.slice(0, 0)
         spaces_covered = len(cov_ids)
-        spaces_using = int(pc.sum(pc.is_in(space_ids, value_set=cov_ids)).as_py() or 0) if len(space_ids) else 0
-        spaces_absent = int(len(space_ids) - (pc.sum(pc.is_in(space_ids, value_set=listed)).as_py() or 0)) \
-            if len(space_ids) else 0
+        spaces_using = _count_in(space_ids, cov_ids)
+        spaces_absent = len(space_ids) - _count_in(space_ids, listed)
         complete_listing = (_scope(snap, "spaces") == "all" and spaces_covered == spaces_listed)
         del listed, cov_ids
 
