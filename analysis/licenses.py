@@ -339,19 +339,17 @@ def kruskal(values: Any, groups: Any) -> dict[str, float]:
     return _kw_codes(ranks, tie, codes, len(labels))
 
 
+def _mean_ranks(ranks: np.ndarray, codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(size, mean rank) of each of the k group codes (mean 0 for an empty group)."""
+    sizes = np.bincount(codes, minlength=k)
+    return sizes, np.bincount(codes, weights=ranks, minlength=k) / np.maximum(sizes, 1)
+
+
 def _order(ranks: np.ndarray, codes: np.ndarray, labels: Sequence[str]) -> list[str]:
-    sizes = np.bincount(codes, minlength=len(labels))
-    means = np.bincount(codes, weights=ranks, minlength=len(labels)) / np.maximum(sizes, 1)
+    """The groups with data, highest mean rank first."""
+    sizes, means = _mean_ranks(ranks, codes, len(labels))
     present = [i for i in np.argsort(-means, kind="stable") if sizes[i] > 0]
     return [labels[i] for i in present]
-
-
-def order_by_mean_rank(values: Any, groups: Any) -> list[str]:
-    """Groups from highest to lowest mean rank (NaN dropped)."""
-    v, codes, labels = _clean(values, groups)
-    if v.size == 0:
-        return []
-    return _order(sstats.rankdata(v), codes, labels)
 
 
 def dunn(values: Any, groups: Any, p_adjust: str = "holm",
@@ -370,17 +368,16 @@ def dunn(values: Any, groups: Any, p_adjust: str = "holm",
 
     cols = ["group_a", "group_b", "n_a", "n_b", "mean_rank_a", "mean_rank_b", "z", "p", "p_adj"]
     v, codes, labels = _clean(values, groups)
-    sizes = np.bincount(codes, minlength=len(labels)) if v.size else np.zeros(len(labels), dtype=int)
+    ranks, tie_term = _ranks(v)
+    sizes, means = _mean_ranks(ranks, codes, len(labels))
     present = [labels[i] for i in range(len(labels)) if sizes[i] > 0]
     ordered = [x for x in (order or []) if x in present] + [x for x in present if x not in (order or [])]
     if len(ordered) < 2:
         return pd.DataFrame(columns=cols)
     n = v.size
-    ranks, tie_term = _ranks(v)
     var = n * (n + 1) / 12.0 - tie_term / (12.0 * (n - 1))
     raw = sp.posthoc_dunn(pd.DataFrame({"value": v, "group": codes}), val_col="value", group_col="group",
                           p_adjust=None)
-    means = np.bincount(codes, weights=ranks, minlength=len(labels)) / np.maximum(sizes, 1)
     index = {lab: i for i, lab in enumerate(labels)}
     rows = []
     for a, b in itertools.combinations(ordered, 2):
