@@ -225,6 +225,12 @@ class Network:
             self._cache["undirected"] = m
         return self._cache["undirected"]
 
+    def coreness(self) -> np.ndarray:
+        """Core number of every node in the undirected simple graph (:func:`kcore`)."""
+        if "coreness" not in self._cache:
+            self._cache["coreness"] = kcore(self.undirected())
+        return self._cache["coreness"]
+
     def subgraph(self, keep: np.ndarray, label: str | None = None) -> "Network":
         """The network induced by the nodes where ``keep`` is True (renumbered)."""
         keep = np.asarray(keep, dtype=bool)
@@ -456,7 +462,7 @@ def network_stats(net: Network) -> dict[str, Any]:
     gd = sp.csr_matrix((np.ones(m_nl), (net.src[nl], net.dst[nl])), shape=(n, n))
     n_wcc, wlab = connected_components(gd, directed=True, connection="weak") if n else (0, np.zeros(0, int))
     n_scc, slab = connected_components(gd, directed=True, connection="strong") if n else (0, np.zeros(0, int))
-    core = kcore(adj) if n else np.zeros(0, int)
+    core = net.coreness()
     kmax = int(core.max()) if n else 0
     largest_wcc = int(np.bincount(wlab).max()) if n else 0
     return {
@@ -510,6 +516,8 @@ class Part2:
     models: int
     covered: int
     threshold: float
+    #: statistics of the four networks of ``tab-network`` (:func:`stats_all`)
+    stats: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
 
 def _owners(snap: Snapshot) -> set[str]:
@@ -649,15 +657,15 @@ def network_table(p: Part2) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
 
 
 def stats_all(p: Part2) -> dict[str, dict[str, Any]]:
-    key = "stats_all"
-    if key not in p.reproduction._cache:
-        p.reproduction._cache[key] = {
+    """Statistics of both networks, whole and without isolates (computed once per :class:`Part2`)."""
+    if not p.stats:
+        p.stats.update({
             "reproduction": network_stats(p.reproduction),
             "reproduction_noiso": network_stats(p.reproduction.without_isolates()),
             "cleaned": network_stats(p.cleaned),
             "cleaned_noiso": network_stats(p.cleaned.without_isolates()),
-        }
-    return p.reproduction._cache[key]
+        })
+    return p.stats
 
 
 def differences(st: dict[str, dict[str, Any]]) -> pd.DataFrame:
@@ -665,7 +673,7 @@ def differences(st: dict[str, dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for key, label in STAT_LABELS.items():
         a, b = st["reproduction"][key], st["cleaned"][key]
-        if a is None or b is None or (isinstance(a, float) and np.isnan(a)) or (isinstance(b, float) and np.isnan(b)):
+        if pd.isna(a) or pd.isna(b):
             continue
         d = b - a
         rel = 100 * d / abs(a) if a else np.nan
@@ -679,7 +687,7 @@ def core_periphery(net: Network) -> dict[str, Any]:
     if "cp" in net._cache:
         return net._cache["cp"]
     adj = net.undirected()
-    core = kcore(adj)
+    core = net.coreness()
     deg = np.diff(adj.indptr)
     iso = net.isolates()
     kmax = int(core.max()) if net.n else 0
@@ -700,9 +708,12 @@ def core_periphery(net: Network) -> dict[str, Any]:
 
 def core_periphery_tables(p: Part2) -> pd.DataFrame:
     """``tab-core-periphery`` for both networks (a ``network`` column first)."""
-    return pd.concat([core_periphery_table(p.reproduction).assign(network="reproduction"),
-                      core_periphery_table(p.cleaned).assign(network="cleaned")], ignore_index=True)[
-        ["network"] + list(core_periphery_table(p.reproduction).columns)]
+    frames = []
+    for net in (p.reproduction, p.cleaned):
+        table = core_periphery_table(net)
+        table.insert(0, "network", net.label)
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True)
 
 
 def core_periphery_table(net: Network) -> pd.DataFrame:
