@@ -197,7 +197,7 @@ def _band_limit(threshold: float) -> int:
     return int(np.ceil(3.0 / frac - 1e-9))
 
 
-def _deletion_pairs(arr: np.ndarray, lengths: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+def _deletion_pairs(arr: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs within Indel distance 2 of each other (a superset), for ``len_a + len_b < limit``.
 
     Indel distance <= 2 means: equal lengths and one deletion from each gives
@@ -275,7 +275,7 @@ def normalised_pairs(
     lengths = np.fromiter((len(s) for s in arr), dtype=np.int64, count=n)
     out_i, out_j = [], []
     # 1. short pairs (at most 2 edits): deletion neighbourhoods
-    a, b = _deletion_pairs(arr, lengths, limit)
+    a, b = _deletion_pairs(arr, limit)
     out_i.append(a)
     out_j.append(b)
     # 2. long pairs (len_a + len_b >= limit): cdist on length blocks
