@@ -124,10 +124,6 @@ def _count_in(values: pa.Array, value_set: pa.Array) -> int:
     return int(pc.sum(pc.is_in(values, value_set=value_set)).as_py() or 0)
 
 
-def _scope(snap, table: str) -> str | None:
-    return (snap.manifest.get("coverage", {}).get(table) or {}).get("scope")
-
-
 def load(snap) -> Adoption:
     """Read what Part III needs from snapshot ``snap`` (an opened :class:`Snapshot`)."""
     model_ids = _chunk(snap.arrow("models", ["id"]).column("id"))
@@ -168,14 +164,14 @@ def load(snap) -> Adoption:
         if cov_s.num_rows:
             cov_ids = pc.unique(_chunk(cov_s.column("repo_id")))
             cov_ids = cov_ids.filter(pc.is_in(cov_ids, value_set=listed))
-        elif _scope(snap, "space_models") == "all":
+        elif snap.coverage("space_models").get("scope") == "all":
             cov_ids = listed
         else:
             cov_ids = listed.slice(0, 0)
         spaces_covered = len(cov_ids)
         spaces_using = _count_in(space_ids, cov_ids)
         spaces_absent = len(space_ids) - _count_in(space_ids, listed)
-        complete_listing = (_scope(snap, "spaces") == "all" and spaces_covered == spaces_listed)
+        complete_listing = (snap.coverage("spaces").get("scope") == "all" and spaces_covered == spaces_listed)
         del listed, cov_ids
 
     # -- covered models
