@@ -468,12 +468,14 @@ def sensitivity_table(data: pd.DataFrame, measures: Iterable[str], license_ids: 
         counts = np.bincount(codes, minlength=len(names))
         return ", ".join(f"{name} {stats.percent(c, n):.1f}%" for name, c in zip(names, counts) if c or name in base)
 
-    moved = int((np.array(main_names, dtype=object)[main] != np.array(alt_names, dtype=object)[alt]).sum()) \
-        if main.size else 0
+    moved = int((np.array(main_names, dtype=object)[main] != np.array(alt_names, dtype=object)[alt]).sum())
     rows = [{"aspect": "license group shares (models)", "main mapping": share_text(main, main_names),
              "alternative mapping": share_text(alt, alt_names),
              "changes": f"yes: {moved:,} models ({stats.percent(moved, main.size):.1f}%) change group"
              if moved else "no"}]
+
+    def significant(k: dict[str, float]) -> str:
+        return "n/a" if np.isnan(k["p"]) else ("yes" if k["p"] < alpha else "no")
 
     def fmt(k: dict[str, float], sig: str) -> str:
         return "n/a" if sig == "n/a" else f"{sig} (H = {k['H']:.1f}, ε² = {k['epsilon_sq']:.4f})"
@@ -490,8 +492,7 @@ def sensitivity_table(data: pd.DataFrame, measures: Iterable[str], license_ids: 
         else:
             k1 = k2 = {"H": float("nan"), "p": float("nan"), "epsilon_sq": float("nan")}
             o1 = o2 = []
-        s1 = "n/a" if np.isnan(k1["p"]) else ("yes" if k1["p"] < alpha else "no")
-        s2 = "n/a" if np.isnan(k2["p"]) else ("yes" if k2["p"] < alpha else "no")
+        s1, s2 = significant(k1), significant(k2)
         rows.append({"aspect": f"{name}: differences significant (p < {alpha})",
                      "main mapping": fmt(k1, s1), "alternative mapping": fmt(k2, s2),
                      "changes": "yes" if s1 != s2 else "no"})
