@@ -71,7 +71,7 @@ from .snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot, sh
 
 GENERATOR_VERSION = 1
 PLACEHOLDER_CREATED_MS = int(dt.datetime(2022, 3, 2, 23, 29, 4, tzinfo=dt.timezone.utc).timestamp() * 1000)
-CALIBRATION_DATE = "2024-07-11"  # collection date of hub-2024-07/models.jsonl.gz
+CALIBRATION_DATE = "2024-07-11"  # collection date of hub-2024-07/models.jsonl.gz; the default snapshot date
 CHUNK = 200_000  # repositories per chunk of the big tables (fixed: part of determinism)
 KINDS = ("model", "dataset", "space")  # repository types, in the order of the global repository index
 #: Counts that, left at None, are scaled from ``models`` (keyword arguments of :func:`generate`).
@@ -390,7 +390,7 @@ class Params:
     space_edges: int | None = None
     discussions: int | None = None
     snapshot_id: str | None = None
-    snapshot_date: str = "2024-07-11"
+    snapshot_date: str = CALIBRATION_DATE
 
 
 @dataclass
@@ -1281,7 +1281,7 @@ def generate(
     space_edges: int | None = None,
     discussions: int | None = None,
     snapshot_id: str | None = None,
-    snapshot_date: str = "2024-07-11",
+    snapshot_date: str = CALIBRATION_DATE,
     progress: Any = False,
 ) -> Snapshot:
     """Generate a complete synthetic snapshot in ``out_dir`` and return it opened.
@@ -1370,7 +1370,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in SCALED_COUNTS:
         ap.add_argument(f"--{name.replace('_', '-')}", type=int, default=None, help="default: scaled from --models")
     ap.add_argument("--snapshot-id", default=None)
-    ap.add_argument("--snapshot-date", default="2024-07-11")
+    ap.add_argument("--snapshot-date", default=CALIBRATION_DATE,
+                    help="default: the calibration date (the real listing's collection date)")
     ap.add_argument("--quiet", action="store_true")
     try:
         args = ap.parse_args(argv)
