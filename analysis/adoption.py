@@ -675,7 +675,7 @@ def _fmt_pct(x) -> str:
     return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.1f}%"
 
 
-def summary_sentences(a: Adoption, oc: dict[str, Any] | None = None) -> str:
+def summary_sentences(a: Adoption) -> str:
     """Sentences stating the adoption summary (all numbers computed)."""
     used = a.models_used
     parts = [f"Of the {a.models_covered:,} models whose use in spaces is known, {used:,} "
@@ -691,8 +691,6 @@ def summary_sentences(a: Adoption, oc: dict[str, Any] | None = None) -> str:
     else:
         parts.append(f"{a.spaces_using:,} of {a.spaces_covered:,} covered spaces "
                      f"({_fmt_pct(stats.percent(a.spaces_using, a.spaces_covered))}) use at least one model.")
-    if oc and oc.get("owners"):
-        parts.append(owner_sentences(oc))
     return " ".join(parts)
 
 
