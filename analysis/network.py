@@ -883,12 +883,13 @@ def network_figure(net: Network, max_nodes: int = 300, seed: int = 42):
     G = nx.DiGraph()
     G.add_nodes_from(nodes.tolist())
     G.add_weighted_edges_from(zip(net.src[e].tolist(), net.dst[e].tolist(), net.weight[e].tolist()))
-    pos = nx.spring_layout(G.to_undirected(), seed=seed, k=1.5 / np.sqrt(max(len(nodes), 1)), iterations=100)
+    undirected = G.to_undirected()
+    pos = nx.spring_layout(undirected, seed=seed, k=1.5 / np.sqrt(max(len(nodes), 1)), iterations=100)
     core = cp["be_core"][nodes]
     colors = np.where(core, "#d62728", "#7f7f7f")
     deg = cp["degree"][nodes]
     sizes = 10 + 60 * np.log1p(deg) / max(np.log1p(deg).max(), 1)
-    nx.draw_networkx_edges(G.to_undirected(), pos, ax=ax, alpha=0.25, width=0.5, arrows=False,
+    nx.draw_networkx_edges(undirected, pos, ax=ax, alpha=0.25, width=0.5, arrows=False,
                            edge_color="#555555")
     nx.draw_networkx_nodes(G, pos, nodelist=nodes.tolist(), node_color=colors.tolist(),
                            node_size=sizes.tolist(), ax=ax, linewidths=0)
@@ -975,11 +976,9 @@ def summary_markdown(p: Part2) -> str:
     r, c = st["reproduction"], st["cleaned"]
     rn, cn = st["reproduction_noiso"], st["cleaned_noiso"]
     facts = construction_facts(p.reproduction, p.commits)
-    sys_repos = 0
-    if identity.SYSTEM in set(p.commits.names):
-        code = int(np.flatnonzero(p.commits.names == identity.SYSTEM)[0])
-        ra = p.reproduction.repo_author
-        sys_repos = int(len(np.unique(ra[ra[:, 1] == code, 0])))
+    # repositories with `system` among their authors (names are distinct: at most one code)
+    ra = p.reproduction.repo_author
+    sys_repos = int(np.isin(ra[:, 1], np.flatnonzero(p.commits.names == identity.SYSTEM)).sum())
     lines = [
         f"From {_scope(p)} ({p.covered:,} of {p.models:,} model repositories have commit data):",
         "",
