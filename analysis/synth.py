@@ -70,7 +70,7 @@ from . import calibrate
 from .snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot, sha256_file
 
 GENERATOR_VERSION = 1
-PLACEHOLDER_CREATED_MS = int(dt.datetime(2022, 3, 2, 23, 29, 4, tzinfo=dt.timezone.utc).timestamp() * 1000)
+PLACEHOLDER_CREATED_MS = int(dt.datetime.fromisoformat(calibrate.PLACEHOLDER_CREATED).timestamp() * 1000)
 CALIBRATION_DATE = "2024-07-11"  # collection date of hub-2024-07/models.jsonl.gz; the default snapshot date
 CHUNK = 200_000  # repositories per chunk of the big tables (fixed: part of determinism)
 KINDS = ("model", "dataset", "space")  # repository types, in the order of the global repository index
