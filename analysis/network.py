@@ -57,6 +57,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from . import identity
+from .schema import REPO_TABLES
 from .snapshot import Snapshot
 from .stats import ccdf, percent
 from .subfields import SUBFIELDS, subfield_mask
@@ -520,10 +521,11 @@ class Part2:
     stats: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
 
-def _owners(snap: Snapshot) -> set[str]:
+def hub_namespaces(snap: Snapshot) -> set[str]:
+    """Every owner of a model, dataset or space repository (preferred as canonical developer names)."""
     out: set[str] = set()
-    for t in ("models", "datasets", "spaces"):
-        col = snap.arrow(t, ["owner"]).column("owner")
+    for table in REPO_TABLES.values():
+        col = snap.arrow(table, ["owner"]).column("owner")
         out |= set(pc.unique(col.drop_null()).to_pylist())
     return out
 
@@ -562,7 +564,7 @@ def compute(snap: Snapshot, threshold: float = identity.DEFAULT_THRESHOLD,
         return _CACHE[key]
     commits = load_commit_authors(snap)
     per_name = commits.commits_per_name()
-    res = identity.resolve(commits.names, threshold, weights=per_name.to_dict(), owners=_owners(snap),
+    res = identity.resolve(commits.names, threshold, weights=per_name.to_dict(), owners=hub_namespaces(snap),
                            overrides=overrides, workers=workers)
     part = Part2(snap=snap, commits=commits, reproduction=reproduction_network(commits),
                  cleaned=cleaned_network(commits, res), resolution=res, models=snap.rows("models"),

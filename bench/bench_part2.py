@@ -162,7 +162,7 @@ def main(argv=None) -> int:
                   f"author names, {t_load:.1f} s", flush=True)
 
             t0 = time.perf_counter()
-            res = identity.resolve(commits.names, weights=per_name.to_dict(), owners=network._owners(snap))
+            res = identity.resolve(commits.names, weights=per_name.to_dict(), owners=network.hub_namespaces(snap))
             t_id = time.perf_counter() - t0
             print(f"identity resolution: {len(commits.names):,} names, {len(res.candidates):,} candidate "
                   f"pairs, {len(res.groups):,} groups, {t_id:.1f} s (target < 300 s)", flush=True)
@@ -172,7 +172,7 @@ def main(argv=None) -> int:
                 names = list(commits.names) + extra_names(args.developers - len(commits.names))
                 mem.reset()
                 t0 = time.perf_counter()
-                res2 = identity.resolve(names, owners=network._owners(snap))
+                res2 = identity.resolve(names, owners=network.hub_namespaces(snap))
                 t_id2 = time.perf_counter() - t0
                 print(f"identity resolution, topped up to {len(set(names)):,} names (the snapshot's plus "
                       f"generated name variants): {len(res2.candidates):,} candidate pairs, "
