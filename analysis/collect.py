@@ -95,9 +95,9 @@ import shutil
 import sys
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -511,7 +511,7 @@ def repo_row(item: dict, repo_type: str) -> dict:
         "downloads": _int(item.get("downloads")) if repo_type != "space" else None,
         "downloads_all_time": _int(item.get("downloadsAllTime")) if repo_type != "space" else None,
         "private": _bool(item.get("private")),
-        "gated": _gated(item.get("gated")) if repo_type != "space" else _gated(item.get("gated")),
+        "gated": _gated(item.get("gated")),
         "disabled": _bool(item.get("disabled")),
         "sha": item.get("sha"),
     }
