@@ -18,7 +18,6 @@ Documented normalisation for the round trips (what the Hub's API cannot say back
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import signal

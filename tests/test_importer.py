@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import hashlib
 import json
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import pytest
 
 from analysis import importer, paths
 from analysis.importer import ImportStopped, import_records
-from analysis.snapshot import SnapshotExistsError, open_snapshot
+from analysis.snapshot import SnapshotExistsError, open_snapshot, sha256_file
 
 UTC = dt.timezone.utc
 
@@ -186,7 +185,7 @@ def test_manifest_coverage_and_sources(clean_src, tmp_path):
     for label, info in files.items():
         folder = clean_src[0] if label.startswith("src/") else clean_src[1]
         path = folder / label.split("/", 1)[1]
-        assert info["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert info["sha256"] == sha256_file(path)
     assert files["src/models.jsonl"]["records_imported"] == 41 and files["src/models.jsonl"]["lines"] == 41
     # no absolute machine paths in the manifest
     assert str(clean_src[0].parent) not in json.dumps(m)
@@ -312,7 +311,7 @@ def test_truncated_gzip_keeps_complete_lines_and_reports(tmp_path):
     assert "truncated or corrupt" in log.reason[0]
     assert log.source[0] == f"src/datasets.jsonl.gz:{n + 1}"
     info = snap.manifest["source"]["parameters"]["files"][0]
-    assert info["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert info["sha256"] == sha256_file(path)
     assert "broken" in info
 
 
