@@ -408,35 +408,20 @@ class Resolution:
         return len({c for n, c in self.mapping.items() if n not in removed and c not in removed})
 
 
-def resolve(
-    names: Iterable[str],
-    threshold: float = DEFAULT_THRESHOLD,
-    *,
-    weights: Mapping[str, int] | None = None,
-    owners: Iterable[str] = (),
-    overrides: pd.DataFrame | str | Path | None = None,
-    workers: int = -1,
-) -> Resolution:
-    """Resolve identities among ``names`` (see the module docstring).
+def _pair(a: str, b: str) -> tuple[str, str]:
+    """Two names in the order candidate pairs list them."""
+    return (a, b) if a <= b else (b, a)
 
-    ``weights``: commits per name (for the canonical choice and the table);
-    ``owners``: Hub namespaces (preferred as canonical names); ``overrides``:
-    a DataFrame as from :func:`load_overrides`, a path, or None for the
-    project's file.
-    """
+
+def _decide(cand: pd.DataFrame, overrides: pd.DataFrame, known: set[str],
+            weights: Mapping[str, int]) -> pd.DataFrame:
+    """Candidate pairs with their ``decision`` (rules 3 of the module docstring), and the accepted pairs
+    the threshold missed."""
     from rapidfuzz import fuzz
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
 
-    raw = pd.unique(pd.Series(list(names), dtype=object).dropna().astype(str))
-    if not isinstance(overrides, pd.DataFrame):
-        overrides = load_overrides(overrides)
-    weights = dict(weights or {})
-    cand = candidate_pairs(raw, threshold, weights=weights, workers=workers)
-    key = lambda a, b: (a, b) if a <= b else (b, a)  # noqa: E731
-    rejects = {key(a, b) for a, b in overrides.loc[overrides["decision"] == "reject", ["name_a", "name_b"]].itertuples(index=False)}
+    rejects = {_pair(a, b) for a, b in
+               overrides.loc[overrides["decision"] == "reject", ["name_a", "name_b"]].itertuples(index=False)}
     accepts = overrides.loc[overrides["decision"] == "accept", ["name_a", "name_b", "reason"]]
-    known = set(raw)
     cand_keys = list(zip(cand["name_a"], cand["name_b"]))
     rejected = np.fromiter((k in rejects for k in cand_keys), dtype=bool, count=len(cand_keys))
     same = (cand["normalised_a"] == cand["normalised_b"]).to_numpy()
@@ -457,14 +442,14 @@ def resolve(
     extra = []
     have = set(cand_keys)
     for a, b, reason in accepts.itertuples(index=False):
-        if a in known and b in known and a != b and key(a, b) not in have:
-            na, nb = key(a, b)
+        if a in known and b in known and a != b and _pair(a, b) not in have:
+            na, nb = _pair(a, b)
             extra.append({"name_a": na, "name_b": nb, "normalised_a": normalise(na),
                           "normalised_b": normalise(nb),
                           "score": float(fuzz.token_set_ratio(normalise(na), normalise(nb))),
                           "decision": ACCEPTED})
-        elif key(a, b) in have:
-            pos = cand_keys.index(key(a, b))
+        elif _pair(a, b) in have:
+            pos = cand_keys.index(_pair(a, b))
             cand.loc[pos, "decision"] = ACCEPTED
     if extra:
         ex = pd.DataFrame(extra)
@@ -472,7 +457,16 @@ def resolve(
             ex["commits_a"] = ex["name_a"].map(weights).fillna(0).astype("int64")
             ex["commits_b"] = ex["name_b"].map(weights).fillna(0).astype("int64")
         cand = pd.concat([cand, ex[cand.columns]], ignore_index=True)
-    # groups: connected components of the merged pairs
+    return cand
+
+
+def _merge(raw: np.ndarray, cand: pd.DataFrame, owners: set[str],
+           weights: Mapping[str, int]) -> tuple[dict[str, str], pd.DataFrame]:
+    """Raw name -> canonical name, and the groups of more than one name (connected components of
+    the merged pairs)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     index = {n: i for i, n in enumerate(raw)}
     merged = cand[cand["decision"].isin(MERGING)]
     ia = merged["name_a"].map(index).to_numpy(dtype=np.int64)
@@ -480,10 +474,9 @@ def resolve(
     n = len(raw)
     graph = coo_matrix((np.ones(len(ia)), (ia, ib)), shape=(n, n))
     _, comp = connected_components(graph, directed=False) if n else (0, np.zeros(0, np.int64))
-    owner_set = set(owners)
     info = pd.DataFrame({
         "name": raw, "comp": comp,
-        "is_owner": [x in owner_set for x in raw],
+        "is_owner": [x in owners for x in raw],
         "commits": [int(weights.get(x, 0)) for x in raw],
     })
     info = info.sort_values(["comp", "is_owner", "commits", "name"], ascending=[True, False, False, True])
@@ -497,10 +490,11 @@ def resolve(
                    commits=("commits", "sum"))
               .reset_index().sort_values(["size", "commits", "canonical"], ascending=[False, False, True])
               .reset_index(drop=True))
-    # conflicts: rejected pairs that ended up in one group anyway
-    rj = cand[cand["decision"] == REJECTED]
-    conflicts = rj[[mapping[a] == mapping[b] for a, b in zip(rj["name_a"], rj["name_b"])]] if len(rj) else rj
-    # removed names: system and bots (after the overrides' bot/person marks)
+    return mapping, groups
+
+
+def _removed_names(raw: np.ndarray, overrides: pd.DataFrame, weights: Mapping[str, int]) -> pd.DataFrame:
+    """``name, kind, why, commits`` of ``system`` and the bots (after the overrides' bot/person marks)."""
     marked_bot = set(overrides.loc[overrides["decision"] == "bot", "name_a"])
     marked_person = set(overrides.loc[overrides["decision"] == "person", "name_a"])
     rem = []
@@ -513,6 +507,34 @@ def resolve(
             rem.append((x, "bot", "name rule" if x not in KNOWN_BOTS else "known bot account"))
     removed = pd.DataFrame(rem, columns=["name", "kind", "why"])
     removed["commits"] = removed["name"].map(lambda v: int(weights.get(v, 0))).astype("int64")
+    return removed.sort_values(["kind", "commits"], ascending=[False, False]).reset_index(drop=True)
+
+
+def resolve(
+    names: Iterable[str],
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    weights: Mapping[str, int] | None = None,
+    owners: Iterable[str] = (),
+    overrides: pd.DataFrame | str | Path | None = None,
+    workers: int = -1,
+) -> Resolution:
+    """Resolve identities among ``names`` (see the module docstring).
+
+    ``weights``: commits per name (for the canonical choice and the table);
+    ``owners``: Hub namespaces (preferred as canonical names); ``overrides``:
+    a DataFrame as from :func:`load_overrides`, a path, or None for the
+    project's file.
+    """
+    raw = pd.unique(pd.Series(list(names), dtype=object).dropna().astype(str))
+    if not isinstance(overrides, pd.DataFrame):
+        overrides = load_overrides(overrides)
+    weights = dict(weights or {})
+    cand = _decide(candidate_pairs(raw, threshold, weights=weights, workers=workers), overrides, set(raw), weights)
+    mapping, groups = _merge(raw, cand, set(owners), weights)
+    # conflicts: rejected pairs that ended up in one group anyway
+    rj = cand[cand["decision"] == REJECTED]
+    conflicts = rj[[mapping[a] == mapping[b] for a, b in zip(rj["name_a"], rj["name_b"])]] if len(rj) else rj
     return Resolution(mapping=mapping, candidates=cand.reset_index(drop=True), groups=groups,
-                      removed=removed.sort_values(["kind", "commits"], ascending=[False, False]).reset_index(drop=True),
+                      removed=_removed_names(raw, overrides, weights),
                       conflicts=conflicts.reset_index(drop=True), threshold=float(threshold))
