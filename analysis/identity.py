@@ -415,8 +415,8 @@ def _pair(a: str, b: str) -> tuple[str, str]:
 
 def _decide(cand: pd.DataFrame, overrides: pd.DataFrame, known: set[str],
             weights: Mapping[str, int]) -> pd.DataFrame:
-    """Candidate pairs with their ``decision`` (rules 3 of the module docstring), and the accepted pairs
-    the threshold missed."""
+    """Candidate pairs with their ``decision`` (step 3 of the module docstring), and the accepted
+    pairs the threshold missed."""
     from rapidfuzz import fuzz
 
     rejects = {_pair(a, b) for a, b in

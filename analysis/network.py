@@ -252,7 +252,6 @@ class Network:
 def build_network(commits: CommitAuthors, label: str = "") -> Network:
     """The authors' construction (module docstring) from commits as flat arrays."""
     n_names = len(commits.names)
-    has = np.unique(commits.cidx) if len(commits.cidx) else np.zeros(0, np.int64)
     if len(commits.cidx) == 0 or n_names == 0:
         z = np.zeros(0, np.int64)
         return Network(commits.names, z, z, z, np.zeros((0, 2), np.int64), np.zeros(n_names, np.int64),
@@ -288,7 +287,7 @@ def build_network(commits: CommitAuthors, label: str = "") -> Network:
     return Network(
         names=commits.names, src=ekey // n_names, dst=ekey % n_names, weight=weight,
         repo_author=np.column_stack([u_repo, u_author]), first_commits=first_commits,
-        n_repos=len(repos_used), n_commits=len(has), n_single_author_repos=int((u_size == 1).sum()),
+        n_repos=len(repos_used), n_commits=len(c_with), n_single_author_repos=int((u_size == 1).sum()),
         label=label,
     )
 
