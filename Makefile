@@ -9,7 +9,7 @@ SNAPSHOT  ?= data/snapshots/synthetic-demo
 ARGS      ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup book test snapshot import-shared bench clean lock browser-deps serve
+.PHONY: help setup book test snapshot import-shared bench clean lock browser-deps site serve
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -48,8 +48,11 @@ browser-deps:  ## Install Debian's chromium and chromium-driver (for tests/test_
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; \
 	fi
 
+site: $(STAMP)  ## Print the folder of the built site of SNAPSHOT
+	@$(PY) -c 'import sys; from analysis import paths; from analysis.snapshot import open_snapshot; print(paths.site_dir(open_snapshot(sys.argv[1]).id))' $(SNAPSHOT)
+
 serve: $(STAMP)  ## Preview the built site of SNAPSHOT on http://127.0.0.1:8000/
-	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory "$$($(PY) -c 'import sys; from analysis import paths; from analysis.snapshot import open_snapshot; print(paths.build_dir(open_snapshot(sys.argv[1]).id) / "_build" / "html")' $(SNAPSHOT))"
+	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory "$$($(MAKE) -s site SNAPSHOT=$(SNAPSHOT))"
 
 bench: $(STAMP)  ## Run the benchmarks under bench/ (slow; prints figures)
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done

@@ -385,7 +385,7 @@ def _jupyter_book_cmd() -> list[str]:
     return [sys.executable, "-c", "from jupyter_book.cli.main import main; main()"]
 
 
-def _run_jupyter_book(out: Path, strict: bool, log: Callable[[str], None]) -> Path:
+def _run_jupyter_book(out: Path, strict: bool, log: Callable[[str], None]) -> None:
     cmd = _jupyter_book_cmd() + ["build", str(out), "--builder", "html", "-n", "--keep-going"]
     if strict:
         cmd.append("-W")
@@ -402,7 +402,6 @@ def _run_jupyter_book(out: Path, strict: bool, log: Callable[[str], None]) -> Pa
             f"{_show(out / 'jupyter-book.log')}:\n{shown}")
     for ln in problems:
         log(f"  jupyter-book: {ln}")
-    return out / "_build" / "html"
 
 
 def build(
@@ -516,7 +515,8 @@ def build(
                 _copy_sources(src, out, toc, lambda e: e in executed)
                 log("building the site with jupyter-book (-n -W --keep-going) ...")
                 t0 = time.perf_counter()
-                site = _run_jupyter_book(out, strict=not partial, log=log)
+                _run_jupyter_book(out, strict=not partial, log=log)
+                site = paths.site_dir(snap.id)  # where jupyter-book writes the site of `out`
                 for sub in ("tables", "figures"):
                     if (out / sub).is_dir():
                         shutil.copytree(out / sub, site / sub, dirs_exist_ok=True)

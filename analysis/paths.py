@@ -56,6 +56,11 @@ def build_dir(snapshot_id: str) -> Path:
     return build_root() / snapshot_id
 
 
+def site_dir(snapshot_id: str) -> Path:
+    """The self-contained HTML site of one snapshot's book."""
+    return build_dir(snapshot_id) / "_build" / "html"
+
+
 def tables_dir(snapshot_id: str) -> Path:
     return build_dir(snapshot_id) / "tables"
 
