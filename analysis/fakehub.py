@@ -261,6 +261,11 @@ def _group_bounds(keys: pa.Array) -> dict[str, tuple[int, int]]:
     return {k: (int(a), int(b)) for k, a, b in zip(names, starts, stops)}
 
 
+def _true_mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A boolean Arrow column as a numpy mask (null: False)."""
+    return pc.fill_null(values, False).to_numpy(zero_copy_only=False)
+
+
 def _combined(table: pa.Table) -> pa.Table:
     return table.combine_chunks() if table.num_rows else table
 
@@ -281,7 +286,7 @@ class _RepoIndex:
         owners = self.table.column("owner")
         self.owner_counts: dict[str, int] = {}
         if self.n:
-            vc = pc.value_counts(owners.drop_null() if hasattr(owners, "drop_null") else owners)
+            vc = pc.value_counts(owners.drop_null())
             for item in vc.to_pylist():
                 if item["values"] is not None:
                     self.owner_counts[item["values"]] = item["counts"]
@@ -319,22 +324,18 @@ class _RepoIndex:
             return cached
         mask = np.ones(self.n, dtype=bool)
         if author is not None:
-            mask &= pc.fill_null(pc.equal(self.table.column("owner"), author), False).to_numpy(
-                zero_copy_only=False)
+            mask &= _true_mask(pc.equal(self.table.column("owner"), author))
         for s in search:
-            mask &= pc.fill_null(
-                pc.match_substring(self.table.column("id"), s, ignore_case=True), False
-            ).to_numpy(zero_copy_only=False)
+            mask &= _true_mask(pc.match_substring(self.table.column("id"), s, ignore_case=True))
         if tags:
             tag_lists = self.table.column("tags").to_pylist()
             wanted = set(tags)
             mask &= np.array([bool(t) and wanted.issubset(t) for t in tag_lists], dtype=bool)
         if pipeline_tag is not None:
-            mask &= pc.fill_null(pc.equal(self.table.column("pipeline_tag"), pipeline_tag), False).to_numpy(
-                zero_copy_only=False)
+            mask &= _true_mask(pc.equal(self.table.column("pipeline_tag"), pipeline_tag))
         if gated is not None:
-            is_gated = pc.fill_null(pc.not_equal(self.table.column("gated"), "false"), False)
-            mask &= (is_gated if gated else pc.invert(is_gated)).to_numpy(zero_copy_only=False)
+            is_gated = _true_mask(pc.not_equal(self.table.column("gated"), "false"))
+            mask &= is_gated if gated else ~is_gated
         if uses:  # spaces using every one of these models
             wanted_models = set(uses)
             ids = self.table.column("id").to_pylist()
