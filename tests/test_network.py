@@ -68,6 +68,13 @@ def test_empty_and_null_author_lists_are_ignored():
     assert edge_dict(net.edges()) == {("a", "a"): 1}
 
 
+def test_commits_restricted_to_repositories_keep_only_their_authors():
+    commits = N.CommitAuthors.from_lists(["o/r", "o/s", "o/s"], [["a", "b"], ["b"], ["c", "b"]])
+    sub = commits.in_repos(commits.repo_ids == "o/s")
+    assert sub.commits_per_name().to_dict() == {"b": 2, "c": 1}
+    assert edge_dict(N.build_network(sub).edges()) == {("b", "c"): 1, ("c", "b"): 1}
+
+
 def test_system_kept_in_reproduction_and_removed_in_cleaned():
     from analysis import identity
 
