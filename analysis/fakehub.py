@@ -169,6 +169,7 @@ import socket
 import sys
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -444,9 +445,9 @@ class _Stats:
 
     def reset(self) -> None:
         self.requests = 0
-        self.by_endpoint: dict[str, int] = {}
-        self.by_status: dict[str, int] = {}
-        self.faults: dict[str, int] = {}
+        self.by_endpoint: Counter[str] = Counter()
+        self.by_status: Counter[str] = Counter()
+        self.faults: Counter[str] = Counter()
         self.rate_limited = 0
         self.snapshot_failures = 0
         self.with_auth = 0
@@ -469,7 +470,6 @@ class _Stats:
             }
 
 
-
 class _Server(ThreadingHTTPServer):
     """Threaded server with a deep listen queue (set before ``listen()``) that
     stays quiet when a client goes away mid-response (a killed collector)."""
@@ -478,12 +478,11 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256
 
     def handle_error(self, request, client_address):  # noqa: D401 - stdlib hook
-        import sys as _sys
-
-        exc = _sys.exc_info()[1]
+        exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
             return
         super().handle_error(request, client_address)
+
 
 class FakeHub:
     """Serve ``snapshot`` (a directory or an opened :class:`Snapshot`) on 127.0.0.1.
@@ -782,7 +781,7 @@ class _Handler(BaseHTTPRequestHandler):
         has_auth = "Authorization" in self.headers
         with stats.lock:
             stats.requests += 1
-            stats.by_endpoint[endpoint] = stats.by_endpoint.get(endpoint, 0) + 1
+            stats.by_endpoint[endpoint] += 1
             if has_auth:
                 stats.with_auth += 1
             else:
@@ -805,7 +804,7 @@ class _Handler(BaseHTTPRequestHandler):
             fault = hub._pick_fault(split.path)
             if fault is not None:
                 with stats.lock:
-                    stats.faults[fault] = stats.faults.get(fault, 0) + 1
+                    stats.faults[fault] += 1
                 self._fault(fault, extra)
             if has_auth and hub._token is not None:
                 value = self.headers.get("Authorization", "")
@@ -864,7 +863,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _drop(self) -> None:
         with self.hub._stats.lock:
-            self.hub._stats.by_status["dropped"] = self.hub._stats.by_status.get("dropped", 0) + 1
+            self.hub._stats.by_status["dropped"] += 1
         self.close_connection = True
         try:
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -875,8 +874,7 @@ class _Handler(BaseHTTPRequestHandler):
         data = body if isinstance(body, bytes) else json.dumps(
             body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         with self.hub._stats.lock:
-            key = str(status)
-            self.hub._stats.by_status[key] = self.hub._stats.by_status.get(key, 0) + 1
+            self.hub._stats.by_status[str(status)] += 1
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
