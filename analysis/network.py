@@ -57,6 +57,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from . import identity
+from .reproduction import paper_numbers
 from .schema import REPO_TABLES
 from .snapshot import Snapshot
 from .stats import ccdf, percent
@@ -977,6 +978,7 @@ def summary_markdown(p: Part2) -> str:
     r, c = st["reproduction"], st["cleaned"]
     rn, cn = st["reproduction_noiso"], st["cleaned_noiso"]
     facts = construction_facts(p.reproduction, p.commits)
+    paper_isolates = next(n["paper"] for n in paper_numbers() if n["key"] == "isolates")
     # repositories with `system` among their authors (names are distinct: at most one code)
     ra = p.reproduction.repo_author
     sys_repos = int(np.isin(ra[:, 1], np.flatnonzero(p.commits.names == identity.SYSTEM)).sum())
@@ -985,7 +987,7 @@ def summary_markdown(p: Part2) -> str:
         "",
         f"- **Reproduction** (the authors' construction, names as recorded, `system` kept): "
         f"{r['nodes']:,} developers, {r['edges']:,} edges; {r['isolates']:,} isolates "
-        f"({_fmt_pct(r['isolates_pct'])}; the paper reports 89%). Reciprocity is {r['reciprocity']:.3f} "
+        f"({_fmt_pct(r['isolates_pct'])}; the paper reports {paper_isolates}). Reciprocity is {r['reciprocity']:.3f} "
         f"with self-loops counted and {rn['reciprocity']:.3f} without isolates.",
         f"- **Cleaned** (identities resolved, `system` and bots removed): {c['nodes']:,} developers, "
         f"{c['edges']:,} edges; {c['isolates']:,} isolates ({_fmt_pct(c['isolates_pct'])}). Reciprocity "
