@@ -129,9 +129,7 @@ def normalise(name: str | None) -> str:
 def normalise_many(names: Iterable[str]) -> np.ndarray:
     """:func:`normalise` over many names (object array)."""
     s = pd.Series(list(names), dtype=object).astype(str)
-    out = s.str.normalize("NFC").str.lower().str.replace(r"[\W_]+", "", regex=True)
-    # \W keeps letters, digits and underscore in any script; underscore removed above
-    return out.to_numpy(dtype=object)
+    return s.str.normalize("NFC").str.lower().str.replace(_STRIP, "", regex=True).to_numpy(dtype=object)
 
 
 def is_bot(name: str | None) -> bool:
