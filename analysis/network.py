@@ -410,14 +410,15 @@ def _assortativity(net: Network) -> float:
 
 
 def reciprocated(net: Network) -> np.ndarray:
-    """Boolean per edge: a non-loop edge whose reverse edge exists."""
-    key = net.src * net.n + net.dst
-    rev = net.dst * net.n + net.src
-    order = np.sort(key)
-    pos = np.searchsorted(order, rev)
-    pos = np.minimum(pos, len(order) - 1)
-    found = (order[pos] == rev) if len(order) else np.zeros(0, bool)
-    return found & (net.src != net.dst)
+    """Boolean per edge: a non-loop edge whose reverse edge exists (computed once per network)."""
+    if "reciprocated" not in net._cache:
+        key = net.src * net.n + net.dst
+        rev = net.dst * net.n + net.src
+        order = np.sort(key)
+        pos = np.minimum(np.searchsorted(order, rev), len(order) - 1)
+        found = (order[pos] == rev) if len(order) else np.zeros(0, bool)
+        net._cache["reciprocated"] = found & ~net.loops
+    return net._cache["reciprocated"]
 
 
 #: Statistics of :func:`network_stats`, in table order, with their row labels.
