@@ -761,6 +761,12 @@ def _hf_failure(exc: BaseException, source: str | None) -> FetchFailure:
     return FetchFailure("other", name, http_status=status, source=source)
 
 
+def _listing_problem(repo_type: str, repo_id: str | None, outcome: str, reason: str, source: str) -> dict:
+    """A fetch_log row for a listing record that was not kept."""
+    return {"step": f"list_{repo_type}s", "repo_type": repo_type, "repo_id": repo_id, "outcome": outcome,
+            "reason": reason, "http_status": None, "attempts": 1, "source": source}
+
+
 def _bar(enabled: bool, **kw: Any) -> Any:
     from tqdm import tqdm
 
@@ -895,21 +901,16 @@ class Collector:
             t = rec["type"]
             src = f"/api/{t}s page {rec['page'] + 1}"
             for rid in rec["malformed"]:
-                self.listing_problems.append({
-                    "step": f"list_{t}s", "repo_type": t, "repo_id": rid, "outcome": "malformed",
-                    "reason": "listing record without a usable id/fields", "http_status": None,
-                    "attempts": 1, "source": src,
-                })
+                self.listing_problems.append(_listing_problem(
+                    t, rid, "malformed", "listing record without a usable id/fields", src))
             table = rec["table"]
             keep = []
             for rid in table.column("id").to_pylist():
                 if rid in seen[t]:
                     keep.append(False)
-                    self.listing_problems.append({
-                        "step": f"list_{t}s", "repo_type": t, "repo_id": rid, "outcome": "duplicate",
-                        "reason": "repository listed twice (the listing moved while it was paged); first kept",
-                        "http_status": None, "attempts": 1, "source": src,
-                    })
+                    self.listing_problems.append(_listing_problem(
+                        t, rid, "duplicate",
+                        "repository listed twice (the listing moved while it was paged); first kept", src))
                 else:
                     keep.append(True)
                     seen[t].add(rid)
