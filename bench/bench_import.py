@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -40,7 +41,6 @@ def _peak_mb() -> float:
 
 
 def child(task: str, src: str, out: str) -> None:
-    t0 = time.perf_counter()
     if task == "importer":
         from analysis.importer import import_records
         t0 = time.perf_counter()
@@ -98,7 +98,6 @@ def main() -> int:
         if args.full:
             srcs = ",".join(str(data / d) for d in ("hub-2024-07", "model-commits-2024-09"))
             res["full"] = run("full", srcs, str(Path(tmp) / "full-import"))
-    import os
     print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     print(f"{'step':<44} {'rows':>9} {'seconds':>8} {'peak RSS MB':>12}")
     labels = {"importer": "importer: models.jsonl.gz -> snapshot", "pandas": "pandas.read_json(lines=True), same file",
