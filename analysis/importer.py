@@ -339,6 +339,12 @@ def _parse_block(kind: str, block: bytes, first_line: int, n_lines: int | None =
 # normalising into the snapshot format
 # --------------------------------------------------------------------------- #
 
+def _snapshot_table(name: str, cols: dict[str, Any]) -> pa.Table:
+    """The columns ``cols`` as table ``name`` of the snapshot format, in its column order."""
+    schema = SCHEMAS[name]
+    return pa.Table.from_arrays([cols[f.name] for f in schema], schema=schema)
+
+
 def _first_license(tags: pa.ChunkedArray | pa.Array) -> pa.Array:
     tags = tags.combine_chunks() if isinstance(tags, pa.ChunkedArray) else tags
     n = len(tags)
@@ -356,7 +362,7 @@ def _first_license(tags: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pc.if_else(pa.array(out >= 0), taken, pa.scalar(None, STR))
 
 
-def _normalise_repos(kind: str, t: pa.Table) -> pa.Table:
+def _normalise_repos(t: pa.Table) -> pa.Table:
     ids = t.column("id").combine_chunks()
     has_owner = pc.match_substring(ids, "/")
     owner = pc.if_else(has_owner, pc.replace_substring_regex(ids, "(?s)/.*", "", max_replacements=1),
@@ -371,8 +377,7 @@ def _normalise_repos(kind: str, t: pa.Table) -> pa.Table:
         "downloads_all_time": t.column("downloadsAllTime"), "private": t.column("private"),
         "gated": t.column("gated"), "disabled": t.column("disabled"), "sha": t.column("sha"),
     }
-    schema = SCHEMAS["models"]
-    return pa.Table.from_arrays([cols[f.name] for f in schema], schema=schema)
+    return _snapshot_table("models", cols)
 
 
 def _normalise_commits(t: pa.Table) -> pa.Table:
@@ -384,8 +389,7 @@ def _normalise_commits(t: pa.Table) -> pa.Table:
         "commit_id": t.column("id"), "date": t.column("date"), "authors": names,
         "title": t.column("title"),
     }
-    schema = SCHEMAS["commits"]
-    return pa.Table.from_arrays([cols[f.name] for f in schema], schema=schema)
+    return _snapshot_table("commits", cols)
 
 
 def _normalise_discussions(t: pa.Table) -> pa.Table:
@@ -397,8 +401,7 @@ def _normalise_discussions(t: pa.Table) -> pa.Table:
         "author": name, "is_pull_request": t.column("isPullRequest"), "status": t.column("status"),
         "created_at": t.column("createdAt"), "title": t.column("title"),
     }
-    schema = SCHEMAS["discussions"]
-    return pa.Table.from_arrays([cols[f.name] for f in schema], schema=schema)
+    return _snapshot_table("discussions", cols)
 
 
 # --------------------------------------------------------------------------- #
@@ -627,7 +630,7 @@ class _Importer:
 
     # -- per kind --------------------------------------------------------------
     def _write_model_info(self, t: pa.Table) -> None:
-        norm = _normalise_repos("models", t)
+        norm = _normalise_repos(t)
         self.info_parts.append(norm.select(["id", *ENRICH_FIELDS]))
         self._track_latest("model_info", norm.column("created_at"), norm.column("last_modified"))
         cov_ids, counts = self._add_edges(t, "spaces", "model")
@@ -655,7 +658,7 @@ class _Importer:
         return self.info_table
 
     def _write_repos(self, kind: str, t: pa.Table) -> None:
-        norm = _normalise_repos(kind, t)
+        norm = _normalise_repos(t)
         if kind == "models" and self._info() is not None:
             idx = pc.index_in(norm.column("id"), value_set=self.info_ids)
             if idx.null_count < len(idx):
@@ -667,14 +670,13 @@ class _Importer:
                     filled = pc.coalesce(cur, other)
                     self.enriched[f] += cur.null_count - filled.null_count
                     norm = norm.set_column(norm.schema.get_field_index(f), f, filled)
-        name = kind
         c = norm.column("created_at")
         in_minute = pc.and_(pc.greater_equal(c, pa.scalar(PLACEHOLDER_CREATED[0], TS)),
                             pc.less(c, pa.scalar(PLACEHOLDER_CREATED[1], TS)))
-        self.placeholder[name] += int(pc.sum(pc.cast(pc.fill_null(in_minute, False), I64)).as_py() or 0)
-        self._count_fields(name, norm)
-        self._track_latest(name, norm.column("created_at"), norm.column("last_modified"))
-        self.app(name).write(norm)
+        self.placeholder[kind] += int(pc.sum(pc.cast(pc.fill_null(in_minute, False), I64)).as_py() or 0)
+        self._count_fields(kind, norm)
+        self._track_latest(kind, norm.column("created_at"), norm.column("last_modified"))
+        self.app(kind).write(norm)
 
     def _write_models(self, t: pa.Table) -> None:
         self._write_repos("models", t)
