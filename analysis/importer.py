@@ -269,13 +269,14 @@ def _check_value(kind: str, name: str, typ: pa.DataType, v: Any) -> Any:
     elif pa.types.is_struct(typ):
         if isinstance(v, dict):
             return {f.name: _check_value(kind, f"{name}.{f.name}", f.type, v.get(f.name)) for f in typ}
-    expected = {"string": "a string", "int64": "an integer", "bool": "a boolean"}.get(str(typ), str(typ))
     if pa.types.is_list(typ):
         expected = "an array"
     elif pa.types.is_struct(typ):
         expected = "an object"
     elif pa.types.is_timestamp(typ):
         expected = "a timestamp string"
+    else:
+        expected = {"string": "a string", "int64": "an integer", "bool": "a boolean"}.get(str(typ), str(typ))
     raise ValueError(f"field {name!r} is {_type_name(v)}, expected {expected}")
 
 
