@@ -8,7 +8,11 @@ client would have waited.
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
+import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,6 +21,7 @@ import time
 
 import httpx2
 import pandas as pd
+import pyarrow as pa
 import pytest
 from huggingface_hub import HfApi, constants
 from huggingface_hub.errors import (
@@ -30,7 +35,8 @@ from huggingface_hub.utils import parse_ratelimit_headers
 
 from analysis import paths
 from analysis.fakehub import FakeHub, main
-from analysis.snapshot import write_snapshot
+from analysis.importer import import_records
+from analysis.snapshot import open_snapshot, write_snapshot
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -603,16 +609,6 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
 
 def test_real_records_are_served_back_as_the_hub_returned_them(shared_data, tmp_path):
     """Real ``model_info`` and commit records -> importer -> snapshot -> fake Hub -> the same JSON."""
-    import gzip
-    import json
-    import random
-    import shutil
-
-    import pyarrow as pa
-
-    from analysis.importer import import_records
-    from analysis.snapshot import open_snapshot
-
     info_file = shared_data / "hub-2024-07" / "model_info.jsonl.gz"
     commit_file = shared_data / "model-commits-2024-09" / "commits.jsonl.gz"
     src = tmp_path / "src"
