@@ -63,7 +63,7 @@ def make_snapshot(directory: Path, n: int, seed: int = 0):
     rt, rid, c = zip(*rows)
     tables["commits"] = pd.DataFrame({
         "repo_type": rt, "repo_id": rid,
-        "commit_id": [f"{hash((r, x)) & (2**64 - 1):040x}" for r, x in zip(rid, c)],
+        "commit_id": [f"{k:040x}" for k in range(len(rid))],  # unique; hash() of a str varies per process
         "date": base + pd.to_timedelta(np.arange(len(rid)) % 100_000, unit="min"),
         "authors": [["alice"] if x % 2 else ["bob", "carol"] for x in c],
         "title": [f"commit {x}" for x in c],
