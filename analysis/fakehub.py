@@ -1008,13 +1008,11 @@ class _Handler(BaseHTTPRequestHandler):
                                pipeline_tag=params.get("pipeline_tag", [None])[-1], gated=gated, uses=uses)
         chunk = order[offset:offset + page]
         items = [index.item(r, fields) for r in index.rows(chunk)]
-        headers: dict[str, str] = {}
         if offset + page < len(order):
             rest = [(k, v) for k, v in query if k not in ("cursor", "limit")]
-            rest += [("limit", str(page)), ("cursor", _encode_cursor(offset + page))]
-            url = f"{hub.endpoint}/{'/'.join(raw_parts)}?{urlencode(rest)}"
-            headers["Link"] = f'<{url}>; rel="next"'
-        return items, headers
+            return items, self._next_link(raw_parts, rest + [("limit", str(page)),
+                                                             ("cursor", _encode_cursor(offset + page))])
+        return items, {}
 
     def _info(self, index: _RepoIndex, row: int, query: list[tuple[str, str]]) -> dict[str, Any]:
         fields = self._fields(index.repo_type, query, INFO_DEFAULT[index.repo_type])
@@ -1041,12 +1039,14 @@ class _Handler(BaseHTTPRequestHandler):
             if "formatted" in (_expand_params(query) or ()):
                 item["formatted"] = {"title": c["title"], "message": ""}
             items.append(item)
-        headers: dict[str, str] = {}
         if b < stop:
-            rest = [(k, v) for k, v in query if k != "p"] + [("p", str(p + 1))]
-            url = f"{hub.endpoint}/{'/'.join(raw_parts)}?{urlencode(rest)}"
-            headers["Link"] = f'<{url}>; rel="next"'
-        return items, headers
+            return items, self._next_link(raw_parts, [(k, v) for k, v in query if k != "p"] + [("p", str(p + 1))])
+        return items, {}
+
+    def _next_link(self, raw_parts: list[str], query: list[tuple[str, str]]) -> dict[str, str]:
+        """The ``Link: <...>; rel="next"`` header of a paginated answer (an absolute URL)."""
+        url = f"{self.hub.endpoint}/{'/'.join(raw_parts)}?{urlencode(query)}"
+        return {"Link": f'<{url}>; rel="next"'}
 
     def _discussions(self, rt: str, repo_id: str, query: list[tuple[str, str]]) -> dict[str, Any]:
         hub = self.hub
