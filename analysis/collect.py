@@ -1076,7 +1076,7 @@ class Collector:
                 self.run_tasks(api, [("owner", "owner", own) for own in owners], "owners")
         finally:
             self.record_run()
-        return self.finish(listed, tasks, owners)
+        return self.finish(listed, tasks, owners, edges)
 
     def record_run(self, final: bool = True) -> None:
         """Journal this invocation's request counters (periodically, and at its end)."""
@@ -1120,7 +1120,7 @@ class Collector:
 
     # -- writing the snapshot --------------------------------------------------------
     def build_tables(self, listed: dict[str, pa.Table], tasks: list[tuple],
-                     owners: list[str]) -> dict[str, pa.Table]:
+                     owners: list[str], edges: list[tuple[str, str]]) -> dict[str, pa.Table]:
         """The snapshot's tables, streamed from the journals, de-duplicated and sorted by key."""
         o = self.o
         wanted = set(tasks) | {("owner", "owner", own) for own in owners}
@@ -1184,7 +1184,7 @@ class Collector:
         tables["commits"] = commits.table(["repo_type", "repo_id", "_ord"]).drop_columns(["_ord"])
         tables["discussions"] = discussions.table(["repo_type", "repo_id", "number"])
         tables["space_models"] = _arrow(
-            "space_models", [{"space_id": s, "model_id": m} for s, m in self.space_model_edges()])
+            "space_models", [{"space_id": s, "model_id": m} for s, m in edges])
         tables["repo_coverage"] = coverage.table(["repo_type", "repo_id", "step"])
         tables["owners"] = _arrow("owners", sorted(owner_rows, key=lambda r: r["owner"]))
         tables["fetch_log"] = _arrow("fetch_log", log)
@@ -1235,13 +1235,14 @@ class Collector:
         cov["fetch_log"] = {"scope": "all", "rows": tables["fetch_log"].num_rows}
         return cov
 
-    def finish(self, listed: dict, tasks: list[tuple], owners: list[str]) -> Path:
+    def finish(self, listed: dict, tasks: list[tuple], owners: list[str],
+               edges: list[tuple[str, str]]) -> Path:
         from huggingface_hub import __version__ as hf_version
 
         from .snapshot import SnapshotWriter
 
         o = self.o
-        tables = self.build_tables(listed, tasks, owners)
+        tables = self.build_tables(listed, tasks, owners, edges)
         cov = self.coverage(tables, tasks)
         params = {k: v for k, v in self.plan.items() if k not in ("snapshot_id", "snapshot_date")}
         params["huggingface_hub"] = hf_version
