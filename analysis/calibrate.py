@@ -13,7 +13,6 @@ Every figure is stored as ``{"value": ..., "source": <file>, "computation": <how
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import gzip
 import json
@@ -24,6 +23,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .cli import OneLineParser
 from . import paths, stats
 from .subfields import SUBFIELD_TAGS
 
@@ -379,7 +379,7 @@ def _short(v: Any) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m analysis calibrate", description=__doc__.split("\n\n")[0])
+    ap = OneLineParser(prog="python -m analysis calibrate", description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", default=None, help="folder of the real records (default ../shared/data)")
     ap.add_argument("--write", action="store_true", help=f"also write analysis/resources/{TARGETS_FILE}")
     ap.add_argument("--json", action="store_true", help="print the targets as JSON")

@@ -31,21 +31,15 @@ def usage() -> str:
     return "\n".join(lines)
 
 
-def _one_line_error(self: argparse.ArgumentParser, message: str) -> None:
-    """argparse's error, as one line (no usage block): every command gets it."""
-    self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
-
-
 class OneLineParser(argparse.ArgumentParser):
-    """A command's parser with the one-line error even when the command runs on its own."""
+    """The parser of every command: a bad argument ends in one line (no usage block)."""
 
-    error = _one_line_error
+    def error(self, message: str) -> None:
+        self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    # bad arguments to any command end in one line, whatever parser it builds
-    argparse.ArgumentParser.error = _one_line_error  # type: ignore[method-assign]
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(usage())
         return 0

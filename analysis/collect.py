@@ -104,6 +104,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
 
+from .cli import OneLineParser
 from . import paths
 from .schema import REPO_TABLES, REPO_TYPES, SCHEMAS
 
@@ -637,7 +638,7 @@ def _csv_choice(value: str, choices: Iterable[str], what: str) -> list[str]:
 
 
 def parse_args(argv: list[str]) -> Options:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="python -m analysis collect",
         description=__doc__.split("\n\n")[0],
         epilog=__doc__.split("\n\n", 1)[1],

@@ -179,6 +179,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .cli import OneLineParser
 from .schema import REPO_TABLES, REPO_TYPES
 from .snapshot import Snapshot, SnapshotError, open_snapshot
 
@@ -1162,7 +1163,7 @@ def _faults_arg(text: str) -> tuple[str, ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m analysis fakehub",
         description="Serve a snapshot through the Hugging Face Hub's REST API on 127.0.0.1 "
                     "(prints the endpoint on the first line of stdout; Ctrl-C stops it).",
@@ -1191,7 +1192,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop after this many seconds (default: serve until interrupted)")
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse has printed its message (one line under analysis.cli)
+    except SystemExit as exc:  # the parser has printed its one-line message
         return int(exc.code or 0)
     try:
         hub = FakeHub(

@@ -45,7 +45,6 @@ the manifest says which basis was used.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
 import gzip
@@ -65,6 +64,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from .cli import OneLineParser
 from .schema import BOOL, I64, REPO_TABLES, SCHEMAS, STR, STRLIST, TABLES, TS
 from .snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot
 
@@ -973,14 +973,8 @@ def _summary(snap: Snapshot, imp: _Importer, files: list[SourceFile]) -> str:
     return "\n".join(lines)
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not usage + error
-        print(f"error: {message} (see 'python -m analysis import --help')", file=sys.stderr)
-        raise SystemExit(2)
-
-
 def main(argv: list[str]) -> int:
-    p = _Parser(prog="python -m analysis import",
+    p = OneLineParser(prog="python -m analysis import",
                 description="Import raw Hub API records (JSON Lines, optionally gzipped) into a snapshot.")
     p.add_argument("paths", nargs="+", metavar="SRC_DIR... OUT_DIR",
                    help="one or more folders (or files) of record files, then the new snapshot's folder")

@@ -52,7 +52,6 @@ Model of the Hub (in brief)
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import sys
@@ -66,6 +65,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .cli import OneLineParser
 from . import calibrate
 from .snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot, sha256_file
 
@@ -1362,7 +1362,7 @@ def generate(
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m analysis synth",
+    ap = OneLineParser(prog="python -m analysis synth",
                                  description="Generate a calibrated synthetic snapshot (deterministic given the seed).")
     ap.add_argument("out_dir", help="snapshot directory to create (its name is the default snapshot id)")
     ap.add_argument("--models", type=int, default=5000)
