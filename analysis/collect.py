@@ -105,6 +105,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pyarrow as pa
 
 from .cli import OneLineParser
+from .snapshot import atomic_write_json
 from . import paths
 from .schema import REPO_TABLES, REPO_TYPES, SCHEMAS
 
@@ -437,21 +438,6 @@ class Journal:
             os.fsync(self._fd)
             os.close(self._fd)
             self._fd = None
-
-
-def _atomic_json(path: Path, obj: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, indent=2, sort_keys=True)
-        fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    dfd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
 
 
 # --------------------------------------------------------------------------- #
@@ -812,7 +798,7 @@ class Collector:
         else:
             if plan["snapshot_date"] is None:
                 plan["snapshot_date"] = _today()
-            _atomic_json(plan_path, plan)
+            atomic_write_json(plan_path, plan, sort_keys=True)
             self.resumed = False
         self.plan = plan
         self.listing = Journal(o.checkpoint / "listing.jsonl", transform=_page_mem)

@@ -151,14 +151,21 @@ def _git_commit() -> str | None:
     return res.stdout.strip() or None if res.returncode == 0 else None
 
 
-def _atomic_write_json(path: Path, obj: Any) -> None:
+def atomic_write_json(path: Path, obj: Any, *, sort_keys: bool = False) -> None:
+    """Write JSON so that a reader sees the old file or the whole new one, even after a crash
+    (temporary file, fsync, rename, then fsync of the folder)."""
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, indent=2, sort_keys=False, default=str)
+        json.dump(obj, fh, indent=2, sort_keys=sort_keys, default=str)
         fh.write("\n")
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+    dfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
 
 
 def is_complete(directory: str | os.PathLike) -> bool:
@@ -236,7 +243,7 @@ class SnapshotWriter:
         self.dir.mkdir(parents=True, exist_ok=True)
         self._written: set[str] = set()
         self._open: dict[str, TableAppender] = {}
-        _atomic_write_json(self.dir / MANIFEST, self._manifest_base() | {"complete": False})
+        atomic_write_json(self.dir / MANIFEST, self._manifest_base() | {"complete": False})
 
     def _manifest_base(self) -> dict[str, Any]:
         return {
@@ -307,7 +314,7 @@ class SnapshotWriter:
         # everything else is in place: validate, then write the flag last
         validate_tables(self.dir, manifest, deep=True)
         manifest["complete"] = True
-        _atomic_write_json(self.dir / MANIFEST, manifest)
+        atomic_write_json(self.dir / MANIFEST, manifest)
         for p in list(self.dir.glob("*.parquet")) + [self.dir / MANIFEST]:
             p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
         return self.dir
