@@ -32,7 +32,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ import yaml
 
 from . import paths
 from .cli import OneLineParser
+from .memory import PeakMemory
 from .snapshot import SnapshotError, open_snapshot
 
 #: Parameters the pipeline always sets itself.
@@ -248,53 +248,6 @@ def resolve_parameters(
 
 
 # --------------------------------------------------------------------------- #
-# memory
-# --------------------------------------------------------------------------- #
-
-class PeakMemory:
-    """Samples the resident memory of this process and all its descendants."""
-
-    def __init__(self, interval: float = 0.25):
-        import psutil
-
-        self._psutil = psutil
-        self.interval = interval
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def sample(self) -> int:
-        psutil = self._psutil
-        total = 0
-        try:
-            me = psutil.Process()
-            procs = [me] + me.children(recursive=True)
-        except psutil.Error:
-            return 0
-        for p in procs:
-            try:
-                total += p.memory_info().rss
-            except psutil.Error:
-                pass
-        self.peak = max(self.peak, total)
-        return total
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.sample()
-
-    def __enter__(self) -> "PeakMemory":
-        self.sample()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sample()
-
-
-# --------------------------------------------------------------------------- #
 # the build
 # --------------------------------------------------------------------------- #
 
@@ -484,7 +437,7 @@ def build(
     env_pp = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.ROOT), env_pp]))
     try:
-        with PeakMemory() as mem:
+        with PeakMemory(interval=0.25) as mem:
             for i, nb in enumerate(selected, 1):
                 out_nb = out / "book" / f"{nb}.ipynb"
                 p = dict(params[nb], snapshot_dir=snap_path, output_dir=str(out))

@@ -34,7 +34,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -44,43 +43,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analysis import paths  # noqa: E402
+from analysis.memory import PeakMemory  # noqa: E402
 
 NOTEBOOK = paths.BOOK / "part1_activity.ipynb"
 PY = sys.executable
 GB = 1024 ** 3
-
-
-class TreePeak:
-    """Peak summed RSS of this process and all its descendants, sampled in a thread."""
-
-    def __init__(self, interval: float = 0.1):
-        self.proc = psutil.Process()
-        self.peak = 0
-        self.interval = interval
-        self._stop = threading.Event()
-        self._t = threading.Thread(target=self._run, daemon=True)
-
-    def _sample(self) -> int:
-        total = 0
-        for p in [self.proc] + self.proc.children(recursive=True):
-            try:
-                total += p.memory_info().rss
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                pass
-        return total
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._sample())
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> "TreePeak":
-        self._t.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._t.join()
 
 
 def run_notebook(snapshot: Path, out: Path) -> dict:
@@ -88,7 +55,7 @@ def run_notebook(snapshot: Path, out: Path) -> dict:
 
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    with TreePeak() as peak:
+    with PeakMemory(interval=0.1) as peak:
         pm.execute_notebook(str(NOTEBOOK), str(out / "part1_activity.ipynb"),
                             parameters=dict(snapshot_dir=str(snapshot), output_dir=str(out)),
                             kernel_name="python3", cwd=str(out), progress_bar=False)

@@ -25,7 +25,6 @@ import resource
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -36,35 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analysis import identity, network  # noqa: E402
+from analysis.memory import PeakMemory  # noqa: E402
 from analysis.snapshot import open_snapshot, write_snapshot  # noqa: E402
-
-
-class PeakRSS:
-    """Samples the RSS of this process every 0.2 s."""
-
-    def __init__(self):
-        import psutil
-
-        self.proc = psutil.Process()
-        self.peak = 0
-        self._stop = threading.Event()
-        self._t = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.proc.memory_info().rss)
-            self._stop.wait(0.2)
-
-    def reset(self):
-        self.peak = self.proc.memory_info().rss
-
-    def __enter__(self):
-        self._t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._t.join()
 
 
 def generate_quick(out: Path, models: int, commits: int, developers: int, seed: int = 0):
@@ -131,7 +103,7 @@ def main(argv=None) -> int:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-part2-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        with PeakRSS() as mem:
+        with PeakMemory(children=False) as mem:
             t0 = time.perf_counter()
             if args.snapshot:
                 snap = open_snapshot(args.snapshot)
@@ -153,7 +125,7 @@ def main(argv=None) -> int:
             print(f"snapshot: {how}: {snap.rows('models'):,} models, {snap.rows('commits'):,} commits "
                   f"in {t_gen:.1f} s", flush=True)
 
-            mem.reset()
+            mem.new_phase()
             t0 = time.perf_counter()
             commits = network.load_commit_authors(snap)
             per_name = commits.commits_per_name()
@@ -166,21 +138,21 @@ def main(argv=None) -> int:
             t_id = time.perf_counter() - t0
             print(f"identity resolution: {len(commits.names):,} names, {len(res.candidates):,} candidate "
                   f"pairs, {len(res.groups):,} groups, {t_id:.1f} s (target < 300 s)", flush=True)
-            peak_id = mem.peak
+            peak_id = mem.phase_peak
 
             if len(commits.names) < args.developers:
                 names = list(commits.names) + extra_names(args.developers - len(commits.names))
-                mem.reset()
+                mem.new_phase()
                 t0 = time.perf_counter()
                 res2 = identity.resolve(names, owners=network.hub_namespaces(snap))
                 t_id2 = time.perf_counter() - t0
                 print(f"identity resolution, topped up to {len(set(names)):,} names (the snapshot's plus "
                       f"generated name variants): {len(res2.candidates):,} candidate pairs, "
                       f"{len(res2.groups):,} groups, {t_id2:.1f} s (target < 300 s), peak RSS "
-                      f"{mem.peak / 2**30:.2f} GB", flush=True)
+                      f"{mem.phase_peak / 2**30:.2f} GB", flush=True)
                 del res2, names
 
-            mem.reset()
+            mem.new_phase()
             t0 = time.perf_counter()
             network._CACHE.clear()
             p = network.compute(snap)
@@ -199,7 +171,7 @@ def main(argv=None) -> int:
             network.subfields_table(p)
             t_sf = time.perf_counter() - t1
             t_total = time.perf_counter() - t0
-            peak_net = mem.peak
+            peak_net = mem.phase_peak
         r, c = st["reproduction"], st["cleaned"]
         print(f"networks: reproduction {r['nodes']:,} nodes / {r['edges']:,} edges "
               f"({r['isolates_pct']:.1f}% isolates); cleaned {c['nodes']:,} nodes / {c['edges']:,} edges "

@@ -24,7 +24,6 @@ import resource
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -36,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analysis import paths  # noqa: E402
+from analysis.memory import PeakMemory  # noqa: E402
 from analysis.snapshot import SnapshotWriter  # noqa: E402
 
 NOTEBOOK = paths.BOOK / "part3_adoption.ipynb"
@@ -132,42 +132,6 @@ def generate_synth(out: Path, models: int, spaces: int, edges: int) -> dict:
     return {"seconds": time.perf_counter() - t0, "edges": edges}
 
 
-class TreePeak:
-    """Samples the RSS of this process and its descendants (psutil) every 0.2 s."""
-
-    def __init__(self):
-        import psutil
-
-        self.proc = psutil.Process()
-        self.peak = 0  # this process and its descendants
-        self.children_peak = 0  # descendants only (the notebook's kernel)
-        self._stop = threading.Event()
-        self._t = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        import psutil
-
-        while not self._stop.is_set():
-            own = self.proc.memory_info().rss
-            kids = 0
-            for p in self.proc.children(recursive=True):
-                try:
-                    kids += p.memory_info().rss
-                except psutil.Error:
-                    pass
-            self.peak = max(self.peak, own + kids)
-            self.children_peak = max(self.children_peak, kids)
-            self._stop.wait(0.2)
-
-    def __enter__(self):
-        self._t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._t.join(timeout=5)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", type=int, default=3_000_000)
@@ -211,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"reusing {snap_dir}")
         t0 = time.perf_counter()
-        with TreePeak() as tree:
+        with PeakMemory() as tree:
             papermill.execute_notebook(
                 str(NOTEBOOK), str(work / "part3_adoption.ipynb"),
                 parameters=dict(snapshot_dir=str(snap_dir), output_dir=str(work / "build")),

@@ -16,40 +16,14 @@ import resource
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psutil  # noqa: E402
 
 from analysis import synth  # noqa: E402
-
-
-class PeakRSS:
-    def __init__(self, interval: float = 0.1):
-        self.proc = psutil.Process()
-        self.peak = 0
-        self.phase_peak = 0
-        self.interval = interval
-        self._stop = threading.Event()
-        self._t = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            rss = self.proc.memory_info().rss
-            self.peak = max(self.peak, rss)
-            self.phase_peak = max(self.phase_peak, rss)
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> "PeakRSS":
-        self._t.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._t.join()
+from analysis.memory import PeakMemory  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,13 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out) if args.out else tmp / f"synth-{args.models}"
     t0 = time.perf_counter()
     last = [t0]
-    with PeakRSS() as mem:
+    with PeakMemory(interval=0.1, children=False) as mem:
         def progress(msg: str) -> None:
             now = time.perf_counter()
             print(f"  [{now - t0:7.1f}s] (+{now - last[0]:6.1f}s, phase peak RSS {mem.phase_peak / 2**30:5.2f} GB) "
                   f"then: {msg}", flush=True)
             last[0] = now
-            mem.phase_peak = 0
+            mem.new_phase()
 
         snap = synth.generate(out, models=args.models, seed=args.seed,
                               **{name: getattr(args, name) for name in synth.SCALED_COUNTS}, progress=progress)
