@@ -119,6 +119,8 @@ _INT64_MAX = (1 << 63) - 1
 
 #: Source files this module knows, by sha256: when they were collected and what
 #: they are (from ../shared/data/README.md). Only exact files match.
+#: ``author_names: "git"`` marks commit records whose authors are git names; it is
+#: carried into the manifest's coverage of ``commits``.
 KNOWN_SOURCES: dict[str, dict[str, str]] = {
     "65b5a2472608ad8be8140fc13536547046db6b2c6d84c5fa17b8235de49f57e8": {
         "name": "hub-2024-07/models.jsonl.gz", "collected": "2024-07-11",
@@ -139,6 +141,7 @@ KNOWN_SOURCES: dict[str, dict[str, str]] = {
         "note": "commits of 1,031 model repositories, only the commits that touched a model weight "
                 "file (s2e-lab/model-evolution); authors are git author names, not always Hub "
                 "usernames; dates recorded without time zone, read as UTC",
+        "author_names": "git",
     },
 }
 
@@ -847,6 +850,10 @@ def _coverage(imp: _Importer, files: list[SourceFile], steps: dict[str, int]) ->
                       "repositories_by_type": dict(by_type),
                       "fields_non_null": {c: imp.fields.get(table, Counter())[c] for c in SCHEMAS[table].names},
                       **bad(kind), "note": note}
+        author_names = {KNOWN_SOURCES[f.sha256].get("author_names") for f in files
+                        if f.kind == kind and f.sha256 in KNOWN_SOURCES} - {None}
+        if author_names:
+            cov[table]["author_names"] = ", ".join(sorted(author_names))
 
     cov["repo_coverage"] = {"scope": "subset" if steps else "none", "rows": imp.rows["repo_coverage"],
                             "steps": steps,

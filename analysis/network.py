@@ -594,8 +594,8 @@ def coverage_text(p: Part2) -> str:
 
 def covers(p: Part2) -> str:
     """Short ``covers=`` text for captions."""
-    note = str(p.snap.coverage("commits").get("note") or "")
-    names = "; commit authors are git author names, not always Hub usernames" if "git author names" in note else ""
+    git_names = p.snap.coverage("commits").get("author_names") == "git"
+    names = "; commit authors are git author names, not always Hub usernames" if git_names else ""
     return (f"{p.reproduction.n_repos:,} model repositories with commit authors "
             f"(of {p.models:,} model repositories; {p.covered:,} with commit data{names})")
 

@@ -434,6 +434,8 @@ def test_real_records_reconcile(real_import):
     assert len(ms) == n_info and int(ms["items"].sum()) == 1_922 and int((ms["items"] > 0).sum()) == 324
     cc = snap.covered("commits")
     assert len(cc) == 1_031 and int(cc["items"].sum()) == n_commits
+    # the commit records' authors are git names, said in a field the network part reads
+    assert snap.coverage("commits")["author_names"] == "git"
     assert snap.date == "2024-07-11"
     created = snap.table("models", ["created_at"]).created_at
     in_minute = created.between(pd.Timestamp("2022-03-02T23:29", tz="UTC"), pd.Timestamp("2022-03-02T23:29:59.999", tz="UTC"))
