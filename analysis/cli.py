@@ -13,14 +13,14 @@ import importlib
 import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "synth": ("analysis.synth", "generate a synthetic snapshot (calibrated, seeded)"),
-    "import": ("analysis.importer", "import raw Hub API records: import SRC_DIR... OUT_DIR"),
-    "collect": ("analysis.collect", "collect a new snapshot from the live Hub"),
-    "validate": ("analysis.snapshot_cli", "validate SNAPSHOT_DIR (schema, checksums, keys)"),
-    "info": ("analysis.snapshot_cli", "info SNAPSHOT_DIR [--json]: what a snapshot holds"),
-    "build": ("analysis.build", "build SNAPSHOT_DIR: execute the notebooks, build the book"),
-    "fakehub": ("analysis.fakehub", "serve a snapshot through the Hub's REST API on 127.0.0.1"),
-    "calibrate": ("analysis.calibrate", "print the synthetic Hub's targets derived from real records"),
+    "synth": ("analysis.sources.synth", "generate a synthetic snapshot (calibrated, seeded)"),
+    "import": ("analysis.sources.importer", "import raw Hub API records: import SRC_DIR... OUT_DIR"),
+    "collect": ("analysis.sources.collect", "collect a new snapshot from the live Hub"),
+    "validate": ("analysis.snapshot.cli", "validate SNAPSHOT_DIR (schema, checksums, keys)"),
+    "info": ("analysis.snapshot.cli", "info SNAPSHOT_DIR [--json]: what a snapshot holds"),
+    "build": ("analysis.publication.build", "build SNAPSHOT_DIR: execute the notebooks, build the book"),
+    "fakehub": ("fakehub.server", "serve a snapshot through the Hub's REST API on 127.0.0.1"),
+    "calibrate": ("analysis.sources.calibrate", "print the synthetic Hub's targets derived from real records"),
 }
 
 

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from analysis import paths
-from analysis.build import build
+from analysis.publication.build import build
 
 TARGETS = {"synthetic-demo": (180, None), "hub-2024-07-import": (600, 4 * 2**30)}
 

@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/bench_collect.py [--models 11900] [--rate 200] [--latency 0.05]
 
-1. Generates a calibrated synthetic Hub (:func:`analysis.synth.generate`) of about 20,000
+1. Generates a calibrated synthetic Hub (:func:`analysis.sources.synth.generate`) of about 20,000
    repositories (models, datasets, spaces with their commits, discussions and space->model
    edges) in a temporary folder.
-2. Serves it with :class:`analysis.fakehub.FakeHub` on 127.0.0.1 with ``--latency`` seconds
+2. Serves it with :class:`fakehub.server.FakeHub` on 127.0.0.1 with ``--latency`` seconds
    added to every request and a real request-rate limit (``--rate`` requests per 1 s fixed
    window; 429 beyond, with ``RateLimit``/``RateLimit-Policy`` headers).
 3. Runs ``python -m analysis collect`` once (a subprocess: listings of the three types with
@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analysis.fakehub import FakeHub  # noqa: E402
+from fakehub.server import FakeHub  # noqa: E402
 from analysis.snapshot import open_snapshot  # noqa: E402
 
 
@@ -137,7 +137,7 @@ def run_collector(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProce
 
 def sampled_scenario(a, tmp: Path) -> None:
     """Listings of a bigger Hub, commits and discussions for a seeded sample of ~20,000 repositories."""
-    from analysis.synth import generate
+    from analysis.sources.synth import generate
 
     src = generate(tmp / "big", models=a.sample_hub_models, seed=a.seed + 1)
     n = {"model": src.rows("models"), "dataset": src.rows("datasets"), "space": src.rows("spaces")}
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sample-repos", type=int, default=20_000, help="scenario B: repositories sampled (a third per type)")
     a = p.parse_args(argv)
 
-    from analysis.synth import generate
+    from analysis.sources.synth import generate
 
     with tempfile.TemporaryDirectory(prefix="bench-collect-") as tmp:
         tmp = Path(tmp)

@@ -26,7 +26,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis.fakehub import FakeHub  # noqa: E402
+from fakehub.server import FakeHub  # noqa: E402
 from analysis.snapshot import write_snapshot  # noqa: E402
 
 

@@ -5,7 +5,7 @@
 Each measurement runs in its own child process, so that its peak RSS
 (``resource.getrusage``) is its own:
 
-1. ``analysis.importer.import_records`` on ``hub-2024-07/models.jsonl.gz``
+1. ``analysis.sources.importer.import_records`` on ``hub-2024-07/models.jsonl.gz``
    (parse, normalise, write the Parquet snapshot, validate it);
 2. ``pandas.read_json(models.jsonl.gz, lines=True)`` on the same file (parse
    only: no normalisation, nothing written);
@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis import paths  # noqa: E402
+from analysis import paths# noqa: E402
 
 
 def _peak_mb() -> float:
@@ -42,12 +42,12 @@ def _peak_mb() -> float:
 
 def child(task: str, src: str, out: str) -> None:
     if task == "importer":
-        from analysis.importer import import_records
+        from analysis.sources.importer import import_records
         t0 = time.perf_counter()
         snap = import_records([Path(src)], Path(out), progress=False)
         rows = snap.rows("models")
     elif task == "full":
-        from analysis.importer import import_records
+        from analysis.sources.importer import import_records
         t0 = time.perf_counter()
         snap = import_records([Path(s) for s in src.split(",")], Path(out), progress=False)
         rows = sum(snap.rows(t) for t in ("models", "datasets", "commits"))

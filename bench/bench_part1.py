@@ -4,7 +4,7 @@ Targets (issue 4):
 - on the snapshot imported from ``../shared/data/hub-2024-07`` (760,000 models,
   175,000 datasets), ``book/part1_activity.ipynb`` executes under papermill in
   under 90 s with peak memory under 3 GB;
-- on a 3,000,000-model synthetic snapshot (``analysis.synth``), under 6 minutes
+- on a 3,000,000-model synthetic snapshot (``analysis.sources.synth``), under 6 minutes
   and 8 GB.
 
 The real-data snapshot is ``data/snapshots/hub-2024-07-import`` (``make
@@ -42,7 +42,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis import paths  # noqa: E402
+from analysis import paths# noqa: E402
 from analysis.memory import PeakMemory  # noqa: E402
 
 NOTEBOOK = paths.BOOK / "part1_activity.ipynb"

@@ -8,8 +8,8 @@ subfields) in under 10 minutes with peak memory under 8 GB; identity
 resolution over the snapshot's distinct commit-author names (about 300,000) in
 under 5 minutes.
 
-The snapshot comes from ``analysis.synth.generate(..., models=, commits=,
-developers=)``; with ``--quick`` (or where ``analysis.synth`` is missing) a
+The snapshot comes from ``analysis.sources.synth.generate(..., models=, commits=,
+developers=)``; with ``--quick`` (or where ``analysis.sources.synth`` is missing) a
 small generator here writes only what Part II reads (models with tags, model
 commits with author lists including ``system``, bots and git-name variants).
 
@@ -34,7 +34,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis import identity, network  # noqa: E402
+from analysis.parts import identity, network# noqa: E402
 from analysis.memory import PeakMemory  # noqa: E402
 from analysis.snapshot import open_snapshot, write_snapshot  # noqa: E402
 
@@ -113,11 +113,11 @@ def main(argv=None) -> int:
                 try:
                     if args.quick:
                         raise ImportError
-                    from analysis import synth
+                    from analysis.sources import synth
 
                     snap = synth.generate(out, models=args.models, commits=args.commits,
                                           developers=args.developers, snapshot_id="bench-part2")
-                    how = "analysis.synth.generate"
+                    how = "analysis.sources.synth.generate"
                 except ImportError:
                     snap = generate_quick(out, args.models, args.commits, args.developers)
                     how = "quick generator (bench/bench_part2.py)"

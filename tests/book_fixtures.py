@@ -82,7 +82,7 @@ def hand_snapshot(directory: Path, snapshot_id: str | None = None, *, models: in
 
 def small_snapshot(directory: Path, models: int = 1000, seed: int = 7):
     """The smallest realistic snapshot: the calibrated synthetic Hub with ``models`` models."""
-    from analysis import synth
+    from analysis.sources import synth
 
     synth.generate(directory, models=models, seed=seed)
     return open_snapshot(directory)
@@ -108,7 +108,7 @@ def _nb(cells, params_src='snapshot_dir = ""\noutput_dir = ""'):
 
 
 HEAD = [
-    ("code", "from analysis import paths\nfrom analysis.publish import Publisher\n"
+    ("code", "from analysis import paths\nfrom analysis.publication.publish import Publisher\n"
              "from analysis.snapshot import open_snapshot", ["remove-cell"]),
 ]
 
@@ -165,7 +165,7 @@ def small_book_build(tmp_path_factory) -> Path:
     import json
     import os
 
-    from analysis.build import build
+    from analysis.publication.build import build
 
     base = tmp_path_factory.getbasetemp() / "small-book"
     marker = base / "result.json"

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import activity as A
+from analysis.parts import activity as A
 from analysis import stats
 from analysis.snapshot import write_snapshot
 

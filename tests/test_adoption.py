@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import analysis.snapshot as snapshot_mod
-from analysis import adoption, owners
+import analysis.snapshot.store as snapshot_mod
+from analysis.parts import adoption, owners
 from analysis.snapshot import SnapshotWriter, open_snapshot, write_snapshot
 
 MODELS = pd.DataFrame({

@@ -1,4 +1,4 @@
-"""The book pipeline (analysis.build): papermill + Jupyter Book, one build folder per snapshot.
+"""The book pipeline (analysis.publication.build): papermill + Jupyter Book, one build folder per snapshot.
 
 The smoke build runs the project's real book on a small synthetic snapshot
 (``make book``-equivalent); the other tests use a two-page book written here,
@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from analysis import paths
-from analysis.build import BuildError, build, parse_overrides, toc_notebooks
+from analysis.publication.build import BuildError, build, parse_overrides, toc_notebooks
 from book_fixtures import hand_snapshot, small_book_build, tiny_book
 
 

@@ -1,6 +1,6 @@
 """The collector (``python -m analysis collect``) against the local fake Hub.
 
-Every server is :class:`analysis.fakehub.FakeHub` on 127.0.0.1 (ephemeral port), stopped
+Every server is :class:`fakehub.server.FakeHub` on 127.0.0.1 (ephemeral port), stopped
 on teardown; every subprocess and polling loop is bounded in time. Nothing reaches the
 network.
 
@@ -29,10 +29,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import collect, paths
-from analysis.collector.source import make_source
-from analysis.fakehub import FakeHub
-from analysis.schema import REPO_TABLES, UNIQUE_KEYS
+from analysis.sources import collect
+from analysis import paths
+from fakehub.sources import make_source
+from fakehub.server import FakeHub
+from analysis.snapshot.schema import REPO_TABLES, UNIQUE_KEYS
 from analysis.snapshot import is_complete, open_snapshot, validate
 
 pytestmark = pytest.mark.timeout(180)
@@ -182,8 +183,8 @@ def test_round_trip_with_faults_killed_and_resumed(source, tmp_path):
 
 
 def test_round_trip_of_the_calibrated_synthetic_hub(tmp_path):
-    """The project's generator (analysis.synth), served with faults, collected back."""
-    synth = pytest.importorskip("analysis.synth")
+    """The project's generator (analysis.sources.synth), served with faults, collected back."""
+    synth = pytest.importorskip("analysis.sources.synth")
     src = synth.generate(tmp_path / "synth", models=120, seed=4)
     out = tmp_path / "collected"
     with FakeHub(src, page_size=25, commit_page_size=10, discussion_page_size=3, fault_every=13,
@@ -518,9 +519,9 @@ def _cut(src: Path, dst: Path, keep) -> int:
 
 def test_round_trip_of_imported_real_records(shared_data, tmp_path):
     try:
-        from analysis import importer
+        from analysis.sources import importer
     except ImportError:
-        pytest.skip("analysis.importer not available")
+        pytest.skip("analysis.sources.importer not available")
     hub_dir = shared_data / "hub-2024-07"
     commits_src = shared_data / "model-commits-2024-09" / "commits.jsonl.gz"
     raw = tmp_path / "raw"  # a small cut, in the test's temporary folder only

@@ -34,8 +34,8 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import parse_ratelimit_headers
 
 from analysis import paths
-from analysis.fakehub import FakeHub, main
-from analysis.importer import import_records
+from fakehub.server import FakeHub, main
+from analysis.sources.importer import import_records
 from analysis.snapshot import open_snapshot, write_snapshot
 
 pytestmark = pytest.mark.timeout(60)

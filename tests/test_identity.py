@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from rapidfuzz import fuzz
 
-from analysis import identity as I
+from analysis.parts import identity as I
 
 NO_OVERRIDES = pd.DataFrame(columns=["decision", "name_a", "name_b", "reason"])
 

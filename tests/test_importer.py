@@ -1,4 +1,4 @@
-"""The importer of raw Hub API records (analysis.importer).
+"""The importer of raw Hub API records (analysis.sources.importer).
 
 Small record files are written by the tests; the real records in ../shared/data
 are imported once per session (skipped where absent) and reconciled.
@@ -16,8 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import importer, paths
-from analysis.importer import ImportStopped, import_records
+from analysis.sources import importer
+from analysis import paths
+from analysis.sources.importer import ImportStopped, import_records
 from analysis.snapshot import SnapshotExistsError, open_snapshot, sha256_file
 
 UTC = dt.timezone.utc

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sstats
 
-from analysis import licenses as L
+from analysis.parts import licenses as L
 
 
 # --------------------------------------------------------------------------- #

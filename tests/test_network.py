@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import network as N
+from analysis.parts import network as N
 
 
 def edge_dict(df: pd.DataFrame) -> dict[tuple[str, str], int]:
@@ -76,7 +76,7 @@ def test_commits_restricted_to_repositories_keep_only_their_authors():
 
 
 def test_system_kept_in_reproduction_and_removed_in_cleaned():
-    from analysis import identity
+    from analysis.parts import identity
 
     commits = N.CommitAuthors.from_lists(["o/r", "o/r", "o/s", "o/s"],
                                          [["system"], ["alice"], ["system"], ["Bob Smith"]])
@@ -92,7 +92,7 @@ def test_system_kept_in_reproduction_and_removed_in_cleaned():
 
 
 def test_cleaned_network_merges_identities_and_uses_first_remaining_author():
-    from analysis import identity
+    from analysis.parts import identity
 
     commits = N.CommitAuthors.from_lists(
         ["o/r", "o/r", "o/r"], [["SFconvertbot", "Joao Gante"], ["joaogante"], ["Mary Lee"]])

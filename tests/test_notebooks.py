@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from analysis import paths
-from analysis.build import toc_entries, toc_notebooks
+from analysis.publication.build import toc_entries, toc_notebooks
 
 NOTEBOOKS = sorted(paths.BOOK.glob("*.ipynb"))
 
@@ -99,7 +99,7 @@ def test_config_renders_publisher_markdown_and_never_executes():
 
 
 def test_params_file_is_valid_and_secret_free():
-    from analysis.build import load_params
+    from analysis.publication.build import load_params
 
     glob, per = load_params()
     assert isinstance(glob, dict) and isinstance(per, dict)

@@ -1,11 +1,11 @@
-"""analysis.overview: the front and back matter tables (what a snapshot holds, where from)."""
+"""analysis.publication.overview: the front and back matter tables (what a snapshot holds, where from)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from analysis import overview
-from analysis.schema import TABLES
+from analysis.publication import overview
+from analysis.snapshot.schema import TABLES
 from book_fixtures import hand_snapshot
 
 
@@ -59,7 +59,7 @@ def test_parameters_and_packages(tmp_path):
 
 
 def test_front_matter_helpers(tmp_path):
-    from analysis import licenses
+    from analysis.parts import licenses
 
     snap = hand_snapshot(tmp_path / "s", models=20)
     assert overview.repo_counts(snap) == {"model": 20, "dataset": snap.rows("datasets"),

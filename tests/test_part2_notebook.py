@@ -6,7 +6,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from analysis import network, paths
+from analysis.parts import network
+from analysis import paths
 from analysis.snapshot import write_snapshot
 from book_fixtures import assert_published, run_book_notebook
 

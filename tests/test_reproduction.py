@@ -1,4 +1,4 @@
-"""analysis.reproduction: the paper-vs-snapshot table (tab-paper-vs-snapshot)."""
+"""analysis.publication.reproduction: the paper-vs-snapshot table (tab-paper-vs-snapshot)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import re
 import pytest
 
 from analysis import paths
-from analysis.reproduction import COLUMNS, NA, compare, paper_numbers
+from analysis.paper import paper_numbers
+from analysis.publication.reproduction import COLUMNS, NA, compare
 
 PAPER_MD = paths.ROOT.parent / "shared" / "PAPER.md"
 
@@ -123,7 +124,7 @@ def test_on_a_snapshot(tmp_path):
     """paper_vs_snapshot runs every part's headline on a small snapshot."""
     from book_fixtures import hand_snapshot
 
-    from analysis.reproduction import paper_vs_snapshot
+    from analysis.publication.reproduction import paper_vs_snapshot
 
     snap = hand_snapshot(tmp_path / "s", models=60)
     t = paper_vs_snapshot(snap)

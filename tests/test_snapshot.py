@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from analysis import paths
-from analysis.schema import SCHEMA_VERSION, SCHEMAS, TABLES, table_file
+from analysis.snapshot.schema import SCHEMA_VERSION, SCHEMAS, TABLES, table_file
 from analysis.snapshot import (
     MANIFEST,
     SnapshotError,

@@ -32,10 +32,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import licenses, stats
-from .reproduction import paper_numbers
-from .schema import REPO_TABLES, REPO_TYPES, table_file
-from .snapshot import Snapshot, open_snapshot
+from analysis.parts import licenses
+from analysis import stats
+from analysis.paper import paper_numbers
+from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES, table_file
+from analysis.snapshot import Snapshot, open_snapshot
 
 MEASURES: tuple[str, ...] = ("likes", "downloads", "commits", "commit_authors",
                              "discussions", "discussion_authors")
@@ -470,7 +471,7 @@ def ccdf_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURE
     """
     import matplotlib.pyplot as plt
 
-    from .publish import REPO_TYPE_COLORS
+    from analysis.style import REPO_TYPE_COLORS
 
     data = ccdf_data(acts, measures)
     ncols = 3
@@ -533,7 +534,7 @@ def lorenz_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = ("dow
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    from .publish import REPO_TYPE_COLORS
+    from analysis.style import REPO_TYPE_COLORS
 
     fig, axes = plt.subplots(2, len(measures), figsize=(5.2 * len(measures), 8.4), squeeze=False)
     parts = []
@@ -596,7 +597,7 @@ def license_distribution_figure(models: RepoActivity, group_col: str = "group",
     """
     import matplotlib.pyplot as plt
 
-    from .publish import LICENSE_GROUP_COLORS
+    from analysis.style import LICENSE_GROUP_COLORS
 
     avail = [m for m in measures if models.status.get(m) == OK]
     ncols = min(3, max(1, len(avail)))

@@ -104,10 +104,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
 
-from .cli import OneLineParser
-from .snapshot import atomic_write_json
-from . import paths
-from .schema import REPO_TABLES, REPO_TYPES, SCHEMAS
+from analysis.cli import OneLineParser
+from analysis.snapshot import atomic_write_json
+from analysis import paths
+from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES, SCHEMAS
 
 STEP_CHOICES = ("commits", "discussions")
 SELECT_CHOICES = ("all", "sample", "top-downloads", "top-likes")
@@ -771,7 +771,7 @@ class Collector:
 
     # -- checkpoint ------------------------------------------------------------
     def open_checkpoint(self) -> None:
-        from .snapshot import is_complete
+        from analysis.snapshot import is_complete
 
         o = self.o
         if is_complete(o.out):
@@ -1226,7 +1226,7 @@ class Collector:
                edges: list[tuple[str, str]]) -> Path:
         from huggingface_hub import __version__ as hf_version
 
-        from .snapshot import SnapshotWriter
+        from analysis.snapshot import SnapshotWriter
 
         o = self.o
         tables = self.build_tables(listed, tasks, owners, edges)
@@ -1315,7 +1315,7 @@ def main(argv: list[str] | None = None) -> int:
         print("error: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - one line, no traceback, never the token
-        from .snapshot import SnapshotError
+        from analysis.snapshot import SnapshotError
 
         kind = "snapshot" if isinstance(exc, SnapshotError) else type(exc).__name__
         print(f"error: {kind}: {_scrub(str(exc))}; rerun the same command to resume", file=sys.stderr)

@@ -10,7 +10,7 @@ Two networks are built from a snapshot's model-repository commits:
   the number of commits as weight. Names are used as recorded; the Hub's
   ``system`` initial-commit author is kept, as the authors' scripts did.
 - **cleaned** (:func:`cleaned_network`), the sensitivity analysis: names mapped
-  to resolved identities (:mod:`analysis.identity`), ``system`` and bots
+  to resolved identities (:mod:`analysis.parts.identity`), ``system`` and bots
   removed (a commit's first author is then its first remaining author;
   commits left without authors are dropped), then the same construction.
 
@@ -56,12 +56,12 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from . import identity
-from .reproduction import paper_numbers
-from .schema import REPO_TABLES
-from .snapshot import Snapshot
-from .stats import ccdf, percent
-from .subfields import SUBFIELDS, subfield_mask
+from analysis.parts import identity
+from analysis.paper import paper_numbers
+from analysis.snapshot.schema import REPO_TABLES
+from analysis.snapshot import Snapshot
+from analysis.stats import ccdf, percent
+from analysis.subfields import SUBFIELDS, subfield_mask
 
 
 # --------------------------------------------------------------------------- #

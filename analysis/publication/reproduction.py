@@ -5,9 +5,9 @@ summaries only), in ``analysis/resources/paper_numbers.yml``; every row of the
 "Numbers the paper reports" table of PAPER.md is there. The snapshot's values
 come from the ``headline()`` of each part:
 
-- ``analysis.activity.headline(snap, as_of=None)`` (Part I),
-- ``analysis.network.headline(snap)`` (Part II),
-- ``analysis.adoption.headline(snap)`` (Part III).
+- ``analysis.parts.activity.headline(snap, as_of=None)`` (Part I),
+- ``analysis.parts.network.headline(snap)`` (Part II),
+- ``analysis.parts.adoption.headline(snap)`` (Part III).
 
 :func:`compare` is pure (dicts in, a table out) so it can be tested on its
 own; :func:`paper_vs_snapshot` computes the inputs from a snapshot.
@@ -17,34 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
-import yaml
 
-from . import paths
+from analysis.paper import PAPER_DATE, paper_numbers
 
-#: The paper's data were collected in October 2023 (secondary summaries); the
-#: as-of reconstruction counts what existed at the end of that month.
-PAPER_DATE = "2023-10-31"
 COLUMNS = ["quantity", "paper", "paper_source", "snapshot", "snapshot_as_of_paper_date", "note"]
 NA = "n/a"
 SYNTHETIC_CAVEAT = "synthetic data: the comparison illustrates the method only"
-
-
-def paper_numbers(path: str | Path | None = None) -> list[dict[str, Any]]:
-    """The paper's numbers, in the order of PAPER.md."""
-    p = Path(path) if path else paths.resource("paper_numbers.yml")
-    rows = yaml.safe_load(p.read_text(encoding="utf-8"))["numbers"]
-    keys = [r["key"] for r in rows]
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"{p.name}: duplicate keys")
-    for r in rows:
-        for k in ("key", "quantity", "paper", "source", "measure"):
-            if k not in r:
-                raise ValueError(f"{p.name}: entry {r.get('key')!r} has no {k!r}")
-    return rows
 
 
 def _missing(v: Any) -> bool:
@@ -257,7 +238,7 @@ def caveats_for(snap: Any, adoption_note: str | None = None) -> dict[str, str]:
 
 def paper_vs_snapshot(snap: Any, paper_date: str = PAPER_DATE) -> pd.DataFrame:
     """``tab-paper-vs-snapshot`` for a snapshot (computes every part's headline)."""
-    from . import activity, adoption, network
+    from analysis.parts import activity, adoption, network
 
     values: dict[str, Any] = {"snapshot.date": snap.date}
     values |= _prefixed("activity", activity.headline(snap))

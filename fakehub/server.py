@@ -179,9 +179,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .cli import OneLineParser
-from .schema import REPO_TABLES, REPO_TYPES
-from .snapshot import Snapshot, SnapshotError, open_snapshot
+from analysis.cli import OneLineParser
+from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES
+from analysis.snapshot import Snapshot, SnapshotError, open_snapshot
 
 _sleep = time.sleep  # bound at import: tests may patch time.sleep for the client
 _monotonic = time.monotonic

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from .cli import OneLineParser
-from .snapshot import SnapshotError, open_snapshot, validate
+from analysis.cli import OneLineParser
+from analysis.snapshot import SnapshotError, open_snapshot, validate
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,4 @@
-"""Writing, loading and validating snapshots (the format is in :mod:`analysis.schema`).
+"""Writing, loading and validating snapshots (the format is in :mod:`analysis.snapshot.schema`).
 
 Writing goes through :class:`SnapshotWriter`, which marks a snapshot complete
 (``"complete": true`` in ``manifest.json``, written last and atomically) only
@@ -29,8 +29,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import paths
-from .schema import (
+from analysis import paths
+from analysis.snapshot.schema import (
     COVERAGE_SCOPES,
     REPO_TABLES,
     SCHEMA_VERSION,
@@ -42,7 +42,7 @@ from .schema import (
 
 MANIFEST = "manifest.json"
 SOURCE_KINDS = ("hub", "import", "synthetic")
-_VERSIONED_PACKAGES = (
+VERSIONED_PACKAGES = (
     "pyarrow", "pandas", "numpy", "huggingface_hub", "networkx", "scipy",
     "statsmodels", "scikit-posthocs", "rapidfuzz", "powerlaw", "matplotlib",
     "seaborn", "papermill", "jupyter-book",
@@ -129,18 +129,18 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 def package_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for pkg in _VERSIONED_PACKAGES:
+    for pkg in VERSIONED_PACKAGES:
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             pass
-    commit = _git_commit()
+    commit = git_commit()
     if commit:
         out["analysis (git commit)"] = commit
     return out
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
     try:
         res = subprocess.run(
             ["git", "-C", str(paths.ROOT), "rev-parse", "HEAD"],

@@ -72,7 +72,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from . import paths
+from analysis import paths
 
 DEFAULT_THRESHOLD = 90
 SYSTEM = "system"

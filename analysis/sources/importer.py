@@ -18,7 +18,7 @@ shard ``NAME-*.jsonl[.gz]``), where NAME is one of:
     items of ``GET /api/{type}s/{id}/discussions`` carrying ``repo_id``
     (and ``repo_type``, default ``model``).
 
-Records are normalised into the snapshot format (:mod:`analysis.schema`):
+Records are normalised into the snapshot format (:mod:`analysis.snapshot.schema`):
 ``owner`` is the part of the id before ``/`` (null for legacy ids such as
 ``gpt2``), ``license`` the first ``license:`` tag, timestamps UTC, ``gated`` a
 string. A field a record does not have stays null, and the manifest's coverage
@@ -64,9 +64,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from .cli import OneLineParser
-from .schema import BOOL, I64, REPO_TABLES, SCHEMAS, STR, STRLIST, TABLES, TS
-from .snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot
+from analysis.cli import OneLineParser
+from analysis.snapshot.schema import BOOL, I64, REPO_TABLES, SCHEMAS, STR, STRLIST, TABLES, TS
+from analysis.snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot
 
 KINDS = ("model_info", "models", "datasets", "spaces", "commits", "discussions")
 FILE_RE = re.compile(
@@ -935,7 +935,7 @@ def import_records(
         date, basis = (snapshot_date, "given") if snapshot_date else _snapshot_date(files, imp)
         writer.snapshot_date = date
         writer.source_parameters = {
-            "importer": "analysis.importer",
+            "importer": "analysis.sources.importer",
             "files": [f.info() for f in files],
             "ignored_files": ignored,
             "on_error": on_error,

@@ -21,7 +21,7 @@ from typing import Iterable
 import pandas as pd
 import yaml
 
-from . import paths
+from analysis import paths
 
 KINDS = ("organization", "user")
 UNCLASSIFIED = "unclassified"

@@ -1,6 +1,6 @@
 """Small, seeded source snapshots for serving through the fake Hub (collector tests, benchmark).
 
-Not calibrated (that is :mod:`analysis.synth`'s job): the point is to exercise every column
+Not calibrated (that is :mod:`analysis.sources.synth`'s job): the point is to exercise every column
 and edge case the collector must carry through the Hub's API and back: legacy ids without a
 namespace, null and zero counts, gated values, licenses with and without a ``license:`` tag
 already present, deleted discussion authors, multi-author commits, multi-page commits and
@@ -14,7 +14,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from ..snapshot import Snapshot, write_snapshot
+from analysis.snapshot import Snapshot, write_snapshot
 
 _T0 = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
 _LICENSES = ["mit", "apache-2.0", "cc-by-4.0", "openrail", None, None]
@@ -100,5 +100,5 @@ def make_source(directory: str | Path, *, models: int = 30, datasets: int = 10, 
         cols = ("step", "repo_type", "repo_id", "outcome", "reason", "http_status", "attempts", "source")
         data["fetch_log"] = [{c: f.get(c) for c in cols} for f in failures]
     return write_snapshot(directory, data, snapshot_id=snapshot_id, snapshot_date="2024-01-01",
-                          source_kind="synthetic", source_parameters={"generator": "analysis.collector.source",
+                          source_kind="synthetic", source_parameters={"generator": "fakehub.sources",
                                                                       "seed": seed})

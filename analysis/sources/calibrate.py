@@ -4,7 +4,7 @@
 record files in place (one JSON line at a time, never a whole file as Python
 objects), prints every target it derives with where it came from, and with
 ``--write`` stores them in ``analysis/resources/synth_targets.json``, which is
-committed so that :mod:`analysis.synth` works on machines without the real
+committed so that :mod:`analysis.sources.synth` works on machines without the real
 records (CI). The targets file holds aggregate figures only (shares, counts,
 quantiles, fitted parameters), never a record.
 
@@ -23,9 +23,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .cli import OneLineParser
-from . import paths, stats
-from .subfields import SUBFIELD_TAGS
+from analysis.cli import OneLineParser
+from analysis import paths, stats
+from analysis.subfields import SUBFIELD_TAGS
 
 TARGETS_FILE = "synth_targets.json"
 PLACEHOLDER_CREATED = "2022-03-02T23:29:04.000Z"

@@ -16,7 +16,7 @@ The tests compare model repositories across license groups:
 
 Every function takes plain arrays (values with NaN for "not known", which is
 dropped, never read as zero) and group labels; loading is done by
-:mod:`analysis.activity`.
+:mod:`analysis.parts.activity`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 import yaml
 from scipy import stats as sstats
 
-from . import paths, stats
+from analysis import paths, stats
 
 #: The documented mapping file (shown in the book).
 MAPPING_FILE: Path = paths.resource("license_groups.yml")

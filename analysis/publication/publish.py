@@ -24,17 +24,13 @@ from typing import Any
 
 import pandas as pd
 
-from . import paths
-from .snapshot import Snapshot
+from analysis import paths
+from analysis.snapshot import Snapshot
 
 LABEL_RE = re.compile(r"^(tab|fig)-[a-z0-9]+(?:-[a-z0-9]+)*$")
 BOOK_TITLE = "Development activity on the Hugging Face Hub: a reproducible study"
 BOOK_SHORT = "hf-hub-activity"
 
-#: Consistent colours across the whole book.
-REPO_TYPE_COLORS = {"model": "#1f77b4", "dataset": "#ff7f0e", "space": "#2ca02c"}
-LICENSE_GROUP_COLORS = {"permissive": "#4daf4a", "restrictive": "#e41a1c", "none": "#999999",
-                        "other": "#984ea3"}
 
 
 def _fmt_cell(value: Any) -> str:

@@ -39,10 +39,10 @@ from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
-from . import paths
-from .cli import OneLineParser
-from .memory import PeakMemory
-from .snapshot import SnapshotError, open_snapshot
+from analysis import paths
+from analysis.cli import OneLineParser
+from analysis.memory import PeakMemory
+from analysis.snapshot import SnapshotError, open_snapshot
 
 #: Parameters the pipeline always sets itself.
 RESERVED = ("snapshot_dir", "output_dir")

@@ -34,9 +34,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import owners as owners_mod
-from . import stats
-from .subfields import SUBFIELDS, subfield_mask
+from analysis.parts import owners as owners_mod
+from analysis import stats
+from analysis.style import KIND_COLORS
+from analysis.subfields import SUBFIELDS, subfield_mask
 
 MODEL_STEP = "model_spaces"
 SPACE_STEP = "space_models"
@@ -44,8 +45,6 @@ SPACE_STEP = "space_models"
 #: (their pairs grow quadratically); they are counted and reported.
 DEFAULT_PAIR_CAP = 50
 
-#: Owner-kind colours (distinct from the repository-type colours used elsewhere in the book).
-KIND_COLORS = {"organization": "#6a3d9a", "user": "#e7a33e", "unclassified": "#bdbdbd"}
 
 
 @dataclass
@@ -303,7 +302,7 @@ def ccdf_data(a: Adoption) -> pd.DataFrame:
 def ccdf_figure(a: Adoption):
     import matplotlib.pyplot as plt
 
-    from .publish import REPO_TYPE_COLORS
+    from analysis.style import REPO_TYPE_COLORS
 
     data = ccdf_data(a)
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -361,7 +360,7 @@ def _model_meta(a: Adoption, snap, rows: np.ndarray, columns: list[str]) -> pd.D
 
 
 def _owner_kinds(snap, owners, mapping: pd.DataFrame | None) -> pd.DataFrame:
-    """Kind, route and reason of owners given by display name (:data:`~analysis.owners.NO_OWNER` for legacy ids)."""
+    """Kind, route and reason of owners given by display name (:data:`~analysis.parts.owners.NO_OWNER` for legacy ids)."""
     return owners_mod.classify_snapshot_owners(
         snap, [None if o == owners_mod.NO_OWNER else o for o in owners], mapping)
 
@@ -630,7 +629,7 @@ def headline(snap, a: Adoption | None = None) -> dict[str, Any]:
     - ``top10_owners_org_share_pct`` / ``top10_owners_user_share_pct`` /
       ``top10_owners_unclassified_share_pct``: share (%) of all uses held by
       the organisations / users / unclassified owners among the 10 owners
-      with most uses (kinds as in :mod:`analysis.owners`);
+      with most uses (kinds as in :mod:`analysis.parts.owners`);
     - ``model_coverage``: ``"all"``, ``"model_spaces"`` or ``"none"``;
     - ``coverage_note``: one sentence on what the numbers cover.
     """

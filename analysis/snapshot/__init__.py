@@ -1,0 +1,47 @@
+"""The snapshot contract: the tables and columns (:mod:`.schema`), writing, reading and
+validating a snapshot (:mod:`.store`), and its command line (``validate``, ``info``: :mod:`.cli`).
+
+Every stage reads and writes snapshots through this package only: sources write them, the
+parts and the publication read them. The public names of :mod:`.store` are re-exported here,
+so ``from analysis.snapshot import open_snapshot`` is the way to open one.
+"""
+
+from analysis.snapshot.store import (
+    MANIFEST,
+    SOURCE_KINDS,
+    Snapshot,
+    SnapshotError,
+    SnapshotExistsError,
+    SnapshotWriter,
+    TableAppender,
+    atomic_write_json,
+    conform,
+    is_complete,
+    open_snapshot,
+    package_versions,
+    sha256_file,
+    validate,
+    validate_manifest,
+    validate_tables,
+    write_snapshot,
+)
+
+__all__ = [
+    "MANIFEST",
+    "SOURCE_KINDS",
+    "Snapshot",
+    "SnapshotError",
+    "SnapshotExistsError",
+    "SnapshotWriter",
+    "TableAppender",
+    "atomic_write_json",
+    "conform",
+    "is_complete",
+    "open_snapshot",
+    "package_versions",
+    "sha256_file",
+    "validate",
+    "validate_manifest",
+    "validate_tables",
+    "write_snapshot",
+]

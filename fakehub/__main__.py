@@ -1,0 +1,3 @@
+from fakehub.server import main
+
+raise SystemExit(main())
