@@ -53,7 +53,7 @@ class PeakMemory:
         while not self._stop.wait(self.interval):
             self.sample()
 
-    def __enter__(self) -> "PeakMemory":
+    def __enter__(self) -> PeakMemory:
         self.sample()
         self._thread.start()
         return self

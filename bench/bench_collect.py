@@ -52,8 +52,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from fakehub.server import FakeHub  # noqa: E402
 from analysis.snapshot import open_snapshot  # noqa: E402
+from fakehub.server import FakeHub  # noqa: E402
 
 
 def paper_requests(src, page_size: int, commit_page: int, discussion_page: int) -> dict[str, int]:

@@ -26,8 +26,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fakehub.server import FakeHub  # noqa: E402
 from analysis.snapshot import write_snapshot  # noqa: E402
+from fakehub.server import FakeHub  # noqa: E402
 
 
 def make_snapshot(directory: Path, n: int, seed: int = 0):

@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis import paths# noqa: E402
+from analysis import paths  # noqa: E402
 
 
 def _peak_mb() -> float:

@@ -42,7 +42,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis import paths# noqa: E402
+from analysis import paths  # noqa: E402
 from analysis.memory import PeakMemory  # noqa: E402
 
 NOTEBOOK = paths.BOOK / "part1_activity.ipynb"

@@ -34,8 +34,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.parts import identity, network# noqa: E402
 from analysis.memory import PeakMemory  # noqa: E402
+from analysis.parts import identity, network  # noqa: E402
 from analysis.snapshot import open_snapshot, write_snapshot  # noqa: E402
 
 

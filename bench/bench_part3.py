@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis import paths# noqa: E402
+from analysis import paths  # noqa: E402
 from analysis.memory import PeakMemory  # noqa: E402
 from analysis.snapshot import SnapshotWriter  # noqa: E402
 
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--generate-only", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     try:
-        from analysis.sources import synth# noqa: F401
+        from analysis.sources import synth  # noqa: F401
 
         args.synth = not args.quick and hasattr(synth, "generate")
     except ImportError:

@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-from analysis.sources import synth# noqa: E402
 from analysis.memory import PeakMemory  # noqa: E402
+from analysis.sources import synth  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

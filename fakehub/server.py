@@ -170,9 +170,10 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import numpy as np
@@ -180,8 +181,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.cli import OneLineParser
-from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES
 from analysis.snapshot import Snapshot, SnapshotError, open_snapshot
+from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES
 
 _sleep = time.sleep  # bound at import: tests may patch time.sleep for the client
 _monotonic = time.monotonic
@@ -608,7 +609,7 @@ class FakeHub:
             self._stats.reset()
             self._stats.in_flight = in_flight
 
-    def start(self) -> "FakeHub":
+    def start(self) -> FakeHub:
         if self._server is not None:
             return self
         hub = self
@@ -643,7 +644,7 @@ class FakeHub:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> "FakeHub":
+    def __enter__(self) -> FakeHub:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

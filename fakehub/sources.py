@@ -16,7 +16,7 @@ from typing import Any
 
 from analysis.snapshot import Snapshot, write_snapshot
 
-_T0 = dt.datetime(2021, 1, 1, tzinfo=dt.timezone.utc)
+_T0 = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
 _LICENSES = ["mit", "apache-2.0", "cc-by-4.0", "openrail", None, None]
 _PIPE = ["text-generation", "image-classification", "fill-mask", None]
 _STATUS = ["open", "closed", "merged", "draft"]

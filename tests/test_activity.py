@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.parts import activity as A
 from analysis import stats
+from analysis.parts import activity as A
 from analysis.snapshot import write_snapshot
 
 TS = pd.Timestamp

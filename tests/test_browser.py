@@ -24,7 +24,6 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-
 from book_fixtures import small_book_site
 
 CHROMIUM = "/usr/bin/chromium"
@@ -71,7 +70,7 @@ class Server:
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                        daemon=True)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         self.thread.start()
         return self
 
@@ -101,7 +100,7 @@ def _driver(profile: Path):
 _ID_RE = re.compile(r"""\b(?:id|name)\s*=\s*["']([^"']+)["']""")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _anchors(path: Path) -> frozenset[str]:
     text = path.read_text(encoding="utf-8", errors="replace")
     return frozenset(_ID_RE.findall(text))

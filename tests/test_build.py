@@ -15,10 +15,10 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from book_fixtures import hand_snapshot, small_book_build, tiny_book
 
 from analysis import paths
 from analysis.publication.build import BuildError, build, parse_overrides, toc_notebooks
-from book_fixtures import hand_snapshot, small_book_build, tiny_book
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
+from book_fixtures import hand_snapshot
 
 from analysis import paths
 from analysis.cli import COMMANDS
-from book_fixtures import hand_snapshot
 
 TIMEOUT = 120
 

@@ -29,12 +29,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.sources import collect
 from analysis import paths
-from fakehub.sources import make_source
-from fakehub.server import FakeHub
-from analysis.snapshot.schema import REPO_TABLES, UNIQUE_KEYS
 from analysis.snapshot import is_complete, open_snapshot, validate
+from analysis.snapshot.schema import REPO_TABLES, UNIQUE_KEYS
+from analysis.sources import collect
+from fakehub.server import FakeHub
+from fakehub.sources import make_source
 
 pytestmark = pytest.mark.timeout(180)
 

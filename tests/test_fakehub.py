@@ -34,9 +34,9 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import parse_ratelimit_headers
 
 from analysis import paths
-from fakehub.server import FakeHub, main
-from analysis.sources.importer import import_records
 from analysis.snapshot import open_snapshot, write_snapshot
+from analysis.sources.importer import import_records
+from fakehub.server import FakeHub, main
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -553,7 +553,7 @@ def test_stop_closes_the_port(snap):
     with pytest.raises(httpx2.TransportError):
         httpx2.get(endpoint + "/api/models/gpt2", timeout=5)
     with pytest.raises(RuntimeError):
-        hub.endpoint
+        _ = hub.endpoint
 
 
 def test_bad_options_are_refused(snap):

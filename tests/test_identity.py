@@ -6,7 +6,6 @@ import itertools
 import random
 import string
 
-import numpy as np
 import pandas as pd
 import pytest
 from rapidfuzz import fuzz

@@ -16,12 +16,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.sources import importer
 from analysis import paths
-from analysis.sources.importer import ImportStopped, import_records
 from analysis.snapshot import SnapshotExistsError, open_snapshot, sha256_file
+from analysis.sources import importer
+from analysis.sources.importer import ImportStopped, import_records
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def write_lines(path: Path, lines: list, *, gz: bool | None = None, trailing_newline: bool = True) -> Path:

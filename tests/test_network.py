@@ -107,7 +107,7 @@ def test_vectorised_construction_matches_a_direct_implementation():
     rng = np.random.default_rng(3)
     people = [f"p{i}" for i in range(12)]
     repos, authors = [], []
-    for c in range(400):
+    for _ in range(400):
         repos.append(f"r{rng.integers(0, 40)}")
         authors.append(list(rng.choice(people, rng.integers(1, 4), replace=False)))
     expected: dict[tuple[str, str], int] = {}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+from book_fixtures import hand_snapshot
 
 from analysis.publication import overview
 from analysis.snapshot.schema import TABLES
-from book_fixtures import hand_snapshot
 
 
 def test_tables_of_a_snapshot(tmp_path):

@@ -6,10 +6,10 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from book_fixtures import assert_published, run_book_notebook
 
 from analysis import paths
 from analysis.snapshot import write_snapshot
-from book_fixtures import assert_published, run_book_notebook
 
 NOTEBOOK = paths.BOOK / "part1_activity.ipynb"
 TABLES = ["tab-activity", "tab-tails", "tab-license-mapping", "tab-licenses", "tab-license-groups",

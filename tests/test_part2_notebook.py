@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import nbformat
 import pandas as pd
 import pytest
-
-from analysis.parts import network
-from analysis import paths
-from analysis.snapshot import write_snapshot
 from book_fixtures import assert_published, run_book_notebook
+
+from analysis import paths
+from analysis.parts import network
+from analysis.snapshot import write_snapshot
 
 NOTEBOOK = paths.BOOK / "part2_network.ipynb"
 TABLES = ["tab-network-funnel", "tab-identity-candidates", "tab-network", "tab-core-periphery",

@@ -6,10 +6,10 @@ import json
 
 import pandas as pd
 import pytest
+from book_fixtures import assert_published, run_book_notebook
 
 from analysis import paths
 from analysis.snapshot import write_snapshot
-from book_fixtures import assert_published, run_book_notebook
 
 NOTEBOOK = paths.BOOK / "part3_adoption.ipynb"
 LABELS = ["tab-adoption", "tab-top-models", "tab-top-owners", "tab-owner-kinds",

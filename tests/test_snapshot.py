@@ -15,7 +15,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from analysis import paths
-from analysis.snapshot.schema import SCHEMA_VERSION, SCHEMAS, TABLES, table_file
 from analysis.snapshot import (
     MANIFEST,
     SnapshotError,
@@ -27,8 +26,9 @@ from analysis.snapshot import (
     validate,
     write_snapshot,
 )
+from analysis.snapshot.schema import SCHEMA_VERSION, SCHEMAS, TABLES, table_file
 
-T = lambda s: dt.datetime.fromisoformat(s).replace(tzinfo=dt.timezone.utc)  # noqa: E731
+T = lambda s: dt.datetime.fromisoformat(s).replace(tzinfo=dt.UTC)  # noqa: E731
 
 
 def sample_tables() -> dict[str, list[dict]]:
@@ -36,7 +36,7 @@ def sample_tables() -> dict[str, list[dict]]:
     repo = lambda i, **kw: {  # noqa: E731
         "id": f"org/r{i}", "owner": "org", "name": f"r{i}", "created_at": T(f"2023-01-0{i + 1}T10:00:00.123"),
         "last_modified": None if i == 1 else T("2024-02-01T00:00:00"), "license": "mit" if i else None,
-        "tags": ["a", f"license:mit"] if i else [], "pipeline_tag": None, "library_name": "transformers",
+        "tags": ["a", "license:mit"] if i else [], "pipeline_tag": None, "library_name": "transformers",
         "sdk": None, "likes": i, "downloads": 0 if i == 0 else 10 * i, "downloads_all_time": None,
         "private": False, "gated": ["false", "auto", "manual"][i % 3], "disabled": None, "sha": f"{i:040x}", **kw,
     }

@@ -7,10 +7,10 @@ import re
 import pandas as pd
 import pytest
 
-from analysis.sources import calibrate, synth
 from analysis import paths, stats
-from analysis.snapshot.schema import TABLES
 from analysis.snapshot import SnapshotError, open_snapshot, validate
+from analysis.snapshot.schema import TABLES
+from analysis.sources import calibrate, synth
 from analysis.subfields import SUBFIELDS, subfield_mask
 
 

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,11 +33,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from analysis.parts import licenses
 from analysis import stats
 from analysis.paper import paper_numbers
-from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES, table_file
+from analysis.parts import licenses
 from analysis.snapshot import Snapshot, open_snapshot
+from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES, table_file
 
 MEASURES: tuple[str, ...] = ("likes", "downloads", "commits", "commit_authors",
                              "discussions", "discussion_authors")
@@ -81,7 +82,7 @@ def parse_as_of(as_of: str | dt.date | None) -> pa.Scalar | None:
     if as_of in (None, ""):
         return None
     day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
-    end = dt.datetime.combine(day, dt.time(23, 59, 59, 999000), tzinfo=dt.timezone.utc)
+    end = dt.datetime.combine(day, dt.time(23, 59, 59, 999000), tzinfo=dt.UTC)
     return pa.scalar(end, type=pa.timestamp("ms", tz="UTC"))
 
 

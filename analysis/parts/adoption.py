@@ -34,8 +34,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.parts import owners as owners_mod
 from analysis import stats
+from analysis.parts import owners as owners_mod
 from analysis.style import KIND_COLORS
 from analysis.subfields import SUBFIELDS, subfield_mask
 

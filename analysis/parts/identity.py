@@ -65,9 +65,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -439,7 +439,7 @@ def _decide(cand: pd.DataFrame, overrides: pd.DataFrame, known: set[str],
         cand.loc[amb, "decision"] = NOT_MERGED_AMBIGUOUS
     extra = []
     have = set(cand_keys)
-    for a, b, reason in accepts.itertuples(index=False):
+    for a, b, _reason in accepts.itertuples(index=False):
         if a in known and b in known and a != b and _pair(a, b) not in have:
             na, nb = _pair(a, b)
             extra.append({"name_a": na, "name_b": nb, "normalised_a": normalise(na),

@@ -46,8 +46,9 @@ edge counts, so it runs on the whole network rather than on a sample.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,13 +57,12 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from analysis.parts import identity
 from analysis.paper import paper_numbers
-from analysis.snapshot.schema import REPO_TABLES
+from analysis.parts import identity
 from analysis.snapshot import Snapshot
+from analysis.snapshot.schema import REPO_TABLES
 from analysis.stats import ccdf, percent
 from analysis.subfields import SUBFIELDS, subfield_mask
-
 
 # --------------------------------------------------------------------------- #
 # commits as flat arrays
@@ -89,7 +89,7 @@ class CommitAuthors:
         return len(self.commit_repo)
 
     @classmethod
-    def from_lists(cls, repos: Iterable[str], authors: Iterable[Iterable[str] | None]) -> "CommitAuthors":
+    def from_lists(cls, repos: Iterable[str], authors: Iterable[Iterable[str] | None]) -> CommitAuthors:
         """From per-commit repository ids and author lists (tests and small data)."""
         table = pa.table({"repo_id": pa.array(list(repos), pa.string()),
                           "authors": pa.array([None if a is None else list(a) for a in authors],
@@ -97,7 +97,7 @@ class CommitAuthors:
         return cls.from_arrow(table)
 
     @classmethod
-    def from_arrow(cls, table: pa.Table) -> "CommitAuthors":
+    def from_arrow(cls, table: pa.Table) -> CommitAuthors:
         """From an Arrow table with ``repo_id`` and ``authors`` (list of strings)."""
         repo_col = table.column("repo_id").combine_chunks()
         enc = pc.dictionary_encode(repo_col)
@@ -129,7 +129,7 @@ class CommitAuthors:
         counts = np.bincount(key % max(len(self.names), 1), minlength=len(self.names))
         return pd.Series(counts, index=self.names, dtype="int64")
 
-    def mapped(self, mapping: dict[str, str], drop: Iterable[str] = ()) -> "CommitAuthors":
+    def mapped(self, mapping: dict[str, str], drop: Iterable[str] = ()) -> CommitAuthors:
         """Names renamed by ``mapping``, names in ``drop`` removed, duplicates within a commit removed."""
         drop = set(drop)
         new_names = np.asarray([mapping.get(n, n) for n in self.names], dtype=object)
@@ -147,12 +147,12 @@ class CommitAuthors:
             cidx, author = cidx[first], author[first]
         return self._with_authors(cidx, author, uniq)
 
-    def in_repos(self, repo_mask: np.ndarray) -> "CommitAuthors":
+    def in_repos(self, repo_mask: np.ndarray) -> CommitAuthors:
         """Only the commits of the repositories where ``repo_mask`` (over ``repo_ids``) is True."""
         sel = np.asarray(repo_mask, dtype=bool)[self.commit_repo[self.cidx]]
         return self._with_authors(self.cidx[sel], self.author[sel], self.names)
 
-    def _with_authors(self, cidx: np.ndarray, author: np.ndarray, names) -> "CommitAuthors":
+    def _with_authors(self, cidx: np.ndarray, author: np.ndarray, names) -> CommitAuthors:
         """The same commits with author entries ``(cidx, author)`` over ``names``; unused names dropped."""
         used = np.unique(author)
         remap = np.full(len(names), -1, dtype=np.int64)
@@ -233,7 +233,7 @@ class Network:
             self._cache["coreness"] = kcore(self.undirected())
         return self._cache["coreness"]
 
-    def subgraph(self, keep: np.ndarray, label: str | None = None) -> "Network":
+    def subgraph(self, keep: np.ndarray, label: str | None = None) -> Network:
         """The network induced by the nodes where ``keep`` is True (renumbered)."""
         keep = np.asarray(keep, dtype=bool)
         new = np.full(self.n, -1, dtype=np.int64)
@@ -246,7 +246,7 @@ class Network:
                        self.first_commits[keep], self.n_repos, self.n_commits, self.n_single_author_repos,
                        label if label is not None else self.label)
 
-    def without_isolates(self) -> "Network":
+    def without_isolates(self) -> Network:
         return self.subgraph(~self.isolates(), self.label + " without isolates")
 
 

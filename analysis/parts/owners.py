@@ -15,8 +15,8 @@ are grouped under :data:`NO_OWNER` and are unclassified.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 import yaml

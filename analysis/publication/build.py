@@ -33,9 +33,10 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -375,7 +376,6 @@ def build(
     (default: the project). Raises :class:`BuildError` or
     :class:`~analysis.snapshot.SnapshotError` with a message for the user.
     """
-    import nbformat
     import papermill as pm
 
     t_start = time.perf_counter()

@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 
 from analysis.publication.publish import BOOK_TITLE
-from analysis.snapshot.schema import REPO_TABLES, TABLES
 from analysis.snapshot import Snapshot
+from analysis.snapshot.schema import REPO_TABLES, TABLES
 from analysis.snapshot.store import VERSIONED_PACKAGES, git_commit
 from analysis.stats import percent
 

@@ -18,10 +18,11 @@ import os
 import platform
 import stat
 import subprocess
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -199,7 +200,7 @@ class TableAppender:
             self._writer.close()
             self._writer = None
 
-    def __enter__(self) -> "TableAppender":
+    def __enter__(self) -> TableAppender:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -303,7 +304,7 @@ class SnapshotWriter:
                 )
             cov[name] = c
         manifest = self._manifest_base() | {
-            "created_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+            "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             "package_versions": package_versions(),
             "tables": tables,
             "coverage": cov,
@@ -330,7 +331,7 @@ def write_snapshot(
     source_parameters: Mapping[str, Any] | None = None,
     coverage: Mapping[str, Mapping[str, Any]] | None = None,
     notes: Iterable[str] = (),
-) -> "Snapshot":
+) -> Snapshot:
     """Write a whole snapshot from in-memory tables (tests and small tools).
 
     Tables not given are written empty. Without ``coverage`` every given repo

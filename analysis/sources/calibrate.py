@@ -18,13 +18,14 @@ import gzip
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
-from analysis.cli import OneLineParser
 from analysis import paths, stats
+from analysis.cli import OneLineParser
 from analysis.subfields import SUBFIELD_TAGS
 
 TARGETS_FILE = "synth_targets.json"

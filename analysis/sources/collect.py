@@ -96,17 +96,18 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
 
+from analysis import paths
 from analysis.cli import OneLineParser
 from analysis.snapshot import atomic_write_json
-from analysis import paths
 from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES, SCHEMAS
 
 STEP_CHOICES = ("commits", "discussions")
@@ -352,7 +353,7 @@ class HubSession:
     def __init__(self, transport: Any):
         self.transport = transport
 
-    def __enter__(self) -> "HubSession":
+    def __enter__(self) -> HubSession:
         import httpx2
         from huggingface_hub.utils import _http
 
@@ -444,7 +445,7 @@ class Journal:
 # converting the API's records into snapshot rows
 # --------------------------------------------------------------------------- #
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def to_ms(value: Any) -> int | None:
@@ -454,7 +455,7 @@ def to_ms(value: Any) -> int | None:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     return (value - _EPOCH) // dt.timedelta(milliseconds=1)
 
 
@@ -577,7 +578,7 @@ def _redact_endpoint(url: str) -> str:
 
 
 def _today() -> str:
-    return dt.datetime.now(dt.timezone.utc).date().isoformat()
+    return dt.datetime.now(dt.UTC).date().isoformat()
 
 
 @dataclass
@@ -1273,7 +1274,7 @@ class Collector:
             f"snapshot {self.o.snapshot_id} written to {self.o.out}",
             f"  requests: {req:,} over {self.invocation} invocation(s) ({self.this_run['requests']:,} in this one), "
             f"retries: {sum(retries.values()):,}" + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(retries.items()))})" if retries else ""),
-            f"  failures by outcome: " + (", ".join(f"{k}: {v}" for k, v in sorted(fails.items())) or "none"),
+            "  failures by outcome: " + (", ".join(f"{k}: {v}" for k, v in sorted(fails.items())) or "none"),
             f"  time: {secs:.1f} s (this invocation {self.this_run['seconds']:.1f} s)",
         ]
         if hasattr(self, "tables"):

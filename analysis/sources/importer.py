@@ -56,8 +56,9 @@ import shutil
 import sys
 import zlib
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -65,8 +66,8 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from analysis.cli import OneLineParser
-from analysis.snapshot.schema import BOOL, I64, REPO_TABLES, SCHEMAS, STR, STRLIST, TABLES, TS
 from analysis.snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot
+from analysis.snapshot.schema import BOOL, I64, REPO_TABLES, SCHEMAS, STR, STRLIST, TABLES, TS
 
 KINDS = ("model_info", "models", "datasets", "spaces", "commits", "discussions")
 FILE_RE = re.compile(
@@ -111,8 +112,8 @@ ENRICH_FIELDS = ("created_at", "last_modified", "pipeline_tag", "library_name", 
 
 #: The Hub gave repositories older than its 2022-03-02 migration a createdAt in
 #: this minute (e.g. 2022-03-02T23:29:04.000Z): kept as given, counted in coverage.
-PLACEHOLDER_CREATED = (dt.datetime(2022, 3, 2, 23, 29, tzinfo=dt.timezone.utc),
-                       dt.datetime(2022, 3, 2, 23, 30, tzinfo=dt.timezone.utc))
+PLACEHOLDER_CREATED = (dt.datetime(2022, 3, 2, 23, 29, tzinfo=dt.UTC),
+                       dt.datetime(2022, 3, 2, 23, 30, tzinfo=dt.UTC))
 
 _GATED_RE = re.compile(rb'"gated"\s*:\s*(true|false)')
 _INT64_MAX = (1 << 63) - 1
@@ -236,8 +237,8 @@ def _parse_ts(v: str) -> dt.datetime:
     s = v.strip()
     t = dt.datetime.fromisoformat(s)
     if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone.utc)
-    return t.astimezone(dt.timezone.utc)
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone(dt.UTC)
 
 
 def _check_value(kind: str, name: str, typ: pa.DataType, v: Any) -> Any:

@@ -53,7 +53,6 @@ Model of the Hub (in brief)
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 import time
 import zlib
@@ -66,8 +65,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.cli import OneLineParser
-from analysis.sources import calibrate
 from analysis.snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot, sha256_file
+from analysis.sources import calibrate
 
 GENERATOR_VERSION = 1
 PLACEHOLDER_CREATED_MS = int(dt.datetime.fromisoformat(calibrate.PLACEHOLDER_CREATED).timestamp() * 1000)
@@ -453,9 +452,9 @@ def _month_sampler(shares: dict[str, float], since: str | None = None):
     items = [(m, s) for m, s in shares.items() if since is None or m >= since]
     months = [m for m, _ in items]
     p = np.asarray([s for _, s in items], dtype=float)
-    starts = np.asarray([int(dt.datetime.strptime(m, "%Y-%m").replace(tzinfo=dt.timezone.utc).timestamp() * 1000)
+    starts = np.asarray([int(dt.datetime.strptime(m, "%Y-%m").replace(tzinfo=dt.UTC).timestamp() * 1000)
                          for m in months], dtype=np.int64)
-    ends = np.asarray([int((dt.datetime.strptime(m, "%Y-%m") + dt.timedelta(days=32)).replace(day=1, tzinfo=dt.timezone.utc)
+    ends = np.asarray([int((dt.datetime.strptime(m, "%Y-%m") + dt.timedelta(days=32)).replace(day=1, tzinfo=dt.UTC)
                            .timestamp() * 1000) for m in months], dtype=np.int64)
     return p, starts, ends
 
@@ -466,7 +465,7 @@ def _created(rng: np.random.Generator, n: int, T: Targets, prefix: str, snap_ms:
     m = _categorical(rng, n, p)
     t = starts[m] + (rng.random(n) * (ends[m] - starts[m])).astype(np.int64)
     # move the calibration month mix to the snapshot date
-    shift = snap_ms - int(dt.datetime.fromisoformat(CALIBRATION_DATE).replace(tzinfo=dt.timezone.utc).timestamp() * 1000)
+    shift = snap_ms - int(dt.datetime.fromisoformat(CALIBRATION_DATE).replace(tzinfo=dt.UTC).timestamp() * 1000)
     t = t + shift
     ph = T(f"{prefix}.created_placeholder_share") if placeholder is None else placeholder
     if ph > 0:
@@ -483,7 +482,7 @@ class _Gen:
         self.p = params
         self.T = T
         self.seed = params.seed
-        snap = dt.datetime.fromisoformat(params.snapshot_date).replace(tzinfo=dt.timezone.utc)
+        snap = dt.datetime.fromisoformat(params.snapshot_date).replace(tzinfo=dt.UTC)
         self.snap_ms = int(snap.timestamp() * 1000)
 
     def rng(self, *parts: Any) -> np.random.Generator:
@@ -581,11 +580,11 @@ class _Gen:
         h = rng.integers(0, len(HANDLE), D)
         num = pa.array(rng.integers(1, 100, D).astype(str))
         # last names: common ones, or composed from two syllables (about 1,000 in all)
-        l = rng.integers(0, len(LAST), D)
+        last_i = rng.integers(0, len(LAST), D)
         la, lb = rng.integers(0, len(LAST_A), D), rng.integers(0, len(LAST_B), D)
         composed = _join(_strs(LAST_A).take(pa.array(la)), _strs(LAST_B).take(pa.array(lb)))
         F = _strs(FIRST).take(pa.array(f))
-        L = pc.if_else(pa.array(rng.random(D) < 0.5), _strs(LAST).take(pa.array(l)), composed)
+        L = pc.if_else(pa.array(rng.random(D) < 0.5), _strs(LAST).take(pa.array(last_i)), composed)
         Fc, Lc = pc.utf8_capitalize(F), pc.utf8_capitalize(L)
         F1 = pc.utf8_slice_codeunits(F, 0, 1)
         styles = [
@@ -609,8 +608,8 @@ class _Gen:
         user = pa.concat_arrays(styles).take(sel)
         git = _distinct_git_names(pa.concat_arrays(gits).take(sel))
         # organisations
-        O = self.n_owners
-        oa, ob, oc = (rng.integers(0, len(x), O) for x in (ORG_A, ORG_B, ORG_C))
+        n_org = self.n_owners
+        oa, ob, oc = (rng.integers(0, len(x), n_org) for x in (ORG_A, ORG_B, ORG_C))
         org = _join(_strs(ORG_A).take(pa.array(oa)), _strs(ORG_B).take(pa.array(ob)), _strs(ORG_C).take(pa.array(oc)))
         # owner names: users take their developer's username, organisations their own
         owner_names = np.asarray(org.to_numpy(zero_copy_only=False), dtype=object)
@@ -640,7 +639,7 @@ class _Gen:
         # organisation members: a block of developers
         size = self.owner_total.astype(float)
         self.org_members = np.where(self.is_org, np.minimum(1 + np.floor(0.5 * size ** 0.6), 200), 1).astype(np.int64)
-        self.org_start = rng.integers(0, D, O)
+        self.org_start = rng.integers(0, D, n_org)
 
     def collab_latent(self, owner: np.ndarray) -> np.ndarray:
         """Per repository: the owner's propensity to collaborate, standardised over the given repositories.
@@ -901,8 +900,6 @@ class _Gen:
         ws = (1.0 - rng.random(S.n)) ** (-1.0 / alpha)
         cum = np.cumsum(ws) / ws.sum()
         need = self.model_indeg.copy()
-        got_m: list[np.ndarray] = []
-        got_s: list[np.ndarray] = []
         seen = np.zeros(0, dtype=np.int64)
         for round_ in range(16):  # weighted draws, then uniform ones for what the weights cannot reach
             if need.sum() == 0:
