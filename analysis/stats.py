@@ -53,7 +53,7 @@ def top_share(x, fraction: float) -> float:
     if n == 0 or total == 0:
         return float("nan")
     k = max(1, int(np.ceil(fraction * n - 1e-9)))
-    top = np.partition(v, n - k)[n - k:]
+    top = np.partition(v, n - k)[n - k :]
     return float(top.sum() / total)
 
 

@@ -13,19 +13,39 @@ import pyarrow.compute as pc
 
 SUBFIELD_TAGS: dict[str, tuple[str, ...]] = {
     "computer vision": (
-        "computer-vision", "depth-estimation", "image-classification", "object-detection",
-        "image-segmentation", "image-to-image", "unconditional-image-generation",
-        "video-classification", "zero-shot-image-classification",
+        "computer-vision",
+        "depth-estimation",
+        "image-classification",
+        "object-detection",
+        "image-segmentation",
+        "image-to-image",
+        "unconditional-image-generation",
+        "video-classification",
+        "zero-shot-image-classification",
     ),
     "NLP": (
-        "text-classification", "token-classification", "table-question-answering",
-        "question-answering", "zero-shot-classification", "translation", "summarization",
-        "conversational", "text-generation", "text2text-generation", "fill-mask",
+        "text-classification",
+        "token-classification",
+        "table-question-answering",
+        "question-answering",
+        "zero-shot-classification",
+        "translation",
+        "summarization",
+        "conversational",
+        "text-generation",
+        "text2text-generation",
+        "fill-mask",
         "sentence-similarity",
     ),
     "multimodal": (
-        "multimodal", "feature-extraction", "text-to-image", "image-to-text", "text-to-video",
-        "visual-question-answering", "document-question-answering", "graph-machine-learning",
+        "multimodal",
+        "feature-extraction",
+        "text-to-image",
+        "image-to-text",
+        "text-to-video",
+        "visual-question-answering",
+        "document-question-answering",
+        "graph-machine-learning",
     ),
 }
 SUBFIELDS: tuple[str, ...] = tuple(SUBFIELD_TAGS)
@@ -36,8 +56,13 @@ def subfield_mask(models: pd.DataFrame | pa.Table, subfield: str) -> np.ndarray:
     if subfield not in SUBFIELD_TAGS:
         raise ValueError(f"unknown subfield {subfield!r}; expected one of {', '.join(SUBFIELDS)}")
     wanted = pa.array(SUBFIELD_TAGS[subfield], type=pa.string())
-    table = models if isinstance(models, pa.Table) else pa.Table.from_pandas(
-        models[[c for c in ("tags", "pipeline_tag") if c in models.columns]], preserve_index=False)
+    table = (
+        models
+        if isinstance(models, pa.Table)
+        else pa.Table.from_pandas(
+            models[[c for c in ("tags", "pipeline_tag") if c in models.columns]], preserve_index=False
+        )
+    )
     tags = table.column("tags")
     n = table.num_rows
     if n == 0:

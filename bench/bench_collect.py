@@ -145,14 +145,36 @@ def sampled_scenario(a, tmp: Path) -> None:
     per_type = math.ceil(a.sample_repos / 3)
     sampled = sum(min(per_type, v) for v in n.values())
     page, cpage, dpage = 1000, 50, 50
-    print(f"\n--- scenario B: listings of {listed:,} repositories ({n['model']:,} models, {n['dataset']:,} datasets, "
-          f"{n['space']:,} spaces), commits and discussions for a seeded sample of {per_type:,} per type "
-          f"({sampled:,} repositories)")
-    with FakeHub(src, latency=a.latency, rate_limit=(a.rate, 1.0), page_size=page,
-                 commit_page_size=cpage, discussion_page_size=dpage) as hub:
-        args = ["--snapshot-id", "bench-sample", "--out", str(tmp / "sampled"), "--endpoint", hub.endpoint,
-                "--concurrency", str(a.concurrency), "--select", "sample", "--n", str(per_type), "--seed", "1",
-                "--no-progress"]
+    print(
+        f"\n--- scenario B: listings of {listed:,} repositories ({n['model']:,} models, {n['dataset']:,} datasets, "
+        f"{n['space']:,} spaces), commits and discussions for a seeded sample of {per_type:,} per type "
+        f"({sampled:,} repositories)"
+    )
+    with FakeHub(
+        src,
+        latency=a.latency,
+        rate_limit=(a.rate, 1.0),
+        page_size=page,
+        commit_page_size=cpage,
+        discussion_page_size=dpage,
+    ) as hub:
+        args = [
+            "--snapshot-id",
+            "bench-sample",
+            "--out",
+            str(tmp / "sampled"),
+            "--endpoint",
+            hub.endpoint,
+            "--concurrency",
+            str(a.concurrency),
+            "--select",
+            "sample",
+            "--n",
+            str(per_type),
+            "--seed",
+            "1",
+            "--no-progress",
+        ]
         res, wall, peak = run_collector(args, tmp)
         stats = hub.stats
     if res.returncode != 0:
@@ -173,13 +195,19 @@ def sampled_scenario(a, tmp: Path) -> None:
     paper_same += sum(max(1, math.ceil(v / page)) for v in n.values())
     print(f"{'':46}{'this collector':>16}{'paper, all repos':>18}{'paper, same sample':>20}")
     print(f"{'requests':46}{ours:>16,}{paper_all:>18,}{paper_same:>20,}")
-    print(f"{'requests per listed repository':46}{ours / listed:>16.3f}{paper_all / listed:>18.3f}{paper_same / listed:>20.3f}")
+    print(
+        f"{'requests per listed repository':46}{ours / listed:>16.3f}{paper_all / listed:>18.3f}{paper_same / listed:>20.3f}"
+    )
     print(f"{'  ratio (this / paper)':46}{'':>16}{ours / paper_all:>18.3f}{ours / paper_same:>20.3f}")
-    print(f"{'wall time (s) / rate-limit floor (s)':46}{wall:>9.1f} / {served / a.rate:<6.1f}"
-          f"  wall / floor {wall / (served / a.rate):.3f}")
+    print(
+        f"{'wall time (s) / rate-limit floor (s)':46}{wall:>9.1f} / {served / a.rate:<6.1f}"
+        f"  wall / floor {wall / (served / a.rate):.3f}"
+    )
     print(f"{'peak memory (MB, collector process)':46}{peak:>16.0f}")
-    print(f"coverage of commits: {got.manifest['coverage']['commits']['scope']}, "
-          f"selection {got.manifest['coverage']['commits']['selection']}")
+    print(
+        f"coverage of commits: {got.manifest['coverage']['commits']['scope']}, "
+        f"selection {got.manifest['coverage']['commits']['selection']}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,9 +218,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--latency", type=float, default=0.05)
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--baseline-repos", type=int, default=60, help="repositories per type for the sequential baseline")
-    p.add_argument("--sample-hub-models", type=int, default=36_000,
-                   help="scenario B: models of the bigger Hub whose listings are collected (0: skip scenario B)")
-    p.add_argument("--sample-repos", type=int, default=20_000, help="scenario B: repositories sampled (a third per type)")
+    p.add_argument(
+        "--sample-hub-models",
+        type=int,
+        default=36_000,
+        help="scenario B: models of the bigger Hub whose listings are collected (0: skip scenario B)",
+    )
+    p.add_argument(
+        "--sample-repos", type=int, default=20_000, help="scenario B: repositories sampled (a third per type)"
+    )
     a = p.parse_args(argv)
 
     from analysis.sources.synth import generate
@@ -202,18 +236,37 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         src = generate(tmp / "source", models=a.models, seed=a.seed)
         n_repos = sum(src.rows(t) for t in ("models", "datasets", "spaces"))
-        print(f"source: synthetic, {src.rows('models'):,} models, {src.rows('datasets'):,} datasets, "
-              f"{src.rows('spaces'):,} spaces = {n_repos:,} repositories; {src.rows('commits'):,} commits, "
-              f"{src.rows('discussions'):,} discussions, {src.rows('space_models'):,} space->model edges "
-              f"(generated in {time.monotonic() - t0:.0f} s)")
+        print(
+            f"source: synthetic, {src.rows('models'):,} models, {src.rows('datasets'):,} datasets, "
+            f"{src.rows('spaces'):,} spaces = {n_repos:,} repositories; {src.rows('commits'):,} commits, "
+            f"{src.rows('discussions'):,} discussions, {src.rows('space_models'):,} space->model edges "
+            f"(generated in {time.monotonic() - t0:.0f} s)"
+        )
         page, cpage, dpage = 1000, 50, 50
-        with FakeHub(src, latency=a.latency, rate_limit=(a.rate, 1.0), page_size=page,
-                     commit_page_size=cpage, discussion_page_size=dpage) as hub:
+        with FakeHub(
+            src,
+            latency=a.latency,
+            rate_limit=(a.rate, 1.0),
+            page_size=page,
+            commit_page_size=cpage,
+            discussion_page_size=dpage,
+        ) as hub:
             out = tmp / "collected"
-            cmd = ["--snapshot-id", "bench", "--out", str(out),
-                   "--endpoint", hub.endpoint, "--concurrency", str(a.concurrency), "--no-progress"]
-            print(f"fake Hub: {a.latency * 1000:.0f} ms latency, at most {a.rate} requests/s "
-                  f"(fixed 1 s windows); collector: --concurrency {a.concurrency}")
+            cmd = [
+                "--snapshot-id",
+                "bench",
+                "--out",
+                str(out),
+                "--endpoint",
+                hub.endpoint,
+                "--concurrency",
+                str(a.concurrency),
+                "--no-progress",
+            ]
+            print(
+                f"fake Hub: {a.latency * 1000:.0f} ms latency, at most {a.rate} requests/s "
+                f"(fixed 1 s windows); collector: --concurrency {a.concurrency}"
+            )
             res, wall, peak_mb = run_collector(cmd, tmp)
             if res.returncode != 0:
                 print(res.stderr, file=sys.stderr)
@@ -246,16 +299,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'  wall / floor':38}{wall / floor:>18.3f}")
         print(f"{'peak memory (MB, collector process)':38}{peak_mb:>18.0f}")
         print()
-        print(f"collector: {ours:,} requests, of which {stats['rate_limited']:,} answered 429 by the limit; "
-              f"by status {stats['by_status']}; max in flight {stats['max_in_flight']}")
-        print(f"paper baseline: measured {base['model_measured']} models, {base['dataset_measured']} datasets, "
-              f"{base['space_measured']} spaces one at a time with the stock client "
-              f"({base_stats['requests']:,} requests; listing {base['listing_s']:.1f} s; "
-              f"{base['model_s_per_repo'] * 1000:.0f} / {base['dataset_s_per_repo'] * 1000:.0f} / "
-              f"{base['space_s_per_repo'] * 1000:.0f} ms per model / dataset / space), extrapolated to "
-              f"{n_repos:,} repositories; the scripts also sleep 1 s per repository: +{n_repos:,} s more.")
-        print(f"speed-up in wall time: {base_wall / wall:.1f}x (without the scripts' sleeps), "
-              f"{(base_wall + n_repos) / wall:.1f}x (with them)")
+        print(
+            f"collector: {ours:,} requests, of which {stats['rate_limited']:,} answered 429 by the limit; "
+            f"by status {stats['by_status']}; max in flight {stats['max_in_flight']}"
+        )
+        print(
+            f"paper baseline: measured {base['model_measured']} models, {base['dataset_measured']} datasets, "
+            f"{base['space_measured']} spaces one at a time with the stock client "
+            f"({base_stats['requests']:,} requests; listing {base['listing_s']:.1f} s; "
+            f"{base['model_s_per_repo'] * 1000:.0f} / {base['dataset_s_per_repo'] * 1000:.0f} / "
+            f"{base['space_s_per_repo'] * 1000:.0f} ms per model / dataset / space), extrapolated to "
+            f"{n_repos:,} repositories; the scripts also sleep 1 s per repository: +{n_repos:,} s more."
+        )
+        print(
+            f"speed-up in wall time: {base_wall / wall:.1f}x (without the scripts' sleeps), "
+            f"{(base_wall + n_repos) / wall:.1f}x (with them)"
+        )
         print("summary from the collector:\n" + res.stderr.strip())
         if a.sample_hub_models:
             sampled_scenario(a, tmp)

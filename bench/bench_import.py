@@ -43,20 +43,24 @@ def _peak_mb() -> float:
 def child(task: str, src: str, out: str) -> None:
     if task == "importer":
         from analysis.sources.importer import import_records
+
         t0 = time.perf_counter()
         snap = import_records([Path(src)], Path(out), progress=False)
         rows = snap.rows("models")
     elif task == "full":
         from analysis.sources.importer import import_records
+
         t0 = time.perf_counter()
         snap = import_records([Path(s) for s in src.split(",")], Path(out), progress=False)
         rows = sum(snap.rows(t) for t in ("models", "datasets", "commits"))
     elif task == "pandas":
         import pandas as pd
+
         t0 = time.perf_counter()
         rows = len(pd.read_json(src, lines=True))
     elif task == "load":
         from analysis.snapshot import open_snapshot
+
         t0 = time.perf_counter()
         df = open_snapshot(out).table("models")
         rows = len(df)
@@ -100,8 +104,12 @@ def main() -> int:
             res["full"] = run("full", srcs, str(Path(tmp) / "full-import"))
     print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     print(f"{'step':<44} {'rows':>9} {'seconds':>8} {'peak RSS MB':>12}")
-    labels = {"importer": "importer: models.jsonl.gz -> snapshot", "pandas": "pandas.read_json(lines=True), same file",
-              "load": "load the imported models table (best of 3)", "full": "full shared import (4 files)"}
+    labels = {
+        "importer": "importer: models.jsonl.gz -> snapshot",
+        "pandas": "pandas.read_json(lines=True), same file",
+        "load": "load the imported models table (best of 3)",
+        "full": "full shared import (4 files)",
+    }
     for k, r in res.items():
         print(f"{labels[k]:<44} {r['rows']:>9,} {r['seconds']:>8.2f} {r['peak_mb']:>12,.0f}")
     imp, load = res["importer"], res["load"]
@@ -116,8 +124,10 @@ def main() -> int:
     print(f"importer peak memory: {imp['peak_mb']:,.0f} MB (target < 2,048 MB) {'PASS' if good else 'FAIL'}")
     good = load["seconds"] < 3
     ok &= good
-    print(f"load models table: {load['seconds']:.2f} s best, {load_all[1]:.2f} s median of 3 "
-          f"(target < 3 s) {'PASS' if good else 'FAIL'}")
+    print(
+        f"load models table: {load['seconds']:.2f} s best, {load_all[1]:.2f} s median of 3 "
+        f"(target < 3 s) {'PASS' if good else 'FAIL'}"
+    )
     return 0 if ok else 1
 
 

@@ -47,7 +47,7 @@ from analysis.memory import PeakMemory  # noqa: E402
 
 NOTEBOOK = paths.BOOK / "part1_activity.ipynb"
 PY = sys.executable
-GB = 1024 ** 3
+GB = 1024**3
 
 
 def run_notebook(snapshot: Path, out: Path) -> dict:
@@ -56,9 +56,14 @@ def run_notebook(snapshot: Path, out: Path) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     with PeakMemory(interval=0.1) as peak:
-        pm.execute_notebook(str(NOTEBOOK), str(out / "part1_activity.ipynb"),
-                            parameters=dict(snapshot_dir=str(snapshot), output_dir=str(out)),
-                            kernel_name="python3", cwd=str(out), progress_bar=False)
+        pm.execute_notebook(
+            str(NOTEBOOK),
+            str(out / "part1_activity.ipynb"),
+            parameters=dict(snapshot_dir=str(snapshot), output_dir=str(out)),
+            kernel_name="python3",
+            cwd=str(out),
+            progress_bar=False,
+        )
     wall = time.perf_counter() - t0
     kernel_max = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     return {"wall_s": wall, "tree_peak_bytes": peak.peak, "children_maxrss_bytes": kernel_max}
@@ -84,8 +89,12 @@ def report(name: str, r: dict, max_s: float, max_gb: float) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--real", type=Path, default=paths.SNAPSHOTS / "hub-2024-07-import",
-                    help="imported real-data snapshot (imported into the work folder if absent)")
+    ap.add_argument(
+        "--real",
+        type=Path,
+        default=paths.SNAPSHOTS / "hub-2024-07-import",
+        help="imported real-data snapshot (imported into the work folder if absent)",
+    )
     ap.add_argument("--synth-models", type=int, default=3_000_000)
     ap.add_argument("--skip-real", action="store_true")
     ap.add_argument("--skip-synth", action="store_true")
@@ -95,8 +104,10 @@ def main(argv: list[str] | None = None) -> int:
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-part1-"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"Part I notebook benchmark; work folder {work}; {psutil.cpu_count()} CPUs, "
-          f"{psutil.virtual_memory().total / GB:.0f} GB RAM")
+    print(
+        f"Part I notebook benchmark; work folder {work}; {psutil.cpu_count()} CPUs, "
+        f"{psutil.virtual_memory().total / GB:.0f} GB RAM"
+    )
     results = []
     try:
         if not args.skip_real:
@@ -109,8 +120,19 @@ def main(argv: list[str] | None = None) -> int:
                     snap = None
                 else:
                     snap = work / "hub-2024-07-import"
-                    t = _run([PY, "-m", "analysis", "import", "--no-progress", str(shared / "hub-2024-07"),
-                              str(shared / "model-commits-2024-09"), str(snap)], "import")
+                    t = _run(
+                        [
+                            PY,
+                            "-m",
+                            "analysis",
+                            "import",
+                            "--no-progress",
+                            str(shared / "hub-2024-07"),
+                            str(shared / "model-commits-2024-09"),
+                            str(snap),
+                        ],
+                        "import",
+                    )
                     print(f"  imported in {t:.1f} s (not part of the target)")
             if snap is not None:
                 r = run_notebook(snap, work / "out-real")
@@ -119,8 +141,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n[synthetic: {args.synth_models:,} models]")
             snap = work / f"synth-{args.synth_models}"
             if not (snap / "manifest.json").exists():
-                t = _run([PY, "-m", "analysis", "synth", "--quiet", "--models", str(args.synth_models),
-                          str(snap)], "generate")
+                t = _run(
+                    [PY, "-m", "analysis", "synth", "--quiet", "--models", str(args.synth_models), str(snap)],
+                    "generate",
+                )
                 print(f"  generated in {t:.1f} s (not part of the target)")
             r = run_notebook(snap, work / "out-synth")
             results.append(report(f"synthetic ({args.synth_models:,} models)", r, 360, 8))

@@ -44,8 +44,9 @@ def generate_quick(out: Path, models: int, commits: int, developers: int, seed: 
     first = np.array(["alex", "maria", "li", "sam", "joao", "nina", "omar", "yuki", "ana", "ivan"])
     last = np.array(["smith", "gante", "chen", "rossi", "garcia", "ito", "khan", "novak", "lee", "silva"])
     usernames = np.array([f"{first[i % 10]}{last[(i // 10) % 10]}{i}" for i in range(developers)], dtype=object)
-    gitnames = np.array([f"{first[i % 10].title()} {last[(i // 10) % 10].title()}{i}" for i in range(developers)],
-                        dtype=object)
+    gitnames = np.array(
+        [f"{first[i % 10].title()} {last[(i // 10) % 10].title()}{i}" for i in range(developers)], dtype=object
+    )
     repo = np.sort(rng.integers(0, models, commits - models))
     repo = np.sort(np.concatenate([np.arange(models), repo]))
     owner_dev = (rng.pareto(1.2, models) * 50).astype(np.int64) % developers
@@ -56,20 +57,76 @@ def generate_quick(out: Path, models: int, commits: int, developers: int, seed: 
     name[rng.random(len(repo)) < 0.01] = "SFconvertbot"
     ids = np.array([f"o{owner_dev[i]}/m{i}" for i in range(models)], dtype=object)
     tasks = np.array(["text-generation", "image-classification", "text-to-image", "fill-mask", "other"])
-    mdf = pd.DataFrame({"id": ids, "owner": [i.split("/")[0] for i in ids], "name": [f"m{i}" for i in range(models)],
-                        "tags": [[t] for t in tasks[rng.integers(0, 5, models)]]})
-    cdf = pd.DataFrame({"repo_type": "model", "repo_id": ids[repo], "commit_id": np.arange(len(repo)).astype(str),
-                        "authors": [[x] for x in name]})
+    mdf = pd.DataFrame(
+        {
+            "id": ids,
+            "owner": [i.split("/")[0] for i in ids],
+            "name": [f"m{i}" for i in range(models)],
+            "tags": [[t] for t in tasks[rng.integers(0, 5, models)]],
+        }
+    )
+    cdf = pd.DataFrame(
+        {
+            "repo_type": "model",
+            "repo_id": ids[repo],
+            "commit_id": np.arange(len(repo)).astype(str),
+            "authors": [[x] for x in name],
+        }
+    )
     return write_snapshot(out, {"models": mdf, "commits": cdf}, snapshot_id="bench-part2-quick")
 
 
 def extra_names(k: int, seed: int = 1) -> list[str]:
     """``k`` developer names in the styles commit authors use (usernames, git names, variants)."""
     rng = np.random.default_rng(seed)
-    first = ["alex", "maria", "li", "sam", "joao", "nina", "omar", "yuki", "ana", "ivan", "fatima", "lucas",
-             "chen", "priya", "tom", "sofia", "kwame", "elena", "hugo", "mei", "raj", "ines", "david", "aiko"]
-    last = ["smith", "gante", "chen", "rossi", "garcia", "ito", "khan", "novak", "lee", "silva", "mueller",
-            "okafor", "patel", "kim", "dubois", "nguyen", "ivanova", "santos", "haddad", "larsen"]
+    first = [
+        "alex",
+        "maria",
+        "li",
+        "sam",
+        "joao",
+        "nina",
+        "omar",
+        "yuki",
+        "ana",
+        "ivan",
+        "fatima",
+        "lucas",
+        "chen",
+        "priya",
+        "tom",
+        "sofia",
+        "kwame",
+        "elena",
+        "hugo",
+        "mei",
+        "raj",
+        "ines",
+        "david",
+        "aiko",
+    ]
+    last = [
+        "smith",
+        "gante",
+        "chen",
+        "rossi",
+        "garcia",
+        "ito",
+        "khan",
+        "novak",
+        "lee",
+        "silva",
+        "mueller",
+        "okafor",
+        "patel",
+        "kim",
+        "dubois",
+        "nguyen",
+        "ivanova",
+        "santos",
+        "haddad",
+        "larsen",
+    ]
     f = rng.choice(first, k)
     la = rng.choice(last, k)
     num = rng.integers(0, 100_000, k)
@@ -115,29 +172,42 @@ def main(argv=None) -> int:
                         raise ImportError
                     from analysis.sources import synth
 
-                    snap = synth.generate(out, models=args.models, commits=args.commits,
-                                          developers=args.developers, snapshot_id="bench-part2")
+                    snap = synth.generate(
+                        out,
+                        models=args.models,
+                        commits=args.commits,
+                        developers=args.developers,
+                        snapshot_id="bench-part2",
+                    )
                     how = "analysis.sources.synth.generate"
                 except ImportError:
                     snap = generate_quick(out, args.models, args.commits, args.developers)
                     how = "quick generator (bench/bench_part2.py)"
             t_gen = time.perf_counter() - t0
-            print(f"snapshot: {how}: {snap.rows('models'):,} models, {snap.rows('commits'):,} commits "
-                  f"in {t_gen:.1f} s", flush=True)
+            print(
+                f"snapshot: {how}: {snap.rows('models'):,} models, {snap.rows('commits'):,} commits in {t_gen:.1f} s",
+                flush=True,
+            )
 
             mem.new_phase()
             t0 = time.perf_counter()
             commits = network.load_commit_authors(snap)
             per_name = commits.commits_per_name()
             t_load = time.perf_counter() - t0
-            print(f"load commits: {commits.n_commits:,} model commits, {len(commits.names):,} distinct "
-                  f"author names, {t_load:.1f} s", flush=True)
+            print(
+                f"load commits: {commits.n_commits:,} model commits, {len(commits.names):,} distinct "
+                f"author names, {t_load:.1f} s",
+                flush=True,
+            )
 
             t0 = time.perf_counter()
             res = identity.resolve(commits.names, weights=per_name.to_dict(), owners=network.hub_namespaces(snap))
             t_id = time.perf_counter() - t0
-            print(f"identity resolution: {len(commits.names):,} names, {len(res.candidates):,} candidate "
-                  f"pairs, {len(res.groups):,} groups, {t_id:.1f} s (target < 300 s)", flush=True)
+            print(
+                f"identity resolution: {len(commits.names):,} names, {len(res.candidates):,} candidate "
+                f"pairs, {len(res.groups):,} groups, {t_id:.1f} s (target < 300 s)",
+                flush=True,
+            )
             peak_id = mem.phase_peak
 
             if len(commits.names) < args.developers:
@@ -146,10 +216,13 @@ def main(argv=None) -> int:
                 t0 = time.perf_counter()
                 res2 = identity.resolve(names, owners=network.hub_namespaces(snap))
                 t_id2 = time.perf_counter() - t0
-                print(f"identity resolution, topped up to {len(set(names)):,} names (the snapshot's plus "
-                      f"generated name variants): {len(res2.candidates):,} candidate pairs, "
-                      f"{len(res2.groups):,} groups, {t_id2:.1f} s (target < 300 s), peak RSS "
-                      f"{mem.phase_peak / 2**30:.2f} GB", flush=True)
+                print(
+                    f"identity resolution, topped up to {len(set(names)):,} names (the snapshot's plus "
+                    f"generated name variants): {len(res2.candidates):,} candidate pairs, "
+                    f"{len(res2.groups):,} groups, {t_id2:.1f} s (target < 300 s), peak RSS "
+                    f"{mem.phase_peak / 2**30:.2f} GB",
+                    flush=True,
+                )
                 del res2, names
 
             mem.new_phase()
@@ -173,17 +246,21 @@ def main(argv=None) -> int:
             t_total = time.perf_counter() - t0
             peak_net = mem.phase_peak
         r, c = st["reproduction"], st["cleaned"]
-        print(f"networks: reproduction {r['nodes']:,} nodes / {r['edges']:,} edges "
-              f"({r['isolates_pct']:.1f}% isolates); cleaned {c['nodes']:,} nodes / {c['edges']:,} edges "
-              f"({c['isolates_pct']:.1f}% isolates)")
+        print(
+            f"networks: reproduction {r['nodes']:,} nodes / {r['edges']:,} edges "
+            f"({r['isolates_pct']:.1f}% isolates); cleaned {c['nodes']:,} nodes / {c['edges']:,} edges "
+            f"({c['isolates_pct']:.1f}% isolates)"
+        )
         print(f"  load + identity + both networks (compute): {t_compute:.1f} s")
         print(f"  tab-network statistics (4 networks):       {t_stats:.1f} s")
         print(f"  core-periphery, reciprocity, degrees:      {t_cp:.1f} s")
         print(f"  subfields (3 networks + statistics):       {t_sf:.1f} s")
         print(f"  total, networks and every statistic:       {t_total:.1f} s (target < 600 s)")
-        print(f"peak RSS: identity step {peak_id / 2**30:.2f} GB; network step {peak_net / 2**30:.2f} GB "
-              f"(target < 8 GB); process max {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB "
-              "(includes generation)")
+        print(
+            f"peak RSS: identity step {peak_id / 2**30:.2f} GB; network step {peak_net / 2**30:.2f} GB "
+            f"(target < 8 GB); process max {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB "
+            "(includes generation)"
+        )
     finally:
         if not args.keep and not args.workdir and not args.snapshot:
             shutil.rmtree(work, ignore_errors=True)

@@ -39,12 +39,32 @@ from analysis.memory import PeakMemory  # noqa: E402
 from analysis.snapshot import SnapshotWriter  # noqa: E402
 
 NOTEBOOK = paths.BOOK / "part3_adoption.ipynb"
-TASKS = ["text-generation", "text-classification", "image-classification", "text-to-image",
-         "feature-extraction", "fill-mask", "automatic-speech-recognition", "object-detection",
-         "sentence-similarity", "reinforcement-learning", None]
+TASKS = [
+    "text-generation",
+    "text-classification",
+    "image-classification",
+    "text-to-image",
+    "feature-extraction",
+    "fill-mask",
+    "automatic-speech-recognition",
+    "object-detection",
+    "sentence-similarity",
+    "reinforcement-learning",
+    None,
+]
 TASK_P = [0.25, 0.12, 0.08, 0.08, 0.06, 0.05, 0.05, 0.03, 0.03, 0.05, 0.20]
-KNOWN = ["google", "facebook", "microsoft", "openai", "stabilityai", "runwayml", "CompVis",
-         "meta-llama", "mistralai", "EleutherAI"]
+KNOWN = [
+    "google",
+    "facebook",
+    "microsoft",
+    "openai",
+    "stabilityai",
+    "runwayml",
+    "CompVis",
+    "meta-llama",
+    "mistralai",
+    "EleutherAI",
+]
 
 
 def generate_quick(out: Path, models: int, spaces: int, edges: int, seed: int = 0) -> dict:
@@ -73,17 +93,36 @@ def generate_quick(out: Path, models: int, spaces: int, edges: int, seed: int = 
     downloads = np.floor(rng.pareto(0.9, models) * 3).astype(np.int64)
     downloads[rng.random(models) < 0.7] = 0
     likes = np.floor(rng.pareto(1.3, models)).astype(np.int64)
-    w = SnapshotWriter(out, out.name, snapshot_date="2024-07-11", source_kind="synthetic",
-                       source_parameters={"generator": "bench_part3.generate_quick", "models": models,
-                                          "spaces": spaces, "edges": edges, "seed": seed})
-    w.write_table("models", pa.table({
-        "id": pa.array(ids.tolist(), type=pa.string()), "owner": own_arr,
-        "name": pa.array([s.split("/")[-1] for s in ids.tolist()], type=pa.string()),
-        "tags": tags, "pipeline_tag": pipeline, "downloads": downloads, "likes": likes}))
+    w = SnapshotWriter(
+        out,
+        out.name,
+        snapshot_date="2024-07-11",
+        source_kind="synthetic",
+        source_parameters={
+            "generator": "bench_part3.generate_quick",
+            "models": models,
+            "spaces": spaces,
+            "edges": edges,
+            "seed": seed,
+        },
+    )
+    w.write_table(
+        "models",
+        pa.table(
+            {
+                "id": pa.array(ids.tolist(), type=pa.string()),
+                "owner": own_arr,
+                "name": pa.array([s.split("/")[-1] for s in ids.tolist()], type=pa.string()),
+                "tags": tags,
+                "pipeline_tag": pipeline,
+                "downloads": downloads,
+                "likes": likes,
+            }
+        ),
+    )
     del ids, own, inter, values, tags
     space_ids = pa.array([f"user{i % 50_000}/space-{i}" for i in range(spaces)], type=pa.string())
-    w.write_table("spaces", pa.table({"id": space_ids,
-                                      "name": pa.array([f"space-{i}" for i in range(spaces)])}))
+    w.write_table("spaces", pa.table({"id": space_ids, "name": pa.array([f"space-{i}" for i in range(spaces)])}))
     # edges: heavy-tailed on both ends; a permutation spreads popular models over owners
     key = np.zeros(0, dtype=np.int64)
     for _ in range(20):  # draw until there are enough distinct edges
@@ -99,8 +138,10 @@ def generate_quick(out: Path, models: int, spaces: int, edges: int, seed: int = 
     key = rng.permutation(key)[:edges]
     key.sort()
     e_s, e_m = key // models, key % models
-    names = [f"{o}/model-{i}" if not legacy[i] else f"legacy-model-{i}"
-             for o, i in zip(owner_names[owner[e_m]].tolist(), e_m.tolist())]
+    names = [
+        f"{o}/model-{i}" if not legacy[i] else f"legacy-model-{i}"
+        for o, i in zip(owner_names[owner[e_m]].tolist(), e_m.tolist())
+    ]
     # a few edges (0.1%) point to models absent from the models table
     for j in np.flatnonzero(rng.random(e_m.size) < 0.001).tolist():
         names[j] = f"deleted/model-{j}"
@@ -108,19 +149,31 @@ def generate_quick(out: Path, models: int, spaces: int, edges: int, seed: int = 
     del names
     w.write_table("space_models", pa.table({"space_id": space_ids.take(pa.array(e_s)), "model_id": model_ids}))
     counts = np.bincount(e_s, minlength=spaces)
-    w.write_table("repo_coverage", pa.table({
-        "repo_type": pa.array(["space"] * spaces), "repo_id": space_ids,
-        "step": pa.array(["space_models"] * spaces), "items": counts.astype(np.int64)}))
-    rec = owner_names[len(KNOWN): len(KNOWN) + 500].tolist()
-    w.write_table("owners", pa.table({"owner": pa.array(["google"] + rec),
-                                      "kind": pa.array(["organization"] + ["user"] * len(rec))}))
-    w.finish({
-        "models": {"scope": "all", "rows": models},
-        "spaces": {"scope": "all", "rows": spaces},
-        "space_models": {"scope": "all", "rows": int(e_s.size), "note": "benchmark edges"},
-        "repo_coverage": {"scope": "all"},
-        "owners": {"scope": "subset"},
-    })
+    w.write_table(
+        "repo_coverage",
+        pa.table(
+            {
+                "repo_type": pa.array(["space"] * spaces),
+                "repo_id": space_ids,
+                "step": pa.array(["space_models"] * spaces),
+                "items": counts.astype(np.int64),
+            }
+        ),
+    )
+    rec = owner_names[len(KNOWN) : len(KNOWN) + 500].tolist()
+    w.write_table(
+        "owners",
+        pa.table({"owner": pa.array(["google"] + rec), "kind": pa.array(["organization"] + ["user"] * len(rec))}),
+    )
+    w.finish(
+        {
+            "models": {"scope": "all", "rows": models},
+            "spaces": {"scope": "all", "rows": spaces},
+            "space_models": {"scope": "all", "rows": int(e_s.size), "note": "benchmark edges"},
+            "repo_coverage": {"scope": "all"},
+            "owners": {"scope": "subset"},
+        }
+    )
     return {"seconds": time.perf_counter() - t0, "edges": int(e_s.size)}
 
 
@@ -139,8 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--edges", type=int, default=2_000_000)
     ap.add_argument("--workdir", type=Path, default=None, help="where to write the snapshot and build (temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the snapshot and build")
-    ap.add_argument("--quick", action="store_true",
-                    help="generate with the quick generator here instead of analysis.sources.synth")
+    ap.add_argument(
+        "--quick", action="store_true", help="generate with the quick generator here instead of analysis.sources.synth"
+    )
     ap.add_argument("--generate-only", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     try:
@@ -150,10 +204,14 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         args.synth = False
     if args.generate_only:
-        gen = (generate_synth if args.synth else generate_quick)(args.generate_only, args.models, args.spaces,
-                                                                  args.edges)
-        print(f"generated {args.generate_only.name}: {args.models:,} models, {args.spaces:,} spaces, "
-              f"{gen['edges']:,} edges in {gen['seconds']:.1f} s", flush=True)
+        gen = (generate_synth if args.synth else generate_quick)(
+            args.generate_only, args.models, args.spaces, args.edges
+        )
+        print(
+            f"generated {args.generate_only.name}: {args.models:,} models, {args.spaces:,} spaces, "
+            f"{gen['edges']:,} edges in {gen['seconds']:.1f} s",
+            flush=True,
+        )
         return 0
     import subprocess
 
@@ -165,10 +223,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not (snap_dir / "manifest.json").exists():
             # in a child process, so that this process stays small while the notebook runs
-            cmd = [sys.executable, __file__, "--generate-only", str(snap_dir), "--models", str(args.models),
-                   "--spaces", str(args.spaces), "--edges", str(args.edges)] + ([] if args.synth else ["--quick"])
-            print(f"generating with {'analysis.sources.synth.generate' if args.synth else 'the quick generator'} ...",
-                  flush=True)
+            cmd = [
+                sys.executable,
+                __file__,
+                "--generate-only",
+                str(snap_dir),
+                "--models",
+                str(args.models),
+                "--spaces",
+                str(args.spaces),
+                "--edges",
+                str(args.edges),
+            ] + ([] if args.synth else ["--quick"])
+            print(
+                f"generating with {'analysis.sources.synth.generate' if args.synth else 'the quick generator'} ...",
+                flush=True,
+            )
             if subprocess.run(cmd).returncode:
                 print("error: generating the benchmark snapshot failed", file=sys.stderr)
                 return 2
@@ -177,18 +247,24 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         with PeakMemory() as tree:
             papermill.execute_notebook(
-                str(NOTEBOOK), str(work / "part3_adoption.ipynb"),
+                str(NOTEBOOK),
+                str(work / "part3_adoption.ipynb"),
                 parameters=dict(snapshot_dir=str(snap_dir), output_dir=str(work / "build")),
-                kernel_name="python3", cwd=str(work), progress_bar=False)
+                kernel_name="python3",
+                cwd=str(work),
+                progress_bar=False,
+            )
         wall = time.perf_counter() - t0
         # largest terminated child (the kernel, or the generator when it ran here), KiB -> GiB
-        child_max = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 ** 2
-        gib = 1024 ** 3
+        child_max = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
+        gib = 1024**3
         ok_t, ok_m = wall < 180, tree.peak / gib < 6
-        print(f"part3 notebook: wall {wall:.1f} s (target < 180 s: {'ok' if ok_t else 'FAIL'}); "
-              f"peak RSS sampled every 0.2 s: kernel {tree.children_peak / gib:.2f} GiB, with papermill "
-              f"{tree.peak / gib:.2f} GiB (target < 6 GB: {'ok' if ok_m else 'FAIL'}); "
-              f"getrusage max of children {child_max:.2f} GiB")
+        print(
+            f"part3 notebook: wall {wall:.1f} s (target < 180 s: {'ok' if ok_t else 'FAIL'}); "
+            f"peak RSS sampled every 0.2 s: kernel {tree.children_peak / gib:.2f} GiB, with papermill "
+            f"{tree.peak / gib:.2f} GiB (target < 6 GB: {'ok' if ok_m else 'FAIL'}); "
+            f"getrusage max of children {child_max:.2f} GiB"
+        )
         return 0 if ok_t and ok_m else 1
     finally:
         if not args.keep and args.workdir is None:

@@ -40,19 +40,27 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     last = [t0]
     with PeakMemory(interval=0.1, children=False) as mem:
+
         def progress(msg: str) -> None:
             now = time.perf_counter()
-            print(f"  [{now - t0:7.1f}s] (+{now - last[0]:6.1f}s, phase peak RSS {mem.phase_peak / 2**30:5.2f} GB) "
-                  f"then: {msg}", flush=True)
+            print(
+                f"  [{now - t0:7.1f}s] (+{now - last[0]:6.1f}s, phase peak RSS {mem.phase_peak / 2**30:5.2f} GB) "
+                f"then: {msg}",
+                flush=True,
+            )
             last[0] = now
             mem.new_phase()
 
-        snap = synth.generate(out, models=args.models, seed=args.seed,
-                              **{name: getattr(args, name) for name in synth.SCALED_COUNTS}, progress=progress)
+        snap = synth.generate(
+            out,
+            models=args.models,
+            seed=args.seed,
+            **{name: getattr(args, name) for name in synth.SCALED_COUNTS},
+            progress=progress,
+        )
         wall = time.perf_counter() - t0
     ru = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(f"\ngenerated {args.models:,} models with all tables in {wall:.1f} s "
-          f"({wall / 60:.2f} min; target < 10 min)")
+    print(f"\ngenerated {args.models:,} models with all tables in {wall:.1f} s ({wall / 60:.2f} min; target < 10 min)")
     print(f"peak RSS: sampled {mem.peak / 2**30:.2f} GB, ru_maxrss {ru / 2**30:.2f} GB (target < 8 GB)")
     total = 0
     for name in snap.manifest["tables"]:

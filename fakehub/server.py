@@ -192,50 +192,171 @@ FAULT_KINDS = ("429", "503", "drop")
 
 #: ``expand`` values the real Hub accepts, per repository type (huggingface_hub 2.4).
 EXPANDABLE: dict[str, frozenset[str]] = {
-    "model": frozenset({
-        "author", "baseModels", "cardData", "childrenModelCount", "config", "createdAt", "disabled",
-        "downloads", "downloadsAllTime", "evalResults", "gated", "gguf", "inference",
-        "inferenceProviderMapping", "lastModified", "library_name", "likes", "mask_token",
-        "model-index", "pipeline_tag", "private", "resourceGroup", "safetensors", "sha", "siblings",
-        "spaces", "tags", "transformersInfo", "trendingScore", "usedStorage", "widgetData",
-    }),
-    "dataset": frozenset({
-        "author", "cardData", "citation", "createdAt", "description", "disabled", "downloads",
-        "downloadsAllTime", "gated", "lastModified", "likes", "mainSize", "paperswithcode_id",
-        "private", "resourceGroup", "sha", "siblings", "tags", "trendingScore", "usedStorage",
-    }),
-    "space": frozenset({
-        "author", "cardData", "createdAt", "datasets", "disabled", "lastModified", "likes", "models",
-        "private", "region", "resourceGroup", "runtime", "sdk", "sha", "siblings", "subdomain", "tags",
-        "trendingScore", "usedStorage",
-    }),
+    "model": frozenset(
+        {
+            "author",
+            "baseModels",
+            "cardData",
+            "childrenModelCount",
+            "config",
+            "createdAt",
+            "disabled",
+            "downloads",
+            "downloadsAllTime",
+            "evalResults",
+            "gated",
+            "gguf",
+            "inference",
+            "inferenceProviderMapping",
+            "lastModified",
+            "library_name",
+            "likes",
+            "mask_token",
+            "model-index",
+            "pipeline_tag",
+            "private",
+            "resourceGroup",
+            "safetensors",
+            "sha",
+            "siblings",
+            "spaces",
+            "tags",
+            "transformersInfo",
+            "trendingScore",
+            "usedStorage",
+            "widgetData",
+        }
+    ),
+    "dataset": frozenset(
+        {
+            "author",
+            "cardData",
+            "citation",
+            "createdAt",
+            "description",
+            "disabled",
+            "downloads",
+            "downloadsAllTime",
+            "gated",
+            "lastModified",
+            "likes",
+            "mainSize",
+            "paperswithcode_id",
+            "private",
+            "resourceGroup",
+            "sha",
+            "siblings",
+            "tags",
+            "trendingScore",
+            "usedStorage",
+        }
+    ),
+    "space": frozenset(
+        {
+            "author",
+            "cardData",
+            "createdAt",
+            "datasets",
+            "disabled",
+            "lastModified",
+            "likes",
+            "models",
+            "private",
+            "region",
+            "resourceGroup",
+            "runtime",
+            "sdk",
+            "sha",
+            "siblings",
+            "subdomain",
+            "tags",
+            "trendingScore",
+            "usedStorage",
+        }
+    ),
 }
 
 #: Fields of a listing item without ``expand`` (as the real Hub answered in 2024).
 LIST_DEFAULT: dict[str, tuple[str, ...]] = {
     "model": ("likes", "private", "downloads", "tags", "pipeline_tag", "library_name", "createdAt"),
-    "dataset": ("author", "disabled", "gated", "lastModified", "likes", "private", "sha", "downloads",
-                "tags", "createdAt"),
+    "dataset": (
+        "author",
+        "disabled",
+        "gated",
+        "lastModified",
+        "likes",
+        "private",
+        "sha",
+        "downloads",
+        "tags",
+        "createdAt",
+    ),
     "space": ("likes", "private", "sdk", "tags", "createdAt"),
 }
 #: Fields of repository info without ``expand`` (and of listings with ``full``).
 INFO_DEFAULT: dict[str, tuple[str, ...]] = {
-    "model": ("author", "sha", "lastModified", "private", "disabled", "gated", "pipeline_tag",
-              "library_name", "tags", "downloads", "likes", "spaces", "createdAt"),
-    "dataset": ("author", "sha", "lastModified", "private", "disabled", "gated", "tags", "downloads",
-                "likes", "createdAt"),
-    "space": ("author", "sha", "lastModified", "private", "disabled", "gated", "tags", "likes", "sdk",
-              "models", "createdAt"),
+    "model": (
+        "author",
+        "sha",
+        "lastModified",
+        "private",
+        "disabled",
+        "gated",
+        "pipeline_tag",
+        "library_name",
+        "tags",
+        "downloads",
+        "likes",
+        "spaces",
+        "createdAt",
+    ),
+    "dataset": (
+        "author",
+        "sha",
+        "lastModified",
+        "private",
+        "disabled",
+        "gated",
+        "tags",
+        "downloads",
+        "likes",
+        "createdAt",
+    ),
+    "space": (
+        "author",
+        "sha",
+        "lastModified",
+        "private",
+        "disabled",
+        "gated",
+        "tags",
+        "likes",
+        "sdk",
+        "models",
+        "createdAt",
+    ),
 }
 _SORT_COLUMNS = {
-    "downloads": "downloads", "likes": "likes", "createdAt": "created_at", "created_at": "created_at",
-    "lastModified": "last_modified", "last_modified": "last_modified",
-    "downloadsAllTime": "downloads_all_time", "trendingScore": "likes", "trending_score": "likes",
+    "downloads": "downloads",
+    "likes": "likes",
+    "createdAt": "created_at",
+    "created_at": "created_at",
+    "lastModified": "last_modified",
+    "last_modified": "last_modified",
+    "downloadsAllTime": "downloads_all_time",
+    "trendingScore": "likes",
+    "trending_score": "likes",
 }
 #: fetch_log step -> endpoint kind it fails
 _STEP_ENDPOINT = {
-    "commits": "commits", "discussions": "discussions", "model_spaces": "info", "model_info": "info",
-    "info": "info", "repo_info": "info", "dataset_info": "info", "space_info": "info",
+    "commits": "commits",
+    "discussions": "discussions",
+    "model_spaces": "info",
+    "model_info": "info",
+    "info": "info",
+    "repo_info": "info",
+    "dataset_info": "info",
+    "space_info": "info",
 }
 _PLURAL = {"models": "model", "datasets": "dataset", "spaces": "space"}
 
@@ -314,9 +435,18 @@ class _RepoIndex:
             self._orders[key] = order
         return order
 
-    def filtered(self, sort: str | None, direction: int, author: str | None,
-                 search: tuple[str, ...], tags: tuple[str, ...], *, pipeline_tag: str | None = None,
-                 gated: bool | None = None, uses: tuple[str, ...] = ()) -> np.ndarray:
+    def filtered(
+        self,
+        sort: str | None,
+        direction: int,
+        author: str | None,
+        search: tuple[str, ...],
+        tags: tuple[str, ...],
+        *,
+        pipeline_tag: str | None = None,
+        gated: bool | None = None,
+        uses: tuple[str, ...] = (),
+    ) -> np.ndarray:
         order = self.order(sort, direction)
         if author is None and not search and not tags and pipeline_tag is None and gated is None and not uses:
             return order
@@ -408,9 +538,11 @@ class _Grouped:
             idx = pc.sort_indices(table, sort_keys=[(k, o, "at_end") for k, o in keys])
             table = table.take(idx)
         self.table = _combined(table)
-        keys = pc.binary_join_element_wise(
-            self.table.column("repo_type"), self.table.column("repo_id"), "\x00"
-        ) if table.num_rows else pa.array([], pa.string())
+        keys = (
+            pc.binary_join_element_wise(self.table.column("repo_type"), self.table.column("repo_id"), "\x00")
+            if table.num_rows
+            else pa.array([], pa.string())
+        )
         if isinstance(keys, pa.ChunkedArray):
             keys = keys.combine_chunks()
         self.bounds = _group_bounds(keys)
@@ -427,8 +559,7 @@ class _Grouped:
 class _Reply(Exception):
     """Raised inside a handler to answer with an error."""
 
-    def __init__(self, status: int, message: str, *, code: str | None = None,
-                 headers: Mapping[str, str] | None = None):
+    def __init__(self, status: int, message: str, *, code: str | None = None, headers: Mapping[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -527,8 +658,11 @@ class FakeHub:
             if int(q) < 1 or float(w) <= 0:
                 raise ValueError(f"rate_limit={rate_limit}: expected (requests >= 1, window seconds > 0)")
             rate_limit = (int(q), float(w))
-        for name, value in (("page_size", page_size), ("commit_page_size", commit_page_size),
-                            ("discussion_page_size", discussion_page_size)):
+        for name, value in (
+            ("page_size", page_size),
+            ("commit_page_size", commit_page_size),
+            ("discussion_page_size", discussion_page_size),
+        ):
             if int(value) < 1:
                 raise ValueError(f"{name}={value}: expected a positive integer")
         if latency < 0:
@@ -621,8 +755,12 @@ class FakeHub:
         server = _Server((HOST, self.port), Handler)
         self._server = server
         self._t0 = _monotonic()
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"fakehub-{server.server_address[1]}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"fakehub-{server.server_address[1]}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -873,8 +1011,11 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def _send(self, status: int, body: Any, headers: Mapping[str, str], *, head: bool = False) -> None:
-        data = body if isinstance(body, bytes) else json.dumps(
-            body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        data = (
+            body
+            if isinstance(body, bytes)
+            else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        )
         with self.hub._stats.lock:
             self.hub._stats.by_status[str(status)] += 1
         self.send_response(status)
@@ -890,8 +1031,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -------------------------------------------------------------- #
 
-    def _route(self, parts: list[str], raw_parts: list[str], query_string: str,
-               has_auth: bool) -> tuple[Any, dict[str, str]]:
+    def _route(
+        self, parts: list[str], raw_parts: list[str], query_string: str, has_auth: bool
+    ) -> tuple[Any, dict[str, str]]:
         hub = self.hub
         query = parse_qsl(query_string, keep_blank_values=True)
         if len(parts) < 2 or parts[0] != "api":
@@ -920,8 +1062,13 @@ class _Handler(BaseHTTPRequestHandler):
         if head == "whoami-v2" and len(parts) == 2:
             if not has_auth:
                 raise _Reply(401, "Invalid credentials in Authorization header")
-            return {"type": "user", "name": "fakehub-user", "fullname": "FakeHub user",
-                    "orgs": [], "auth": {"type": "access_token"}}, {}
+            return {
+                "type": "user",
+                "name": "fakehub-user",
+                "fullname": "FakeHub user",
+                "orgs": [],
+                "auth": {"type": "access_token"},
+            }, {}
         raise _Reply(404, "Not Found")
 
     def _snapshot_failure(self, rt: str, repo_id: str, kind: str, has_auth: bool) -> None:
@@ -936,9 +1083,11 @@ class _Handler(BaseHTTPRequestHandler):
         if outcome == "not_found_or_private":
             raise self._not_found(has_auth)
         if outcome == "gated":
-            raise _Reply(403 if has_auth else 401,
-                         f"Access to {rt} {repo_id} is restricted. You must have access to it and be authenticated to access it.",
-                         code="GatedRepo")
+            raise _Reply(
+                403 if has_auth else 401,
+                f"Access to {rt} {repo_id} is restricted. You must have access to it and be authenticated to access it.",
+                code="GatedRepo",
+            )
         if outcome == "rate_limited":
             headers = self.hub._ratelimit_headers(0, self.hub.retry_after)
             headers["Retry-After"] = str(self.hub.retry_after)
@@ -1006,22 +1155,32 @@ class _Handler(BaseHTTPRequestHandler):
         gated_param = params.get("gated", [None])[-1]
         gated = None if gated_param is None else gated_param.lower() in ("1", "true")
         uses = tuple(m for m in params.get("models", []) if m) if rt == "space" else ()
-        order = index.filtered(sort, direction, author, search, tags,
-                               pipeline_tag=params.get("pipeline_tag", [None])[-1], gated=gated, uses=uses)
-        chunk = order[offset:offset + page]
+        order = index.filtered(
+            sort,
+            direction,
+            author,
+            search,
+            tags,
+            pipeline_tag=params.get("pipeline_tag", [None])[-1],
+            gated=gated,
+            uses=uses,
+        )
+        chunk = order[offset : offset + page]
         items = [index.item(r, fields) for r in index.rows(chunk)]
         if offset + page < len(order):
             rest = [(k, v) for k, v in query if k not in ("cursor", "limit")]
-            return items, self._next_link(raw_parts, rest + [("limit", str(page)),
-                                                             ("cursor", _encode_cursor(offset + page))])
+            return items, self._next_link(
+                raw_parts, rest + [("limit", str(page)), ("cursor", _encode_cursor(offset + page))]
+            )
         return items, {}
 
     def _info(self, index: _RepoIndex, row: int, query: list[tuple[str, str]]) -> dict[str, Any]:
         fields = self._fields(index.repo_type, query, INFO_DEFAULT[index.repo_type])
         return index.item(index.table.slice(row, 1).to_pylist()[0], fields)
 
-    def _commits(self, rt: str, repo_id: str, raw_parts: list[str],
-                 query: list[tuple[str, str]]) -> tuple[Any, dict[str, str]]:
+    def _commits(
+        self, rt: str, repo_id: str, raw_parts: list[str], query: list[tuple[str, str]]
+    ) -> tuple[Any, dict[str, str]]:
         hub = self.hub
         params = dict(query)
         p = _page_number(params)
@@ -1074,7 +1233,7 @@ class _Handler(BaseHTTPRequestHandler):
         if author is not None:
             rows = [d for d in rows if d["author"] == author]
         size = hub.discussion_page_size
-        page = rows[p * size:(p + 1) * size]
+        page = rows[p * size : (p + 1) * size]
         items = []
         for d in page:
             item: dict[str, Any] = {
@@ -1090,11 +1249,15 @@ class _Handler(BaseHTTPRequestHandler):
             }
             if d["author"] is not None:
                 kind = hub.owner_kind.get(d["author"])
-                item["author"] = {"name": d["author"], "fullname": d["author"], "avatarUrl": "",
-                                  "type": "org" if kind == "organization" else "user", "isPro": False}
+                item["author"] = {
+                    "name": d["author"],
+                    "fullname": d["author"],
+                    "avatarUrl": "",
+                    "type": "org" if kind == "organization" else "user",
+                    "isPro": False,
+                }
             items.append(item)
-        return {"discussions": items, "count": len(rows), "start": p * size,
-                "numClosedDiscussions": num_closed}
+        return {"discussions": items, "count": len(rows), "start": p * size, "numClosedDiscussions": num_closed}
 
     def _overview(self, head: str, name: str) -> dict[str, Any]:
         hub = self.hub
@@ -1103,14 +1266,31 @@ class _Handler(BaseHTTPRequestHandler):
         if head == "users":
             if kind != "user":
                 raise _Reply(404, "User not found")
-            return {"_id": _object_id("user", name), "user": name, "fullname": name, "avatarUrl": "",
-                    "type": "user", "isPro": False, "numModels": counts["model"],
-                    "numDatasets": counts["dataset"], "numSpaces": counts["space"], "orgs": []}
+            return {
+                "_id": _object_id("user", name),
+                "user": name,
+                "fullname": name,
+                "avatarUrl": "",
+                "type": "user",
+                "isPro": False,
+                "numModels": counts["model"],
+                "numDatasets": counts["dataset"],
+                "numSpaces": counts["space"],
+                "orgs": [],
+            }
         if kind != "organization":
             raise _Reply(404, "Organization not found")
-        return {"_id": _object_id("org", name), "name": name, "fullname": name, "avatarUrl": "",
-                "type": "org", "isVerified": False, "numModels": counts["model"],
-                "numDatasets": counts["dataset"], "numSpaces": counts["space"]}
+        return {
+            "_id": _object_id("org", name),
+            "name": name,
+            "fullname": name,
+            "avatarUrl": "",
+            "type": "org",
+            "isVerified": False,
+            "numModels": counts["model"],
+            "numDatasets": counts["dataset"],
+            "numSpaces": counts["space"],
+        }
 
 
 class _Malformed(_Reply):
@@ -1148,6 +1328,7 @@ def _decode_cursor(cursor: str) -> int:
 # command line
 # ---------------------------------------------------------------------- #
 
+
 def _rate_limit_arg(text: str) -> tuple[int, float]:
     m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s?\s*", text)
     if not m or int(m.group(1)) < 1 or float(m.group(2)) <= 0:
@@ -1167,41 +1348,73 @@ def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(
         prog="python -m analysis fakehub",
         description="Serve a snapshot through the Hugging Face Hub's REST API on 127.0.0.1 "
-                    "(prints the endpoint on the first line of stdout; Ctrl-C stops it).",
+        "(prints the endpoint on the first line of stdout; Ctrl-C stops it).",
     )
     parser.add_argument("snapshot_dir")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: 0, an ephemeral port)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
-    parser.add_argument("--rate-limit", type=_rate_limit_arg, default=None, metavar="Q/W",
-                        help="serve at most Q requests per W-second window, 429 beyond (e.g. 1000/300)")
-    parser.add_argument("--fault-every", type=int, default=None, metavar="N",
-                        help="inject a fault into every Nth request")
-    parser.add_argument("--fault-rate", type=float, default=0.0, metavar="P",
-                        help="inject a fault into each request with probability P (seeded)")
-    parser.add_argument("--faults", type=_faults_arg, default=FAULT_KINDS,
-                        help="kinds of injected faults, comma-separated (default: 429,503,drop)")
-    parser.add_argument("--fault-match", default=None, metavar="REGEX",
-                        help="only requests whose path matches REGEX are eligible for faults")
+    parser.add_argument(
+        "--rate-limit",
+        type=_rate_limit_arg,
+        default=None,
+        metavar="Q/W",
+        help="serve at most Q requests per W-second window, 429 beyond (e.g. 1000/300)",
+    )
+    parser.add_argument(
+        "--fault-every", type=int, default=None, metavar="N", help="inject a fault into every Nth request"
+    )
+    parser.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="inject a fault into each request with probability P (seeded)",
+    )
+    parser.add_argument(
+        "--faults",
+        type=_faults_arg,
+        default=FAULT_KINDS,
+        help="kinds of injected faults, comma-separated (default: 429,503,drop)",
+    )
+    parser.add_argument(
+        "--fault-match",
+        default=None,
+        metavar="REGEX",
+        help="only requests whose path matches REGEX are eligible for faults",
+    )
     parser.add_argument("--retry-after", type=int, default=1, help="seconds an injected 429 asks to wait")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--page-size", type=int, default=1000, help="repositories per listing page")
     parser.add_argument("--commit-page-size", type=int, default=50)
     parser.add_argument("--discussion-page-size", type=int, default=50)
-    parser.add_argument("--anonymous-401", action="store_true",
-                        help="answer anonymous requests for missing repositories 401, as the real Hub does (default 404)")
-    parser.add_argument("--duration", type=float, default=None,
-                        help="stop after this many seconds (default: serve until interrupted)")
+    parser.add_argument(
+        "--anonymous-401",
+        action="store_true",
+        help="answer anonymous requests for missing repositories 401, as the real Hub does (default 404)",
+    )
+    parser.add_argument(
+        "--duration", type=float, default=None, help="stop after this many seconds (default: serve until interrupted)"
+    )
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # the parser has printed its one-line message
         return int(exc.code or 0)
     try:
         hub = FakeHub(
-            args.snapshot_dir, port=args.port, latency=args.latency, rate_limit=args.rate_limit,
-            fault_every=args.fault_every, fault_rate=args.fault_rate, faults=args.faults,
-            fault_match=args.fault_match, retry_after=args.retry_after, seed=args.seed,
-            page_size=args.page_size, commit_page_size=args.commit_page_size,
-            discussion_page_size=args.discussion_page_size, anonymous_401=args.anonymous_401,
+            args.snapshot_dir,
+            port=args.port,
+            latency=args.latency,
+            rate_limit=args.rate_limit,
+            fault_every=args.fault_every,
+            fault_rate=args.fault_rate,
+            faults=args.faults,
+            fault_match=args.fault_match,
+            retry_after=args.retry_after,
+            seed=args.seed,
+            page_size=args.page_size,
+            commit_page_size=args.commit_page_size,
+            discussion_page_size=args.discussion_page_size,
+            anonymous_401=args.anonymous_401,
         )
         hub.start()
     except (SnapshotError, ValueError, re.error) as exc:
@@ -1212,8 +1425,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(hub.endpoint, flush=True)
     counts = ", ".join(f"{hub.repos[rt].n:,} {REPO_TABLES[rt]}" for rt in REPO_TYPES)
-    print(f"fakehub: serving snapshot {hub.snapshot.id} ({counts}) at {hub.endpoint}; Ctrl-C stops",
-          file=sys.stderr, flush=True)
+    print(
+        f"fakehub: serving snapshot {hub.snapshot.id} ({counts}) at {hub.endpoint}; Ctrl-C stops",
+        file=sys.stderr,
+        flush=True,
+    )
     deadline = None if args.duration is None else _monotonic() + args.duration
     try:
         while deadline is None or _monotonic() < deadline:
@@ -1223,8 +1439,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stats = hub.stats
         hub.stop()
-        print(f"fakehub: stopped after {stats['requests']:,} requests "
-              f"(by status: {json.dumps(stats['by_status'], sort_keys=True)})", file=sys.stderr)
+        print(
+            f"fakehub: stopped after {stats['requests']:,} requests "
+            f"(by status: {json.dumps(stats['by_status'], sort_keys=True)})",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -27,9 +27,18 @@ def _ts(rng: random.Random) -> dt.datetime:
     return _T0 + dt.timedelta(milliseconds=ms)
 
 
-def make_source(directory: str | Path, *, models: int = 30, datasets: int = 10, spaces: int = 10,
-                seed: int = 0, commits_per_repo: int = 3, discussions_per_repo: int = 1,
-                failures: list[dict[str, Any]] | None = None, snapshot_id: str | None = None) -> Snapshot:
+def make_source(
+    directory: str | Path,
+    *,
+    models: int = 30,
+    datasets: int = 10,
+    spaces: int = 10,
+    seed: int = 0,
+    commits_per_repo: int = 3,
+    discussions_per_repo: int = 1,
+    failures: list[dict[str, Any]] | None = None,
+    snapshot_id: str | None = None,
+) -> Snapshot:
     """Write a complete synthetic snapshot with the given number of repositories per type.
 
     ``commits_per_repo`` / ``discussions_per_repo`` are means (the counts vary per
@@ -40,10 +49,20 @@ def make_source(directory: str | Path, *, models: int = 30, datasets: int = 10, 
     owners = [f"user{i}" for i in range(max(3, (models + datasets + spaces) // 8))]
     orgs = [f"org{i}" for i in range(max(2, (models + datasets + spaces) // 20))]
     everyone = owners + orgs
-    tables: dict[str, list[dict]] = {"models": [], "datasets": [], "spaces": [], "commits": [],
-                                     "discussions": [], "space_models": [], "owners": []}
-    for name, count, rt in (("models", models, "model"), ("datasets", datasets, "dataset"),
-                            ("spaces", spaces, "space")):
+    tables: dict[str, list[dict]] = {
+        "models": [],
+        "datasets": [],
+        "spaces": [],
+        "commits": [],
+        "discussions": [],
+        "space_models": [],
+        "owners": [],
+    }
+    for name, count, rt in (
+        ("models", models, "model"),
+        ("datasets", datasets, "dataset"),
+        ("spaces", spaces, "space"),
+    ):
         for i in range(count):
             legacy = rt == "model" and i % 17 == 5
             owner = None if legacy else rng.choice(everyone)
@@ -56,49 +75,71 @@ def make_source(directory: str | Path, *, models: int = 30, datasets: int = 10, 
             elif not lic and rng.random() < 0.05:
                 tags = None
             created = _ts(rng)
-            tables[name].append({
-                "id": rid, "owner": owner, "name": rname, "created_at": created,
-                "last_modified": created + dt.timedelta(days=rng.randrange(0, 300)),
-                "license": lic, "tags": tags,
-                "pipeline_tag": rng.choice(_PIPE) if rt == "model" else None,
-                "library_name": rng.choice(["transformers", "diffusers", None]) if rt == "model" else None,
-                "sdk": rng.choice(["gradio", "streamlit", "docker"]) if rt == "space" else None,
-                "likes": rng.choice([0, 0, 1, 3, 12, rng.randrange(1000), None]),
-                "downloads": None if rt == "space" else rng.choice([0, 0, 0, 5, rng.randrange(10**6)]),
-                "downloads_all_time": None if rt == "space" else rng.choice([None, rng.randrange(10**7)]),
-                "private": rng.random() < 0.02,
-                "gated": None if rt == "space" else rng.choice(["false", "false", "auto", "manual"]),
-                "disabled": False,
-                "sha": f"{rng.getrandbits(160):040x}",
-            })
+            tables[name].append(
+                {
+                    "id": rid,
+                    "owner": owner,
+                    "name": rname,
+                    "created_at": created,
+                    "last_modified": created + dt.timedelta(days=rng.randrange(0, 300)),
+                    "license": lic,
+                    "tags": tags,
+                    "pipeline_tag": rng.choice(_PIPE) if rt == "model" else None,
+                    "library_name": rng.choice(["transformers", "diffusers", None]) if rt == "model" else None,
+                    "sdk": rng.choice(["gradio", "streamlit", "docker"]) if rt == "space" else None,
+                    "likes": rng.choice([0, 0, 1, 3, 12, rng.randrange(1000), None]),
+                    "downloads": None if rt == "space" else rng.choice([0, 0, 0, 5, rng.randrange(10**6)]),
+                    "downloads_all_time": None if rt == "space" else rng.choice([None, rng.randrange(10**7)]),
+                    "private": rng.random() < 0.02,
+                    "gated": None if rt == "space" else rng.choice(["false", "false", "auto", "manual"]),
+                    "disabled": False,
+                    "sha": f"{rng.getrandbits(160):040x}",
+                }
+            )
             n_c = min(int(rng.expovariate(1 / commits_per_repo)) if commits_per_repo else 0, 400)
             for c in range(n_c):
-                authors = [rng.choice(everyone + ["system"])] + (
-                    [rng.choice(everyone)] if rng.random() < 0.1 else [])
-                tables["commits"].append({
-                    "repo_type": rt, "repo_id": rid, "commit_id": f"{rng.getrandbits(160):040x}",
-                    "date": created + dt.timedelta(hours=c), "authors": authors,
-                    "title": rng.choice(["initial commit", "Upload model", f"Update README.md ({c})", ""]),
-                })
+                authors = [rng.choice(everyone + ["system"])] + ([rng.choice(everyone)] if rng.random() < 0.1 else [])
+                tables["commits"].append(
+                    {
+                        "repo_type": rt,
+                        "repo_id": rid,
+                        "commit_id": f"{rng.getrandbits(160):040x}",
+                        "date": created + dt.timedelta(hours=c),
+                        "authors": authors,
+                        "title": rng.choice(["initial commit", "Upload model", f"Update README.md ({c})", ""]),
+                    }
+                )
             n_d = min(int(rng.expovariate(1 / discussions_per_repo)) if discussions_per_repo else 0, 200)
             for d in range(1, n_d + 1):
-                tables["discussions"].append({
-                    "repo_type": rt, "repo_id": rid, "number": d,
-                    "author": None if rng.random() < 0.05 else rng.choice(everyone),
-                    "is_pull_request": rng.random() < 0.4, "status": rng.choice(_STATUS),
-                    "created_at": created + dt.timedelta(days=d), "title": f"Discussion {d} ü",
-                })
+                tables["discussions"].append(
+                    {
+                        "repo_type": rt,
+                        "repo_id": rid,
+                        "number": d,
+                        "author": None if rng.random() < 0.05 else rng.choice(everyone),
+                        "is_pull_request": rng.random() < 0.4,
+                        "status": rng.choice(_STATUS),
+                        "created_at": created + dt.timedelta(days=d),
+                        "title": f"Discussion {d} ü",
+                    }
+                )
     model_ids = [m["id"] for m in tables["models"]]
     for s in tables["spaces"]:
         if model_ids and rng.random() < 0.6:
             for m in sorted(set(rng.choices(model_ids[: max(1, len(model_ids) // 3)], k=rng.randrange(1, 4)))):
                 tables["space_models"].append({"space_id": s["id"], "model_id": m})
-    tables["owners"] = [{"owner": o, "kind": "user"} for o in owners] + \
-                       [{"owner": o, "kind": "organization"} for o in orgs]
+    tables["owners"] = [{"owner": o, "kind": "user"} for o in owners] + [
+        {"owner": o, "kind": "organization"} for o in orgs
+    ]
     data: dict[str, Any] = dict(tables)
     if failures:
         cols = ("step", "repo_type", "repo_id", "outcome", "reason", "http_status", "attempts", "source")
         data["fetch_log"] = [{c: f.get(c) for c in cols} for f in failures]
-    return write_snapshot(directory, data, snapshot_id=snapshot_id, snapshot_date="2024-01-01",
-                          source_kind="synthetic", source_parameters={"generator": "fakehub.sources",
-                                                                      "seed": seed})
+    return write_snapshot(
+        directory,
+        data,
+        snapshot_id=snapshot_id,
+        snapshot_date="2024-01-01",
+        source_kind="synthetic",
+        source_parameters={"generator": "fakehub.sources", "seed": seed},
+    )

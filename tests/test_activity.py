@@ -15,15 +15,17 @@ TS = pd.Timestamp
 
 def _repos(ids, created, licenses=None, likes=None, downloads=None):
     n = len(ids)
-    return pd.DataFrame({
-        "id": ids,
-        "owner": [i.split("/")[0] if "/" in i else None for i in ids],
-        "name": [i.split("/")[-1] for i in ids],
-        "created_at": pd.to_datetime(created, utc=True, format="ISO8601"),
-        "license": licenses if licenses is not None else [None] * n,
-        "likes": pd.array(likes if likes is not None else [0] * n, dtype="Int64"),
-        "downloads": pd.array(downloads if downloads is not None else [None] * n, dtype="Int64"),
-    })
+    return pd.DataFrame(
+        {
+            "id": ids,
+            "owner": [i.split("/")[0] if "/" in i else None for i in ids],
+            "name": [i.split("/")[-1] for i in ids],
+            "created_at": pd.to_datetime(created, utc=True, format="ISO8601"),
+            "license": licenses if licenses is not None else [None] * n,
+            "likes": pd.array(likes if likes is not None else [0] * n, dtype="Int64"),
+            "downloads": pd.array(downloads if downloads is not None else [None] * n, dtype="Int64"),
+        }
+    )
 
 
 @pytest.fixture
@@ -35,34 +37,55 @@ def snap(tmp_path):
         likes=[0, 3, 0, 10, None],  # legacy: not known
         downloads=[0, 0, 5, 100, 0],
     )
-    datasets = _repos(["u/d1", "u/d2"], ["2022-01-01", "2024-01-01"], licenses=[None, "cc-by-4.0"],
-                      likes=[1, 0], downloads=[0, 7])
+    datasets = _repos(
+        ["u/d1", "u/d2"], ["2022-01-01", "2024-01-01"], licenses=[None, "cc-by-4.0"], likes=[1, 0], downloads=[0, 7]
+    )
     spaces = _repos(["u/s1", "u/s2", "u/s3"], ["2022-01-01", "2022-01-01", "2024-01-01"], likes=[0, 2, 4])
-    commits = pd.DataFrame([
-        # m1: system initial commit + two by alice, one by bob
-        dict(repo_type="model", repo_id="u/m1", commit_id="a", date=TS("2021-01-01", tz="UTC"), authors=["system"]),
-        dict(repo_type="model", repo_id="u/m1", commit_id="b", date=TS("2022-01-01", tz="UTC"), authors=["alice"]),
-        dict(repo_type="model", repo_id="u/m1", commit_id="c", date=TS("2023-01-01", tz="UTC"), authors=["alice", "bob"]),
-        # m2: one commit after the as-of date
-        dict(repo_type="model", repo_id="u/m2", commit_id="d", date=TS("2023-12-01", tz="UTC"), authors=["carol"]),
-        # m4 has commits but is NOT covered: must be ignored
-        dict(repo_type="model", repo_id="v/m4", commit_id="e", date=TS("2024-03-01", tz="UTC"), authors=["dan"]),
-    ])
-    discussions = pd.DataFrame([
-        dict(repo_type="model", repo_id="u/m1", number=1, author="eve", is_pull_request=False),
-        dict(repo_type="model", repo_id="u/m1", number=2, author="eve", is_pull_request=True),
-        dict(repo_type="model", repo_id="u/m1", number=3, author=None, is_pull_request=False),
-    ])
-    coverage = pd.DataFrame([
-        dict(repo_type="model", repo_id="u/m1", step="commits", items=3),
-        dict(repo_type="model", repo_id="u/m2", step="commits", items=1),
-        dict(repo_type="model", repo_id="u/m3", step="commits", items=0),  # covered, none
-        dict(repo_type="model", repo_id="u/m1", step="discussions", items=3),
-        dict(repo_type="model", repo_id="u/m3", step="discussions", items=0),
-    ])
-    return write_snapshot(tmp_path / "snap", {"models": models, "datasets": datasets, "spaces": spaces,
-                                              "commits": commits, "discussions": discussions,
-                                              "repo_coverage": coverage})
+    commits = pd.DataFrame(
+        [
+            # m1: system initial commit + two by alice, one by bob
+            dict(repo_type="model", repo_id="u/m1", commit_id="a", date=TS("2021-01-01", tz="UTC"), authors=["system"]),
+            dict(repo_type="model", repo_id="u/m1", commit_id="b", date=TS("2022-01-01", tz="UTC"), authors=["alice"]),
+            dict(
+                repo_type="model",
+                repo_id="u/m1",
+                commit_id="c",
+                date=TS("2023-01-01", tz="UTC"),
+                authors=["alice", "bob"],
+            ),
+            # m2: one commit after the as-of date
+            dict(repo_type="model", repo_id="u/m2", commit_id="d", date=TS("2023-12-01", tz="UTC"), authors=["carol"]),
+            # m4 has commits but is NOT covered: must be ignored
+            dict(repo_type="model", repo_id="v/m4", commit_id="e", date=TS("2024-03-01", tz="UTC"), authors=["dan"]),
+        ]
+    )
+    discussions = pd.DataFrame(
+        [
+            dict(repo_type="model", repo_id="u/m1", number=1, author="eve", is_pull_request=False),
+            dict(repo_type="model", repo_id="u/m1", number=2, author="eve", is_pull_request=True),
+            dict(repo_type="model", repo_id="u/m1", number=3, author=None, is_pull_request=False),
+        ]
+    )
+    coverage = pd.DataFrame(
+        [
+            dict(repo_type="model", repo_id="u/m1", step="commits", items=3),
+            dict(repo_type="model", repo_id="u/m2", step="commits", items=1),
+            dict(repo_type="model", repo_id="u/m3", step="commits", items=0),  # covered, none
+            dict(repo_type="model", repo_id="u/m1", step="discussions", items=3),
+            dict(repo_type="model", repo_id="u/m3", step="discussions", items=0),
+        ]
+    )
+    return write_snapshot(
+        tmp_path / "snap",
+        {
+            "models": models,
+            "datasets": datasets,
+            "spaces": spaces,
+            "commits": commits,
+            "discussions": discussions,
+            "repo_coverage": coverage,
+        },
+    )
 
 
 def _by_id(snap, acts, repo_type="model"):
@@ -145,9 +168,14 @@ def test_as_of_restriction(snap):
     # m1 and m2 (23:00 on the day itself) are kept; m3 (next midnight), m4 and the undated legacy are not
     assert cut["model"].n == 2
     assert any("without a creation date" in n for n in cut["model"].notes)
-    ids = [i for i, c in zip(snap.arrow("models", columns=["id"]).column("id").to_pylist(),
-                             snap.arrow("models", columns=["created_at"]).column("created_at").to_pylist())
-           if c is not None and c <= TS("2023-10-31T23:59:59", tz="UTC")]
+    ids = [
+        i
+        for i, c in zip(
+            snap.arrow("models", columns=["id"]).column("id").to_pylist(),
+            snap.arrow("models", columns=["created_at"]).column("created_at").to_pylist(),
+        )
+        if c is not None and c <= TS("2023-10-31T23:59:59", tz="UTC")
+    ]
     m = cut["model"].data.assign(id=ids).set_index("id")
     assert m.loc["u/m2", "commits"] == 0  # its only commit is dated after the cut-off
     assert m.loc["u/m1", "commits"] == 3
@@ -162,9 +190,17 @@ def test_as_of_restriction(snap):
 
 def test_headline_by_hand(snap):
     h = A.headline(snap)
-    for key in ("models", "datasets", "spaces", "models_zero_downloads_pct", "top1pct_downloads_share_pct",
-                "models_no_license_pct", "datasets_no_license_pct", "models_single_commit_author_pct",
-                "license_kw"):
+    for key in (
+        "models",
+        "datasets",
+        "spaces",
+        "models_zero_downloads_pct",
+        "top1pct_downloads_share_pct",
+        "models_no_license_pct",
+        "datasets_no_license_pct",
+        "models_single_commit_author_pct",
+        "license_kw",
+    ):
         assert key in h
     assert (h["models"], h["datasets"], h["spaces"]) == (5, 2, 3)
     assert h["models_zero_downloads_pct"] == pytest.approx(60.0)  # 3 of 5

@@ -10,29 +10,53 @@ import analysis.snapshot.store as snapshot_mod
 from analysis.parts import adoption, owners
 from analysis.snapshot import SnapshotWriter, open_snapshot, write_snapshot
 
-MODELS = pd.DataFrame({
-    "id": ["google/a", "google/b", "alice/c", "bob/d", "gpt2", "alice/unused"],
-    "owner": ["google", "google", "alice", "bob", None, "alice"],
-    "name": ["a", "b", "c", "d", "gpt2", "unused"],
-    "tags": [["text-generation"], ["image-classification"], ["text-to-image", "fill-mask"],
-             [], ["text-generation"], ["translation"]],
-    "pipeline_tag": ["text-generation", "image-classification", "text-to-image", None,
-                     "text-generation", "translation"],
-    "downloads": [100, 5, 7, 0, 50, 1],
-    "likes": [3, 0, 1, 0, 9, 0],
-})
-SPACES = pd.DataFrame({"id": ["u/s1", "u/s2", "u/s3", "u/s4", "u/s5"],
-                       "owner": ["u"] * 5, "name": ["s1", "s2", "s3", "s4", "s5"]})
+MODELS = pd.DataFrame(
+    {
+        "id": ["google/a", "google/b", "alice/c", "bob/d", "gpt2", "alice/unused"],
+        "owner": ["google", "google", "alice", "bob", None, "alice"],
+        "name": ["a", "b", "c", "d", "gpt2", "unused"],
+        "tags": [
+            ["text-generation"],
+            ["image-classification"],
+            ["text-to-image", "fill-mask"],
+            [],
+            ["text-generation"],
+            ["translation"],
+        ],
+        "pipeline_tag": [
+            "text-generation",
+            "image-classification",
+            "text-to-image",
+            None,
+            "text-generation",
+            "translation",
+        ],
+        "downloads": [100, 5, 7, 0, 50, 1],
+        "likes": [3, 0, 1, 0, 9, 0],
+    }
+)
+SPACES = pd.DataFrame(
+    {"id": ["u/s1", "u/s2", "u/s3", "u/s4", "u/s5"], "owner": ["u"] * 5, "name": ["s1", "s2", "s3", "s4", "s5"]}
+)
 # s1 twice uses google/a (a duplicate edge); s4 uses a model absent from the models table;
 # s5 uses nothing; bob/d and alice/unused are used by no space.
-EDGES = pd.DataFrame([
-    ("u/s1", "google/a"), ("u/s1", "alice/c"), ("u/s1", "google/a"),
-    ("u/s2", "google/a"), ("u/s2", "google/b"), ("u/s2", "alice/c"),
-    ("u/s3", "google/a"),
-    ("u/s4", "gpt2"), ("u/s4", "ghost/x"),
-], columns=["space_id", "model_id"])
-MAPPING = pd.DataFrame({"owner": ["google", "bob"], "kind": ["organization", "organization"],
-                        "reason": ["test", "test"]})
+EDGES = pd.DataFrame(
+    [
+        ("u/s1", "google/a"),
+        ("u/s1", "alice/c"),
+        ("u/s1", "google/a"),
+        ("u/s2", "google/a"),
+        ("u/s2", "google/b"),
+        ("u/s2", "alice/c"),
+        ("u/s3", "google/a"),
+        ("u/s4", "gpt2"),
+        ("u/s4", "ghost/x"),
+    ],
+    columns=["space_id", "model_id"],
+)
+MAPPING = pd.DataFrame(
+    {"owner": ["google", "bob"], "kind": ["organization", "organization"], "reason": ["test", "test"]}
+)
 
 
 def _write_raw_edges(path, tables, coverage=None, **kw):
@@ -70,8 +94,11 @@ def test_counts_with_complete_listing(full):
     s = summ.set_index("measure")
     assert s.loc["models used by at least one space", "value"] == 4
     # counts are kept as integers (not floats shown as 3e+06 at Hub scale)
-    assert all(isinstance(v, int) for m, v in zip(summ["measure"], summ["value"])
-               if v is not None and not m.startswith(("Gini", "median")))
+    assert all(
+        isinstance(v, int)
+        for m, v in zip(summ["measure"], summ["value"])
+        if v is not None and not m.startswith(("Gini", "median"))
+    )
     assert s.loc["models used by at least one space", "percent"] == pytest.approx(100 * 4 / 6, abs=1e-3)
     assert s.loc["models used by no space", "value"] == 2
     assert s.loc["spaces using no model", "value"] == 1
@@ -158,14 +185,22 @@ def test_co_usage_projection(full):
 
 def test_partial_model_coverage_without_spaces_listing(tmp_path):
     # like the snapshot imported from ../shared/data: no spaces listing, edges from model_info
-    cov = pd.DataFrame({"repo_type": "model", "repo_id": ["google/a", "bob/d", "gpt2"],
-                        "step": "model_spaces", "items": [3, 0, 1]})
-    edges = pd.DataFrame([("u/s1", "google/a"), ("u/s2", "google/a"), ("u/s3", "google/a"),
-                          ("u/s4", "gpt2"), ("u/s1", "alice/c")], columns=["space_id", "model_id"])
-    snap = write_snapshot(tmp_path / "partial", {"models": MODELS, "space_models": edges, "repo_coverage": cov},
-                          coverage={"models": {"scope": "all"},
-                                    "space_models": {"scope": "subset", "note": "edges for 3 models"},
-                                    "repo_coverage": {"scope": "subset"}})
+    cov = pd.DataFrame(
+        {"repo_type": "model", "repo_id": ["google/a", "bob/d", "gpt2"], "step": "model_spaces", "items": [3, 0, 1]}
+    )
+    edges = pd.DataFrame(
+        [("u/s1", "google/a"), ("u/s2", "google/a"), ("u/s3", "google/a"), ("u/s4", "gpt2"), ("u/s1", "alice/c")],
+        columns=["space_id", "model_id"],
+    )
+    snap = write_snapshot(
+        tmp_path / "partial",
+        {"models": MODELS, "space_models": edges, "repo_coverage": cov},
+        coverage={
+            "models": {"scope": "all"},
+            "space_models": {"scope": "subset", "note": "edges for 3 models"},
+            "repo_coverage": {"scope": "subset"},
+        },
+    )
     a = adoption.load(snap)
     assert a.model_coverage == "model_spaces"
     assert a.models_covered == 3 and a.models_used == 2
@@ -216,8 +251,15 @@ def test_owner_precedence_recorded_over_mapping_over_unclassified():
 
 
 def test_recorded_kinds_from_snapshot(tmp_path):
-    snap = _write_raw_edges(tmp_path / "rec", {"models": MODELS, "spaces": SPACES, "space_models": EDGES,
-                                               "owners": pd.DataFrame({"owner": ["alice"], "kind": ["user"]})})
+    snap = _write_raw_edges(
+        tmp_path / "rec",
+        {
+            "models": MODELS,
+            "spaces": SPACES,
+            "space_models": EDGES,
+            "owners": pd.DataFrame({"owner": ["alice"], "kind": ["user"]}),
+        },
+    )
     a = adoption.load(snap)
     top = adoption.top_models(a, snap, 10, mapping=MAPPING)
     assert top.set_index("model").loc["alice/c", ["owner_kind", "kind_route"]].tolist() == ["user", "recorded"]
@@ -246,11 +288,20 @@ def test_usage_counts_match_a_naive_count(tmp_path):
     rng = np.random.default_rng(7)
     ids = [f"o{i % 7}/m{i}" for i in range(60)]
     models = pd.DataFrame({"id": ids, "owner": [i.split("/")[0] for i in ids], "name": ids})
-    edges = pd.DataFrame({"space_id": [f"s/{j}" for j in rng.integers(0, 40, 300)],
-                          "model_id": [ids[k] for k in rng.zipf(1.6, 300) % 60]}).drop_duplicates()
-    snap = write_snapshot(tmp_path / "rand", {"models": models, "space_models": edges,
-                                              "spaces": pd.DataFrame({"id": [f"s/{j}" for j in range(40)],
-                                                                      "name": "x"})})
+    edges = pd.DataFrame(
+        {
+            "space_id": [f"s/{j}" for j in rng.integers(0, 40, 300)],
+            "model_id": [ids[k] for k in rng.zipf(1.6, 300) % 60],
+        }
+    ).drop_duplicates()
+    snap = write_snapshot(
+        tmp_path / "rand",
+        {
+            "models": models,
+            "space_models": edges,
+            "spaces": pd.DataFrame({"id": [f"s/{j}" for j in range(40)], "name": "x"}),
+        },
+    )
     a = adoption.load(snap)
     naive = edges.groupby("model_id").size()
     got = pd.Series(a.spaces_per_model, index=a.model_ids.to_pylist())
@@ -274,14 +325,27 @@ def test_real_model_info_edges(shared_data, tmp_path):
             r = json.loads(line)
             ids.append(r["id"])
             edges.extend((s, r["id"]) for s in (r.get("spaces") or []))
-    models = pd.DataFrame({"id": ids, "owner": [i.split("/")[0] if "/" in i else None for i in ids],
-                           "name": [i.split("/")[-1] for i in ids]})
+    models = pd.DataFrame(
+        {
+            "id": ids,
+            "owner": [i.split("/")[0] if "/" in i else None for i in ids],
+            "name": [i.split("/")[-1] for i in ids],
+        }
+    )
     cov = pd.DataFrame({"repo_type": "model", "repo_id": ids, "step": "model_spaces", "items": 0})
-    snap = write_snapshot(tmp_path / "real-edges", {
-        "models": models, "repo_coverage": cov,
-        "space_models": pd.DataFrame(edges, columns=["space_id", "model_id"]).drop_duplicates()},
-        coverage={"models": {"scope": "all"}, "space_models": {"scope": "subset"},
-                  "repo_coverage": {"scope": "subset"}})
+    snap = write_snapshot(
+        tmp_path / "real-edges",
+        {
+            "models": models,
+            "repo_coverage": cov,
+            "space_models": pd.DataFrame(edges, columns=["space_id", "model_id"]).drop_duplicates(),
+        },
+        coverage={
+            "models": {"scope": "all"},
+            "space_models": {"scope": "subset"},
+            "repo_coverage": {"scope": "subset"},
+        },
+    )
     h = adoption.headline(snap)
     assert h["models_covered"] == len(ids) == 8650
     assert h["models_used"] == 324 and h["edges"] == 1922
@@ -291,14 +355,21 @@ def test_real_model_info_edges(shared_data, tmp_path):
 
 def test_partial_space_coverage_is_not_taken_as_complete(tmp_path):
     # model lists known for only 3 of the 5 listed spaces: no model is fully covered
-    cov = pd.DataFrame({"repo_type": "space", "repo_id": ["u/s1", "u/s2", "u/s5"],
-                        "step": "space_models", "items": [2, 3, 0]})
+    cov = pd.DataFrame(
+        {"repo_type": "space", "repo_id": ["u/s1", "u/s2", "u/s5"], "step": "space_models", "items": [2, 3, 0]}
+    )
     edges = EDGES.drop_duplicates()
     edges = edges[edges.space_id.isin(["u/s1", "u/s2"])]
-    snap = write_snapshot(tmp_path / "ps", {"models": MODELS, "spaces": SPACES, "space_models": edges,
-                                            "repo_coverage": cov},
-                          coverage={"models": {"scope": "all"}, "spaces": {"scope": "all"},
-                                    "space_models": {"scope": "subset"}, "repo_coverage": {"scope": "subset"}})
+    snap = write_snapshot(
+        tmp_path / "ps",
+        {"models": MODELS, "spaces": SPACES, "space_models": edges, "repo_coverage": cov},
+        coverage={
+            "models": {"scope": "all"},
+            "spaces": {"scope": "all"},
+            "space_models": {"scope": "subset"},
+            "repo_coverage": {"scope": "subset"},
+        },
+    )
     a = adoption.load(snap)
     assert a.spaces_covered == 3 and a.spaces_using == 2
     assert a.model_coverage == "none" and a.models_covered == 0

@@ -37,8 +37,10 @@ pytestmark = pytest.mark.browser
 def _need_chromium() -> None:
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not shutil.which(p)]
     if missing:
-        msg = (f"{', '.join(missing)} not installed (Debian packages chromium and chromium-driver; "
-               "run 'make browser-deps')")
+        msg = (
+            f"{', '.join(missing)} not installed (Debian packages chromium and chromium-driver; "
+            "run 'make browser-deps')"
+        )
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(msg)
         pytest.skip(msg)
@@ -67,8 +69,7 @@ class Server:
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.timeout = 5
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
 
     def __enter__(self) -> Server:
         self.thread.start()
@@ -87,9 +88,19 @@ def _driver(profile: Path):
     os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager reach the network
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1280,1600", f"--user-data-dir={profile}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1600",
+        f"--user-data-dir={profile}",
+    ):
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
@@ -111,7 +122,7 @@ def _target_file(site: Path, base_url: str, href: str) -> tuple[Path | None, str
     if not href.startswith(base_url):
         return None, ""
     parsed = urllib.parse.urlsplit(href)
-    rel = urllib.parse.unquote(parsed.path)[len(urllib.parse.urlsplit(base_url).path):]
+    rel = urllib.parse.unquote(parsed.path)[len(urllib.parse.urlsplit(base_url).path) :]
     target = site / rel
     if rel == "" or rel.endswith("/"):
         target = target / "index.html"
@@ -134,7 +145,8 @@ def _check_page(drv, site: Path, url: str) -> tuple[list[str], dict]:
             problems.append(f"console error: {entry.get('message')}")
     broken = drv.execute_script(
         "return Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0)"
-        ".map(i => i.currentSrc || i.src)")
+        ".map(i => i.currentSrc || i.src)"
+    )
     problems += [f"image does not load: {src}" for src in broken]
     info = drv.execute_script("""
         return {
@@ -154,8 +166,9 @@ def test_every_page_renders_offline(tmp_path_factory):
         out = site.parent.parent if site.parent.name == "_build" else site
         shots = out / "screenshots"
         shots.mkdir(parents=True, exist_ok=True)
-        pages = sorted(p for p in site.rglob("*.html")
-                       if "_sources" not in p.parts and "_static" not in p.parts)[:MAX_PAGES]
+        pages = sorted(p for p in site.rglob("*.html") if "_sources" not in p.parts and "_static" not in p.parts)[
+            :MAX_PAGES
+        ]
         assert any(p.name == "index.html" for p in pages), f"{site}: no index.html"
         profile = tmp_path_factory.mktemp("chromium-profile")
         with Server(site) as server, _closing(_driver(profile)) as drv:
@@ -181,8 +194,9 @@ def test_every_page_renders_offline(tmp_path_factory):
                 if rel == "book/index.html":
                     drv.save_screenshot(str(shots / "landing.png"))
                 if figure_shot is None and info["figures"]:
-                    drv.execute_script("var f = document.querySelector('figure, div.figure');"
-                                       "if (f) f.scrollIntoView();")
+                    drv.execute_script(
+                        "var f = document.querySelector('figure, div.figure');if (f) f.scrollIntoView();"
+                    )
                     drv.save_screenshot(str(shots / "figure-page.png"))
                     figure_shot = rel
             # the root index.html redirects to the landing page
@@ -192,8 +206,10 @@ def test_every_page_renders_offline(tmp_path_factory):
         assert (shots / "landing.png").exists(), f"{site}: no landing page book/index.html"
         has_figures = any("<figure" in p.read_text(errors="replace") for p in pages)
         assert figure_shot or not has_figures, f"{site}: figures exist but none was seen in the browser"
-        print(f"{site}: {len(pages)} pages, {len(links_checked)} links; figure page: {figure_shot}; "
-              f"screenshots in {shots}")
+        print(
+            f"{site}: {len(pages)} pages, {len(links_checked)} links; figure page: {figure_shot}; "
+            f"screenshots in {shots}"
+        )
     assert checked_pages > 0
     assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures[:60])
 

@@ -40,6 +40,7 @@ def _digest(folder: Path) -> dict[str, str]:
 # the real book, end to end
 # --------------------------------------------------------------------------- #
 
+
 def test_smoke_build_of_the_real_book(tmp_path_factory):
     templates = {p.name: p.read_bytes() for p in paths.BOOK.glob("*.ipynb")}
     out = small_book_build(tmp_path_factory)
@@ -49,8 +50,14 @@ def test_smoke_build_of_the_real_book(tmp_path_factory):
         assert (out / "book" / f"{nb}.ipynb").exists(), f"no executed copy of {nb}"
         assert (site / "book" / f"{nb}.html").exists(), f"no page for {nb}"
     # the tables the front and back matter promise, as CSV
-    for label in ("tab-snapshot-repos", "tab-snapshot-coverage", "tab-data-sources",
-                  "tab-methods-license-groups", "tab-paper-vs-snapshot", "tab-provenance-packages"):
+    for label in (
+        "tab-snapshot-repos",
+        "tab-snapshot-coverage",
+        "tab-data-sources",
+        "tab-methods-license-groups",
+        "tab-paper-vs-snapshot",
+        "tab-provenance-packages",
+    ):
         assert (out / "tables" / f"{label}.csv").exists(), label
         assert (site / "tables" / f"{label}.csv").exists(), f"{label} not copied into the site"
     paper = pd.read_csv(out / "tables" / "tab-paper-vs-snapshot.csv")
@@ -84,8 +91,13 @@ def test_two_builds_give_identical_tables(tmp_path_factory, build_root):
 
 
 def test_make_book_runs_the_build_command():
-    res = subprocess.run(["make", "-n", "book", "SNAPSHOT=data/snapshots/x", "ARGS=-p a=1"],
-                         cwd=paths.ROOT, capture_output=True, text=True, timeout=30)
+    res = subprocess.run(
+        ["make", "-n", "book", "SNAPSHOT=data/snapshots/x", "ARGS=-p a=1"],
+        cwd=paths.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert res.returncode == 0, res.stderr
     assert "-m analysis build data/snapshots/x -p a=1" in res.stdout
 
@@ -93,6 +105,7 @@ def test_make_book_runs_the_build_command():
 # --------------------------------------------------------------------------- #
 # the pipeline on a two-page book
 # --------------------------------------------------------------------------- #
+
 
 def test_tiny_book_builds_a_site_with_numbered_table(tmp_path, build_root):
     src = tiny_book(tmp_path / "src")
@@ -135,8 +148,9 @@ def test_failing_notebook_names_notebook_and_cell(tmp_path, build_root):
     kept = build_root / "snap-f" / "book" / "counts.ipynb"
     assert kept.exists(), "the executed copy is kept for debugging"
     nb = nbformat.read(kept, as_version=4)
-    assert any(o.get("ename") == "RuntimeError" for c in nb.cells if c.cell_type == "code"
-               for o in c.get("outputs", []))
+    assert any(
+        o.get("ename") == "RuntimeError" for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
     assert not (build_root / "snap-f" / "_build").exists(), "no site after a failing notebook"
 
 
@@ -176,10 +190,16 @@ def test_parameters_from_file_and_command_line(tmp_path, build_root):
         build(tmp_path / "snap-p", ["counts.nope=1"], source=src, html=False, log=_quiet)
 
 
-@pytest.mark.parametrize("override", [
-    {"hf_token": "abc"}, {"api_key": "abc"}, {"password": "x"},
-    {"top_n": "hf_abcdefghijklmnopqrstuvwxyz0123"}, {"counts.top_n": "Bearer abc.def"},
-])
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"hf_token": "abc"},
+        {"api_key": "abc"},
+        {"password": "x"},
+        {"top_n": "hf_abcdefghijklmnopqrstuvwxyz0123"},
+        {"counts.top_n": "Bearer abc.def"},
+    ],
+)
 def test_no_secret_is_accepted_as_a_parameter(tmp_path, build_root, override):
     src = tiny_book(tmp_path / "src")
     hand_snapshot(tmp_path / "snap-s", models=20)
@@ -202,7 +222,12 @@ def test_no_secret_in_the_parameter_file(tmp_path, build_root, monkeypatch):
 
 def test_parse_overrides():
     assert parse_overrides(["a=1", "nb.b=x", "c=[1, 2]", "d=true", "e="]) == {
-        "a": 1, "nb.b": "x", "c": [1, 2], "d": True, "e": ""}
+        "a": 1,
+        "nb.b": "x",
+        "c": [1, 2],
+        "d": True,
+        "e": "",
+    }
     for bad in ["novalue", "1x=2", "a b=1"]:
         with pytest.raises(BuildError):
             parse_overrides([bad])

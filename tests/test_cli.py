@@ -20,8 +20,14 @@ def run(*args, env=None):
     e.pop("HF_TOKEN", None)
     e["HF_HUB_OFFLINE"] = "1"  # nothing here may reach the network
     e.update(env or {})
-    return subprocess.run([sys.executable, "-m", "analysis", *args], capture_output=True, text=True,
-                          timeout=TIMEOUT, cwd=paths.ROOT.parent, env=e)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        cwd=paths.ROOT.parent,
+        env=e,
+    )
 
 
 def assert_one_line_error(res, *words):
@@ -79,12 +85,9 @@ def test_build_refuses_a_token_parameter(tmp_path):
 def test_build_bad_parameter_and_notebook(tmp_path):
     env = _snapshot_and_build_env(tmp_path)
     assert_one_line_error(run("build", str(tmp_path / "s"), "-p", "novalue", env=env), "name=value")
-    assert_one_line_error(run("build", str(tmp_path / "s"), "-p", "no_such_param=1", env=env),
-                          "no_such_param")
-    assert_one_line_error(run("build", str(tmp_path / "s"), "--only", "no_such_notebook", env=env),
-                          "no_such_notebook")
-    assert_one_line_error(run("build", str(tmp_path / "s"), "-p", "snapshot_dir=/x", env=env),
-                          "snapshot_dir")
+    assert_one_line_error(run("build", str(tmp_path / "s"), "-p", "no_such_param=1", env=env), "no_such_param")
+    assert_one_line_error(run("build", str(tmp_path / "s"), "--only", "no_such_notebook", env=env), "no_such_notebook")
+    assert_one_line_error(run("build", str(tmp_path / "s"), "-p", "snapshot_dir=/x", env=env), "snapshot_dir")
 
 
 def test_build_rejects_a_partial_snapshot(tmp_path):

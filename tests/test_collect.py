@@ -54,8 +54,7 @@ def _no_ambient_token(monkeypatch, tmp_path):
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
     d = tmp_path_factory.mktemp("src") / "source"
-    return make_source(d, models=40, datasets=12, spaces=14, seed=3, commits_per_repo=9,
-                       discussions_per_repo=3)
+    return make_source(d, models=40, datasets=12, spaces=14, seed=3, commits_per_repo=9, discussions_per_repo=3)
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -73,12 +72,14 @@ def _normalised(snap, table: str) -> pd.DataFrame:
     if table == "spaces" and snap.source_kind != "hub":
         df["gated"] = pd.Series(pd.NA, index=df.index, dtype=df["gated"].dtype)
     if table in REPO_TABLES.values():
+
         def fix(row):
             tags = None if row["tags"] is None else list(row["tags"])
             lic = row["license"]
             if lic is not None and not any(t.startswith("license:") for t in (tags or [])):
                 tags = (tags or []) + [f"license:{lic}"]
             return tags
+
         df["tags"] = [fix(r) for r in df[["tags", "license"]].to_dict("records")]
     key = list(UNIQUE_KEYS[table])
     df = df.sort_values(key, kind="stable").reset_index(drop=True)
@@ -122,19 +123,39 @@ def _lines(path: Path) -> int:
 # round trips
 # --------------------------------------------------------------------------- #
 
+
 def test_round_trip_with_faults_killed_and_resumed(source, tmp_path):
     """SIGKILL once while listing and once in the per-repository steps, resume, compare."""
     out = tmp_path / "collected"
     ckpt = tmp_path / "collected.checkpoint"
-    with FakeHub(source, page_size=4, commit_page_size=4, discussion_page_size=2, latency=0.03,
-                 fault_every=11, faults=("503", "drop", "429"), retry_after=1,
-                 rate_limit=(5000, 1.0)) as hub:
-        args = _cmd("--snapshot-id", "rt", "--out", str(out), "--endpoint", hub.endpoint,
-                    "--concurrency", "4", "--backoff", "0.02", "--owner-kinds-top", "6")
+    with FakeHub(
+        source,
+        page_size=4,
+        commit_page_size=4,
+        discussion_page_size=2,
+        latency=0.03,
+        fault_every=11,
+        faults=("503", "drop", "429"),
+        retry_after=1,
+        rate_limit=(5000, 1.0),
+    ) as hub:
+        args = _cmd(
+            "--snapshot-id",
+            "rt",
+            "--out",
+            str(out),
+            "--endpoint",
+            hub.endpoint,
+            "--concurrency",
+            "4",
+            "--backoff",
+            "0.02",
+            "--owner-kinds-top",
+            "6",
+        )
         kills = []
         for journal, at_least in (("listing.jsonl", 3), ("tasks.jsonl", 25)):
-            proc = subprocess.Popen(args, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE)
+            proc = subprocess.Popen(args, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             try:
                 reached = _wait_for(lambda: _lines(ckpt / journal) >= at_least, 60, proc)
                 assert reached, proc.communicate(timeout=30)
@@ -176,8 +197,19 @@ def test_round_trip_with_faults_killed_and_resumed(source, tmp_path):
     # identical to an uninterrupted run (same tables, byte for byte)
     with FakeHub(source, page_size=4, commit_page_size=4, discussion_page_size=2) as hub2:
         out2 = tmp_path / "uninterrupted"
-        rc = collect.main(["--snapshot-id", "rt", "--out", str(out2), "--endpoint", hub2.endpoint,
-                           "--owner-kinds-top", "6", "--no-progress"])
+        rc = collect.main(
+            [
+                "--snapshot-id",
+                "rt",
+                "--out",
+                str(out2),
+                "--endpoint",
+                hub2.endpoint,
+                "--owner-kinds-top",
+                "6",
+                "--no-progress",
+            ]
+        )
         assert rc == 0
     assert _table_digests(open_snapshot(out2)) == _table_digests(got)
 
@@ -187,10 +219,24 @@ def test_round_trip_of_the_calibrated_synthetic_hub(tmp_path):
     synth = pytest.importorskip("analysis.sources.synth")
     src = synth.generate(tmp_path / "synth", models=120, seed=4)
     out = tmp_path / "collected"
-    with FakeHub(src, page_size=25, commit_page_size=10, discussion_page_size=3, fault_every=13,
-                 faults=("503", "drop")) as hub:
-        rc = collect.main(["--snapshot-id", "syn", "--out", str(out), "--endpoint", hub.endpoint,
-                           "--backoff", "0.01", "--owner-kinds-top", "10", "--no-progress"])
+    with FakeHub(
+        src, page_size=25, commit_page_size=10, discussion_page_size=3, fault_every=13, faults=("503", "drop")
+    ) as hub:
+        rc = collect.main(
+            [
+                "--snapshot-id",
+                "syn",
+                "--out",
+                str(out),
+                "--endpoint",
+                hub.endpoint,
+                "--backoff",
+                "0.01",
+                "--owner-kinds-top",
+                "10",
+                "--no-progress",
+            ]
+        )
         assert rc == 0
         assert sum(hub.stats["faults"].values()) > 3
     got = open_snapshot(out)
@@ -219,8 +265,9 @@ def test_journal_drops_a_partial_last_line(tmp_path):
 def test_429_waits_for_the_reset_then_succeeds(source):
     import httpx2
 
-    with FakeHub(source, fault_every=1, faults=("429",), fault_match="^/api/datasets$", retry_after=1,
-                 rate_limit=(5000, 1.0)) as hub:
+    with FakeHub(
+        source, fault_every=1, faults=("429",), fault_match="^/api/datasets$", retry_after=1, rate_limit=(5000, 1.0)
+    ) as hub:
         stats = collect.Stats()
         rate = collect.RateController(None)
         tr = collect.make_transport(rate, collect.RetryPolicy(max_rate_limited=2), stats, 2, hub.endpoint)
@@ -243,8 +290,19 @@ def test_429_waits_for_the_reset_then_succeeds(source):
 
 def test_failed_listing_stops_the_run_and_resumes_without_asking_twice(source, tmp_path, capsys):
     out = tmp_path / "l"
-    argv = ["--snapshot-id", "l", "--out", str(out), "--steps", "none", "--max-retries", "1",
-            "--backoff", "0.01", "--no-progress"]
+    argv = [
+        "--snapshot-id",
+        "l",
+        "--out",
+        str(out),
+        "--steps",
+        "none",
+        "--max-retries",
+        "1",
+        "--backoff",
+        "0.01",
+        "--no-progress",
+    ]
     with FakeHub(source, page_size=5, fault_every=1, faults=("503",), fault_match="^/api/datasets$") as hub:
         assert collect.main([*argv, "--endpoint", hub.endpoint]) == 1
         first = hub.stats["by_endpoint"]
@@ -265,8 +323,19 @@ def test_failed_listing_stops_the_run_and_resumes_without_asking_twice(source, t
 def test_refuses_to_overwrite_a_complete_snapshot(source, tmp_path, capsys):
     out = tmp_path / "done"
     with FakeHub(source) as hub:
-        argv = ["--snapshot-id", "x", "--out", str(out), "--endpoint", hub.endpoint,
-                "--repo-types", "dataset", "--steps", "none", "--no-progress"]
+        argv = [
+            "--snapshot-id",
+            "x",
+            "--out",
+            str(out),
+            "--endpoint",
+            hub.endpoint,
+            "--repo-types",
+            "dataset",
+            "--steps",
+            "none",
+            "--no-progress",
+        ]
         assert collect.main(argv) == 0
         before = {p.name: p.read_bytes() for p in out.iterdir()}
         requests_before = hub.stats["requests"]
@@ -281,19 +350,58 @@ def test_refuses_to_overwrite_a_complete_snapshot(source, tmp_path, capsys):
 def test_selection_modes_are_recorded_in_coverage(source, tmp_path):
     models = source.table("models")
     with FakeHub(source, page_size=10) as hub:
-        base = ["--endpoint", hub.endpoint, "--repo-types", "model,dataset", "--steps", "commits",
-                "--no-progress"]
-        assert collect.main(["--snapshot-id", "s", "--out", str(tmp_path / "s"), "--select", "sample",
-                             "--n", "5", "--seed", "7", *base]) == 0
-        assert collect.main(["--snapshot-id", "t", "--out", str(tmp_path / "t"), "--select",
-                             "top-downloads", "--n", "4", *base]) == 0
-        assert collect.main(["--snapshot-id", "s2", "--out", str(tmp_path / "s2"), "--select", "sample",
-                             "--n", "5", "--seed", "8", *base]) == 0
+        base = ["--endpoint", hub.endpoint, "--repo-types", "model,dataset", "--steps", "commits", "--no-progress"]
+        assert (
+            collect.main(
+                [
+                    "--snapshot-id",
+                    "s",
+                    "--out",
+                    str(tmp_path / "s"),
+                    "--select",
+                    "sample",
+                    "--n",
+                    "5",
+                    "--seed",
+                    "7",
+                    *base,
+                ]
+            )
+            == 0
+        )
+        assert (
+            collect.main(
+                ["--snapshot-id", "t", "--out", str(tmp_path / "t"), "--select", "top-downloads", "--n", "4", *base]
+            )
+            == 0
+        )
+        assert (
+            collect.main(
+                [
+                    "--snapshot-id",
+                    "s2",
+                    "--out",
+                    str(tmp_path / "s2"),
+                    "--select",
+                    "sample",
+                    "--n",
+                    "5",
+                    "--seed",
+                    "8",
+                    *base,
+                ]
+            )
+            == 0
+        )
     s, t, s2 = (open_snapshot(tmp_path / n) for n in ("s", "t", "s2"))
     cov = s.manifest["coverage"]["commits"]
     assert cov["scope"] == "sample"
-    assert cov["selection"] == {"mode": "sample", "n_per_repo_type": 5, "seed": 7,
-                                "repositories": {"model": 5, "dataset": 5}}
+    assert cov["selection"] == {
+        "mode": "sample",
+        "n_per_repo_type": 5,
+        "seed": 7,
+        "repositories": {"model": 5, "dataset": 5},
+    }
     assert s.manifest["coverage"]["discussions"]["scope"] == "none"
     assert s.manifest["coverage"]["spaces"]["scope"] == "none"
     covered = s.covered("commits")
@@ -317,8 +425,7 @@ def test_failures_are_recorded_in_fetch_log_and_not_retried_twice(tmp_path):
     failures = [
         {"step": "commits", "repo_type": "model", "repo_id": ids[0], "outcome": "not_found_or_private"},
         {"step": "discussions", "repo_type": "model", "repo_id": ids[1], "outcome": "gated"},
-        {"step": "commits", "repo_type": "model", "repo_id": ids[2], "outcome": "server_error",
-         "http_status": 502},
+        {"step": "commits", "repo_type": "model", "repo_id": ids[2], "outcome": "server_error", "http_status": 502},
         {"step": "discussions", "repo_type": "model", "repo_id": ids[3], "outcome": "network_error"},
         {"step": "commits", "repo_type": "model", "repo_id": ids[4], "outcome": "rate_limited"},
         {"step": "discussions", "repo_type": "model", "repo_id": ids[5], "outcome": "malformed"},
@@ -326,9 +433,23 @@ def test_failures_are_recorded_in_fetch_log_and_not_retried_twice(tmp_path):
     src = make_source(src_dir, models=8, datasets=3, spaces=3, seed=5, failures=failures)
     out = tmp_path / "out"
     with FakeHub(src, rate_limit=(5000, 1.0), retry_after=1) as hub:
-        rc = collect.main(["--snapshot-id", "f", "--out", str(out), "--endpoint", hub.endpoint,
-                           "--max-retries", "2", "--max-rate-limited", "1", "--backoff", "0.01",
-                           "--no-progress"])
+        rc = collect.main(
+            [
+                "--snapshot-id",
+                "f",
+                "--out",
+                str(out),
+                "--endpoint",
+                hub.endpoint,
+                "--max-retries",
+                "2",
+                "--max-rate-limited",
+                "1",
+                "--backoff",
+                "0.01",
+                "--no-progress",
+            ]
+        )
         assert rc == 0
         by_endpoint = hub.stats["by_endpoint"]
     got = open_snapshot(out)
@@ -353,7 +474,8 @@ def test_failures_are_recorded_in_fetch_log_and_not_retried_twice(tmp_path):
     assert len(cov[(cov.step == "discussions") & (cov.repo_type == "model")]) == 8 - 3
     # round trip of the failures themselves: the source's fetch_log outcomes come back
     assert sorted(zip(log.step, log.repo_id, log.outcome)) == sorted(
-        (f["step"], f["repo_id"], f["outcome"]) for f in failures)
+        (f["step"], f["repo_id"], f["outcome"]) for f in failures
+    )
 
 
 def test_adoption_by_model_info_matches_spaces_listing(source, tmp_path):
@@ -362,8 +484,9 @@ def test_adoption_by_model_info_matches_spaces_listing(source, tmp_path):
         assert collect.main(["--snapshot-id", "a", "--out", str(tmp_path / "a"), *base]) == 0
         n_listing = hub.stats["requests"]
         hub.reset_stats()
-        assert collect.main(["--snapshot-id", "b", "--out", str(tmp_path / "b"), "--adoption",
-                             "model-info", *base]) == 0
+        assert (
+            collect.main(["--snapshot-id", "b", "--out", str(tmp_path / "b"), "--adoption", "model-info", *base]) == 0
+        )
         by_endpoint = hub.stats["by_endpoint"]
     a, b = open_snapshot(tmp_path / "a"), open_snapshot(tmp_path / "b")
     assert_same_data(source, a, tables=("space_models",))
@@ -380,9 +503,23 @@ def test_rate_limit_is_honoured_near_the_floor(source, tmp_path):
     q = 60
     with FakeHub(source, rate_limit=(q, 1.0), page_size=20, latency=0.01) as hub:
         t0 = time.monotonic()
-        rc = collect.main(["--snapshot-id", "r", "--out", str(tmp_path / "r"), "--endpoint", hub.endpoint,
-                           "--repo-types", "model,dataset", "--steps", "commits", "--concurrency", "6",
-                           "--no-progress"])
+        rc = collect.main(
+            [
+                "--snapshot-id",
+                "r",
+                "--out",
+                str(tmp_path / "r"),
+                "--endpoint",
+                hub.endpoint,
+                "--repo-types",
+                "model,dataset",
+                "--steps",
+                "commits",
+                "--concurrency",
+                "6",
+                "--no-progress",
+            ]
+        )
         wall = time.monotonic() - t0
         stats = hub.stats
     assert rc == 0
@@ -395,6 +532,7 @@ def test_rate_limit_is_honoured_near_the_floor(source, tmp_path):
 # --------------------------------------------------------------------------- #
 # security: the token
 # --------------------------------------------------------------------------- #
+
 
 def _files_under(*roots: Path) -> list[Path]:
     out = []
@@ -412,10 +550,27 @@ def test_token_never_written_or_shown(source, tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()
     env = _env(HF_TOKEN=FAKE_TOKEN, HF_HOME=str(tmp_path / "hf_home"))
-    with FakeHub(source, token=FAKE_TOKEN, page_size=5, latency=0.02, fault_every=13,
-                 faults=("503", "drop"), rate_limit=(5000, 1.0)) as hub:
-        args = _cmd("--snapshot-id", "sec", "--out", str(out), "--endpoint", hub.endpoint,
-                    "--backoff", "0.01", "--owner-kinds-top", "3")
+    with FakeHub(
+        source,
+        token=FAKE_TOKEN,
+        page_size=5,
+        latency=0.02,
+        fault_every=13,
+        faults=("503", "drop"),
+        rate_limit=(5000, 1.0),
+    ) as hub:
+        args = _cmd(
+            "--snapshot-id",
+            "sec",
+            "--out",
+            str(out),
+            "--endpoint",
+            hub.endpoint,
+            "--backoff",
+            "0.01",
+            "--owner-kinds-top",
+            "3",
+        )
         # killed mid-run: the checkpoint it leaves behind is searched too
         with open(logs / "run1.out", "wb") as o, open(logs / "run1.err", "wb") as e:
             proc = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=o, stderr=e)
@@ -435,9 +590,13 @@ def test_token_never_written_or_shown(source, tmp_path):
         assert hub.stats["with_auth"] > 0 and hub.stats["without_auth"] == 0  # the token was used
         # a wrong token: the error message must not show either token
         bad = "hf_WrongTokenForTheCollectorTestAbCdEf"
-        res = subprocess.run(_cmd("--snapshot-id", "sec2", "--out", str(tmp_path / "sec2"), "--endpoint",
-                                  hub.endpoint), cwd=tmp_path, env=_env(HF_TOKEN=bad), capture_output=True,
-                             timeout=120)
+        res = subprocess.run(
+            _cmd("--snapshot-id", "sec2", "--out", str(tmp_path / "sec2"), "--endpoint", hub.endpoint),
+            cwd=tmp_path,
+            env=_env(HF_TOKEN=bad),
+            capture_output=True,
+            timeout=120,
+        )
         (logs / "run3.err").write_bytes(res.stderr)
         assert res.returncode == 1 and res.stderr.startswith(b"error: ")
         assert b"Traceback" not in res.stderr
@@ -455,16 +614,20 @@ def test_token_never_written_or_shown(source, tmp_path):
 # arguments, defaults
 # --------------------------------------------------------------------------- #
 
-@pytest.mark.parametrize("argv, message", [
-    (["--select", "sample"], "needs --n"),
-    (["--n", "5"], "--n is only used"),
-    (["--repo-types", "model,repo"], "unknown value(s) repo"),
-    (["--steps", "commits,likes"], "unknown value(s) likes"),
-    (["--snapshot-date", "2024-13-01"], "expected YYYY-MM-DD"),
-    (["--max-rate", "0"], "--max-rate"),
-    (["--endpoint", "ftp://x"], "expected an http(s) URL"),
-    (["--token", "abc"], None),
-])
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--select", "sample"], "needs --n"),
+        (["--n", "5"], "--n is only used"),
+        (["--repo-types", "model,repo"], "unknown value(s) repo"),
+        (["--steps", "commits,likes"], "unknown value(s) likes"),
+        (["--snapshot-date", "2024-13-01"], "expected YYYY-MM-DD"),
+        (["--max-rate", "0"], "--max-rate"),
+        (["--endpoint", "ftp://x"], "expected an http(s) URL"),
+        (["--token", "abc"], None),
+    ],
+)
 def test_bad_arguments_give_one_line_errors(argv, message, capsys):
     assert collect.main(argv) == 2
     err = capsys.readouterr().err
@@ -477,15 +640,25 @@ def test_checkpoint_with_other_parameters_is_refused(source, tmp_path, capsys):
     out = tmp_path / "p"
     with FakeHub(source, page_size=3, latency=0.02) as hub:
         args = _cmd("--snapshot-id", "p", "--out", str(out), "--endpoint", hub.endpoint, "--steps", "commits")
-        proc = subprocess.Popen(args, cwd=tmp_path, env=_env(), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(args, cwd=tmp_path, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             assert _wait_for(lambda: _lines(tmp_path / "p.checkpoint" / "listing.jsonl") >= 1, 60, proc)
         finally:
             proc.kill()
             proc.wait(timeout=30)
-        rc = collect.main(["--snapshot-id", "p", "--out", str(out), "--endpoint", hub.endpoint,
-                           "--steps", "discussions", "--no-progress"])
+        rc = collect.main(
+            [
+                "--snapshot-id",
+                "p",
+                "--out",
+                str(out),
+                "--endpoint",
+                hub.endpoint,
+                "--steps",
+                "discussions",
+                "--no-progress",
+            ]
+        )
     err = capsys.readouterr().err
     assert rc == 1 and "different parameters" in err and "steps" in err
 
@@ -503,6 +676,7 @@ def test_default_locations_and_help():
 # --------------------------------------------------------------------------- #
 # the real records in ../shared/data, imported, served, collected back
 # --------------------------------------------------------------------------- #
+
 
 def _cut(src: Path, dst: Path, keep) -> int:
     n = 0
@@ -558,8 +732,7 @@ def test_round_trip_of_imported_real_records(shared_data, tmp_path):
         return None if n_datasets["n"] > 60 else True
 
     _cut(hub_dir / "datasets.jsonl.gz", raw / "datasets.jsonl.gz", keep_dataset)
-    _cut(hub_dir / "model_info.jsonl.gz", raw / "model_info.jsonl.gz",
-         lambda line: json.loads(line)["id"] in listed)
+    _cut(hub_dir / "model_info.jsonl.gz", raw / "model_info.jsonl.gz", lambda line: json.loads(line)["id"] in listed)
     _cut(commits_src, raw / "commits.jsonl.gz", lambda line: json.loads(line)["repo_id"] in listed)
     assert n_models >= 150
     imported = tmp_path / "imported"
@@ -567,17 +740,38 @@ def test_round_trip_of_imported_real_records(shared_data, tmp_path):
     orig = open_snapshot(imported)
     out = tmp_path / "collected"
     with FakeHub(orig, page_size=40, commit_page_size=7, fault_every=17, faults=("503", "drop")) as hub:
-        rc = collect.main(["--snapshot-id", "c", "--out", str(out), "--endpoint", hub.endpoint,
-                           "--repo-types", "model,dataset", "--steps", "commits", "--adoption", "model-info",
-                           "--backoff", "0.01", "--no-progress"])
+        rc = collect.main(
+            [
+                "--snapshot-id",
+                "c",
+                "--out",
+                str(out),
+                "--endpoint",
+                hub.endpoint,
+                "--repo-types",
+                "model,dataset",
+                "--steps",
+                "commits",
+                "--adoption",
+                "model-info",
+                "--backoff",
+                "0.01",
+                "--no-progress",
+            ]
+        )
     assert rc == 0
     got = open_snapshot(out)
     listed_ids = set(got.table("models").id)
-    assert_same_data(orig, got, tables=("models", "datasets", "commits", "space_models"), where={
-        # only listed repositories can be asked for their commits and spaces
-        "commits": lambda df: df[df.repo_type.eq("model") & df.repo_id.isin(listed_ids)],
-        "space_models": lambda df: df[df.model_id.isin(listed_ids)],
-    })
+    assert_same_data(
+        orig,
+        got,
+        tables=("models", "datasets", "commits", "space_models"),
+        where={
+            # only listed repositories can be asked for their commits and spaces
+            "commits": lambda df: df[df.repo_type.eq("model") & df.repo_id.isin(listed_ids)],
+            "space_models": lambda df: df[df.model_id.isin(listed_ids)],
+        },
+    )
     assert len(got.table("commits")) > 0
 
 
@@ -587,19 +781,25 @@ def test_transport_talks_to_the_endpoint_only():
     import httpx2
 
     stats = collect.Stats()
-    tr = collect.make_transport(collect.RateController(None), collect.RetryPolicy(), stats, 2,
-                                "http://127.0.0.1:9")
+    tr = collect.make_transport(collect.RateController(None), collect.RetryPolicy(), stats, 2, "http://127.0.0.1:9")
     try:
-        for url in ("https://huggingface.co/api/agent-harnesses", "http://127.0.0.1:10/api/models",
-                    "https://127.0.0.1:9/api/models"):
+        for url in (
+            "https://huggingface.co/api/agent-harnesses",
+            "http://127.0.0.1:10/api/models",
+            "https://127.0.0.1:9/api/models",
+        ):
             with pytest.raises(collect.FetchFailure, match="outside the collector's endpoint"):
                 tr.handle_request(httpx2.Request("GET", url, headers={"authorization": f"Bearer {FAKE_TOKEN}"}))
         assert stats.requests == 0
         # the endpoint itself is tried (nothing listens on the discard port: a network error)
         with pytest.raises(collect.FetchFailure) as exc:
-            collect.make_transport(collect.RateController(None), collect.RetryPolicy(max_retries=1, base=0.01),
-                                   stats, 2, "http://127.0.0.1:9").handle_request(
-                httpx2.Request("GET", "http://127.0.0.1:9/api/models"))
+            collect.make_transport(
+                collect.RateController(None),
+                collect.RetryPolicy(max_retries=1, base=0.01),
+                stats,
+                2,
+                "http://127.0.0.1:9",
+            ).handle_request(httpx2.Request("GET", "http://127.0.0.1:9/api/models"))
         assert exc.value.outcome == "network_error" and exc.value.attempts == 2
         assert FAKE_TOKEN not in str(exc.value)
     finally:

@@ -62,9 +62,24 @@ def test_requirements_and_environment_agree():
 
 def test_the_stack_is_pinned():
     req = parse_requirements((paths.ROOT / "requirements.txt").read_text())
-    for pkg in ("jupyter-book", "papermill", "ipykernel", "huggingface-hub", "pandas", "pyarrow",
-                "seaborn", "statsmodels", "scipy", "scikit-posthocs", "networkx", "rapidfuzz",
-                "tqdm", "pytest", "selenium", "psutil"):
+    for pkg in (
+        "jupyter-book",
+        "papermill",
+        "ipykernel",
+        "huggingface-hub",
+        "pandas",
+        "pyarrow",
+        "seaborn",
+        "statsmodels",
+        "scipy",
+        "scikit-posthocs",
+        "networkx",
+        "rapidfuzz",
+        "tqdm",
+        "pytest",
+        "selenium",
+        "psutil",
+    ):
         assert pkg in req, f"{pkg} is not pinned in requirements.txt"
     assert req["jupyter-book"].startswith("1."), "the book is built with Jupyter Book 1"
 
@@ -76,8 +91,9 @@ def test_environment_yml_names_python():
 
 def test_checker_catches_disagreement(tmp_path: Path):
     req = parse_requirements("pandas==3.1.1\nnumpy==2.4.6\nFoo_Bar==1\n")
-    env = parse_environment(yaml.safe_dump({"dependencies": ["python=3.11", {"pip": [
-        "pandas==3.1.0", "foo-bar==1", "extra==2"]}]}))
+    env = parse_environment(
+        yaml.safe_dump({"dependencies": ["python=3.11", {"pip": ["pandas==3.1.0", "foo-bar==1", "extra==2"]}]})
+    )
     problems = disagreements(req, env)
     assert any("pandas" in p and "3.1.0" in p for p in problems)
     assert any(p.startswith("numpy") for p in problems)

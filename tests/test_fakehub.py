@@ -73,55 +73,139 @@ def sleeps(monkeypatch):
     return calls
 
 
-def _repo(rid, *, created, likes, downloads=None, dl_all=None, license=None, tags=(), sdk=None,
-          pipeline=None, library=None, gated="false", private=False, modified=None, sha=None):
+def _repo(
+    rid,
+    *,
+    created,
+    likes,
+    downloads=None,
+    dl_all=None,
+    license=None,
+    tags=(),
+    sdk=None,
+    pipeline=None,
+    library=None,
+    gated="false",
+    private=False,
+    modified=None,
+    sha=None,
+):
     owner, _, name = rid.rpartition("/")
-    return dict(id=rid, owner=owner or None, name=name, created_at=T(created),
-                last_modified=T(modified) if modified else None, license=license, tags=list(tags),
-                pipeline_tag=pipeline, library_name=library, sdk=sdk, likes=likes, downloads=downloads,
-                downloads_all_time=dl_all, private=private, gated=gated, disabled=False, sha=sha)
+    return dict(
+        id=rid,
+        owner=owner or None,
+        name=name,
+        created_at=T(created),
+        last_modified=T(modified) if modified else None,
+        license=license,
+        tags=list(tags),
+        pipeline_tag=pipeline,
+        library_name=library,
+        sdk=sdk,
+        likes=likes,
+        downloads=downloads,
+        downloads_all_time=dl_all,
+        private=private,
+        gated=gated,
+        disabled=False,
+        sha=sha,
+    )
 
 
 @pytest.fixture(scope="module")
 def snap(tmp_path_factory):
     models = [
-        _repo(f"org{i % 3}/model-{i}", created=f"2023-01-{i + 1:02d}", likes=(i * 7) % 11,
-              downloads=1000 - 37 * i, dl_all=5000 + i, license="mit" if i % 2 else None,
-              tags=["pytorch", "license:mit"] if i % 2 else ["jax"], pipeline="text-generation" if i % 3 else None,
-              library="transformers", modified=f"2023-06-{i + 1:02d}", sha=f"{i:040x}",
-              gated="manual" if i == 4 else "false")
+        _repo(
+            f"org{i % 3}/model-{i}",
+            created=f"2023-01-{i + 1:02d}",
+            likes=(i * 7) % 11,
+            downloads=1000 - 37 * i,
+            dl_all=5000 + i,
+            license="mit" if i % 2 else None,
+            tags=["pytorch", "license:mit"] if i % 2 else ["jax"],
+            pipeline="text-generation" if i % 3 else None,
+            library="transformers",
+            modified=f"2023-06-{i + 1:02d}",
+            sha=f"{i:040x}",
+            gated="manual" if i == 4 else "false",
+        )
         for i in range(10)
     ]
-    models.append(_repo("gpt2", created="2019-02-18", likes=99, downloads=None, license="mit",
-                        tags=["tf"], sha="a" * 40))  # legacy id, no tag for its license, null downloads
+    models.append(
+        _repo("gpt2", created="2019-02-18", likes=99, downloads=None, license="mit", tags=["tf"], sha="a" * 40)
+    )  # legacy id, no tag for its license, null downloads
     datasets = [
-        _repo(f"alice/data-{i}", created=f"2022-05-0{i + 1}", likes=i, downloads=10 * i, dl_all=100 * i,
-              tags=["task_categories:text"], gated="auto" if i == 1 else "false", sha=f"{i + 50:040x}")
+        _repo(
+            f"alice/data-{i}",
+            created=f"2022-05-0{i + 1}",
+            likes=i,
+            downloads=10 * i,
+            dl_all=100 * i,
+            tags=["task_categories:text"],
+            gated="auto" if i == 1 else "false",
+            sha=f"{i + 50:040x}",
+        )
         for i in range(4)
     ]
     spaces = [
-        _repo(f"bob/space-{i}", created=f"2023-03-0{i + 1}", likes=3 - i, sdk=["gradio", "streamlit", "docker"][i],
-              tags=["gradio"] if i == 0 else [], sha=f"{i + 90:040x}")
+        _repo(
+            f"bob/space-{i}",
+            created=f"2023-03-0{i + 1}",
+            likes=3 - i,
+            sdk=["gradio", "streamlit", "docker"][i],
+            tags=["gradio"] if i == 0 else [],
+            sha=f"{i + 90:040x}",
+        )
         for i in range(3)
     ]
     commits = [
-        dict(repo_type="model", repo_id="gpt2", commit_id=f"{c:040x}", date=T("2020-01-01") + pd.Timedelta(hours=c),
-             authors=["alice", "bob"] if c % 2 else ["carol"], title=f"commit {c}")
+        dict(
+            repo_type="model",
+            repo_id="gpt2",
+            commit_id=f"{c:040x}",
+            date=T("2020-01-01") + pd.Timedelta(hours=c),
+            authors=["alice", "bob"] if c % 2 else ["carol"],
+            title=f"commit {c}",
+        )
         for c in range(11)
-    ] + [dict(repo_type="dataset", repo_id="alice/data-0", commit_id="d" * 40, date=T("2022-05-02"),
-              authors=["alice"], title="init")]
+    ] + [
+        dict(
+            repo_type="dataset",
+            repo_id="alice/data-0",
+            commit_id="d" * 40,
+            date=T("2022-05-02"),
+            authors=["alice"],
+            title="init",
+        )
+    ]
     discussions = [
-        dict(repo_type="model", repo_id="org0/model-0", number=n, author=None if n == 3 else ("alice" if n % 2 else "org1"),
-             is_pull_request=n % 3 == 0, status=["open", "closed", "merged", "draft"][n % 4],
-             created_at=T("2023-07-01") + pd.Timedelta(days=n), title=f"discussion {n}")
+        dict(
+            repo_type="model",
+            repo_id="org0/model-0",
+            number=n,
+            author=None if n == 3 else ("alice" if n % 2 else "org1"),
+            is_pull_request=n % 3 == 0,
+            status=["open", "closed", "merged", "draft"][n % 4],
+            created_at=T("2023-07-01") + pd.Timedelta(days=n),
+            title=f"discussion {n}",
+        )
         for n in range(1, 8)
     ]
-    space_models = [dict(space_id="bob/space-0", model_id="gpt2"), dict(space_id="bob/space-0", model_id="org0/model-0"),
-                    dict(space_id="bob/space-1", model_id="gpt2")]
-    owners = [dict(owner="org0", kind="organization"), dict(owner="org1", kind="organization"),
-              dict(owner="alice", kind="user"), dict(owner="bob", kind="user")]
+    space_models = [
+        dict(space_id="bob/space-0", model_id="gpt2"),
+        dict(space_id="bob/space-0", model_id="org0/model-0"),
+        dict(space_id="bob/space-1", model_id="gpt2"),
+    ]
+    owners = [
+        dict(owner="org0", kind="organization"),
+        dict(owner="org1", kind="organization"),
+        dict(owner="alice", kind="user"),
+        dict(owner="bob", kind="user"),
+    ]
     fetch_log = [
-        dict(step="commits", repo_type="model", repo_id="org1/model-1", outcome="not_found_or_private", http_status=404),
+        dict(
+            step="commits", repo_type="model", repo_id="org1/model-1", outcome="not_found_or_private", http_status=404
+        ),
         dict(step="commits", repo_type="model", repo_id="org2/model-2", outcome="gated", http_status=401),
         dict(step="discussions", repo_type="model", repo_id="org0/model-3", outcome="server_error", http_status=502),
         dict(step="discussions", repo_type="model", repo_id="org1/model-4", outcome="network_error"),
@@ -130,10 +214,16 @@ def snap(tmp_path_factory):
     ]
     return write_snapshot(
         tmp_path_factory.mktemp("snap") / "tiny",
-        {"models": pd.DataFrame(models), "datasets": pd.DataFrame(datasets), "spaces": pd.DataFrame(spaces),
-         "commits": pd.DataFrame(commits), "discussions": pd.DataFrame(discussions),
-         "space_models": pd.DataFrame(space_models), "owners": pd.DataFrame(owners),
-         "fetch_log": pd.DataFrame(fetch_log)},
+        {
+            "models": pd.DataFrame(models),
+            "datasets": pd.DataFrame(datasets),
+            "spaces": pd.DataFrame(spaces),
+            "commits": pd.DataFrame(commits),
+            "discussions": pd.DataFrame(discussions),
+            "space_models": pd.DataFrame(space_models),
+            "owners": pd.DataFrame(owners),
+            "fetch_log": pd.DataFrame(fetch_log),
+        },
         snapshot_id="tiny",
     )
 
@@ -160,8 +250,21 @@ def raw(hub, path, **params):
 # listings
 # --------------------------------------------------------------------------- #
 
-MODEL_EXPAND = ["author", "createdAt", "lastModified", "likes", "downloads", "downloadsAllTime", "tags",
-                "pipeline_tag", "library_name", "private", "gated", "disabled", "sha"]
+MODEL_EXPAND = [
+    "author",
+    "createdAt",
+    "lastModified",
+    "likes",
+    "downloads",
+    "downloadsAllTime",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "private",
+    "gated",
+    "disabled",
+    "sha",
+]
 
 
 def _expected_tags(row):
@@ -186,10 +289,16 @@ def test_list_models_expand_round_trips_every_field(hub, snap):
         assert m.created_at == row["created_at"]
         assert m.last_modified == _opt(row["last_modified"])
         assert (m.likes, m.downloads, m.downloads_all_time) == (
-            _opt(row["likes"]), _opt(row["downloads"]), _opt(row["downloads_all_time"]))
+            _opt(row["likes"]),
+            _opt(row["downloads"]),
+            _opt(row["downloads_all_time"]),
+        )
         assert m.tags == _expected_tags(row)
         assert (m.pipeline_tag, m.library_name, m.sha) == (
-            _opt(row["pipeline_tag"]), _opt(row["library_name"]), row["sha"])
+            _opt(row["pipeline_tag"]),
+            _opt(row["library_name"]),
+            row["sha"],
+        )
         assert m.private is False and m.disabled is False
         assert m.gated == (False if row["gated"] == "false" else row["gated"])
     assert got["gpt2"].tags == ["tf", "license:mit"]  # the license tag is added where missing
@@ -287,6 +396,7 @@ def test_search_author_filter(hub, snap):
 # repository info, commits, discussions, owners
 # --------------------------------------------------------------------------- #
 
+
 def test_repo_info_with_and_without_namespace(hub):
     a = api(hub)
     legacy = a.model_info("gpt2")
@@ -351,6 +461,7 @@ def test_owner_kind_overviews(hub):
 # --------------------------------------------------------------------------- #
 # errors the Hub returns
 # --------------------------------------------------------------------------- #
+
 
 def test_unknown_repositories_raise_repository_not_found(hub):
     a = api(hub)
@@ -417,6 +528,7 @@ def test_gated_with_token_is_403_and_token_presence_is_counted(snap):
 # --------------------------------------------------------------------------- #
 # fault injection
 # --------------------------------------------------------------------------- #
+
 
 def test_injected_429_headers_reach_the_client(snap, sleeps):
     with FakeHub(snap, fault_every=2, faults=("429",), retry_after=7, page_size=2) as hub:
@@ -557,8 +669,14 @@ def test_stop_closes_the_port(snap):
 
 
 def test_bad_options_are_refused(snap):
-    for kwargs in ({"faults": ("500",)}, {"fault_every": 0}, {"rate_limit": (0, 1)}, {"fault_rate": 2},
-                   {"page_size": 0}, {"latency": -1}):
+    for kwargs in (
+        {"faults": ("500",)},
+        {"fault_every": 0},
+        {"rate_limit": (0, 1)},
+        {"fault_rate": 2},
+        {"page_size": 0},
+        {"latency": -1},
+    ):
         with pytest.raises(ValueError):
             FakeHub(snap, **kwargs)
 
@@ -567,11 +685,32 @@ def test_bad_options_are_refused(snap):
 # command line
 # --------------------------------------------------------------------------- #
 
+
 def test_cli_serves_with_options_until_interrupted(snap):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "analysis", "fakehub", str(snap.path), "--duration", "30", "--latency", "0.01",
-         "--rate-limit", "100/60", "--fault-every", "2", "--faults", "503", "--page-size", "5"],
-        cwd=paths.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "fakehub",
+            str(snap.path),
+            "--duration",
+            "30",
+            "--latency",
+            "0.01",
+            "--rate-limit",
+            "100/60",
+            "--fault-every",
+            "2",
+            "--faults",
+            "503",
+            "--page-size",
+            "5",
+        ],
+        cwd=paths.ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         endpoint = proc.stdout.readline().strip()
@@ -596,8 +735,13 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main([str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and "missing" in err[0]
-    res = subprocess.run([sys.executable, "-m", "analysis", "fakehub", str(tmp_path), "--rate-limit", "lots"],
-                         cwd=paths.ROOT, capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "analysis", "fakehub", str(tmp_path), "--rate-limit", "lots"],
+        cwd=paths.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 2 and res.stdout == ""
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "REQUESTS/SECONDS" in lines[0]
@@ -606,6 +750,7 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
 # --------------------------------------------------------------------------- #
 # real records: what the real Hub returned == what the fake Hub serves back
 # --------------------------------------------------------------------------- #
+
 
 def test_real_records_are_served_back_as_the_hub_returned_them(shared_data, tmp_path):
     """Real ``model_info`` and commit records -> importer -> snapshot -> fake Hub -> the same JSON."""
@@ -623,19 +768,41 @@ def test_real_records_are_served_back_as_the_hub_returned_them(shared_data, tmp_
         commits = [json.loads(line) for line in fh]
     # the commit records' repositories are not among the model_info records: give them bare rows
     extra = sorted({c["repo_id"] for c in commits} - set(infos))
-    models = pa.concat_tables([
-        imported.arrow("models"),
-        pa.Table.from_pylist([{"id": r, "owner": r.split("/")[0] if "/" in r else None, "name": r.split("/")[-1]}
-                              for r in extra]).cast(imported.arrow("models").select(["id", "owner", "name"]).schema),
-    ], promote_options="default")
-    snap = write_snapshot(tmp_path / "served", {
-        "models": models, "commits": imported.arrow("commits"), "space_models": imported.arrow("space_models"),
-    })
+    models = pa.concat_tables(
+        [
+            imported.arrow("models"),
+            pa.Table.from_pylist(
+                [{"id": r, "owner": r.split("/")[0] if "/" in r else None, "name": r.split("/")[-1]} for r in extra]
+            ).cast(imported.arrow("models").select(["id", "owner", "name"]).schema),
+        ],
+        promote_options="default",
+    )
+    snap = write_snapshot(
+        tmp_path / "served",
+        {
+            "models": models,
+            "commits": imported.arrow("commits"),
+            "space_models": imported.arrow("space_models"),
+        },
+    )
     rng = random.Random(0)
     with_spaces = sorted(i for i, r in infos.items() if r.get("spaces"))
     sample = rng.sample(sorted(infos), 80) + rng.sample(with_spaces, 40)
-    fields = ["id", "author", "sha", "lastModified", "createdAt", "private", "disabled", "gated",
-              "pipeline_tag", "library_name", "tags", "downloads", "likes"]
+    fields = [
+        "id",
+        "author",
+        "sha",
+        "lastModified",
+        "createdAt",
+        "private",
+        "disabled",
+        "gated",
+        "pipeline_tag",
+        "library_name",
+        "tags",
+        "downloads",
+        "likes",
+    ]
     with FakeHub(snap) as hub:
         for rid in sample:
             served = raw(hub, f"/api/models/{rid}").json()

@@ -42,16 +42,35 @@ def test_blocked_search_equals_all_pairs():
     for threshold in (80, 90, 95):
         got = I.normalised_pairs(names, threshold, chunk_cells=5_000)
         got_set = set(zip(got["i"], got["j"]))
-        expected = {(i, j) for i, j in itertools.combinations(range(len(names)), 2)
-                    if fuzz.token_set_ratio(names[i], names[j]) >= threshold}
+        expected = {
+            (i, j)
+            for i, j in itertools.combinations(range(len(names)), 2)
+            if fuzz.token_set_ratio(names[i], names[j]) >= threshold
+        }
         assert got_set == expected
         assert len(expected) > 20
 
 
 def test_candidates_merge_variants_and_keep_distinct_people_apart():
-    names = ["Joao Gante", "joaogante", "joao_gante", "Alice Smith", "alicesmith", "Bob Jones",
-             "bob", "Alicia Smith", "user1", "user2", "Christopher Manning", "christophermannings",
-             "nadia_taylor2", "nadia-taylor3", "Jane Larsen", "jane-lorsen", "janelarsan"]
+    names = [
+        "Joao Gante",
+        "joaogante",
+        "joao_gante",
+        "Alice Smith",
+        "alicesmith",
+        "Bob Jones",
+        "bob",
+        "Alicia Smith",
+        "user1",
+        "user2",
+        "Christopher Manning",
+        "christophermannings",
+        "nadia_taylor2",
+        "nadia-taylor3",
+        "Jane Larsen",
+        "jane-lorsen",
+        "janelarsan",
+    ]
     res = I.resolve(names, overrides=NO_OVERRIDES, weights={"joaogante": 5, "Joao Gante": 9})
     m = res.mapping
     assert m["joaogante"] == m["Joao Gante"] == m["joao_gante"] == "Joao Gante"  # most commits
@@ -74,8 +93,12 @@ def test_candidates_merge_variants_and_keep_distinct_people_apart():
 
 
 def test_owner_name_preferred_as_canonical():
-    res = I.resolve(["Joao Gante", "joaogante"], overrides=NO_OVERRIDES, owners={"joaogante"},
-                    weights={"Joao Gante": 50, "joaogante": 1})
+    res = I.resolve(
+        ["Joao Gante", "joaogante"],
+        overrides=NO_OVERRIDES,
+        owners={"joaogante"},
+        weights={"Joao Gante": 50, "joaogante": 1},
+    )
     assert res.mapping["Joao Gante"] == "joaogante"
 
 
@@ -87,10 +110,21 @@ def test_overrides_accept_reject_bot_person(tmp_path):
         "reject,Alice Smith,alicesmith,two different people (test)\n"
         "accept,Nils Reimers,nreimers,same person (test)\n"
         "bot,deploy-runner,,a CI account (test)\n"
-        "person,Robot Talbot,,a person (test)\n", encoding="utf-8")
+        "person,Robot Talbot,,a person (test)\n",
+        encoding="utf-8",
+    )
     ov = I.load_overrides(f)
-    names = ["Alice Smith", "alicesmith", "Nils Reimers", "nreimers", "deploy-runner", "SFconvertbot",
-             "system", "Robot Talbot", "Some Bot"]
+    names = [
+        "Alice Smith",
+        "alicesmith",
+        "Nils Reimers",
+        "nreimers",
+        "deploy-runner",
+        "SFconvertbot",
+        "system",
+        "Robot Talbot",
+        "Some Bot",
+    ]
     res = I.resolve(names, overrides=ov)
     assert res.mapping["Alice Smith"] != res.mapping["alicesmith"]
     assert res.mapping["Nils Reimers"] == res.mapping["nreimers"]

@@ -47,10 +47,15 @@ def write_lines(path: Path, lines: list, *, gz: bool | None = None, trailing_new
 
 def model(i: int, **over) -> dict:
     rec = {
-        "_id": f"{i:024x}", "id": f"org{i % 3}/model-{i}", "modelId": f"org{i % 3}/model-{i}",
-        "likes": i % 7, "private": False, "downloads": 10 * i,
+        "_id": f"{i:024x}",
+        "id": f"org{i % 3}/model-{i}",
+        "modelId": f"org{i % 3}/model-{i}",
+        "likes": i % 7,
+        "private": False,
+        "downloads": 10 * i,
         "tags": ["transformers", "pytorch", f"license:{'mit' if i % 2 else 'apache-2.0'}", "license:other"],
-        "pipeline_tag": "text-generation" if i % 2 else None, "library_name": "transformers",
+        "pipeline_tag": "text-generation" if i % 2 else None,
+        "library_name": "transformers",
         "createdAt": f"2023-0{1 + i % 9}-0{1 + i % 9}T10:00:0{i % 10}.000Z",
     }
     rec.update(over)
@@ -59,11 +64,20 @@ def model(i: int, **over) -> dict:
 
 def dataset(i: int, **over) -> dict:
     rec = {
-        "_id": f"{i:024x}", "id": f"dorg/ds-{i}", "author": "dorg", "disabled": False,
-        "gated": [False, "auto", "manual"][i % 3], "lastModified": "2024-01-22T20:46:30.000Z",
-        "likes": i, "private": False, "sha": f"{i:040x}", "downloads": i * 3,
+        "_id": f"{i:024x}",
+        "id": f"dorg/ds-{i}",
+        "author": "dorg",
+        "disabled": False,
+        "gated": [False, "auto", "manual"][i % 3],
+        "lastModified": "2024-01-22T20:46:30.000Z",
+        "likes": i,
+        "private": False,
+        "sha": f"{i:040x}",
+        "downloads": i * 3,
         "tags": ["task_categories:question-answering", "license:cc-by-4.0"] if i % 2 else ["language:en"],
-        "createdAt": "2023-10-31T17:25:54.000Z", "key": "", "description": "x" * (i % 50),
+        "createdAt": "2023-10-31T17:25:54.000Z",
+        "key": "",
+        "description": "x" * (i % 50),
     }
     rec.update(over)
     return rec
@@ -78,34 +92,85 @@ def run_import(srcs, out, **kw):
 # clean small files
 # --------------------------------------------------------------------------- #
 
+
 @pytest.fixture
 def clean_src(tmp_path):
     src = tmp_path / "src"
     write_lines(src / "models.jsonl", [model(i) for i in range(1, 41)] + [model(0, id="gpt2", modelId="gpt2")])
     write_lines(src / "datasets.jsonl.gz", [dataset(i) for i in range(30)])
-    write_lines(src / "model_info.jsonl.gz", [
-        {"id": "org1/model-1", "lastModified": "2024-05-01T00:00:00.000Z", "sha": "abc", "gated": "manual",
-         "disabled": False, "createdAt": "2020-01-01T00:00:00.000Z", "spaces": ["u/s1", "u/s2", "u/s1"]},
-        {"id": "org2/model-2", "lastModified": "2024-05-02T00:00:00.000Z", "spaces": []},
-        {"id": "org0/not-listed", "spaces": ["u/s3"]},
-        {"id": "org0/model-3"},  # no spaces field: not covered by the model_spaces step
-    ])
+    write_lines(
+        src / "model_info.jsonl.gz",
+        [
+            {
+                "id": "org1/model-1",
+                "lastModified": "2024-05-01T00:00:00.000Z",
+                "sha": "abc",
+                "gated": "manual",
+                "disabled": False,
+                "createdAt": "2020-01-01T00:00:00.000Z",
+                "spaces": ["u/s1", "u/s2", "u/s1"],
+            },
+            {"id": "org2/model-2", "lastModified": "2024-05-02T00:00:00.000Z", "spaces": []},
+            {"id": "org0/not-listed", "spaces": ["u/s3"]},
+            {"id": "org0/model-3"},  # no spaces field: not covered by the model_spaces step
+        ],
+    )
     commits = tmp_path / "commits"
-    write_lines(commits / "commits.jsonl.gz", [
-        {"repo_id": "org1/model-1", "id": "c1", "title": "init", "message": "m",
-         "date": "2023-08-04T06:46:32.000Z", "authors": [{"user": "Joao Gante"}, {"user": "bob"}]},
-        {"repo_id": "org1/model-1", "id": "c2", "title": "up", "date": "2023-08-05T06:46:32.000Z", "authors": []},
-        {"repo_id": "dorg/ds-1", "repo_type": "dataset", "id": "c1", "title": "d",
-         "date": "2023-08-06T00:00:00", "authors": [{"user": "carol", "avatar": "x"}]},
-    ])
-    write_lines(commits / "discussions.jsonl", [
-        {"repo_id": "org1/model-1", "num": 1, "title": "Q", "status": "open", "author": {"name": "alice"},
-         "isPullRequest": False, "createdAt": "2024-01-01T00:00:00.000Z"},
-        {"repo_id": "org1/model-1", "num": 2, "title": "PR", "status": "merged", "author": None,
-         "isPullRequest": True, "createdAt": "2024-01-02T00:00:00.000Z"},
-        {"repo_id": "dorg/ds-1", "repo_type": "dataset", "num": 1, "title": "x", "status": "closed",
-         "author": "dave", "isPullRequest": False, "createdAt": "2024-01-03T00:00:00.000Z"},
-    ])
+    write_lines(
+        commits / "commits.jsonl.gz",
+        [
+            {
+                "repo_id": "org1/model-1",
+                "id": "c1",
+                "title": "init",
+                "message": "m",
+                "date": "2023-08-04T06:46:32.000Z",
+                "authors": [{"user": "Joao Gante"}, {"user": "bob"}],
+            },
+            {"repo_id": "org1/model-1", "id": "c2", "title": "up", "date": "2023-08-05T06:46:32.000Z", "authors": []},
+            {
+                "repo_id": "dorg/ds-1",
+                "repo_type": "dataset",
+                "id": "c1",
+                "title": "d",
+                "date": "2023-08-06T00:00:00",
+                "authors": [{"user": "carol", "avatar": "x"}],
+            },
+        ],
+    )
+    write_lines(
+        commits / "discussions.jsonl",
+        [
+            {
+                "repo_id": "org1/model-1",
+                "num": 1,
+                "title": "Q",
+                "status": "open",
+                "author": {"name": "alice"},
+                "isPullRequest": False,
+                "createdAt": "2024-01-01T00:00:00.000Z",
+            },
+            {
+                "repo_id": "org1/model-1",
+                "num": 2,
+                "title": "PR",
+                "status": "merged",
+                "author": None,
+                "isPullRequest": True,
+                "createdAt": "2024-01-02T00:00:00.000Z",
+            },
+            {
+                "repo_id": "dorg/ds-1",
+                "repo_type": "dataset",
+                "num": 1,
+                "title": "x",
+                "status": "closed",
+                "author": "dave",
+                "isPullRequest": False,
+                "createdAt": "2024-01-03T00:00:00.000Z",
+            },
+        ],
+    )
     (src / "README.md").write_text("not a record file")
     return [src, commits]
 
@@ -143,8 +208,11 @@ def test_clean_import_normalises_every_table(clean_src, tmp_path):
 
     # space edges: de-duplicated within a record; unlisted models keep their edges
     edges = snap.table("space_models").sort_values(["space_id", "model_id"])
-    assert list(map(tuple, edges.values)) == [("u/s1", "org1/model-1"), ("u/s2", "org1/model-1"),
-                                              ("u/s3", "org0/not-listed")]
+    assert list(map(tuple, edges.values)) == [
+        ("u/s1", "org1/model-1"),
+        ("u/s2", "org1/model-1"),
+        ("u/s3", "org0/not-listed"),
+    ]
     ms = snap.covered("model_spaces").set_index("repo_id")["items"].to_dict()
     assert ms == {"org1/model-1": 2, "org2/model-2": 0, "org0/not-listed": 1}  # model-3 had no spaces field
 
@@ -181,8 +249,13 @@ def test_manifest_coverage_and_sources(clean_src, tmp_path):
     assert cov["owners"]["scope"] == "none"
     assert cov["discussions"]["rows"] == 3
     files = {f["file"]: f for f in m["source"]["parameters"]["files"]}
-    assert set(files) == {"src/models.jsonl", "src/datasets.jsonl.gz", "src/model_info.jsonl.gz",
-                          "commits/commits.jsonl.gz", "commits/discussions.jsonl"}
+    assert set(files) == {
+        "src/models.jsonl",
+        "src/datasets.jsonl.gz",
+        "src/model_info.jsonl.gz",
+        "commits/commits.jsonl.gz",
+        "commits/discussions.jsonl",
+    }
     for label, info in files.items():
         folder = clean_src[0] if label.startswith("src/") else clean_src[1]
         path = folder / label.split("/", 1)[1]
@@ -208,24 +281,32 @@ def test_snapshot_id_and_date_parameters(clean_src, tmp_path):
 # --------------------------------------------------------------------------- #
 
 BAD_MODELS = [
-    model(1),                                   # 1
-    "{not json",                                # 2 bad JSON
-    model(2, likes="12"),                       # 3 wrong type
-    model(3, id=None),                          # 4 missing id
-    "",                                         # 5 blank: skipped, not an error
-    model(4),                                   # 6
-    model(1, likes=99),                         # 7 duplicate of line 1
-    "[1, 2]",                                   # 8 not an object
-    model(5, createdAt="yesterday"),            # 9 bad timestamp
-    model(6, id=""),                            # 10 empty id
-    model(7, tags="license:mit"),               # 11 wrong type
-    model(8, private=1),                        # 12 int for bool
-    model(9, downloads=2**70),                  # 13 out of range
-    model(10),                                  # 14
+    model(1),  # 1
+    "{not json",  # 2 bad JSON
+    model(2, likes="12"),  # 3 wrong type
+    model(3, id=None),  # 4 missing id
+    "",  # 5 blank: skipped, not an error
+    model(4),  # 6
+    model(1, likes=99),  # 7 duplicate of line 1
+    "[1, 2]",  # 8 not an object
+    model(5, createdAt="yesterday"),  # 9 bad timestamp
+    model(6, id=""),  # 10 empty id
+    model(7, tags="license:mit"),  # 11 wrong type
+    model(8, private=1),  # 12 int for bool
+    model(9, downloads=2**70),  # 13 out of range
+    model(10),  # 14
 ]
 EXPECTED_BAD = {
-    2: "malformed", 3: "malformed", 4: "malformed", 7: "duplicate", 8: "malformed", 9: "malformed",
-    10: "malformed", 11: "malformed", 12: "malformed", 13: "malformed",
+    2: "malformed",
+    3: "malformed",
+    4: "malformed",
+    7: "duplicate",
+    8: "malformed",
+    9: "malformed",
+    10: "malformed",
+    11: "malformed",
+    12: "malformed",
+    13: "malformed",
 }
 
 
@@ -276,15 +357,18 @@ def test_line_by_line_parse_equals_fast_parse(tmp_path):
 def test_duplicates_across_sources_and_commit_keys(tmp_path):
     write_lines(tmp_path / "a" / "models.jsonl", [model(1), model(2)])
     write_lines(tmp_path / "b" / "models-part2.jsonl.gz", [model(2, likes=1000), model(3)])
-    write_lines(tmp_path / "b" / "commits.jsonl", [
-        {"repo_id": "r/a", "id": "c1", "date": "2024-01-01T00:00:00Z", "authors": [{"user": "x"}]},
-        {"repo_id": "r/a", "id": "c1", "date": "2024-01-01T00:00:00Z", "authors": [{"user": "x"}]},
-        {"repo_id": "r/a", "repo_type": "model", "id": "c1", "date": "2024-01-02T00:00:00Z"},
-        {"repo_id": "r/a", "repo_type": "dataset", "id": "c1"},  # same commit id, other repo type: fine
-        {"repo_id": "r/a", "repo_type": "bucket", "id": "c9"},
-        {"id": "c3"},
-        {"repo_id": "r/a", "id": "c4", "authors": "x"},
-    ])
+    write_lines(
+        tmp_path / "b" / "commits.jsonl",
+        [
+            {"repo_id": "r/a", "id": "c1", "date": "2024-01-01T00:00:00Z", "authors": [{"user": "x"}]},
+            {"repo_id": "r/a", "id": "c1", "date": "2024-01-01T00:00:00Z", "authors": [{"user": "x"}]},
+            {"repo_id": "r/a", "repo_type": "model", "id": "c1", "date": "2024-01-02T00:00:00Z"},
+            {"repo_id": "r/a", "repo_type": "dataset", "id": "c1"},  # same commit id, other repo type: fine
+            {"repo_id": "r/a", "repo_type": "bucket", "id": "c9"},
+            {"id": "c3"},
+            {"repo_id": "r/a", "id": "c4", "authors": "x"},
+        ],
+    )
     snap = run_import([tmp_path / "a", tmp_path / "b"], tmp_path / "o")
     models = snap.table("models").set_index("id")
     assert len(models) == 3 and models.loc[model(2)["id"]].likes == 2
@@ -327,12 +411,21 @@ def test_strict_stops_at_first_bad_record_and_leaves_nothing(tmp_path):
 
 
 def test_spaces_listing_gives_space_models(tmp_path):
-    write_lines(tmp_path / "s" / "spaces.jsonl", [
-        {"id": "u/app", "sdk": "gradio", "likes": 3, "tags": ["gradio"], "createdAt": "2024-01-01T00:00:00Z",
-         "models": ["org/m1", "org/m2"]},
-        {"id": "u/app2", "sdk": "docker", "likes": 0, "models": [], "createdAt": "2022-03-02T23:29:04.000Z"},
-        {"id": "u/app3", "sdk": "static"},
-    ])
+    write_lines(
+        tmp_path / "s" / "spaces.jsonl",
+        [
+            {
+                "id": "u/app",
+                "sdk": "gradio",
+                "likes": 3,
+                "tags": ["gradio"],
+                "createdAt": "2024-01-01T00:00:00Z",
+                "models": ["org/m1", "org/m2"],
+            },
+            {"id": "u/app2", "sdk": "docker", "likes": 0, "models": [], "createdAt": "2022-03-02T23:29:04.000Z"},
+            {"id": "u/app3", "sdk": "static"},
+        ],
+    )
     snap = run_import([tmp_path / "s"], tmp_path / "o")
     sp = snap.table("spaces").set_index("id")
     assert sp.loc["u/app"].sdk == "gradio" and pd.isna(sp.loc["u/app"].downloads)
@@ -348,6 +441,7 @@ def test_spaces_listing_gives_space_models(tmp_path):
 # --------------------------------------------------------------------------- #
 # errors the user can fix, and the CLI
 # --------------------------------------------------------------------------- #
+
 
 def test_refuses_bad_sources_and_outputs(clean_src, tmp_path):
     with pytest.raises(ImportStopped, match="no such file or folder"):
@@ -367,8 +461,13 @@ def test_refuses_bad_sources_and_outputs(clean_src, tmp_path):
 
 
 def _cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "analysis", "import", *map(str, args)],
-                          capture_output=True, text=True, timeout=120, cwd=cwd or paths.ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", "import", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd or paths.ROOT,
+    )
 
 
 def test_cli(clean_src, tmp_path):
@@ -401,11 +500,11 @@ def test_cli(clean_src, tmp_path):
 # the real records
 # --------------------------------------------------------------------------- #
 
+
 @pytest.fixture(scope="session")
 def real_import(shared_data, tmp_path_factory):
     out = tmp_path_factory.mktemp("real") / "hub-2024-07-import"
-    snap = import_records([shared_data / "hub-2024-07", shared_data / "model-commits-2024-09"], out,
-                          progress=False)
+    snap = import_records([shared_data / "hub-2024-07", shared_data / "model-commits-2024-09"], out, progress=False)
     return shared_data, snap
 
 
@@ -439,23 +538,31 @@ def test_real_records_reconcile(real_import):
     assert snap.coverage("commits")["author_names"] == "git"
     assert snap.date == "2024-07-11"
     created = snap.table("models", ["created_at"]).created_at
-    in_minute = created.between(pd.Timestamp("2022-03-02T23:29", tz="UTC"), pd.Timestamp("2022-03-02T23:29:59.999", tz="UTC"))
+    in_minute = created.between(
+        pd.Timestamp("2022-03-02T23:29", tz="UTC"), pd.Timestamp("2022-03-02T23:29:59.999", tz="UTC")
+    )
     assert snap.manifest["coverage"]["models"]["created_at_placeholder"] == int(in_minute.sum()) > 20_000
     # licenses: one per record that has a license: tag
-    assert snap.manifest["coverage"]["models"]["fields_non_null"]["license"] == \
-        _count_lines(hub / "models.jsonl.gz", b'"license:')
+    assert snap.manifest["coverage"]["models"]["fields_non_null"]["license"] == _count_lines(
+        hub / "models.jsonl.gz", b'"license:'
+    )
     m = snap.manifest
     assert m["coverage"]["spaces"]["scope"] == "none" and m["coverage"]["discussions"]["scope"] == "none"
     assert m["coverage"]["commits"]["scope"] == "subset" and m["coverage"]["space_models"]["scope"] == "subset"
     assert "weight file" in m["coverage"]["commits"]["note"]
-    assert "0-9, q" in m["coverage"]["space_models"]["note"] and "not a random sample" in m["coverage"]["space_models"]["note"]
+    assert (
+        "0-9, q" in m["coverage"]["space_models"]["note"]
+        and "not a random sample" in m["coverage"]["space_models"]["note"]
+    )
     for f in m["source"]["parameters"]["files"]:
         assert f["sha256"] in importer.KNOWN_SOURCES and f["malformed"] == f["duplicate"] == 0
 
 
 def test_real_records_values(real_import):
     root, snap = real_import
-    models = snap.table("models", ["id", "owner", "name", "created_at", "last_modified", "license", "likes", "downloads"])
+    models = snap.table(
+        "models", ["id", "owner", "name", "created_at", "last_modified", "license", "likes", "downloads"]
+    )
     first = json.loads(gzip.open(root / "hub-2024-07" / "models.jsonl.gz", "rt").readline())
     row = models.iloc[0]
     assert row.id == first["id"] and row.likes == first["likes"] and row.downloads == first["downloads"]

@@ -16,6 +16,7 @@ from analysis.parts import licenses as L
 # mapping
 # --------------------------------------------------------------------------- #
 
+
 def test_mapping_file_is_valid_and_documented():
     m = L.load_mapping()
     assert m["groups"] == ["permissive", "restrictive", "none"]
@@ -32,14 +33,47 @@ def test_mapping_file_is_valid_and_documented():
 
 
 def test_group_of_hard_cases():
-    ids = ["MIT", " apache-2.0 ", None, "", "unknown", "other", "openrail", "llama2",
-           "cc-by-nc-4.0", "gpl-3.0", "no-such-license"]
+    ids = [
+        "MIT",
+        " apache-2.0 ",
+        None,
+        "",
+        "unknown",
+        "other",
+        "openrail",
+        "llama2",
+        "cc-by-nc-4.0",
+        "gpl-3.0",
+        "no-such-license",
+    ]
     main = L.group_of(ids)
-    assert list(main) == ["permissive", "permissive", "none", "none", "none", "restrictive",
-                          "restrictive", "restrictive", "restrictive", "restrictive", "other"]
+    assert list(main) == [
+        "permissive",
+        "permissive",
+        "none",
+        "none",
+        "none",
+        "restrictive",
+        "restrictive",
+        "restrictive",
+        "restrictive",
+        "restrictive",
+        "other",
+    ]
     alt = L.group_of(ids, L.ALTERNATIVE)
-    assert list(alt) == ["permissive", "permissive", "none", "none", "other", "other",
-                         "permissive", "restrictive", "restrictive", "restrictive", "other"]
+    assert list(alt) == [
+        "permissive",
+        "permissive",
+        "none",
+        "none",
+        "other",
+        "other",
+        "permissive",
+        "restrictive",
+        "restrictive",
+        "restrictive",
+        "other",
+    ]
     assert not L.is_mapped("no-such-license") and L.is_mapped(None) and L.is_mapped("MIT")
 
 
@@ -56,8 +90,10 @@ def test_group_of_accepts_arrow_and_pandas():
 
 def test_mapping_error_on_bad_group(tmp_path):
     bad = tmp_path / "m.yml"
-    bad.write_text("groups: [a]\nalternative_groups: [a]\nno_license_group: a\nunmapped_group: a\n"
-                   "licenses:\n  - {license: mit, group: b, alternative: a, reason: x}\n")
+    bad.write_text(
+        "groups: [a]\nalternative_groups: [a]\nno_license_group: a\nunmapped_group: a\n"
+        "licenses:\n  - {license: mit, group: b, alternative: a, reason: x}\n"
+    )
     with pytest.raises(L.MappingError, match="group 'b'"):
         L.load_mapping(str(bad))
 
@@ -71,7 +107,7 @@ def _real_license_ids(path):
                 continue
             for tag in json.loads(line).get("tags") or []:
                 if isinstance(tag, str) and tag.startswith("license:"):
-                    ids[tag[len("license:"):]] = ids.get(tag[len("license:"):], 0) + 1
+                    ids[tag[len("license:") :]] = ids.get(tag[len("license:") :], 0) + 1
     return ids
 
 
@@ -90,6 +126,7 @@ def test_every_real_license_id_is_classified(shared_data):
 # --------------------------------------------------------------------------- #
 # landscape tables
 # --------------------------------------------------------------------------- #
+
 
 def test_top_licenses_and_group_shares():
     by_type = {"model": ["mit", "mit", None, "gpl-3.0", "openrail"], "dataset": ["mit", None, None, ""]}
@@ -110,6 +147,7 @@ def test_top_licenses_and_group_shares():
 # --------------------------------------------------------------------------- #
 # Kruskal-Wallis
 # --------------------------------------------------------------------------- #
+
 
 def test_kruskal_matches_scipy_with_ties_and_missing():
     rng = np.random.default_rng(3)
@@ -135,7 +173,7 @@ def test_kruskal_separated_groups_is_significant():
     g = ["a"] * 10 + ["b"] * 10
     res = L.kruskal(v, g)
     # no ties: H = 12/(n(n+1)) sum R_i^2/n_i - 3(n+1) with rank sums 55 and 155
-    h = 12 / (20 * 21) * (55 ** 2 / 10 + 155 ** 2 / 10) - 3 * 21
+    h = 12 / (20 * 21) * (55**2 / 10 + 155**2 / 10) - 3 * 21
     assert res["H"] == pytest.approx(h)
     assert res["p"] < 0.001
 
@@ -146,12 +184,102 @@ def test_kruskal_separated_groups_is_significant():
 
 # Pulse by kind of exercise, the "exercise" data of the seaborn-data repository
 # (mwaskom/seaborn-data, exercise.csv), 30 observations per group.
-REST = [85, 85, 88, 90, 92, 93, 97, 97, 94, 80, 82, 83, 91, 92, 91, 83, 83, 84, 87, 88, 90, 92, 94,
-        95, 97, 99, 96, 100, 97, 100]
-WALKING = [86, 86, 84, 93, 103, 104, 90, 92, 93, 95, 96, 100, 89, 96, 95, 84, 86, 89, 103, 109, 90,
-           92, 96, 101, 97, 98, 100, 102, 104, 103]
-RUNNING = [93, 98, 110, 98, 104, 112, 98, 105, 99, 87, 132, 120, 94, 110, 116, 95, 126, 143, 100,
-           126, 140, 103, 124, 140, 94, 135, 130, 99, 111, 150]
+REST = [
+    85,
+    85,
+    88,
+    90,
+    92,
+    93,
+    97,
+    97,
+    94,
+    80,
+    82,
+    83,
+    91,
+    92,
+    91,
+    83,
+    83,
+    84,
+    87,
+    88,
+    90,
+    92,
+    94,
+    95,
+    97,
+    99,
+    96,
+    100,
+    97,
+    100,
+]
+WALKING = [
+    86,
+    86,
+    84,
+    93,
+    103,
+    104,
+    90,
+    92,
+    93,
+    95,
+    96,
+    100,
+    89,
+    96,
+    95,
+    84,
+    86,
+    89,
+    103,
+    109,
+    90,
+    92,
+    96,
+    101,
+    97,
+    98,
+    100,
+    102,
+    104,
+    103,
+]
+RUNNING = [
+    93,
+    98,
+    110,
+    98,
+    104,
+    112,
+    98,
+    105,
+    99,
+    87,
+    132,
+    120,
+    94,
+    110,
+    116,
+    95,
+    126,
+    143,
+    100,
+    126,
+    140,
+    103,
+    124,
+    140,
+    94,
+    135,
+    130,
+    99,
+    111,
+    150,
+]
 
 
 def test_dunn_holm_matches_published_r_values():
@@ -180,9 +308,18 @@ def test_dunn_z_matches_published_worked_example():
     e = [1.25697569, 1.265897356, 1.237814561, 0.954612564, 2.365415457]
     g = [k for k, grp in zip("abcde", (a, b, c, d, e)) for _ in grp]
     res = L.dunn(a + b + c + d + e, g, p_adjust="holm").set_index(["group_a", "group_b"])
-    expected_z = {("a", "b"): -0.9882, ("a", "c"): -2.1054, ("a", "d"): -3.8241, ("a", "e"): -3.3944,
-                  ("b", "c"): -1.1171, ("b", "d"): -2.8358, ("b", "e"): -2.4061,
-                  ("c", "d"): -1.7187, ("c", "e"): -1.2890, ("d", "e"): 0.42967}
+    expected_z = {
+        ("a", "b"): -0.9882,
+        ("a", "c"): -2.1054,
+        ("a", "d"): -3.8241,
+        ("a", "e"): -3.3944,
+        ("b", "c"): -1.1171,
+        ("b", "d"): -2.8358,
+        ("b", "e"): -2.4061,
+        ("c", "d"): -1.7187,
+        ("c", "e"): -1.2890,
+        ("d", "e"): 0.42967,
+    }
     expected_p = {("a", "b"): 0.32304, ("a", "d"): 0.00013, ("c", "d"): 0.08567, ("d", "e"): 0.66744}
     for pair, z in expected_z.items():
         assert res.loc[pair, "z"] == pytest.approx(z, abs=1e-4)
@@ -204,11 +341,14 @@ def test_dunn_table_and_order():
 # tables
 # --------------------------------------------------------------------------- #
 
+
 def test_tests_table_medians_means_by_hand():
-    data = pd.DataFrame({
-        "likes": [0, 1, 2, 10, 20, 30, 5, np.nan],
-        "group": ["none", "none", "none", "permissive", "permissive", "permissive", "restrictive", "restrictive"],
-    })
+    data = pd.DataFrame(
+        {
+            "likes": [0, 1, 2, 10, 20, 30, 5, np.nan],
+            "group": ["none", "none", "none", "permissive", "permissive", "permissive", "restrictive", "restrictive"],
+        }
+    )
     t = L.tests_table(data, ["likes"], "group", {"likes": "likes"}, ["permissive", "restrictive", "none"])
     row = t.iloc[0]
     assert row["N"] == 7

@@ -18,11 +18,13 @@ def net_from_edges(n: int, edges: list[tuple[int, int]]) -> N.Network:
     src = np.array([e[0] for e in edges], dtype=np.int64)
     dst = np.array([e[1] for e in edges], dtype=np.int64)
     names = np.array([f"d{i}" for i in range(n)], dtype=object)
-    return N.Network(names, src, dst, np.ones(len(edges), np.int64), np.zeros((0, 2), np.int64),
-                     np.zeros(n, np.int64), 0, 0, 0)
+    return N.Network(
+        names, src, dst, np.ones(len(edges), np.int64), np.zeros((0, 2), np.int64), np.zeros(n, np.int64), 0, 0, 0
+    )
 
 
 # --------------------------------------------------------------------------- construction
+
 
 def test_single_author_repo_gives_one_self_loop_per_commit():
     e = N.edges_from_commits(["a/m"] * 3, [["alice"], ["alice"], ["alice"]])
@@ -78,13 +80,17 @@ def test_commits_restricted_to_repositories_keep_only_their_authors():
 def test_system_kept_in_reproduction_and_removed_in_cleaned():
     from analysis.parts import identity
 
-    commits = N.CommitAuthors.from_lists(["o/r", "o/r", "o/s", "o/s"],
-                                         [["system"], ["alice"], ["system"], ["Bob Smith"]])
+    commits = N.CommitAuthors.from_lists(
+        ["o/r", "o/r", "o/s", "o/s"], [["system"], ["alice"], ["system"], ["Bob Smith"]]
+    )
     rep = N.build_network(commits)
     assert set(rep.names) == {"system", "alice", "Bob Smith"}
     assert not rep.isolates().any()  # system ties everyone
-    res = identity.resolve(commits.names, weights=commits.commits_per_name().to_dict(),
-                           overrides=pd.DataFrame(columns=["decision", "name_a", "name_b", "reason"]))
+    res = identity.resolve(
+        commits.names,
+        weights=commits.commits_per_name().to_dict(),
+        overrides=pd.DataFrame(columns=["decision", "name_a", "name_b", "reason"]),
+    )
     cleaned = N.cleaned_network(commits, res)
     assert set(cleaned.names) == {"alice", "Bob Smith"}
     assert cleaned.isolates().all()
@@ -95,9 +101,14 @@ def test_cleaned_network_merges_identities_and_uses_first_remaining_author():
     from analysis.parts import identity
 
     commits = N.CommitAuthors.from_lists(
-        ["o/r", "o/r", "o/r"], [["SFconvertbot", "Joao Gante"], ["joaogante"], ["Mary Lee"]])
-    res = identity.resolve(commits.names, weights=commits.commits_per_name().to_dict(), owners=["joaogante"],
-                           overrides=pd.DataFrame(columns=["decision", "name_a", "name_b", "reason"]))
+        ["o/r", "o/r", "o/r"], [["SFconvertbot", "Joao Gante"], ["joaogante"], ["Mary Lee"]]
+    )
+    res = identity.resolve(
+        commits.names,
+        weights=commits.commits_per_name().to_dict(),
+        owners=["joaogante"],
+        overrides=pd.DataFrame(columns=["decision", "name_a", "name_b", "reason"]),
+    )
     assert res.mapping["Joao Gante"] == "joaogante"  # a Hub namespace is preferred as canonical
     cleaned = N.cleaned_network(commits, res)
     assert edge_dict(cleaned.edges()) == {("joaogante", "Mary Lee"): 2, ("Mary Lee", "joaogante"): 1}
@@ -123,6 +134,7 @@ def test_vectorised_construction_matches_a_direct_implementation():
 
 
 # --------------------------------------------------------------------------- statistics
+
 
 def test_isolates_and_reciprocity_hand_computed():
     # 0<->1 reciprocated, 1->2 not, 3 and 4 only self-loops (isolates), 0 also a self-loop

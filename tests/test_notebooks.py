@@ -42,13 +42,14 @@ def test_one_parameters_cell_of_plain_literals(path):
     tree = ast.parse(cells[0].source)
     names = {}
     for node in tree.body:
-        assert isinstance(node, (ast.Assign, ast.AnnAssign)), \
+        assert isinstance(node, (ast.Assign, ast.AnnAssign)), (
             f"{path.name}: the parameters cell may only assign literals (line {node.lineno})"
+        )
         target = node.targets[0] if isinstance(node, ast.Assign) else node.target
         assert isinstance(target, ast.Name), f"{path.name}: parameters must be plain names"
         names[target.id] = ast.literal_eval(node.value)  # raises on anything but a literal
-    assert names.get("snapshot_dir") == "", f"{path.name}: needs snapshot_dir = \"\""
-    assert names.get("output_dir") == "", f"{path.name}: needs output_dir = \"\""
+    assert names.get("snapshot_dir") == "", f'{path.name}: needs snapshot_dir = ""'
+    assert names.get("output_dir") == "", f'{path.name}: needs output_dir = ""'
     secret = [n for n in names if any(w in n.lower() for w in ("token", "secret", "password", "key"))]
     assert not secret, f"{path.name}: secrets are never parameters: {secret}"
 
@@ -59,16 +60,15 @@ def test_notebook_starts_with_a_title_and_a_hidden_import_cell(path):
     code = [c for c in nb.cells if c.cell_type == "code"]
     tags = code[0].metadata.get("tags", [])
     assert {"remove-cell", "hide-input"} & set(tags), f"{path.name}: the first code cell (imports) must be hidden"
-    assert any(c.cell_type == "markdown" and any(ln.startswith("# ") for ln in c.source.splitlines())
-               for c in nb.cells), \
-        f"{path.name}: no '# Title' heading"
+    assert any(
+        c.cell_type == "markdown" and any(ln.startswith("# ") for ln in c.source.splitlines()) for c in nb.cells
+    ), f"{path.name}: no '# Title' heading"
 
 
 def test_every_toc_entry_exists_and_every_notebook_is_in_the_toc():
     entries = toc_entries()
     assert entries[0] == "book/index", "the landing page is the toc's root"
-    missing = [e for e in entries if not (paths.ROOT / f"{e}.ipynb").exists()
-               and not (paths.ROOT / f"{e}.md").exists()]
+    missing = [e for e in entries if not (paths.ROOT / f"{e}.ipynb").exists() and not (paths.ROOT / f"{e}.md").exists()]
     assert not missing, f"_toc.yml lists pages that do not exist: {missing}"
     assert len(entries) == len(set(entries)), "a page is listed twice"
     orphans = [p.name for p in NOTEBOOKS if f"book/{p.stem}" not in entries]
@@ -78,8 +78,16 @@ def test_every_toc_entry_exists_and_every_notebook_is_in_the_toc():
 
 def test_toc_has_the_books_parts_in_order():
     entries = toc_entries()
-    expected = ["book/index", "book/methods", "book/snapshot", "book/part1_activity",
-                "book/part2_network", "book/part3_adoption", "book/reproduction", "book/provenance"]
+    expected = [
+        "book/index",
+        "book/methods",
+        "book/snapshot",
+        "book/part1_activity",
+        "book/part2_network",
+        "book/part3_adoption",
+        "book/reproduction",
+        "book/provenance",
+    ]
     assert [e for e in entries if e in expected] == expected
 
 

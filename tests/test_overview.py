@@ -27,8 +27,9 @@ def test_tables_of_a_snapshot(tmp_path):
     assert "came from" in src.columns and src["came from"].str.contains("synthetic").all()
 
     failed = overview.fetch_log_summary(snap)
-    assert failed.to_dict("records") == [{"step": "commits", "repo_type": "model",
-                                          "outcome": "not_found_or_private", "count": 1}]
+    assert failed.to_dict("records") == [
+        {"step": "commits", "repo_type": "model", "outcome": "not_found_or_private", "count": 1}
+    ]
 
     files = overview.table_checksums(snap)
     assert len(files) == len(TABLES) and files["sha256"].str.fullmatch(r"[0-9a-f]{64}").all()
@@ -39,10 +40,14 @@ def test_tables_of_a_snapshot(tmp_path):
 
 
 def test_flatten_and_manifest_rows(tmp_path):
-    rows = overview.flatten({"b": {"x": 1, "y": [1, 2]}, "files": [{"file": "a"}, {"file": "b"}], "a": "t"},
-                            "source")
-    assert rows == [("source.a", "t"), ("source.b.x", "1"), ("source.b.y", "[1, 2]"),
-                    ("source.files[0].file", "a"), ("source.files[1].file", "b")]
+    rows = overview.flatten({"b": {"x": 1, "y": [1, 2]}, "files": [{"file": "a"}, {"file": "b"}], "a": "t"}, "source")
+    assert rows == [
+        ("source.a", "t"),
+        ("source.b.x", "1"),
+        ("source.b.y", "[1, 2]"),
+        ("source.files[0].file", "a"),
+        ("source.files[1].file", "b"),
+    ]
     snap = hand_snapshot(tmp_path / "s", models=20)
     m = overview.manifest_table(snap).set_index("key")["value"]
     assert m["snapshot_id"] == "s" and m["source.seed"] == "0" and m["complete"] == "True"
@@ -62,8 +67,7 @@ def test_front_matter_helpers(tmp_path):
     from analysis.parts import licenses
 
     snap = hand_snapshot(tmp_path / "s", models=20)
-    assert overview.repo_counts(snap) == {"model": 20, "dataset": snap.rows("datasets"),
-                                          "space": snap.rows("spaces")}
+    assert overview.repo_counts(snap) == {"model": 20, "dataset": snap.rows("datasets"), "space": snap.rows("spaces")}
     bib = overview.book_bibtex(snap)
     assert bib.startswith("@misc{hf-hub-activity-s,") and f"snapshot date {snap.date}" in bib
     mapping = licenses.mapping_table()

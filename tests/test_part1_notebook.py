@@ -12,8 +12,17 @@ from analysis import paths
 from analysis.snapshot import write_snapshot
 
 NOTEBOOK = paths.BOOK / "part1_activity.ipynb"
-TABLES = ["tab-activity", "tab-tails", "tab-license-mapping", "tab-licenses", "tab-license-groups",
-          "tab-license-tests", "tab-license-dunn", "tab-license-sensitivity", "tab-as-of"]
+TABLES = [
+    "tab-activity",
+    "tab-tails",
+    "tab-license-mapping",
+    "tab-licenses",
+    "tab-license-groups",
+    "tab-license-tests",
+    "tab-license-dunn",
+    "tab-license-sensitivity",
+    "tab-as-of",
+]
 FIGURES = ["fig-activity-ccdf", "fig-activity-lorenz", "fig-license-distributions"]
 
 
@@ -34,13 +43,17 @@ def _import_like_snapshot(path, n=240, seed=5):
 
     def repos(prefix, k):
         created = pd.Timestamp("2022-03-02T23:29:04", tz="UTC") + pd.to_timedelta(rng.integers(0, 800, k), unit="D")
-        return pd.DataFrame({
-            "id": [f"o{i % 9}/{prefix}{i}" for i in range(k)], "owner": [f"o{i % 9}" for i in range(k)],
-            "name": [f"{prefix}{i}" for i in range(k)], "created_at": created,
-            "license": rng.choice(lic, k),
-            "likes": (np.floor(rng.pareto(1.1, k) * 3) * (rng.random(k) < 0.4)).astype("int64"),
-            "downloads": (np.floor(rng.pareto(0.9, k) * 20) * (rng.random(k) < 0.3)).astype("int64"),
-        })
+        return pd.DataFrame(
+            {
+                "id": [f"o{i % 9}/{prefix}{i}" for i in range(k)],
+                "owner": [f"o{i % 9}" for i in range(k)],
+                "name": [f"{prefix}{i}" for i in range(k)],
+                "created_at": created,
+                "license": rng.choice(lic, k),
+                "likes": (np.floor(rng.pareto(1.1, k) * 3) * (rng.random(k) < 0.4)).astype("int64"),
+                "downloads": (np.floor(rng.pareto(0.9, k) * 20) * (rng.random(k) < 0.3)).astype("int64"),
+            }
+        )
 
     models, datasets = repos("m", n), repos("d", n // 3)
     covered = models["id"].iloc[: n // 3].tolist()
@@ -49,11 +62,20 @@ def _import_like_snapshot(path, n=240, seed=5):
         k = int(rng.integers(1, 5))
         cov.append({"repo_type": "model", "repo_id": rid, "step": "commits", "items": k})
         for c in range(k):
-            commits.append({"repo_type": "model", "repo_id": rid, "commit_id": f"{j}-{c}",
-                            "date": pd.Timestamp("2023-01-01", tz="UTC") + pd.Timedelta(days=int(rng.integers(0, 600))),
-                            "authors": [f"a{int(rng.integers(0, 3 if j % 2 else 1))}"]})
-    return write_snapshot(path, {"models": models, "datasets": datasets, "commits": pd.DataFrame(commits),
-                                 "repo_coverage": pd.DataFrame(cov)}, source_kind="import")
+            commits.append(
+                {
+                    "repo_type": "model",
+                    "repo_id": rid,
+                    "commit_id": f"{j}-{c}",
+                    "date": pd.Timestamp("2023-01-01", tz="UTC") + pd.Timedelta(days=int(rng.integers(0, 600))),
+                    "authors": [f"a{int(rng.integers(0, 3 if j % 2 else 1))}"],
+                }
+            )
+    return write_snapshot(
+        path,
+        {"models": models, "datasets": datasets, "commits": pd.DataFrame(commits), "repo_coverage": pd.DataFrame(cov)},
+        source_kind="import",
+    )
 
 
 @pytest.mark.timeout(300)
@@ -79,7 +101,8 @@ def test_notebook_executes_with_papermill(tmp_path):
     assert (tails["subsampled"] == "yes").any()  # tail_max_n=40 forces a subsample
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
-    text = "\n".join(o.get("data", {}).get("text/markdown", "") for c in executed.cells
-                     if c.cell_type == "code" for o in c.outputs)
+    text = "\n".join(
+        o.get("data", {}).get("text/markdown", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs
+    )
     assert ":name: tab-activity" in text and "not applicable" in text
     assert "subsample" in text

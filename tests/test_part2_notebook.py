@@ -11,33 +11,62 @@ from analysis.parts import network
 from analysis.snapshot import write_snapshot
 
 NOTEBOOK = paths.BOOK / "part2_network.ipynb"
-TABLES = ["tab-network-funnel", "tab-identity-candidates", "tab-network", "tab-core-periphery",
-          "tab-network-subfields", "tab-network-removed-names", "tab-network-differences"]
+TABLES = [
+    "tab-network-funnel",
+    "tab-identity-candidates",
+    "tab-network",
+    "tab-core-periphery",
+    "tab-network-subfields",
+    "tab-network-removed-names",
+    "tab-network-differences",
+]
 FIGURES = ["fig-network-degree", "fig-network-reproduction", "fig-network-cleaned", "fig-network-reciprocity"]
 
 
 @pytest.fixture
 def tiny(tmp_path):
-    models = pd.DataFrame({
-        "id": ["org/a", "org/b", "alice/c", "bob/d", "carol/e", "dan/f"],
-        "owner": ["org", "org", "alice", "bob", "carol", "dan"],
-        "name": ["a", "b", "c", "d", "e", "f"],
-        "tags": [["text-generation"], ["image-classification"], ["text-to-image"], [], ["fill-mask"], []],
-    })
+    models = pd.DataFrame(
+        {
+            "id": ["org/a", "org/b", "alice/c", "bob/d", "carol/e", "dan/f"],
+            "owner": ["org", "org", "alice", "bob", "carol", "dan"],
+            "name": ["a", "b", "c", "d", "e", "f"],
+            "tags": [["text-generation"], ["image-classification"], ["text-to-image"], [], ["fill-mask"], []],
+        }
+    )
     rows = [
-        ("org/a", ["system"]), ("org/a", ["alice"]), ("org/a", ["Bob Smith"]), ("org/a", ["alice"]),
-        ("org/b", ["system"]), ("org/b", ["bob-smith"]), ("org/b", ["alice", "carol"]),
-        ("alice/c", ["system"]), ("alice/c", ["alice"]),
-        ("bob/d", ["SFconvertbot"]), ("bob/d", ["Bob Smith"]),
-        ("carol/e", ["frank"]), ("carol/e", ["frank"]),
-        ("dan/f", ["dan"]), ("dan/f", ["erin"]), ("dan/f", ["dan"]),
+        ("org/a", ["system"]),
+        ("org/a", ["alice"]),
+        ("org/a", ["Bob Smith"]),
+        ("org/a", ["alice"]),
+        ("org/b", ["system"]),
+        ("org/b", ["bob-smith"]),
+        ("org/b", ["alice", "carol"]),
+        ("alice/c", ["system"]),
+        ("alice/c", ["alice"]),
+        ("bob/d", ["SFconvertbot"]),
+        ("bob/d", ["Bob Smith"]),
+        ("carol/e", ["frank"]),
+        ("carol/e", ["frank"]),
+        ("dan/f", ["dan"]),
+        ("dan/f", ["erin"]),
+        ("dan/f", ["dan"]),
     ]
-    commits = pd.DataFrame({
-        "repo_type": "model", "repo_id": [r for r, _ in rows],
-        "commit_id": [f"c{i}" for i in range(len(rows))], "authors": [a for _, a in rows],
-    })
-    cov = pd.DataFrame({"repo_type": "model", "repo_id": models["id"], "step": "commits",
-                        "items": commits.groupby("repo_id").size().reindex(models["id"]).to_numpy()})
+    commits = pd.DataFrame(
+        {
+            "repo_type": "model",
+            "repo_id": [r for r, _ in rows],
+            "commit_id": [f"c{i}" for i in range(len(rows))],
+            "authors": [a for _, a in rows],
+        }
+    )
+    cov = pd.DataFrame(
+        {
+            "repo_type": "model",
+            "repo_id": models["id"],
+            "step": "commits",
+            "items": commits.groupby("repo_id").size().reindex(models["id"]).to_numpy(),
+        }
+    )
     return write_snapshot(tmp_path / "tiny-p2", {"models": models, "commits": commits, "repo_coverage": cov})
 
 
@@ -65,8 +94,12 @@ def test_notebook_runs_under_papermill(tiny, tmp_path):
     cand = pd.read_csv(out_dir / "tables" / "tab-identity-candidates.csv")
     assert {"Bob Smith", "bob-smith"} == set(cand.iloc[0][["name_a", "name_b"]])
     nb = executed
-    text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells if c.cell_type == "code"
-                     for o in c.get("outputs", []))
+    text = "\n".join(
+        str(o.get("data", {}).get("text/markdown", ""))
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    )
     assert "tab-network-funnel" in text and "synthetic" in text.lower()
 
 

@@ -12,28 +12,47 @@ from analysis import paths
 from analysis.snapshot import write_snapshot
 
 NOTEBOOK = paths.BOOK / "part3_adoption.ipynb"
-LABELS = ["tab-adoption", "tab-top-models", "tab-top-owners", "tab-owner-kinds",
-          "tab-adoption-subfields", "tab-top-models-subfields", "tab-co-usage-pairs"]
+LABELS = [
+    "tab-adoption",
+    "tab-top-models",
+    "tab-top-owners",
+    "tab-owner-kinds",
+    "tab-adoption-subfields",
+    "tab-top-models-subfields",
+    "tab-co-usage-pairs",
+]
 FIGURES = ["fig-spaces-per-model-ccdf", "fig-owner-usage-share"]
 
 
 @pytest.fixture
 def tiny(tmp_path):
-    models = pd.DataFrame({
-        "id": ["google/a", "google/b", "alice/c", "bob/d", "gpt2"],
-        "owner": ["google", "google", "alice", "bob", None],
-        "name": ["a", "b", "c", "d", "gpt2"],
-        "tags": [["text-generation"], ["image-classification"], ["text-to-image"], [], ["fill-mask"]],
-        "pipeline_tag": ["text-generation", "image-classification", "text-to-image", None, "fill-mask"],
-        "downloads": [10, 2, 3, 0, 5], "likes": [1, 0, 0, 0, 2],
-    })
+    models = pd.DataFrame(
+        {
+            "id": ["google/a", "google/b", "alice/c", "bob/d", "gpt2"],
+            "owner": ["google", "google", "alice", "bob", None],
+            "name": ["a", "b", "c", "d", "gpt2"],
+            "tags": [["text-generation"], ["image-classification"], ["text-to-image"], [], ["fill-mask"]],
+            "pipeline_tag": ["text-generation", "image-classification", "text-to-image", None, "fill-mask"],
+            "downloads": [10, 2, 3, 0, 5],
+            "likes": [1, 0, 0, 0, 2],
+        }
+    )
     spaces = pd.DataFrame({"id": [f"u/s{i}" for i in range(4)], "name": [f"s{i}" for i in range(4)]})
-    edges = pd.DataFrame([("u/s0", "google/a"), ("u/s0", "alice/c"), ("u/s1", "google/a"),
-                          ("u/s1", "google/b"), ("u/s2", "gpt2"), ("u/s2", "google/a")],
-                         columns=["space_id", "model_id"])
+    edges = pd.DataFrame(
+        [
+            ("u/s0", "google/a"),
+            ("u/s0", "alice/c"),
+            ("u/s1", "google/a"),
+            ("u/s1", "google/b"),
+            ("u/s2", "gpt2"),
+            ("u/s2", "google/a"),
+        ],
+        columns=["space_id", "model_id"],
+    )
     owners = pd.DataFrame({"owner": ["alice"], "kind": ["user"]})
-    return write_snapshot(tmp_path / "tiny-p3", {"models": models, "spaces": spaces,
-                                                 "space_models": edges, "owners": owners})
+    return write_snapshot(
+        tmp_path / "tiny-p3", {"models": models, "spaces": spaces, "space_models": edges, "owners": owners}
+    )
 
 
 @pytest.mark.slow

@@ -16,15 +16,24 @@ PAPER_MD = paths.ROOT.parent / "shared" / "PAPER.md"
 def _values(**over):
     v = {
         "snapshot.date": "2024-07-11",
-        "activity.models": 760_000, "activity.datasets": 175_000, "activity.spaces": None,
-        "activity.models_zero_downloads_pct": 82.5, "activity.top1pct_downloads_share_pct": 97.25,
-        "activity.models_no_license_pct": 62.0, "activity.datasets_no_license_pct": 70.0,
+        "activity.models": 760_000,
+        "activity.datasets": 175_000,
+        "activity.spaces": None,
+        "activity.models_zero_downloads_pct": 82.5,
+        "activity.top1pct_downloads_share_pct": 97.25,
+        "activity.models_no_license_pct": 62.0,
+        "activity.datasets_no_license_pct": 70.0,
         "activity.models_single_commit_author_pct": 66.1,
         "activity.license_kw": {"likes": 1e-9, "downloads": 0.2},
-        "network.isolates_pct": 91.0, "network.reciprocity_all": 0.1,
-        "network.reciprocity_without_isolates": 0.6, "network.core_size": 12, "network.nodes": 400,
-        "adoption.models_used_pct": 3.7, "adoption.top5_owners_usage_share_pct": 61.0,
-        "adoption.top1pct_usage_share_pct": 55.0, "adoption.models_covered": 8650,
+        "network.isolates_pct": 91.0,
+        "network.reciprocity_all": 0.1,
+        "network.reciprocity_without_isolates": 0.6,
+        "network.core_size": 12,
+        "network.nodes": 400,
+        "adoption.models_used_pct": 3.7,
+        "adoption.top5_owners_usage_share_pct": 61.0,
+        "adoption.top1pct_usage_share_pct": 55.0,
+        "adoption.models_covered": 8650,
     }
     v.update(over)
     return v
@@ -33,10 +42,17 @@ def _values(**over):
 def test_every_number_of_the_paper_has_a_row():
     numbers = paper_numbers()
     quantities = [n["quantity"] for n in numbers]
-    expected = ["model repositories", "dataset repositories", "space repositories",
-                "models with 0 downloads", "share of all downloads held by the top 1% of models",
-                "developers who are isolates in the collaboration network", "license groups compared",
-                "network", "adoption (models used in spaces)"]
+    expected = [
+        "model repositories",
+        "dataset repositories",
+        "space repositories",
+        "models with 0 downloads",
+        "share of all downloads held by the top 1% of models",
+        "developers who are isolates in the collaboration network",
+        "license groups compared",
+        "network",
+        "adoption (models used in spaces)",
+    ]
     assert quantities[: len(expected)] == expected
     secondary = [n for n in numbers if n["source"].startswith("secondary")]
     assert {n["paper"] for n in secondary} >= {"about 87%", "about 65%", "about 72%", "October 2023"}
@@ -99,13 +115,15 @@ def test_qualitative_claims_get_verdicts():
 
 
 def test_snapshot_date_row_and_caveats():
-    t = compare(_values(), {"snapshot.date": "2023-10-31 (reconstructed)"},
-                caveats={"isolates": "commit histories cover: subset"}).set_index("quantity")
+    t = compare(
+        _values(),
+        {"snapshot.date": "2023-10-31 (reconstructed)"},
+        caveats={"isolates": "commit histories cover: subset"},
+    ).set_index("quantity")
     date = t.loc["data collection date"]
     assert date["snapshot"] == "2024-07-11"
     assert "+254 days" in date["note"]  # 2023-10-31 -> 2024-07-11
-    assert "commit histories cover: subset" in t.loc[
-        "developers who are isolates in the collaboration network", "note"]
+    assert "commit histories cover: subset" in t.loc["developers who are isolates in the collaboration network", "note"]
 
 
 def test_every_note_is_a_sentence():
@@ -138,5 +156,7 @@ def test_on_a_snapshot(tmp_path):
 
 def test_isolates_note_gives_the_cleaned_network():
     t = compare(_values(**{"network.cleaned_isolates_pct": 21.25}), {}).set_index("quantity")
-    assert "21.2% are isolates" in t.loc["developers who are isolates in the collaboration network", "note"] \
+    assert (
+        "21.2% are isolates" in t.loc["developers who are isolates in the collaboration network", "note"]
         or "21.3% are isolates" in t.loc["developers who are isolates in the collaboration network", "note"]
+    )

@@ -34,36 +34,97 @@ T = lambda s: dt.datetime.fromisoformat(s).replace(tzinfo=dt.UTC)  # noqa: E731
 def sample_tables() -> dict[str, list[dict]]:
     """A few rows for every table, with nulls where the format allows them."""
     repo = lambda i, **kw: {  # noqa: E731
-        "id": f"org/r{i}", "owner": "org", "name": f"r{i}", "created_at": T(f"2023-01-0{i + 1}T10:00:00.123"),
-        "last_modified": None if i == 1 else T("2024-02-01T00:00:00"), "license": "mit" if i else None,
-        "tags": ["a", "license:mit"] if i else [], "pipeline_tag": None, "library_name": "transformers",
-        "sdk": None, "likes": i, "downloads": 0 if i == 0 else 10 * i, "downloads_all_time": None,
-        "private": False, "gated": ["false", "auto", "manual"][i % 3], "disabled": None, "sha": f"{i:040x}", **kw,
+        "id": f"org/r{i}",
+        "owner": "org",
+        "name": f"r{i}",
+        "created_at": T(f"2023-01-0{i + 1}T10:00:00.123"),
+        "last_modified": None if i == 1 else T("2024-02-01T00:00:00"),
+        "license": "mit" if i else None,
+        "tags": ["a", "license:mit"] if i else [],
+        "pipeline_tag": None,
+        "library_name": "transformers",
+        "sdk": None,
+        "likes": i,
+        "downloads": 0 if i == 0 else 10 * i,
+        "downloads_all_time": None,
+        "private": False,
+        "gated": ["false", "auto", "manual"][i % 3],
+        "disabled": None,
+        "sha": f"{i:040x}",
+        **kw,
     }
     return {
         "models": [repo(0), repo(1), repo(2, owner=None, id="gpt2", name="gpt2")],
         "datasets": [repo(0), repo(1)],
         "spaces": [repo(0, sdk="gradio", downloads=None)],
         "commits": [
-            {"repo_type": "model", "repo_id": "org/r0", "commit_id": "c1", "date": T("2023-01-01T00:00:00"),
-             "authors": ["alice", "system"], "title": "initial commit"},
-            {"repo_type": "dataset", "repo_id": "org/r0", "commit_id": "c1", "date": None, "authors": [],
-             "title": None},
+            {
+                "repo_type": "model",
+                "repo_id": "org/r0",
+                "commit_id": "c1",
+                "date": T("2023-01-01T00:00:00"),
+                "authors": ["alice", "system"],
+                "title": "initial commit",
+            },
+            {
+                "repo_type": "dataset",
+                "repo_id": "org/r0",
+                "commit_id": "c1",
+                "date": None,
+                "authors": [],
+                "title": None,
+            },
         ],
         "discussions": [
-            {"repo_type": "model", "repo_id": "org/r0", "number": 1, "author": None, "is_pull_request": True,
-             "status": "merged", "created_at": T("2024-01-01T00:00:00"), "title": "PR"},
-            {"repo_type": "model", "repo_id": "org/r0", "number": 2, "author": "bob", "is_pull_request": False,
-             "status": "open", "created_at": None, "title": "Q"},
+            {
+                "repo_type": "model",
+                "repo_id": "org/r0",
+                "number": 1,
+                "author": None,
+                "is_pull_request": True,
+                "status": "merged",
+                "created_at": T("2024-01-01T00:00:00"),
+                "title": "PR",
+            },
+            {
+                "repo_type": "model",
+                "repo_id": "org/r0",
+                "number": 2,
+                "author": "bob",
+                "is_pull_request": False,
+                "status": "open",
+                "created_at": None,
+                "title": "Q",
+            },
         ],
         "space_models": [{"space_id": "org/r0", "model_id": "org/r0"}, {"space_id": "org/r0", "model_id": "gpt2"}],
-        "repo_coverage": [{"repo_type": "model", "repo_id": "org/r0", "step": "commits", "items": 1},
-                          {"repo_type": "model", "repo_id": "org/r1", "step": "commits", "items": 0}],
+        "repo_coverage": [
+            {"repo_type": "model", "repo_id": "org/r0", "step": "commits", "items": 1},
+            {"repo_type": "model", "repo_id": "org/r1", "step": "commits", "items": 0},
+        ],
         "owners": [{"owner": "org", "kind": "organization"}],
-        "fetch_log": [{"step": "commits", "repo_type": "model", "repo_id": "org/r2", "outcome": "gated",
-                       "reason": "403", "http_status": 403, "attempts": 1, "source": "/api/models/org/r2/commits/main"},
-                      {"step": "import", "repo_type": None, "repo_id": None, "outcome": "malformed",
-                       "reason": "bad JSON", "http_status": None, "attempts": None, "source": "x.jsonl:3"}],
+        "fetch_log": [
+            {
+                "step": "commits",
+                "repo_type": "model",
+                "repo_id": "org/r2",
+                "outcome": "gated",
+                "reason": "403",
+                "http_status": 403,
+                "attempts": 1,
+                "source": "/api/models/org/r2/commits/main",
+            },
+            {
+                "step": "import",
+                "repo_type": None,
+                "repo_id": None,
+                "outcome": "malformed",
+                "reason": "bad JSON",
+                "http_status": None,
+                "attempts": None,
+                "source": "x.jsonl:3",
+            },
+        ],
     }
 
 
@@ -115,6 +176,7 @@ def edit_manifest(snap: Path, fn) -> Path:
 # round trips
 # --------------------------------------------------------------------------- #
 
+
 def test_round_trip_every_table(tmp_path):
     data = sample_tables()
     snap = write_snapshot(tmp_path / "rt", data, snapshot_id="rt", snapshot_date="2024-07-11")
@@ -141,8 +203,9 @@ def test_round_trip_every_table(tmp_path):
 
 def test_round_trip_streaming_writer_and_dataframes(tmp_path):
     data = sample_tables()
-    w = SnapshotWriter(tmp_path / "st", snapshot_date="2024-01-02", source_kind="import",
-                       source_parameters={"files": ["a"]})
+    w = SnapshotWriter(
+        tmp_path / "st", snapshot_date="2024-01-02", source_kind="import", source_parameters={"files": ["a"]}
+    )
     with w.open_table("models") as app:  # in two batches, one a DataFrame
         app.write(data["models"][:1])
         app.write(pd.DataFrame(data["models"][1:]))
@@ -171,6 +234,7 @@ def test_round_trip_streaming_writer_and_dataframes(tmp_path):
 # --------------------------------------------------------------------------- #
 # validation failures: each names the file, the column and the expectation
 # --------------------------------------------------------------------------- #
+
 
 @pytest.fixture
 def snap_dir(tmp_path):
@@ -272,12 +336,15 @@ def test_wrong_schema_version(snap_dir):
     assert str(exc.value) == f"{mpath}: schema_version is 99, expected {SCHEMA_VERSION}"
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda m: m.pop("coverage"), "missing key 'coverage'"),
-    (lambda m: m.update(snapshot_date="11/07/2024"), "snapshot_date is '11/07/2024', expected YYYY-MM-DD"),
-    (lambda m: m["source"].update(kind="magic"), "source.kind is 'magic', expected one of hub, import, synthetic"),
-    (lambda m: m["tables"].pop("owners"), "tables has no entry for 'owners'"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda m: m.pop("coverage"), "missing key 'coverage'"),
+        (lambda m: m.update(snapshot_date="11/07/2024"), "snapshot_date is '11/07/2024', expected YYYY-MM-DD"),
+        (lambda m: m["source"].update(kind="magic"), "source.kind is 'magic', expected one of hub, import, synthetic"),
+        (lambda m: m["tables"].pop("owners"), "tables has no entry for 'owners'"),
+    ],
+)
 def test_bad_manifest_entries(snap_dir, edit, message):
     mpath = edit_manifest(snap_dir, edit)
     with pytest.raises(SnapshotError) as exc:
@@ -311,7 +378,9 @@ def test_writing_bad_data_is_refused_with_clear_messages(tmp_path):
     w = SnapshotWriter(tmp_path / "bad", source_kind="synthetic")
     with pytest.raises(SnapshotError, match=r"models\.parquet: missing column 'id' \(expected string, not null\)"):
         w.write_table("models", [{"name": "x"}])
-    with pytest.raises(SnapshotError, match=r"models\.parquet: column 'likes' has type (large_)?string, expected int64"):
+    with pytest.raises(
+        SnapshotError, match=r"models\.parquet: column 'likes' has type (large_)?string, expected int64"
+    ):
         w.write_table("models", pd.DataFrame({"id": ["a"], "name": ["a"], "likes": ["many"]}))
     with pytest.raises(SnapshotError, match=r"commits\.parquet: column 'repo_id' has 1 null value\(s\), expected none"):
         w.write_table("commits", [{"repo_type": "model", "repo_id": None, "commit_id": "c"}])
@@ -349,9 +418,11 @@ def test_unknown_columns_on_read(snap_dir):
 # the validate / info commands
 # --------------------------------------------------------------------------- #
 
+
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "analysis", *map(str, args)], capture_output=True,
-                          text=True, timeout=120, cwd=paths.ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *map(str, args)], capture_output=True, text=True, timeout=120, cwd=paths.ROOT
+    )
 
 
 def one_line_error(r) -> str:

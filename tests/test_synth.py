@@ -38,6 +38,7 @@ def _hashes(snap):
 # determinism
 # --------------------------------------------------------------------------- #
 
+
 def test_same_seed_same_tables(tmp_path, small):
     again = synth.generate(tmp_path / "again", models=1500, seed=7)
     assert _hashes(again) == _hashes(small)
@@ -56,8 +57,7 @@ def test_bundled_demo_equals_fresh_generation(tmp_path):
     assert demo.is_synthetic
     src = demo.manifest["source"]["parameters"]
     assert src["targets_sha256"] == synth._targets_sha256(), "targets changed: regenerate the demo snapshot"
-    fresh = synth.generate(tmp_path / "synthetic-demo", seed=src["seed"], snapshot_date=demo.date,
-                           **src["requested"])
+    fresh = synth.generate(tmp_path / "synthetic-demo", seed=src["seed"], snapshot_date=demo.date, **src["requested"])
     assert fresh.id == demo.id
     assert _hashes(fresh) == _hashes(demo)
     total = sum(p.stat().st_size for p in paths.DEFAULT_SNAPSHOT.iterdir())
@@ -67,6 +67,7 @@ def test_bundled_demo_equals_fresh_generation(tmp_path):
 # --------------------------------------------------------------------------- #
 # validity and content
 # --------------------------------------------------------------------------- #
+
 
 def test_every_table_valid_and_filled(small):
     manifest = validate(small.path, deep=True)
@@ -124,8 +125,12 @@ def test_commits_start_with_system_and_have_name_variants(small):
     by_system = first["authors"].map(list).map(lambda a: a == ["system"])
     # 'system' makes the initial commit in the calibrated share of repositories (and in every
     # repository with no other commit); elsewhere the first developer does, alone
-    sizes = commits.groupby(["repo_type", "repo_id"]).size().reindex(
-        pd.MultiIndex.from_frame(first[["repo_type", "repo_id"]])).to_numpy()
+    sizes = (
+        commits.groupby(["repo_type", "repo_id"])
+        .size()
+        .reindex(pd.MultiIndex.from_frame(first[["repo_type", "repo_id"]]))
+        .to_numpy()
+    )
     assert by_system[sizes == 1].all()
     share = by_system[sizes > 1].mean()
     want = synth.load_targets()("commits.system_repo_share")
@@ -196,8 +201,17 @@ def test_owners_table(small):
 
 
 def test_explicit_counts_are_honoured(tmp_path):
-    snap = synth.generate(tmp_path / "explicit", models=2000, seed=1, datasets=300, spaces=900, commits=6000,
-                          developers=700, space_edges=1500, discussions=444)
+    snap = synth.generate(
+        tmp_path / "explicit",
+        models=2000,
+        seed=1,
+        datasets=300,
+        spaces=900,
+        commits=6000,
+        developers=700,
+        space_edges=1500,
+        discussions=444,
+    )
     assert snap.rows("datasets") == 300 and snap.rows("spaces") == 900
     assert snap.rows("commits") == 6000
     assert snap.rows("discussions") == 444
@@ -214,8 +228,12 @@ def test_explicit_counts_are_honoured(tmp_path):
 def test_snapshot_date_moves_dates(tmp_path):
     snap = synth.generate(tmp_path / "d", models=1000, seed=2, snapshot_date="2023-10-01")
     end = pd.Timestamp("2023-10-01", tz="UTC")
-    for t, col in (("models", "created_at"), ("models", "last_modified"), ("commits", "date"),
-                   ("discussions", "created_at")):
+    for t, col in (
+        ("models", "created_at"),
+        ("models", "last_modified"),
+        ("commits", "date"),
+        ("discussions", "created_at"),
+    ):
         assert (snap.table(t, [col])[col] <= end).all(), (t, col)
 
 
@@ -244,6 +262,7 @@ def test_dense_space_edges_and_no_commits(tmp_path):
 # --------------------------------------------------------------------------- #
 # calibration: generated marginals against the committed targets
 # --------------------------------------------------------------------------- #
+
 
 def test_targets_file_records_sources(targets):
     for name, fig in targets.figures.items():
@@ -359,8 +378,15 @@ def test_calibrate_on_real_records(shared_data, capsys):
     """The calibration script derives the committed figures from the real records (skipped without them)."""
     derived = calibrate.derive(shared_data, progress=False)
     committed = calibrate.load_targets()["figures"]
-    for name in ("models.count", "models.zero_downloads_share", "models.no_license_share", "models.subfield_shares",
-                 "commits.single_author_share", "model_spaces.used_share", "datasets.count"):
+    for name in (
+        "models.count",
+        "models.zero_downloads_share",
+        "models.no_license_share",
+        "models.subfield_shares",
+        "commits.single_author_share",
+        "model_spaces.used_share",
+        "datasets.count",
+    ):
         assert derived["figures"][name]["value"] == committed[name]["value"], name
     assert calibrate.main(["--shared", str(shared_data / "nonexistent")]) == 2
     assert capsys.readouterr().err.startswith("error: ")

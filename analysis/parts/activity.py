@@ -39,8 +39,7 @@ from analysis.parts import licenses
 from analysis.snapshot import Snapshot, open_snapshot
 from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES, table_file
 
-MEASURES: tuple[str, ...] = ("likes", "downloads", "commits", "commit_authors",
-                             "discussions", "discussion_authors")
+MEASURES: tuple[str, ...] = ("likes", "downloads", "commits", "commit_authors", "discussions", "discussion_authors")
 MEASURE_LABELS: dict[str, str] = {
     "likes": "likes",
     "downloads": "downloads (30 days)",
@@ -62,11 +61,11 @@ class RepoActivity:
     """Activity of one repository type (after any ``as_of`` restriction)."""
 
     repo_type: str
-    listed: bool                      # the snapshot has a listing of this type
-    n: int                            # repositories (0 when not listed)
-    data: pd.DataFrame                # one row per repository: measures (float, NaN = not known), license, group
+    listed: bool  # the snapshot has a listing of this type
+    n: int  # repositories (0 when not listed)
+    data: pd.DataFrame  # one row per repository: measures (float, NaN = not known), license, group
     status: dict[str, str] = field(default_factory=dict)
-    covered: dict[str, int] = field(default_factory=dict)   # repositories with a known value
+    covered: dict[str, int] = field(default_factory=dict)  # repositories with a known value
     notes: list[str] = field(default_factory=list)
 
     def values(self, measure: str) -> np.ndarray:
@@ -93,11 +92,13 @@ def _num(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.array(out, dtype=float, copy=True)
 
 
-def _read(snap: Snapshot, name: str, columns: list[str], filters: Any = None,
-          dictionary: Sequence[str] = ()) -> pa.Table:
+def _read(
+    snap: Snapshot, name: str, columns: list[str], filters: Any = None, dictionary: Sequence[str] = ()
+) -> pa.Table:
     """Columns of a snapshot table, optionally reading string columns dictionary-encoded (less memory)."""
-    return pq.read_table(snap.path / table_file(name), columns=columns, filters=filters,
-                         read_dictionary=list(dictionary) or None)
+    return pq.read_table(
+        snap.path / table_file(name), columns=columns, filters=filters, read_dictionary=list(dictionary) or None
+    )
 
 
 def _positions(col: pa.ChunkedArray, ids: pa.Array) -> np.ndarray:
@@ -109,8 +110,9 @@ def _positions(col: pa.ChunkedArray, ids: pa.Array) -> np.ndarray:
     dictionary = chunks[0].dictionary
     lookup = pc.index_in(dictionary, value_set=ids)
     lookup = np.asarray(pc.fill_null(lookup, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    idx = np.concatenate([np.asarray(pc.fill_null(c.indices, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
-                          for c in chunks])
+    idx = np.concatenate(
+        [np.asarray(pc.fill_null(c.indices, 0).to_numpy(zero_copy_only=False), dtype=np.int64) for c in chunks]
+    )
     out = lookup[idx] if lookup.size else np.full(idx.size, -1, dtype=np.int64)
     nulls = np.concatenate([c.is_null().to_numpy(zero_copy_only=False) for c in chunks])
     out[nulls] = -1
@@ -118,17 +120,29 @@ def _positions(col: pa.ChunkedArray, ids: pa.Array) -> np.ndarray:
 
 
 def _covered_mask(snap: Snapshot, step: str, repo_type: str, ids: pa.Array) -> np.ndarray:
-    cov = _read(snap, "repo_coverage", ["repo_id"],
-                filters=[("step", "==", step), ("repo_type", "==", repo_type)], dictionary=["repo_id"])
+    cov = _read(
+        snap,
+        "repo_coverage",
+        ["repo_id"],
+        filters=[("step", "==", step), ("repo_type", "==", repo_type)],
+        dictionary=["repo_id"],
+    )
     mask = np.zeros(len(ids), dtype=bool)
     pos = _positions(cov.column("repo_id"), ids)
     mask[pos[pos >= 0]] = True
     return mask
 
 
-def _per_repo(snap: Snapshot, table: str, repo_type: str, ids: pa.Array, author_col: str,
-              list_authors: bool, cutoff: pa.Scalar | None,
-              ignore_authors: Sequence[str]) -> tuple[np.ndarray, np.ndarray, int]:
+def _per_repo(
+    snap: Snapshot,
+    table: str,
+    repo_type: str,
+    ids: pa.Array,
+    author_col: str,
+    list_authors: bool,
+    cutoff: pa.Scalar | None,
+    ignore_authors: Sequence[str],
+) -> tuple[np.ndarray, np.ndarray, int]:
     """(items per repository, distinct authors per repository, items left out for having no date).
 
     Arrays are aligned with ``ids``. Vectorised: repository ids are read
@@ -153,8 +167,9 @@ def _per_repo(snap: Snapshot, table: str, repo_type: str, ids: pa.Array, author_
         flat, parents, start = [], [], 0
         for chunk in col.chunks:
             flat.append(pc.list_flatten(chunk))
-            parents.append(np.asarray(pc.list_parent_indices(chunk).to_numpy(zero_copy_only=False),
-                                      dtype=np.int64) + start)
+            parents.append(
+                np.asarray(pc.list_parent_indices(chunk).to_numpy(zero_copy_only=False), dtype=np.int64) + start
+            )
             start += len(chunk)
         authors = pa.chunked_array(flat, type=pa.string()).combine_chunks()
         parent = np.concatenate(parents) if parents else np.empty(0, dtype=np.int64)
@@ -165,8 +180,11 @@ def _per_repo(snap: Snapshot, table: str, repo_type: str, ids: pa.Array, author_
     enc = pc.dictionary_encode(authors)
     codes = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     if ignore_authors:
-        bad = np.flatnonzero(pc.is_in(enc.dictionary, value_set=pa.array(list(ignore_authors), pa.string()))
-                             .to_numpy(zero_copy_only=False))
+        bad = np.flatnonzero(
+            pc.is_in(enc.dictionary, value_set=pa.array(list(ignore_authors), pa.string())).to_numpy(
+                zero_copy_only=False
+            )
+        )
         if bad.size:
             codes[np.isin(codes, bad)] = -1
     r = repo[parent] if parent.size else np.empty(0, dtype=np.int64)
@@ -188,13 +206,19 @@ def _license_columns(lic: pa.ChunkedArray) -> tuple[pd.Categorical, pd.Categoric
     remap = np.array([pos[c] if c is not None else -1 for c in cats] + [-1], dtype=np.int64)
     lic_codes = remap[codes]
     license_cat = pd.Categorical.from_codes(lic_codes, categories=keep)
-    main, alt = (pd.Categorical.from_codes(*licenses.group_codes(license_cat, mapping))
-                 for mapping in (licenses.MAIN, licenses.ALTERNATIVE))
+    main, alt = (
+        pd.Categorical.from_codes(*licenses.group_codes(license_cat, mapping))
+        for mapping in (licenses.MAIN, licenses.ALTERNATIVE)
+    )
     return license_cat, main, alt
 
 
-def load_type(snap: Snapshot, repo_type: str, as_of: str | dt.date | None = None,
-              ignore_authors: Sequence[str] = DEFAULT_IGNORE_AUTHORS) -> RepoActivity:
+def load_type(
+    snap: Snapshot,
+    repo_type: str,
+    as_of: str | dt.date | None = None,
+    ignore_authors: Sequence[str] = DEFAULT_IGNORE_AUTHORS,
+) -> RepoActivity:
     """Activity of one repository type (see the module docstring)."""
     name = REPO_TABLES[repo_type]
     cutoff = parse_as_of(as_of)
@@ -205,8 +229,15 @@ def load_type(snap: Snapshot, repo_type: str, as_of: str | dt.date | None = None
         empty["license"] = pd.Series(dtype=object)
         empty["group"] = pd.Series(dtype=object)
         empty["alternative_group"] = pd.Series(dtype=object)
-        return RepoActivity(repo_type, False, 0, empty, status, {m: 0 for m in MEASURES},
-                            [f"the snapshot has no listing of {repo_type} repositories"])
+        return RepoActivity(
+            repo_type,
+            False,
+            0,
+            empty,
+            status,
+            {m: 0 for m in MEASURES},
+            [f"the snapshot has no listing of {repo_type} repositories"],
+        )
 
     t = _read(snap, name, ["id", "created_at", "license", "likes", "downloads"])
     notes: list[str] = []
@@ -215,8 +246,10 @@ def load_type(snap: Snapshot, repo_type: str, as_of: str | dt.date | None = None
         unknown = created.null_count
         t = t.filter(pc.fill_null(pc.less_equal(created, cutoff), False))
         if unknown:
-            notes.append(f"{unknown:,} {repo_type} repositories without a creation date are left out of the "
-                         f"restriction to {as_of}")
+            notes.append(
+                f"{unknown:,} {repo_type} repositories without a creation date are left out of the "
+                f"restriction to {as_of}"
+            )
     n = t.num_rows
     data = {}
     status: dict[str, str] = {}
@@ -244,11 +277,12 @@ def load_type(snap: Snapshot, repo_type: str, as_of: str | dt.date | None = None
                 status[m] = NOT_COVERED
                 data[m] = np.full(n, np.nan)
             continue
-        items, authors, dropped = _per_repo(snap, table, repo_type, ids, author_col, is_list, cutoff,
-                                            ignore_authors)
+        items, authors, dropped = _per_repo(snap, table, repo_type, ids, author_col, is_list, cutoff, ignore_authors)
         if dropped:
-            notes.append(f"{dropped:,} {step} of {repo_type} repositories without a date are left out "
-                         f"of the restriction to {as_of}")
+            notes.append(
+                f"{dropped:,} {step} of {repo_type} repositories without a date are left out "
+                f"of the restriction to {as_of}"
+            )
         items[~covered_mask] = np.nan
         authors[~covered_mask] = np.nan
         data[measures[0]], data[measures[1]] = items, authors
@@ -261,9 +295,12 @@ def load_type(snap: Snapshot, repo_type: str, as_of: str | dt.date | None = None
     return RepoActivity(repo_type, True, n, frame, status, covered, notes)
 
 
-def load(snap: Snapshot, as_of: str | dt.date | None = None,
-         ignore_authors: Sequence[str] = DEFAULT_IGNORE_AUTHORS,
-         repo_types: Iterable[str] = REPO_TYPES) -> dict[str, RepoActivity]:
+def load(
+    snap: Snapshot,
+    as_of: str | dt.date | None = None,
+    ignore_authors: Sequence[str] = DEFAULT_IGNORE_AUTHORS,
+    repo_types: Iterable[str] = REPO_TYPES,
+) -> dict[str, RepoActivity]:
     """Activity of every repository type: ``{repo_type: RepoActivity}``."""
     return {t: load_type(snap, t, as_of=as_of, ignore_authors=ignore_authors) for t in repo_types}
 
@@ -272,8 +309,19 @@ def load(snap: Snapshot, as_of: str | dt.date | None = None,
 # tables
 # --------------------------------------------------------------------------- #
 
-SUMMARY_COLUMNS = ["N", "mean", "SD", "median", "p90", "p99", "max", "% zero",
-                   "top 1% share (%)", "top 10% share (%)", "Gini"]
+SUMMARY_COLUMNS = [
+    "N",
+    "mean",
+    "SD",
+    "median",
+    "p90",
+    "p99",
+    "max",
+    "% zero",
+    "top 1% share (%)",
+    "top 10% share (%)",
+    "Gini",
+]
 
 
 def activity_table(acts: dict[str, RepoActivity]) -> pd.DataFrame:
@@ -285,16 +333,28 @@ def activity_table(acts: dict[str, RepoActivity]) -> pd.DataFrame:
     rows = []
     for m in MEASURES:
         for t, a in acts.items():
-            row: dict[str, Any] = {"measure": MEASURE_LABELS[m], "repository type": t,
-                                   "status": a.status[m] if a.status[m] != OK else ""}
+            row: dict[str, Any] = {
+                "measure": MEASURE_LABELS[m],
+                "repository type": t,
+                "status": a.status[m] if a.status[m] != OK else "",
+            }
             if a.status[m] == OK:
                 s = stats.summarize(a.values(m))
-                row.update({
-                    "N": int(s["n"]), "mean": s["mean"], "SD": s["sd"], "median": s["median"],
-                    "p90": s["p90"], "p99": s["p99"], "max": s["max"], "% zero": s["pct_zero"],
-                    "top 1% share (%)": 100 * s["top1_share"], "top 10% share (%)": 100 * s["top10_share"],
-                    "Gini": s["gini"],
-                })
+                row.update(
+                    {
+                        "N": int(s["n"]),
+                        "mean": s["mean"],
+                        "SD": s["sd"],
+                        "median": s["median"],
+                        "p90": s["p90"],
+                        "p99": s["p99"],
+                        "max": s["max"],
+                        "% zero": s["pct_zero"],
+                        "top 1% share (%)": 100 * s["top1_share"],
+                        "top 10% share (%)": 100 * s["top10_share"],
+                        "Gini": s["gini"],
+                    }
+                )
             else:
                 row.update({c: np.nan for c in SUMMARY_COLUMNS})
             rows.append(row)
@@ -339,12 +399,13 @@ def headline_from(acts: dict[str, RepoActivity], tests: bool = True) -> dict[str
         ca = m.data["commit_authors"].to_numpy(dtype=float)
         cc = m.data["commits"].to_numpy(dtype=float)
         with_commits = ~np.isnan(cc) & (cc > 0)
-        out["models_single_commit_author_pct"] = stats.percent(int((ca[with_commits] == 1).sum()),
-                                                               int(with_commits.sum()))
+        out["models_single_commit_author_pct"] = stats.percent(
+            int((ca[with_commits] == 1).sum()), int(with_commits.sum())
+        )
     else:
         out["models_single_commit_author_pct"] = None
     kw: dict[str, float | None] = {}
-    for meas in (MEASURES if tests else ()):
+    for meas in MEASURES if tests else ():
         if m is None or m.status[meas] != OK:
             kw[meas] = None
             continue
@@ -397,17 +458,20 @@ def as_of_table(full: dict[str, Any], restricted: dict[str, Any], as_of: str) ->
     def fmt(v: Any) -> Any:
         return "not covered" if v is None else v
 
-    df = pd.DataFrame({
-        "quantity": [r[0] for r in rows],
-        "full snapshot": pd.Series([fmt(full.get(k)) for _, k in rows], dtype=object),
-        f"created on or before {as_of}": pd.Series([fmt(restricted.get(k)) for _, k in rows], dtype=object),
-    })
+    df = pd.DataFrame(
+        {
+            "quantity": [r[0] for r in rows],
+            "full snapshot": pd.Series([fmt(full.get(k)) for _, k in rows], dtype=object),
+            f"created on or before {as_of}": pd.Series([fmt(restricted.get(k)) for _, k in rows], dtype=object),
+        }
+    )
     return df
 
 
 # --------------------------------------------------------------------------- #
 # distributions and figures
 # --------------------------------------------------------------------------- #
+
 
 def _thin_log(values: np.ndarray, ccdf: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
     if values.size <= max_points:
@@ -424,8 +488,7 @@ def _ccdf_points(values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.nd
     return _thin_log(c["value"].to_numpy(), c["ccdf"].to_numpy(), max_points)
 
 
-def ccdf_data(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURES,
-              max_points: int = 400) -> pd.DataFrame:
+def ccdf_data(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURES, max_points: int = 400) -> pd.DataFrame:
     """Long table (measure, repository type, value, ccdf) thinned on a log grid for plotting.
 
     ccdf is P(X >= value) over all repositories with a known value (zeros
@@ -437,8 +500,7 @@ def ccdf_data(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURES,
             x, y = _ccdf_points(a.values(m), max_points)
             if x.size == 0:
                 continue
-            parts.append(pd.DataFrame({"measure": MEASURE_LABELS[m], "repository type": t,
-                                       "value": x, "ccdf": y}))
+            parts.append(pd.DataFrame({"measure": MEASURE_LABELS[m], "repository type": t, "value": x, "ccdf": y}))
     if not parts:
         return pd.DataFrame(columns=["measure", "repository type", "value", "ccdf"])
     return pd.concat(parts, ignore_index=True)
@@ -460,8 +522,11 @@ def _tidy_log_axis(ax) -> None:
 
 def _status_note(acts: dict[str, RepoActivity], m: str) -> str:
     bits = [f"{t}: {a.status[m]}" for t, a in acts.items() if a.status[m] != OK]
-    bits += [f"{t}: all zero" for t, a in acts.items() if a.status[m] == OK and a.values(m).size
-             and not (a.values(m) > 0).any()]
+    bits += [
+        f"{t}: all zero"
+        for t, a in acts.items()
+        if a.status[m] == OK and a.values(m).size and not (a.values(m) > 0).any()
+    ]
     return "\n".join(bits)
 
 
@@ -483,8 +548,13 @@ def ccdf_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURE
         for t in acts:
             line = sub[sub["repository type"] == t]
             if len(line):
-                ax.loglog(line["value"], line["ccdf"], color=REPO_TYPE_COLORS.get(t), lw=1.5,
-                          label=f"{t} (N = {acts[t].covered[m]:,})")
+                ax.loglog(
+                    line["value"],
+                    line["ccdf"],
+                    color=REPO_TYPE_COLORS.get(t),
+                    lw=1.5,
+                    label=f"{t} (N = {acts[t].covered[m]:,})",
+                )
         ax.set_title(MEASURE_LABELS[m])
         ax.set_xlabel("value x")
         ax.set_ylabel("P(X ≥ x)")
@@ -494,14 +564,21 @@ def ccdf_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURE
             ax.grid(True, which="major", alpha=0.3)
             _tidy_log_axis(ax)
             if note:
-                ax.text(0.98, 0.98, note, transform=ax.transAxes, ha="right", va="top", fontsize=7,
-                        color="0.35")
+                ax.text(0.98, 0.98, note, transform=ax.transAxes, ha="right", va="top", fontsize=7, color="0.35")
         else:
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.text(0.5, 0.5, note or "no positive values", transform=ax.transAxes, ha="center",
-                    va="center", fontsize=9, color="0.35")
-    for ax in list(axes.flat)[len(measures):]:
+            ax.text(
+                0.5,
+                0.5,
+                note or "no positive values",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="0.35",
+            )
+    for ax in list(axes.flat)[len(measures) :]:
         ax.axis("off")
     fig.tight_layout()
     return fig, data
@@ -552,24 +629,34 @@ def lorenz_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = ("dow
             color = REPO_TYPE_COLORS.get(t)
             lz = stats.lorenz(v, points=2000)
             top1 = stats.top_share(v, 0.01)
-            ax.plot(lz["population_share"], lz["value_share"], color=color, lw=1.6,
-                    label=f"{t} (Gini {stats.gini(v):.3f})")
+            ax.plot(
+                lz["population_share"], lz["value_share"], color=color, lw=1.6, label=f"{t} (Gini {stats.gini(v):.3f})"
+            )
             ax.plot([0.99], [1 - top1], "o", color=color, ms=5)
             tc = top_share_curve(v)
             ax2.semilogx(tc["top_fraction"], 100 * tc["share"], color=color, lw=1.6, label=t)
             ax2.plot([0.01], [100 * top1], "o", color=color, ms=5)
-            ax2.annotate(f"{100 * top1:.1f}%", (0.01, 100 * top1), textcoords="offset points",
-                         xytext=(6, -10), fontsize=8, color=color)
+            ax2.annotate(
+                f"{100 * top1:.1f}%",
+                (0.01, 100 * top1),
+                textcoords="offset points",
+                xytext=(6, -10),
+                fontsize=8,
+                color=color,
+            )
             texts.append(f"{t}: top 1% hold {100 * top1:.1f}%")
-            parts.append(lz.rename(columns={"population_share": "x", "value_share": "y"})
-                         .assign(curve="lorenz", measure=MEASURE_LABELS[m], **{"repository type": t},
-                                 top1_share=top1))
-            parts.append(tc.rename(columns={"top_fraction": "x", "share": "y"})
-                         .assign(curve="top share", measure=MEASURE_LABELS[m], **{"repository type": t},
-                                 top1_share=top1))
+            parts.append(
+                lz.rename(columns={"population_share": "x", "value_share": "y"}).assign(
+                    curve="lorenz", measure=MEASURE_LABELS[m], **{"repository type": t}, top1_share=top1
+                )
+            )
+            parts.append(
+                tc.rename(columns={"top_fraction": "x", "share": "y"}).assign(
+                    curve="top share", measure=MEASURE_LABELS[m], **{"repository type": t}, top1_share=top1
+                )
+            )
         note = _status_note(acts, m)
-        ax.text(0.03, 0.97, "\n".join(texts + ([note] if note else [])), transform=ax.transAxes,
-                va="top", fontsize=8)
+        ax.text(0.03, 0.97, "\n".join(texts + ([note] if note else [])), transform=ax.transAxes, va="top", fontsize=8)
         ax.set_title(f"{MEASURE_LABELS[m]}: Lorenz curve")
         ax.set_xlabel("share of repositories, least to most")
         ax.set_ylabel(f"cumulative share of all {MEASURE_LABELS[m]}")
@@ -590,8 +677,9 @@ def lorenz_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = ("dow
     return fig, data
 
 
-def license_distribution_figure(models: RepoActivity, group_col: str = "group",
-                                measures: Sequence[str] = MEASURES, max_points: int = 300):
+def license_distribution_figure(
+    models: RepoActivity, group_col: str = "group", measures: Sequence[str] = MEASURES, max_points: int = 300
+):
     """CCDF of each available measure by license group (model repositories).
 
     Returns (figure, data).
@@ -617,17 +705,21 @@ def license_distribution_figure(models: RepoActivity, group_col: str = "group",
             if x.size == 0:
                 continue
             med = float(np.median(v[sel]))
-            ax.loglog(x, y, color=LICENSE_GROUP_COLORS.get(grp), lw=1.5,
-                      label=f"{grp} (N = {int(sel.sum()):,}, median {med:g})")
-            parts.append(pd.DataFrame({"measure": MEASURE_LABELS[m], "license group": grp,
-                                       "value": x, "ccdf": y}))
+            ax.loglog(
+                x,
+                y,
+                color=LICENSE_GROUP_COLORS.get(grp),
+                lw=1.5,
+                label=f"{grp} (N = {int(sel.sum()):,}, median {med:g})",
+            )
+            parts.append(pd.DataFrame({"measure": MEASURE_LABELS[m], "license group": grp, "value": x, "ccdf": y}))
         ax.set_title(MEASURE_LABELS[m])
         ax.set_xlabel("value x")
         ax.set_ylabel("P(X ≥ x)")
         ax.legend(fontsize=7, loc="lower left")
         ax.grid(True, which="major", alpha=0.3)
         _tidy_log_axis(ax)
-    for ax in list(axes.flat)[len(avail):]:
+    for ax in list(axes.flat)[len(avail) :]:
         ax.axis("off")
     fig.tight_layout()
     cols = ["measure", "license group", "value", "ccdf"]
@@ -638,6 +730,7 @@ def license_distribution_figure(models: RepoActivity, group_col: str = "group",
 # --------------------------------------------------------------------------- #
 # tails (extension beyond the paper)
 # --------------------------------------------------------------------------- #
+
 
 def fit_tail(values: Any, max_n: int = 20_000, seed: int = 0, min_n: int = 50) -> dict[str, Any]:
     """Power-law vs lognormal tail of the positive values (``powerlaw`` package).
@@ -653,8 +746,17 @@ def fit_tail(values: Any, max_n: int = 20_000, seed: int = 0, min_n: int = 50) -
 
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v) & (v > 0)]
-    out: dict[str, Any] = {"n": int(v.size), "n_fitted": 0, "subsampled": False, "x_min": np.nan,
-                           "alpha": np.nan, "n_tail": 0, "R": np.nan, "p": np.nan, "preferred": "too few values"}
+    out: dict[str, Any] = {
+        "n": int(v.size),
+        "n_fitted": 0,
+        "subsampled": False,
+        "x_min": np.nan,
+        "alpha": np.nan,
+        "n_tail": 0,
+        "R": np.nan,
+        "p": np.nan,
+        "preferred": "too few values",
+    }
     if v.size < min_n or np.unique(v).size < 3:
         return out
     if v.size > max_n:
@@ -670,8 +772,13 @@ def fit_tail(values: Any, max_n: int = 20_000, seed: int = 0, min_n: int = 50) -
         except (ValueError, ZeroDivisionError, FloatingPointError) as exc:
             out["preferred"] = f"fit failed ({exc})"
             return out
-    out.update(x_min=float(fit.xmin), alpha=float(fit.power_law.alpha),
-               n_tail=int((v >= fit.xmin).sum()), R=float(R), p=float(p))
+    out.update(
+        x_min=float(fit.xmin),
+        alpha=float(fit.power_law.alpha),
+        n_tail=int((v >= fit.xmin).sum()),
+        R=float(R),
+        p=float(p),
+    )
     if np.isnan(p) or p >= 0.1:
         out["preferred"] = "undecided"
     else:
@@ -679,8 +786,9 @@ def fit_tail(values: Any, max_n: int = 20_000, seed: int = 0, min_n: int = 50) -
     return out
 
 
-def tails_table(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURES,
-                max_n: int = 20_000, seed: int = 0) -> pd.DataFrame:
+def tails_table(
+    acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURES, max_n: int = 20_000, seed: int = 0
+) -> pd.DataFrame:
     """Tail fits per measure x repository type (available measures only)."""
     rows = []
     for m in measures:
@@ -688,19 +796,41 @@ def tails_table(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURE
             if a.status[m] != OK:
                 continue
             r = fit_tail(a.values(m), max_n=max_n, seed=seed)
-            rows.append({"measure": MEASURE_LABELS[m], "repository type": t,
-                         "positive values": r["n"], "fitted": r["n_fitted"],
-                         "subsampled": "yes" if r["subsampled"] else "no",
-                         "x_min": r["x_min"], "alpha": r["alpha"], "tail size": r["n_tail"],
-                         "R (power law vs lognormal)": r["R"], "p": r["p"], "better fit": r["preferred"]})
-    cols = ["measure", "repository type", "positive values", "fitted", "subsampled", "x_min", "alpha", "tail size",
-            "R (power law vs lognormal)", "p", "better fit"]
+            rows.append(
+                {
+                    "measure": MEASURE_LABELS[m],
+                    "repository type": t,
+                    "positive values": r["n"],
+                    "fitted": r["n_fitted"],
+                    "subsampled": "yes" if r["subsampled"] else "no",
+                    "x_min": r["x_min"],
+                    "alpha": r["alpha"],
+                    "tail size": r["n_tail"],
+                    "R (power law vs lognormal)": r["R"],
+                    "p": r["p"],
+                    "better fit": r["preferred"],
+                }
+            )
+    cols = [
+        "measure",
+        "repository type",
+        "positive values",
+        "fitted",
+        "subsampled",
+        "x_min",
+        "alpha",
+        "tail size",
+        "R (power law vs lognormal)",
+        "p",
+        "better fit",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
 # --------------------------------------------------------------------------- #
 # license helpers on loaded activity
 # --------------------------------------------------------------------------- #
+
 
 def license_ids_by_type(acts: dict[str, RepoActivity]) -> dict[str, Any]:
     """{repo_type: license ids} for listed types (None = no license tag)."""
@@ -716,6 +846,7 @@ def model_measures(acts: dict[str, RepoActivity]) -> list[str]:
 # --------------------------------------------------------------------------- #
 # narrative sentences (every number computed here)
 # --------------------------------------------------------------------------- #
+
 
 def _f(x: float | None, digits: int = 1) -> str:
     return "not available" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:,.{digits}f}"
@@ -733,25 +864,34 @@ def describe_activity(acts: dict[str, RepoActivity]) -> str:
     sent = []
     counts = ", ".join(f"{h[f'{t}s']:,} {t}" for t in REPO_TYPES if h.get(f"{t}s") is not None)
     missing = [t for t in REPO_TYPES if h.get(f"{t}s") is None]
-    sent.append(f"The snapshot lists {counts} repositories"
-                + (f" and has no listing of {', '.join(t + 's' for t in missing)}" if missing else "") + ".")
+    sent.append(
+        f"The snapshot lists {counts} repositories"
+        + (f" and has no listing of {', '.join(t + 's' for t in missing)}" if missing else "")
+        + "."
+    )
     if h["models_zero_downloads_pct"] is not None:
         zero, top1 = _paper("models_zero_downloads", "top1pct_downloads")
-        sent.append(f"Of the {acts['model'].covered['downloads']:,} model repositories with a known download "
-                    f"count, {_f(h['models_zero_downloads_pct'])}% had no download in the "
-                    f"30 days before collection, and the top 1% of them account for "
-                    f"{_f(h['top1pct_downloads_share_pct'])}% of all their downloads "
-                    f"(the paper reports {zero} and {top1}).")
+        sent.append(
+            f"Of the {acts['model'].covered['downloads']:,} model repositories with a known download "
+            f"count, {_f(h['models_zero_downloads_pct'])}% had no download in the "
+            f"30 days before collection, and the top 1% of them account for "
+            f"{_f(h['top1pct_downloads_share_pct'])}% of all their downloads "
+            f"(the paper reports {zero} and {top1})."
+        )
     for t, a in acts.items():
         v = a.values("likes")
         if v.size:
-            sent.append(f"{_f(stats.percent(int((v == 0).sum()), v.size))}% of the {v.size:,} {t} repositories "
-                        "with a known like count have no like.")
+            sent.append(
+                f"{_f(stats.percent(int((v == 0).sum()), v.size))}% of the {v.size:,} {t} repositories "
+                "with a known like count have no like."
+            )
     m = acts.get("model")
     if m is not None and m.status["commits"] == OK:
-        sent.append(f"Commits are covered for {m.covered['commits']:,} of {m.n:,} model repositories; "
-                    f"among those with commits, {_f(h['models_single_commit_author_pct'])}% have a single "
-                    "commit author.")
+        sent.append(
+            f"Commits are covered for {m.covered['commits']:,} of {m.n:,} model repositories; "
+            f"among those with commits, {_f(h['models_single_commit_author_pct'])}% have a single "
+            "commit author."
+        )
     elif m is not None:
         sent.append("Commits are not covered by this snapshot, so commit measures are shown as not covered.")
     return " ".join(sent)
@@ -761,23 +901,26 @@ def describe_licenses(acts: dict[str, RepoActivity]) -> str:
     h = headline_from(acts, tests=False)
     sent = []
     if h["models_no_license_pct"] is not None:
-        sent.append(f"{_f(h['models_no_license_pct'])}% of the {h['models']:,} model repositories carry no "
-                    "license tag")
+        sent.append(f"{_f(h['models_no_license_pct'])}% of the {h['models']:,} model repositories carry no license tag")
     if h["datasets_no_license_pct"] is not None:
         sent.append(f"{_f(h['datasets_no_license_pct'])}% of the {h['datasets']:,} dataset repositories carry none")
     text = " and ".join(sent)
     if text:
         text += " (secondary summaries of the paper report {} and {}).".format(
-            *_paper("models_no_license", "datasets_no_license"))
+            *_paper("models_no_license", "datasets_no_license")
+        )
     un = 0
     for a in acts.values():
         if a.listed and len(a.data):
             lic = a.data["license"]
             unmapped = [c for c in lic.cat.categories if not licenses.is_mapped(c)]
             un += int(lic.isin(unmapped).sum()) if unmapped else 0
-    text += (f" {un:,} repositories carry a license id that the mapping file does not list; they are "
-             f"grouped as `{licenses.load_mapping()['unmapped_group']}`." if un else
-             " Every license id in the snapshot is listed in the mapping file.")
+    text += (
+        f" {un:,} repositories carry a license id that the mapping file does not list; they are "
+        f"grouped as `{licenses.load_mapping()['unmapped_group']}`."
+        if un
+        else " Every license id in the snapshot is listed in the mapping file."
+    )
     return text.strip()
 
 
@@ -789,10 +932,12 @@ def describe_license_tests(tests: pd.DataFrame, alpha: float = 0.05) -> str:
     parts = []
     if len(sig):
         best = sig.sort_values("epsilon²", ascending=False).iloc[0]
-        parts.append(f"The license groups differ significantly (Kruskal-Wallis, p < {alpha}) in "
-                     f"{', '.join(sig['measure'])}; the largest effect is for {best['measure']} "
-                     f"(ε² = {best['epsilon²']:.4f}; read against Cohen's conventions for a share of variance "
-                     "explained, 0.01 is small, 0.06 medium and 0.14 large).")
+        parts.append(
+            f"The license groups differ significantly (Kruskal-Wallis, p < {alpha}) in "
+            f"{', '.join(sig['measure'])}; the largest effect is for {best['measure']} "
+            f"(ε² = {best['epsilon²']:.4f}; read against Cohen's conventions for a share of variance "
+            "explained, 0.01 is small, 0.06 medium and 0.14 large)."
+        )
     if len(nonsig):
         parts.append(f"No significant difference at p < {alpha} for {', '.join(nonsig['measure'])}.")
     return " ".join(parts)
@@ -805,26 +950,39 @@ def describe_tails(tails: pd.DataFrame, max_n: int, seed: int) -> str:
     parts = [f"Of {len(tails)} distributions: " + "; ".join(f"{k}: {int(n)}" for k, n in counts.items()) + "."]
     sub = tails[tails["subsampled"] == "yes"]
     if len(sub):
-        parts.append(f"For speed, distributions with more than {max_n:,} positive values were fitted on a "
-                     f"deterministic random subsample of {max_n:,} of them (numpy generator, seed {seed}): "
-                     + ", ".join(f"{r['measure']} of {r['repository type']}s" for _, r in sub.iterrows()) + ".")
+        parts.append(
+            f"For speed, distributions with more than {max_n:,} positive values were fitted on a "
+            f"deterministic random subsample of {max_n:,} of them (numpy generator, seed {seed}): "
+            + ", ".join(f"{r['measure']} of {r['repository type']}s" for _, r in sub.iterrows())
+            + "."
+        )
     else:
         parts.append("Every distribution was fitted on all of its positive values (no subsampling).")
     return " ".join(parts)
 
 
-def describe_as_of(full: dict[str, Any], restricted: dict[str, Any], as_of: str, snapshot_date: str,
-                   notes: Iterable[str] = ()) -> str:
+def describe_as_of(
+    full: dict[str, Any], restricted: dict[str, Any], as_of: str, snapshot_date: str, notes: Iterable[str] = ()
+) -> str:
     """The as-of paragraph: what the restriction keeps, the paper's counts, then each note of the restriction."""
     parts = []
     if full.get("models") is not None and restricted.get("models") is not None and full["models"]:
-        parts.append(f"Restricting the snapshot of {snapshot_date} to repositories created on or before "
-                     f"{as_of} keeps {restricted['models']:,} of {full['models']:,} model repositories "
-                     f"({100 * restricted['models'] / full['models']:.1f}%)"
-                     + (f" and {restricted['datasets']:,} of {full['datasets']:,} dataset repositories"
-                        if full.get("datasets") else "") + ".")
-    parts.append("The paper counted {} models, {} datasets and {} spaces in {}.".format(
-        *_paper("models", "datasets", "spaces", "collection_date")))
+        parts.append(
+            f"Restricting the snapshot of {snapshot_date} to repositories created on or before "
+            f"{as_of} keeps {restricted['models']:,} of {full['models']:,} model repositories "
+            f"({100 * restricted['models'] / full['models']:.1f}%)"
+            + (
+                f" and {restricted['datasets']:,} of {full['datasets']:,} dataset repositories"
+                if full.get("datasets")
+                else ""
+            )
+            + "."
+        )
+    parts.append(
+        "The paper counted {} models, {} datasets and {} spaces in {}.".format(
+            *_paper("models", "datasets", "spaces", "collection_date")
+        )
+    )
     text = " ".join(parts)
     notes = list(notes)
     return text + ("\n\n" + " ".join(f"Note: {n}." for n in notes) if notes else "")

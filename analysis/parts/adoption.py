@@ -46,7 +46,6 @@ SPACE_STEP = "space_models"
 DEFAULT_PAIR_CAP = 50
 
 
-
 @dataclass
 class Adoption:
     """Deduplicated usage edges resolved against the snapshot's models and coverage."""
@@ -106,6 +105,7 @@ class Adoption:
 # loading
 # --------------------------------------------------------------------------- #
 
+
 def _chunk(a: pa.ChunkedArray | pa.Array) -> pa.Array:
     return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
 
@@ -158,8 +158,9 @@ def load(snap) -> Adoption:
     complete_listing = False
     if spaces_listed:
         listed = _chunk(snap.arrow("spaces", ["id"]).column("id"))
-        cov_s = snap.arrow("repo_coverage", ["repo_id"],
-                           filters=[("step", "==", SPACE_STEP), ("repo_type", "==", "space")])
+        cov_s = snap.arrow(
+            "repo_coverage", ["repo_id"], filters=[("step", "==", SPACE_STEP), ("repo_type", "==", "space")]
+        )
         if cov_s.num_rows:
             cov_ids = pc.unique(_chunk(cov_s.column("repo_id")))
             cov_ids = cov_ids.filter(pc.is_in(cov_ids, value_set=listed))
@@ -170,7 +171,7 @@ def load(snap) -> Adoption:
         spaces_covered = len(cov_ids)
         spaces_using = _count_in(space_ids, cov_ids)
         spaces_absent = len(space_ids) - _count_in(space_ids, listed)
-        complete_listing = (snap.coverage("spaces").get("scope") == "all" and spaces_covered == spaces_listed)
+        complete_listing = snap.coverage("spaces").get("scope") == "all" and spaces_covered == spaces_listed
         del listed, cov_ids
 
     # -- covered models
@@ -178,8 +179,9 @@ def load(snap) -> Adoption:
         covered = np.ones(n_models, dtype=bool)
         model_coverage = "all"
     else:
-        cov_m = snap.arrow("repo_coverage", ["repo_id"],
-                           filters=[("step", "==", MODEL_STEP), ("repo_type", "==", "model")])
+        cov_m = snap.arrow(
+            "repo_coverage", ["repo_id"], filters=[("step", "==", MODEL_STEP), ("repo_type", "==", "model")]
+        )
         covered = np.zeros(n_models, dtype=bool)
         if cov_m.num_rows:
             rows = _index_in(_chunk(cov_m.column("repo_id")), model_ids)
@@ -195,12 +197,22 @@ def load(snap) -> Adoption:
     spm = np.bincount(edge_model, minlength=n_models).astype(np.int64) if n_models else np.zeros(0, np.int64)
 
     a = Adoption(
-        snapshot_id=snap.id, model_ids=model_ids, covered=covered, spaces_per_model=spm,
-        model_coverage=model_coverage, edges_raw=edges_raw, edges=edges,
-        edges_absent_model=edges_absent_model, models_absent=models_absent,
-        edges_uncovered_model=edges_uncovered, edge_space=edge_space, edge_model=edge_model,
-        space_ids=space_ids, spaces_listed=spaces_listed,
-        spaces_covered=spaces_covered, spaces_using=spaces_using,
+        snapshot_id=snap.id,
+        model_ids=model_ids,
+        covered=covered,
+        spaces_per_model=spm,
+        model_coverage=model_coverage,
+        edges_raw=edges_raw,
+        edges=edges,
+        edges_absent_model=edges_absent_model,
+        models_absent=models_absent,
+        edges_uncovered_model=edges_uncovered,
+        edge_space=edge_space,
+        edge_model=edge_model,
+        space_ids=space_ids,
+        spaces_listed=spaces_listed,
+        spaces_covered=spaces_covered,
+        spaces_using=spaces_using,
         spaces_absent_from_listing=spaces_absent,
     )
     a.coverage_note = coverage_note(a)
@@ -213,9 +225,11 @@ def coverage_note(a: Adoption) -> str:
     if a.model_coverage == "all":
         models = f"all {a.n_models:,} models (complete spaces listing)"
     elif a.model_coverage == MODEL_STEP:
-        models = (f"only {a.models_covered:,} of {a.n_models:,} models "
-                  f"({_fmt_pct(stats.percent(a.models_covered, a.n_models))}), those reached by "
-                  f"the per-model step `{MODEL_STEP}`, which need not be a random sample")
+        models = (
+            f"only {a.models_covered:,} of {a.n_models:,} models "
+            f"({_fmt_pct(stats.percent(a.models_covered, a.n_models))}), those reached by "
+            f"the per-model step `{MODEL_STEP}`, which need not be a random sample"
+        )
     elif a.edges:
         models = "no model (no model's full set of using spaces is known)"
     else:
@@ -231,6 +245,7 @@ def coverage_note(a: Adoption) -> str:
 # summary
 # --------------------------------------------------------------------------- #
 
+
 def summary(a: Adoption) -> pd.DataFrame:
     """``tab-adoption``: one row per measure with ``value``, ``percent`` and ``of`` (the denominator)."""
     counts = a.covered_counts()
@@ -245,25 +260,49 @@ def summary(a: Adoption) -> pd.DataFrame:
 
     rows: list[tuple[str, Any, Any, str]] = [
         ("models in the snapshot", a.n_models, None, ""),
-        ("models covered by space-usage data", a.models_covered, pct(a.models_covered, a.n_models),
-         "of models in the snapshot"),
+        (
+            "models covered by space-usage data",
+            a.models_covered,
+            pct(a.models_covered, a.n_models),
+            "of models in the snapshot",
+        ),
         ("models used by at least one space", int(used.size), pct(used.size, counts.size), "of covered models"),
         ("models used by no space", unused, pct(unused, counts.size), "of covered models"),
         ("spaces listed", a.spaces_listed, None, spaces_of("")),
-        ("spaces with known model lists (covered)", a.spaces_covered, pct(a.spaces_covered, a.spaces_listed),
-         spaces_of("of listed spaces")),
-        ("spaces using at least one model", a.spaces_using, pct(a.spaces_using, a.spaces_covered),
-         spaces_of("of covered spaces")),
+        (
+            "spaces with known model lists (covered)",
+            a.spaces_covered,
+            pct(a.spaces_covered, a.spaces_listed),
+            spaces_of("of listed spaces"),
+        ),
+        (
+            "spaces using at least one model",
+            a.spaces_using,
+            pct(a.spaces_using, a.spaces_covered),
+            spaces_of("of covered spaces"),
+        ),
         ("spaces using no model", idle, pct(idle, a.spaces_covered), spaces_of("of covered spaces")),
         ("distinct spaces appearing in edges", a.spaces_in_edges, None, "any model"),
         ("space-model edges (distinct)", a.edges, None, ""),
         ("duplicate edges removed", a.duplicate_edges, None, ""),
-        ("edges to models absent from the models table", a.edges_absent_model, pct(a.edges_absent_model, a.edges),
-         f"of distinct edges; {a.models_absent:,} distinct models, left out"),
-        ("edges to models not covered", a.edges_uncovered_model, pct(a.edges_uncovered_model, a.edges),
-         "of distinct edges; left out"),
-        ("uses of covered models (edges counted)", a.edges_in_scope, pct(a.edges_in_scope, a.edges),
-         "of distinct edges"),
+        (
+            "edges to models absent from the models table",
+            a.edges_absent_model,
+            pct(a.edges_absent_model, a.edges),
+            f"of distinct edges; {a.models_absent:,} distinct models, left out",
+        ),
+        (
+            "edges to models not covered",
+            a.edges_uncovered_model,
+            pct(a.edges_uncovered_model, a.edges),
+            "of distinct edges; left out",
+        ),
+        (
+            "uses of covered models (edges counted)",
+            a.edges_in_scope,
+            pct(a.edges_in_scope, a.edges),
+            "of distinct edges",
+        ),
         ("share of uses: top 1% of covered models", None, conc["top1_pct"], "of uses of covered models"),
         ("share of uses: top 10% of covered models", None, conc["top10_pct"], "of uses of covered models"),
         ("Gini of spaces per model (covered models)", conc["gini"], None, "0 = equal, 1 = one model"),
@@ -272,12 +311,21 @@ def summary(a: Adoption) -> pd.DataFrame:
         ("most spaces using one model", int(used.max()) if used.size else None, None, ""),
     ]
     if a.spaces_absent_from_listing:
-        rows.insert(9, ("spaces in edges absent from the spaces listing", a.spaces_absent_from_listing,
-                        None, "kept in edge counts"))
+        rows.insert(
+            9,
+            (
+                "spaces in edges absent from the spaces listing",
+                a.spaces_absent_from_listing,
+                None,
+                "kept in edge counts",
+            ),
+        )
     df = pd.DataFrame(rows, columns=["measure", "value", "percent", "of"])
     # counts stay Python ints (shown as 3,000,000, not 3e+06), ratios floats, missing None
-    df["value"] = pd.Series([None if v is None else (int(v) if isinstance(v, (int, np.integer)) else float(v))
-                             for _, v, _, _ in rows], dtype=object)
+    df["value"] = pd.Series(
+        [None if v is None else (int(v) if isinstance(v, (int, np.integer)) else float(v)) for _, v, _, _ in rows],
+        dtype=object,
+    )
     df["percent"] = pd.to_numeric(df["percent"], errors="coerce").round(3)
     return df
 
@@ -288,9 +336,11 @@ def _nan_none(x):
 
 def _concentration(counts: np.ndarray) -> dict[str, float | None]:
     """Share (%) of uses held by the top 1% and top 10% of models, and the Gini (None where undefined)."""
-    return {"top1_pct": _nan_none(100 * stats.top_share(counts, 0.01)),
-            "top10_pct": _nan_none(100 * stats.top_share(counts, 0.10)),
-            "gini": _nan_none(stats.gini(counts))}
+    return {
+        "top1_pct": _nan_none(100 * stats.top_share(counts, 0.01)),
+        "top10_pct": _nan_none(100 * stats.top_share(counts, 0.10)),
+        "gini": _nan_none(stats.gini(counts)),
+    }
 
 
 def ccdf_data(a: Adoption) -> pd.DataFrame:
@@ -322,6 +372,7 @@ def ccdf_figure(a: Adoption):
 # --------------------------------------------------------------------------- #
 # most-used models and owners
 # --------------------------------------------------------------------------- #
+
 
 def _rank(values: np.ndarray) -> np.ndarray:
     """Competition rank, largest first (tied values share the rank)."""
@@ -361,12 +412,12 @@ def _model_meta(a: Adoption, snap, rows: np.ndarray, columns: list[str]) -> pd.D
 
 def _owner_kinds(snap, owners, mapping: pd.DataFrame | None) -> pd.DataFrame:
     """Kind, route and reason of owners given by display name (:data:`~analysis.parts.owners.NO_OWNER` for legacy ids)."""
-    return owners_mod.classify_snapshot_owners(
-        snap, [None if o == owners_mod.NO_OWNER else o for o in owners], mapping)
+    return owners_mod.classify_snapshot_owners(snap, [None if o == owners_mod.NO_OWNER else o for o in owners], mapping)
 
 
-def top_models(a: Adoption, snap, n: int = 20, mask: np.ndarray | None = None,
-               mapping: pd.DataFrame | None = None) -> pd.DataFrame:
+def top_models(
+    a: Adoption, snap, n: int = 20, mask: np.ndarray | None = None, mapping: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """``tab-top-models``: the ``n`` covered models used by most spaces.
 
     Ties on the number of spaces are broken by model id (ascending); ``rank`` is
@@ -380,18 +431,20 @@ def top_models(a: Adoption, snap, n: int = 20, mask: np.ndarray | None = None,
     total = a.edges_in_scope
     owner = meta["owner"].astype(object).where(meta["owner"].notna(), owners_mod.NO_OWNER)
     kinds = _owner_kinds(snap, owner, mapping).set_index("owner")
-    df = pd.DataFrame({
-        "rank": _rank(spaces),
-        "model": meta["id"].to_numpy(),
-        "spaces": spaces.astype("int64"),
-        "usage_share_pct": (100.0 * spaces / total).round(3) if total else np.nan,
-        "owner": owner.to_numpy(),
-        "owner_kind": owner.map(kinds["kind"]).to_numpy(),
-        "kind_route": owner.map(kinds["route"]).to_numpy(),
-        "task": meta["pipeline_tag"].astype(object).to_numpy(),
-        "downloads": meta["downloads"].to_numpy(),
-        "likes": meta["likes"].to_numpy(),
-    })
+    df = pd.DataFrame(
+        {
+            "rank": _rank(spaces),
+            "model": meta["id"].to_numpy(),
+            "spaces": spaces.astype("int64"),
+            "usage_share_pct": (100.0 * spaces / total).round(3) if total else np.nan,
+            "owner": owner.to_numpy(),
+            "owner_kind": owner.map(kinds["kind"]).to_numpy(),
+            "kind_route": owner.map(kinds["route"]).to_numpy(),
+            "task": meta["pipeline_tag"].astype(object).to_numpy(),
+            "downloads": meta["downloads"].to_numpy(),
+            "likes": meta["likes"].to_numpy(),
+        }
+    )
     return df
 
 
@@ -403,8 +456,7 @@ def _subfield_rows(a: Adoption, snap, rows: np.ndarray) -> dict[str, np.ndarray]
     return {sf: rows[subfield_mask(tags, sf)] for sf in SUBFIELDS}
 
 
-def top_models_subfields(a: Adoption, snap, n: int = 10,
-                         mapping: pd.DataFrame | None = None) -> pd.DataFrame:
+def top_models_subfields(a: Adoption, snap, n: int = 10, mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """``tab-top-models-subfields``: the ``n`` most-used models of each subfield."""
     frames = []
     for sf, rows in _subfield_rows(a, snap, np.flatnonzero(a.covered & (a.spaces_per_model > 0))).items():
@@ -421,9 +473,16 @@ def subfield_counts(a: Adoption, snap) -> pd.DataFrame:
     rows = []
     for sf, members in _subfield_rows(a, snap, np.flatnonzero(a.covered)).items():
         c = a.spaces_per_model[members]
-        rows.append({"subfield": sf, "covered_models": int(c.size), "models_used": int((c > 0).sum()),
-                     "models_used_pct": stats.percent(int((c > 0).sum()), c.size),
-                     "uses": int(c.sum()), "uses_share_pct": stats.percent(int(c.sum()), a.edges_in_scope)})
+        rows.append(
+            {
+                "subfield": sf,
+                "covered_models": int(c.size),
+                "models_used": int((c > 0).sum()),
+                "models_used_pct": stats.percent(int((c > 0).sum()), c.size),
+                "uses": int(c.sum()),
+                "uses_share_pct": stats.percent(int(c.sum()), a.edges_in_scope),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -435,9 +494,15 @@ def owner_usage(a: Adoption, snap) -> pd.DataFrame:
     """
     used = np.flatnonzero(a.covered & (a.spaces_per_model > 0))
     if used.size == 0:
-        return pd.DataFrame({"owner": pd.Series([], dtype=object), "models_used": pd.Series([], dtype="int64"),
-                             "uses": pd.Series([], dtype="int64"), "usage_share_pct": [],
-                             "cumulative_share_pct": []})
+        return pd.DataFrame(
+            {
+                "owner": pd.Series([], dtype=object),
+                "models_used": pd.Series([], dtype="int64"),
+                "uses": pd.Series([], dtype="int64"),
+                "usage_share_pct": [],
+                "cumulative_share_pct": [],
+            }
+        )
     own = _model_columns(a, snap, ["owner"]).column("owner").take(pa.array(used, type=pa.int64()))
     own = pc.fill_null(own, owners_mod.NO_OWNER)
     t = pa.table({"owner": own, "uses": pa.array(a.spaces_per_model[used])})
@@ -448,14 +513,21 @@ def owner_usage(a: Adoption, snap) -> pd.DataFrame:
     g["usage_share_pct"] = 100.0 * g["uses"] / total
     g["cumulative_share_pct"] = g["usage_share_pct"].cumsum()
     return g[["owner", "models_used", "uses", "usage_share_pct", "cumulative_share_pct"]].astype(
-        {"models_used": "int64", "uses": "int64"})
+        {"models_used": "int64", "uses": "int64"}
+    )
 
 
 def owner_concentration(ou: pd.DataFrame) -> dict[str, Any]:
     """Concentration of uses among owners: top-5/top-10 shares, owners for half the uses, Gini."""
     if ou.empty:
-        return {"owners": 0, "top1_owner_share_pct": None, "top5_owners_share_pct": None,
-                "top10_owners_share_pct": None, "owners_for_half_pct": None, "gini": None}
+        return {
+            "owners": 0,
+            "top1_owner_share_pct": None,
+            "top5_owners_share_pct": None,
+            "top10_owners_share_pct": None,
+            "owners_for_half_pct": None,
+            "gini": None,
+        }
     cum = ou["cumulative_share_pct"].to_numpy()
     return {
         "owners": int(len(ou)),
@@ -467,8 +539,9 @@ def owner_concentration(ou: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def top_owners(a: Adoption, snap, n: int = 15, ou: pd.DataFrame | None = None,
-               mapping: pd.DataFrame | None = None) -> pd.DataFrame:
+def top_owners(
+    a: Adoption, snap, n: int = 15, ou: pd.DataFrame | None = None, mapping: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """``tab-top-owners``: the ``n`` owners with most uses, with owner kind and route."""
     ou = owner_usage(a, snap) if ou is None else ou
     top = ou.head(n).copy()
@@ -496,12 +569,16 @@ def kind_sentence(top: pd.DataFrame) -> str:
     ks = kind_shares(top)
     n = len(top)
     counts = top["owner_kind"].value_counts()
-    text = (f"The {n:,} owners shown hold {_fmt_pct(sum(ks.values()))} of all uses of covered models: organisations "
-            f"({int(counts.get('organization', 0)):,} owners) {_fmt_pct(ks['organization'])}, individual users "
-            f"({int(counts.get('user', 0)):,}) {_fmt_pct(ks['user'])}")
+    text = (
+        f"The {n:,} owners shown hold {_fmt_pct(sum(ks.values()))} of all uses of covered models: organisations "
+        f"({int(counts.get('organization', 0)):,} owners) {_fmt_pct(ks['organization'])}, individual users "
+        f"({int(counts.get('user', 0)):,}) {_fmt_pct(ks['user'])}"
+    )
     if counts.get(owners_mod.UNCLASSIFIED, 0):
-        text += (f", and unclassified owners ({int(counts[owners_mod.UNCLASSIFIED]):,}) "
-                 f"{_fmt_pct(ks[owners_mod.UNCLASSIFIED])}; their kind is not known, so the split is a bound")
+        text += (
+            f", and unclassified owners ({int(counts[owners_mod.UNCLASSIFIED]):,}) "
+            f"{_fmt_pct(ks[owners_mod.UNCLASSIFIED])}; their kind is not known, so the split is a bound"
+        )
     return text + "."
 
 
@@ -519,8 +596,9 @@ def owners_figure(top: pd.DataFrame):
         ax.set_xlim(0, vals.max() * 1.15 if vals.max() > 0 else 1)
         ax.set_yticks(y, top["owner"])
         present = [k for k in KIND_COLORS if k in set(top["owner_kind"])]
-        ax.legend(handles=[Patch(color=KIND_COLORS[k], label=k) for k in present], title="owner kind",
-                  loc="lower right")
+        ax.legend(
+            handles=[Patch(color=KIND_COLORS[k], label=k) for k in present], title="owner kind", loc="lower right"
+        )
     else:
         ax.text(0.5, 0.5, "no model is used by any space", ha="center", va="center", transform=ax.transAxes)
     ax.set_xlabel("share of all model uses in spaces (%)")
@@ -544,6 +622,7 @@ def owner_kinds_shown(snap, *frames: pd.DataFrame, mapping: pd.DataFrame | None 
 # co-usage (extension beyond the paper)
 # --------------------------------------------------------------------------- #
 
+
 def co_usage(a: Adoption, top: int = 20, cap: int = DEFAULT_PAIR_CAP) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Model-model projection of the space-model graph (in-scope edges only).
 
@@ -560,13 +639,24 @@ def co_usage(a: Adoption, top: int = 20, cap: int = DEFAULT_PAIR_CAP) -> tuple[p
     with_any = int((k > 0).sum())
     multi = int((k > 1).sum())
     capped = int((k > cap).sum())
-    info = {"spaces_with_covered_model": with_any, "spaces_multi": multi,
-            "spaces_multi_pct": stats.percent(multi, with_any), "spaces_over_cap": capped, "cap": cap,
-            "pairs_distinct": 0}
-    empty = pd.DataFrame({"model_a": pd.Series([], dtype=object), "model_b": pd.Series([], dtype=object),
-                          "spaces_together": pd.Series([], dtype="int64"),
-                          "spaces_a": pd.Series([], dtype="int64"), "spaces_b": pd.Series([], dtype="int64"),
-                          "jaccard": pd.Series([], dtype=float)})
+    info = {
+        "spaces_with_covered_model": with_any,
+        "spaces_multi": multi,
+        "spaces_multi_pct": stats.percent(multi, with_any),
+        "spaces_over_cap": capped,
+        "cap": cap,
+        "pairs_distinct": 0,
+    }
+    empty = pd.DataFrame(
+        {
+            "model_a": pd.Series([], dtype=object),
+            "model_b": pd.Series([], dtype=object),
+            "spaces_together": pd.Series([], dtype="int64"),
+            "spaces_a": pd.Series([], dtype="int64"),
+            "spaces_b": pd.Series([], dtype="int64"),
+            "jaccard": pd.Series([], dtype=float),
+        }
+    )
     if multi == 0:
         return empty, info
     keep = (k[a.edge_space] > 1) & (k[a.edge_space] <= cap)
@@ -596,9 +686,16 @@ def co_usage(a: Adoption, top: int = 20, cap: int = DEFAULT_PAIR_CAP) -> tuple[p
     order = np.lexsort((hi, lo, -c))[:top]
     na, nb = a.spaces_per_model[r_lo[order]], a.spaces_per_model[r_hi[order]]
     cc = c[order]
-    df = pd.DataFrame({"model_a": lo[order], "model_b": hi[order], "spaces_together": cc,
-                       "spaces_a": na, "spaces_b": nb,
-                       "jaccard": np.round(cc / (na + nb - cc), 4)})
+    df = pd.DataFrame(
+        {
+            "model_a": lo[order],
+            "model_b": hi[order],
+            "spaces_together": cc,
+            "spaces_a": na,
+            "spaces_b": nb,
+            "jaccard": np.round(cc / (na + nb - cc), 4),
+        }
+    )
     df.insert(0, "rank", _rank(cc))
     return df, info
 
@@ -606,6 +703,7 @@ def co_usage(a: Adoption, top: int = 20, cap: int = DEFAULT_PAIR_CAP) -> tuple[p
 # --------------------------------------------------------------------------- #
 # headline numbers for Part IV
 # --------------------------------------------------------------------------- #
+
 
 def headline(snap, a: Adoption | None = None) -> dict[str, Any]:
     """Headline adoption numbers of snapshot ``snap`` (for the paper comparison).
@@ -665,6 +763,7 @@ def headline(snap, a: Adoption | None = None) -> dict[str, Any]:
 # sentences for the book
 # --------------------------------------------------------------------------- #
 
+
 def covers(a: Adoption) -> str:
     """The ``covers=`` text of Part III's tables and figures."""
     return a.coverage_note
@@ -677,19 +776,24 @@ def _fmt_pct(x) -> str:
 def summary_sentences(a: Adoption) -> str:
     """Sentences stating the adoption summary (all numbers computed)."""
     used = a.models_used
-    parts = [f"Of the {a.models_covered:,} models whose use in spaces is known, {used:,} "
-             f"({_fmt_pct(stats.percent(used, a.models_covered))}) are used by at least one space."]
+    parts = [
+        f"Of the {a.models_covered:,} models whose use in spaces is known, {used:,} "
+        f"({_fmt_pct(stats.percent(used, a.models_covered))}) are used by at least one space."
+    ]
     if used:
         conc = _concentration(a.covered_counts())
-        parts.append(f"The top 1% of these models account for {_fmt_pct(conc['top1_pct'])} "
-                     f"of all {a.edges_in_scope:,} uses, the top 10% for "
-                     f"{_fmt_pct(conc['top10_pct'])} (Gini {conc['gini']:.3f}).")
+        parts.append(
+            f"The top 1% of these models account for {_fmt_pct(conc['top1_pct'])} "
+            f"of all {a.edges_in_scope:,} uses, the top 10% for "
+            f"{_fmt_pct(conc['top10_pct'])} (Gini {conc['gini']:.3f})."
+        )
     if a.spaces_covered is None:
-        parts.append("The snapshot has no spaces listing, so the share of spaces that use a model is "
-                     "not covered.")
+        parts.append("The snapshot has no spaces listing, so the share of spaces that use a model is not covered.")
     else:
-        parts.append(f"{a.spaces_using:,} of {a.spaces_covered:,} covered spaces "
-                     f"({_fmt_pct(stats.percent(a.spaces_using, a.spaces_covered))}) use at least one model.")
+        parts.append(
+            f"{a.spaces_using:,} of {a.spaces_covered:,} covered spaces "
+            f"({_fmt_pct(stats.percent(a.spaces_using, a.spaces_covered))}) use at least one model."
+        )
     return " ".join(parts)
 
 
@@ -697,23 +801,29 @@ def owner_sentences(oc: dict[str, Any]) -> str:
     """Concentration of uses among owners, as a sentence."""
     if not oc.get("owners"):
         return "No covered model is used by any space, so there is no concentration among owners to report."
-    return (f"Uses of covered models are spread over {oc['owners']:,} owners; the top owner holds "
-            f"{_fmt_pct(oc['top1_owner_share_pct'])} of all uses, the top 5 "
-            f"{_fmt_pct(oc['top5_owners_share_pct'])}, the top 10 {_fmt_pct(oc['top10_owners_share_pct'])}, "
-            f"and {oc['owners_for_half_pct']:,} owner(s) together hold half of all uses "
-            f"(Gini over owners {oc['gini']:.3f}).")
+    return (
+        f"Uses of covered models are spread over {oc['owners']:,} owners; the top owner holds "
+        f"{_fmt_pct(oc['top1_owner_share_pct'])} of all uses, the top 5 "
+        f"{_fmt_pct(oc['top5_owners_share_pct'])}, the top 10 {_fmt_pct(oc['top10_owners_share_pct'])}, "
+        f"and {oc['owners_for_half_pct']:,} owner(s) together hold half of all uses "
+        f"(Gini over owners {oc['gini']:.3f})."
+    )
 
 
 def coverage_markdown(a: Adoption) -> str:
     """The coverage statement shown at the top of Part III (an admonition when partial)."""
-    text = (f"Every number in this part is computed from the {a.edges_in_scope:,} uses of covered models "
-            f"in snapshot `{a.snapshot_id}`: {a.coverage_note}.")
+    text = (
+        f"Every number in this part is computed from the {a.edges_in_scope:,} uses of covered models "
+        f"in snapshot `{a.snapshot_id}`: {a.coverage_note}."
+    )
     if a.snapshot_note:
         text += f" The snapshot's manifest says: {a.snapshot_note.rstrip('.')}."
     if a.duplicate_edges or a.edges_absent_model or a.edges_uncovered_model:
-        text += (f" {a.duplicate_edges:,} duplicate edge(s) were removed; {a.edges_absent_model:,} edge(s) "
-                 f"point to {a.models_absent:,} model(s) absent from the models table and "
-                 f"{a.edges_uncovered_model:,} to models not covered; both are left out of per-model figures.")
+        text += (
+            f" {a.duplicate_edges:,} duplicate edge(s) were removed; {a.edges_absent_model:,} edge(s) "
+            f"point to {a.models_absent:,} model(s) absent from the models table and "
+            f"{a.edges_uncovered_model:,} to models not covered; both are left out of per-model figures."
+        )
     partial = a.model_coverage != "all" or a.spaces_covered is None
     if partial:
         return ":::{important}\n**Partial coverage.** " + text + "\n:::\n"
@@ -725,8 +835,9 @@ def route_sentence(kinds: pd.DataFrame) -> str:
     if kinds.empty:
         return "No owner is shown in this part."
     counts = kinds["route"].value_counts()
-    parts = [f"{int(counts.get(owners_mod.ROUTE_LABELS[r], 0)):,} {owners_mod.ROUTE_LABELS[r]}"
-             for r in owners_mod.ROUTES]
+    parts = [
+        f"{int(counts.get(owners_mod.ROUTE_LABELS[r], 0)):,} {owners_mod.ROUTE_LABELS[r]}" for r in owners_mod.ROUTES
+    ]
     return f"Of the {len(kinds):,} owners shown in this part: " + "; ".join(parts) + "."
 
 
@@ -734,15 +845,21 @@ def co_usage_sentences(a: Adoption, info: dict[str, Any]) -> str:
     """Sentences on co-usage (with the coverage caveat where model coverage is partial)."""
     if not info["spaces_with_covered_model"]:
         return "No space uses a covered model, so there is no co-usage to report."
-    text = (f"Of the {info['spaces_with_covered_model']:,} spaces that use at least one covered model, "
-            f"{info['spaces_multi']:,} ({_fmt_pct(info['spaces_multi_pct'])}) use more than one; "
-            f"together they link {info['pairs_distinct']:,} distinct pair(s) of models.")
+    text = (
+        f"Of the {info['spaces_with_covered_model']:,} spaces that use at least one covered model, "
+        f"{info['spaces_multi']:,} ({_fmt_pct(info['spaces_multi_pct'])}) use more than one; "
+        f"together they link {info['pairs_distinct']:,} distinct pair(s) of models."
+    )
     if info["spaces_over_cap"]:
-        text += (f" {info['spaces_over_cap']:,} space(s) using more than {info['cap']:,} models are left out "
-                 "of the pair counts (their pairs grow quadratically) but counted above.")
+        text += (
+            f" {info['spaces_over_cap']:,} space(s) using more than {info['cap']:,} models are left out "
+            "of the pair counts (their pairs grow quadratically) but counted above."
+        )
     if a.model_coverage != "all":
-        text += (" Only uses of covered models are known here, so spaces may use more models than "
-                 "counted, and these shares are lower bounds.")
+        text += (
+            " Only uses of covered models are known here, so spaces may use more models than "
+            "counted, and these shares are lower bounds."
+        )
     return text
 
 
@@ -753,10 +870,15 @@ def subfield_sentence(counts: pd.DataFrame) -> str:
     parts = []
     used = counts[counts["uses"] > 0].sort_values("uses", ascending=False)
     if len(used):
-        parts.append("Of all uses of covered models, " + ", ".join(
-            f"{_fmt_pct(r.uses_share_pct)} are of {r.subfield} models" for r in used.itertuples()) + ".")
+        parts.append(
+            "Of all uses of covered models, "
+            + ", ".join(f"{_fmt_pct(r.uses_share_pct)} are of {r.subfield} models" for r in used.itertuples())
+            + "."
+        )
     none = counts.loc[counts["models_used"] == 0, "subfield"].tolist()
     if none:
-        parts.append(f"No covered {' or '.join(none)} model is used by any space, so "
-                     f"{'that subfield has' if len(none) == 1 else 'those subfields have'} no rows below.")
+        parts.append(
+            f"No covered {' or '.join(none)} model is used by any space, so "
+            f"{'that subfield has' if len(none) == 1 else 'those subfields have'} no rows below."
+        )
     return " ".join(parts)

@@ -80,16 +80,26 @@ OVERRIDES_FILE = paths.resource("identity_overrides.csv")
 DECISIONS = ("accept", "reject", "bot", "person")
 
 #: Known bot accounts of the Hub (exact names as they appear in commits).
-KNOWN_BOTS = frozenset({
-    "SFconvertbot", "Safetensors convertbot", "librarian-bot", "Librarian Bot", "bigscience-bot",
-    "HuggingFaceBot", "hf-bot", "github-actions[bot]", "dependabot[bot]", "codecov[bot]",
-})
+KNOWN_BOTS = frozenset(
+    {
+        "SFconvertbot",
+        "Safetensors convertbot",
+        "librarian-bot",
+        "Librarian Bot",
+        "bigscience-bot",
+        "HuggingFaceBot",
+        "hf-bot",
+        "github-actions[bot]",
+        "dependabot[bot]",
+        "codecov[bot]",
+    }
+)
 _BOT_RE = re.compile(
-    r"(?:\[bot\]$)"              # github-actions[bot]
-    r"|(?:(?:^|[\s_.\-])bot$)"   # librarian-bot, hf_bot, "Some Bot"
-    r"|(?:^bot[\s_.\-])"         # bot-something
-    r"|(?:[a-z0-9]Bot$)"         # CamelCase: ConvertBot
-    r"|(?:convert-?bot$)",       # SFconvertbot
+    r"(?:\[bot\]$)"  # github-actions[bot]
+    r"|(?:(?:^|[\s_.\-])bot$)"  # librarian-bot, hf_bot, "Some Bot"
+    r"|(?:^bot[\s_.\-])"  # bot-something
+    r"|(?:[a-z0-9]Bot$)"  # CamelCase: ConvertBot
+    r"|(?:convert-?bot$)",  # SFconvertbot
     re.IGNORECASE,
 )
 _CAMEL_BOT = re.compile(r"[a-z0-9]Bot$")
@@ -114,6 +124,7 @@ class OverridesError(ValueError):
 # --------------------------------------------------------------------------- #
 # normalisation and bots
 # --------------------------------------------------------------------------- #
+
 
 def normalise(name: str | None) -> str:
     """Lower case, with punctuation, symbols and white space removed (letters and digits kept).
@@ -148,6 +159,7 @@ def is_bot(name: str | None) -> bool:
 # overrides
 # --------------------------------------------------------------------------- #
 
+
 def load_overrides(path: str | Path | None = None) -> pd.DataFrame:
     """The overrides file as ``decision, name_a, name_b, reason`` (validated)."""
     path = Path(path) if path else OVERRIDES_FILE
@@ -167,7 +179,8 @@ def load_overrides(path: str | Path | None = None) -> pd.DataFrame:
     bad = df[~df["decision"].isin(DECISIONS)]
     if len(bad):
         raise OverridesError(
-            f"{path}: line with decision {bad['decision'].iloc[0]!r}; expected one of {', '.join(DECISIONS)}")
+            f"{path}: line with decision {bad['decision'].iloc[0]!r}; expected one of {', '.join(DECISIONS)}"
+        )
     pair = df["decision"].isin(["accept", "reject"])
     if (df["name_a"] == "").any() or (pair & (df["name_b"] == "")).any():
         raise OverridesError(f"{path}: accept/reject need name_a and name_b; bot/person need name_a")
@@ -179,6 +192,7 @@ def load_overrides(path: str | Path | None = None) -> pd.DataFrame:
 # --------------------------------------------------------------------------- #
 # candidate pairs
 # --------------------------------------------------------------------------- #
+
 
 def _max_len(length: int, threshold: float) -> int:
     """Longest name that can score >= threshold against a name of ``length`` characters."""
@@ -210,7 +224,7 @@ def _deletion_pairs(arr: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray
     for i, w in enumerate(arr):
         if 2 * len(w) - 1 >= limit + 1:
             continue
-        variants = {w[:k] + w[k + 1:] for k in range(len(w))}
+        variants = {w[:k] + w[k + 1 :] for k in range(len(w))}
         variants.add(w)
         keys.extend(variants)
         owner.extend([i] * len(variants))
@@ -231,9 +245,9 @@ def _deletion_pairs(arr: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray
         target = by_len[n - 2]
         seen = set()
         for x in range(n):
-            v1 = w[:x] + w[x + 1:]
+            v1 = w[:x] + w[x + 1 :]
             for y in range(x, n - 1):
-                v = v1[:y] + v1[y + 1:]
+                v = v1[:y] + v1[y + 1 :]
                 if v in target and v not in seen:
                     seen.add(v)
                     da.append(i)
@@ -295,8 +309,14 @@ def normalised_pairs(
         for start in range(row_lo, mid, step):
             stop = min(mid, start + step)
             first = max(lo, start)  # upper triangle within the same length
-            m = process.cdist(list(arr_s[start:stop]), list(arr_s[first:hi]), scorer=fuzz.ratio,
-                              score_cutoff=cutoff, dtype=np.uint8, workers=workers)
+            m = process.cdist(
+                list(arr_s[start:stop]),
+                list(arr_s[first:hi]),
+                scorer=fuzz.ratio,
+                score_cutoff=cutoff,
+                dtype=np.uint8,
+                workers=workers,
+            )
             r, c = np.nonzero(m)
             r, c = r + start, c + first
             keep = c > r
@@ -349,9 +369,15 @@ def candidate_pairs(
     cols = ["name_a", "name_b", "ca", "cb", "score"]
     out = pd.concat([x[cols], g[cols]], ignore_index=True)
     if out.empty:
-        out = pd.DataFrame({"name_a": pd.Series(dtype=object), "name_b": pd.Series(dtype=object),
-                            "ca": pd.Series(dtype="int64"), "cb": pd.Series(dtype="int64"),
-                            "score": pd.Series(dtype=float)})
+        out = pd.DataFrame(
+            {
+                "name_a": pd.Series(dtype=object),
+                "name_b": pd.Series(dtype=object),
+                "ca": pd.Series(dtype="int64"),
+                "cb": pd.Series(dtype="int64"),
+                "score": pd.Series(dtype=float),
+            }
+        )
     swap = out["name_a"] > out["name_b"]
     if swap.any():
         sw = swap.to_numpy()
@@ -372,6 +398,7 @@ def candidate_pairs(
 # --------------------------------------------------------------------------- #
 # resolution
 # --------------------------------------------------------------------------- #
+
 
 @dataclass
 class Resolution:
@@ -411,14 +438,15 @@ def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
-def _decide(cand: pd.DataFrame, overrides: pd.DataFrame, known: set[str],
-            weights: Mapping[str, int]) -> pd.DataFrame:
+def _decide(cand: pd.DataFrame, overrides: pd.DataFrame, known: set[str], weights: Mapping[str, int]) -> pd.DataFrame:
     """Candidate pairs with their ``decision`` (step 3 of the module docstring), and the accepted
     pairs the threshold missed."""
     from rapidfuzz import fuzz
 
-    rejects = {_pair(a, b) for a, b in
-               overrides.loc[overrides["decision"] == "reject", ["name_a", "name_b"]].itertuples(index=False)}
+    rejects = {
+        _pair(a, b)
+        for a, b in overrides.loc[overrides["decision"] == "reject", ["name_a", "name_b"]].itertuples(index=False)
+    }
     accepts = overrides.loc[overrides["decision"] == "accept", ["name_a", "name_b", "reason"]]
     cand_keys = list(zip(cand["name_a"], cand["name_b"]))
     rejected = np.fromiter((k in rejects for k in cand_keys), dtype=bool, count=len(cand_keys))
@@ -426,9 +454,9 @@ def _decide(cand: pd.DataFrame, overrides: pd.DataFrame, known: set[str],
     digits_a = cand["normalised_a"].str.findall(r"\d+").str.join(" ")
     digits_b = cand["normalised_b"].str.findall(r"\d+").str.join(" ")
     numbers_differ = (digits_a != digits_b).to_numpy() & ~same
-    cand["decision"] = np.where(rejected, REJECTED,
-                                np.where(same, MERGED_SAME,
-                                         np.where(numbers_differ, NOT_MERGED_NUMBERS, MERGED_SIMILAR)))
+    cand["decision"] = np.where(
+        rejected, REJECTED, np.where(same, MERGED_SAME, np.where(numbers_differ, NOT_MERGED_NUMBERS, MERGED_SIMILAR))
+    )
     # no chains: a similar (not identical) pair merges only if each of its two
     # normalised names has no other similar partner
     sim = cand["decision"] == MERGED_SIMILAR
@@ -442,10 +470,16 @@ def _decide(cand: pd.DataFrame, overrides: pd.DataFrame, known: set[str],
     for a, b, _reason in accepts.itertuples(index=False):
         if a in known and b in known and a != b and _pair(a, b) not in have:
             na, nb = _pair(a, b)
-            extra.append({"name_a": na, "name_b": nb, "normalised_a": normalise(na),
-                          "normalised_b": normalise(nb),
-                          "score": float(fuzz.token_set_ratio(normalise(na), normalise(nb))),
-                          "decision": ACCEPTED})
+            extra.append(
+                {
+                    "name_a": na,
+                    "name_b": nb,
+                    "normalised_a": normalise(na),
+                    "normalised_b": normalise(nb),
+                    "score": float(fuzz.token_set_ratio(normalise(na), normalise(nb))),
+                    "decision": ACCEPTED,
+                }
+            )
         elif _pair(a, b) in have:
             pos = cand_keys.index(_pair(a, b))
             cand.loc[pos, "decision"] = ACCEPTED
@@ -458,8 +492,9 @@ def _decide(cand: pd.DataFrame, overrides: pd.DataFrame, known: set[str],
     return cand
 
 
-def _merge(raw: np.ndarray, cand: pd.DataFrame, owners: set[str],
-           weights: Mapping[str, int]) -> tuple[dict[str, str], pd.DataFrame]:
+def _merge(
+    raw: np.ndarray, cand: pd.DataFrame, owners: set[str], weights: Mapping[str, int]
+) -> tuple[dict[str, str], pd.DataFrame]:
     """Raw name -> canonical name, and the groups of more than one name (connected components of
     the merged pairs)."""
     from scipy.sparse import coo_matrix
@@ -472,22 +507,27 @@ def _merge(raw: np.ndarray, cand: pd.DataFrame, owners: set[str],
     n = len(raw)
     graph = coo_matrix((np.ones(len(ia)), (ia, ib)), shape=(n, n))
     _, comp = connected_components(graph, directed=False) if n else (0, np.zeros(0, np.int64))
-    info = pd.DataFrame({
-        "name": raw, "comp": comp,
-        "is_owner": [x in owners for x in raw],
-        "commits": [int(weights.get(x, 0)) for x in raw],
-    })
+    info = pd.DataFrame(
+        {
+            "name": raw,
+            "comp": comp,
+            "is_owner": [x in owners for x in raw],
+            "commits": [int(weights.get(x, 0)) for x in raw],
+        }
+    )
     info = info.sort_values(["comp", "is_owner", "commits", "name"], ascending=[True, False, False, True])
     canon = info.groupby("comp", sort=False)["name"].first()
     info["canonical"] = info["comp"].map(canon)
     mapping = dict(zip(info["name"], info["canonical"]))
     sizes = info.groupby("comp")["name"].transform("size")
     multi = info[sizes > 1]
-    groups = (multi.groupby("canonical")
-              .agg(names=("name", lambda s: " | ".join(sorted(s))), size=("name", "size"),
-                   commits=("commits", "sum"))
-              .reset_index().sort_values(["size", "commits", "canonical"], ascending=[False, False, True])
-              .reset_index(drop=True))
+    groups = (
+        multi.groupby("canonical")
+        .agg(names=("name", lambda s: " | ".join(sorted(s))), size=("name", "size"), commits=("commits", "sum"))
+        .reset_index()
+        .sort_values(["size", "commits", "canonical"], ascending=[False, False, True])
+        .reset_index(drop=True)
+    )
     return mapping, groups
 
 
@@ -533,6 +573,11 @@ def resolve(
     # conflicts: rejected pairs that ended up in one group anyway
     rj = cand[cand["decision"] == REJECTED]
     conflicts = rj[[mapping[a] == mapping[b] for a, b in zip(rj["name_a"], rj["name_b"])]] if len(rj) else rj
-    return Resolution(mapping=mapping, candidates=cand.reset_index(drop=True), groups=groups,
-                      removed=_removed_names(raw, overrides, weights),
-                      conflicts=conflicts.reset_index(drop=True), threshold=float(threshold))
+    return Resolution(
+        mapping=mapping,
+        candidates=cand.reset_index(drop=True),
+        groups=groups,
+        removed=_removed_names(raw, overrides, weights),
+        conflicts=conflicts.reset_index(drop=True),
+        threshold=float(threshold),
+    )

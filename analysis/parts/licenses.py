@@ -78,9 +78,9 @@ def load_mapping(path: str | None = None) -> dict[str, Any]:
             raise MappingError(f"{file}: license {lid!r} has group {entry['group']!r}, expected one of {groups}")
         if entry["alternative"] not in alt_groups:
             raise MappingError(
-                f"{file}: license {lid!r} has alternative {entry['alternative']!r}, expected one of {alt_groups}")
-        lic[lid] = {"group": entry["group"], "alternative": entry["alternative"],
-                    "reason": str(entry["reason"])}
+                f"{file}: license {lid!r} has alternative {entry['alternative']!r}, expected one of {alt_groups}"
+            )
+        lic[lid] = {"group": entry["group"], "alternative": entry["alternative"], "reason": str(entry["reason"])}
     return {
         "groups": groups,
         "alternative_groups": alt_groups,
@@ -128,8 +128,7 @@ def _as_dictionary(license_ids: Any) -> tuple[np.ndarray, list[str | None]]:
     if isinstance(license_ids, pd.Series) and isinstance(license_ids.dtype, pd.CategoricalDtype):
         license_ids = license_ids.array
     if isinstance(license_ids, pd.Categorical):
-        return (np.asarray(license_ids.codes, dtype=np.int64),
-                [normalize_id(v) for v in license_ids.categories])
+        return (np.asarray(license_ids.codes, dtype=np.int64), [normalize_id(v) for v in license_ids.categories])
     if isinstance(license_ids, pa.ChunkedArray):
         arr = license_ids.combine_chunks() if license_ids.num_chunks != 1 else license_ids.chunk(0)
     elif isinstance(license_ids, pa.Array):
@@ -162,13 +161,17 @@ def group_of(license_ids: Any, mapping: str = MAIN) -> np.ndarray:
 def mapping_table() -> pd.DataFrame:
     """The mapping file as a table: license, group, alternative_group, reason."""
     m = load_mapping()
-    rows = [{"license": NO_LICENSE, "group": m["no_license_group"],
-             "alternative_group": m["no_license_group"],
-             "reason": "no license tag: no grant of rights"}]
+    rows = [
+        {
+            "license": NO_LICENSE,
+            "group": m["no_license_group"],
+            "alternative_group": m["no_license_group"],
+            "reason": "no license tag: no grant of rights",
+        }
+    ]
     order = {g: i for i, g in enumerate(m["groups"])}
     for lid, e in sorted(m["licenses"].items(), key=lambda kv: (order[kv[1]["group"]], kv[0])):
-        rows.append({"license": lid, "group": e["group"], "alternative_group": e["alternative"],
-                     "reason": e["reason"]})
+        rows.append({"license": lid, "group": e["group"], "alternative_group": e["alternative"], "reason": e["reason"]})
     return pd.DataFrame(rows, columns=["license", "group", "alternative_group", "reason"])
 
 
@@ -263,6 +266,7 @@ def group_shares(by_type: Mapping[str, Any], mapping: str = MAIN) -> pd.DataFram
 # tests
 # --------------------------------------------------------------------------- #
 
+
 def _group_codes(groups: Any) -> tuple[np.ndarray, list[str]]:
     """(codes, labels): integer code per element (-1 = missing), labels sorted by name.
 
@@ -283,8 +287,7 @@ def _group_codes(groups: Any) -> tuple[np.ndarray, list[str]]:
     missing = pd.isna(arr)
     labels = sorted({str(x) for x in arr[~missing]})
     pos = {lab: i for i, lab in enumerate(labels)}
-    codes = np.fromiter((pos[str(x)] if not m else -1 for x, m in zip(arr, missing)), dtype=np.int64,
-                        count=arr.size)
+    codes = np.fromiter((pos[str(x)] if not m else -1 for x, m in zip(arr, missing)), dtype=np.int64, count=arr.size)
     return codes, labels
 
 
@@ -306,7 +309,7 @@ def _ranks(v: np.ndarray) -> tuple[np.ndarray, float]:
     ranks = sstats.rankdata(v)
     _, counts = np.unique(v, return_counts=True)
     c = counts.astype(float)
-    return ranks, float((c ** 3 - c).sum())
+    return ranks, float((c**3 - c).sum())
 
 
 def _kw_codes(ranks: np.ndarray, tie_term: float, codes: np.ndarray, k: int) -> dict[str, float]:
@@ -314,9 +317,15 @@ def _kw_codes(ranks: np.ndarray, tie_term: float, codes: np.ndarray, k: int) -> 
     n = ranks.size
     sizes = np.bincount(codes, minlength=k).astype(float)
     present = sizes > 0
-    out = {"n": int(n), "k": int(present.sum()), "H": float("nan"), "df": float("nan"),
-           "p": float("nan"), "epsilon_sq": float("nan")}
-    corr = 1.0 - tie_term / (n ** 3 - n) if n > 1 else 0.0
+    out = {
+        "n": int(n),
+        "k": int(present.sum()),
+        "H": float("nan"),
+        "df": float("nan"),
+        "p": float("nan"),
+        "epsilon_sq": float("nan"),
+    }
+    corr = 1.0 - tie_term / (n**3 - n) if n > 1 else 0.0
     if out["k"] < 2 or n < 3 or corr <= 0:
         return out
     sums = np.bincount(codes, weights=ranks, minlength=k)
@@ -353,8 +362,7 @@ def _order(ranks: np.ndarray, codes: np.ndarray, labels: Sequence[str]) -> list[
     return [labels[i] for i in present]
 
 
-def dunn(values: Any, groups: Any, p_adjust: str = "holm",
-         order: Sequence[str] | None = None) -> pd.DataFrame:
+def dunn(values: Any, groups: Any, p_adjust: str = "holm", order: Sequence[str] | None = None) -> pd.DataFrame:
     """Dunn's pairwise tests after Kruskal-Wallis (NaN values dropped).
 
     One row per pair of groups: n and mean rank of each, z (positive when
@@ -377,25 +385,37 @@ def dunn(values: Any, groups: Any, p_adjust: str = "holm",
         return pd.DataFrame(columns=cols)
     n = v.size
     var = n * (n + 1) / 12.0 - tie_term / (12.0 * (n - 1))
-    raw = sp.posthoc_dunn(pd.DataFrame({"value": v, "group": codes}), val_col="value", group_col="group",
-                          p_adjust=None)
+    raw = sp.posthoc_dunn(pd.DataFrame({"value": v, "group": codes}), val_col="value", group_col="group", p_adjust=None)
     index = {lab: i for i, lab in enumerate(labels)}
     rows = []
     for a, b in itertools.combinations(ordered, 2):
         i, j = index[a], index[b]
         se = np.sqrt(var * (1.0 / sizes[i] + 1.0 / sizes[j])) if var > 0 else float("nan")
         z = (means[i] - means[j]) / se if se and se > 0 else float("nan")
-        rows.append({"group_a": a, "group_b": b, "n_a": int(sizes[i]), "n_b": int(sizes[j]),
-                     "mean_rank_a": float(means[i]), "mean_rank_b": float(means[j]), "z": float(z),
-                     "p": float(raw.loc[i, j])})
+        rows.append(
+            {
+                "group_a": a,
+                "group_b": b,
+                "n_a": int(sizes[i]),
+                "n_b": int(sizes[j]),
+                "mean_rank_a": float(means[i]),
+                "mean_rank_b": float(means[j]),
+                "z": float(z),
+                "p": float(raw.loc[i, j]),
+            }
+        )
     out = pd.DataFrame(rows, columns=cols[:-1])
     out["p_adj"] = multipletests(out["p"].to_numpy(), method=p_adjust)[1]
     return out[cols]
 
 
-def tests_table(data: pd.DataFrame, measures: Iterable[str], group_col: str,
-                labels: Mapping[str, str] | None = None,
-                groups: Sequence[str] | None = None) -> pd.DataFrame:
+def tests_table(
+    data: pd.DataFrame,
+    measures: Iterable[str],
+    group_col: str,
+    labels: Mapping[str, str] | None = None,
+    groups: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Per measure: N, median and mean by group, Kruskal-Wallis H, df, p, epsilon².
 
     ``data`` holds one row per repository with the measure columns (NaN =
@@ -422,9 +442,14 @@ def tests_table(data: pd.DataFrame, measures: Iterable[str], group_col: str,
     return pd.DataFrame(rows)
 
 
-def dunn_table(data: pd.DataFrame, measures: Iterable[str], group_col: str,
-               labels: Mapping[str, str] | None = None,
-               groups: Sequence[str] | None = None, p_adjust: str = "holm") -> pd.DataFrame:
+def dunn_table(
+    data: pd.DataFrame,
+    measures: Iterable[str],
+    group_col: str,
+    labels: Mapping[str, str] | None = None,
+    groups: Sequence[str] | None = None,
+    p_adjust: str = "holm",
+) -> pd.DataFrame:
     """Dunn's pairwise tests for each measure, stacked (Holm-adjusted p by default)."""
     labels = labels or {}
     parts = []
@@ -443,13 +468,19 @@ def group_codes(license_ids: Any, mapping: str = MAIN) -> tuple[np.ndarray, list
     """(codes into :func:`group_names`, names): the group of each license id, as integers."""
     codes, values = _as_dictionary(license_ids)
     names = group_names(mapping)
-    lookup = np.array([names.index(_group_for(x, mapping)) for x in values]
-                      + [names.index(_group_for(None, mapping))], dtype=np.int64)
+    lookup = np.array(
+        [names.index(_group_for(x, mapping)) for x in values] + [names.index(_group_for(None, mapping))], dtype=np.int64
+    )
     return lookup[codes], names
 
 
-def sensitivity_table(data: pd.DataFrame, measures: Iterable[str], license_ids: Any,
-                      labels: Mapping[str, str] | None = None, alpha: float = 0.05) -> pd.DataFrame:
+def sensitivity_table(
+    data: pd.DataFrame,
+    measures: Iterable[str],
+    license_ids: Any,
+    labels: Mapping[str, str] | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """Which conclusions change under the alternative mapping (model repositories).
 
     ``data`` has one row per model with the measure columns; ``license_ids``
@@ -470,10 +501,16 @@ def sensitivity_table(data: pd.DataFrame, measures: Iterable[str], license_ids: 
         return ", ".join(f"{name} {stats.percent(c, n):.1f}%" for name, c in zip(names, counts) if c or name in base)
 
     moved = int((np.array(main_names, dtype=object)[main] != np.array(alt_names, dtype=object)[alt]).sum())
-    rows = [{"aspect": "license group shares (models)", "main mapping": share_text(main, main_names),
-             "alternative mapping": share_text(alt, alt_names),
-             "changes": f"yes: {moved:,} models ({stats.percent(moved, main.size):.1f}%) change group"
-             if moved else "no"}]
+    rows = [
+        {
+            "aspect": "license group shares (models)",
+            "main mapping": share_text(main, main_names),
+            "alternative mapping": share_text(alt, alt_names),
+            "changes": f"yes: {moved:,} models ({stats.percent(moved, main.size):.1f}%) change group"
+            if moved
+            else "no",
+        }
+    ]
 
     def significant(k: dict[str, float]) -> str:
         return "n/a" if np.isnan(k["p"]) else ("yes" if k["p"] < alpha else "no")
@@ -494,14 +531,24 @@ def sensitivity_table(data: pd.DataFrame, measures: Iterable[str], license_ids: 
             k1 = k2 = {"H": float("nan"), "p": float("nan"), "epsilon_sq": float("nan")}
             o1 = o2 = []
         s1, s2 = significant(k1), significant(k2)
-        rows.append({"aspect": f"{name}: differences significant (p < {alpha})",
-                     "main mapping": fmt(k1, s1), "alternative mapping": fmt(k2, s2),
-                     "changes": "yes" if s1 != s2 else "no"})
+        rows.append(
+            {
+                "aspect": f"{name}: differences significant (p < {alpha})",
+                "main mapping": fmt(k1, s1),
+                "alternative mapping": fmt(k2, s2),
+                "changes": "yes" if s1 != s2 else "no",
+            }
+        )
         common = [x for x in o1 if x in o2]
         o2_common = [x for x in o2 if x in common]
-        rows.append({"aspect": f"{name}: groups by mean rank (highest first)",
-                     "main mapping": " > ".join(o1) or "n/a", "alternative mapping": " > ".join(o2) or "n/a",
-                     "changes": "yes" if common != o2_common else "no (shared groups keep their order)"})
+        rows.append(
+            {
+                "aspect": f"{name}: groups by mean rank (highest first)",
+                "main mapping": " > ".join(o1) or "n/a",
+                "alternative mapping": " > ".join(o2) or "n/a",
+                "changes": "yes" if common != o2_common else "no (shared groups keep their order)",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -510,7 +557,9 @@ def underflow_note(*frames: pd.DataFrame) -> str | None:
     for df in frames:
         pcols = [c for c in df.columns if c == "p" or str(c).startswith("p (")]
         if any((pd.to_numeric(df[c], errors="coerce") == 0).any() for c in pcols):
-            return ("A p value shown as 0 is smaller than the smallest number a double-precision float "
-                    "holds (about 1e-308): the test is beyond doubt, and the effect size says how large "
-                    "the difference is.")
+            return (
+                "A p value shown as 0 is smaller than the smallest number a double-precision float "
+                "holds (about 1e-308): the test is beyond doubt, and the effect size says how large "
+                "the difference is."
+            )
     return None

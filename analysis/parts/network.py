@@ -68,6 +68,7 @@ from analysis.subfields import SUBFIELDS, subfield_mask
 # commits as flat arrays
 # --------------------------------------------------------------------------- #
 
+
 @dataclass
 class CommitAuthors:
     """Model-repository commits as flat arrays.
@@ -91,9 +92,12 @@ class CommitAuthors:
     @classmethod
     def from_lists(cls, repos: Iterable[str], authors: Iterable[Iterable[str] | None]) -> CommitAuthors:
         """From per-commit repository ids and author lists (tests and small data)."""
-        table = pa.table({"repo_id": pa.array(list(repos), pa.string()),
-                          "authors": pa.array([None if a is None else list(a) for a in authors],
-                                              pa.list_(pa.string()))})
+        table = pa.table(
+            {
+                "repo_id": pa.array(list(repos), pa.string()),
+                "authors": pa.array([None if a is None else list(a) for a in authors], pa.list_(pa.string())),
+            }
+        )
         return cls.from_arrow(table)
 
     @classmethod
@@ -133,8 +137,7 @@ class CommitAuthors:
         """Names renamed by ``mapping``, names in ``drop`` removed, duplicates within a commit removed."""
         drop = set(drop)
         new_names = np.asarray([mapping.get(n, n) for n in self.names], dtype=object)
-        keep_name = np.asarray([(n not in drop) and (m not in drop) for n, m in zip(self.names, new_names)],
-                               dtype=bool)
+        keep_name = np.asarray([(n not in drop) and (m not in drop) for n, m in zip(self.names, new_names)], dtype=bool)
         codes, uniq = pd.factorize(pd.Series(new_names, dtype=object))
         codes = np.asarray(codes, dtype=np.int64)
         sel = keep_name[self.author] if len(self.author) else np.zeros(0, bool)
@@ -157,8 +160,9 @@ class CommitAuthors:
         used = np.unique(author)
         remap = np.full(len(names), -1, dtype=np.int64)
         remap[used] = np.arange(len(used))
-        return CommitAuthors(self.repo_ids, self.commit_repo, cidx, remap[author],
-                             np.asarray(names, dtype=object)[used])
+        return CommitAuthors(
+            self.repo_ids, self.commit_repo, cidx, remap[author], np.asarray(names, dtype=object)[used]
+        )
 
 
 def load_commit_authors(snap: Snapshot) -> CommitAuthors:
@@ -170,6 +174,7 @@ def load_commit_authors(snap: Snapshot) -> CommitAuthors:
 # --------------------------------------------------------------------------- #
 # the construction
 # --------------------------------------------------------------------------- #
+
 
 @dataclass
 class Network:
@@ -199,8 +204,7 @@ class Network:
 
     def edges(self) -> pd.DataFrame:
         """Edges as a DataFrame ``source, target, weight`` (names)."""
-        return pd.DataFrame({"source": self.names[self.src], "target": self.names[self.dst],
-                             "weight": self.weight})
+        return pd.DataFrame({"source": self.names[self.src], "target": self.names[self.dst], "weight": self.weight})
 
     def isolates(self) -> np.ndarray:
         """Boolean per node: only self-loops."""
@@ -242,9 +246,18 @@ class Network:
         ra = self.repo_author
         ra = ra[keep[ra[:, 1]]] if len(ra) else ra
         ra = np.column_stack([ra[:, 0], new[ra[:, 1]]]) if len(ra) else ra
-        return Network(self.names[keep], new[self.src[e]], new[self.dst[e]], self.weight[e], ra,
-                       self.first_commits[keep], self.n_repos, self.n_commits, self.n_single_author_repos,
-                       label if label is not None else self.label)
+        return Network(
+            self.names[keep],
+            new[self.src[e]],
+            new[self.dst[e]],
+            self.weight[e],
+            ra,
+            self.first_commits[keep],
+            self.n_repos,
+            self.n_commits,
+            self.n_single_author_repos,
+            label if label is not None else self.label,
+        )
 
     def without_isolates(self) -> Network:
         return self.subgraph(~self.isolates(), self.label + " without isolates")
@@ -255,8 +268,7 @@ def build_network(commits: CommitAuthors, label: str = "") -> Network:
     n_names = len(commits.names)
     if len(commits.cidx) == 0 or n_names == 0:
         z = np.zeros(0, np.int64)
-        return Network(commits.names, z, z, z, np.zeros((0, 2), np.int64), np.zeros(n_names, np.int64),
-                       0, 0, 0, label)
+        return Network(commits.names, z, z, z, np.zeros((0, 2), np.int64), np.zeros(n_names, np.int64), 0, 0, 0, label)
     c_with, first = commits.first_authors()
     repo_of_commit = commits.commit_repo[c_with]
     # author sets U: unique (repo, author)
@@ -286,9 +298,15 @@ def build_network(commits: CommitAuthors, label: str = "") -> Network:
     weight = np.bincount(inv, weights=w).astype(np.int64)
     first_commits = np.bincount(first, minlength=n_names).astype(np.int64)
     return Network(
-        names=commits.names, src=ekey // n_names, dst=ekey % n_names, weight=weight,
-        repo_author=np.column_stack([u_repo, u_author]), first_commits=first_commits,
-        n_repos=len(repos_used), n_commits=len(c_with), n_single_author_repos=int((u_size == 1).sum()),
+        names=commits.names,
+        src=ekey // n_names,
+        dst=ekey % n_names,
+        weight=weight,
+        repo_author=np.column_stack([u_repo, u_author]),
+        first_commits=first_commits,
+        n_repos=len(repos_used),
+        n_commits=len(c_with),
+        n_single_author_repos=int((u_size == 1).sum()),
         label=label,
     )
 
@@ -302,6 +320,7 @@ def edges_from_commits(repos: Iterable[str], authors: Iterable[Iterable[str]]) -
 # --------------------------------------------------------------------------- #
 # statistics
 # --------------------------------------------------------------------------- #
+
 
 def triangles(adj: sp.csr_matrix, chunk: int = 50_000) -> np.ndarray:
     """Triangles through each node of an undirected simple graph (symmetric 0/1 CSR).
@@ -389,7 +408,7 @@ def be_fit(adj: sp.csr_matrix, order_keys: tuple[np.ndarray, ...]) -> tuple[np.n
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (N * sxy - sx * sy) / np.sqrt(sx * (N - sx) * sy * (N - sy))
     r[:2] = np.nan
-    r[n - 1:] = np.nan
+    r[n - 1 :] = np.nan
     if np.all(np.isnan(r)):
         return np.zeros(n, bool), float("nan"), 0
     best = int(np.nanargmax(r))
@@ -506,6 +525,7 @@ def stats_table(columns: dict[str, dict[str, Any]]) -> pd.DataFrame:
 # the two networks from a snapshot
 # --------------------------------------------------------------------------- #
 
+
 @dataclass
 class Part2:
     """Everything Part II computes from one snapshot (see :func:`compute`)."""
@@ -533,8 +553,11 @@ def hub_namespaces(snap: Snapshot) -> set[str]:
 
 def covered_models(snap: Snapshot, commits: CommitAuthors | None = None) -> int:
     """Model repositories whose commits were collected (repo_coverage step ``commits``)."""
-    cov = snap.arrow("repo_coverage", ["repo_type", "repo_id", "step"],
-                     filters=[("step", "==", "commits"), ("repo_type", "==", "model")])
+    cov = snap.arrow(
+        "repo_coverage",
+        ["repo_type", "repo_id", "step"],
+        filters=[("step", "==", "commits"), ("repo_type", "==", "model")],
+    )
     if cov.num_rows:
         return int(pc.count_distinct(cov.column("repo_id")).as_py())
     commits = commits or load_commit_authors(snap)
@@ -557,19 +580,33 @@ def reproduction_network(commits: CommitAuthors) -> Network:
 _CACHE: dict[tuple, Part2] = {}
 
 
-def compute(snap: Snapshot, threshold: float = identity.DEFAULT_THRESHOLD,
-            overrides: Any = None, *, workers: int = -1) -> Part2:
+def compute(
+    snap: Snapshot, threshold: float = identity.DEFAULT_THRESHOLD, overrides: Any = None, *, workers: int = -1
+) -> Part2:
     """Both networks and the identity resolution of a snapshot (cached per snapshot)."""
     key = (str(snap.path), snap.id, float(threshold), None if overrides is None else str(overrides))
     if key in _CACHE:
         return _CACHE[key]
     commits = load_commit_authors(snap)
     per_name = commits.commits_per_name()
-    res = identity.resolve(commits.names, threshold, weights=per_name.to_dict(), owners=hub_namespaces(snap),
-                           overrides=overrides, workers=workers)
-    part = Part2(snap=snap, commits=commits, reproduction=reproduction_network(commits),
-                 cleaned=cleaned_network(commits, res), resolution=res, models=snap.rows("models"),
-                 covered=covered_models(snap, commits), threshold=float(threshold))
+    res = identity.resolve(
+        commits.names,
+        threshold,
+        weights=per_name.to_dict(),
+        owners=hub_namespaces(snap),
+        overrides=overrides,
+        workers=workers,
+    )
+    part = Part2(
+        snap=snap,
+        commits=commits,
+        reproduction=reproduction_network(commits),
+        cleaned=cleaned_network(commits, res),
+        resolution=res,
+        models=snap.rows("models"),
+        covered=covered_models(snap, commits),
+        threshold=float(threshold),
+    )
     if isinstance(overrides, pd.DataFrame):
         return part
     _CACHE.clear()
@@ -581,11 +618,14 @@ def compute(snap: Snapshot, threshold: float = identity.DEFAULT_THRESHOLD,
 # tables
 # --------------------------------------------------------------------------- #
 
+
 def coverage_text(p: Part2) -> str:
     """Which repositories the network covers, and how its names were recorded."""
     cov = p.snap.coverage("commits")
-    s = (f"{p.covered:,} of {p.models:,} model repositories have commit data in this snapshot; "
-         f"{p.reproduction.n_repos:,} of them have at least one named commit author")
+    s = (
+        f"{p.covered:,} of {p.models:,} model repositories have commit data in this snapshot; "
+        f"{p.reproduction.n_repos:,} of them have at least one named commit author"
+    )
     if cov.get("scope") not in (None, "all"):
         s += f" (commit coverage: {cov.get('scope')}"
         s += f"; {cov['note']})" if cov.get("note") else ")"
@@ -596,8 +636,10 @@ def covers(p: Part2) -> str:
     """Short ``covers=`` text for captions."""
     git_names = p.snap.coverage("commits").get("author_names") == "git"
     names = "; commit authors are git author names, not always Hub usernames" if git_names else ""
-    return (f"{p.reproduction.n_repos:,} model repositories with commit authors "
-            f"(of {p.models:,} model repositories; {p.covered:,} with commit data{names})")
+    return (
+        f"{p.reproduction.n_repos:,} model repositories with commit authors "
+        f"(of {p.models:,} model repositories; {p.covered:,} with commit data{names})"
+    )
 
 
 def funnel(p: Part2) -> pd.DataFrame:
@@ -615,26 +657,43 @@ def funnel(p: Part2) -> pd.DataFrame:
         ("model repositories in the snapshot", p.models, "all model repositories listed", True, False),
         ("with commit data", p.covered, "repositories whose commit history was collected", True, False),
         ("with at least one commit author", rp.n_repos, "the repositories the network is built from", True, True),
-        ("with a single commit author", rp.n_single_author_repos,
-         "each of their commits adds a self-loop; their authors are isolates unless they also work elsewhere",
-         True, True),
+        (
+            "with a single commit author",
+            rp.n_single_author_repos,
+            "each of their commits adds a self-loop; their authors are isolates unless they also work elsewhere",
+            True,
+            True,
+        ),
         ("with several commit authors", rp.n_repos - rp.n_single_author_repos, "", True, True),
         ("commits (with an author)", rp.n_commits, "", False, False),
         ("distinct commit-author names", len(c.names), "nodes of the reproduction network", False, False),
-        ("... of which the Hub's `system` author", n_sys, "kept in the reproduction, removed in the cleaned network",
-         False, False),
+        (
+            "... of which the Hub's `system` author",
+            n_sys,
+            "kept in the reproduction, removed in the cleaned network",
+            False,
+            False,
+        ),
         ("... of which bots", n_bot, "removed in the cleaned network", False, False),
-        ("names merged into another by identity resolution", n_merged,
-         f"{len(groups):,} groups of names judged the same developer", False, False),
+        (
+            "names merged into another by identity resolution",
+            n_merged,
+            f"{len(groups):,} groups of names judged the same developer",
+            False,
+            False,
+        ),
         ("distinct developers after resolution", p.cleaned.n, "nodes of the cleaned network", False, False),
         ("repositories in the cleaned network", p.cleaned.n_repos, "with at least one author left", True, True),
         ("... with a single developer", p.cleaned.n_single_author_repos, "", True, True),
     ]
     pct = ["% of model repositories", "% of repositories with a commit author"]
     df = pd.DataFrame(
-        [(step, n, percent(n, p.models) if of_models else None, percent(n, rp.n_repos) if of_authors else None, note)
-         for step, n, note, of_models, of_authors in rows],
-        columns=["step", "count", *pct, "note"])
+        [
+            (step, n, percent(n, p.models) if of_models else None, percent(n, rp.n_repos) if of_authors else None, note)
+            for step, n, note, of_models, of_authors in rows
+        ],
+        columns=["step", "count", *pct, "note"],
+    )
     return df.astype({c: float for c in pct})
 
 
@@ -650,24 +709,28 @@ def candidates_table(p: Part2) -> pd.DataFrame:
 def network_table(p: Part2) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
     """``tab-network``: both networks, whole and without isolates, and the difference."""
     st = stats_all(p)
-    table = stats_table({
-        "reproduction": st["reproduction"],
-        "reproduction without isolates": st["reproduction_noiso"],
-        "cleaned": st["cleaned"],
-        "cleaned without isolates": st["cleaned_noiso"],
-    })
+    table = stats_table(
+        {
+            "reproduction": st["reproduction"],
+            "reproduction without isolates": st["reproduction_noiso"],
+            "cleaned": st["cleaned"],
+            "cleaned without isolates": st["cleaned_noiso"],
+        }
+    )
     return table, st
 
 
 def stats_all(p: Part2) -> dict[str, dict[str, Any]]:
     """Statistics of both networks, whole and without isolates (computed once per :class:`Part2`)."""
     if not p.stats:
-        p.stats.update({
-            "reproduction": network_stats(p.reproduction),
-            "reproduction_noiso": network_stats(p.reproduction.without_isolates()),
-            "cleaned": network_stats(p.cleaned),
-            "cleaned_noiso": network_stats(p.cleaned.without_isolates()),
-        })
+        p.stats.update(
+            {
+                "reproduction": network_stats(p.reproduction),
+                "reproduction_noiso": network_stats(p.reproduction.without_isolates()),
+                "cleaned": network_stats(p.cleaned),
+                "cleaned_noiso": network_stats(p.cleaned.without_isolates()),
+            }
+        )
     return p.stats
 
 
@@ -680,8 +743,9 @@ def differences(st: dict[str, dict[str, Any]]) -> pd.DataFrame:
             continue
         d = b - a
         rel = 100 * d / abs(a) if a else np.nan
-        rows.append({"statistic": label, "reproduction": a, "cleaned": b, "difference": d,
-                     "relative difference (%)": rel})
+        rows.append(
+            {"statistic": label, "reproduction": a, "cleaned": b, "difference": d, "relative difference (%)": rel}
+        )
     return pd.DataFrame(rows)
 
 
@@ -703,8 +767,16 @@ def core_periphery(net: Network) -> dict[str, Any]:
         names = net.names[idx].astype(str)
         mask, corr, size = be_fit(sub, (names, -deg[idx], -core[idx]))
         be[idx[mask]] = True
-    out = {"coreness": core, "degree": deg, "kmax": kmax, "main_core": (core == kmax) & keep,
-           "be_core": be, "be_corr": corr, "be_size": int(be.sum()), "isolate": iso}
+    out = {
+        "coreness": core,
+        "degree": deg,
+        "kmax": kmax,
+        "main_core": (core == kmax) & keep,
+        "be_core": be,
+        "be_corr": corr,
+        "be_size": int(be.sum()),
+        "isolate": iso,
+    }
     net._cache["cp"] = out
     return out
 
@@ -737,17 +809,19 @@ def core_periphery_table(net: Network) -> pd.DataFrame:
         nodes = int(mask.sum())
         repos = len(np.unique(ra[mask[ra[:, 1]], 0])) if len(ra) else 0
         out_e = nl & mask[net.src]
-        rows.append({
-            "group": name,
-            "developers": nodes,
-            "% of developers": 100 * nodes / net.n if net.n else np.nan,
-            "repositories": repos,
-            "commits as first author": int(net.first_commits[mask].sum()),
-            "mean degree": float(cp["degree"][mask].mean()) if nodes else np.nan,
-            "median coreness": float(np.median(cp["coreness"][mask])) if nodes else np.nan,
-            "edges out (distinct developers)": int(out_e.sum()),
-            "reciprocity of edges out": float(rec[out_e].mean()) if out_e.any() else np.nan,
-        })
+        rows.append(
+            {
+                "group": name,
+                "developers": nodes,
+                "% of developers": 100 * nodes / net.n if net.n else np.nan,
+                "repositories": repos,
+                "commits as first author": int(net.first_commits[mask].sum()),
+                "mean degree": float(cp["degree"][mask].mean()) if nodes else np.nan,
+                "median coreness": float(np.median(cp["coreness"][mask])) if nodes else np.nan,
+                "edges out (distinct developers)": int(out_e.sum()),
+                "reciprocity of edges out": float(rec[out_e].mean()) if out_e.any() else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -776,21 +850,30 @@ def reciprocity_by_position(net: Network) -> pd.DataFrame:
         label = f"{lo}" if hi - lo == 1 else f"{lo}-{hi - 1}"
         if lo == 0:
             label = "0 (isolates)"
-        rows.append({"coreness": label, "coreness_low": int(lo), "developers": int(nodes.sum()),
-                     "edges": int(sel.sum()), "edges_with_loops": int(sel_all.sum()),
-                     "reciprocity": float(rec[sel].mean()) if sel.any() else np.nan,
-                     "reciprocity_with_loops": float(rec[sel_all].mean()) if sel_all.any() else np.nan})
+        rows.append(
+            {
+                "coreness": label,
+                "coreness_low": int(lo),
+                "developers": int(nodes.sum()),
+                "edges": int(sel.sum()),
+                "edges_with_loops": int(sel_all.sum()),
+                "reciprocity": float(rec[sel].mean()) if sel.any() else np.nan,
+                "reciprocity_with_loops": float(rec[sel_all].mean()) if sel_all.any() else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def degree_distribution(net: Network) -> pd.DataFrame:
     """In- and out-degree (distinct developers, self-loops excluded) of every node."""
     nl = ~net.loops
-    return pd.DataFrame({
-        "developer": net.names,
-        "in_degree": np.bincount(net.dst[nl], minlength=net.n),
-        "out_degree": np.bincount(net.src[nl], minlength=net.n),
-    })
+    return pd.DataFrame(
+        {
+            "developer": net.names,
+            "in_degree": np.bincount(net.dst[nl], minlength=net.n),
+            "out_degree": np.bincount(net.src[nl], minlength=net.n),
+        }
+    )
 
 
 def subfield_networks(p: Part2) -> dict[str, Network]:
@@ -818,6 +901,7 @@ def subfields_table(p: Part2) -> pd.DataFrame:
 # --------------------------------------------------------------------------- #
 # figures
 # --------------------------------------------------------------------------- #
+
 
 def degree_figure(p: Part2):
     """In- and out-degree CCDFs (log-log) of both networks."""
@@ -859,8 +943,10 @@ def drawing_nodes(net: Network, max_nodes: int = 300) -> tuple[np.ndarray, str]:
     for k in range(1, int(core.max()) + 1):
         sel = comp & (core >= k)
         if sel.sum() <= max_nodes:
-            return np.flatnonzero(sel), (f"the developers of coreness {k} or more in the largest component "
-                                         f"({int(sel.sum()):,} of {int(comp.sum()):,})")
+            return np.flatnonzero(sel), (
+                f"the developers of coreness {k} or more in the largest component "
+                f"({int(sel.sum()):,} of {int(comp.sum()):,})"
+            )
     kmax = int(core.max())
     sel = np.flatnonzero(comp & (core == kmax))
     deg = cp["degree"][sel]
@@ -892,17 +978,31 @@ def network_figure(net: Network, max_nodes: int = 300, seed: int = 42):
     colors = np.where(core, "#d62728", "#7f7f7f")
     deg = cp["degree"][nodes]
     sizes = 10 + 60 * np.log1p(deg) / max(np.log1p(deg).max(), 1)
-    nx.draw_networkx_edges(undirected, pos, ax=ax, alpha=0.25, width=0.5, arrows=False,
-                           edge_color="#555555")
-    nx.draw_networkx_nodes(G, pos, nodelist=nodes.tolist(), node_color=colors.tolist(),
-                           node_size=sizes.tolist(), ax=ax, linewidths=0)
+    nx.draw_networkx_edges(undirected, pos, ax=ax, alpha=0.25, width=0.5, arrows=False, edge_color="#555555")
+    nx.draw_networkx_nodes(
+        G, pos, nodelist=nodes.tolist(), node_color=colors.tolist(), node_size=sizes.tolist(), ax=ax, linewidths=0
+    )
     from matplotlib.lines import Line2D
-    ax.legend(handles=[Line2D([], [], marker="o", ls="", color="#d62728", label="core (Borgatti-Everett fit)"),
-                       Line2D([], [], marker="o", ls="", color="#7f7f7f", label="periphery")],
-              loc="lower left", fontsize=8, frameon=False)
-    data = pd.DataFrame({"developer": net.names[nodes], "x": [pos[i][0] for i in nodes],
-                         "y": [pos[i][1] for i in nodes], "be_core": core,
-                         "coreness": cp["coreness"][nodes], "degree": deg})
+
+    ax.legend(
+        handles=[
+            Line2D([], [], marker="o", ls="", color="#d62728", label="core (Borgatti-Everett fit)"),
+            Line2D([], [], marker="o", ls="", color="#7f7f7f", label="periphery"),
+        ],
+        loc="lower left",
+        fontsize=8,
+        frameon=False,
+    )
+    data = pd.DataFrame(
+        {
+            "developer": net.names[nodes],
+            "x": [pos[i][0] for i in nodes],
+            "y": [pos[i][1] for i in nodes],
+            "be_core": core,
+            "coreness": cp["coreness"][nodes],
+            "degree": deg,
+        }
+    )
     return fig, what, data
 
 
@@ -915,10 +1015,16 @@ def reciprocity_figure(p: Part2):
     for ax, net in zip(axes, (p.reproduction, p.cleaned)):
         d = reciprocity_by_position(net)
         x = np.arange(len(d))
-        ax.bar(x - 0.2, d["reciprocity"].fillna(0), width=0.4, color="#1f77b4",
-               label="edges between distinct developers")
-        ax.bar(x + 0.2, d["reciprocity_with_loops"].fillna(0), width=0.4, color="#aec7e8",
-               label="self-loops counted as unreturned")
+        ax.bar(
+            x - 0.2, d["reciprocity"].fillna(0), width=0.4, color="#1f77b4", label="edges between distinct developers"
+        )
+        ax.bar(
+            x + 0.2,
+            d["reciprocity_with_loops"].fillna(0),
+            width=0.4,
+            color="#aec7e8",
+            label="self-loops counted as unreturned",
+        )
         for xi, n in zip(x, d["developers"]):
             ax.text(xi, 1.02, f"{n:,}", ha="center", va="bottom", fontsize=7)
         ax.set_xticks(x, d["coreness"], fontsize=8)
@@ -935,6 +1041,7 @@ def reciprocity_figure(p: Part2):
 # --------------------------------------------------------------------------- #
 # computed sentences for the book
 # --------------------------------------------------------------------------- #
+
 
 def _fmt_pct(x: float | None) -> str:
     """A percentage for a sentence (``n/a`` when unknown)."""
@@ -967,10 +1074,12 @@ def identity_markdown(p: Part2) -> str:
     res = p.resolution
     n_merged = int(res.candidates["decision"].isin(identity.MERGING).sum())
     largest = int(res.groups["size"].max()) if len(res.groups) else 0
-    return (f"{len(res.candidates):,} candidate pairs among the {res.n_names:,} commit-author names "
-            f"({_scope(p)}); {n_merged:,} merged into {len(res.groups):,} groups of names (largest: "
-            f"{largest} names). {len(res.conflicts):,} rejected pairs still ended in one group through "
-            "other merges.")
+    return (
+        f"{len(res.candidates):,} candidate pairs among the {res.n_names:,} commit-author names "
+        f"({_scope(p)}); {n_merged:,} merged into {len(res.groups):,} groups of names (largest: "
+        f"{largest} names). {len(res.conflicts):,} rejected pairs still ended in one group through "
+        "other merges."
+    )
 
 
 def summary_markdown(p: Part2) -> str:
@@ -1004,8 +1113,12 @@ def summary_markdown(p: Part2) -> str:
         f"first-authors a commit there, each tie between two of them runs both ways by construction: "
         f"the reciprocity between distinct developers is {r['reciprocity_distinct']:.3f} in the "
         f"reproduction and {c['reciprocity_distinct']:.3f} in the cleaned network"
-        + (", so high reciprocity after removing isolates says more about the construction than about "
-           "developers returning ties." if (facts["members_first_author_pct"] or 0) >= 95 else "."),
+        + (
+            ", so high reciprocity after removing isolates says more about the construction than about "
+            "developers returning ties."
+            if (facts["members_first_author_pct"] or 0) >= 95
+            else "."
+        ),
     ]
     return "\n".join(lines)
 
@@ -1016,9 +1129,11 @@ def core_periphery_markdown(p: Part2) -> str:
     for net in (p.reproduction, p.cleaned):
         v = core_periphery(net)
         fit = "n/a" if np.isnan(v["be_corr"]) else f"{v['be_corr']:.3f}"
-        out.append(f"In the {net.label} network the Borgatti-Everett core has {v['be_size']:,} developers "
-                   f"(fit correlation {fit}); the main k-core has k = {v['kmax']} and "
-                   f"{int(v['main_core'].sum()):,} developers.")
+        out.append(
+            f"In the {net.label} network the Borgatti-Everett core has {v['be_size']:,} developers "
+            f"(fit correlation {fit}); the main k-core has k = {v['kmax']} and "
+            f"{int(v['main_core'].sum()):,} developers."
+        )
     out.append(f"(Both from {_scope(p)}.)")
     return " ".join(out)
 
@@ -1037,13 +1152,17 @@ def differences_markdown(st: dict[str, dict[str, Any]]) -> str:
         fmt = (lambda v: f"{v:,.0f}") if float(a).is_integer() and float(b).is_integer() else (lambda v: f"{v:.3f}")
         rel = "" if np.isnan(row[4]) else f" ({row[4]:+.0f}%)"
         parts.append(f"{row.statistic}: {fmt(a)} → {fmt(b)}{rel}")
-    return ("The largest differences between the reproduction and the cleaned network (whole networks): "
-            + "; ".join(parts) + ".")
+    return (
+        "The largest differences between the reproduction and the cleaned network (whole networks): "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 # --------------------------------------------------------------------------- #
 # Part IV
 # --------------------------------------------------------------------------- #
+
 
 def headline(snap: Snapshot) -> dict[str, Any]:
     """Part II's headline numbers (reproduction network) for Part IV's comparison.

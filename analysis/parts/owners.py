@@ -54,12 +54,14 @@ def load_mapping(path: str | Path | None = None) -> pd.DataFrame:
     rows = []
     seen: set[str] = set()
     for i, e in enumerate(entries, 1):
-        if not isinstance(e, dict) or not all(isinstance(e.get(k), str) and e.get(k).strip()
-                                              for k in ("owner", "kind", "reason")):
+        if not isinstance(e, dict) or not all(
+            isinstance(e.get(k), str) and e.get(k).strip() for k in ("owner", "kind", "reason")
+        ):
             raise OwnerMappingError(f"{path}: entry {i} needs non-empty 'owner', 'kind' and 'reason'")
         if e["kind"] not in KINDS:
-            raise OwnerMappingError(f"{path}: entry {i} ({e['owner']}) has kind {e['kind']!r}, "
-                                    f"expected one of {', '.join(KINDS)}")
+            raise OwnerMappingError(
+                f"{path}: entry {i} ({e['owner']}) has kind {e['kind']!r}, expected one of {', '.join(KINDS)}"
+            )
         if e["owner"] in seen:
             raise OwnerMappingError(f"{path}: owner {e['owner']!r} listed twice")
         seen.add(e["owner"])
@@ -67,8 +69,9 @@ def load_mapping(path: str | Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["owner", "kind", "reason"])
 
 
-def classify_owners(owners: Iterable[str | None], recorded: pd.DataFrame | None = None,
-                    mapping: pd.DataFrame | None = None) -> pd.DataFrame:
+def classify_owners(
+    owners: Iterable[str | None], recorded: pd.DataFrame | None = None, mapping: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Kind and route of each owner given (order kept, duplicates dropped).
 
     ``recorded``: the snapshot's ``owners`` table (``owner``, ``kind``);
@@ -99,8 +102,7 @@ def classify_owners(owners: Iterable[str | None], recorded: pd.DataFrame | None 
     return pd.DataFrame(rows, columns=["owner", "kind", "route", "reason"])
 
 
-def classify_snapshot_owners(snap, owners: Iterable[str | None],
-                             mapping: pd.DataFrame | None = None) -> pd.DataFrame:
+def classify_snapshot_owners(snap, owners: Iterable[str | None], mapping: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`classify_owners` with the recorded kinds of snapshot ``snap``."""
     owners = list(owners)
     wanted = sorted({str(o) for o in owners if isinstance(o, str)})

@@ -67,6 +67,7 @@ class BuildError(Exception):
 # the table of contents
 # --------------------------------------------------------------------------- #
 
+
 def _page(entry: str) -> str:
     """A toc entry without its suffix (``book/index.ipynb`` -> ``book/index``)."""
     return re.sub(r"\.(ipynb|md)$", "", entry)
@@ -127,6 +128,7 @@ def _filter_toc(node: Any, keep: Callable[[str], bool]) -> Any:
 # parameters
 # --------------------------------------------------------------------------- #
 
+
 def _looks_secret(name: str, value: Any) -> str | None:
     if SECRET_NAME_RE.search(name):
         return f"parameter {name!r}: its name looks like a secret"
@@ -146,16 +148,20 @@ def check_no_secrets(params: Mapping[str, Any], where: str) -> None:
     for name, value in params.items():
         problem = _looks_secret(str(name), value)
         if problem:
-            raise BuildError(f"{where}: {problem}; secrets are never notebook parameters "
-                             "(the collector reads HF_TOKEN from the environment)")
+            raise BuildError(
+                f"{where}: {problem}; secrets are never notebook parameters "
+                "(the collector reads HF_TOKEN from the environment)"
+            )
 
 
 def _check_literal(name: str, value: Any, where: str) -> None:
     ok = (str, int, float, bool, type(None))
     if isinstance(value, ok) or (isinstance(value, list) and all(isinstance(v, ok) for v in value)):
         return
-    raise BuildError(f"{where}: parameter {name!r} must be a plain literal (string, number, "
-                     f"boolean, null or a list of them), got {type(value).__name__}")
+    raise BuildError(
+        f"{where}: parameter {name!r} must be a plain literal (string, number, "
+        f"boolean, null or a list of them), got {type(value).__name__}"
+    )
 
 
 def load_params(path: Path = paths.BOOK_PARAMS) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -226,8 +232,10 @@ def resolve_parameters(
         params = {k: v for k, v in glob.items() if k in have}
         for k, v in per.get(nb, {}).items():
             if k not in have:
-                raise BuildError(f"params.yml: notebook {nb!r} has no parameter {k!r} "
-                                 f"(its parameters cell declares: {', '.join(have) or 'nothing'})")
+                raise BuildError(
+                    f"params.yml: notebook {nb!r} has no parameter {k!r} "
+                    f"(its parameters cell declares: {', '.join(have) or 'nothing'})"
+                )
             params[k] = v
         result[nb] = params
     for name, value in overrides.items():
@@ -251,6 +259,7 @@ def resolve_parameters(
 # --------------------------------------------------------------------------- #
 # the build
 # --------------------------------------------------------------------------- #
+
 
 @dataclass
 class BuildResult:
@@ -302,19 +311,22 @@ def _failure_message(nb_name: str, out_nb: Path, exc: BaseException) -> str:
         try:  # papermill counts its injected cell; name the cell as it is in the template
             import nbformat
 
-            cells = nbformat.read(out_nb, as_version=4).cells[:exc.cell_index]
+            cells = nbformat.read(out_nb, as_version=4).cells[: exc.cell_index]
             index -= sum("injected-parameters" in c.metadata.get("tags", []) for c in cells)
         except Exception:
             pass
-        where = (f"cell {index} (counting from 0)"
-                 + (f", execution count [{exc.exec_count}]" if exc.exec_count else ""))
+        where = f"cell {index} (counting from 0)" + (f", execution count [{exc.exec_count}]" if exc.exec_count else "")
         what = f"{exc.ename}: {str(exc.evalue).strip().splitlines()[0] if str(exc.evalue).strip() else ''}"
-        return (f"notebook book/{nb_name}.ipynb failed in {where}, which starts with `{code}`: {what}. "
-                f"The build stopped; the executed copy with the full traceback is kept at "
-                f"{_show(out_nb)} (open it, or rerun just this notebook with --only {nb_name}).")
+        return (
+            f"notebook book/{nb_name}.ipynb failed in {where}, which starts with `{code}`: {what}. "
+            f"The build stopped; the executed copy with the full traceback is kept at "
+            f"{_show(out_nb)} (open it, or rerun just this notebook with --only {nb_name})."
+        )
     text = str(exc).strip().splitlines()
-    return (f"notebook book/{nb_name}.ipynb could not be executed: {type(exc).__name__}: "
-            f"{text[0] if text else ''}. The build stopped; whatever was executed is kept at {_show(out_nb)}.")
+    return (
+        f"notebook book/{nb_name}.ipynb could not be executed: {type(exc).__name__}: "
+        f"{text[0] if text else ''}. The build stopped; whatever was executed is kept at {_show(out_nb)}."
+    )
 
 
 def _copy_sources(source: Path, out: Path, toc: Any, keep: Callable[[str], bool]) -> None:
@@ -323,7 +335,9 @@ def _copy_sources(source: Path, out: Path, toc: Any, keep: Callable[[str], bool]
     filtered = _filter_toc(toc, keep)
     (out / "_toc.yml").write_text(
         "# Written by analysis/build.py from the project's _toc.yml; do not edit.\n"
-        + yaml.safe_dump(filtered, sort_keys=False), encoding="utf-8")
+        + yaml.safe_dump(filtered, sort_keys=False),
+        encoding="utf-8",
+    )
     for f in sorted((source / "book").iterdir()):
         if f.suffix in {".md", ".bib"} and f.is_file():
             shutil.copy2(f, out / "book" / f.name)
@@ -353,7 +367,8 @@ def _run_jupyter_book(out: Path, strict: bool, log: Callable[[str], None]) -> No
         raise BuildError(
             f"jupyter-book build failed (exit {proc.returncode}) with {len(problems)} warning(s)/error(s); "
             f"the executed notebooks are kept in {_show(out / 'book')} and the full log in "
-            f"{_show(out / 'jupyter-book.log')}:\n{shown}")
+            f"{_show(out / 'jupyter-book.log')}:\n{shown}"
+        )
     for ln in problems:
         log(f"  jupyter-book: {ln}")
 
@@ -408,8 +423,9 @@ def build(
         selected = [Path(str(n)).stem for n in notebooks]
         unknown = [n for n in selected if n not in all_nbs]
         if unknown:
-            raise BuildError(f"--only {', '.join(unknown)}: not a notebook of the book "
-                             f"(choose from {', '.join(all_nbs)})")
+            raise BuildError(
+                f"--only {', '.join(unknown)}: not a notebook of the book (choose from {', '.join(all_nbs)})"
+            )
         selected = [n for n in all_nbs if n in selected]  # toc order
     partial = set(selected) != set(all_nbs)
 
@@ -429,8 +445,9 @@ def build(
     out.mkdir(parents=True, exist_ok=True)
     (out / "book").mkdir(exist_ok=True)
     snap_path = str(snap.path)
-    (out / "parameters.json").write_text(json.dumps(
-        {"snapshot_id": snap.id, "notebooks": params}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (out / "parameters.json").write_text(
+        json.dumps({"snapshot_id": snap.id, "notebooks": params}, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
     log(f"building the book of snapshot {snap.id} ({snap.date}, {snap.source_kind}) into {_show(out)}")
     result = BuildResult(snap.id, out, None, parameters=params)
@@ -445,9 +462,14 @@ def build(
                 t0 = time.perf_counter()
                 try:
                     pm.execute_notebook(
-                        str(src / "book" / f"{nb}.ipynb"), str(out_nb), parameters=p,
-                        kernel_name="python3", cwd=str(out / "book"), progress_bar=False,
-                        log_output=False, request_save_on_cell_execute=False,
+                        str(src / "book" / f"{nb}.ipynb"),
+                        str(out_nb),
+                        parameters=p,
+                        kernel_name="python3",
+                        cwd=str(out / "book"),
+                        progress_bar=False,
+                        log_output=False,
+                        request_save_on_cell_execute=False,
                         execution_timeout=CELL_TIMEOUT,
                         # the kernel's own warnings (TCP without encryption on 127.0.0.1) are noise here
                         extra_arguments=["--IPKernelApp.log_level=ERROR"],
@@ -463,8 +485,10 @@ def build(
                 executed |= {f"book/{p.stem}" for p in (src / "book").glob("*.md")}
                 root = _page(str(toc.get("root", "")))
                 if root not in executed:
-                    raise BuildError(f"the landing page {root} has not been executed yet; "
-                                     f"run a build that includes it (--only {Path(root).name})")
+                    raise BuildError(
+                        f"the landing page {root} has not been executed yet; "
+                        f"run a build that includes it (--only {Path(root).name})"
+                    )
                 _copy_sources(src, out, toc, lambda e: e in executed)
                 log("building the site with jupyter-book (-n -W --keep-going) ...")
                 t0 = time.perf_counter()
@@ -492,15 +516,28 @@ def build(
 # command line
 # --------------------------------------------------------------------------- #
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(
         prog="python -m analysis build",
-        description="Execute the book's notebooks on a snapshot and build the site into _build/<snapshot_id>/.")
+        description="Execute the book's notebooks on a snapshot and build the site into _build/<snapshot_id>/.",
+    )
     parser.add_argument("snapshot_dir", help="a complete snapshot folder, e.g. data/snapshots/synthetic-demo")
-    parser.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a parameter of book/params.yml (NAME or NOTEBOOK.NAME); repeatable")
-    parser.add_argument("--only", action="append", default=None, metavar="NOTEBOOK",
-                        help="execute only this notebook (repeatable); the site keeps earlier pages")
+    parser.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a parameter of book/params.yml (NAME or NOTEBOOK.NAME); repeatable",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=None,
+        metavar="NOTEBOOK",
+        help="execute only this notebook (repeatable); the site keeps earlier pages",
+    )
     parser.add_argument("--no-html", action="store_true", help="execute the notebooks, skip jupyter-book")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:

@@ -65,8 +65,7 @@ def _kw_text(kw: Any) -> tuple[str, str]:
     detail = "; ".join(f"{k}: p={p:.2g}" for k, p in sorted(ps.items()))
     snap = f"Kruskal-Wallis p < 0.05 for {len(sig)} of {len(ps)} measures ({detail})"
     if sig:
-        note = ("consistent: the license groups differ significantly in "
-                + ", ".join(sorted(sig)))
+        note = "consistent: the license groups differ significantly in " + ", ".join(sorted(sig))
     else:
         note = "not reproduced: no measure differs significantly between the license groups"
     return snap, note
@@ -175,20 +174,24 @@ def compare(
         else:
             raise ValueError(f"paper number {key!r}: no rule for measure {measure!r}")
         if key == "isolates" and not _missing(snapshot.get("network.cleaned_isolates_pct")):
-            notes.append(f"in the cleaned network (identities resolved, `system` and bots removed) "
-                         f"{float(snapshot['network.cleaned_isolates_pct']):.1f}% are isolates")
+            notes.append(
+                f"in the cleaned network (identities resolved, `system` and bots removed) "
+                f"{float(snapshot['network.cleaned_isolates_pct']):.1f}% are isolates"
+            )
         if key in caveats:
             notes.append(caveats[key])
         if "value" in item and _missing(a):
             notes.append("no as-of reconstruction for this measure")
-        rows.append({
-            "quantity": item["quantity"],
-            "paper": item["paper"],
-            "paper_source": item["source"],
-            "snapshot": snap_s,
-            "snapshot_as_of_paper_date": asof_s,
-            "note": "; ".join(n for n in notes if n) + ".",
-        })
+        rows.append(
+            {
+                "quantity": item["quantity"],
+                "paper": item["paper"],
+                "paper_source": item["source"],
+                "snapshot": snap_s,
+                "snapshot_as_of_paper_date": asof_s,
+                "note": "; ".join(n for n in notes if n) + ".",
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -226,8 +229,11 @@ def caveats_for(snap: Any, adoption_note: str | None = None) -> dict[str, str]:
         "network_structure": commits,
         "single_contributor": commits,
         "license_groups": commits,
-        "adoption": (str(adoption_note).rstrip(".") if adoption_note else
-                     f"space-to-model edges: coverage {snap.coverage('space_models').get('scope', '?')}"),
+        "adoption": (
+            str(adoption_note).rstrip(".")
+            if adoption_note
+            else f"space-to-model edges: coverage {snap.coverage('space_models').get('scope', '?')}"
+        ),
         "models": _count_caveat(snap, "models"),
         "datasets": _count_caveat(snap, "datasets"),
         "spaces": _count_caveat(snap, "spaces"),

@@ -20,7 +20,9 @@ def main(argv: list[str]) -> int:
         if cmd == "validate":
             manifest = validate(args.snapshot_dir, deep=True)
             total = sum(t["rows"] for t in manifest["tables"].values())
-            print(f"ok: {manifest['snapshot_id']} is a complete, valid snapshot ({total:,} rows in {len(manifest['tables'])} tables)")
+            print(
+                f"ok: {manifest['snapshot_id']} is a complete, valid snapshot ({total:,} rows in {len(manifest['tables'])} tables)"
+            )
             return 0
         snap = open_snapshot(args.snapshot_dir)
     except SnapshotError as exc:

@@ -44,9 +44,20 @@ from analysis.snapshot.schema import (
 MANIFEST = "manifest.json"
 SOURCE_KINDS = ("hub", "import", "synthetic")
 VERSIONED_PACKAGES = (
-    "pyarrow", "pandas", "numpy", "huggingface_hub", "networkx", "scipy",
-    "statsmodels", "scikit-posthocs", "rapidfuzz", "powerlaw", "matplotlib",
-    "seaborn", "papermill", "jupyter-book",
+    "pyarrow",
+    "pandas",
+    "numpy",
+    "huggingface_hub",
+    "networkx",
+    "scipy",
+    "statsmodels",
+    "scikit-posthocs",
+    "rapidfuzz",
+    "powerlaw",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "jupyter-book",
 )
 
 
@@ -61,6 +72,7 @@ class SnapshotExistsError(SnapshotError):
 # --------------------------------------------------------------------------- #
 # conforming data to the schema
 # --------------------------------------------------------------------------- #
+
 
 def _where(name: str, file: str | None) -> str:
     return file or table_file(name)
@@ -90,9 +102,7 @@ def conform(name: str, data: Any, *, file: str | None = None) -> pa.Table:
         raise SnapshotError(f"{where}: cannot write data of type {type(data).__name__}")
     unknown = [c for c in table.column_names if c not in schema.names]
     if unknown:
-        raise SnapshotError(
-            f"{where}: unknown column(s) {', '.join(unknown)}; expected only {', '.join(schema.names)}"
-        )
+        raise SnapshotError(f"{where}: unknown column(s) {', '.join(unknown)}; expected only {', '.join(schema.names)}")
     columns = []
     for field in schema:
         if field.name in table.column_names:
@@ -109,9 +119,7 @@ def conform(name: str, data: Any, *, file: str | None = None) -> pa.Table:
         else:
             raise SnapshotError(f"{where}: missing column {field.name!r} (expected {field.type}, not null)")
         if not field.nullable and col.null_count:
-            raise SnapshotError(
-                f"{where}: column {field.name!r} has {col.null_count} null value(s), expected none"
-            )
+            raise SnapshotError(f"{where}: column {field.name!r} has {col.null_count} null value(s), expected none")
         columns.append(col)
     return pa.Table.from_arrays(columns, schema=schema)
 
@@ -119,6 +127,7 @@ def conform(name: str, data: Any, *, file: str | None = None) -> pa.Table:
 # --------------------------------------------------------------------------- #
 # writing
 # --------------------------------------------------------------------------- #
+
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
@@ -145,7 +154,9 @@ def git_commit() -> str | None:
     try:
         res = subprocess.run(
             ["git", "-C", str(paths.ROOT), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10,
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -338,8 +349,11 @@ def write_snapshot(
     table is covered in full and others are marked from ``repo_coverage``.
     """
     w = SnapshotWriter(
-        directory, snapshot_id, snapshot_date=snapshot_date,
-        source_kind=source_kind, source_parameters=source_parameters,
+        directory,
+        snapshot_id,
+        snapshot_date=snapshot_date,
+        source_kind=source_kind,
+        source_parameters=source_parameters,
     )
     rows = {name: w.write_table(name, data) for name, data in tables.items()}
     if coverage is None:
@@ -354,6 +368,7 @@ def write_snapshot(
 # --------------------------------------------------------------------------- #
 # validating and loading
 # --------------------------------------------------------------------------- #
+
 
 def _read_manifest(directory: Path) -> dict[str, Any]:
     mpath = directory / MANIFEST
@@ -397,8 +412,9 @@ def validate_manifest(directory: Path, manifest: Mapping[str, Any]) -> None:
             raise SnapshotError(f"{mpath}: coverage has no entry for {name!r}")
 
 
-def validate_tables(directory: Path, manifest: Mapping[str, Any], *, deep: bool = False,
-                    checksums: bool = True) -> None:
+def validate_tables(
+    directory: Path, manifest: Mapping[str, Any], *, deep: bool = False, checksums: bool = True
+) -> None:
     """Check every table file against the manifest and the schema."""
     for name in TABLES:
         entry = manifest["tables"][name]
@@ -559,8 +575,10 @@ class Snapshot:
         ]
         for name in TABLES:
             cov = self.manifest["coverage"][name]
-            lines.append(f"  {name:<14} {self.rows(name):>12,} rows  coverage: {cov.get('scope')}"
-                         + (f" - {cov['note']}" if cov.get("note") else ""))
+            lines.append(
+                f"  {name:<14} {self.rows(name):>12,} rows  coverage: {cov.get('scope')}"
+                + (f" - {cov['note']}" if cov.get("note") else "")
+            )
         return "\n".join(lines)
 
 

@@ -37,12 +37,14 @@ COMMITS = "model-commits-2024-09/commits.jsonl.gz"
 
 #: Probability levels of the stored quantile functions (dense in the upper tail,
 #: where the concentration figures live).
-QUANTILE_LEVELS: list[float] = sorted(set(
-    [round(x, 4) for x in np.linspace(0.0, 0.9, 91)]
-    + [round(x, 4) for x in np.linspace(0.9, 0.99, 46)]
-    + [round(x, 5) for x in np.linspace(0.99, 0.999, 31)]
-    + [0.9992, 0.9994, 0.9996, 0.9998, 0.9999, 0.99995, 0.99999, 1.0]
-))
+QUANTILE_LEVELS: list[float] = sorted(
+    set(
+        [round(x, 4) for x in np.linspace(0.0, 0.9, 91)]
+        + [round(x, 4) for x in np.linspace(0.9, 0.99, 46)]
+        + [round(x, 5) for x in np.linspace(0.99, 0.999, 31)]
+        + [0.9992, 0.9994, 0.9996, 0.9998, 0.9999, 0.99995, 0.99999, 1.0]
+    )
+)
 #: Bins of the "repositories per owner" distribution (lower bounds; last is open).
 OWNER_BINS: list[int] = [1, 2, 3, 4, 5, 6, 8, 11, 16, 21, 31, 51, 101, 201, 501, 1001, 2001, 5001, 10001]
 
@@ -115,16 +117,25 @@ def _months(created: list[str], source: str, F: _Figures, prefix: str) -> None:
     placeholder = sum(1 for c in created if c == PLACEHOLDER_CREATED)
     missing = sum(1 for c in created if not c)
     months = Counter(c[:7] for c in created if c and c != PLACEHOLDER_CREATED)
-    F.add(f"{prefix}.created_placeholder_share", _share(placeholder, n), source,
-          f"share of records with createdAt == {PLACEHOLDER_CREATED} (the Hub's placeholder for older repositories)")
+    F.add(
+        f"{prefix}.created_placeholder_share",
+        _share(placeholder, n),
+        source,
+        f"share of records with createdAt == {PLACEHOLDER_CREATED} (the Hub's placeholder for older repositories)",
+    )
     F.add(f"{prefix}.created_missing_share", _share(missing, n), source, "share of records without createdAt")
     total = sum(months.values())
-    F.add(f"{prefix}.created_month_shares", {m: round(c / total, 7) for m, c in sorted(months.items())}, source,
-          "share of records created in each month (YYYY-MM of createdAt), among records with a real createdAt")
+    F.add(
+        f"{prefix}.created_month_shares",
+        {m: round(c / total, 7) for m, c in sorted(months.items())},
+        source,
+        "share of records created in each month (YYYY-MM of createdAt), among records with a real createdAt",
+    )
 
 
-def _repo_listing(path: Path, source: str, F: _Figures, prefix: str, kind: str,
-                  watch: dict[str, bool | None] | None = None) -> Counter:
+def _repo_listing(
+    path: Path, source: str, F: _Figures, prefix: str, kind: str, watch: dict[str, bool | None] | None = None
+) -> Counter:
     downloads: list[int] = []
     likes: list[int] = []
     created: list[str] = []
@@ -181,58 +192,136 @@ def _repo_listing(path: Path, source: str, F: _Figures, prefix: str, kind: str,
     lk = np.asarray(likes, dtype=np.int64)
     F.add(f"{prefix}.count", n, source, "number of records")
     F.add(f"{prefix}.zero_downloads_share", _share(dl == 0, n), source, "share of records with downloads == 0")
-    F.add(f"{prefix}.downloads_log1p_quantiles", _quantiles(dl), source,
-          "quantiles of log1p(downloads) at meta.quantile_levels (all records, zeros included)")
-    F.add(f"{prefix}.top1_downloads_share", _top_share(dl, 0.01), source, "share of all downloads held by the top 1% of records")
-    F.add(f"{prefix}.top10_downloads_share", _top_share(dl, 0.10), source, "share of all downloads held by the top 10% of records")
+    F.add(
+        f"{prefix}.downloads_log1p_quantiles",
+        _quantiles(dl),
+        source,
+        "quantiles of log1p(downloads) at meta.quantile_levels (all records, zeros included)",
+    )
+    F.add(
+        f"{prefix}.top1_downloads_share",
+        _top_share(dl, 0.01),
+        source,
+        "share of all downloads held by the top 1% of records",
+    )
+    F.add(
+        f"{prefix}.top10_downloads_share",
+        _top_share(dl, 0.10),
+        source,
+        "share of all downloads held by the top 10% of records",
+    )
     F.add(f"{prefix}.zero_likes_share", _share(lk == 0, n), source, "share of records with likes == 0")
-    F.add(f"{prefix}.likes_log1p_quantiles", _quantiles(lk), source,
-          "quantiles of log1p(likes) at meta.quantile_levels")
-    F.add(f"{prefix}.top1_likes_share", _top_share(lk, 0.01), source, "share of all likes held by the top 1% of records")
+    F.add(
+        f"{prefix}.likes_log1p_quantiles", _quantiles(lk), source, "quantiles of log1p(likes) at meta.quantile_levels"
+    )
+    F.add(
+        f"{prefix}.top1_likes_share", _top_share(lk, 0.01), source, "share of all likes held by the top 1% of records"
+    )
     # rank correlation of likes and downloads (Spearman), for the Gaussian copula
     from scipy.stats import spearmanr  # local import: only calibration needs scipy
+
     rho = float(spearmanr(dl, lk).statistic)
-    F.add(f"{prefix}.spearman_likes_downloads", round(rho, 4), source, "Spearman rank correlation of likes and downloads")
+    F.add(
+        f"{prefix}.spearman_likes_downloads", round(rho, 4), source, "Spearman rank correlation of likes and downloads"
+    )
     F.add(f"{prefix}.no_license_share", _share(no_license, n), source, "share of records without a license: tag")
     lic_n = sum(licenses.values())
-    F.add(f"{prefix}.license_shares", {k: round(v / lic_n, 6) for k, v in licenses.most_common(30)}, source,
-          "share of each of the 30 most common licenses among records with a license (first license: tag)")
-    F.add(f"{prefix}.license_other_share", round(1 - sum(v for _, v in licenses.most_common(30)) / lic_n, 6), source,
-          "share of licensed records whose license is not among the 30 most common")
+    F.add(
+        f"{prefix}.license_shares",
+        {k: round(v / lic_n, 6) for k, v in licenses.most_common(30)},
+        source,
+        "share of each of the 30 most common licenses among records with a license (first license: tag)",
+    )
+    F.add(
+        f"{prefix}.license_other_share",
+        round(1 - sum(v for _, v in licenses.most_common(30)) / lic_n, 6),
+        source,
+        "share of licensed records whose license is not among the 30 most common",
+    )
     if kind == "model":
-        F.add(f"{prefix}.pipeline_tag_shares", {str(k): round(v / n, 6) for k, v in pipeline.most_common(45)}, source,
-              "share of records per pipeline_tag (None = no pipeline_tag), 45 most common")
-        F.add(f"{prefix}.subfield_shares", {k: round(subfields[k] / n, 6) for k in SUBFIELD_TAGS}, source,
-              "share of records in each of the paper's subfields (any tag or the pipeline_tag in "
-              "analysis.subfields.SUBFIELD_TAGS)")
-        F.add(f"{prefix}.library_name_shares", {str(k): round(v / n, 6) for k, v in library.most_common(25)}, source,
-              "share of records per library_name (None = none), 25 most common")
+        F.add(
+            f"{prefix}.pipeline_tag_shares",
+            {str(k): round(v / n, 6) for k, v in pipeline.most_common(45)},
+            source,
+            "share of records per pipeline_tag (None = no pipeline_tag), 45 most common",
+        )
+        F.add(
+            f"{prefix}.subfield_shares",
+            {k: round(subfields[k] / n, 6) for k in SUBFIELD_TAGS},
+            source,
+            "share of records in each of the paper's subfields (any tag or the pipeline_tag in "
+            "analysis.subfields.SUBFIELD_TAGS)",
+        )
+        F.add(
+            f"{prefix}.library_name_shares",
+            {str(k): round(v / n, 6) for k, v in library.most_common(25)},
+            source,
+            "share of records per library_name (None = none), 25 most common",
+        )
     tag_top = [(k, v) for k, v in tags.most_common(200) if not k.startswith(("task_categories:", "region:"))]
-    F.add(f"{prefix}.tag_shares", {k: round(v / n, 6) for k, v in tag_top[:80]}, source,
-          "share of records carrying each tag (excluding license:, arxiv:, dataset:, base_model:, doi:, "
-          "region:, task_categories: tags), 80 most common")
+    F.add(
+        f"{prefix}.tag_shares",
+        {k: round(v / n, 6) for k, v in tag_top[:80]},
+        source,
+        "share of records carrying each tag (excluding license:, arxiv:, dataset:, base_model:, doi:, "
+        "region:, task_categories: tags), 80 most common",
+    )
     if kind == "dataset":
         tc = {k: round(v / n, 6) for k, v in tags.most_common(5000) if k.startswith("task_categories:")}
-        F.add(f"{prefix}.task_category_shares", dict(list(tc.items())[:40]), source,
-              "share of records carrying each task_categories: tag, 40 most common")
-        F.add(f"{prefix}.gated_shares", {k: round(v / n, 6) for k, v in gated.most_common()}, source,
-              "share of records per gated value")
+        F.add(
+            f"{prefix}.task_category_shares",
+            dict(list(tc.items())[:40]),
+            source,
+            "share of records carrying each task_categories: tag, 40 most common",
+        )
+        F.add(
+            f"{prefix}.gated_shares",
+            {k: round(v / n, 6) for k, v in gated.most_common()},
+            source,
+            "share of records per gated value",
+        )
     F.add(f"{prefix}.mean_tags", round(float(np.mean(ntags)), 3), source, "mean number of tags per record")
     F.add(f"{prefix}.legacy_share", _share(legacy, n), source, "share of ids without an owner (no '/')")
     F.add(f"{prefix}.owners", len(owners), source, "number of distinct owners (part of id before '/')")
     sizes = np.fromiter(owners.values(), dtype=np.int64)
     hist, bin_means = _owner_bins(sizes)
-    F.add(f"{prefix}.owner_size_hist", hist, source,
-          "number of owners by repositories per owner, binned at meta.owner_bins (lower bounds)")
-    F.add(f"{prefix}.owner_size_bin_means", bin_means, source,
-          "mean repositories per owner within each bin of meta.owner_bins")
-    F.add(f"{prefix}.owner_single_repo_share", _share(sizes == 1, sizes.size), source, "share of owners with exactly one repository")
-    F.add(f"{prefix}.top1_owner_repo_share", _top_share(sizes, 0.01), source, "share of (owned) repositories held by the top 1% of owners")
+    F.add(
+        f"{prefix}.owner_size_hist",
+        hist,
+        source,
+        "number of owners by repositories per owner, binned at meta.owner_bins (lower bounds)",
+    )
+    F.add(
+        f"{prefix}.owner_size_bin_means",
+        bin_means,
+        source,
+        "mean repositories per owner within each bin of meta.owner_bins",
+    )
+    F.add(
+        f"{prefix}.owner_single_repo_share",
+        _share(sizes == 1, sizes.size),
+        source,
+        "share of owners with exactly one repository",
+    )
+    F.add(
+        f"{prefix}.top1_owner_repo_share",
+        _top_share(sizes, 0.01),
+        source,
+        "share of (owned) repositories held by the top 1% of owners",
+    )
     lic_mask = np.asarray(has_license, dtype=bool)
-    F.add(f"{prefix}.zero_downloads_share_licensed", _share((dl == 0) & lic_mask, int(lic_mask.sum())), source,
-          "share of records with downloads == 0 among records with a license")
-    F.add(f"{prefix}.zero_downloads_share_unlicensed", _share((dl == 0) & ~lic_mask, int((~lic_mask).sum())), source,
-          "share of records with downloads == 0 among records without a license")
+    F.add(
+        f"{prefix}.zero_downloads_share_licensed",
+        _share((dl == 0) & lic_mask, int(lic_mask.sum())),
+        source,
+        "share of records with downloads == 0 among records with a license",
+    )
+    F.add(
+        f"{prefix}.zero_downloads_share_unlicensed",
+        _share((dl == 0) & ~lic_mask, int((~lic_mask).sum())),
+        source,
+        "share of records with downloads == 0 among records without a license",
+    )
     _months(created, source, F, prefix)
     return owners
 
@@ -254,12 +343,24 @@ def _model_info(path: Path, source: str, F: _Figures) -> None:
     F.add("model_spaces.models", n, source, "model_info records (ids starting with a digit or q: not a random sample)")
     F.add("model_spaces.used_share", _share(used, n), source, "share of models with at least one space using them")
     F.add("model_spaces.edges_per_model", round(float(d.sum()) / n, 6), source, "space-to-model edges per model")
-    F.add("model_spaces.degree_log_quantiles_used", [round(float(np.log(q)), 6) for q in np.quantile(pos, QUANTILE_LEVELS)],
-          source, "quantiles of log(spaces per model) among used models at meta.quantile_levels")
-    F.add("model_spaces.top1_used_edge_share", _top_share(pos, 0.01), source,
-          "share of edges held by the top 1% of used models")
-    F.add("models.gated_shares", {k: round(v / n, 6) for k, v in gated.most_common()}, source,
-          "share of models per gated value (from model_info; the listing has no gated field)")
+    F.add(
+        "model_spaces.degree_log_quantiles_used",
+        [round(float(np.log(q)), 6) for q in np.quantile(pos, QUANTILE_LEVELS)],
+        source,
+        "quantiles of log(spaces per model) among used models at meta.quantile_levels",
+    )
+    F.add(
+        "model_spaces.top1_used_edge_share",
+        _top_share(pos, 0.01),
+        source,
+        "share of edges held by the top 1% of used models",
+    )
+    F.add(
+        "models.gated_shares",
+        {k: round(v / n, 6) for k, v in gated.most_common()},
+        source,
+        "share of models per gated value (from model_info; the listing has no gated field)",
+    )
 
 
 def _commits(path: Path, source: str, F: _Figures) -> tuple[Counter, dict[str, set]]:
@@ -285,42 +386,86 @@ def _commits(path: Path, source: str, F: _Figures) -> tuple[Counter, dict[str, s
     bot_repos = sum(1 for r in per_repo if any("bot" in x.lower() for x in authors_of[r]))
     F.add("commits.repos", len(per_repo), source, "repositories with commits")
     F.add("commits.count", n, source, "commit records (only commits that touched a weight file)")
-    F.add("commits.per_repo_hist", {str(i): int(c) for i, c in sorted(Counter(np.minimum(k, 50).tolist()).items())},
-          source, "repositories by number of commits (50 = 50 or more)")
+    F.add(
+        "commits.per_repo_hist",
+        {str(i): int(c) for i, c in sorted(Counter(np.minimum(k, 50).tolist()).items())},
+        source,
+        "repositories by number of commits (50 = 50 or more)",
+    )
     F.add("commits.per_repo_mean", round(float(k.mean()), 4), source, "mean commits per repository")
-    F.add("commits.authors_per_repo_hist", {str(i): int(c) for i, c in sorted(Counter(np.minimum(a, 20).tolist()).items())},
-          source, "repositories by number of distinct commit authors (20 = 20 or more)")
-    F.add("commits.single_author_share", _share(a == 1, a.size), source, "share of repositories with exactly one distinct author")
+    F.add(
+        "commits.authors_per_repo_hist",
+        {str(i): int(c) for i, c in sorted(Counter(np.minimum(a, 20).tolist()).items())},
+        source,
+        "repositories by number of distinct commit authors (20 = 20 or more)",
+    )
+    F.add(
+        "commits.single_author_share",
+        _share(a == 1, a.size),
+        source,
+        "share of repositories with exactly one distinct author",
+    )
     buckets = {"1": (1, 1), "2": (2, 2), "3-5": (3, 5), "6-10": (6, 10), "11+": (11, 10**9)}
-    F.add("commits.single_author_share_by_commits",
-          {b: _share((a == 1) & (k >= lo) & (k <= hi), int(((k >= lo) & (k <= hi)).sum())) for b, (lo, hi) in buckets.items()},
-          source, "share of repositories with one distinct author, by number of commits (bucket)")
-    F.add("commits.multi_author_commit_share", _share(multi, n), source, "share of commits with more than one author: listing several authors, or a "
-          "'Co-authored-by:' trailer in the message (the source kept one author per commit)")
+    F.add(
+        "commits.single_author_share_by_commits",
+        {
+            b: _share((a == 1) & (k >= lo) & (k <= hi), int(((k >= lo) & (k <= hi)).sum()))
+            for b, (lo, hi) in buckets.items()
+        },
+        source,
+        "share of repositories with one distinct author, by number of commits (bucket)",
+    )
+    F.add(
+        "commits.multi_author_commit_share",
+        _share(multi, n),
+        source,
+        "share of commits with more than one author: listing several authors, or a "
+        "'Co-authored-by:' trailer in the message (the source kept one author per commit)",
+    )
     F.add("commits.authors", len(authors), source, "distinct author strings")
     F.add("commits.authors_per_repo", round(len(authors) / len(per_repo), 4), source, "distinct authors / repositories")
-    F.add("commits.gitname_author_share", _share(gitlike, len(authors)), source,
-          "share of author strings that look like git names (contain a space, a capital or a dot)")
+    F.add(
+        "commits.gitname_author_share",
+        _share(gitlike, len(authors)),
+        source,
+        "share of author strings that look like git names (contain a space, a capital or a dot)",
+    )
     shared = set()
     for us in authors_of.values():
         if len(us) > 1:
             shared |= us
-    F.add("commits.isolate_author_share", _share(len(authors) - len(shared & set(authors)), len(authors)), source,
-          "share of author strings that never share a repository with another author (isolates of the "
-          "collaboration network, before identity resolution)")
+    F.add(
+        "commits.isolate_author_share",
+        _share(len(authors) - len(shared & set(authors)), len(authors)),
+        source,
+        "share of author strings that never share a repository with another author (isolates of the "
+        "collaboration network, before identity resolution)",
+    )
     F.add("commits.bot_author_share", _share(bots, len(authors)), source, "share of author strings containing 'bot'")
-    F.add("commits.bot_repo_share", _share(bot_repos, len(per_repo)), source, "share of repositories with a 'bot' author")
+    F.add(
+        "commits.bot_repo_share", _share(bot_repos, len(per_repo)), source, "share of repositories with a 'bot' author"
+    )
     sys_repos = sum(1 for r in per_repo if "system" in authors_of[r])
-    F.add("commits.system_repo_share", _share(sys_repos, len(per_repo)), source,
-          "share of repositories with a commit authored by the Hub's 'system' (only commits that touched a "
-          "weight file were kept, so this is a lower bound)")
+    F.add(
+        "commits.system_repo_share",
+        _share(sys_repos, len(per_repo)),
+        source,
+        "share of repositories with a commit authored by the Hub's 'system' (only commits that touched a "
+        "weight file were kept, so this is a lower bound)",
+    )
     per_author = np.fromiter(author_commits.values(), dtype=np.int64)
-    F.add("commits.top1_author_commit_share", _top_share(per_author, 0.01), source, "share of commit authorships held by the top 1% of authors")
+    F.add(
+        "commits.top1_author_commit_share",
+        _top_share(per_author, 0.01),
+        source,
+        "share of commit authorships held by the top 1% of authors",
+    )
     return per_repo, authors_of
 
 
-def _commits_by_license(per_repo: Counter, authors_of: dict[str, set], licensed: dict[str, bool | None],
-                        F: _Figures) -> None:
+def _commits_by_license(
+    per_repo: Counter, authors_of: dict[str, set], licensed: dict[str, bool | None], F: _Figures
+) -> None:
     out = {}
     for group, flag in (("licensed", True), ("unlicensed", False)):
         repos = [r for r, v in licensed.items() if v is flag]
@@ -332,9 +477,13 @@ def _commits_by_license(per_repo: Counter, authors_of: dict[str, set], licensed:
             "mean_commits": round(float(np.mean([per_repo[r] for r in repos])), 4),
             "mean_authors": round(float(np.mean([len(authors_of[r]) for r in repos])), 4),
         }
-    F.add("commits.by_license", out, f"{COMMITS}, {MODELS}",
-          "repositories of the commit records found in the models listing, by whether the listing gives a "
-          "license: tag: single-author share, mean commits, mean distinct authors")
+    F.add(
+        "commits.by_license",
+        out,
+        f"{COMMITS}, {MODELS}",
+        "repositories of the commit records found in the models listing, by whether the listing gives a "
+        "license: tag: single-author share, mean commits, mean distinct authors",
+    )
 
 
 def derive(shared: Path, *, progress: bool = True) -> dict[str, Any]:
@@ -354,14 +503,21 @@ def derive(shared: Path, *, progress: bool = True) -> dict[str, Any]:
         _commits_by_license(*commits, watch, F)
     if len(owners) == 2:
         both = set(owners["model"]) & set(owners["dataset"])
-        F.add("datasets.owner_overlap_share", _share(len(both), len(owners["dataset"])), f"{DATASETS}, {MODELS}",
-              "share of dataset owners who also own at least one model")
+        F.add(
+            "datasets.owner_overlap_share",
+            _share(len(both), len(owners["dataset"])),
+            f"{DATASETS}, {MODELS}",
+            "share of dataset owners who also own at least one model",
+        )
     if (shared / MODEL_INFO).exists():
         _model_info(shared / MODEL_INFO, MODEL_INFO, F)
     if "models.count" in F.figures and "datasets.count" in F.figures:
-        F.add("ratios.datasets_per_model",
-              round(F.figures["datasets.count"]["value"] / F.figures["models.count"]["value"], 6),
-              f"{DATASETS}, {MODELS}", "datasets.count / models.count")
+        F.add(
+            "ratios.datasets_per_model",
+            round(F.figures["datasets.count"]["value"] / F.figures["models.count"]["value"], 6),
+            f"{DATASETS}, {MODELS}",
+            "datasets.count / models.count",
+        )
     return {
         "meta": {
             "derived_by": "python -m analysis calibrate --write",

@@ -117,12 +117,30 @@ ADOPTION_CHOICES = ("spaces-listing", "model-info")
 #: ``expand`` fields asked of each listing (every field the snapshot's tables use).
 EXPAND: dict[str, list[str]] = {
     "model": [
-        "createdAt", "lastModified", "tags", "pipeline_tag", "library_name", "likes",
-        "downloads", "downloadsAllTime", "private", "gated", "disabled", "sha",
+        "createdAt",
+        "lastModified",
+        "tags",
+        "pipeline_tag",
+        "library_name",
+        "likes",
+        "downloads",
+        "downloadsAllTime",
+        "private",
+        "gated",
+        "disabled",
+        "sha",
     ],
     "dataset": [
-        "createdAt", "lastModified", "tags", "likes", "downloads", "downloadsAllTime",
-        "private", "gated", "disabled", "sha",
+        "createdAt",
+        "lastModified",
+        "tags",
+        "likes",
+        "downloads",
+        "downloadsAllTime",
+        "private",
+        "gated",
+        "disabled",
+        "sha",
     ],
     "space": ["createdAt", "lastModified", "tags", "likes", "private", "disabled", "sha", "sdk"],
 }
@@ -130,8 +148,16 @@ EXPAND: dict[str, list[str]] = {
 #: The values of ``--repo-types`` / ``--steps`` that change what a snapshot holds; a
 #: checkpoint is only resumed by a run with the same ones.
 PLAN_KEYS = (
-    "snapshot_id", "snapshot_date", "endpoint", "repo_types", "steps", "select", "n",
-    "seed", "adoption", "owner_kinds_top",
+    "snapshot_id",
+    "snapshot_date",
+    "endpoint",
+    "repo_types",
+    "steps",
+    "select",
+    "n",
+    "seed",
+    "adoption",
+    "owner_kinds_top",
 )
 
 RETRY_STATUS = (408, 500, 502, 503, 504)
@@ -149,8 +175,9 @@ class FetchFailure(Exception):
     message holds the URL path only (never headers, so never the token).
     """
 
-    def __init__(self, outcome: str, reason: str, *, http_status: int | None = None,
-                 attempts: int = 1, source: str | None = None):
+    def __init__(
+        self, outcome: str, reason: str, *, http_status: int | None = None, attempts: int = 1, source: str | None = None
+    ):
         super().__init__(f"{outcome}: {reason}" + (f" ({source})" if source else ""))
         self.outcome = outcome
         self.reason = reason
@@ -162,6 +189,7 @@ class FetchFailure(Exception):
 # --------------------------------------------------------------------------- #
 # request pacing, retries, statistics: one HTTP transport below huggingface_hub
 # --------------------------------------------------------------------------- #
+
 
 @dataclass
 class RetryPolicy:
@@ -255,8 +283,7 @@ def _origin(scheme: str, host: str | None, port: int | None) -> tuple[str, str, 
     return (scheme, (host or "").lower(), port or {"http": 80, "https": 443}.get(scheme, 0))
 
 
-def make_transport(rate: RateController, policy: RetryPolicy, stats: Stats, concurrency: int,
-                   endpoint: str):
+def make_transport(rate: RateController, policy: RetryPolicy, stats: Stats, concurrency: int, endpoint: str):
     """The one HTTP transport of a run: talks to ``endpoint``'s origin only.
 
     Requests to any other origin are refused without touching the network (so the token is
@@ -273,8 +300,7 @@ def make_transport(rate: RateController, policy: RetryPolicy, stats: Stats, conc
     class HubTransport(httpx2.BaseTransport):
         def __init__(self) -> None:
             self.inner = httpx2.HTTPTransport(
-                limits=httpx2.Limits(max_connections=concurrency + 8,
-                                     max_keepalive_connections=concurrency + 8),
+                limits=httpx2.Limits(max_connections=concurrency + 8, max_keepalive_connections=concurrency + 8),
             )
 
         def _backoff(self, attempt: int) -> float:
@@ -283,8 +309,7 @@ def make_transport(rate: RateController, policy: RetryPolicy, stats: Stats, conc
         def handle_request(self, request: Any) -> Any:
             url = request.url
             if _origin(url.scheme, url.host, url.port) != allowed:
-                raise FetchFailure("other", "request outside the collector's endpoint refused",
-                                   source=url.path)
+                raise FetchFailure("other", "request outside the collector's endpoint refused", source=url.path)
             _timeout_defaults(request)
             source = url.path
             failures = 0  # 5xx + network
@@ -314,8 +339,13 @@ def make_transport(rate: RateController, policy: RetryPolicy, stats: Stats, conc
                     response.close()
                     limited += 1
                     if limited > policy.max_rate_limited:
-                        raise FetchFailure("rate_limited", f"HTTP 429 after {limited} attempts",
-                                           http_status=429, attempts=attempts, source=source)
+                        raise FetchFailure(
+                            "rate_limited",
+                            f"HTTP 429 after {limited} attempts",
+                            http_status=429,
+                            attempts=attempts,
+                            source=source,
+                        )
                     if info is not None and info.remaining == 0:
                         wait_s = float(info.reset_in_seconds)
                     else:
@@ -331,8 +361,13 @@ def make_transport(rate: RateController, policy: RetryPolicy, stats: Stats, conc
                     response.close()
                     failures += 1
                     if failures > policy.max_retries:
-                        raise FetchFailure("server_error", f"HTTP {status} after {attempts} attempts",
-                                           http_status=status, attempts=attempts, source=source)
+                        raise FetchFailure(
+                            "server_error",
+                            f"HTTP {status} after {attempts} attempts",
+                            http_status=status,
+                            attempts=attempts,
+                            source=source,
+                        )
                     stats.add("retry", str(status))
                     ra = _parse_retry_after(response.headers)
                     time.sleep(float(ra) if ra is not None and ra < policy.cap else self._backoff(failures))
@@ -380,6 +415,7 @@ class HubSession:
 # checkpoint: append-only journals
 # --------------------------------------------------------------------------- #
 
+
 class Journal:
     """Append-only JSON-lines file; a line is written whole or (after a kill) dropped.
 
@@ -389,8 +425,7 @@ class Journal:
     On opening, a trailing partial line is cut off.
     """
 
-    def __init__(self, path: Path, fsync_every: float = 1.0,
-                 transform: Callable[[dict], Any] | None = None):
+    def __init__(self, path: Path, fsync_every: float = 1.0, transform: Callable[[dict], Any] | None = None):
         self.path = path
         self.lock = threading.Lock()
         self.fsync_every = fsync_every
@@ -519,10 +554,15 @@ def _page_mem(rec: dict) -> dict:
     """A journaled listing page as held in memory: its rows as a compact Arrow table."""
     t = rec["type"]
     good = [r for r in rec["rows"] if "_malformed" not in r]
-    return {"type": t, "page": rec["page"], "next": rec["next"], "n": len(rec["rows"]),
-            "table": _arrow(REPO_TABLES[t], good),
-            "malformed": [r["_malformed"] for r in rec["rows"] if "_malformed" in r],
-            "edges": rec.get("edges", [])}
+    return {
+        "type": t,
+        "page": rec["page"],
+        "next": rec["next"],
+        "n": len(rec["rows"]),
+        "table": _arrow(REPO_TABLES[t], good),
+        "malformed": [r["_malformed"] for r in rec["rows"] if "_malformed" in r],
+        "edges": rec.get("edges", []),
+    }
 
 
 def _task_mem(rec: dict) -> dict:
@@ -568,6 +608,7 @@ class _Chunked:
 # --------------------------------------------------------------------------- #
 # the plan (what the run collects) and its checkpoint
 # --------------------------------------------------------------------------- #
+
 
 def _redact_endpoint(url: str) -> str:
     parts = urlsplit(url)
@@ -632,24 +673,65 @@ def parse_args(argv: list[str]) -> Options:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--snapshot-id", help="snapshot id (default: hub-<snapshot date>)")
-    p.add_argument("--snapshot-date", help="snapshot date YYYY-MM-DD (default: today, UTC; on resume: the checkpoint's)")
+    p.add_argument(
+        "--snapshot-date", help="snapshot date YYYY-MM-DD (default: today, UTC; on resume: the checkpoint's)"
+    )
     p.add_argument("--out", help="snapshot directory (default: data/snapshots/<id>)")
-    p.add_argument("--checkpoint-dir", help="checkpoint directory (default: data/checkpoints/<id>, or <out>.checkpoint with --out)")
+    p.add_argument(
+        "--checkpoint-dir", help="checkpoint directory (default: data/checkpoints/<id>, or <out>.checkpoint with --out)"
+    )
     p.add_argument("--endpoint", help="Hub endpoint (default: $HF_ENDPOINT, else https://huggingface.co)")
-    p.add_argument("--repo-types", default="model,dataset,space", help="comma list of model,dataset,space (default: all three)")
-    p.add_argument("--steps", default="commits,discussions", help="per-repository steps: comma list of commits,discussions, or 'none'")
-    p.add_argument("--select", default="all", choices=SELECT_CHOICES, help="which repositories the per-repository steps cover (per repository type)")
+    p.add_argument(
+        "--repo-types", default="model,dataset,space", help="comma list of model,dataset,space (default: all three)"
+    )
+    p.add_argument(
+        "--steps",
+        default="commits,discussions",
+        help="per-repository steps: comma list of commits,discussions, or 'none'",
+    )
+    p.add_argument(
+        "--select",
+        default="all",
+        choices=SELECT_CHOICES,
+        help="which repositories the per-repository steps cover (per repository type)",
+    )
     p.add_argument("--n", type=int, help="how many repositories per type for --select sample/top-*")
     p.add_argument("--seed", type=int, default=0, help="seed of --select sample (default 0)")
-    p.add_argument("--adoption", default="spaces-listing", choices=ADOPTION_CHOICES,
-                   help="space->model edges from the spaces listing (default) or one model_info per model (the paper's way)")
-    p.add_argument("--owner-kinds-top", type=int, default=0, metavar="N",
-                   help="record organisation/user for the owners of the N models used by the most spaces (one request per owner)")
+    p.add_argument(
+        "--adoption",
+        default="spaces-listing",
+        choices=ADOPTION_CHOICES,
+        help="space->model edges from the spaces listing (default) or one model_info per model (the paper's way)",
+    )
+    p.add_argument(
+        "--owner-kinds-top",
+        type=int,
+        default=0,
+        metavar="N",
+        help="record organisation/user for the owners of the N models used by the most spaces (one request per owner)",
+    )
     p.add_argument("--concurrency", type=int, default=8, help="parallel requests (default 8)")
-    p.add_argument("--max-rate", type=float, default=None, help="requests/s ceiling for all threads together (default: none beyond the Hub's RateLimit-Policy)")
-    p.add_argument("--max-retries", type=int, default=5, help="retries per request on 5xx / dropped connections (default 5)")
-    p.add_argument("--max-rate-limited", type=int, default=8, help="429 responses tolerated per request before giving up (default 8)")
-    p.add_argument("--backoff", type=float, default=0.5, help="first back-off in seconds, doubled per retry, with jitter (default 0.5)")
+    p.add_argument(
+        "--max-rate",
+        type=float,
+        default=None,
+        help="requests/s ceiling for all threads together (default: none beyond the Hub's RateLimit-Policy)",
+    )
+    p.add_argument(
+        "--max-retries", type=int, default=5, help="retries per request on 5xx / dropped connections (default 5)"
+    )
+    p.add_argument(
+        "--max-rate-limited",
+        type=int,
+        default=8,
+        help="429 responses tolerated per request before giving up (default 8)",
+    )
+    p.add_argument(
+        "--backoff",
+        type=float,
+        default=0.5,
+        help="first back-off in seconds, doubled per retry, with jitter (default 0.5)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     try:
         a = p.parse_args(argv)
@@ -712,6 +794,7 @@ def parse_args(argv: list[str]) -> Options:
 # the collector
 # --------------------------------------------------------------------------- #
 
+
 def _hf_failure(exc: BaseException, source: str | None) -> FetchFailure:
     """Map an exception from ``huggingface_hub`` to a fetch_log outcome (deterministic reason)."""
     import httpx2
@@ -731,8 +814,9 @@ def _hf_failure(exc: BaseException, source: str | None) -> FetchFailure:
     reason = f"{name}" + (f" ({detail})" if detail else "")
     if isinstance(exc, hf_errors.GatedRepoError):
         return FetchFailure("gated", reason, http_status=status, source=source)
-    if isinstance(exc, (hf_errors.RepositoryNotFoundError, hf_errors.RevisionNotFoundError,
-                        hf_errors.DisabledRepoError)):
+    if isinstance(
+        exc, (hf_errors.RepositoryNotFoundError, hf_errors.RevisionNotFoundError, hf_errors.DisabledRepoError)
+    ):
         return FetchFailure("not_found_or_private", reason, http_status=status, source=source)
     if isinstance(exc, hf_errors.HfHubHTTPError):
         if status in (401, 403, 404):
@@ -751,8 +835,16 @@ def _hf_failure(exc: BaseException, source: str | None) -> FetchFailure:
 
 def _listing_problem(repo_type: str, repo_id: str | None, outcome: str, reason: str, source: str) -> dict:
     """A fetch_log row for a listing record that was not kept."""
-    return {"step": f"list_{repo_type}s", "repo_type": repo_type, "repo_id": repo_id, "outcome": outcome,
-            "reason": reason, "http_status": None, "attempts": 1, "source": source}
+    return {
+        "step": f"list_{repo_type}s",
+        "repo_type": repo_type,
+        "repo_id": repo_id,
+        "outcome": outcome,
+        "reason": reason,
+        "http_status": None,
+        "attempts": 1,
+        "source": source,
+    }
 
 
 def _bar(enabled: bool, **kw: Any) -> Any:
@@ -869,8 +961,7 @@ class Collector:
 
     def run_listings(self, api: Any) -> None:
         types = self.o.repo_types
-        bars = {t: _bar(self.o.progress, desc=f"list {t}s", unit=" repos", position=i)
-                for i, t in enumerate(types)}
+        bars = {t: _bar(self.o.progress, desc=f"list {t}s", unit=" repos", position=i) for i, t in enumerate(types)}
         try:
             with ThreadPoolExecutor(max_workers=len(types)) as pool:
                 futs = [pool.submit(self._list_one, t, api, bars[t]) for t in types]
@@ -889,22 +980,28 @@ class Collector:
             t = rec["type"]
             src = f"/api/{t}s page {rec['page'] + 1}"
             for rid in rec["malformed"]:
-                self.listing_problems.append(_listing_problem(
-                    t, rid, "malformed", "listing record without a usable id/fields", src))
+                self.listing_problems.append(
+                    _listing_problem(t, rid, "malformed", "listing record without a usable id/fields", src)
+                )
             table = rec["table"]
             keep = []
             for rid in table.column("id").to_pylist():
                 if rid in seen[t]:
                     keep.append(False)
-                    self.listing_problems.append(_listing_problem(
-                        t, rid, "duplicate",
-                        "repository listed twice (the listing moved while it was paged); first kept", src))
+                    self.listing_problems.append(
+                        _listing_problem(
+                            t,
+                            rid,
+                            "duplicate",
+                            "repository listed twice (the listing moved while it was paged); first kept",
+                            src,
+                        )
+                    )
                 else:
                     keep.append(True)
                     seen[t].add(rid)
             parts[t].append(table if all(keep) else table.filter(pa.array(keep)))
-        return {t: (pa.concat_tables(p) if p else SCHEMAS[REPO_TABLES[t]].empty_table())
-                for t, p in parts.items()}
+        return {t: (pa.concat_tables(p) if p else SCHEMAS[REPO_TABLES[t]].empty_table()) for t, p in parts.items()}
 
     # -- selection ---------------------------------------------------------------
     def select(self, listed: dict[str, pa.Table]) -> dict[str, list[str]]:
@@ -962,9 +1059,16 @@ class Collector:
             raise ValueError(f"unknown step {step}")
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, none stops the run
             f = _hf_failure(exc, source)
-            return {"k": key, "fail": {"outcome": f.outcome, "reason": f.reason,
-                                       "http_status": f.http_status, "attempts": f.attempts,
-                                       "source": f.source or source}}
+            return {
+                "k": key,
+                "fail": {
+                    "outcome": f.outcome,
+                    "reason": f.reason,
+                    "http_status": f.http_status,
+                    "attempts": f.attempts,
+                    "source": f.source or source,
+                },
+            }
 
     def run_tasks(self, api: Any, tasks: list[tuple[str, str, str]], desc: str) -> int:
         """Run tasks concurrently; journal each as it finishes. Returns the number run now."""
@@ -1021,9 +1125,13 @@ class Collector:
             return []
         used = Counter(m for _, m in edges)
         t = listed["model"]
-        models = {rid: {"owner": own, "downloads": d} for rid, own, d in zip(
-            t.column("id").to_pylist(), t.column("owner").to_pylist(), t.column("downloads").to_pylist())
-            if rid in used}
+        models = {
+            rid: {"owner": own, "downloads": d}
+            for rid, own, d in zip(
+                t.column("id").to_pylist(), t.column("owner").to_pylist(), t.column("downloads").to_pylist()
+            )
+            if rid in used
+        }
         ranked = sorted(
             (mid for mid in used if mid in models),
             key=lambda m: (-used[m], -(models[m].get("downloads") or 0), m),
@@ -1107,16 +1215,20 @@ class Collector:
         return sorted(edges)
 
     # -- writing the snapshot --------------------------------------------------------
-    def build_tables(self, listed: dict[str, pa.Table], tasks: list[tuple],
-                     owners: list[str], edges: list[tuple[str, str]]) -> dict[str, pa.Table]:
+    def build_tables(
+        self, listed: dict[str, pa.Table], tasks: list[tuple], owners: list[str], edges: list[tuple[str, str]]
+    ) -> dict[str, pa.Table]:
         """The snapshot's tables, streamed from the journals, de-duplicated and sorted by key."""
         o = self.o
         wanted = set(tasks) | {("owner", "owner", own) for own in owners}
         tables: dict[str, pa.Table] = {}
         for t in REPO_TYPES:
             name = REPO_TABLES[t]
-            tables[name] = (listed[t].sort_by("id").combine_chunks() if t in listed and listed[t].num_rows
-                            else SCHEMAS[name].empty_table())
+            tables[name] = (
+                listed[t].sort_by("id").combine_chunks()
+                if t in listed and listed[t].num_rows
+                else SCHEMAS[name].empty_table()
+            )
         commits = _Chunked("commits", [pa.field("_ord", pa.int64())])
         discussions = _Chunked("discussions")
         coverage = _Chunked("repo_coverage")
@@ -1129,8 +1241,14 @@ class Collector:
             seen.add(k)
             step, rt, rid = k
             if "fail" in rec:
-                log.append({"step": "owners" if step == "owner" else step,
-                            "repo_type": None if step == "owner" else rt, "repo_id": rid, **rec["fail"]})
+                log.append(
+                    {
+                        "step": "owners" if step == "owner" else step,
+                        "repo_type": None if step == "owner" else rt,
+                        "repo_id": rid,
+                        **rec["fail"],
+                    }
+                )
                 continue
             if step == "owner":
                 owner_rows.append({"owner": rid, "kind": rec["kind"]})
@@ -1143,8 +1261,17 @@ class Collector:
                         continue
                     ids.add(cid)
                     items += 1
-                    commits.add({"repo_type": rt, "repo_id": rid, "commit_id": cid, "date": date,
-                                 "authors": authors, "title": title, "_ord": i})
+                    commits.add(
+                        {
+                            "repo_type": rt,
+                            "repo_id": rid,
+                            "commit_id": cid,
+                            "date": date,
+                            "authors": authors,
+                            "title": title,
+                            "_ord": i,
+                        }
+                    )
             elif step == "discussions":
                 nums: set[int] = set()
                 for num, author, is_pr, status, created, title in rec["rows"]:
@@ -1152,9 +1279,18 @@ class Collector:
                         continue
                     nums.add(num)
                     items += 1
-                    discussions.add({"repo_type": rt, "repo_id": rid, "number": num, "author": author,
-                                     "is_pull_request": is_pr, "status": status, "created_at": created,
-                                     "title": title})
+                    discussions.add(
+                        {
+                            "repo_type": rt,
+                            "repo_id": rid,
+                            "number": num,
+                            "author": author,
+                            "is_pull_request": is_pr,
+                            "status": status,
+                            "created_at": created,
+                            "title": title,
+                        }
+                    )
             else:  # model_spaces
                 items = len(set(rec["rows"]))
             coverage.add({"repo_type": rt, "repo_id": rid, "step": step, "items": items})
@@ -1165,14 +1301,14 @@ class Collector:
                     if space in seen_s:
                         continue
                     seen_s.add(space)
-                    coverage.add({"repo_type": "space", "repo_id": space, "step": "space_models",
-                                  "items": len(set(models))})
+                    coverage.add(
+                        {"repo_type": "space", "repo_id": space, "step": "space_models", "items": len(set(models))}
+                    )
         log.sort(key=lambda r: (r["step"], r["repo_type"] or "", r["repo_id"] or "", r["outcome"]))
         # repositories sorted; the API's order (newest first) within a repository
         tables["commits"] = commits.table(["repo_type", "repo_id", "_ord"]).drop_columns(["_ord"])
         tables["discussions"] = discussions.table(["repo_type", "repo_id", "number"])
-        tables["space_models"] = _arrow(
-            "space_models", [{"space_id": s, "model_id": m} for s, m in edges])
+        tables["space_models"] = _arrow("space_models", [{"space_id": s, "model_id": m} for s, m in edges])
         tables["repo_coverage"] = coverage.table(["repo_type", "repo_id", "step"])
         tables["owners"] = _arrow("owners", sorted(owner_rows, key=lambda r: r["owner"]))
         tables["fetch_log"] = _arrow("fetch_log", log)
@@ -1185,46 +1321,75 @@ class Collector:
         for t in REPO_TYPES:
             name = REPO_TABLES[t]
             if t in o.repo_types:
-                cov[name] = {"scope": "all", "rows": tables[name].num_rows,
-                             "note": f"every {t} the listing of {ep} returned on {self.plan['snapshot_date']}"}
+                cov[name] = {
+                    "scope": "all",
+                    "rows": tables[name].num_rows,
+                    "note": f"every {t} the listing of {ep} returned on {self.plan['snapshot_date']}",
+                }
             else:
                 cov[name] = {"scope": "none", "note": f"{t}s not collected (--repo-types)"}
         scope = {"all": "all", "sample": "sample"}.get(o.select, "subset")
-        selection = {"mode": o.select, "n_per_repo_type": o.n, "seed": o.seed if o.select == "sample" else None,
-                     "repositories": {t: len(self.chosen[t]) for t in o.repo_types}}
+        selection = {
+            "mode": o.select,
+            "n_per_repo_type": o.n,
+            "seed": o.seed if o.select == "sample" else None,
+            "repositories": {t: len(self.chosen[t]) for t in o.repo_types},
+        }
         wanted = set(tasks)
         ok = {tuple(r["k"]) for r in self.tasks.records if "fail" not in r} & wanted
         for step in STEP_CHOICES:
             if step in o.steps:
                 attempted = sum(1 for k in wanted if k[0] == step)
                 covered = sum(1 for k in ok if k[0] == step)
-                cov[step] = {"scope": scope, "rows": tables[step].num_rows, "selection": selection,
-                             "repo_types": list(o.repo_types), "repositories_attempted": attempted,
-                             "repositories_covered": covered,
-                             "note": "per repository: see repo_coverage (successes) and fetch_log (failures)"}
+                cov[step] = {
+                    "scope": scope,
+                    "rows": tables[step].num_rows,
+                    "selection": selection,
+                    "repo_types": list(o.repo_types),
+                    "repositories_attempted": attempted,
+                    "repositories_covered": covered,
+                    "note": "per repository: see repo_coverage (successes) and fetch_log (failures)",
+                }
             else:
                 cov[step] = {"scope": "none", "note": f"{step} not collected (--steps)"}
         if o.adoption == "spaces-listing":
-            cov["space_models"] = ({"scope": "all", "method": "spaces-listing",
-                                    "rows": tables["space_models"].num_rows,
-                                    "note": "models each listed space uses (expand=models of the spaces listing)"}
-                                   if "space" in o.repo_types else
-                                   {"scope": "none", "note": "spaces not listed, so no adoption edges"})
+            cov["space_models"] = (
+                {
+                    "scope": "all",
+                    "method": "spaces-listing",
+                    "rows": tables["space_models"].num_rows,
+                    "note": "models each listed space uses (expand=models of the spaces listing)",
+                }
+                if "space" in o.repo_types
+                else {"scope": "none", "note": "spaces not listed, so no adoption edges"}
+            )
         else:
-            cov["space_models"] = ({"scope": scope, "method": "model-info", "selection": selection,
-                                    "rows": tables["space_models"].num_rows,
-                                    "note": "spaces using each selected model (one model_info per model)"}
-                                   if "model" in o.repo_types else
-                                   {"scope": "none", "note": "models not listed"})
+            cov["space_models"] = (
+                {
+                    "scope": scope,
+                    "method": "model-info",
+                    "selection": selection,
+                    "rows": tables["space_models"].num_rows,
+                    "note": "spaces using each selected model (one model_info per model)",
+                }
+                if "model" in o.repo_types
+                else {"scope": "none", "note": "models not listed"}
+            )
         cov["repo_coverage"] = {"scope": "all", "rows": tables["repo_coverage"].num_rows}
-        cov["owners"] = ({"scope": "subset", "rows": tables["owners"].num_rows, "top_models": o.owner_kinds_top,
-                          "note": f"owners of the {o.owner_kinds_top} models used by the most spaces"}
-                         if o.owner_kinds_top else {"scope": "none", "note": "not collected (--owner-kinds-top 0)"})
+        cov["owners"] = (
+            {
+                "scope": "subset",
+                "rows": tables["owners"].num_rows,
+                "top_models": o.owner_kinds_top,
+                "note": f"owners of the {o.owner_kinds_top} models used by the most spaces",
+            }
+            if o.owner_kinds_top
+            else {"scope": "none", "note": "not collected (--owner-kinds-top 0)"}
+        )
         cov["fetch_log"] = {"scope": "all", "rows": tables["fetch_log"].num_rows}
         return cov
 
-    def finish(self, listed: dict, tasks: list[tuple], owners: list[str],
-               edges: list[tuple[str, str]]) -> Path:
+    def finish(self, listed: dict, tasks: list[tuple], owners: list[str], edges: list[tuple[str, str]]) -> Path:
         from huggingface_hub import __version__ as hf_version
 
         from analysis.snapshot import SnapshotWriter
@@ -1235,8 +1400,9 @@ class Collector:
         params = {k: v for k, v in self.plan.items() if k not in ("snapshot_id", "snapshot_date")}
         params["huggingface_hub"] = hf_version
         params["expand"] = EXPAND
-        w = SnapshotWriter(o.out, o.snapshot_id, snapshot_date=self.plan["snapshot_date"],
-                           source_kind="hub", source_parameters=params)
+        w = SnapshotWriter(
+            o.out, o.snapshot_id, snapshot_date=self.plan["snapshot_date"], source_kind="hub", source_parameters=params
+        )
         for name, table in tables.items():
             w.write_table(name, table)
         runs = self.all_runs()
@@ -1245,12 +1411,14 @@ class Collector:
             "Timestamps UTC (ms); license = first license: tag; a discussion author reported as "
             "'deleted' (no author in the API's record) is null; spaces have null downloads.",
         ]
-        extra = {"collect": {
-            "invocations": self.invocation,
-            "requests": sum(r["requests"] for r in runs),
-            "retries": sum(sum(r["retries"].values()) for r in runs),
-            "authenticated": bool(self.authenticated),
-        }}
+        extra = {
+            "collect": {
+                "invocations": self.invocation,
+                "requests": sum(r["requests"] for r in runs),
+                "retries": sum(sum(r["retries"].values()) for r in runs),
+                "authenticated": bool(self.authenticated),
+            }
+        }
         w.finish(cov, notes=notes, extra=extra)
         self.tables = tables
         self.runs.close()
@@ -1273,7 +1441,8 @@ class Collector:
         lines = [
             f"snapshot {self.o.snapshot_id} written to {self.o.out}",
             f"  requests: {req:,} over {self.invocation} invocation(s) ({self.this_run['requests']:,} in this one), "
-            f"retries: {sum(retries.values()):,}" + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(retries.items()))})" if retries else ""),
+            f"retries: {sum(retries.values()):,}"
+            + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(retries.items()))})" if retries else ""),
             "  failures by outcome: " + (", ".join(f"{k}: {v}" for k, v in sorted(fails.items())) or "none"),
             f"  time: {secs:.1f} s (this invocation {self.this_run['seconds']:.1f} s)",
         ]
@@ -1289,13 +1458,14 @@ def _arrow(name: str, rows: list[dict]) -> pa.Table:
     batches = []
     step = 50_000
     for i in range(0, len(rows), step):
-        batches.append(pa.Table.from_pylist(rows[i:i + step], schema=schema))
+        batches.append(pa.Table.from_pylist(rows[i : i + step], schema=schema))
     return pa.concat_tables(batches).combine_chunks()
 
 
 # --------------------------------------------------------------------------- #
 # entry point
 # --------------------------------------------------------------------------- #
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)

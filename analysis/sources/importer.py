@@ -80,29 +80,55 @@ PY_BATCH = 50_000
 
 # The API's field names and types, as parsed from the records.
 _REPO_JSON = [
-    ("id", STR), ("createdAt", TS), ("lastModified", TS), ("tags", STRLIST),
-    ("pipeline_tag", STR), ("library_name", STR), ("sdk", STR), ("likes", I64),
-    ("downloads", I64), ("downloadsAllTime", I64), ("private", BOOL), ("gated", STR),
-    ("disabled", BOOL), ("sha", STR),
+    ("id", STR),
+    ("createdAt", TS),
+    ("lastModified", TS),
+    ("tags", STRLIST),
+    ("pipeline_tag", STR),
+    ("library_name", STR),
+    ("sdk", STR),
+    ("likes", I64),
+    ("downloads", I64),
+    ("downloadsAllTime", I64),
+    ("private", BOOL),
+    ("gated", STR),
+    ("disabled", BOOL),
+    ("sha", STR),
 ]
 JSON_SCHEMAS: dict[str, pa.Schema] = {
     "models": pa.schema(_REPO_JSON),
     "datasets": pa.schema(_REPO_JSON),
     "spaces": pa.schema(_REPO_JSON + [("models", STRLIST)]),
     "model_info": pa.schema(_REPO_JSON + [("spaces", STRLIST)]),
-    "commits": pa.schema([
-        ("repo_type", STR), ("repo_id", STR), ("id", STR), ("date", TS),
-        ("authors", pa.list_(pa.struct([("user", STR)]))), ("title", STR),
-    ]),
-    "discussions": pa.schema([
-        ("repo_type", STR), ("repo_id", STR), ("num", I64),
-        ("author", pa.struct([("name", STR)])), ("isPullRequest", BOOL),
-        ("status", STR), ("createdAt", TS), ("title", STR),
-    ]),
+    "commits": pa.schema(
+        [
+            ("repo_type", STR),
+            ("repo_id", STR),
+            ("id", STR),
+            ("date", TS),
+            ("authors", pa.list_(pa.struct([("user", STR)]))),
+            ("title", STR),
+        ]
+    ),
+    "discussions": pa.schema(
+        [
+            ("repo_type", STR),
+            ("repo_id", STR),
+            ("num", I64),
+            ("author", pa.struct([("name", STR)])),
+            ("isPullRequest", BOOL),
+            ("status", STR),
+            ("createdAt", TS),
+            ("title", STR),
+        ]
+    ),
 }
 #: the fields that identify a record (a record without them is malformed)
 KEY_FIELDS = {
-    "models": ("id",), "datasets": ("id",), "spaces": ("id",), "model_info": ("id",),
+    "models": ("id",),
+    "datasets": ("id",),
+    "spaces": ("id",),
+    "model_info": ("id",),
     "commits": ("repo_type", "repo_id", "id"),
     "discussions": ("repo_type", "repo_id", "num"),
 }
@@ -112,8 +138,7 @@ ENRICH_FIELDS = ("created_at", "last_modified", "pipeline_tag", "library_name", 
 
 #: The Hub gave repositories older than its 2022-03-02 migration a createdAt in
 #: this minute (e.g. 2022-03-02T23:29:04.000Z): kept as given, counted in coverage.
-PLACEHOLDER_CREATED = (dt.datetime(2022, 3, 2, 23, 29, tzinfo=dt.UTC),
-                       dt.datetime(2022, 3, 2, 23, 30, tzinfo=dt.UTC))
+PLACEHOLDER_CREATED = (dt.datetime(2022, 3, 2, 23, 29, tzinfo=dt.UTC), dt.datetime(2022, 3, 2, 23, 30, tzinfo=dt.UTC))
 
 _GATED_RE = re.compile(rb'"gated"\s*:\s*(true|false)')
 _INT64_MAX = (1 << 63) - 1
@@ -124,24 +149,28 @@ _INT64_MAX = (1 << 63) - 1
 #: carried into the manifest's coverage of ``commits``.
 KNOWN_SOURCES: dict[str, dict[str, str]] = {
     "65b5a2472608ad8be8140fc13536547046db6b2c6d84c5fa17b8235de49f57e8": {
-        "name": "hub-2024-07/models.jsonl.gz", "collected": "2024-07-11",
+        "name": "hub-2024-07/models.jsonl.gz",
+        "collected": "2024-07-11",
         "note": "every public model as GET /api/models listed it on 2024-07-11 (1,000 per page, "
-                "sorted by downloads); the listing has no lastModified, author, sha or gated fields",
+        "sorted by downloads); the listing has no lastModified, author, sha or gated fields",
     },
     "91a46eb3c6d535b5b9cabb3f2c87cf8bf11737661d0d30c93d6ba2937c76916a": {
-        "name": "hub-2024-07/datasets.jsonl.gz", "collected": "2024-07-09",
+        "name": "hub-2024-07/datasets.jsonl.gz",
+        "collected": "2024-07-09",
         "note": "every public dataset as GET /api/datasets listed it on 2024-07-09",
     },
     "9094ffb095ad05b70fa323f6accb3a0d0c16c65e10a3aba82fa3f4948b90fa74": {
-        "name": "hub-2024-07/model_info.jsonl.gz", "collected": "2024-07-09",
+        "name": "hub-2024-07/model_info.jsonl.gz",
+        "collected": "2024-07-09",
         "note": "GET /api/models/{id} on 2024-07-09 for the models whose id starts with a digit or q "
-                "(not a random sample)",
+        "(not a random sample)",
     },
     "4e785d5dae58036894c13d96201e3e9c42ea9654a7f1257848295e589de6db87": {
-        "name": "model-commits-2024-09/commits.jsonl.gz", "collected": "2024-09-25",
+        "name": "model-commits-2024-09/commits.jsonl.gz",
+        "collected": "2024-09-25",
         "note": "commits of 1,031 model repositories, only the commits that touched a model weight "
-                "file (s2e-lab/model-evolution); authors are git author names, not always Hub "
-                "usernames; dates recorded without time zone, read as UTC",
+        "file (s2e-lab/model-evolution); authors are git author names, not always Hub "
+        "usernames; dates recorded without time zone, read as UTC",
         "author_names": "git",
     },
 }
@@ -154,6 +183,7 @@ class ImportStopped(Exception):
 # --------------------------------------------------------------------------- #
 # reading files in blocks
 # --------------------------------------------------------------------------- #
+
 
 class _HashingReader(io.RawIOBase):
     """Wraps a binary file: hashes and counts the (compressed) bytes read."""
@@ -218,7 +248,7 @@ def _blocks(raw: _HashingReader, gz: bool, block_size: int) -> Iterator[tuple[in
         if last < 0:
             rest = buf
             continue
-        block, rest = buf[: last + 1], buf[last + 1:]
+        block, rest = buf[: last + 1], buf[last + 1 :]
         n = block.count(b"\n")
         yield line, n, block
         line += n
@@ -228,9 +258,17 @@ def _blocks(raw: _HashingReader, gz: bool, block_size: int) -> Iterator[tuple[in
 # parsing a block: fast (pyarrow) or line by line (json)
 # --------------------------------------------------------------------------- #
 
+
 def _type_name(v: Any) -> str:
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-            int: "an integer", float: "a number", type(None): "null"}.get(type(v), type(v).__name__)
+    return {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        type(None): "null",
+    }.get(type(v), type(v).__name__)
 
 
 def _parse_ts(v: str) -> dt.datetime:
@@ -284,7 +322,9 @@ def _check_value(kind: str, name: str, typ: pa.DataType, v: Any) -> Any:
     raise ValueError(f"field {name!r} is {_type_name(v)}, expected {expected}")
 
 
-def _parse_lines(kind: str, block: bytes, first_line: int) -> tuple[pa.Table, np.ndarray, list[tuple[int, str, str | None]]]:
+def _parse_lines(
+    kind: str, block: bytes, first_line: int
+) -> tuple[pa.Table, np.ndarray, list[tuple[int, str, str | None]]]:
     """Line-by-line parse: (good records as a table, their line numbers, errors)."""
     schema = JSON_SCHEMAS[kind]
     rows: list[dict[str, Any]] = []
@@ -315,7 +355,9 @@ def _parse_lines(kind: str, block: bytes, first_line: int) -> tuple[pa.Table, np
     return table, np.asarray(lines, dtype=np.int64), errors
 
 
-def _parse_block(kind: str, block: bytes, first_line: int, n_lines: int | None = None) -> tuple[pa.Table, np.ndarray, list[tuple[int, str, str | None]], bool]:
+def _parse_block(
+    kind: str, block: bytes, first_line: int, n_lines: int | None = None
+) -> tuple[pa.Table, np.ndarray, list[tuple[int, str, str | None]], bool]:
     """Parse a block; returns (table, line numbers, errors, fast path used)."""
     schema = JSON_SCHEMAS[kind]
     if "gated" in schema.names and b'"gated"' in block:
@@ -344,6 +386,7 @@ def _parse_block(kind: str, block: bytes, first_line: int, n_lines: int | None =
 # normalising into the snapshot format
 # --------------------------------------------------------------------------- #
 
+
 def _snapshot_table(name: str, cols: dict[str, Any]) -> pa.Table:
     """The columns ``cols`` as table ``name`` of the snapshot format, in its column order."""
     schema = SCHEMAS[name]
@@ -370,17 +413,28 @@ def _first_license(tags: pa.ChunkedArray | pa.Array) -> pa.Array:
 def _normalise_repos(t: pa.Table) -> pa.Table:
     ids = t.column("id").combine_chunks()
     has_owner = pc.match_substring(ids, "/")
-    owner = pc.if_else(has_owner, pc.replace_substring_regex(ids, "(?s)/.*", "", max_replacements=1),
-                       pa.scalar(None, STR))
+    owner = pc.if_else(
+        has_owner, pc.replace_substring_regex(ids, "(?s)/.*", "", max_replacements=1), pa.scalar(None, STR)
+    )
     name = pc.replace_substring_regex(ids, "^[^/]*/", "", max_replacements=1)
     cols = {
-        "id": ids, "owner": owner, "name": name,
-        "created_at": t.column("createdAt"), "last_modified": t.column("lastModified"),
-        "license": _first_license(t.column("tags")), "tags": t.column("tags"),
-        "pipeline_tag": t.column("pipeline_tag"), "library_name": t.column("library_name"),
-        "sdk": t.column("sdk"), "likes": t.column("likes"), "downloads": t.column("downloads"),
-        "downloads_all_time": t.column("downloadsAllTime"), "private": t.column("private"),
-        "gated": t.column("gated"), "disabled": t.column("disabled"), "sha": t.column("sha"),
+        "id": ids,
+        "owner": owner,
+        "name": name,
+        "created_at": t.column("createdAt"),
+        "last_modified": t.column("lastModified"),
+        "license": _first_license(t.column("tags")),
+        "tags": t.column("tags"),
+        "pipeline_tag": t.column("pipeline_tag"),
+        "library_name": t.column("library_name"),
+        "sdk": t.column("sdk"),
+        "likes": t.column("likes"),
+        "downloads": t.column("downloads"),
+        "downloads_all_time": t.column("downloadsAllTime"),
+        "private": t.column("private"),
+        "gated": t.column("gated"),
+        "disabled": t.column("disabled"),
+        "sha": t.column("sha"),
     }
     return _snapshot_table("models", cols)
 
@@ -390,8 +444,11 @@ def _normalise_commits(t: pa.Table) -> pa.Table:
     users = pc.struct_field(authors.values, [0])
     names = pa.ListArray.from_arrays(authors.offsets, users, mask=authors.is_null())
     cols = {
-        "repo_type": t.column("repo_type"), "repo_id": t.column("repo_id"),
-        "commit_id": t.column("id"), "date": t.column("date"), "authors": names,
+        "repo_type": t.column("repo_type"),
+        "repo_id": t.column("repo_id"),
+        "commit_id": t.column("id"),
+        "date": t.column("date"),
+        "authors": names,
         "title": t.column("title"),
     }
     return _snapshot_table("commits", cols)
@@ -402,9 +459,14 @@ def _normalise_discussions(t: pa.Table) -> pa.Table:
     name = pc.struct_field(author, [0]) if len(author) else pa.array([], STR)
     name = pc.if_else(author.is_null(), pa.scalar(None, STR), name) if len(author) else name
     cols = {
-        "repo_type": t.column("repo_type"), "repo_id": t.column("repo_id"), "number": t.column("num"),
-        "author": name, "is_pull_request": t.column("isPullRequest"), "status": t.column("status"),
-        "created_at": t.column("createdAt"), "title": t.column("title"),
+        "repo_type": t.column("repo_type"),
+        "repo_id": t.column("repo_id"),
+        "number": t.column("num"),
+        "author": name,
+        "is_pull_request": t.column("isPullRequest"),
+        "status": t.column("status"),
+        "created_at": t.column("createdAt"),
+        "title": t.column("title"),
     }
     return _snapshot_table("discussions", cols)
 
@@ -412,6 +474,7 @@ def _normalise_discussions(t: pa.Table) -> pa.Table:
 # --------------------------------------------------------------------------- #
 # the import
 # --------------------------------------------------------------------------- #
+
 
 @dataclasses.dataclass
 class SourceFile:
@@ -428,9 +491,16 @@ class SourceFile:
     broken: str | None = None
 
     def info(self) -> dict[str, Any]:
-        out = {"file": self.label, "kind": self.kind, "sha256": self.sha256, "bytes": self.bytes,
-               "lines": self.lines, "records_imported": self.records,
-               "malformed": self.malformed, "duplicate": self.duplicate}
+        out = {
+            "file": self.label,
+            "kind": self.kind,
+            "sha256": self.sha256,
+            "bytes": self.bytes,
+            "lines": self.lines,
+            "records_imported": self.records,
+            "malformed": self.malformed,
+            "duplicate": self.duplicate,
+        }
         if self.broken:
             out["broken"] = self.broken
         known = KNOWN_SOURCES.get(self.sha256)
@@ -463,9 +533,7 @@ def find_sources(sources: list[Path]) -> tuple[list[SourceFile], list[str]]:
             found.append(SourceFile(p, m["kind"], bool(m["gz"]), f"{p.parent.name}/{p.name}"))
             n += 1
         if n == 0:
-            raise ImportStopped(
-                f"{src}: no record files (expected {', '.join(k + '.jsonl[.gz]' for k in KINDS)})"
-            )
+            raise ImportStopped(f"{src}: no record files (expected {', '.join(k + '.jsonl[.gz]' for k in KINDS)})")
     found.sort(key=lambda s: KINDS.index(s.kind))
     return found, ignored
 
@@ -480,8 +548,9 @@ class _Log:
         self.counts: Counter = Counter()
         self.examples: list[str] = []
 
-    def add(self, src: SourceFile, line: int | None, outcome: str, reason: str,
-            repo_type: str | None, repo_id: str | None) -> None:
+    def add(
+        self, src: SourceFile, line: int | None, outcome: str, reason: str, repo_type: str | None, repo_id: str | None
+    ) -> None:
         where = f"{src.label}:{line}" if line is not None else src.label
         if self.on_error == "stop":
             raise ImportStopped(f"{where}: {outcome} record: {reason}")
@@ -492,15 +561,24 @@ class _Log:
             src.duplicate += 1
         if len(self.examples) < 10:
             self.examples.append(f"{where}: {outcome}: {reason}")
-        self.rows.append({"step": "import", "repo_type": repo_type, "repo_id": repo_id,
-                          "outcome": outcome, "reason": reason, "source": where})
+        self.rows.append(
+            {
+                "step": "import",
+                "repo_type": repo_type,
+                "repo_id": repo_id,
+                "outcome": outcome,
+                "reason": reason,
+                "source": where,
+            }
+        )
         if len(self.rows) >= PY_BATCH:
             self.flush()
 
     def flush(self) -> None:
         if self.rows:
-            schema = pa.schema([SCHEMAS["fetch_log"].field(n) for n in
-                                ("step", "repo_type", "repo_id", "outcome", "reason", "source")])
+            schema = pa.schema(
+                [SCHEMAS["fetch_log"].field(n) for n in ("step", "repo_type", "repo_id", "outcome", "reason", "source")]
+            )
             self.app.write(pa.Table.from_pylist(self.rows, schema=schema))
             self.rows = []
 
@@ -562,8 +640,7 @@ class _Importer:
         for line, reason, rid in errors:
             self.log.add(src, line, "malformed", reason, rtype, rid)
         if kind in ("commits", "discussions"):
-            table = table.set_column(
-                0, "repo_type", pc.fill_null(table.column("repo_type"), "model"))
+            table = table.set_column(0, "repo_type", pc.fill_null(table.column("repo_type"), "model"))
             bad_type = pc.invert(pc.is_in(table.column("repo_type"), pa.array(list(REPO_TABLES))))
             keep = self._check_keys(src, table, lines, extra_bad=bad_type)
         else:
@@ -575,8 +652,9 @@ class _Importer:
         src.records += table.num_rows
         getattr(self, f"_write_{kind}")(table)
 
-    def _check_keys(self, src: SourceFile, table: pa.Table, lines: np.ndarray,
-                    extra_bad: pa.Array | None = None) -> np.ndarray | None:
+    def _check_keys(
+        self, src: SourceFile, table: pa.Table, lines: np.ndarray, extra_bad: pa.Array | None = None
+    ) -> np.ndarray | None:
         """Drop records without their key (malformed) or seen before (duplicate)."""
         kind = src.kind
         key = KEY_FIELDS[kind]
@@ -597,8 +675,14 @@ class _Importer:
             bad = pc.fill_null(extra_bad, False).to_numpy(zero_copy_only=False)
             rts = table.column("repo_type").to_pylist()
             for i in np.flatnonzero(bad & ok):
-                self.log.add(src, int(lines[i]), "malformed",
-                             f"repo_type is {rts[i]!r}, expected one of {', '.join(REPO_TABLES)}", None, ids[i])
+                self.log.add(
+                    src,
+                    int(lines[i]),
+                    "malformed",
+                    f"repo_type is {rts[i]!r}, expected one of {', '.join(REPO_TABLES)}",
+                    None,
+                    ids[i],
+                )
             ok &= ~bad
         seen = self.seen.setdefault(kind, set())
         if len(key) == 1:
@@ -615,8 +699,14 @@ class _Importer:
             if k in seen:
                 ok[i] = False
                 what = k if isinstance(k, str) else "/".join(map(str, k))
-                self.log.add(src, int(lines[i]), "duplicate", f"{what} seen before (first kept)",
-                             rtype_default if kind not in ("commits", "discussions") else keys[i][0], ids[i])
+                self.log.add(
+                    src,
+                    int(lines[i]),
+                    "duplicate",
+                    f"{what} seen before (first kept)",
+                    rtype_default if kind not in ("commits", "discussions") else keys[i][0],
+                    ids[i],
+                )
             else:
                 seen.add(k)
         return None if ok.all() else ok
@@ -676,8 +766,10 @@ class _Importer:
                     self.enriched[f] += cur.null_count - filled.null_count
                     norm = norm.set_column(norm.schema.get_field_index(f), f, filled)
         c = norm.column("created_at")
-        in_minute = pc.and_(pc.greater_equal(c, pa.scalar(PLACEHOLDER_CREATED[0], TS)),
-                            pc.less(c, pa.scalar(PLACEHOLDER_CREATED[1], TS)))
+        in_minute = pc.and_(
+            pc.greater_equal(c, pa.scalar(PLACEHOLDER_CREATED[0], TS)),
+            pc.less(c, pa.scalar(PLACEHOLDER_CREATED[1], TS)),
+        )
         self.placeholder[kind] += int(pc.sum(pc.cast(pc.fill_null(in_minute, False), I64)).as_py() or 0)
         self._count_fields(kind, norm)
         self._track_latest(kind, norm.column("created_at"), norm.column("last_modified"))
@@ -715,8 +807,9 @@ class _Importer:
     def write_derived(self) -> dict[str, int]:
         """space_models and repo_coverage; returns coverage row counts per step."""
         edges = sorted(self.edges)
-        sm = pa.table({"space_id": pa.array([e[0] for e in edges], STR),
-                       "model_id": pa.array([e[1] for e in edges], STR)})
+        sm = pa.table(
+            {"space_id": pa.array([e[0] for e in edges], STR), "model_id": pa.array([e[1] for e in edges], STR)}
+        )
         self.w.write_table("space_models", sm)
         self.rows["space_models"] = sm.num_rows
         parts = list(self.model_spaces_cov) + list(self.space_models_cov)
@@ -724,8 +817,7 @@ class _Importer:
         for step, cnt in self.coverage_rows.items():
             if cnt:
                 keys = list(cnt)
-                parts.append(_coverage_table([k[0] for k in keys], [k[1] for k in keys], step,
-                                             [cnt[k] for k in keys]))
+                parts.append(_coverage_table([k[0] for k in keys], [k[1] for k in keys], step, [cnt[k] for k in keys]))
         cov = pa.concat_tables(parts) if parts else SCHEMAS["repo_coverage"].empty_table()
         for s in cov.column("step").to_pylist() if cov.num_rows else []:
             steps[s] += 1
@@ -736,8 +828,14 @@ class _Importer:
 
 def _coverage_table(repo_types: list[str], repo_ids: list[str], step: str, items: list[int]) -> pa.Table:
     """repo_coverage rows: one per repository covered by ``step``, with its number of items."""
-    return pa.table({"repo_type": pa.array(repo_types, STR), "repo_id": pa.array(repo_ids, STR),
-                     "step": pa.array([step] * len(repo_ids), STR), "items": pa.array(items, I64)})
+    return pa.table(
+        {
+            "repo_type": pa.array(repo_types, STR),
+            "repo_id": pa.array(repo_ids, STR),
+            "step": pa.array([step] * len(repo_ids), STR),
+            "items": pa.array(items, I64),
+        }
+    )
 
 
 def _fmt(n: int) -> str:
@@ -761,21 +859,26 @@ def _selection(ids: list[str]) -> str:
     other = sorted(c for c in chosen if not c.isdigit())
     parts = (["0-9"] if len(digits) == 10 else digits) + other
     rest = total - covered
-    return (f"the models whose id starts with {', '.join(parts)}"
-            + (f" ({_fmt(rest)} other id(s))" if rest else "")
-            + "; selected by name, not a random sample")
+    return (
+        f"the models whose id starts with {', '.join(parts)}"
+        + (f" ({_fmt(rest)} other id(s))" if rest else "")
+        + "; selected by name, not a random sample"
+    )
 
 
 def _coverage(imp: _Importer, files: list[SourceFile], steps: dict[str, int]) -> dict[str, dict[str, Any]]:
     kinds = {f.kind for f in files}
     labels = {k: [f.label for f in files if f.kind == k] for k in KINDS}
-    known = {k: [KNOWN_SOURCES[f.sha256]["note"] for f in files if f.kind == k and f.sha256 in KNOWN_SOURCES]
-             for k in KINDS}
+    known = {
+        k: [KNOWN_SOURCES[f.sha256]["note"] for f in files if f.kind == k and f.sha256 in KNOWN_SOURCES] for k in KINDS
+    }
     cov: dict[str, dict[str, Any]] = {}
 
     def bad(kind: str) -> dict[str, int]:
-        return {"malformed": sum(f.malformed for f in files if f.kind == kind),
-                "duplicate": sum(f.duplicate for f in files if f.kind == kind)}
+        return {
+            "malformed": sum(f.malformed for f in files if f.kind == kind),
+            "duplicate": sum(f.duplicate for f in files if f.kind == kind),
+        }
 
     for table, kind in (("models", "models"), ("datasets", "datasets"), ("spaces", "spaces")):
         if kind not in kinds:
@@ -792,11 +895,12 @@ def _coverage(imp: _Importer, files: list[SourceFile], steps: dict[str, int]) ->
             note += f"; given for only some rows: {', '.join(partial)}"
         if table == "models" and imp.enriched and any(imp.enriched.values()):
             filled = ", ".join(f"{f} {n:,}" for f, n in imp.enriched.items() if n)
-            note += (f"; fields the listing lacks were filled from model_info records (never "
-                     f"overwritten), for: {filled}")
+            note += f"; fields the listing lacks were filled from model_info records (never overwritten), for: {filled}"
         if imp.placeholder[table]:
-            note += (f"; created_at is the Hub's placeholder (2022-03-02 23:29 UTC, given to repositories "
-                     f"created before then) for {_fmt(imp.placeholder[table])} rows")
+            note += (
+                f"; created_at is the Hub's placeholder (2022-03-02 23:29 UTC, given to repositories "
+                f"created before then) for {_fmt(imp.placeholder[table])} rows"
+            )
         for k in known[kind]:
             note += f"; source: {k}"
         scope = "all"
@@ -804,11 +908,20 @@ def _coverage(imp: _Importer, files: list[SourceFile], steps: dict[str, int]) ->
         broken = [f"{f.label} ({f.broken})" for f in files if f.kind == kind and f.broken]
         if lost or broken:
             scope = "subset"  # some listed repositories could not be imported
-            note = (f"NOT the whole listing: {_fmt(lost)} malformed record(s) were not imported (see fetch_log)"
-                    + (f"; broken file(s), read only up to the break: {', '.join(broken)}" if broken else "")
-                    + "; " + note)
-        cov[table] = {"scope": scope, "rows": rows, "fields_non_null": fields,
-                      "created_at_placeholder": imp.placeholder[table], **bad(kind), "note": note}
+            note = (
+                f"NOT the whole listing: {_fmt(lost)} malformed record(s) were not imported (see fetch_log)"
+                + (f"; broken file(s), read only up to the break: {', '.join(broken)}" if broken else "")
+                + "; "
+                + note
+            )
+        cov[table] = {
+            "scope": scope,
+            "rows": rows,
+            "fields_non_null": fields,
+            "created_at_placeholder": imp.placeholder[table],
+            **bad(kind),
+            "note": note,
+        }
 
     # space_models
     info_n = steps.get("model_spaces", 0)
@@ -823,16 +936,25 @@ def _coverage(imp: _Importer, files: list[SourceFile], steps: dict[str, int]) ->
             unlisted = sum(1 for i in ids if i not in imp.seen.get("models", ()))
             if listed and unlisted:
                 sel += f"; {_fmt(unlisted)} of them are not in the models listing"
-            bits.append(f"space edges for {_fmt(info_n)}{of} models from model_info records ({sel}); "
-                        "a space appears only if it uses one of these models")
+            bits.append(
+                f"space edges for {_fmt(info_n)}{of} models from model_info records ({sel}); "
+                "a space appears only if it uses one of these models"
+            )
         if space_n:
             bits.append(f"models used by {_fmt(space_n)} spaces from the spaces listing")
-        cov["space_models"] = {"scope": "subset", "rows": imp.rows["space_models"],
-                               "repositories": {"model_spaces": info_n, "space_models": space_n},
-                               **bad("model_info"), "note": "; ".join(bits)}
+        cov["space_models"] = {
+            "scope": "subset",
+            "rows": imp.rows["space_models"],
+            "repositories": {"model_spaces": info_n, "space_models": space_n},
+            **bad("model_info"),
+            "note": "; ".join(bits),
+        }
     else:
-        cov["space_models"] = {"scope": "none", "rows": 0,
-                               "note": "no model_info records with spaces and no spaces listing with models"}
+        cov["space_models"] = {
+            "scope": "none",
+            "rows": 0,
+            "note": "no model_info records with spaces and no spaces listing with models",
+        }
 
     for table, kind in (("commits", "commits"), ("discussions", "discussions")):
         if kind not in kinds:
@@ -843,28 +965,42 @@ def _coverage(imp: _Importer, files: list[SourceFile], steps: dict[str, int]) ->
         by_type = Counter(k[0] for k in imp.coverage_rows[kind])
         listed = sum(imp.rows[REPO_TABLES[t]] for t in by_type)
         of = f" (of {_fmt(listed)} listed)" if listed else ""
-        note = (f"{_fmt(rows)} {kind} of only the {_fmt(n_repos)} repositories{of} that appear in "
-                f"{', '.join(labels[kind])}; other repositories were not covered (see repo_coverage)")
+        note = (
+            f"{_fmt(rows)} {kind} of only the {_fmt(n_repos)} repositories{of} that appear in "
+            f"{', '.join(labels[kind])}; other repositories were not covered (see repo_coverage)"
+        )
         for k in known[kind]:
             note += f"; source: {k}"
-        cov[table] = {"scope": "subset", "rows": rows, "repositories": n_repos,
-                      "repositories_by_type": dict(by_type),
-                      "fields_non_null": {c: imp.fields.get(table, Counter())[c] for c in SCHEMAS[table].names},
-                      **bad(kind), "note": note}
-        author_names = {KNOWN_SOURCES[f.sha256].get("author_names") for f in files
-                        if f.kind == kind and f.sha256 in KNOWN_SOURCES} - {None}
+        cov[table] = {
+            "scope": "subset",
+            "rows": rows,
+            "repositories": n_repos,
+            "repositories_by_type": dict(by_type),
+            "fields_non_null": {c: imp.fields.get(table, Counter())[c] for c in SCHEMAS[table].names},
+            **bad(kind),
+            "note": note,
+        }
+        author_names = {
+            KNOWN_SOURCES[f.sha256].get("author_names") for f in files if f.kind == kind and f.sha256 in KNOWN_SOURCES
+        } - {None}
         if author_names:
             cov[table]["author_names"] = ", ".join(sorted(author_names))
 
-    cov["repo_coverage"] = {"scope": "subset" if steps else "none", "rows": imp.rows["repo_coverage"],
-                            "steps": steps,
-                            "note": "one row per repository and step covered: " +
-                                    (", ".join(f"{s} {_fmt(n)}" for s, n in steps.items()) or "none")}
+    cov["repo_coverage"] = {
+        "scope": "subset" if steps else "none",
+        "rows": imp.rows["repo_coverage"],
+        "steps": steps,
+        "note": "one row per repository and step covered: "
+        + (", ".join(f"{s} {_fmt(n)}" for s, n in steps.items()) or "none"),
+    }
     cov["owners"] = {"scope": "none", "rows": 0, "note": "owner kinds (user/organization) are not in the records"}
     total_bad = sum(imp.log.counts.values())
-    cov["fetch_log"] = {"scope": "all", "rows": total_bad,
-                        "note": f"every record not imported: {_fmt(imp.log.counts['malformed'])} malformed, "
-                                f"{_fmt(imp.log.counts['duplicate'])} duplicate"}
+    cov["fetch_log"] = {
+        "scope": "all",
+        "rows": total_bad,
+        "note": f"every record not imported: {_fmt(imp.log.counts['malformed'])} malformed, "
+        f"{_fmt(imp.log.counts['duplicate'])} duplicate",
+    }
     return cov
 
 
@@ -872,15 +1008,18 @@ def _snapshot_date(files: list[SourceFile], imp: _Importer) -> tuple[str, str]:
     listing = [f for f in files if f.kind in ("models", "datasets", "spaces")]
     if listing and all(f.sha256 in KNOWN_SOURCES for f in listing):
         date = max(KNOWN_SOURCES[f.sha256]["collected"] for f in listing)
-        return date, (f"latest collection date of the listings ({', '.join(f.label for f in listing)}), "
-                      "as documented for these known source files")
+        return date, (
+            f"latest collection date of the listings ({', '.join(f.label for f in listing)}), "
+            "as documented for these known source files"
+        )
     for kinds in (("models", "datasets", "spaces"), tuple(imp.latest)):
         stamps = [imp.latest[k] for k in kinds if imp.latest.get(k) is not None]
         if stamps:
             latest = max(stamps)
             return latest.date().isoformat(), (
                 f"date of the latest timestamp in the {'/'.join(k for k in kinds if k in imp.latest)} "
-                "records (a lower bound of the collection date)")
+                "records (a lower bound of the collection date)"
+            )
     return dt.date.today().isoformat(), "no timestamps in the records: the import date"
 
 
@@ -918,14 +1057,23 @@ def import_records(
             raise ImportStopped(f"{out_dir}: the output folder is one of the sources; give a new folder as OUT_DIR")
         if any(out_dir.iterdir()) and not (out_dir / "manifest.json").exists():
             raise ImportStopped(f"{out_dir}: exists and is not a snapshot; give a new folder as OUT_DIR")
-    writer = SnapshotWriter(out_dir, snapshot_id, snapshot_date=snapshot_date or "1970-01-01",
-                            source_kind="import", source_parameters={})
+    writer = SnapshotWriter(
+        out_dir, snapshot_id, snapshot_date=snapshot_date or "1970-01-01", source_kind="import", source_parameters={}
+    )
     bar = None
     try:
         from tqdm import tqdm
+
         total = sum(f.path.stat().st_size for f in files)
-        bar = tqdm(total=total, unit="B", unit_scale=True, desc="import", disable=(None if progress is None else not progress),
-                   file=sys.stderr, leave=False)
+        bar = tqdm(
+            total=total,
+            unit="B",
+            unit_scale=True,
+            desc="import",
+            disable=(None if progress is None else not progress),
+            file=sys.stderr,
+            leave=False,
+        )
         imp = _Importer(writer, on_error, block_size, bar)
         for f in files:
             bar.set_postfix_str(f.label, refresh=False)
@@ -948,8 +1096,10 @@ def import_records(
         notes = [f"imported from {', '.join(f.label for f in files)}"]
         notes += [f"{f.label}: {KNOWN_SOURCES[f.sha256]['note']}" for f in files if f.sha256 in KNOWN_SOURCES]
         if any(imp.log.counts.values()):
-            notes.append(f"{_fmt(imp.log.counts['malformed'])} malformed and {_fmt(imp.log.counts['duplicate'])} "
-                         "duplicate records were not imported (see fetch_log)")
+            notes.append(
+                f"{_fmt(imp.log.counts['malformed'])} malformed and {_fmt(imp.log.counts['duplicate'])} "
+                "duplicate records were not imported (see fetch_log)"
+            )
         writer.finish(coverage, notes=notes)
     except BaseException:
         if bar is not None:
@@ -971,8 +1121,10 @@ def import_records(
 def _summary(snap: Snapshot, imp: _Importer, files: list[SourceFile]) -> str:
     lines = [f"imported {snap.id} ({snap.date}) into {snap.path}"]
     for f in files:
-        lines.append(f"  {f.label:<45} {f.records:>10,} imported  {f.malformed:>6,} malformed  {f.duplicate:>6,} duplicate"
-                     + (f"  BROKEN: {f.broken}" if f.broken else ""))
+        lines.append(
+            f"  {f.label:<45} {f.records:>10,} imported  {f.malformed:>6,} malformed  {f.duplicate:>6,} duplicate"
+            + (f"  BROKEN: {f.broken}" if f.broken else "")
+        )
     for name in TABLES:
         lines.append(f"  {name:<14} {snap.rows(name):>12,} rows  ({snap.coverage(name).get('scope')})")
     if imp.log.examples:
@@ -982,13 +1134,22 @@ def _summary(snap: Snapshot, imp: _Importer, files: list[SourceFile]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    p = OneLineParser(prog="python -m analysis import",
-                description="Import raw Hub API records (JSON Lines, optionally gzipped) into a snapshot.")
-    p.add_argument("paths", nargs="+", metavar="SRC_DIR... OUT_DIR",
-                   help="one or more folders (or files) of record files, then the new snapshot's folder")
+    p = OneLineParser(
+        prog="python -m analysis import",
+        description="Import raw Hub API records (JSON Lines, optionally gzipped) into a snapshot.",
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="SRC_DIR... OUT_DIR",
+        help="one or more folders (or files) of record files, then the new snapshot's folder",
+    )
     p.add_argument("--snapshot-id", help="default: the name of OUT_DIR")
-    p.add_argument("--snapshot-date", help="YYYY-MM-DD; default: the latest collection date the sources justify "
-                                           "(2024-07-11 for the shared hub-2024-07 records)")
+    p.add_argument(
+        "--snapshot-date",
+        help="YYYY-MM-DD; default: the latest collection date the sources justify "
+        "(2024-07-11 for the shared hub-2024-07 records)",
+    )
     p.add_argument("--strict", action="store_true", help="stop at the first malformed or duplicate record")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     try:
@@ -1000,9 +1161,15 @@ def main(argv: list[str]) -> int:
         return 2
     *srcs, out = args.paths
     try:
-        import_records([Path(s) for s in srcs], Path(out), snapshot_id=args.snapshot_id,
-                       snapshot_date=args.snapshot_date, on_error="stop" if args.strict else "log",
-                       progress=False if args.no_progress else None, summary=print)
+        import_records(
+            [Path(s) for s in srcs],
+            Path(out),
+            snapshot_id=args.snapshot_id,
+            snapshot_date=args.snapshot_date,
+            on_error="stop" if args.strict else "log",
+            progress=False if args.no_progress else None,
+            summary=print,
+        )
     except ImportStopped as exc:
         print(f"error: {exc}" + (" (--strict; nothing was written)" if args.strict else ""), file=sys.stderr)
         return 1
@@ -1016,7 +1183,6 @@ def main(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug, not bad input: still one line, but say so
-        print(f"error: import failed unexpectedly ({type(exc).__name__}: {exc}); please report it",
-              file=sys.stderr)
+        print(f"error: import failed unexpectedly ({type(exc).__name__}: {exc}); please report it", file=sys.stderr)
         return 1
     return 0

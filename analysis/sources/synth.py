@@ -109,47 +109,104 @@ CALIBRATED: dict[str, str] = {
 #: Figures no real record here provides: assumption, value, reason.
 ASSUMPTIONS: dict[str, dict[str, Any]] = {
     "spaces_per_model": {"value": 156_642 / 348_181, "source": "PAPER.md: the paper's 156,642 spaces / 348,181 models"},
-    "discussions_per_repo": {"value": 0.3, "source": "assumption: no public discussion records; most repositories have none"},
+    "discussions_per_repo": {
+        "value": 0.3,
+        "source": "assumption: no public discussion records; most repositories have none",
+    },
     "discussion_popularity_exponent": {"value": 0.9, "source": "assumption: discussions go to popular repositories"},
     "pull_request_share": {"value": 0.4, "source": "assumption"},
     "bot_discussion_share": {"value": 0.12, "source": "assumption: bots open conversion / metadata pull requests"},
     "deleted_author_share": {"value": 0.03, "source": "assumption: the API returns no author for deleted accounts"},
     "discussion_status": {"value": {"open": 0.6, "closed": 0.4}, "source": "assumption"},
-    "pull_request_status": {"value": {"open": 0.45, "merged": 0.3, "closed": 0.2, "draft": 0.05}, "source": "assumption"},
-    "space_sdk_shares": {"value": {"gradio": 0.68, "streamlit": 0.16, "docker": 0.11, "static": 0.05}, "source": "assumption"},
-    "space_license": {"value": {"none": 0.55, "mit": 0.2, "apache-2.0": 0.15, "openrail": 0.05, "other": 0.03, "cc-by-nc-4.0": 0.02},
-                      "source": "assumption: no spaces listing in ../shared/data"},
-    "commits_of_datasets_and_spaces": {"value": "as models", "source": "assumption: the real commit records are of "
-                                       "model repositories only; datasets and spaces follow the same figures"},
+    "pull_request_status": {
+        "value": {"open": 0.45, "merged": 0.3, "closed": 0.2, "draft": 0.05},
+        "source": "assumption",
+    },
+    "space_sdk_shares": {
+        "value": {"gradio": 0.68, "streamlit": 0.16, "docker": 0.11, "static": 0.05},
+        "source": "assumption",
+    },
+    "space_license": {
+        "value": {"none": 0.55, "mit": 0.2, "apache-2.0": 0.15, "openrail": 0.05, "other": 0.03, "cc-by-nc-4.0": 0.02},
+        "source": "assumption: no spaces listing in ../shared/data",
+    },
+    "commits_of_datasets_and_spaces": {
+        "value": "as models",
+        "source": "assumption: the real commit records are of "
+        "model repositories only; datasets and spaces follow the same figures",
+    },
     "space_likes": {"value": "models.likes_log1p_quantiles", "source": "assumption: spaces liked like models"},
-    "legacy_share": {"value": {"model": 0.003, "dataset": 0.005},
-                     "source": "assumption: the 2024 listings have none left (renamed), the paper's 2023 data had a few"},
+    "legacy_share": {
+        "value": {"model": 0.003, "dataset": 0.005},
+        "source": "assumption: the 2024 listings have none left (renamed), the paper's 2023 data had a few",
+    },
     "space_owners": {"value": "models.owner_size_hist, overlap 0.6", "source": "assumption: no spaces listing"},
-    "space_created_from": {"value": "2021-10", "source": "spaces launched in October 2021; month mix of models after that"},
-    "org_share_by_owner_size": {"value": {"1": 0.04, "2-5": 0.12, "6-20": 0.3, "21-100": 0.6, "101+": 0.9},
-                                "source": "assumption: the listings do not say whether an owner is an organisation"},
-    "owner_kind_recorded": {"value": "owners with >= 3 repositories, owners of models used by spaces, 30% of the rest",
-                            "source": "assumption (a collector records kinds for the owners it looks up)"},
-    "developers_per_user_owner": {"value": 1.25, "source": "assumption: some developers only contribute to others' repositories"},
+    "space_created_from": {
+        "value": "2021-10",
+        "source": "spaces launched in October 2021; month mix of models after that",
+    },
+    "org_share_by_owner_size": {
+        "value": {"1": 0.04, "2-5": 0.12, "6-20": 0.3, "21-100": 0.6, "101+": 0.9},
+        "source": "assumption: the listings do not say whether an owner is an organisation",
+    },
+    "owner_kind_recorded": {
+        "value": "owners with >= 3 repositories, owners of models used by spaces, 30% of the rest",
+        "source": "assumption (a collector records kinds for the owners it looks up)",
+    },
+    "developers_per_user_owner": {
+        "value": 1.25,
+        "source": "assumption: some developers only contribute to others' repositories",
+    },
     "org_members": {"value": "1 + 0.5 * repositories^0.6, at most 200", "source": "assumption"},
-    "coauthor_from_org_share": {"value": 0.6, "source": "assumption: co-authors of an organisation's repository are mostly its members"},
-    "developer_activity_pareto_alpha": {"value": 0.7, "source": "assumption: heavy-tailed developer activity (core-periphery); set so that the isolate share approaches commits.isolate_author_share"},
-    "gitname_use_probability": {"value": 0.8, "source": "assumption: a developer with a git name uses it in most commits"},
-    "developer_activity_cap": {"value": 1e3, "source": "assumption: truncates the Pareto weights so that no single "
-                               "developer dominates at any scale"},
-    "collaboration_owner_probit": {"value": 3.0, "source": "assumption, set so that the isolate share of "
-                                   "commit authors approaches commits.isolate_author_share: co-authorship clusters by owner"},
-    "collaboration_owner_size_weight": {"value": 0.6, "source": "assumption: co-authored repositories belong mostly to "
-                                        "owners with many repositories"},
+    "coauthor_from_org_share": {
+        "value": 0.6,
+        "source": "assumption: co-authors of an organisation's repository are mostly its members",
+    },
+    "developer_activity_pareto_alpha": {
+        "value": 0.7,
+        "source": "assumption: heavy-tailed developer activity (core-periphery); set so that the isolate share approaches commits.isolate_author_share",
+    },
+    "gitname_use_probability": {
+        "value": 0.8,
+        "source": "assumption: a developer with a git name uses it in most commits",
+    },
+    "developer_activity_cap": {
+        "value": 1e3,
+        "source": "assumption: truncates the Pareto weights so that no single developer dominates at any scale",
+    },
+    "collaboration_owner_probit": {
+        "value": 3.0,
+        "source": "assumption, set so that the isolate share of "
+        "commit authors approaches commits.isolate_author_share: co-authorship clusters by owner",
+    },
+    "collaboration_owner_size_weight": {
+        "value": 0.6,
+        "source": "assumption: co-authored repositories belong mostly to owners with many repositories",
+    },
     "popularity_owner_weight": {"value": 0.3, "source": "assumption: share of popularity variance from the owner"},
-    "license_popularity_probit": {"value": -0.35, "source": "assumption, direction from models.zero_downloads_share_(un)licensed"},
-    "license_collaboration_probit": {"value": -0.3, "source": "assumption, set so that licensed model repositories "
-                                     "are co-authored more often, as in commits.by_license"},
-    "commits_popularity_correlation": {"value": 0.5, "source": "assumption: popular repositories have longer histories"},
-    "used_models_big_org_boost": {"value": 30.0, "source": "assumption: the paper reports adoption concentrated in a handful of companies"},
+    "license_popularity_probit": {
+        "value": -0.35,
+        "source": "assumption, direction from models.zero_downloads_share_(un)licensed",
+    },
+    "license_collaboration_probit": {
+        "value": -0.3,
+        "source": "assumption, set so that licensed model repositories "
+        "are co-authored more often, as in commits.by_license",
+    },
+    "commits_popularity_correlation": {
+        "value": 0.5,
+        "source": "assumption: popular repositories have longer histories",
+    },
+    "used_models_big_org_boost": {
+        "value": 30.0,
+        "source": "assumption: the paper reports adoption concentrated in a handful of companies",
+    },
     "space_usage_pareto_alpha": {"value": 1.2, "source": "assumption: a few spaces use many models"},
     "last_modified": {"value": "created + (snapshot - created) * U^0.5", "source": "assumption"},
-    "model_downloads_all_time": {"value": None, "source": "not generated (the listing's downloads are the 30-day count)"},
+    "model_downloads_all_time": {
+        "value": None,
+        "source": "not generated (the listing's downloads are the 30-day count)",
+    },
 }
 
 
@@ -170,7 +227,9 @@ class Targets:
         try:
             return self.figures[name]["value"]
         except KeyError:
-            raise SnapshotError(f"{calibrate.TARGETS_FILE}: no target {name!r}; rerun 'python -m analysis calibrate --write'") from None
+            raise SnapshotError(
+                f"{calibrate.TARGETS_FILE}: no target {name!r}; rerun 'python -m analysis calibrate --write'"
+            ) from None
 
 
 def load_targets() -> Targets:
@@ -184,6 +243,7 @@ def load_targets() -> Targets:
 # random helpers
 # --------------------------------------------------------------------------- #
 
+
 def _rng(seed: int, *parts: Any) -> np.random.Generator:
     key = [int(seed)] + [zlib.crc32(str(p).encode()) for p in parts]
     return np.random.default_rng(key)
@@ -191,11 +251,13 @@ def _rng(seed: int, *parts: Any) -> np.random.Generator:
 
 def _ndtr(z: np.ndarray) -> np.ndarray:
     from scipy.special import ndtr
+
     return ndtr(z)
 
 
 def _ndtri(p: np.ndarray | float) -> np.ndarray | float:
     from scipy.special import ndtri
+
     return ndtri(p)
 
 
@@ -258,8 +320,11 @@ def _rank_pair(rng: np.random.Generator, key: np.ndarray, values: np.ndarray, rh
 
 def _unit_hash(a: np.ndarray, b: np.ndarray, seed: int) -> np.ndarray:
     """A deterministic uniform in [0, 1) per pair (a, b) (splitmix64-style mixing)."""
-    h = (np.asarray(a).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-         + np.asarray(b).astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F) + np.uint64(seed & 0xFFFFFFFF))
+    h = (
+        np.asarray(a).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        + np.asarray(b).astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+        + np.uint64(seed & 0xFFFFFFFF)
+    )
     h ^= h >> np.uint64(30)
     h *= np.uint64(0xBF58476D1CE4E5B9)
     h ^= h >> np.uint64(27)
@@ -271,6 +336,7 @@ def _unit_hash(a: np.ndarray, b: np.ndarray, seed: int) -> np.ndarray:
 def _distinct_git_names(git: pa.Array) -> pa.Array:
     """Different people with the same full name get a middle initial ("Joao K. Gante", "j.k.gante")."""
     import pandas as pd
+
     arr = np.asarray(git.to_numpy(zero_copy_only=False), dtype=object).copy()
     k = pd.Series(arr).groupby(arr, sort=False).cumcount().to_numpy()
     for i in np.flatnonzero(k > 0):
@@ -301,6 +367,7 @@ def _strs(words: list[str] | tuple[str, ...]) -> pa.Array:
 def _dedupe(names: pa.Array, sep: str = "") -> pa.Array:
     """Make strings unique: the k-th repeat of a string gets the suffix ``sep + str(k + 1)``."""
     import pandas as pd
+
     arr = np.asarray(names.to_numpy(zero_copy_only=False), dtype=object).copy()
     for _ in range(20):  # a suffixed name may itself be taken: repeat (bounded)
         s = pd.Series(arr)
@@ -318,65 +385,513 @@ def _dedupe(names: pa.Array, sep: str = "") -> pa.Array:
 # vocabularies (fictional names)
 # --------------------------------------------------------------------------- #
 
-FIRST = ("joao", "maria", "wei", "li", "ahmed", "fatima", "john", "jane", "carlos", "ana", "yuki", "hiro", "olga",
-         "ivan", "priya", "arjun", "chen", "mei", "lucas", "sofia", "omar", "leila", "david", "sarah", "pierre",
-         "claire", "hans", "greta", "kofi", "amara", "diego", "lucia", "sven", "ingrid", "ravi", "anika", "tom",
-         "emma", "noah", "mia", "felix", "nora", "samuel", "ines", "marco", "giulia", "kenji", "sakura", "pavel",
-         "elena", "youssef", "nadia", "ali", "zara", "ben", "lea", "jonas", "ida", "mateo", "alba")
-LAST = ("gante", "doe", "smith", "wang", "zhang", "kumar", "silva", "santos", "mueller", "schmidt", "tanaka",
-        "suzuki", "ivanova", "petrov", "garcia", "martinez", "nguyen", "kim", "park", "lee", "rossi", "bianchi",
-        "dubois", "martin", "okafor", "mensah", "hansen", "larsen", "novak", "kowalski", "haddad", "rahman",
-        "cohen", "levi", "ferreira", "costa", "yilmaz", "demir", "patel", "shah", "brown", "wilson", "taylor",
-        "moreau", "weber", "fischer", "sato", "ito", "lopez", "perez", "ali", "khan", "chen", "liu", "yang",
-        "huang", "zhou", "wu", "xu", "sun")
-LAST_A = ("ber", "kal", "mor", "san", "vel", "dor", "lin", "tor", "ash", "bren", "cas", "del", "fen", "gar", "hol",
-          "kin", "lor", "mar", "nor", "pen", "ros", "sto", "tal", "var", "wen", "yor", "zan", "ols", "ric", "ter")
-LAST_B = ("man", "son", "berg", "ford", "ton", "ley", "well", "stein", "ini", "ez", "ova", "escu", "ski", "ek",
-          "oglu", "ura", "ani", "ides", "ou", "sen", "dottir", "ling", "wood", "field", "er", "ard", "ier", "ovic",
-          "ak", "ino")
-HANDLE = ("nightowl", "pixel", "tensor", "quantum", "neural", "byte", "vector", "gradient", "matrix", "kernel",
-          "lambda", "sigma", "delta", "omega", "nova", "comet", "falcon", "tiger", "panda", "otter", "raven",
-          "cobalt", "ember", "frost", "river", "stone", "cloud", "spark", "echo", "atlas")
-ORG_A = ("open", "deep", "bright", "north", "blue", "red", "green", "swift", "clear", "prime", "neo", "meta", "hyper",
-         "silver", "golden", "polar", "solar", "lunar", "rapid", "smart", "civic", "global", "local", "urban")
-ORG_B = ("mind", "vision", "lang", "sense", "logic", "labs", "works", "forge", "scale", "wave", "path", "core",
-         "stack", "field", "point", "grid", "loop", "sight", "tech", "data", "speech", "bio", "med", "robotics")
+FIRST = (
+    "joao",
+    "maria",
+    "wei",
+    "li",
+    "ahmed",
+    "fatima",
+    "john",
+    "jane",
+    "carlos",
+    "ana",
+    "yuki",
+    "hiro",
+    "olga",
+    "ivan",
+    "priya",
+    "arjun",
+    "chen",
+    "mei",
+    "lucas",
+    "sofia",
+    "omar",
+    "leila",
+    "david",
+    "sarah",
+    "pierre",
+    "claire",
+    "hans",
+    "greta",
+    "kofi",
+    "amara",
+    "diego",
+    "lucia",
+    "sven",
+    "ingrid",
+    "ravi",
+    "anika",
+    "tom",
+    "emma",
+    "noah",
+    "mia",
+    "felix",
+    "nora",
+    "samuel",
+    "ines",
+    "marco",
+    "giulia",
+    "kenji",
+    "sakura",
+    "pavel",
+    "elena",
+    "youssef",
+    "nadia",
+    "ali",
+    "zara",
+    "ben",
+    "lea",
+    "jonas",
+    "ida",
+    "mateo",
+    "alba",
+)
+LAST = (
+    "gante",
+    "doe",
+    "smith",
+    "wang",
+    "zhang",
+    "kumar",
+    "silva",
+    "santos",
+    "mueller",
+    "schmidt",
+    "tanaka",
+    "suzuki",
+    "ivanova",
+    "petrov",
+    "garcia",
+    "martinez",
+    "nguyen",
+    "kim",
+    "park",
+    "lee",
+    "rossi",
+    "bianchi",
+    "dubois",
+    "martin",
+    "okafor",
+    "mensah",
+    "hansen",
+    "larsen",
+    "novak",
+    "kowalski",
+    "haddad",
+    "rahman",
+    "cohen",
+    "levi",
+    "ferreira",
+    "costa",
+    "yilmaz",
+    "demir",
+    "patel",
+    "shah",
+    "brown",
+    "wilson",
+    "taylor",
+    "moreau",
+    "weber",
+    "fischer",
+    "sato",
+    "ito",
+    "lopez",
+    "perez",
+    "ali",
+    "khan",
+    "chen",
+    "liu",
+    "yang",
+    "huang",
+    "zhou",
+    "wu",
+    "xu",
+    "sun",
+)
+LAST_A = (
+    "ber",
+    "kal",
+    "mor",
+    "san",
+    "vel",
+    "dor",
+    "lin",
+    "tor",
+    "ash",
+    "bren",
+    "cas",
+    "del",
+    "fen",
+    "gar",
+    "hol",
+    "kin",
+    "lor",
+    "mar",
+    "nor",
+    "pen",
+    "ros",
+    "sto",
+    "tal",
+    "var",
+    "wen",
+    "yor",
+    "zan",
+    "ols",
+    "ric",
+    "ter",
+)
+LAST_B = (
+    "man",
+    "son",
+    "berg",
+    "ford",
+    "ton",
+    "ley",
+    "well",
+    "stein",
+    "ini",
+    "ez",
+    "ova",
+    "escu",
+    "ski",
+    "ek",
+    "oglu",
+    "ura",
+    "ani",
+    "ides",
+    "ou",
+    "sen",
+    "dottir",
+    "ling",
+    "wood",
+    "field",
+    "er",
+    "ard",
+    "ier",
+    "ovic",
+    "ak",
+    "ino",
+)
+HANDLE = (
+    "nightowl",
+    "pixel",
+    "tensor",
+    "quantum",
+    "neural",
+    "byte",
+    "vector",
+    "gradient",
+    "matrix",
+    "kernel",
+    "lambda",
+    "sigma",
+    "delta",
+    "omega",
+    "nova",
+    "comet",
+    "falcon",
+    "tiger",
+    "panda",
+    "otter",
+    "raven",
+    "cobalt",
+    "ember",
+    "frost",
+    "river",
+    "stone",
+    "cloud",
+    "spark",
+    "echo",
+    "atlas",
+)
+ORG_A = (
+    "open",
+    "deep",
+    "bright",
+    "north",
+    "blue",
+    "red",
+    "green",
+    "swift",
+    "clear",
+    "prime",
+    "neo",
+    "meta",
+    "hyper",
+    "silver",
+    "golden",
+    "polar",
+    "solar",
+    "lunar",
+    "rapid",
+    "smart",
+    "civic",
+    "global",
+    "local",
+    "urban",
+)
+ORG_B = (
+    "mind",
+    "vision",
+    "lang",
+    "sense",
+    "logic",
+    "labs",
+    "works",
+    "forge",
+    "scale",
+    "wave",
+    "path",
+    "core",
+    "stack",
+    "field",
+    "point",
+    "grid",
+    "loop",
+    "sight",
+    "tech",
+    "data",
+    "speech",
+    "bio",
+    "med",
+    "robotics",
+)
 ORG_C = ("", "-ai", "ai", "-research", "-lab", "-nlp", "-community", "-org", "-uni", "-models")
-MODEL_A = ("bert", "roberta", "distilbert", "gpt2", "llama", "mistral", "t5", "bart", "whisper", "wav2vec2", "vit",
-           "resnet", "stable-diffusion", "clip", "deberta", "electra", "xlm-roberta", "falcon", "phi", "qwen",
-           "gemma", "yolo", "detr", "segformer", "mt5", "pegasus", "sd-lora", "ppo", "dqn", "sentence-encoder")
-MODEL_B = ("base", "large", "small", "tiny", "mini", "7b", "13b", "1b", "xl", "medium", "uncased", "cased",
-           "multilingual", "en", "de", "fr", "zh", "ja", "es", "ar")
-MODEL_C = ("finetuned", "squad", "imdb", "sst2", "ner", "lora", "gguf", "awq", "chat", "instruct", "dpo", "sft",
-           "qlora", "merged", "distilled", "cartpole", "lunarlander", "emotion", "sentiment", "summarizer",
-           "translator", "qa", "classifier", "detector", "dreambooth", "test", "demo", "final", "ckpt", "exp")
-DATA_A = ("wiki", "news", "reviews", "code", "math", "dialogue", "instructions", "images", "speech", "medical",
-          "legal", "tweets", "books", "qa", "captions", "prompts", "feedback", "translations", "papers", "recipes")
-DATA_B = ("corpus", "dataset", "collection", "bench", "eval", "train", "clean", "filtered", "sample", "subset",
-          "pairs", "raw", "processed", "small", "large", "mini", "full", "dedup", "split", "mix")
-SPACE_A = ("chat", "image", "text", "voice", "music", "sketch", "story", "code", "photo", "video", "avatar",
-           "translate", "summarize", "detect", "caption", "tts", "asr", "ocr", "paint", "anime")
-SPACE_B = ("demo", "playground", "app", "arena", "studio", "bot", "generator", "tool", "explorer", "leaderboard",
-           "viewer", "assistant", "lab", "hub", "space", "ui", "test", "try", "sandbox", "gallery")
-RARE_LICENSES = ("cc-by-nc-nd-4.0", "bigcode-openrail-m", "gemma", "llama3", "afl-3.0", "bsl-1.0", "ecl-2.0",
-                 "ms-pl", "lppl-1.3c", "postgresql", "ncsa", "odbl", "osl-3.0", "wtfpl", "zlib", "eupl-1.1")
+MODEL_A = (
+    "bert",
+    "roberta",
+    "distilbert",
+    "gpt2",
+    "llama",
+    "mistral",
+    "t5",
+    "bart",
+    "whisper",
+    "wav2vec2",
+    "vit",
+    "resnet",
+    "stable-diffusion",
+    "clip",
+    "deberta",
+    "electra",
+    "xlm-roberta",
+    "falcon",
+    "phi",
+    "qwen",
+    "gemma",
+    "yolo",
+    "detr",
+    "segformer",
+    "mt5",
+    "pegasus",
+    "sd-lora",
+    "ppo",
+    "dqn",
+    "sentence-encoder",
+)
+MODEL_B = (
+    "base",
+    "large",
+    "small",
+    "tiny",
+    "mini",
+    "7b",
+    "13b",
+    "1b",
+    "xl",
+    "medium",
+    "uncased",
+    "cased",
+    "multilingual",
+    "en",
+    "de",
+    "fr",
+    "zh",
+    "ja",
+    "es",
+    "ar",
+)
+MODEL_C = (
+    "finetuned",
+    "squad",
+    "imdb",
+    "sst2",
+    "ner",
+    "lora",
+    "gguf",
+    "awq",
+    "chat",
+    "instruct",
+    "dpo",
+    "sft",
+    "qlora",
+    "merged",
+    "distilled",
+    "cartpole",
+    "lunarlander",
+    "emotion",
+    "sentiment",
+    "summarizer",
+    "translator",
+    "qa",
+    "classifier",
+    "detector",
+    "dreambooth",
+    "test",
+    "demo",
+    "final",
+    "ckpt",
+    "exp",
+)
+DATA_A = (
+    "wiki",
+    "news",
+    "reviews",
+    "code",
+    "math",
+    "dialogue",
+    "instructions",
+    "images",
+    "speech",
+    "medical",
+    "legal",
+    "tweets",
+    "books",
+    "qa",
+    "captions",
+    "prompts",
+    "feedback",
+    "translations",
+    "papers",
+    "recipes",
+)
+DATA_B = (
+    "corpus",
+    "dataset",
+    "collection",
+    "bench",
+    "eval",
+    "train",
+    "clean",
+    "filtered",
+    "sample",
+    "subset",
+    "pairs",
+    "raw",
+    "processed",
+    "small",
+    "large",
+    "mini",
+    "full",
+    "dedup",
+    "split",
+    "mix",
+)
+SPACE_A = (
+    "chat",
+    "image",
+    "text",
+    "voice",
+    "music",
+    "sketch",
+    "story",
+    "code",
+    "photo",
+    "video",
+    "avatar",
+    "translate",
+    "summarize",
+    "detect",
+    "caption",
+    "tts",
+    "asr",
+    "ocr",
+    "paint",
+    "anime",
+)
+SPACE_B = (
+    "demo",
+    "playground",
+    "app",
+    "arena",
+    "studio",
+    "bot",
+    "generator",
+    "tool",
+    "explorer",
+    "leaderboard",
+    "viewer",
+    "assistant",
+    "lab",
+    "hub",
+    "space",
+    "ui",
+    "test",
+    "try",
+    "sandbox",
+    "gallery",
+)
+RARE_LICENSES = (
+    "cc-by-nc-nd-4.0",
+    "bigcode-openrail-m",
+    "gemma",
+    "llama3",
+    "afl-3.0",
+    "bsl-1.0",
+    "ecl-2.0",
+    "ms-pl",
+    "lppl-1.3c",
+    "postgresql",
+    "ncsa",
+    "odbl",
+    "osl-3.0",
+    "wtfpl",
+    "zlib",
+    "eupl-1.1",
+)
 BOTS = ("SFconvertbot", "librarian-bot")
 SYSTEM = "system"
 
-COMMIT_TITLES = ("Upload folder using huggingface_hub", "Update README.md", "Upload model", "Add files",
-                 "Upload tokenizer", "Update config.json", "Upload 2 files", "Training in progress",
-                 "Upload pytorch_model.bin", "Create README.md", "Delete file", "Update model card")
+COMMIT_TITLES = (
+    "Upload folder using huggingface_hub",
+    "Update README.md",
+    "Upload model",
+    "Add files",
+    "Upload tokenizer",
+    "Update config.json",
+    "Upload 2 files",
+    "Training in progress",
+    "Upload pytorch_model.bin",
+    "Create README.md",
+    "Delete file",
+    "Update model card",
+)
 COMMIT_TITLE_P = (0.3, 0.22, 0.1, 0.06, 0.05, 0.05, 0.05, 0.05, 0.04, 0.04, 0.02, 0.02)
-BOT_COMMIT_TITLES = {"SFconvertbot": "Adding `safetensors` variant of this model",
-                     "librarian-bot": "Librarian Bot: Add base_model information to model"}
-DISCUSSION_TITLES = ("Update README.md", "How to use this model?", "Error when loading", "Great work!",
-                     "License question", "Add model card", "Request: larger version", "Fix typo",
-                     "Inference API not working", "Training details?", "Add evaluation results", "Update config.json")
+BOT_COMMIT_TITLES = {
+    "SFconvertbot": "Adding `safetensors` variant of this model",
+    "librarian-bot": "Librarian Bot: Add base_model information to model",
+}
+DISCUSSION_TITLES = (
+    "Update README.md",
+    "How to use this model?",
+    "Error when loading",
+    "Great work!",
+    "License question",
+    "Add model card",
+    "Request: larger version",
+    "Fix typo",
+    "Inference API not working",
+    "Training details?",
+    "Add evaluation results",
+    "Update config.json",
+)
 
 
 # --------------------------------------------------------------------------- #
 # parameters and plan
 # --------------------------------------------------------------------------- #
+
 
 @dataclass
 class Params:
@@ -452,15 +967,33 @@ def _month_sampler(shares: dict[str, float], since: str | None = None):
     items = [(m, s) for m, s in shares.items() if since is None or m >= since]
     months = [m for m, _ in items]
     p = np.asarray([s for _, s in items], dtype=float)
-    starts = np.asarray([int(dt.datetime.strptime(m, "%Y-%m").replace(tzinfo=dt.UTC).timestamp() * 1000)
-                         for m in months], dtype=np.int64)
-    ends = np.asarray([int((dt.datetime.strptime(m, "%Y-%m") + dt.timedelta(days=32)).replace(day=1, tzinfo=dt.UTC)
-                           .timestamp() * 1000) for m in months], dtype=np.int64)
+    starts = np.asarray(
+        [int(dt.datetime.strptime(m, "%Y-%m").replace(tzinfo=dt.UTC).timestamp() * 1000) for m in months],
+        dtype=np.int64,
+    )
+    ends = np.asarray(
+        [
+            int(
+                (dt.datetime.strptime(m, "%Y-%m") + dt.timedelta(days=32)).replace(day=1, tzinfo=dt.UTC).timestamp()
+                * 1000
+            )
+            for m in months
+        ],
+        dtype=np.int64,
+    )
     return p, starts, ends
 
 
-def _created(rng: np.random.Generator, n: int, T: Targets, prefix: str, snap_ms: int, *,
-             since: str | None = None, placeholder: float | None = None) -> np.ndarray:
+def _created(
+    rng: np.random.Generator,
+    n: int,
+    T: Targets,
+    prefix: str,
+    snap_ms: int,
+    *,
+    since: str | None = None,
+    placeholder: float | None = None,
+) -> np.ndarray:
     p, starts, ends = _month_sampler(T(f"{prefix}.created_month_shares"), since)
     m = _categorical(rng, n, p)
     t = starts[m] + (rng.random(n) * (ends[m] - starts[m])).astype(np.int64)
@@ -476,6 +1009,7 @@ def _created(rng: np.random.Generator, n: int, T: Targets, prefix: str, snap_ms:
 # --------------------------------------------------------------------------- #
 # the generator
 # --------------------------------------------------------------------------- #
+
 
 class _Gen:
     def __init__(self, params: Params, T: Targets):
@@ -505,10 +1039,16 @@ class _Gen:
         self.n_edges = int(p.space_edges if p.space_edges is not None else round(m * T("model_spaces.edges_per_model")))
         if self.n["space"] == 0 or m == 0:
             self.n_edges = 0
-        self.n_discussions = int(p.discussions if p.discussions is not None else round(n_repos * _a("discussions_per_repo")))
+        self.n_discussions = int(
+            p.discussions if p.discussions is not None else round(n_repos * _a("discussions_per_repo"))
+        )
         return {
-            "models": m, "datasets": self.n["dataset"], "spaces": self.n["space"], "commits": self.n_commits,
-            "space_edges": self.n_edges, "discussions": self.n_discussions,
+            "models": m,
+            "datasets": self.n["dataset"],
+            "spaces": self.n["space"],
+            "commits": self.n_commits,
+            "space_edges": self.n_edges,
+            "discussions": self.n_discussions,
         }
 
     # --------------------------------------------------------------- owners
@@ -557,8 +1097,11 @@ class _Gen:
         # kinds: organisations are more likely among large owners
         org_p = _a("org_share_by_owner_size")
         tot = pool
-        p = np.select([tot <= 1, tot <= 5, tot <= 20, tot <= 100], [org_p["1"], org_p["2-5"], org_p["6-20"], org_p["21-100"]],
-                      org_p["101+"])
+        p = np.select(
+            [tot <= 1, tot <= 5, tot <= 20, tot <= 100],
+            [org_p["1"], org_p["2-5"], org_p["6-20"], org_p["21-100"]],
+            org_p["101+"],
+        )
         self.is_org = rng.random(self.n_owners) < p
         self.owner_effect = rng.standard_normal(self.n_owners)
         # developers: every user owner is a developer; extra contributors after them
@@ -588,21 +1131,21 @@ class _Gen:
         Fc, Lc = pc.utf8_capitalize(F), pc.utf8_capitalize(L)
         F1 = pc.utf8_slice_codeunits(F, 0, 1)
         styles = [
-            _join(F, L),                            # joaogante
-            _join(F1, L),                           # jgante
-            _join(F, L, sep="-"),                   # joao-gante
-            _join(F, L, num),                       # joaogante42
+            _join(F, L),  # joaogante
+            _join(F1, L),  # jgante
+            _join(F, L, sep="-"),  # joao-gante
+            _join(F, L, num),  # joaogante42
             _join(_strs(HANDLE).take(pa.array(h)), num),  # nightowl42 (no link to the real name)
-            _join(F, L, sep="_"),                   # joao_gante
+            _join(F, L, sep="_"),  # joao_gante
         ]
         style = _categorical(rng, D, [0.3, 0.15, 0.15, 0.15, 0.15, 0.1])
         gits = [
-            _join(Fc, Lc, sep=" "),                 # Joao Gante
-            _join(F1, L, sep="."),                  # j.gante
+            _join(Fc, Lc, sep=" "),  # Joao Gante
+            _join(F1, L, sep="."),  # j.gante
             _join(Fc, Lc, sep=" "),
             _join(Fc, Lc, sep=" "),
             _join(Fc, Lc, sep=" "),
-            _join(F, L, sep="."),                   # joao.gante
+            _join(F, L, sep="."),  # joao.gante
         ]
         sel = pa.array(style.astype(np.int64) * D + np.arange(D))
         user = pa.concat_arrays(styles).take(sel)
@@ -615,12 +1158,14 @@ class _Gen:
         owner_names = np.asarray(org.to_numpy(zero_copy_only=False), dtype=object)
         devnames = np.asarray(user.to_numpy(zero_copy_only=False), dtype=object)
         # uniqueness over developers + organisations (+ reserved names)
-        allnames = pa.array(np.concatenate([np.array([SYSTEM, *BOTS], dtype=object), devnames,
-                                            owner_names[self.is_org]]), type=pa.string())
+        allnames = pa.array(
+            np.concatenate([np.array([SYSTEM, *BOTS], dtype=object), devnames, owner_names[self.is_org]]),
+            type=pa.string(),
+        )
         allnames = _dedupe(allnames).to_numpy(zero_copy_only=False)
         r = 1 + len(BOTS)
-        devnames = allnames[r:r + D]
-        owner_names[self.is_org] = allnames[r + D:]
+        devnames = allnames[r : r + D]
+        owner_names[self.is_org] = allnames[r + D :]
         users = ~self.is_org
         owner_names[users] = devnames[self.user_dev[users]]
         # user owners beyond the developer pool would share a name: make them unique too
@@ -638,7 +1183,7 @@ class _Gen:
         self.dev_cum = np.cumsum(w) / w.sum()
         # organisation members: a block of developers
         size = self.owner_total.astype(float)
-        self.org_members = np.where(self.is_org, np.minimum(1 + np.floor(0.5 * size ** 0.6), 200), 1).astype(np.int64)
+        self.org_members = np.where(self.is_org, np.minimum(1 + np.floor(0.5 * size**0.6), 200), 1).astype(np.int64)
         self.org_start = rng.integers(0, D, n_org)
 
     def collab_latent(self, owner: np.ndarray) -> np.ndarray:
@@ -680,9 +1225,13 @@ class _Gen:
             zl = rho * R.z + np.sqrt(1 - rho * rho) * rng.standard_normal(R.n)
             R.likes = _from_quantiles(_ndtr(zl), T.levels, np.asarray(T(f"{lp}.likes_log1p_quantiles")))
             if prefix:
-                R.downloads = _from_quantiles(_ndtr(R.z), T.levels, np.asarray(T(f"{prefix}.downloads_log1p_quantiles")))
+                R.downloads = _from_quantiles(
+                    _ndtr(R.z), T.levels, np.asarray(T(f"{prefix}.downloads_log1p_quantiles"))
+                )
             if kind == "space":  # the models' month mix since spaces launched (assumption space_created_from)
-                R.created = _created(rng, R.n, T, "models", self.snap_ms, since=_a("space_created_from"), placeholder=0.0)
+                R.created = _created(
+                    rng, R.n, T, "models", self.snap_ms, since=_a("space_created_from"), placeholder=0.0
+                )
             else:
                 R.created = _created(rng, R.n, T, prefix, self.snap_ms)
 
@@ -713,8 +1262,12 @@ class _Gen:
         other = float(T(f"{prefix}.license_other_share"))
         vocab = list(shares) + [x for x in RARE_LICENSES if x not in shares]
         n_rare = len(vocab) - len(shares)
-        p = np.concatenate([np.asarray(list(shares.values())) / sum(shares.values()) * (1 - other),
-                            np.full(n_rare, other / max(n_rare, 1))])
+        p = np.concatenate(
+            [
+                np.asarray(list(shares.values())) / sum(shares.values()) * (1 - other),
+                np.full(n_rare, other / max(n_rare, 1)),
+            ]
+        )
         b = _a("license_popularity_probit")
         b2 = _a("license_collaboration_probit")
         a = _ndtri(float(T(f"{prefix}.no_license_share"))) * np.sqrt(1 + b * b + b2 * b2)
@@ -822,8 +1375,11 @@ class _Gen:
                 owner = R.owner[lo:hi]
                 cols: dict[str, Any] = {
                     "id": R.ids.slice(lo, m),
-                    "owner": pc.if_else(pa.array(owner < 0), pa.scalar(None, pa.string()),
-                                        self.owner_names.take(pa.array(np.maximum(owner, 0)))),
+                    "owner": pc.if_else(
+                        pa.array(owner < 0),
+                        pa.scalar(None, pa.string()),
+                        self.owner_names.take(pa.array(np.maximum(owner, 0))),
+                    ),
                     "name": R.names.slice(lo, m),
                     "created_at": pa.array(created, type=pa.timestamp("ms", tz="UTC")),
                     "last_modified": pa.array(lm, type=pa.timestamp("ms", tz="UTC")),
@@ -844,8 +1400,9 @@ class _Gen:
                     gv = np.asarray([None if x == "none" else x for x in R.extra["gated_vocab"]], dtype=object)
                     cols["gated"] = pa.array(gv[R.extra["gated"][lo:hi]], type=pa.string())
                 else:
-                    cols["sdk"] = pa.array(np.asarray(R.extra["sdk_vocab"], dtype=object)[R.extra["sdk"][lo:hi]],
-                                           type=pa.string())
+                    cols["sdk"] = pa.array(
+                        np.asarray(R.extra["sdk_vocab"], dtype=object)[R.extra["sdk"][lo:hi]], type=pa.string()
+                    )
                     cols["gated"] = pa.array(np.full(m, "false", dtype=object), type=pa.string())
                 app.write(pa.table(cols))
             app.close()
@@ -939,8 +1496,9 @@ class _Gen:
         app = w.open_table("space_models")
         for lo in range(0, sm.size, CHUNK * 5):
             hi = min(sm.size, lo + CHUNK * 5)
-            app.write(pa.table({"space_id": S.ids.take(pa.array(sm[lo:hi])),
-                                "model_id": M.ids.take(pa.array(mm[lo:hi]))}))
+            app.write(
+                pa.table({"space_id": S.ids.take(pa.array(sm[lo:hi])), "model_id": M.ids.take(pa.array(mm[lo:hi]))})
+            )
         app.close()
 
     # -------------------------------------------------------------- commits
@@ -954,8 +1512,9 @@ class _Gen:
         """
         offs = np.asarray([self.start[k] for k in KINDS])
         types = np.searchsorted(offs[1:], sel, side="right")
-        rid = pa.concat_arrays([self.repos[k].ids.take(pa.array(sel[types == t] - offs[t]))
-                                for t, k in enumerate(KINDS)])
+        rid = pa.concat_arrays(
+            [self.repos[k].ids.take(pa.array(sel[types == t] - offs[t])) for t, k in enumerate(KINDS)]
+        )
         rtype = pa.array(np.asarray(KINDS, dtype=object)[types], type=pa.string())
         return {"repo_type": rtype.take(pa.array(rep)), "repo_id": rid.take(pa.array(rep))}
 
@@ -1001,8 +1560,9 @@ class _Gen:
         k = _rank_pair(rng, z, k, _a("commits_popularity_correlation"))
         # distinct human authors
         single = T("commits.single_author_share_by_commits")
-        bucket = np.select([k <= 1, k == 2, k <= 5, k <= 10], [single["1"], single["2"], single["3-5"], single["6-10"]],
-                           single["11+"])
+        bucket = np.select(
+            [k <= 1, k == 2, k <= 5, k <= 10], [single["1"], single["2"], single["3-5"], single["6-10"]], single["11+"]
+        )
         ah = {int(a): c for a, c in T("commits.authors_per_repo_hist").items() if int(a) >= 2}
         multi_a = np.asarray(list(ah), dtype=np.int64)[_categorical(rng, n_cov, list(ah.values()))]
         # collaboration clusters by owner: some owners' repositories are mostly co-authored, most owners'
@@ -1024,7 +1584,7 @@ class _Gen:
         # a repository whose only commit is the initial one was last modified when created
         for kind in KINDS:
             R, s = self.repos[kind], self.start[kind]
-            only = covered[s:s + R.n] & (kk[s:s + R.n] == 0)
+            only = covered[s : s + R.n] & (kk[s : s + R.n] == 0)
             R.last_modified = np.where(only, R.created, R.last_modified)
         frac = float((k * (a >= 2)).sum()) / max(float(k.sum()), 1.0)
         self.p_multi = min(1.0, float(T("commits.multi_author_commit_share")) / frac) if frac > 0 else 0.0
@@ -1090,15 +1650,20 @@ class _Gen:
             bot_which = np.where(is_model, (sel[rep] % 10 < 7).astype(np.int64) ^ 1, 1)  # 0 = SFconvertbot
             # the initial commit: by 'system' in the real share of repositories (always when no other
             # commit follows), else by the primary developer under the name used in this repository
-            has_sys = (k[rep] == 0) | (_unit_hash(repo_g, np.uint64(7), self.seed) < float(T("commits.system_repo_share")))
+            has_sys = (k[rep] == 0) | (
+                _unit_hash(repo_g, np.uint64(7), self.seed) < float(T("commits.system_repo_share"))
+            )
             prim_git = self.dev_flag[primary] & (_unit_hash(repo_g, primary, self.seed) < gitp)
             first_idx = np.where(has_sys, 2 * D, np.where(prim_git, D + primary, primary))
             a_idx = np.where(pos == 0, first_idx, np.where(is_bot_row, 2 * D + 1 + bot_which, a_idx))
             # a second author on some commits
             second_dev = author_of((slot + 1) % ar)
             multi = (pos > 0) & ~is_bot_row & (a[rep] >= 2) & (rng.random(total) < self.p_multi) & (second_dev != dev)
-            sec = np.where(self.dev_flag[second_dev] & (_unit_hash(repo_g, second_dev, self.seed) < gitp),
-                           D + second_dev, second_dev)
+            sec = np.where(
+                self.dev_flag[second_dev] & (_unit_hash(repo_g, second_dev, self.seed) < gitp),
+                D + second_dev,
+                second_dev,
+            )
             cnt = 1 + multi.astype(np.int64)
             offsets = np.concatenate([[0], np.cumsum(cnt)]).astype(np.int32)
             vals = np.empty(int(cnt.sum()), dtype=np.int64)
@@ -1118,13 +1683,17 @@ class _Gen:
             d[last] = lmod[rep[last]]  # the last commit is the repository's last modification
             t_idx = 1 + _categorical(rng, total, COMMIT_TITLE_P)
             t_idx = np.where(pos == 0, 0, np.where(is_bot_row, 1 + len(COMMIT_TITLES) + bot_which, t_idx))
-            app.write(pa.table({
-                **self._repo_columns(sel, rep),
-                "commit_id": _hex_ids(rng, total),
-                "date": pa.array(d, type=pa.timestamp("ms", tz="UTC")),
-                "authors": authors,
-                "title": titles.take(pa.array(t_idx)),
-            }))
+            app.write(
+                pa.table(
+                    {
+                        **self._repo_columns(sel, rep),
+                        "commit_id": _hex_ids(rng, total),
+                        "date": pa.array(d, type=pa.timestamp("ms", tz="UTC")),
+                        "authors": authors,
+                        "title": titles.take(pa.array(t_idx)),
+                    }
+                )
+            )
         app.close()
 
     # ---------------------------------------------------------- discussions
@@ -1178,15 +1747,19 @@ class _Gen:
             frac = _spacings(rng, cnt)
             d = cr[rep] + (frac * (self.snap_ms - cr[rep])).astype(np.int64)
             t = np.where(is_bot, len(DISCUSSION_TITLES) + which_bot, rng.integers(0, len(DISCUSSION_TITLES), total))
-            app.write(pa.table({
-                **self._repo_columns(sel, rep),
-                "number": pa.array(number.astype(np.int64)),
-                "author": author,
-                "is_pull_request": pa.array(pr),
-                "status": status,
-                "created_at": pa.array(d, type=pa.timestamp("ms", tz="UTC")),
-                "title": titles.take(pa.array(t)),
-            }))
+            app.write(
+                pa.table(
+                    {
+                        **self._repo_columns(sel, rep),
+                        "number": pa.array(number.astype(np.int64)),
+                        "author": author,
+                        "is_pull_request": pa.array(pr),
+                        "status": status,
+                        "created_at": pa.array(d, type=pa.timestamp("ms", tz="UTC")),
+                        "title": titles.take(pa.array(t)),
+                    }
+                )
+            )
         app.close()
 
     # ------------------------------------------------------- coverage etc.
@@ -1211,12 +1784,16 @@ class _Gen:
                 for step, ix, items in parts:
                     if ix.size == 0:
                         continue
-                    app.write(pa.table({
-                        "repo_type": pa.array(np.full(ix.size, kind, dtype=object), type=pa.string()),
-                        "repo_id": ids.take(pa.array(ix)),
-                        "step": pa.array(np.full(ix.size, step, dtype=object), type=pa.string()),
-                        "items": pa.array(np.asarray(items, dtype=np.int64)),
-                    }))
+                    app.write(
+                        pa.table(
+                            {
+                                "repo_type": pa.array(np.full(ix.size, kind, dtype=object), type=pa.string()),
+                                "repo_id": ids.take(pa.array(ix)),
+                                "step": pa.array(np.full(ix.size, step, dtype=object), type=pa.string()),
+                                "items": pa.array(np.asarray(items, dtype=np.int64)),
+                            }
+                        )
+                    )
                     rows += ix.size
         app.close()
         return rows
@@ -1238,26 +1815,51 @@ class _Gen:
 
 def _coverage(g: _Gen, owners_rows: int, cov_rows: int) -> dict[str, dict[str, Any]]:
     n = g.n
-    cov_commits = {k: int(g.c_covered[g.start[k]:g.start[k] + n[k]].sum()) for k in KINDS}
+    cov_commits = {k: int(g.c_covered[g.start[k] : g.start[k] + n[k]].sum()) for k in KINDS}
     all_commits = all(cov_commits[k] == n[k] for k in n)
     commit_scope = "all" if all_commits else ("subset" if any(cov_commits.values()) else "none")
     return {
-        "models": {"scope": "all", "rows": n["model"],
-                   "note": "downloads = 30-day count; downloads_all_time not generated (null)"},
-        "datasets": {"scope": "all", "rows": n["dataset"],
-                     "note": "downloads = 30-day count; downloads_all_time not generated (null)"},
-        "spaces": {"scope": "all", "rows": n["space"], "note": "spaces have no downloads: downloads is null in every row"},
-        "commits": {"scope": commit_scope, "rows": g.n_commits, "repos": cov_commits,
-                    "note": "a covered repository's history starts with an initial commit, by the Hub's 'system' in the "
-                            "real share of repositories that have a 'system' commit, else by its first developer; "
-                            "covered repositories are listed in repo_coverage (step 'commits')"},
-        "discussions": {"scope": "all", "rows": int(g.d_count.sum()), "repos": dict(n),
-                        "note": "pull requests included (is_pull_request); author null = deleted account"},
-        "space_models": {"scope": "all", "rows": g.n_edges, "repos": {"model": n["model"], "space": n["space"]},
-                         "note": "every model (step model_spaces) and every space (step space_models)"},
+        "models": {
+            "scope": "all",
+            "rows": n["model"],
+            "note": "downloads = 30-day count; downloads_all_time not generated (null)",
+        },
+        "datasets": {
+            "scope": "all",
+            "rows": n["dataset"],
+            "note": "downloads = 30-day count; downloads_all_time not generated (null)",
+        },
+        "spaces": {
+            "scope": "all",
+            "rows": n["space"],
+            "note": "spaces have no downloads: downloads is null in every row",
+        },
+        "commits": {
+            "scope": commit_scope,
+            "rows": g.n_commits,
+            "repos": cov_commits,
+            "note": "a covered repository's history starts with an initial commit, by the Hub's 'system' in the "
+            "real share of repositories that have a 'system' commit, else by its first developer; "
+            "covered repositories are listed in repo_coverage (step 'commits')",
+        },
+        "discussions": {
+            "scope": "all",
+            "rows": int(g.d_count.sum()),
+            "repos": dict(n),
+            "note": "pull requests included (is_pull_request); author null = deleted account",
+        },
+        "space_models": {
+            "scope": "all",
+            "rows": g.n_edges,
+            "repos": {"model": n["model"], "space": n["space"]},
+            "note": "every model (step model_spaces) and every space (step space_models)",
+        },
         "repo_coverage": {"scope": "all", "rows": cov_rows},
-        "owners": {"scope": "subset", "rows": owners_rows,
-                   "note": "owner kind recorded for " + ASSUMPTIONS["owner_kind_recorded"]["value"]},
+        "owners": {
+            "scope": "subset",
+            "rows": owners_rows,
+            "note": "owner kind recorded for " + ASSUMPTIONS["owner_kind_recorded"]["value"],
+        },
         "fetch_log": {"scope": "all", "rows": 0, "note": "synthetic: nothing failed"},
     }
 
@@ -1286,8 +1888,15 @@ def generate(
     ``None`` counts are scaled from ``models`` by the calibrated ratios.
     ``progress``: True prints phases to stderr; a callable receives each phase message.
     """
-    for name, v in (("models", models), ("datasets", datasets), ("spaces", spaces), ("commits", commits),
-                    ("developers", developers), ("space_edges", space_edges), ("discussions", discussions)):
+    for name, v in (
+        ("models", models),
+        ("datasets", datasets),
+        ("spaces", spaces),
+        ("commits", commits),
+        ("developers", developers),
+        ("space_edges", space_edges),
+        ("discussions", discussions),
+    ):
         if v is not None and (not isinstance(v, (int, np.integer)) or v < 0):
             raise SnapshotError(f"{name} must be a non-negative integer, got {v!r}")
     if models < 1:
@@ -1299,9 +1908,18 @@ def generate(
     except (TypeError, ValueError):
         raise SnapshotError(f"snapshot date {snapshot_date!r}; expected YYYY-MM-DD") from None
     out = Path(out_dir)
-    params = Params(models=int(models), seed=int(seed), datasets=datasets, spaces=spaces, commits=commits,
-                    developers=developers, space_edges=space_edges, discussions=discussions,
-                    snapshot_id=snapshot_id or out.name, snapshot_date=snapshot_date)
+    params = Params(
+        models=int(models),
+        seed=int(seed),
+        datasets=datasets,
+        spaces=spaces,
+        commits=commits,
+        developers=developers,
+        space_edges=space_edges,
+        discussions=discussions,
+        snapshot_id=snapshot_id or out.name,
+        snapshot_date=snapshot_date,
+    )
     T = load_targets()
     t0 = time.perf_counter()
 
@@ -1314,12 +1932,16 @@ def generate(
     g = _Gen(params, T)
     resolved = g.resolve()
     source_params = {
-        "generator": "analysis.sources.synth", "generator_version": GENERATOR_VERSION, "seed": params.seed,
+        "generator": "analysis.sources.synth",
+        "generator_version": GENERATOR_VERSION,
+        "seed": params.seed,
         "requested": {k: getattr(params, k) for k in ("models", *SCALED_COUNTS)},
-        "targets_file": f"analysis/resources/{calibrate.TARGETS_FILE}", "targets_sha256": _targets_sha256(),
+        "targets_file": f"analysis/resources/{calibrate.TARGETS_FILE}",
+        "targets_sha256": _targets_sha256(),
     }
-    w = SnapshotWriter(out, params.snapshot_id, snapshot_date=snapshot_date, source_kind="synthetic",
-                       source_parameters=source_params)
+    w = SnapshotWriter(
+        out, params.snapshot_id, snapshot_date=snapshot_date, source_kind="synthetic", source_parameters=source_params
+    )
     log("owners and developers")
     g.owners()
     g.repo_numbers()
@@ -1349,35 +1971,48 @@ def generate(
             "SYNTHETIC: generated by analysis.sources.synth (calibrated to the real records in ../shared/data; "
             "see source.parameters and extra.synthetic); not data about the real Hub.",
         ],
-        extra={"synthetic": {
-            "calibrated": CALIBRATED,
-            "assumptions": {k: v["source"] for k, v in ASSUMPTIONS.items()},
-        }},
+        extra={
+            "synthetic": {
+                "calibrated": CALIBRATED,
+                "assumptions": {k: v["source"] for k, v in ASSUMPTIONS.items()},
+            }
+        },
     )
     log("done")
     return open_snapshot(out)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = OneLineParser(prog="python -m analysis synth",
-                                 description="Generate a calibrated synthetic snapshot (deterministic given the seed).")
+    ap = OneLineParser(
+        prog="python -m analysis synth",
+        description="Generate a calibrated synthetic snapshot (deterministic given the seed).",
+    )
     ap.add_argument("out_dir", help="snapshot directory to create (its name is the default snapshot id)")
     ap.add_argument("--models", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
     for name in SCALED_COUNTS:
         ap.add_argument(f"--{name.replace('_', '-')}", type=int, default=None, help="default: scaled from --models")
     ap.add_argument("--snapshot-id", default=None)
-    ap.add_argument("--snapshot-date", default=CALIBRATION_DATE,
-                    help="default: the calibration date (the real listing's collection date)")
+    ap.add_argument(
+        "--snapshot-date",
+        default=CALIBRATION_DATE,
+        help="default: the calibration date (the real listing's collection date)",
+    )
     ap.add_argument("--quiet", action="store_true")
     try:
         args = ap.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
     try:
-        snap = generate(args.out_dir, models=args.models, seed=args.seed,
-                        **{name: getattr(args, name) for name in SCALED_COUNTS},
-                        snapshot_id=args.snapshot_id, snapshot_date=args.snapshot_date, progress=not args.quiet)
+        snap = generate(
+            args.out_dir,
+            models=args.models,
+            seed=args.seed,
+            **{name: getattr(args, name) for name in SCALED_COUNTS},
+            snapshot_id=args.snapshot_id,
+            snapshot_date=args.snapshot_date,
+            progress=not args.quiet,
+        )
     except (SnapshotError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
