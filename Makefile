@@ -9,17 +9,17 @@ SNAPSHOT  ?= data/snapshots/synthetic-demo
 ARGS      ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup book test snapshot import-shared bench clean lock browser-deps site serve
+.PHONY: help setup lint book test snapshot import-shared bench clean lock browser-deps site serve
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 	@echo "  Variables: SNAPSHOT=<snapshot dir> (default $(SNAPSHOT)), ARGS=<extra CLI options>"
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON3) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
 	$(PY) -m pip install --quiet -r requirements.txt
-	$(PY) -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'hf-hub-activity.pth').write_text('$(CURDIR)\n')"
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 setup: $(STAMP)  ## Create .venv from requirements.txt (skipped when up to date)
@@ -30,6 +30,11 @@ book: $(STAMP)  ## Execute the notebooks on SNAPSHOT and build the book into _bu
 		$(PY) -m analysis synth $(SNAPSHOT) --models 5000 --seed 0 || exit 1; \
 	fi
 	$(PY) -m analysis build $(SNAPSHOT) $(ARGS)
+
+lint: $(STAMP)  ## Lint and format checks (ruff, notebooks included) and the import contracts (import-linter)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 test: $(STAMP)  ## Run the test suite
 	$(PY) -m pytest $(ARGS)

@@ -105,3 +105,32 @@ def test_checker_catches_disagreement(tmp_path: Path):
         assert "not pinned" in str(exc)
     else:
         raise AssertionError("an unpinned requirement was accepted")
+
+
+def parse_pyproject(text: str) -> dict[str, str]:
+    import tomllib
+
+    project = tomllib.loads(text)["project"]
+    deps = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        deps += extra
+    return parse_requirements("\n".join(deps))
+
+
+def test_pyproject_pins_are_the_lock_pins():
+    """Every dependency that pyproject.toml declares is pinned exactly as in requirements.txt."""
+    req = parse_requirements((paths.ROOT / "requirements.txt").read_text())
+    declared = parse_pyproject((paths.ROOT / "pyproject.toml").read_text())
+    assert declared, "pyproject.toml declares no dependencies"
+    problems = [
+        f"{name}: pyproject.toml pins {pin}, requirements.txt " + (f"pins {req[name]}" if name in req else "has none")
+        for name, pin in sorted(declared.items())
+        if req.get(name) != pin
+    ]
+    assert not problems, "pyproject.toml and the lock disagree:\n" + "\n".join(problems)
+
+
+def test_a_pin_that_differs_is_reported():
+    req = parse_requirements("numpy==2.4.6\npandas==3.1.1\n")
+    declared = parse_pyproject('[project]\ndependencies = ["numpy==2.4.5"]\n')
+    assert declared == {"numpy": "2.4.5"} and req["numpy"] != declared["numpy"]

@@ -357,7 +357,6 @@ def _run_jupyter_book(out: Path, strict: bool, log: Callable[[str], None]) -> No
     cmd = _jupyter_book_cmd() + ["build", str(out), "--builder", "html", "-n", "--keep-going"]
     if strict:
         cmd.append("-W")
-    # the project is on PYTHONPATH already: build() sets it for the kernels and for this
     proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True)
     text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)  # no terminal colours
     (out / "jupyter-book.log").write_text(text, encoding="utf-8")
@@ -451,60 +450,52 @@ def build(
 
     log(f"building the book of snapshot {snap.id} ({snap.date}, {snap.source_kind}) into {_show(out)}")
     result = BuildResult(snap.id, out, None, parameters=params)
-    env_pp = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(paths.ROOT), env_pp]))
-    try:
-        with PeakMemory(interval=0.25) as mem:
-            for i, nb in enumerate(selected, 1):
-                out_nb = out / "book" / f"{nb}.ipynb"
-                p = dict(params[nb], snapshot_dir=snap_path, output_dir=str(out))
-                log(f"[{i}/{len(selected)}] executing book/{nb}.ipynb ...")
-                t0 = time.perf_counter()
-                try:
-                    pm.execute_notebook(
-                        str(src / "book" / f"{nb}.ipynb"),
-                        str(out_nb),
-                        parameters=p,
-                        kernel_name="python3",
-                        cwd=str(out / "book"),
-                        progress_bar=False,
-                        log_output=False,
-                        request_save_on_cell_execute=False,
-                        execution_timeout=CELL_TIMEOUT,
-                        # the kernel's own warnings (TCP without encryption on 127.0.0.1) are noise here
-                        extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                    )
-                except Exception as exc:  # papermill raises its own and kernel errors
-                    result.peak_rss = mem.peak
-                    raise BuildError(_failure_message(nb, out_nb, exc)) from None
-                _tag_hidden_cells(out_nb)
-                result.timings[f"notebook {nb}"] = time.perf_counter() - t0
-                log(f"      done in {result.timings[f'notebook {nb}']:.1f} s")
-            if html:
-                executed = {f"book/{p.stem}" for p in (out / "book").glob("*.ipynb")}
-                executed |= {f"book/{p.stem}" for p in (src / "book").glob("*.md")}
-                root = _page(str(toc.get("root", "")))
-                if root not in executed:
-                    raise BuildError(
-                        f"the landing page {root} has not been executed yet; "
-                        f"run a build that includes it (--only {Path(root).name})"
-                    )
-                _copy_sources(src, out, toc, lambda e: e in executed)
-                log("building the site with jupyter-book (-n -W --keep-going) ...")
-                t0 = time.perf_counter()
-                _run_jupyter_book(out, strict=not partial, log=log)
-                site = paths.site_dir(snap.id)  # where jupyter-book writes the site of `out`
-                for sub in ("tables", "figures"):
-                    if (out / sub).is_dir():
-                        shutil.copytree(out / sub, site / sub, dirs_exist_ok=True)
-                result.timings["jupyter-book build"] = time.perf_counter() - t0
-                result.html = site
-        result.peak_rss = mem.peak
-    finally:
-        if env_pp is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = env_pp
+    with PeakMemory(interval=0.25) as mem:
+        for i, nb in enumerate(selected, 1):
+            out_nb = out / "book" / f"{nb}.ipynb"
+            p = dict(params[nb], snapshot_dir=snap_path, output_dir=str(out))
+            log(f"[{i}/{len(selected)}] executing book/{nb}.ipynb ...")
+            t0 = time.perf_counter()
+            try:
+                pm.execute_notebook(
+                    str(src / "book" / f"{nb}.ipynb"),
+                    str(out_nb),
+                    parameters=p,
+                    kernel_name="python3",
+                    cwd=str(out / "book"),
+                    progress_bar=False,
+                    log_output=False,
+                    request_save_on_cell_execute=False,
+                    execution_timeout=CELL_TIMEOUT,
+                    # the kernel's own warnings (TCP without encryption on 127.0.0.1) are noise here
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                )
+            except Exception as exc:  # papermill raises its own and kernel errors
+                result.peak_rss = mem.peak
+                raise BuildError(_failure_message(nb, out_nb, exc)) from None
+            _tag_hidden_cells(out_nb)
+            result.timings[f"notebook {nb}"] = time.perf_counter() - t0
+            log(f"      done in {result.timings[f'notebook {nb}']:.1f} s")
+        if html:
+            executed = {f"book/{p.stem}" for p in (out / "book").glob("*.ipynb")}
+            executed |= {f"book/{p.stem}" for p in (src / "book").glob("*.md")}
+            root = _page(str(toc.get("root", "")))
+            if root not in executed:
+                raise BuildError(
+                    f"the landing page {root} has not been executed yet; "
+                    f"run a build that includes it (--only {Path(root).name})"
+                )
+            _copy_sources(src, out, toc, lambda e: e in executed)
+            log("building the site with jupyter-book (-n -W --keep-going) ...")
+            t0 = time.perf_counter()
+            _run_jupyter_book(out, strict=not partial, log=log)
+            site = paths.site_dir(snap.id)  # where jupyter-book writes the site of `out`
+            for sub in ("tables", "figures"):
+                if (out / sub).is_dir():
+                    shutil.copytree(out / sub, site / sub, dirs_exist_ok=True)
+            result.timings["jupyter-book build"] = time.perf_counter() - t0
+            result.html = site
+    result.peak_rss = mem.peak
     result.total = time.perf_counter() - t_start
     summary = result.summary()
     (out / "build-summary.txt").write_text(summary + "\n", encoding="utf-8")
