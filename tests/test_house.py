@@ -55,8 +55,10 @@ def test_a_new_module_without_a_row_is_reported(tmp_path):
     assert unlisted(package_modules(tmp_path), readme_map(readme)) == ["analysis/parts/new.py"]
 
 
-@pytest.mark.skipif(not shutil.which("lint-imports", path=str(Path(sys.executable).parent)),
-                    reason="import-linter is not installed in this environment (make setup installs it)")
+@pytest.mark.skipif(
+    not shutil.which("lint-imports", path=str(Path(sys.executable).parent)),
+    reason="import-linter is not installed in this environment (make setup installs it)",
+)
 def test_import_contracts_hold():
     """Data flows one way: the layers, the test double and the no-cycle contracts of pyproject.toml."""
     exe = Path(sys.executable).parent / "lint-imports"
