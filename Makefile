@@ -42,8 +42,8 @@ test: $(STAMP)  ## Run the test suite
 snapshot: $(STAMP)  ## Collect a new snapshot from the live Hub (ARGS="--snapshot-id ID --select sample --n 1000"; token from HF_TOKEN)
 	$(PY) -m analysis collect $(ARGS)
 
-import-shared: $(STAMP)  ## Import ../shared/data into data/snapshots/hub-2024-07-import
-	$(PY) -m analysis import ../shared/data/hub-2024-07 ../shared/data/model-commits-2024-09 data/snapshots/hub-2024-07-import $(ARGS)
+import-shared: $(STAMP)  ## Import ../shared/data into data/snapshots/hub-2024-07-import (paths from analysis/paths.py)
+	$(PY) -m analysis import $$($(PY) -m analysis paths shared-sources) $$($(PY) -m analysis paths shared-import) $(ARGS)
 
 browser-deps:  ## Install Debian's chromium and chromium-driver (for tests/test_browser.py; needs root or sudo)
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \

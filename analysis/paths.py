@@ -12,6 +12,7 @@ things for a user who wants to (both optional):
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 #: The project's root: the folder holding README.md, Makefile and analysis/.
@@ -31,6 +32,10 @@ DATA: Path = ROOT / "data"
 SNAPSHOTS: Path = DATA / "snapshots"
 #: The small synthetic snapshot bundled with the repository.
 DEFAULT_SNAPSHOT: Path = SNAPSHOTS / "synthetic-demo"
+#: The snapshot that ``make import-shared`` makes from the real records of the shared data folder.
+SHARED_IMPORT: Path = SNAPSHOTS / "hub-2024-07-import"
+#: The folders of the shared data folder that ``make import-shared`` reads.
+SHARED_SOURCES: tuple[str, ...] = ("hub-2024-07", "model-commits-2024-09")
 #: Collector checkpoints (resumable collection state) live beside the snapshot.
 CHECKPOINTS: Path = DATA / "checkpoints"
 
@@ -42,6 +47,11 @@ def shared_data() -> Path:
     """Folder of the real Hub records (may not exist: callers must check)."""
     env = os.environ.get("HFHUB_SHARED_DATA")
     return Path(env).resolve() if env else (ROOT.parent / "shared" / "data")
+
+
+def shared_sources() -> list[Path]:
+    """The real-record folders that ``make import-shared`` imports (they may not exist)."""
+    return [shared_data() / name for name in SHARED_SOURCES]
 
 
 def build_root() -> Path:
@@ -71,3 +81,32 @@ def figures_dir(snapshot_id: str) -> Path:
 
 def resource(name: str) -> Path:
     return RESOURCES / name
+
+
+#: What ``python -m analysis paths NAME`` prints, for the Makefile and CI (which compute no path).
+NAMED: dict[str, Callable[[], list[Path]]] = {
+    "root": lambda: [ROOT],
+    "default-snapshot": lambda: [DEFAULT_SNAPSHOT],
+    "shared-data": lambda: [shared_data()],
+    "shared-sources": shared_sources,
+    "shared-import": lambda: [SHARED_IMPORT],
+    "build-root": lambda: [build_root()],
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m analysis paths NAME``: print a named path (several paths: one per line)."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    names = ", ".join(NAMED)
+    if args and args[0] in {"-h", "--help"}:
+        print(f"usage: python -m analysis paths NAME, with NAME one of: {names}")
+        return 0
+    if len(args) != 1 or args[0] not in NAMED:
+        got = " ".join(args) or "nothing"
+        print(f"error: expected one path name ({names}), got {got!r}", file=sys.stderr)
+        return 2
+    for path in NAMED[args[0]]():
+        print(path)
+    return 0

@@ -65,3 +65,18 @@ def test_import_contracts_hold():
     proc = subprocess.run([str(exe), "--no-logo"], cwd=paths.ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "broken" in proc.stdout and "0 broken" in proc.stdout
+
+
+def test_makefile_default_snapshot_is_the_paths_default():
+    """The one path the Makefile names itself (its SNAPSHOT default) is paths.DEFAULT_SNAPSHOT."""
+    make = (paths.ROOT / "Makefile").read_text(encoding="utf-8")
+    m = re.search(r"^SNAPSHOT\s*\?=\s*(\S+)", make, re.M)
+    assert m, "the Makefile sets no SNAPSHOT default"
+    assert paths.ROOT / m.group(1) == paths.DEFAULT_SNAPSHOT
+
+
+def test_paths_command_prints_named_paths(capsys):
+    assert paths.main(["shared-import"]) == 0
+    assert capsys.readouterr().out.strip() == str(paths.SHARED_IMPORT)
+    assert paths.main(["no-such-path"]) == 2
+    assert "default-snapshot" in capsys.readouterr().err
