@@ -9,7 +9,7 @@ SNAPSHOT  ?= data/snapshots/synthetic-demo
 ARGS      ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lint book test snapshot import-shared bench clean lock browser-deps site serve
+.PHONY: help setup lint book editions test snapshot import-shared bench clean lock browser-deps site serve
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ book: $(STAMP)  ## Execute the notebooks on SNAPSHOT and build the book into _bu
 		$(PY) -m analysis synth $(SNAPSHOT) --models 5000 --seed 0 || exit 1; \
 	fi
 	$(PY) -m analysis build $(SNAPSHOT) $(ARGS)
+
+editions: $(STAMP)  ## Compare the findings of built editions (BUILDS="_build/<id> ..."; default: every build) on _build/editions/
+	$(PY) -m analysis editions $(BUILDS)
 
 lint: $(STAMP)  ## Lint and format checks (ruff, notebooks included) and the import contracts (import-linter)
 	$(VENV)/bin/ruff check .

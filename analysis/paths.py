@@ -61,9 +61,14 @@ def build_root() -> Path:
 
 def build_dir(snapshot_id: str) -> Path:
     """Where the book of one snapshot is built: ``_build/<snapshot_id>/``."""
-    if not snapshot_id or "/" in snapshot_id or snapshot_id in {".", ".."}:
+    if not snapshot_id or "/" in snapshot_id or snapshot_id in {".", "..", "editions"}:
         raise ValueError(f"invalid snapshot id {snapshot_id!r}")
     return build_root() / snapshot_id
+
+
+def editions_dir() -> Path:
+    """Where ``python -m analysis editions`` writes the page comparing editions."""
+    return build_root() / "editions"
 
 
 def site_dir(snapshot_id: str) -> Path:
