@@ -83,7 +83,7 @@ def test_monthly_growth_keeps_placeholder_and_undated_apart(hand):
 def test_period_labels_by_quarter_and_year(hand):
     _, listings = hand
     lst = listings["model"]
-    assert H.period_labels(lst.created, lst.placeholder, "quarter").tolist() == [
+    assert H.period_labels(lst.month, "quarter") == [
         H.PLACEHOLDER,
         H.PLACEHOLDER,
         "2023Q1",
@@ -92,8 +92,10 @@ def test_period_labels_by_quarter_and_year(hand):
         "2024Q1",
         H.NO_DATE,
     ]
+    assert H.period_labels(lst.month, "year")[2:6] == ["2023", "2023", "2023", "2024"]
+    assert H.period_labels(lst.month)[2:6] == ["2023-01", "2023-01", "2023-03", "2024-02"]
     with pytest.raises(ValueError, match="frequency"):
-        H.period_labels(lst.created, lst.placeholder, "week")
+        H.period_labels(lst.month, "week")
 
 
 def test_as_of_series_counts_by_end_of_day_and_before_any_repository(hand):

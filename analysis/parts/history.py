@@ -76,27 +76,56 @@ NOT_RECONSTRUCTABLE: list[tuple[str, str]] = [
 ]
 
 
+#: Month codes of :attr:`Listing.month` for the placeholder date and for no date.
+PH_CODE, NO_DATE_CODE = -1, -2
+
+
 @dataclass
 class Listing:
     """One repository type's listing, as Part V needs it (one row per repository)."""
 
     repo_type: str
     listed: bool
-    created: pd.Series  # UTC timestamps (NaT = unknown)
-    placeholder: np.ndarray  # bool: the Hub's placeholder date
+    created: np.ndarray  # datetime64[ms] (NaT = unknown), UTC
+    month: np.ndarray  # months since 1970-01 (int64); PH_CODE = placeholder date, NO_DATE_CODE = unknown
     likes: np.ndarray  # float, NaN = unknown
     downloads: np.ndarray  # float, NaN = unknown or not applicable
     group: np.ndarray  # license group (main mapping), str
-    owner: pd.Series  # owner name, None for legacy ids
+    owner_codes: np.ndarray  # int64 index into owner_names, -1 for legacy ids without an owner
+    owner_names: list[str]
     ids: pa.Array
 
     @property
     def n(self) -> int:
         return len(self.ids)
 
+    @property
+    def placeholder(self) -> np.ndarray:
+        return self.month == PH_CODE
+
 
 def _num(col: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(col.cast(pa.float64()).to_numpy(), dtype=float)
+
+
+def _codes(col: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """(int64 codes, dictionary values) of a string column; -1 for null."""
+    enc = pc.dictionary_encode(col).combine_chunks()
+    codes = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return codes, enc.dictionary.to_pylist()
+
+
+def month_codes(created: np.ndarray) -> np.ndarray:
+    """Months since 1970-01 of each creation time; the placeholder minute and NaT get their codes."""
+    ms = created.astype("datetime64[ms]")
+    out = ms.astype("datetime64[M]").astype(np.int64)
+    lo, hi = (
+        np.datetime64(PLACEHOLDER_START.tz_localize(None), "ms"),
+        np.datetime64(PLACEHOLDER_END.tz_localize(None), "ms"),
+    )
+    out[(ms >= lo) & (ms < hi)] = PH_CODE
+    out[np.isnat(ms)] = NO_DATE_CODE
+    return out
 
 
 def load_type(snap: Snapshot, repo_type: str) -> Listing:
@@ -104,18 +133,19 @@ def load_type(snap: Snapshot, repo_type: str) -> Listing:
     name = REPO_TABLES[repo_type]
     listed = snap.coverage(name).get("scope", "none") != "none"
     t = snap.arrow(name, LISTING_COLUMNS)
-    created = pd.Series(t.column("created_at").to_pandas(), dtype="datetime64[ms, UTC]")
-    placeholder = ((created >= PLACEHOLDER_START) & (created < PLACEHOLDER_END)).to_numpy(dtype=bool)
+    created = np.asarray(t.column("created_at").cast(pa.timestamp("ms")).to_numpy(), dtype="datetime64[ms]")
     downloads = _num(t.column("downloads")) if repo_type != "space" else np.full(t.num_rows, np.nan)
+    owner_codes, owner_names = _codes(t.column("owner"))
     return Listing(
         repo_type=repo_type,
         listed=listed,
-        created=created.reset_index(drop=True),
-        placeholder=placeholder,
+        created=created,
+        month=month_codes(created),
         likes=_num(t.column("likes")),
         downloads=downloads,
         group=licenses.group_of(t.column("license")),
-        owner=pd.Series(t.column("owner").to_pandas(), dtype=object),
+        owner_codes=owner_codes,
+        owner_names=owner_names,
         ids=t.column("id").combine_chunks(),
     )
 
@@ -140,22 +170,43 @@ def coverage_text(snap: Snapshot, listings: dict[str, Listing]) -> str:
 # --------------------------------------------------------------------------- #
 
 
-def period_labels(created: pd.Series, placeholder: np.ndarray, freq: str = "month") -> pd.Series:
-    """The creation period of each repository: ``2023-10``, ``2023Q4`` or ``2023``; the
-    placeholder and missing dates get :data:`PLACEHOLDER` and :data:`NO_DATE`."""
+def period_codes(month: np.ndarray, freq: str = "month") -> np.ndarray:
+    """Period code of each repository from its month code: months, quarters (month // 3) or years
+    (month // 12) since 1970; the placeholder and unknown codes are kept."""
     if freq not in FREQUENCIES:
         raise ValueError(f"frequency {freq!r}; expected one of {', '.join(FREQUENCIES)}")
-    naive = created.dt.tz_convert("UTC").dt.tz_localize(None)
-    labels = naive.dt.to_period(FREQUENCIES[freq]).astype(str)
-    labels = labels.where(created.notna(), NO_DATE)
-    labels = labels.where(~placeholder, PLACEHOLDER)
-    return labels.reset_index(drop=True)
+    div = {"month": 1, "quarter": 3, "year": 12}[freq]
+    return np.where(month >= 0, month // div, month)
 
 
-def _period_order(labels: Iterable[str]) -> list[str]:
-    dated = sorted({lab for lab in labels if lab not in (PLACEHOLDER, NO_DATE)})
-    special = [lab for lab in (PLACEHOLDER, NO_DATE) if lab in set(labels)]
-    return special[:1] + dated + special[1:]
+def period_label(code: int, freq: str = "month") -> str:
+    """``2023-10``, ``2023Q4`` or ``2023`` for a period code; :data:`PLACEHOLDER` or :data:`NO_DATE`."""
+    if code == PH_CODE:
+        return PLACEHOLDER
+    if code == NO_DATE_CODE:
+        return NO_DATE
+    if freq == "month":
+        return f"{1970 + code // 12}-{code % 12 + 1:02d}"
+    if freq == "quarter":
+        return f"{1970 + code // 4}Q{code % 4 + 1}"
+    return str(1970 + code)
+
+
+def period_labels(month: np.ndarray, freq: str = "month") -> list[str]:
+    """The creation period of each repository as text (small inputs; the tables use codes)."""
+    return [period_label(int(c), freq) for c in period_codes(month, freq)]
+
+
+def _label_key(label: str) -> tuple[int, str]:
+    """Sort key of period labels: the placeholder first, dated periods in order, no date last."""
+    return (0, "") if label == PLACEHOLDER else (2, "") if label == NO_DATE else (1, label)
+
+
+def _ordered_codes(codes: np.ndarray) -> list[int]:
+    """Distinct period codes: the placeholder first, dated periods in order, no date last."""
+    u = set(np.unique(codes).tolist())
+    dated = sorted(c for c in u if c >= 0)
+    return ([PH_CODE] if PH_CODE in u else []) + dated + ([NO_DATE_CODE] if NO_DATE_CODE in u else [])
 
 
 # --------------------------------------------------------------------------- #
@@ -174,12 +225,13 @@ def growth(listings: dict[str, Listing], freq: str = "month") -> pd.DataFrame:
     rows = []
     for t in listed_types(listings):
         lst = listings[t]
-        labels = period_labels(lst.created, lst.placeholder, freq)
-        counts = labels.value_counts()
-        order = _period_order(counts.index)
+        codes = period_codes(lst.month, freq)
+        values, counts = np.unique(codes, return_counts=True)
+        count_of = dict(zip(values.tolist(), counts.tolist()))
         run = 0
-        for period in order:
-            c = int(counts[period])
+        for code in _ordered_codes(codes):
+            c = int(count_of[code])
+            period = period_label(code, freq)
             if period != NO_DATE:
                 run += c
             rows.append(
@@ -269,33 +321,34 @@ def single_author_repos(
     snap: Snapshot, ignore_authors: Sequence[str] = DEFAULT_IGNORE_AUTHORS
 ) -> tuple[pa.Array, np.ndarray] | None:
     """Model repositories covered by the commits step, with their number of distinct commit
-    authors (``ignore_authors`` left out): ``(ids, authors)``, or None where none is covered."""
+    authors (``ignore_authors`` left out): ``(ids, authors)``, or None where none is covered.
+
+    Repository ids and author names are dictionary-encoded once; distinct (repository, author)
+    pairs are counted on integer keys, so no author list becomes a Python object."""
     cov = snap.arrow("repo_coverage", ["repo_id"], filters=[("step", "==", "commits"), ("repo_type", "==", "model")])
     if cov.num_rows == 0:
         return None
     ids = pc.unique(cov.column("repo_id").combine_chunks())
     commits = snap.arrow("commits", ["repo_id", "authors"], filters=[("repo_type", "==", "model")])
-    authors = pa.Table.from_arrays(
-        [
-            pc.take(commits.column("repo_id"), pc.list_parent_indices(commits.column("authors"))),
-            pc.list_flatten(commits.column("authors")),
-        ],
-        names=["repo_id", "author"],
-    )
-    del commits
-    if ignore_authors:
-        authors = authors.filter(
-            pc.invert(pc.fill_null(pc.is_in(authors.column("author"), pa.array(list(ignore_authors))), False))
-        )
-    authors = authors.filter(pc.is_valid(authors.column("author")))
-    pairs = authors.group_by(["repo_id", "author"]).aggregate([])
-    per_repo = pairs.group_by("repo_id").aggregate([("author", "count")])
-    pos = pc.index_in(per_repo.column("repo_id"), value_set=ids)
     n = np.zeros(len(ids))
-    p = np.asarray(pc.fill_null(pos, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    counts = np.asarray(per_repo.column("author_count").to_numpy(), dtype=float)
-    n[p[p >= 0]] = counts[p >= 0]
-    return ids, n
+    if commits.num_rows == 0:
+        return ids, n
+    repo_pos = np.asarray(
+        pc.fill_null(pc.index_in(commits.column("repo_id"), value_set=ids), -1).to_numpy(), dtype=np.int64
+    )
+    authors = commits.column("authors")
+    parent = np.asarray(pc.list_parent_indices(authors).to_numpy(), dtype=np.int64)
+    codes, names = _codes(pc.list_flatten(authors))
+    del commits, authors
+    bad = [i for i, name in enumerate(names) if name in set(ignore_authors)]
+    keep = codes >= 0
+    if bad:
+        keep &= ~np.isin(codes, bad)
+    r = repo_pos[parent]
+    keep &= r >= 0
+    keys = np.unique(r[keep] * max(len(names), 1) + codes[keep])
+    counts = np.bincount(keys // max(len(names), 1), minlength=len(ids)).astype(float)
+    return ids, counts
 
 
 COHORT_COLUMNS = [
@@ -328,15 +381,16 @@ def cohorts(
     rows = []
     for t in listed_types(listings):
         lst = listings[t]
-        labels = period_labels(lst.created, lst.placeholder, freq).to_numpy()
+        codes = period_codes(lst.month, freq)
         n_auth = np.full(lst.n, np.nan)
         if authors is not None and t == "model":
             ids, counts = authors
             pos = np.asarray(pc.fill_null(pc.index_in(lst.ids, value_set=ids), -1).to_numpy(zero_copy_only=False))
             hit = pos >= 0
             n_auth[hit] = counts[pos[hit]]
-        for cohort in _period_order(set(labels)):
-            m = labels == cohort
+        for code in _ordered_codes(codes):
+            cohort = period_label(code, freq)
+            m = codes == code
             dl, lk, grp = lst.downloads[m], lst.likes[m], lst.group[m]
             known_dl = ~np.isnan(dl)
             na = n_auth[m]
@@ -376,7 +430,7 @@ def cohort_figure(table: pd.DataFrame):
         "% single commit author",
     ]
     fig, axes = plt.subplots(2, 3, figsize=(10, 5.6))
-    order = _period_order(table["cohort"]) if len(table) else []
+    order = sorted(set(table["cohort"]), key=_label_key)
     x = {c: i for i, c in enumerate(order)}
     for ax, m in zip(axes.ravel(), measures):
         for t, d in table.groupby("repo_type", sort=False):
@@ -419,15 +473,10 @@ GROUP_COLUMNS = ("% permissive", "% restrictive", "% no license")
 
 def as_of_dates(listings: dict[str, Listing], end: str, every: str = "month") -> list[str]:
     """Month ends (or quarter ends) from the first dated creation to ``end`` (the snapshot date)."""
-    firsts = [
-        lst.created[~lst.placeholder & lst.created.notna().to_numpy()].min()
-        for lst in listings.values()
-        if lst.listed and lst.n
-    ]
-    firsts = [f for f in firsts if pd.notna(f)]
+    firsts = [lst.created[lst.month >= 0].min() for lst in listings.values() if lst.listed and (lst.month >= 0).any()]
     if not firsts:
         return []
-    start = min(firsts).tz_convert("UTC").tz_localize(None)
+    start = pd.Timestamp(min(firsts))
     freq = {"month": "ME", "quarter": "QE"}[every]
     ends = pd.date_range(start.normalize(), pd.Timestamp(end), freq=freq)
     out = [d.date().isoformat() for d in ends]
@@ -466,7 +515,7 @@ def as_of_series(listings: dict[str, Listing], dates: Sequence[str]) -> pd.DataF
     groups = np.array(["permissive", "restrictive", "none"], dtype=object)
     for t in listed_types(listings):
         lst = listings[t]
-        created = lst.created.to_numpy(dtype="datetime64[ms]")
+        created = lst.created
         dated = ~np.isnat(created)
         order = np.flatnonzero(dated)[np.argsort(created[dated], kind="stable")]
         created_sorted = created[order]
@@ -545,20 +594,30 @@ OWNER_MEASURES = ("downloads", "likes")
 
 def owner_totals(listings: dict[str, Listing], measure: str, repo_types: Sequence[str] = ("model",)) -> pd.DataFrame:
     """Per owner: repositories and the total of ``measure`` over its repositories of ``repo_types``
-    (legacy ids without an owner are one row, :data:`analysis.parts.owners.NO_OWNER`)."""
-    frames = []
+    with a known value (legacy ids without an owner are one row, :data:`analysis.parts.owners.NO_OWNER`),
+    sorted by the total, then the owner's name."""
+    names: dict[str, int] = {}
+    parts = []
     for t in repo_types:
         lst = listings.get(t)
         if lst is None or not lst.listed or not lst.n:
             continue
         v = getattr(lst, measure)
-        frames.append(pd.DataFrame({"owner": lst.owner.fillna(owners_mod.NO_OWNER), "value": v}))
-    if not frames:
+        known = ~np.isnan(v)
+        local = [names.setdefault(n, len(names)) for n in lst.owner_names]
+        none = names.setdefault(owners_mod.NO_OWNER, len(names))
+        remap = np.array(local + [none], dtype=np.int64)
+        parts.append((remap[lst.owner_codes[known]], v[known]))
+    if not parts:
         return pd.DataFrame(columns=["owner", "repositories", measure])
-    f = pd.concat(frames, ignore_index=True)
-    f = f[~np.isnan(f["value"].to_numpy(dtype=float))]
-    g = f.groupby("owner", sort=False)["value"].agg(["size", "sum"]).reset_index()
-    g.columns = ["owner", "repositories", measure]
+    codes = np.concatenate([c for c, _ in parts])
+    vals = np.concatenate([v for _, v in parts])
+    k = len(names)
+    size = np.bincount(codes, minlength=k)
+    total = np.bincount(codes, weights=vals, minlength=k)
+    label = np.array(list(names), dtype=object)
+    keep = size > 0
+    g = pd.DataFrame({"owner": label[keep], "repositories": size[keep], measure: total[keep]})
     return g.sort_values([measure, "owner"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
@@ -652,12 +711,12 @@ def owner_lorenz_figure(tables: dict[tuple[str, str], pd.DataFrame]):
 def describe(snap: Snapshot, listings: dict[str, Listing], growth_table: pd.DataFrame, paper_date: str) -> str:
     """Two sentences on growth: how many repositories existed by the paper's date, and since."""
     out = []
-    cut = pd.Timestamp(paper_date, tz="UTC") + pd.Timedelta(days=1)
+    cut = np.datetime64(pd.Timestamp(paper_date) + pd.Timedelta(days=1), "ms")
     for t in listed_types(listings):
         lst = listings[t]
-        known = lst.created.notna().to_numpy()
-        by = int((known & (lst.created < cut).to_numpy()).sum())
-        after = int((known & (lst.created >= cut).to_numpy()).sum())
+        known = ~np.isnat(lst.created)
+        by = int((known & (lst.created < cut)).sum())
+        after = int((known & (lst.created >= cut)).sum())
         ph = int(lst.placeholder.sum())
         out.append(
             f"Of the {lst.n:,} {t} repositories of snapshot `{snap.id}` ({snap.date}), {by:,} were created by "
