@@ -1,0 +1,119 @@
+"""Uncertainty and robustness (analysis.parts.robustness): each estimator against a known answer."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sstats
+
+from analysis import stats
+from analysis.parts import robustness as R
+
+
+def test_concentration_from_counts_equals_the_expanded_statistics():
+    rng = np.random.default_rng(1)
+    for n in (1, 2, 99, 100, 101, 3000):
+        x = (rng.pareto(1.2, n) * 5).astype(int)
+        values, counts = R.value_counts(x)
+        got = R.concentration(values, counts)
+        if x.sum() == 0:
+            assert np.isnan(got["gini"][0])
+            continue
+        assert got["gini"][0] == pytest.approx(stats.gini(x), rel=1e-12, abs=1e-12)
+        assert got["top1"][0] == pytest.approx(stats.top_share(x, 0.01), rel=1e-12)
+        assert got["top10"][0] == pytest.approx(stats.top_share(x, 0.10), rel=1e-12)
+    # many multisets at once: one row each
+    a, b = np.array([0, 0, 1, 5]), np.array([3, 3, 3, 9])
+    vals = np.array([0, 1, 3, 5, 9])
+    rows = np.array([[2, 1, 0, 1, 0], [0, 0, 3, 0, 1]])
+    g = R.concentration(vals, rows)["gini"]
+    assert g == pytest.approx([stats.gini(a), stats.gini(b)])
+
+
+def test_bootstrap_intervals_cover_a_known_gini_at_about_the_nominal_rate():
+    """Lognormal(0, sigma): Gini = 2 Phi(sigma / sqrt 2) - 1 and top-10% share =
+    1 - Phi(Phi^-1(0.9) - sigma), exactly. 120 samples of 1,500, 300 resamples each (seeded)."""
+    sigma = 1.0
+    true_gini = 2 * sstats.norm.cdf(sigma / np.sqrt(2)) - 1
+    true_top10 = 1 - sstats.norm.cdf(sstats.norm.ppf(0.9) - sigma)
+    rng = np.random.default_rng(2024)
+    hits = {"gini": 0, "top10": 0}
+    trials = 120
+    for t in range(trials):
+        x = rng.lognormal(0, sigma, 1500)
+        ci = R.concentration_intervals(x, b=300, seed=t)
+        hits["gini"] += ci["gini"][0] <= true_gini <= ci["gini"][1]
+        hits["top10"] += ci["top10"][0] <= true_top10 <= ci["top10"][1]
+    for k, h in hits.items():
+        assert 0.86 <= h / trials <= 0.995, f"{k}: coverage {h / trials:.2f}"
+
+
+def test_quantile_and_proportion_intervals():
+    rng = np.random.default_rng(5)
+    hits = sum(lo <= 0 <= hi for lo, hi in (R.quantile_interval(rng.normal(size=301), 0.5) for _ in range(300)))
+    assert 0.90 <= hits / 300 <= 0.995
+    lo, hi = R.proportion_interval(0, 10)
+    assert lo == 0 and hi == pytest.approx(0.2775, abs=1e-4)  # Wilson, the textbook value
+    lo, hi = R.proportion_interval(50, 100)
+    assert (lo, hi) == pytest.approx((0.4038, 0.5962), abs=1e-4)
+
+
+def test_finite_population_correction_by_hand():
+    est = R.srs_proportion(30, 100, 1000)
+    # p = 0.3; se = sqrt(0.3 * 0.7 / 99 * (1 - 100/1000))
+    assert est["estimate"] == 0.3
+    assert est["se"] == pytest.approx(np.sqrt(0.21 / 99 * 0.9))
+    assert est["low"] == pytest.approx(0.3 - 1.959964 * est["se"], abs=1e-6)
+    # sampling everything leaves no sampling error
+    assert R.srs_proportion(30, 100, 100)["se"] == 0
+    with pytest.raises(ValueError):
+        R.srs_proportion(3, 10, 5)
+
+
+def test_cliffs_delta_against_brute_force_and_scipy():
+    x, y = [1, 2, 3], [2, 3, 4]
+    # 1 pair x > y, 6 pairs x < y, 2 ties: (1 - 6) / 9
+    assert R.cliffs_delta(x, y) == pytest.approx(-5 / 9)
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 6, 40), rng.integers(1, 7, 55)
+    brute = np.mean([np.sign(u - v) for u, v in itertools.product(a, b)])
+    assert R.cliffs_delta(a, b) == pytest.approx(brute)
+    u = sstats.mannwhitneyu(a, b).statistic
+    assert R.cliffs_delta(a, b) == pytest.approx(2 * u / (a.size * b.size) - 1)
+    assert R.magnitude(0.1) == "negligible" and R.magnitude(-0.5) == "large"
+    assert R.interval_magnitude(-0.2, 0.1) == "negligible to small"  # crosses zero
+    assert R.interval_magnitude(-0.4, -0.35) == "medium"
+    lo, hi, method = R.cliffs_delta_interval(a, b, b=200, seed=1)
+    assert lo <= R.cliffs_delta(a, b) <= hi and "bootstrap" in method
+
+
+def test_sequential_network_reciprocity_on_a_hand_made_commit_list():
+    # r1: a, b, a, c in date order; r2: d then d (no edge); r3 listed out of order: e (day 2), f (day 1)
+    repo = ["r1", "r1", "r1", "r1", "r2", "r2", "r3", "r3"]
+    date = pd.to_datetime(
+        ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-01", "2024-01-02", "2024-01-02", "2024-01-01"]
+    )
+    first = ["a", "b", "a", "c", "d", "d", "e", "f"]
+    e = R.sequential_edges(repo, date, first)
+    assert set(zip(e["source"], e["target"])) == {("b", "a"), ("a", "b"), ("c", "a"), ("e", "f")}
+    net = R.SequentialNetwork(e, 3, 8)
+    # (b,a) and (a,b) are reciprocated, (c,a) and (e,f) are not
+    assert net.reciprocity() == pytest.approx(2 / 4)
+    assert net.summary()["developers with an edge"] == 5
+
+
+def test_isolate_share_and_its_sampling_bias():
+    pairs = pd.DataFrame({"repo": ["r1", "r2", "r2", "r3"], "author": ["a", "a", "b", "c"]})
+    # a works with b in r2, so only c (alone in r3) is an isolate
+    assert R.isolate_share(pairs) == pytest.approx(100 / 3)
+    assert R.isolate_share(pairs, ["r1", "r3"]) == pytest.approx(100.0)  # without r2, a is alone too
+    bias = R.isolate_sampling_bias(pairs, sizes=[2], seeds=range(10))
+    assert bias["repositories sampled"].tolist() == [3, 2]
+    # the three samples of two repositories give 0% ({r1, r2}), 33.3% ({r2, r3}) or 100% ({r1, r3})
+    possible = np.array([0, 100 / 3, 100])
+    for col in ("isolates (%) min", "isolates (%) max"):
+        assert np.isclose(possible, bias.loc[1, col]).any()
+    assert bias.loc[1, "bias (points)"] == pytest.approx(bias.loc[1, "isolates (%) mean"] - 100 / 3)
