@@ -317,38 +317,69 @@ def _pct(mask: np.ndarray, known: np.ndarray) -> float:
     return 100.0 * int((mask & known).sum()) / n if n else float("nan")
 
 
+def _global_codes(chunks: Sequence[pa.DictionaryArray]) -> tuple[np.ndarray, pa.Array]:
+    """One code space for dictionary arrays read chunk by chunk (each with its own dictionary):
+    ``(int64 codes of every element, -1 for null; the distinct values)``."""
+    if not chunks:
+        return np.empty(0, dtype=np.int64), pa.array([], pa.string())
+    dictionaries = [c.dictionary for c in chunks]
+    enc = pc.dictionary_encode(pa.concat_arrays(dictionaries))
+    of_entry = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    out, offset = [], 0
+    for c, d in zip(chunks, dictionaries):
+        idx = np.asarray(pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        codes = np.where(idx >= 0, of_entry[offset + np.maximum(idx, 0)], -1)
+        out.append(codes)
+        offset += len(d)
+    return np.concatenate(out), enc.dictionary
+
+
 def single_author_repos(
     snap: Snapshot, ignore_authors: Sequence[str] = DEFAULT_IGNORE_AUTHORS
 ) -> tuple[pa.Array, np.ndarray] | None:
     """Model repositories covered by the commits step, with their number of distinct commit
     authors (``ignore_authors`` left out): ``(ids, authors)``, or None where none is covered.
 
-    Repository ids and author names are dictionary-encoded once; distinct (repository, author)
+    Repository ids and author names are read dictionary-encoded; distinct (repository, author)
     pairs are counted on integer keys, so no author list becomes a Python object."""
+    import pyarrow.parquet as pq
+
+    from analysis.snapshot.schema import table_file
+
     cov = snap.arrow("repo_coverage", ["repo_id"], filters=[("step", "==", "commits"), ("repo_type", "==", "model")])
     if cov.num_rows == 0:
         return None
     ids = pc.unique(cov.column("repo_id").combine_chunks())
-    commits = snap.arrow("commits", ["repo_id", "authors"], filters=[("repo_type", "==", "model")])
+    commits = pq.read_table(
+        snap.path / table_file("commits"),
+        columns=["repo_id", "authors"],
+        filters=[("repo_type", "==", "model")],
+        read_dictionary=["repo_id", "authors.list.element"],
+    )
     n = np.zeros(len(ids))
     if commits.num_rows == 0:
         return ids, n
-    repo_pos = np.asarray(
-        pc.fill_null(pc.index_in(commits.column("repo_id"), value_set=ids), -1).to_numpy(), dtype=np.int64
-    )
-    authors = commits.column("authors")
-    parent = np.asarray(pc.list_parent_indices(authors).to_numpy(), dtype=np.int64)
-    codes, names = _codes(pc.list_flatten(authors))
-    del commits, authors
-    bad = [i for i, name in enumerate(names) if name in set(ignore_authors)]
+    repo_codes, repo_values = _global_codes(commits.column("repo_id").chunks)
+    lookup = np.asarray(pc.fill_null(pc.index_in(repo_values, value_set=ids), -1).to_numpy(), dtype=np.int64)
+    repo_pos = np.where(repo_codes >= 0, lookup[np.maximum(repo_codes, 0)], -1)
+    lists = commits.column("authors").chunks
+    parents, start = [], 0
+    for c in lists:
+        parents.append(np.asarray(pc.list_parent_indices(c).to_numpy(), dtype=np.int64) + start)
+        start += len(c)
+    parent = np.concatenate(parents)
+    codes, names = _global_codes([pc.list_flatten(c) for c in lists])
+    del commits, lists
+    n_names = max(len(names), 1)
     keep = codes >= 0
-    if bad:
-        keep &= ~np.isin(codes, bad)
+    if ignore_authors:
+        bad = np.flatnonzero(pc.is_in(names, value_set=pa.array(list(ignore_authors))).to_numpy(zero_copy_only=False))
+        if bad.size:
+            keep &= ~np.isin(codes, bad)
     r = repo_pos[parent]
     keep &= r >= 0
-    keys = np.unique(r[keep] * max(len(names), 1) + codes[keep])
-    counts = np.bincount(keys // max(len(names), 1), minlength=len(ids)).astype(float)
-    return ids, counts
+    keys = np.unique(r[keep] * n_names + codes[keep])
+    return ids, np.bincount(keys // n_names, minlength=len(ids)).astype(float)
 
 
 COHORT_COLUMNS = [
