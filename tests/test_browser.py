@@ -241,3 +241,91 @@ def test_link_checker_detects_broken_targets(tmp_path):
     assert frag not in _anchors(target)
     target, _ = _target_file(site, base, base + "book/missing.html")
     assert not target.exists()
+
+
+#: The widths of the reader's edition checks: a desktop and a phone.
+WIDTHS = (1400, 414)
+
+_READER_JS = """
+const out = {overflow: document.documentElement.scrollWidth - window.innerWidth, wrapped: [], alts: [],
+             downloads: [], cites: []};
+for (const td of document.querySelectorAll('td.text-right')) {
+  const text = td.textContent.trim();
+  if (!/^[<>~+\\-]?[0-9][0-9,.]*(%|e[+-]?[0-9]+)?$/.test(text)) continue;
+  const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+  const tops = new Set();
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!n.textContent.trim()) continue;
+    const range = document.createRange(); range.selectNodeContents(n);
+    for (const r of range.getClientRects()) tops.add(Math.round(r.top));
+  }
+  if (tops.size > 1) out.wrapped.push(text);
+}
+for (const img of document.querySelectorAll('figure img')) {
+  const fig = img.closest('figure');
+  out.alts.push({label: fig ? fig.id : '', alt: img.getAttribute('alt') || ''});
+}
+for (const a of document.querySelectorAll('a[download]')) out.downloads.push(a.href);
+for (const d of document.querySelectorAll('details, .admonition.dropdown, .dropdown')) {
+  const t = d.textContent;
+  if (/Cite this/.test(t)) out.cites.push(t);
+}
+return out;
+"""
+
+
+def _provenance_of(site: Path, base_url: str, href: str) -> dict | None:
+    """The sidecar provenance of a downloaded table or figure (``<label>.json`` beside it)."""
+    import json
+
+    target, _ = _target_file(site, base_url, href)
+    if target is None or not target.exists():
+        return None
+    side = target.with_suffix(".json")
+    return json.loads(side.read_text(encoding="utf-8")) if side.exists() else None
+
+
+def test_reader_edition_at_two_widths(tmp_path_factory):
+    """At 1,400 px and 414 px: no page wider than the window, no number broken over two lines,
+    figures with alt text that says more than their label, every download resolving to a file whose
+    provenance names the page's snapshot, and cite boxes with an author and a URL."""
+    _need_chromium()
+    failures: list[str] = []
+    for site in _sites(tmp_path_factory):
+        out = site.parent.parent if site.parent.name == "_build" else site
+        snapshot_id = out.name
+        shots = out / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        pages = sorted(p for p in (site / "book").glob("*.html"))
+        assert pages, f"{site}: no pages under book/"
+        profile = tmp_path_factory.mktemp("chromium-reader")
+        with Server(site) as server, _closing(_driver(profile)) as drv:
+            for width in WIDTHS:
+                drv.set_window_size(width, 1600)
+                for page in pages:
+                    rel = page.relative_to(site).as_posix()
+                    drv.get(server.url + rel)
+                    time.sleep(0.2)
+                    got = drv.execute_script(_READER_JS)
+                    where = f"{site.name}/{rel} at {width} px"
+                    if got["overflow"] > 1:
+                        failures.append(f"{where}: page is {got['overflow']} px wider than the window")
+                    failures += [f"{where}: number broken over lines: {t}" for t in got["wrapped"][:5]]
+                    for a in got["alts"]:
+                        if len(a["alt"]) <= len(a["label"]) or a["alt"] == a["label"]:
+                            failures.append(f"{where}: figure {a['label']} has alt text {a['alt']!r}")
+                    if width == WIDTHS[0]:
+                        for href in got["downloads"]:
+                            prov = _provenance_of(site, server.url, href)
+                            if "_sources" in href:
+                                continue  # the executed notebook: it is the page itself
+                            if prov is None:
+                                failures.append(f"{where}: download {href} has no provenance file")
+                            elif prov["snapshot"]["id"] != snapshot_id:
+                                failures.append(f"{where}: {href} names snapshot {prov['snapshot']['id']}")
+                        for c in got["cites"]:
+                            if "hf-hub-activity project" not in c or not re.search(r"\.html#(tab|fig)-", c):
+                                failures.append(f"{where}: a cite box lacks an author or a URL: {c[:200]!r}")
+                    if rel in ("book/index.html", "book/part1_activity.html"):
+                        drv.save_screenshot(str(shots / f"{Path(rel).stem}-{width}px.png"))
+    assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures[:60])

@@ -114,8 +114,12 @@ def test_tiny_book_builds_a_site_with_numbered_table(tmp_path, build_root):
     assert res.html == build_root / "snap-a" / "_build" / "html"
     page = (res.html / "book" / "counts.html").read_text()
     assert 'id="tab-counts"' in page and "Table 1.1" in page
-    assert "_downloads" in page and "tab-counts.csv" in page  # download link to the CSV
-    assert (res.html / "tables" / "tab-counts.csv").exists()
+    # the download link points to the stable CSV of the site (not a hashed copy), with its provenance
+    assert 'href="../tables/tab-counts.csv"' in page and "_downloads/" not in page
+    assert (res.html / "tables" / "tab-counts.csv").exists() and (res.html / "tables" / "tab-counts.json").exists()
+    # the footer links the citation file and the edition's bundle, both in the site
+    assert 'href="../CITATION.cff"' in page and (res.html / "CITATION.cff").exists()
+    assert 'href="../edition-bundle.zip"' in page and (res.html / "edition-bundle.zip").exists()
     # papermill's injected cell is tagged remove-cell in the executed copy
     nb = nbformat.read(res.out / "book" / "counts.ipynb", as_version=4)
     tagged = {t for c in nb.cells for t in c.metadata.get("tags", [])}

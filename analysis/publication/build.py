@@ -43,6 +43,8 @@ import yaml
 from analysis import paths
 from analysis.cli import OneLineParser
 from analysis.memory import PeakMemory
+from analysis.publication.bundle import write_bundle
+from analysis.publication.publish import PAGE_ENV
 from analysis.snapshot import SnapshotError, open_snapshot
 
 #: Parameters the pipeline always sets itself.
@@ -291,6 +293,8 @@ def _show(p: Path) -> str:
 
 
 def _tag_hidden_cells(nb_path: Path) -> None:
+    """Hide the parameter cells, and show readers no code toggles: a cell whose input the template
+    hides (``hide-input``) has its input removed from the page (each page links its notebooks)."""
     import nbformat
 
     nb = nbformat.read(nb_path, as_version=4)
@@ -298,7 +302,23 @@ def _tag_hidden_cells(nb_path: Path) -> None:
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
         if ("injected-parameters" in tags or "parameters" in tags) and "remove-cell" not in tags:
             tags.append("remove-cell")
+        if "hide-input" in tags:
+            tags[tags.index("hide-input")] = "remove-input"
     nbformat.write(nb, nb_path)
+
+
+def footer_html(commit: str | None, repository: str) -> str:
+    """The footer of every page: the citation file, the edition's data bundle, the source."""
+    from analysis.publication.bundle import BUNDLE_NAME
+
+    source = (f'<a href="{repository}">source repository</a>' if repository else "source: the project's repository") + (
+        f" at commit <code>{commit[:12]}</code>" if commit else ""
+    )
+    return (
+        '<p class="hfhub-footer"><a href="../CITATION.cff">CITATION.cff</a> · '
+        f'<a href="../{BUNDLE_NAME}">data bundle of this edition (tables, figures, findings, manifest, codebook)</a>'
+        f" · {source}</p>"
+    )
 
 
 def _failure_message(nb_name: str, out_nb: Path, exc: BaseException) -> str:
@@ -331,7 +351,16 @@ def _failure_message(nb_name: str, out_nb: Path, exc: BaseException) -> str:
 
 def _copy_sources(source: Path, out: Path, toc: Any, keep: Callable[[str], bool]) -> None:
     (out / "book").mkdir(parents=True, exist_ok=True)
-    shutil.copy2(source / "_config.yml", out / "_config.yml")
+    from analysis.publication.publish import citation_metadata
+    from analysis.snapshot.store import git_commit
+
+    config = yaml.safe_load((source / "_config.yml").read_text(encoding="utf-8"))
+    config.setdefault("html", {})["extra_footer"] = footer_html(git_commit(), citation_metadata()["repository"])
+    (out / "_config.yml").write_text(
+        "# Written by analysis/publication/build.py from the project's _config.yml; do not edit.\n"
+        + yaml.safe_dump(config, sort_keys=False),
+        encoding="utf-8",
+    )
     filtered = _filter_toc(toc, keep)
     (out / "_toc.yml").write_text(
         "# Written by analysis/build.py from the project's _toc.yml; do not edit.\n"
@@ -456,6 +485,7 @@ def build(
             p = dict(params[nb], snapshot_dir=snap_path, output_dir=str(out))
             log(f"[{i}/{len(selected)}] executing book/{nb}.ipynb ...")
             t0 = time.perf_counter()
+            os.environ[PAGE_ENV] = nb  # the Publisher's links and citations name the page
             try:
                 pm.execute_notebook(
                     str(src / "book" / f"{nb}.ipynb"),
@@ -468,7 +498,8 @@ def build(
                     request_save_on_cell_execute=False,
                     execution_timeout=CELL_TIMEOUT,
                     # the kernel's own warnings (TCP without encryption on 127.0.0.1) are noise here
-                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                    # the kernel's shutdown ("KeyboardInterrupt caught in kernel") is not an error either
+                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
                 )
             except Exception as exc:  # papermill raises its own and kernel errors
                 result.peak_rss = mem.peak
@@ -493,8 +524,11 @@ def build(
             for sub in ("tables", "figures"):
                 if (out / sub).is_dir():
                     shutil.copytree(out / sub, site / sub, dirs_exist_ok=True)
+            shutil.copy2(paths.ROOT / "CITATION.cff", site / "CITATION.cff")
+            write_bundle(out, snap, site)
             result.timings["jupyter-book build"] = time.perf_counter() - t0
             result.html = site
+    os.environ.pop(PAGE_ENV, None)
     result.peak_rss = mem.peak
     result.total = time.perf_counter() - t_start
     summary = result.summary()

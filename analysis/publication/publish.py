@@ -12,6 +12,16 @@ Every table or figure the book shows goes through a :class:`Publisher`:
 
 Labels are stable: they are chosen by the notebook, not derived from data, so
 they survive a rebuild with a new snapshot.
+
+Every artefact carries its provenance once downloaded: each CSV has a sidecar
+``<label>.json`` (snapshot id, date, source, synthetic or not, label, caption,
+book version, build date), each PNG and SVG the same in its metadata and a
+small visible line naming the snapshot (and "synthetic data" where it is).
+Download links point to the stable ``tables/`` and ``figures/`` folders of the
+site, never to hashed copies. The *cite this* box gives the authors and title
+of ``CITATION.cff``, the book's version (package version and commit), the
+snapshot, the build date and the page URL with the label's anchor (from
+``html.baseurl`` of ``_config.yml``; relative where that is empty).
 """
 
 from __future__ import annotations
@@ -26,7 +36,10 @@ import pandas as pd
 
 from analysis import paths
 from analysis.snapshot import Snapshot
+from analysis.snapshot.store import git_commit
 
+#: Set by the build for each notebook it executes: the page's name (``part1_activity``), for URLs.
+PAGE_ENV = "HFHUB_BOOK_PAGE"
 LABEL_RE = re.compile(r"^(tab|fig)-[a-z0-9]+(?:-[a-z0-9]+)*$")
 BOOK_TITLE = "Development activity on the Hugging Face Hub: a reproducible study"
 BOOK_SHORT = "hf-hub-activity"
@@ -62,6 +75,38 @@ def markdown_table(df: pd.DataFrame, max_rows: int | None = None) -> str:
     for row in shown.itertuples(index=False, name=None):
         lines.append("| " + " | ".join(_fmt_cell(v) for v in row) + " |")
     return "\n".join(lines)
+
+
+def _plain_text(markdown: str) -> str:
+    """Caption text without MyST markup, on one line (for alt text and file metadata)."""
+    text = re.sub(r"\{[a-z]+\}`([^`]*)`", r"\1", markdown)
+    return re.sub(r"\s+", " ", text.replace("`", "").replace("**", "").replace("*", "")).strip()
+
+
+def citation_metadata() -> dict[str, Any]:
+    """Title, authors, version and repository of the project, from ``CITATION.cff``."""
+    import yaml
+
+    cff = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    authors = []
+    for a in cff.get("authors", []):
+        name = a.get("name") or " ".join(x for x in (a.get("given-names"), a.get("family-names")) if x)
+        if name:
+            authors.append(name)
+    return {
+        "title": cff.get("title", BOOK_TITLE),
+        "authors": authors,
+        "version": str(cff.get("version", "")),
+        "repository": cff.get("repository-code") or "",
+    }
+
+
+def book_url() -> str:
+    """The site's published address (``html.baseurl`` of ``_config.yml``; empty: links stay relative)."""
+    import yaml
+
+    cfg = yaml.safe_load(paths.BOOK_CONFIG.read_text(encoding="utf-8")) or {}
+    return str((cfg.get("html") or {}).get("baseurl") or "").rstrip("/")
 
 
 class Markdown:
@@ -110,19 +155,67 @@ class Publisher:
             raise ValueError(f"label {label!r} used twice")
         self.labels.append(label)
 
+    def provenance_record(self, label: str, kind: str, caption: str, covers: str) -> dict[str, Any]:
+        """What a downloaded artefact says about where it comes from (its sidecar JSON)."""
+        s = self.snapshot
+        meta = citation_metadata()
+        return {
+            "label": label,
+            "kind": kind,
+            "caption": caption,
+            "covers": covers,
+            "snapshot": {"id": s.id, "date": s.date, "source_kind": s.source_kind, "synthetic": bool(s.is_synthetic)},
+            "book": {"title": meta["title"], "version": self.version, "url": self.url(label)},
+            "built": self.built,
+        }
+
+    @property
+    def version(self) -> str:
+        commit = git_commit()
+        meta = citation_metadata()
+        return f"{meta['version']}+{commit[:12]}" if commit else meta["version"]
+
+    @property
+    def built(self) -> str:
+        import datetime as dt
+
+        return dt.datetime.now(dt.UTC).date().isoformat()
+
+    def url(self, label: str) -> str:
+        """The address of ``label`` in the site: its page and anchor (relative unless html.baseurl is set)."""
+        page = os.environ.get(PAGE_ENV, "")
+        base = book_url()
+        target = f"{page}.html#{label}" if page else f"#{label}"
+        return f"{base}/book/{target}" if base else target
+
     def cite(self, label: str, kind: str) -> str:
         s = self.snapshot
+        meta = citation_metadata()
+        authors = " and ".join(meta["authors"]) or "The hf-hub-activity project"
+        year = self.built[:4]
+        url = self.url(label)
         key = f"{BOOK_SHORT}-{s.id}-{label}".replace("_", "-")
         text = (
-            f"{BOOK_TITLE}, {kind} `{label}`, computed from snapshot {s.id} "
-            f"(snapshot date {s.date}, source: {s.source_kind})."
+            f"{authors} ({year}). *{meta['title']}*, version {self.version}, {kind} `{label}`, computed from "
+            f"snapshot `{s.id}` (snapshot date {s.date}, source: {s.source_kind}"
+            f"{', synthetic data' if s.is_synthetic else ''}); built {self.built}. {url}"
         )
         bib = (
-            f"@misc{{{key},\n  title = {{{BOOK_TITLE}: {kind} {label}}},\n"
-            f"  note = {{Snapshot {s.id}, snapshot date {s.date}, source {s.source_kind}}},\n"
-            f"  year = {{{s.date[:4]}}}\n}}"
+            f"@misc{{{key},\n  author = {{{{{authors}}}}},\n  title = {{{{{meta['title']}}}: {kind} {label}}},\n"
+            f"  version = {{{self.version}}},\n  year = {{{year}}},\n  url = {{{url}}},\n"
+            f"  note = {{Snapshot {s.id}, snapshot date {s.date}, source {s.source_kind}; built {self.built}}}\n}}"
         )
         return f":::{{dropdown}} Cite this {kind}\n{text}\n\n```bibtex\n{bib}\n```\n:::\n"
+
+    def _sidecar(self, folder: Path, label: str, kind: str, caption: str, covers: str) -> None:
+        import json
+
+        rec = self.provenance_record(label, kind, caption, covers)
+        (folder / f"{label}.json").write_text(json.dumps(rec, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+    def _link(self, folder: str, name: str, text: str) -> str:
+        """A link to a stable file of the site (``tables/``, ``figures/``), not a hashed download copy."""
+        return f'<a href="{self._rel}/{folder}/{name}" download>{text}</a>'
 
     # -- tables ------------------------------------------------------------
     def table(
@@ -141,6 +234,7 @@ class Publisher:
         data = df.reset_index() if index else df
         csv = self.tables_dir / f"{label}.csv"
         data.to_csv(csv, index=False, lineterminator="\n")
+        self._sidecar(self.tables_dir, label, "table", caption, covers)
         shown = markdown_table(data, max_rows=max_rows)
         more = ""
         if len(data) > max_rows:
@@ -153,7 +247,7 @@ class Publisher:
             shown,
             ":::",
             "",
-            f"{{download}}`Data (CSV) <{self._rel}/tables/{label}.csv>`{more}",
+            self._link("tables", f"{label}.csv", "Data (CSV)") + more,
         ]
         if note:
             parts += ["", note]
@@ -168,22 +262,27 @@ class Publisher:
         import matplotlib.pyplot as plt
 
         self._check_label(label, "fig")
+        s = self.snapshot
         png = self.figures_dir / f"{label}.png"
         svg = self.figures_dir / f"{label}.svg"
-        fig.savefig(png, dpi=150, bbox_inches="tight", metadata={"Software": None})
-        fig.savefig(svg, bbox_inches="tight", metadata={"Date": None, "Creator": None})
+        self.stamp(fig)
+        source = f"snapshot {s.id} ({s.date}, {s.source_kind}{', synthetic data' if s.is_synthetic else ''})"
+        plain = _plain_text(caption)
+        meta = {"Title": f"{label}: {plain}", "Source": source, "Description": f"{BOOK_TITLE}, version {self.version}"}
+        fig.savefig(png, dpi=150, bbox_inches="tight", metadata={**meta, "Software": None})
+        fig.savefig(svg, bbox_inches="tight", metadata={**meta, "Date": None, "Creator": None})
         plt.close(fig)
-        links = [
-            f"{{download}}`PNG <{self._rel}/figures/{label}.png>`",
-            f"{{download}}`SVG <{self._rel}/figures/{label}.svg>`",
-        ]
+        self._sidecar(self.figures_dir, label, "figure", caption, covers)
+        links = [self._link("figures", f"{label}.png", "PNG"), self._link("figures", f"{label}.svg", "SVG")]
         if data is not None:
             data.to_csv(self.tables_dir / f"{label}.csv", index=False, lineterminator="\n")
-            links.append(f"{{download}}`Data (CSV) <{self._rel}/tables/{label}.csv>`")
+            self._sidecar(self.tables_dir, label, "figure data", caption, covers)
+            links.append(self._link("tables", f"{label}.csv", "Data (CSV)"))
         parts = [
             f":::{{figure}} {self._rel}/figures/{label}.png",
             f":name: {label}",
             f":width: {width}",
+            f":alt: {plain} ({source})",
             "",
             f"{caption} {self.provenance(covers)}",
             ":::",
@@ -194,17 +293,51 @@ class Publisher:
         ]
         return Markdown("\n".join(parts))
 
-    def banner(self) -> Markdown:
-        """The snapshot banner every page starts with (prominent when synthetic)."""
+    def stamp(self, fig: Any) -> None:
+        """A small visible line under a figure naming its snapshot; synthetic ones say so in red."""
         s = self.snapshot
+        line = f"{BOOK_SHORT} · snapshot {s.id} ({s.date}, {s.source_kind})"
+        fig.text(0.0, 0.0, line, fontsize=8, color="#555555", ha="left", va="top", transform=fig.transFigure)
+        if s.is_synthetic:
+            fig.text(
+                1.0,
+                0.0,
+                "SYNTHETIC DATA: not facts about the Hub",
+                fontsize=8,
+                color="#b00020",
+                fontweight="bold",
+                ha="right",
+                va="top",
+                transform=fig.transFigure,
+            )
+
+    def code_links(self) -> str:
+        """Where this page's code is: its notebook template in the repository, and the executed notebook."""
+        page = os.environ.get(PAGE_ENV, "")
+        if not page:
+            return ""
+        repo = citation_metadata()["repository"]
+        template = (
+            f"[`book/{page}.ipynb`]({repo.rstrip('/')}/blob/main/book/{page}.ipynb)"
+            if repo
+            else (f"`book/{page}.ipynb` in the project's repository")
+        )
+        executed = f'<a href="../_sources/book/{page}.ipynb" download>the executed notebook</a>'
+        return f"The code of this page: the notebook template {template}, and {executed} (with every output)."
+
+    def banner(self) -> Markdown:
+        """The snapshot banner every page starts with (prominent when synthetic), with the page's code links."""
+        s = self.snapshot
+        code = self.code_links()
+        code = f"\n\n{code}" if code else ""
         if s.is_synthetic:
             return Markdown(
                 ":::{warning}\nThis page is computed from **synthetic data**: snapshot "
                 f"`{s.id}` ({s.date}) was generated by the project's calibrated synthetic Hub, "
                 "not collected from the Hugging Face Hub. Its numbers illustrate the method and "
-                "must not be cited as facts about the Hub.\n:::\n"
+                f"must not be cited as facts about the Hub.{code}\n:::\n"
             )
         return Markdown(
             f":::{{note}}\nComputed from snapshot `{s.id}` (snapshot date {s.date}, source: "
-            f"{s.source_kind}). See the Data and methods chapter for what it covers.\n:::\n"
+            f"{s.source_kind}). See the Data and methods chapter for what it covers.{code}\n:::\n"
         )

@@ -1,0 +1,49 @@
+"""Downloads keep their context: a table's CSV, a figure's PNG and SVG say which snapshot they
+come from (and a synthetic one says so), read back as a reader's tools would."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from book_fixtures import hand_snapshot  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from analysis.publication.publish import PAGE_ENV, Publisher  # noqa: E402
+
+
+def test_png_svg_and_csv_carry_their_snapshot(tmp_path, monkeypatch):
+    monkeypatch.setenv(PAGE_ENV, "part9_test")
+    snap = hand_snapshot(tmp_path / "snap", models=12)
+    pub = Publisher(snap, tmp_path / "out")
+    md = pub.table(pd.DataFrame({"a": [1, 2]}), "tab-demo", "A demo table.", covers="12 models").text
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    fmd = pub.figure(fig, "fig-demo", "A **demo** figure.", covers="12 models").text
+
+    side = json.loads((tmp_path / "out" / "tables" / "tab-demo.json").read_text())
+    assert side["snapshot"] == {"id": snap.id, "date": snap.date, "source_kind": "synthetic", "synthetic": True}
+    assert side["label"] == "tab-demo" and side["caption"] == "A demo table."
+    assert side["book"]["url"] == "part9_test.html#tab-demo"
+    assert pd.read_csv(tmp_path / "out" / "tables" / "tab-demo.csv")["a"].tolist() == [1, 2]  # the CSV stays plain
+
+    png = Image.open(tmp_path / "out" / "figures" / "fig-demo.png")
+    assert snap.id in png.text["Source"] and "synthetic data" in png.text["Source"]
+    assert png.text["Title"] == "fig-demo: A demo figure."
+
+    svg = ET.parse(tmp_path / "out" / "figures" / "fig-demo.svg").getroot()
+    texts = " ".join(e.text or "" for e in svg.iter())
+    assert snap.id in texts and "fig-demo: A demo figure." in texts
+    # the visible line under the figure names the snapshot, and the synthetic mark is drawn
+    assert "SYNTHETIC DATA" in (tmp_path / "out" / "figures" / "fig-demo.svg").read_text()
+
+    # the links point to the stable folders, and the cite box has an author and the page URL
+    assert '<a href="../tables/tab-demo.csv" download>' in md
+    assert '<a href="../figures/fig-demo.svg" download>' in fmd
+    assert "The hf-hub-activity project (" in md and "part9_test.html#tab-demo" in md
+    assert ":alt: A demo figure. (snapshot" in fmd
