@@ -47,3 +47,21 @@ def test_png_svg_and_csv_carry_their_snapshot(tmp_path, monkeypatch):
     assert '<a href="../figures/fig-demo.svg" download>' in fmd
     assert "The hf-hub-activity project (" in md and "part9_test.html#tab-demo" in md
     assert ":alt: A demo figure. (snapshot" in fmd
+
+
+def test_figure_text_is_at_least_9pt_in_the_text_column():
+    from matplotlib.text import Text
+
+    from analysis.publication.publish import COLUMN_PX, legible
+
+    fig, ax = plt.subplots(figsize=(11, 4))
+    ax.set_title("tiny", fontsize=6)
+    ax.tick_params(labelsize=5)
+    ax.plot([0, 1], [0, 1], label="a line")
+    ax.legend(fontsize=5)
+    legible(fig)
+    fig.canvas.draw()
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_text()]
+    shown_px = [s / 72 / fig.get_figwidth() * COLUMN_PX for s in sizes]
+    assert min(shown_px) >= 12 - 1e-9  # 9 pt = 12 CSS px once the figure is 784 px wide
+    plt.close(fig)

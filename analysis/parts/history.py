@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -463,13 +464,19 @@ def cohort_figure(table: pd.DataFrame):
     fig, axes = plt.subplots(2, 3, figsize=(10, 5.6))
     order = sorted(set(table["cohort"]), key=_label_key)
     x = {c: i for i, c in enumerate(order)}
+    handles: dict[str, Any] = {}
     for ax, m in zip(axes.ravel(), measures):
+        drawn = False
         for t, d in table.groupby("repo_type", sort=False):
             y = pd.to_numeric(d[m], errors="coerce")
             if y.notna().any():
-                ax.plot(
+                (line,) = ax.plot(
                     [x[c] for c in d["cohort"]], y, marker="o", ms=3, lw=1.4, color=REPO_TYPE_COLORS.get(t), label=t
                 )
+                handles.setdefault(t, line)
+                drawn = True
+        if not drawn:
+            ax.text(0.5, 0.5, "not covered by this snapshot", ha="center", va="center", transform=ax.transAxes)
         ax.set_title(m, fontsize=9)
         ax.set_xticks(range(len(order)))
         ax.set_xticklabels(
@@ -478,8 +485,9 @@ def cohort_figure(table: pd.DataFrame):
             fontsize=7,
         )
         ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=8)
-    fig.tight_layout()
+    if handles:
+        fig.legend(list(handles.values()), list(handles), loc="upper center", ncol=len(handles), fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
     return fig
 
 

@@ -83,6 +83,30 @@ def _plain_text(markdown: str) -> str:
     return re.sub(r"\s+", " ", text.replace("`", "").replace("**", "").replace("*", "")).strip()
 
 
+#: The width (CSS px) of the text column a figure is shown in, and the smallest text to show there.
+COLUMN_PX = 784
+MIN_TEXT_PX = 12  # 9 pt
+
+
+def legible(fig: Any, column_px: int = COLUMN_PX, min_px: int = MIN_TEXT_PX) -> float:
+    """Enlarge every text of ``fig`` whose size, once the figure is shown ``column_px`` wide, would be
+    under ``min_px`` CSS pixels (9 pt); then lay the figure out again. Returns the smallest size (pt)."""
+    import warnings
+
+    from matplotlib.text import Text
+
+    need = min_px * 72 * fig.get_figwidth() / column_px
+    for text in fig.findobj(Text):
+        if text.get_text() and text.get_fontsize() < need:
+            text.set_fontsize(need)
+    if not fig.get_constrained_layout():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # a figure-level legend sits above the axes: keep room for it
+            fig.tight_layout(rect=(0, 0, 1, 0.93) if fig.legends else None)
+    return need
+
+
 def citation_metadata() -> dict[str, Any]:
     """Title, authors, version and repository of the project, from ``CITATION.cff``."""
     import yaml
@@ -266,6 +290,7 @@ class Publisher:
         png = self.figures_dir / f"{label}.png"
         svg = self.figures_dir / f"{label}.svg"
         self.stamp(fig)
+        legible(fig)
         source = f"snapshot {s.id} ({s.date}, {s.source_kind}{', synthetic data' if s.is_synthetic else ''})"
         plain = _plain_text(caption)
         meta = {"Title": f"{label}: {plain}", "Source": source, "Description": f"{BOOK_TITLE}, version {self.version}"}
