@@ -96,6 +96,12 @@ def legible(fig: Any, column_px: int = COLUMN_PX, min_px: int = MIN_TEXT_PX) -> 
     from matplotlib.text import Text
 
     need = min_px * 72 * fig.get_figwidth() / column_px
+    for ax in fig.axes:  # tick labels are made anew at every draw, from the axis' tick parameters
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            for which in ("major", "minor"):
+                labels = axis.get_ticklabels(which=which)
+                if not labels or labels[0].get_fontsize() < need:
+                    ax.tick_params(axis=name, which=which, labelsize=need)
     for text in fig.findobj(Text):
         if text.get_text() and text.get_fontsize() < need:
             text.set_fontsize(need)
