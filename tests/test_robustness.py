@@ -117,3 +117,28 @@ def test_isolate_share_and_its_sampling_bias():
     for col in ("isolates (%) min", "isolates (%) max"):
         assert np.isclose(possible, bias.loc[1, col]).any()
     assert bias.loc[1, "bias (points)"] == pytest.approx(bias.loc[1, "isolates (%) mean"] - 100 / 3)
+
+
+def test_sample_estimates_only_for_a_random_sample(tmp_path):
+    from book_fixtures import hand_snapshot
+
+    from analysis.parts import activity
+    from analysis.snapshot import open_snapshot, write_snapshot
+
+    snap = hand_snapshot(tmp_path / "hand", models=40)
+    acts = activity.load(snap)
+    table, text = R.sample_estimates(snap, acts)
+    assert table.empty and "Nothing is estimated" in text
+    # the same tables, the commits step marked as a seeded random sample of the models
+    tables = {name: snap.table(name) for name in ("models", "commits", "repo_coverage")}
+    cov = {name: snap.coverage(name) for name in snap.manifest["coverage"]}
+    cov["commits"] = {**cov["commits"], "scope": "sample"}
+    sampled = write_snapshot(tmp_path / "sampled", tables, coverage=cov, snapshot_date=snap.date)
+    sampled = open_snapshot(sampled.path)
+    table, text = R.sample_estimates(sampled, activity.load(sampled))
+    row = table[table["repository type"] == "model"].iloc[0]
+    a = activity.load(sampled)["model"]
+    v = a.data["commit_authors"].dropna()
+    assert row["sampled (n)"] == len(v) and row["population (N)"] == a.n
+    assert row["estimate (%)"] == pytest.approx(100 * (v == 1).mean())
+    assert "random sample of" in text

@@ -494,3 +494,80 @@ def sensitivity_table(
             }
         )
     return pd.DataFrame(rows, columns=["check", "baseline", "changed", "conclusion"])
+
+
+# --------------------------------------------------------------------------- #
+# population shares from a sampled collection
+# --------------------------------------------------------------------------- #
+
+SAMPLE_COLUMNS = [
+    "repository type",
+    "quantity",
+    "sampled (n)",
+    "population (N)",
+    "estimate (%)",
+    "low (%)",
+    "high (%)",
+    "design",
+]
+
+
+def sample_estimates(snap: Snapshot, acts: dict[str, Any]) -> tuple[pd.DataFrame, str]:
+    """Population shares estimated from the per-repository steps that covered a seeded random
+    sample (the manifest's scope ``sample``), with the finite-population correction; and one
+    sentence saying what was estimated, or why nothing was (the steps covered everything, or a
+    selection that is not a random sample)."""
+    from analysis.parts.activity import OK
+
+    rows, notes = [], []
+    for step, table, measure in (
+        ("commits", "commits", "commit_authors"),
+        ("discussions", "discussions", "discussions"),
+    ):
+        scope = snap.coverage(table).get("scope", "none")
+        if scope != "sample":
+            notes.append(
+                f"the {step} step covers {'every repository' if scope == 'all' else 'a selection that is not a random sample' if scope == 'subset' else 'no repository'} (scope {scope})"
+            )
+            continue
+        for t, a in acts.items():
+            if a.status.get(measure) != OK or not a.n:
+                continue
+            v = a.data[measure].to_numpy(dtype=float)
+            known = ~np.isnan(v)
+            n, population = int(known.sum()), int(a.n)
+            if n < 2:
+                continue
+            if step == "commits":
+                k, what = int((v[known] == 1).sum()), "with a single commit author"
+            else:
+                k, what = int((v[known] > 0).sum()), "with at least one discussion"
+            est = srs_proportion(k, n, population)
+            rows.append(
+                {
+                    "repository type": t,
+                    "quantity": f"share of repositories {what}",
+                    "sampled (n)": n,
+                    "population (N)": population,
+                    "estimate (%)": 100 * est["estimate"],
+                    "low (%)": 100 * est["low"],
+                    "high (%)": 100 * est["high"],
+                    "design": "simple random sample without replacement; 95% normal interval with the "
+                    "finite-population correction",
+                }
+            )
+    table = pd.DataFrame(rows, columns=SAMPLE_COLUMNS)
+    if rows:
+        parts = [
+            f"{r['quantity']} of {r['repository type']} repositories: {r['estimate (%)']:.1f}% "
+            f"[{r['low (%)']:.1f}%, {r['high (%)']:.1f}%], estimated from a random sample of "
+            f"{r['sampled (n)']:,} of {r['population (N)']:,}"
+            for r in rows
+        ]
+        text = "Estimated for the whole snapshot from its random samples: " + "; ".join(parts) + "."
+    else:
+        text = (
+            "Nothing is estimated for the population from a sample: " + "; ".join(notes) + ". "
+            "Shares computed over the covered repositories describe those repositories only."
+        )
+    return table, text
