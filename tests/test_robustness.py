@@ -142,3 +142,37 @@ def test_sample_estimates_only_for_a_random_sample(tmp_path):
     assert row["sampled (n)"] == len(v) and row["population (N)"] == a.n
     assert row["estimate (%)"] == pytest.approx(100 * (v == 1).mean())
     assert "random sample of" in text
+
+
+def test_null_model_rewiring_keeps_every_degree_and_compares_the_core():
+    import igraph as ig
+
+    rng = np.random.default_rng(0)
+    # a dense core of 8 developers and a sparse periphery of 40
+    core = [(i, j) for i in range(8) for j in range(8) if i != j]
+    periphery = [(int(a), int(rng.integers(0, 8))) for a in range(8, 48)]
+    edges = np.array(sorted(set(core + periphery)))
+    g = ig.Graph(n=48, edges=edges.tolist(), directed=True)
+    h = g.copy()
+    h.rewire(n=10 * g.ecount(), allowed_edge_types="simple")
+    assert h.indegree() == g.indegree() and h.outdegree() == g.outdegree()
+    assert not any(h.is_multiple()) and not any(h.is_loop())
+    table = R.core_null_model(48, edges, samples=10, seed=3).set_index("statistic")
+    assert table.loc["core_size", "observed"] == 8
+    assert set(table.columns) >= {"observed", "null mean", "null SD", "z", "empirical p"}
+    assert 1 / 11 <= table.loc["be_correlation", "empirical p"] <= 1
+    # the same seed gives the same null distribution
+    again = R.core_null_model(48, edges, samples=10, seed=3).set_index("statistic")
+    assert again.loc["be_correlation", "null mean"] == table.loc["be_correlation", "null mean"]
+
+
+def test_borgatti_everett_correlation_by_hand():
+    # 4 nodes, core {0, 1}; edges 0-1 (core), 2-3 (periphery), 0-2 (core-periphery: left out)
+    edges = np.array([[0, 1], [2, 3], [0, 2]])
+    core = np.array([True, True, False, False])
+    # pairs kept: (0,1) core tied, (2,3) periphery tied: ties in both, correlation undefined... add a node
+    assert np.isnan(R.be_core_correlation(4, edges, core))
+    edges = np.array([[0, 1], [0, 2]])
+    core = np.array([True, True, False, False, False])
+    # kept pairs: 1 core pair (tied), 3 periphery pairs (none tied): perfect pattern
+    assert R.be_core_correlation(5, edges, core) == pytest.approx(1.0)
