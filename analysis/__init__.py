@@ -8,7 +8,7 @@ narrate and call into it. Modules:
 - :mod:`analysis.snapshot`  writing, loading and validating snapshots
 - :mod:`analysis.sources.importer`  raw Hub API records -> snapshot
 - :mod:`analysis.sources.synth`     the calibrated synthetic Hub
-- :mod:`analysis.sources.collect`   live Hub -> snapshot (resumable, rate-limit aware)
+- :mod:`analysis.sources.collector` live Hub -> snapshot (resumable, rate-limit aware)
 - :mod:`fakehub.server`   a local HTTP server speaking the Hub's API
 - :mod:`analysis.publication.publish`   numbered, citable tables and figures for the book
 - :mod:`analysis.publication.build`     papermill + Jupyter Book pipeline

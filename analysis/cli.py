@@ -15,7 +15,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("analysis.sources.synth", "generate a synthetic snapshot (calibrated, seeded)"),
     "import": ("analysis.sources.importer", "import raw Hub API records: import SRC_DIR... OUT_DIR"),
-    "collect": ("analysis.sources.collect", "collect a new snapshot from the live Hub"),
+    "collect": ("analysis.sources.collector", "collect a new snapshot from the live Hub"),
     "validate": ("analysis.snapshot.cli", "validate SNAPSHOT_DIR (schema, checksums, keys)"),
     "info": ("analysis.snapshot.cli", "info SNAPSHOT_DIR [--json]: what a snapshot holds"),
     "build": ("analysis.publication.build", "build SNAPSHOT_DIR: execute the notebooks, build the book"),

@@ -112,7 +112,7 @@ def baseline(hub: FakeHub, src, per_type: int) -> dict[str, float]:
 
 _WRAPPER = (
     "import resource, sys\n"
-    "from analysis import collect\n"
+    "from analysis.sources import collector as collect\n"
     "rc = collect.main(sys.argv[1:])\n"
     "print(f'PEAK_RSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
     "sys.exit(rc)\n"

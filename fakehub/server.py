@@ -183,6 +183,7 @@ import pyarrow.compute as pc
 from analysis.cli import OneLineParser
 from analysis.snapshot import Snapshot, SnapshotError, open_snapshot
 from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES
+from analysis.sources import hubapi
 
 _sleep = time.sleep  # bound at import: tests may patch time.sleep for the client
 _monotonic = time.monotonic
@@ -361,12 +362,6 @@ _STEP_ENDPOINT = {
 _PLURAL = {"models": "model", "datasets": "dataset", "spaces": "space"}
 
 
-def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _object_id(repo_type: str, repo_id: str) -> str:
     return hashlib.md5(f"{repo_type}/{repo_id}".encode()).hexdigest()[:24]
 
@@ -493,40 +488,13 @@ class _RepoIndex:
         if self.repo_type == "model":
             out["modelId"] = rid
         for f in fields:
-            value = self._field(row, f)
+            if (f == "spaces" and self.repo_type == "model") or (f == "models" and self.repo_type == "space"):
+                value = list(self.links.get(rid, ()))
+            else:
+                value = hubapi.api_field(row, f, self.repo_type)
             if value is not None:
                 out[f] = value
         return out
-
-    def _field(self, row: Mapping[str, Any], name: str) -> Any:
-        if name == "author":
-            return row["owner"]
-        if name == "createdAt":
-            return _iso(row["created_at"])
-        if name == "lastModified":
-            return _iso(row["last_modified"])
-        if name == "downloadsAllTime":
-            return row["downloads_all_time"]
-        if name in ("likes", "downloads", "pipeline_tag", "library_name", "private", "disabled", "sha"):
-            return row[name]
-        if name == "sdk":
-            return row["sdk"] if self.repo_type == "space" else None
-        if name == "gated":
-            g = row["gated"]
-            if g is None:
-                return None
-            return False if g == "false" else g
-        if name == "tags":
-            tags = row["tags"]
-            lic = row["license"]
-            if lic is not None and not any(t.startswith("license:") for t in (tags or ())):
-                tags = list(tags or ()) + [f"license:{lic}"]
-            return tags
-        if name == "spaces" and self.repo_type == "model":
-            return list(self.links.get(row["id"], ()))
-        if name == "models" and self.repo_type == "space":
-            return list(self.links.get(row["id"], ()))
-        return None  # a valid expand the snapshot has no data for
 
 
 class _Grouped:
@@ -1190,13 +1158,7 @@ class _Handler(BaseHTTPRequestHandler):
         b = min(a + size, stop)
         items = []
         for c in hub.commits.slice(a, b):
-            item = {
-                "id": c["commit_id"],
-                "title": c["title"],
-                "message": "",
-                "date": _iso(c["date"]),
-                "authors": [{"user": u, "avatar": ""} for u in (c["authors"] or [])],
-            }
+            item = hubapi.api_commit(c)
             if "formatted" in (_expand_params(query) or ()):
                 item["formatted"] = {"title": c["title"], "message": ""}
             items.append(item)
@@ -1236,17 +1198,8 @@ class _Handler(BaseHTTPRequestHandler):
         page = rows[p * size : (p + 1) * size]
         items = []
         for d in page:
-            item: dict[str, Any] = {
-                "num": d["number"],
-                "title": d["title"],
-                "status": d["status"],
-                "createdAt": _iso(d["created_at"]),
-                "isPullRequest": bool(d["is_pull_request"]) if d["is_pull_request"] is not None else None,
-                "repo": {"name": repo_id, "type": rt},
-                "numComments": 1,
-                "pinned": False,
-                "topReactions": [],
-            }
+            item = hubapi.api_discussion(d)
+            item.update(repo={"name": repo_id, "type": rt}, numComments=1, pinned=False, topReactions=[])
             if d["author"] is not None:
                 kind = hub.owner_kind.get(d["author"])
                 item["author"] = {

@@ -32,7 +32,7 @@ import pytest
 from analysis import paths
 from analysis.snapshot import is_complete, open_snapshot, validate
 from analysis.snapshot.schema import REPO_TABLES, UNIQUE_KEYS
-from analysis.sources import collect
+from analysis.sources import collector as collect
 from fakehub.server import FakeHub
 from fakehub.sources import make_source
 

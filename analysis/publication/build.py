@@ -433,7 +433,7 @@ def build(
     check_no_secrets(overrides, "command line")
     glob, per = load_params(src / "book" / "params.yml")
 
-    snap = open_snapshot(snapshot_dir)
+    snap = open_snapshot(snapshot_dir, deep=True)  # the checks validate runs: keys, nulls, every page
     out = paths.build_dir(snap.id)
     book_src = (src / "book").resolve()
     if out.resolve() == book_src or book_src in out.resolve().parents:

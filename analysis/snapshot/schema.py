@@ -17,6 +17,9 @@ Conventions
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pyarrow as pa
 
 SCHEMA_VERSION = 1
@@ -150,6 +153,24 @@ OUTCOMES = (
 
 #: Coverage scopes that the manifest may state for a table.
 COVERAGE_SCOPES = ("all", "sample", "subset", "none")
+
+
+#: The one snapshot-id rule of every command (import, collect, synth, validate, info, build): a
+#: plain folder name of letters, digits, ``.``, ``_`` and ``-``, starting with a letter or digit
+#: (so never ``.``, ``..`` or a path), at most 128 characters.
+SNAPSHOT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def snapshot_id_problem(value: Any) -> str | None:
+    """Why ``value`` is not a valid snapshot id (None when it is)."""
+    if not isinstance(value, str):
+        return f"snapshot id is {type(value).__name__} {value!r}, expected a string"
+    if not SNAPSHOT_ID_RE.fullmatch(value):
+        return (
+            f"snapshot id {value!r} is not a plain name (letters, digits, '.', '_', '-', "
+            "starting with a letter or digit, at most 128 characters)"
+        )
+    return None
 
 
 def table_file(name: str) -> str:

@@ -38,6 +38,7 @@ from analysis.snapshot.schema import (
     SCHEMAS,
     TABLES,
     UNIQUE_KEYS,
+    snapshot_id_problem,
     table_file,
 )
 
@@ -242,7 +243,10 @@ class SnapshotWriter:
             )
         if source_kind not in SOURCE_KINDS:
             raise SnapshotError(f"source kind {source_kind!r}; expected one of {', '.join(SOURCE_KINDS)}")
-        self.snapshot_id = snapshot_id or self.dir.name
+        self.snapshot_id = self.dir.name if snapshot_id is None else snapshot_id
+        problem = snapshot_id_problem(self.snapshot_id)
+        if problem:
+            raise SnapshotError(f"{self.dir}: {problem}")
         if isinstance(snapshot_date, dt.date):
             snapshot_date = snapshot_date.isoformat()
         self.snapshot_date = snapshot_date or dt.date.today().isoformat()
@@ -380,6 +384,8 @@ def _read_manifest(directory: Path) -> dict[str, Any]:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise SnapshotError(f"{mpath}: not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise SnapshotError(f"{mpath}: cannot be read ({exc.strerror or exc})") from None
     if not isinstance(manifest, dict):
         raise SnapshotError(f"{mpath}: expected a JSON object")
     return manifest
@@ -398,6 +404,9 @@ def validate_manifest(directory: Path, manifest: Mapping[str, Any]) -> None:
     for key in ("snapshot_id", "snapshot_date", "source", "tables", "coverage", "package_versions"):
         if key not in manifest:
             raise SnapshotError(f"{mpath}: missing key {key!r}")
+    problem = snapshot_id_problem(manifest["snapshot_id"])
+    if problem:
+        raise SnapshotError(f"{mpath}: {problem}")
     try:
         dt.date.fromisoformat(str(manifest["snapshot_date"]))
     except ValueError:
@@ -405,8 +414,11 @@ def validate_manifest(directory: Path, manifest: Mapping[str, Any]) -> None:
     kind = (manifest.get("source") or {}).get("kind")
     if kind not in SOURCE_KINDS:
         raise SnapshotError(f"{mpath}: source.kind is {kind!r}, expected one of {', '.join(SOURCE_KINDS)}")
+    for key in ("tables", "coverage"):
+        if not isinstance(manifest[key], dict):
+            raise SnapshotError(f"{mpath}: {key} is {type(manifest[key]).__name__}, expected an object")
     for name in TABLES:
-        if name not in manifest["tables"]:
+        if not isinstance(manifest["tables"].get(name), dict):
             raise SnapshotError(f"{mpath}: tables has no entry for {name!r}")
         if name not in manifest["coverage"]:
             raise SnapshotError(f"{mpath}: coverage has no entry for {name!r}")
@@ -421,8 +433,13 @@ def validate_tables(
         path = directory / table_file(name)
         if not path.exists():
             raise SnapshotError(f"{path}: missing (table {name!r})")
+        if not path.is_file():
+            raise SnapshotError(f"{path}: not a file (table {name!r})")
         if checksums:
-            digest = sha256_file(path)
+            try:
+                digest = sha256_file(path)
+            except OSError as exc:
+                raise SnapshotError(f"{path}: cannot be read ({exc.strerror or exc})") from None
             if digest != entry.get("sha256"):
                 raise SnapshotError(
                     f"{path}: sha256 is {digest}, expected {entry.get('sha256')} from {MANIFEST}; "
@@ -431,7 +448,8 @@ def validate_tables(
         try:
             pf = pq.ParquetFile(path)
         except Exception as exc:  # pyarrow raises several types for corrupt files
-            raise SnapshotError(f"{path}: not a readable Parquet file ({exc})") from None
+            detail = " ".join(str(exc).split())
+            raise SnapshotError(f"{path}: not a readable Parquet file ({detail})") from None
         schema = pf.schema_arrow
         expected = SCHEMAS[name]
         for field in expected:
@@ -448,7 +466,13 @@ def validate_tables(
                 f"{path}: has {pf.metadata.num_rows} rows, expected {entry.get('rows')} from {MANIFEST}"
             )
         if deep:
-            _deep_check(name, path)
+            try:
+                _deep_check(name, path)
+            except SnapshotError:
+                raise
+            except (OSError, pa.ArrowException) as exc:  # a corrupt page, a bad encoding
+                detail = " ".join(str(exc).split())
+                raise SnapshotError(f"{path}: corrupt data ({type(exc).__name__}: {detail})") from None
 
 
 def _deep_check(name: str, path: Path) -> None:
@@ -463,11 +487,11 @@ def _deep_check(name: str, path: Path) -> None:
     key = list(UNIQUE_KEYS.get(name) or ())
     needed = [f.name for f in schema if not f.nullable]
     pf = pq.ParquetFile(path)
-    columns = sorted(set(needed) | set(key))
     nulls = dict.fromkeys(needed, 0)
     hashes: list[np.ndarray] = []
     for rg in range(pf.metadata.num_row_groups):
-        part = pf.read_row_group(rg, columns=columns)
+        part = pf.read_row_group(rg)  # every column decoded: a corrupt page anywhere is found
+        part.validate(full=True)
         for col in needed:
             nulls[col] += part.column(col).null_count
         if key:
@@ -503,7 +527,10 @@ def _row_hashes(table: pa.Table, key: list[str]) -> np.ndarray:
 
 
 def validate(directory: str | os.PathLike, *, deep: bool = True) -> dict[str, Any]:
-    """Fully validate a snapshot; returns its manifest or raises SnapshotError."""
+    """Fully validate a snapshot; returns its manifest or raises SnapshotError.
+
+    ``deep``: also decode every row of every table and check nulls and unique keys (what
+    ``python -m analysis validate`` and ``build`` run; :func:`open_snapshot` with ``deep=True``)."""
     directory = Path(directory)
     manifest = _read_manifest(directory)
     validate_manifest(directory, manifest)
@@ -582,12 +609,15 @@ class Snapshot:
         return "\n".join(lines)
 
 
-def open_snapshot(directory: str | os.PathLike, *, checksums: bool = True) -> Snapshot:
-    """Open a complete snapshot, validating manifest, schema, row counts and checksums."""
+def open_snapshot(directory: str | os.PathLike, *, checksums: bool = True, deep: bool = False) -> Snapshot:
+    """Open a complete snapshot, validating manifest (the snapshot-id rule included), schema, row
+    counts and checksums; with ``deep`` also every row (nulls, unique keys, decodable pages), as
+    ``validate`` does: what ``build`` asks for, so that it never computes on a snapshot
+    ``validate`` refuses."""
     directory = Path(directory).resolve()
     manifest = _read_manifest(directory)
     validate_manifest(directory, manifest)
-    validate_tables(directory, manifest, deep=False, checksums=checksums)
+    validate_tables(directory, manifest, deep=deep, checksums=checksums)
     return Snapshot(directory, manifest)
 
 

@@ -1,7 +1,8 @@
 """Sources: where records enter. Each turns raw records into a snapshot (:mod:`analysis.snapshot`).
 
 - :mod:`.importer`   raw Hub API records (JSON Lines) -> snapshot (``python -m analysis import``)
-- :mod:`.collect`    the live Hub -> snapshot, resumable and rate-limit aware (``collect``)
+- :mod:`.hubapi`     the Hub's record format: field lists, JSON shapes, conversions, value rules
+- :mod:`.collector`  the live Hub -> snapshot, resumable and rate-limit aware (``collect``)
 - :mod:`.synth`      the calibrated synthetic Hub (``synth``)
 - :mod:`.calibrate`  the synthetic Hub's targets, measured on real records (``calibrate``)
 

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gzip
 import hashlib
 import io
 import json
@@ -67,7 +66,16 @@ import pyarrow.json as pj
 
 from analysis.cli import OneLineParser
 from analysis.snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot
-from analysis.snapshot.schema import BOOL, I64, REPO_TABLES, SCHEMAS, STR, STRLIST, TABLES, TS
+from analysis.snapshot.schema import I64, REPO_TABLES, SCHEMAS, STR, TABLES, TS
+from analysis.sources.hubapi import (
+    JSON_SCHEMAS,
+    KEY_FIELDS,
+    REPO_FIELDS,
+    check_value,
+    latest_plausible,
+    rule_violations,
+    type_name,
+)
 
 KINDS = ("model_info", "models", "datasets", "spaces", "commits", "discussions")
 FILE_RE = re.compile(
@@ -78,60 +86,6 @@ BLOCK_SIZE = 16 << 20
 #: records of a block parsed line by line are written in batches of this size
 PY_BATCH = 50_000
 
-# The API's field names and types, as parsed from the records.
-_REPO_JSON = [
-    ("id", STR),
-    ("createdAt", TS),
-    ("lastModified", TS),
-    ("tags", STRLIST),
-    ("pipeline_tag", STR),
-    ("library_name", STR),
-    ("sdk", STR),
-    ("likes", I64),
-    ("downloads", I64),
-    ("downloadsAllTime", I64),
-    ("private", BOOL),
-    ("gated", STR),
-    ("disabled", BOOL),
-    ("sha", STR),
-]
-JSON_SCHEMAS: dict[str, pa.Schema] = {
-    "models": pa.schema(_REPO_JSON),
-    "datasets": pa.schema(_REPO_JSON),
-    "spaces": pa.schema(_REPO_JSON + [("models", STRLIST)]),
-    "model_info": pa.schema(_REPO_JSON + [("spaces", STRLIST)]),
-    "commits": pa.schema(
-        [
-            ("repo_type", STR),
-            ("repo_id", STR),
-            ("id", STR),
-            ("date", TS),
-            ("authors", pa.list_(pa.struct([("user", STR)]))),
-            ("title", STR),
-        ]
-    ),
-    "discussions": pa.schema(
-        [
-            ("repo_type", STR),
-            ("repo_id", STR),
-            ("num", I64),
-            ("author", pa.struct([("name", STR)])),
-            ("isPullRequest", BOOL),
-            ("status", STR),
-            ("createdAt", TS),
-            ("title", STR),
-        ]
-    ),
-}
-#: the fields that identify a record (a record without them is malformed)
-KEY_FIELDS = {
-    "models": ("id",),
-    "datasets": ("id",),
-    "spaces": ("id",),
-    "model_info": ("id",),
-    "commits": ("repo_type", "repo_id", "id"),
-    "discussions": ("repo_type", "repo_id", "num"),
-}
 _REPO_TYPE_OF_KIND = {"models": "model", "datasets": "dataset", "spaces": "space", "model_info": "model"}
 #: model fields that a model_info record may fill where the listing lacks them
 ENRICH_FIELDS = ("created_at", "last_modified", "pipeline_tag", "library_name", "sha", "gated", "disabled", "private")
@@ -141,7 +95,6 @@ ENRICH_FIELDS = ("created_at", "last_modified", "pipeline_tag", "library_name", 
 PLACEHOLDER_CREATED = (dt.datetime(2022, 3, 2, 23, 29, tzinfo=dt.UTC), dt.datetime(2022, 3, 2, 23, 30, tzinfo=dt.UTC))
 
 _GATED_RE = re.compile(rb'"gated"\s*:\s*(true|false)')
-_INT64_MAX = (1 << 63) - 1
 
 #: Source files this module knows, by sha256: when they were collected and what
 #: they are (from ../shared/data/README.md). Only exact files match.
@@ -220,14 +173,40 @@ class _FileBroken(Exception):
         self.reason = reason
 
 
+def _gunzip(raw: _HashingReader, block_size: int) -> Iterator[bytes]:
+    """Decompressed bytes of a gzip stream (members one after another), at most ``block_size`` at
+    a time. Every byte that decompresses is yielded BEFORE a break is reported: a truncated or
+    corrupt stream then raises ``EOFError``/``zlib.error``, so the lines before it are kept."""
+    chunk = 1 << 20
+    d = zlib.decompressobj(wbits=31)
+    started = False
+    pending = b""
+    while True:
+        if not pending:
+            pending = raw.read(chunk)
+            if not pending:
+                if started and not d.eof:
+                    raise EOFError("compressed file ended before the end-of-stream marker was reached")
+                return
+        if d.eof:  # the next member of a multi-member file
+            d, started = zlib.decompressobj(wbits=31), False
+        started = True
+        out = d.decompress(pending, block_size)
+        pending = d.unconsumed_tail or d.unused_data
+        if d.eof and not d.unused_data.strip(b"\0"):
+            pending = b""  # trailing padding after the last member
+        if out:
+            yield out
+
+
 def _blocks(raw: _HashingReader, gz: bool, block_size: int) -> Iterator[tuple[int, int, bytes]]:
     """Yield (number of the block's first line, its number of lines, bytes ending with a newline)."""
-    stream = gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw
+    stream = _gunzip(raw, block_size) if gz else iter(lambda: raw.read(block_size), b"")
     line = 1
     rest = b""
     while True:
         try:
-            data = stream.read(block_size)
+            data = next(stream, b"")
         except (EOFError, OSError, zlib.error) as exc:
             # yield what is complete, then report the break
             if rest:
@@ -236,7 +215,12 @@ def _blocks(raw: _HashingReader, gz: bool, block_size: int) -> Iterator[tuple[in
                     n = rest.count(b"\n", 0, last + 1)
                     yield line, n, rest[: last + 1]
                     line += n
-            raise _FileBroken(line, f"file is truncated or corrupt from line {line} on ({exc})") from None
+            tail = len(rest) - (rest.rfind(b"\n") + 1)
+            raise _FileBroken(
+                line,
+                f"file is truncated or corrupt after line {line - 1:,} (the last complete line, kept); "
+                f"lost: a partial line of {tail:,} bytes and whatever followed ({exc})",
+            ) from None
         if not data:
             if rest:
                 if not rest.endswith(b"\n"):
@@ -244,6 +228,9 @@ def _blocks(raw: _HashingReader, gz: bool, block_size: int) -> Iterator[tuple[in
                 yield line, rest.count(b"\n"), rest
             return
         buf = rest + data
+        if len(buf) < block_size and gz:
+            rest = buf  # gather up to a whole block before parsing
+            continue
         last = buf.rfind(b"\n")
         if last < 0:
             rest = buf
@@ -257,69 +244,6 @@ def _blocks(raw: _HashingReader, gz: bool, block_size: int) -> Iterator[tuple[in
 # --------------------------------------------------------------------------- #
 # parsing a block: fast (pyarrow) or line by line (json)
 # --------------------------------------------------------------------------- #
-
-
-def _type_name(v: Any) -> str:
-    return {
-        dict: "an object",
-        list: "an array",
-        str: "a string",
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        type(None): "null",
-    }.get(type(v), type(v).__name__)
-
-
-def _parse_ts(v: str) -> dt.datetime:
-    s = v.strip()
-    t = dt.datetime.fromisoformat(s)
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.UTC)
-    return t.astimezone(dt.UTC)
-
-
-def _check_value(kind: str, name: str, typ: pa.DataType, v: Any) -> Any:
-    """Return ``v`` converted for Arrow, or raise ValueError with a reason."""
-    if v is None:
-        return None
-    if name == "gated" and isinstance(v, bool):
-        return "true" if v else "false"
-    if kind == "discussions" and name == "author" and isinstance(v, str):
-        return {"name": v}
-    if pa.types.is_string(typ):
-        if isinstance(v, str):
-            return v
-    elif pa.types.is_int64(typ):
-        if isinstance(v, int) and not isinstance(v, bool):
-            if -_INT64_MAX - 1 <= v <= _INT64_MAX:
-                return v
-            raise ValueError(f"field {name!r} is {v}, out of the 64-bit integer range")
-    elif pa.types.is_boolean(typ):
-        if isinstance(v, bool):
-            return v
-    elif pa.types.is_timestamp(typ):
-        if isinstance(v, str):
-            try:
-                return _parse_ts(v)
-            except ValueError:
-                raise ValueError(f"field {name!r} is {v[:40]!r}, expected an ISO 8601 timestamp") from None
-    elif pa.types.is_list(typ):
-        if isinstance(v, list):
-            vt = typ.value_type
-            return [_check_value(kind, f"{name}[]", vt, x) for x in v]
-    elif pa.types.is_struct(typ):
-        if isinstance(v, dict):
-            return {f.name: _check_value(kind, f"{name}.{f.name}", f.type, v.get(f.name)) for f in typ}
-    if pa.types.is_list(typ):
-        expected = "an array"
-    elif pa.types.is_struct(typ):
-        expected = "an object"
-    elif pa.types.is_timestamp(typ):
-        expected = "a timestamp string"
-    else:
-        expected = {"string": "a string", "int64": "an integer", "bool": "a boolean"}.get(str(typ), str(typ))
-    raise ValueError(f"field {name!r} is {_type_name(v)}, expected {expected}")
 
 
 def _parse_lines(
@@ -340,12 +264,12 @@ def _parse_lines(
             errors.append((lineno, f"bad JSON ({exc})", None))
             continue
         if not isinstance(obj, dict):
-            errors.append((lineno, f"record is {_type_name(obj)}, expected an object", None))
+            errors.append((lineno, f"record is {type_name(obj)}, expected an object", None))
             continue
         rid = obj.get("repo_id") if kind in ("commits", "discussions") else obj.get("id")
         rid = rid if isinstance(rid, str) else None
         try:
-            rec = {f.name: _check_value(kind, f.name, f.type, obj.get(f.name)) for f in schema}
+            rec = {f.name: check_value(kind, f.name, f.type, obj.get(f.name)) for f in schema}
         except ValueError as exc:
             errors.append((lineno, f"wrong type: {exc}", rid))
             continue
@@ -417,25 +341,8 @@ def _normalise_repos(t: pa.Table) -> pa.Table:
         has_owner, pc.replace_substring_regex(ids, "(?s)/.*", "", max_replacements=1), pa.scalar(None, STR)
     )
     name = pc.replace_substring_regex(ids, "^[^/]*/", "", max_replacements=1)
-    cols = {
-        "id": ids,
-        "owner": owner,
-        "name": name,
-        "created_at": t.column("createdAt"),
-        "last_modified": t.column("lastModified"),
-        "license": _first_license(t.column("tags")),
-        "tags": t.column("tags"),
-        "pipeline_tag": t.column("pipeline_tag"),
-        "library_name": t.column("library_name"),
-        "sdk": t.column("sdk"),
-        "likes": t.column("likes"),
-        "downloads": t.column("downloads"),
-        "downloads_all_time": t.column("downloadsAllTime"),
-        "private": t.column("private"),
-        "gated": t.column("gated"),
-        "disabled": t.column("disabled"),
-        "sha": t.column("sha"),
-    }
+    cols = {col: t.column(api) for api, (col, _) in REPO_FIELDS.items()}
+    cols.update(id=ids, owner=owner, name=name, license=_first_license(t.column("tags")))
     return _snapshot_table("models", cols)
 
 
@@ -589,6 +496,7 @@ class _Importer:
         self.log = _Log(writer, on_error)
         self.block_size = block_size
         self.progress = progress
+        self.not_after = latest_plausible()  # no record may carry a later timestamp
         self.apps: dict[str, Any] = {}
         self.seen: dict[str, set] = {}
         self.fields: dict[str, Counter] = {}
@@ -639,6 +547,15 @@ class _Importer:
         rtype = _REPO_TYPE_OF_KIND.get(kind)
         for line, reason, rid in errors:
             self.log.add(src, line, "malformed", reason, rtype, rid)
+        broken = rule_violations(table, self.not_after)
+        if broken:  # the value rules (hubapi): negative counts, timestamps after the import
+            id_col = "repo_id" if kind in ("commits", "discussions") else "id"
+            ids = table.column(id_col).to_pylist()
+            for i, reason in sorted(broken.items()):
+                self.log.add(src, int(lines[i]), "malformed", reason, rtype, ids[i])
+            keep_rows = np.ones(table.num_rows, dtype=bool)
+            keep_rows[list(broken)] = False
+            table, lines = table.filter(pa.array(keep_rows)), lines[keep_rows]
         if kind in ("commits", "discussions"):
             table = table.set_column(0, "repo_type", pc.fill_null(table.column("repo_type"), "model"))
             bad_type = pc.invert(pc.is_in(table.column("repo_type"), pa.array(list(REPO_TABLES))))

@@ -1,0 +1,783 @@
+"""The run: listings, selection, per-repository steps, owner kinds, and the snapshot written at the end."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import shutil
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+
+from analysis.snapshot import atomic_write_json
+from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES, SCHEMAS
+from analysis.sources.collector.journal import Journal
+from analysis.sources.collector.options import (
+    PLAN_KEYS,
+    STEP_CHOICES,
+    CollectError,
+    Options,
+    _redact_endpoint,
+    _today,
+    parse_args,
+)
+from analysis.sources.collector.transport import (
+    HubSession,
+    RateController,
+    Stats,
+    _hf_failure,
+    make_transport,
+)
+from analysis.sources.hubapi import (
+    EXPAND,
+    RecordError,
+    commit_row,
+    discussion_row,
+    latest_plausible,
+    repo_row,
+    space_model_ids,
+)
+
+
+def _page_mem(rec: dict) -> dict:
+    """A journaled listing page as held in memory: its rows as a compact Arrow table."""
+    t = rec["type"]
+    good = [r for r in rec["rows"] if "_malformed" not in r]
+    return {
+        "type": t,
+        "page": rec["page"],
+        "next": rec["next"],
+        "n": len(rec["rows"]),
+        "table": _arrow(REPO_TABLES[t], good),
+        "malformed": [(r["_malformed"], r.get("_reason")) for r in rec["rows"] if "_malformed" in r],
+        "edges": rec.get("edges", []),
+    }
+
+
+def _task_mem(rec: dict) -> dict:
+    """A journaled repository step as held in memory: its outcome, not its rows."""
+    out: dict[str, Any] = {"k": rec["k"]}
+    if "fail" in rec:
+        out["fail"] = rec["fail"]
+    elif rec["k"][0] == "model_spaces":
+        out["rows"] = rec["rows"]
+    elif rec["k"][0] == "owner":
+        out["kind"] = rec["kind"]
+    else:
+        out["n"] = len(rec["rows"])
+    return out
+
+
+class _Chunked:
+    """Rows gathered into Arrow tables 100,000 at a time (Python objects never pile up)."""
+
+    def __init__(self, name: str, extra: Iterable[pa.Field] = ()):
+        self.schema = SCHEMAS[name]
+        for f in extra:
+            self.schema = self.schema.append(f)
+        self.rows: list[dict] = []
+        self.parts: list[pa.Table] = []
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= 100_000:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.parts.append(pa.Table.from_pylist(self.rows, schema=self.schema))
+            self.rows = []
+
+    def table(self, sort: list[str]) -> pa.Table:
+        self.flush()
+        t = pa.concat_tables(self.parts) if self.parts else self.schema.empty_table()
+        return t.sort_by([(k, "ascending") for k in sort]).combine_chunks() if t.num_rows else t
+
+
+def _listing_problem(repo_type: str, repo_id: str | None, outcome: str, reason: str, source: str) -> dict:
+    """A fetch_log row for a listing record that was not kept."""
+    return {
+        "step": f"list_{repo_type}s",
+        "repo_type": repo_type,
+        "repo_id": repo_id,
+        "outcome": outcome,
+        "reason": reason,
+        "http_status": None,
+        "attempts": 1,
+        "source": source,
+    }
+
+
+def _bar(enabled: bool, **kw: Any) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(disable=not enabled, file=sys.stderr, dynamic_ncols=True, mininterval=0.5, **kw)
+
+
+class Collector:
+    def __init__(self, opts: Options):
+        self.o = opts
+        self.stats = Stats()
+        self.rate = RateController(opts.max_rate)
+        self.t0 = time.monotonic()
+        self.prior_runs: list[dict] = []
+        self._abort = threading.Event()
+        self.latest = latest_plausible()  # value rules: no timestamp later than this
+
+    # -- checkpoint ------------------------------------------------------------
+    def open_checkpoint(self) -> None:
+        from analysis.snapshot import is_complete
+
+        o = self.o
+        if is_complete(o.out):
+            left = f" (its leftover checkpoint {o.checkpoint} may be deleted)" if o.checkpoint.exists() else ""
+            raise CollectError(
+                f"{o.out}: snapshot {o.snapshot_id!r} is complete and is never overwritten; "
+                f"choose a new --snapshot-id{left}"
+            )
+        o.checkpoint.mkdir(parents=True, exist_ok=True)
+        plan_path = o.checkpoint / "plan.json"
+        plan = o.plan()
+        if plan_path.exists():
+            saved = json.loads(plan_path.read_text(encoding="utf-8"))
+            if o.snapshot_date is None:
+                plan["snapshot_date"] = saved.get("snapshot_date")
+            diff = [k for k in PLAN_KEYS if saved.get(k) != plan.get(k)]
+            if diff:
+                raise CollectError(
+                    f"{plan_path}: the checkpoint of {o.snapshot_id!r} was made with different parameters "
+                    f"({', '.join(f'{k}: {saved.get(k)!r} vs {plan.get(k)!r}' for k in diff)}); "
+                    "rerun with the same parameters to resume, or delete the checkpoint directory to start again"
+                )
+            self.resumed = True
+        else:
+            if plan["snapshot_date"] is None:
+                plan["snapshot_date"] = _today()
+            atomic_write_json(plan_path, plan, sort_keys=True)
+            self.resumed = False
+        self.plan = plan
+        self.listing = Journal(o.checkpoint / "listing.jsonl", transform=_page_mem)
+        self.tasks = Journal(o.checkpoint / "tasks.jsonl", transform=_task_mem)
+        self.runs = Journal(o.checkpoint / "runs.jsonl")
+        self.prior_runs = list(self.runs.records)
+        self.invocation = 1 + sum(1 for r in self.prior_runs if "start" in r)
+        self.runs.append({"start": self.invocation})
+        self.this_run = {"inv": self.invocation, "requests": 0, "retries": {}, "seconds": 0.0}
+
+    # -- listings --------------------------------------------------------------
+    def _list_one(self, repo_type: str, api: Any, bar: Any) -> None:
+        from huggingface_hub.utils import _http
+
+        pages = [r for r in self.listing.records if r["type"] == repo_type]
+        bar.update(sum(p["n"] for p in pages))
+        if pages and pages[-1]["next"] is None:
+            return
+        base = f"{self.o.endpoint}/api/{repo_type}s"
+        if pages:
+            url, params = pages[-1]["next"], None
+        else:
+            expand = list(EXPAND[repo_type])
+            if repo_type == "space" and self.o.adoption == "spaces-listing":
+                expand.append("models")
+            url, params = base, [("expand", e) for e in expand]
+        page_no = len(pages)
+        while url is not None:
+            if self._abort.is_set():  # another listing failed: stop, the journal keeps our place
+                return
+            headers = api._build_hf_headers()
+            try:
+                r = _http.get_session().get(url, params=params, headers=headers)
+                _http.hf_raise_for_status(r)
+                items = r.json()
+                if not isinstance(items, list):
+                    raise ValueError("listing page is not a JSON list")
+            except Exception as exc:  # noqa: BLE001 - mapped to an outcome, re-raised as CollectError
+                self._abort.set()
+                f = _hf_failure(exc, urlsplit(url).path)
+                raise CollectError(
+                    f"listing {repo_type}s failed at page {page_no + 1}: {f}; rerun the same command to resume"
+                ) from None
+            nxt = r.links.get("next", {}).get("url")
+            if nxt is not None and not nxt.startswith(("http://", "https://")):
+                nxt = f"{self.o.endpoint}{nxt if nxt.startswith('/') else '/' + nxt}"
+            rows, edges = [], []
+            for it in items:
+                try:
+                    rows.append(repo_row(it, repo_type, self.latest))
+                except RecordError as exc:
+                    rid = it.get("id") if isinstance(it, dict) else None
+                    rows.append({"_malformed": rid if isinstance(rid, str) else None, "_reason": str(exc)})
+                    continue
+                if repo_type == "space" and self.o.adoption == "spaces-listing":
+                    edges.append([it["id"], space_model_ids(it)])
+            rec = {"type": repo_type, "page": page_no, "next": nxt, "rows": rows}
+            if edges:
+                rec["edges"] = edges
+            self.listing.append(rec)
+            self.listing.records.append(_page_mem(rec))  # one writer per type; list.append is atomic
+            bar.update(len(items))
+            if repo_type == self.o.repo_types[0]:
+                self.record_run(final=False)
+            page_no += 1
+            url, params = nxt, None
+        self.listing.sync()
+
+    def run_listings(self, api: Any) -> None:
+        types = self.o.repo_types
+        bars = {t: _bar(self.o.progress, desc=f"list {t}s", unit=" repos", position=i) for i, t in enumerate(types)}
+        try:
+            with ThreadPoolExecutor(max_workers=len(types)) as pool:
+                futs = [pool.submit(self._list_one, t, api, bars[t]) for t in types]
+                for f in futs:
+                    f.result()
+        finally:
+            for b in bars.values():
+                b.close()
+
+    def listed(self) -> dict[str, pa.Table]:
+        """Listing rows per type (Arrow), de-duplicated by id (first seen kept)."""
+        parts: dict[str, list[pa.Table]] = {t: [] for t in self.o.repo_types}
+        self.listing_problems: list[dict] = []
+        seen: dict[str, set] = {t: set() for t in self.o.repo_types}
+        for rec in sorted(self.listing.records, key=lambda r: (r["type"], r["page"])):
+            t = rec["type"]
+            src = f"/api/{t}s page {rec['page'] + 1}"
+            for rid, reason in rec["malformed"]:
+                self.listing_problems.append(
+                    _listing_problem(t, rid, "malformed", reason or "listing record without a usable id/fields", src)
+                )
+            table = rec["table"]
+            keep = []
+            for rid in table.column("id").to_pylist():
+                if rid in seen[t]:
+                    keep.append(False)
+                    self.listing_problems.append(
+                        _listing_problem(
+                            t,
+                            rid,
+                            "duplicate",
+                            "repository listed twice (the listing moved while it was paged); first kept",
+                            src,
+                        )
+                    )
+                else:
+                    keep.append(True)
+                    seen[t].add(rid)
+            parts[t].append(table if all(keep) else table.filter(pa.array(keep)))
+        return {t: (pa.concat_tables(p) if p else SCHEMAS[REPO_TABLES[t]].empty_table()) for t, p in parts.items()}
+
+    # -- selection ---------------------------------------------------------------
+    def select(self, listed: dict[str, pa.Table]) -> dict[str, list[str]]:
+        o = self.o
+        chosen: dict[str, list[str]] = {}
+        for t, table in listed.items():
+            ids = sorted(table.column("id").to_pylist())
+            if o.select == "all":
+                chosen[t] = ids
+            elif o.select == "sample":
+                k = min(o.n or 0, len(ids))
+                seed = int.from_bytes(hashlib.sha256(f"{o.seed}:{t}".encode()).digest()[:8], "big")
+                chosen[t] = sorted(random.Random(seed).sample(ids, k))
+            else:
+                col = "downloads" if (o.select == "top-downloads" and t != "space") else "likes"
+                pairs = zip(table.column(col).to_pylist(), table.column("id").to_pylist())
+                ranked = sorted(pairs, key=lambda p: (-(p[0] if p[0] is not None else -1), p[1]))
+                chosen[t] = sorted(rid for _, rid in ranked[: o.n or 0])
+        return chosen
+
+    # -- per-repository steps ------------------------------------------------------
+    def _do_task(self, api: Any, step: str, repo_type: str, repo_id: str) -> dict:
+        key = [step, repo_type, repo_id]
+        source = None
+        try:
+            if step == "commits":
+                source = f"/api/{repo_type}s/{repo_id}/commits/main"
+                commits = api.list_repo_commits(repo_id, repo_type=repo_type)
+                rows = [commit_row(c.commit_id, c.created_at, c.authors, c.title) for c in commits]
+                return {"k": key, "rows": rows}
+            if step == "discussions":
+                source = f"/api/{repo_type}s/{repo_id}/discussions"
+                rows = []
+                for d in api.get_repo_discussions(repo_id, repo_type=repo_type):
+                    rows.append(discussion_row(d.num, d.author, d.is_pull_request, d.status, d.created_at, d.title))
+                return {"k": key, "rows": rows}
+            if step == "model_spaces":
+                source = f"/api/models/{repo_id}"
+                info = api.model_info(repo_id)
+                spaces = sorted(set(info.spaces or []))
+                return {"k": key, "rows": spaces}
+            if step == "owner":
+                source = f"/api/organizations/{repo_id}/overview"
+                try:
+                    api.get_organization_overview(repo_id)
+                    kind = "organization"
+                except Exception as exc:  # noqa: BLE001
+                    resp = getattr(exc, "response", None)
+                    if resp is not None and getattr(resp, "status_code", None) == 404:
+                        kind = "user"
+                    else:
+                        raise
+                return {"k": key, "kind": kind}
+            raise ValueError(f"unknown step {step}")
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded, none stops the run
+            f = _hf_failure(exc, source)
+            return {
+                "k": key,
+                "fail": {
+                    "outcome": f.outcome,
+                    "reason": f.reason,
+                    "http_status": f.http_status,
+                    "attempts": f.attempts,
+                    "source": f.source or source,
+                },
+            }
+
+    def run_tasks(self, api: Any, tasks: list[tuple[str, str, str]], desc: str) -> int:
+        """Run tasks concurrently; journal each as it finishes. Returns the number run now."""
+        done = {tuple(r["k"]) for r in self.tasks.records}
+        todo = [t for t in tasks if t not in done]
+        if not tasks:
+            return 0
+        bar = _bar(self.o.progress, desc=desc, total=len(tasks), initial=len(tasks) - len(todo), unit=" repos")
+        pending: set = set()
+        try:
+            with ThreadPoolExecutor(max_workers=self.o.concurrency) as pool:
+                try:
+                    ran = self._task_loop(iter(todo), pool, pending, api, bar)
+                except BaseException:
+                    for f in pending:  # Ctrl-C or a bug: do not start what is still queued
+                        f.cancel()
+                    raise
+        finally:
+            bar.close()
+        self.tasks.sync()
+        return ran
+
+    def _task_loop(self, todo: Iterator, pool: ThreadPoolExecutor, pending: set, api: Any, bar: Any) -> int:
+        """At most ``4 x concurrency`` tasks queued at once; results journaled by this thread only."""
+        window = self.o.concurrency * 4
+        fails: Counter[str] = Counter()
+        ran = 0
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                t = next(todo, None)
+                if t is None:
+                    exhausted = True
+                    break
+                pending.add(pool.submit(self._do_task, api, *t))
+            if not pending:
+                return ran
+            finished, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+            pending.difference_update(finished)
+            for fut in finished:
+                rec = fut.result()
+                self.tasks.append(rec)
+                self.tasks.records.append(_task_mem(rec))
+                ran += 1
+                if "fail" in rec:
+                    fails[rec["fail"]["outcome"]] += 1
+                bar.update(1)
+            bar.set_postfix(retries=self.stats.total_retries(), failed=sum(fails.values()), refresh=False)
+            self.record_run(final=False)
+
+    def owner_candidates(self, listed: dict[str, pa.Table], edges: list[tuple[str, str]]) -> list[str]:
+        n = self.o.owner_kinds_top
+        if n <= 0 or "model" not in listed:
+            return []
+        used = Counter(m for _, m in edges)
+        t = listed["model"]
+        models = {
+            rid: {"owner": own, "downloads": d}
+            for rid, own, d in zip(
+                t.column("id").to_pylist(), t.column("owner").to_pylist(), t.column("downloads").to_pylist()
+            )
+            if rid in used
+        }
+        ranked = sorted(
+            (mid for mid in used if mid in models),
+            key=lambda m: (-used[m], -(models[m].get("downloads") or 0), m),
+        )
+        owners: list[str] = []
+        for mid in ranked[:n]:
+            own = models[mid]["owner"]
+            if own and own not in owners:
+                owners.append(own)
+        return sorted(owners)
+
+    # -- the whole run ---------------------------------------------------------------
+    def run(self) -> Path:
+        from huggingface_hub import HfApi, get_token
+
+        o = self.o
+        self.open_checkpoint()
+        authenticated = get_token() is not None
+        self.authenticated = authenticated
+        transport = make_transport(self.rate, o.retry, self.stats, o.concurrency, o.endpoint)
+        try:
+            with HubSession(transport):
+                api = HfApi(endpoint=o.endpoint, library_name="hf-hub-activity")
+                self.run_listings(api)
+                listed = self.listed()
+                chosen = self.select(listed)
+                self.chosen = chosen
+                tasks: list[tuple[str, str, str]] = []
+                for step in o.steps:
+                    for t in o.repo_types:
+                        tasks += [(step, t, rid) for rid in chosen[t]]
+                if o.adoption == "model-info" and "model" in o.repo_types:
+                    tasks += [("model_spaces", "model", rid) for rid in chosen["model"]]
+                for step in dict.fromkeys(k[0] for k in tasks):  # one bar per step
+                    self.run_tasks(api, [k for k in tasks if k[0] == step], step)
+                edges = self.space_model_edges()
+                owners = self.owner_candidates(listed, edges)
+                self.run_tasks(api, [("owner", "owner", own) for own in owners], "owners")
+        finally:
+            self.record_run()
+        return self.finish(listed, tasks, owners, edges)
+
+    def record_run(self, final: bool = True) -> None:
+        """Journal this invocation's request counters (periodically, and at its end)."""
+        now = time.monotonic()
+        if not final and now - getattr(self, "_last_stats", 0.0) < 2.0:
+            return
+        self._last_stats = now
+        with self.stats.lock:
+            rec = {
+                "inv": self.invocation,
+                "requests": self.stats.requests,
+                "retries": dict(self.stats.retries),
+                "status": {str(k): v for k, v in self.stats.status.items()},
+                "wait_429_s": round(self.stats.waited_429, 3),
+                "seconds": round(now - self.t0, 3),
+            }
+        self.runs.append(rec)
+        if final:
+            self.runs.sync()
+        self.this_run = rec
+
+    def all_runs(self) -> list[dict]:
+        """The last counters journaled by each invocation (a killed one: its last periodic record)."""
+        last: dict[int, dict] = {}
+        for r in self.prior_runs + [self.this_run]:
+            if "inv" in r and "requests" in r:
+                last[r["inv"]] = r
+        return [last[k] for k in sorted(last)]
+
+    def space_model_edges(self) -> list[tuple[str, str]]:
+        edges: set[tuple[str, str]] = set()
+        if self.o.adoption == "spaces-listing":
+            for rec in self.listing.records:
+                for space, models in rec["edges"]:
+                    edges.update((space, m) for m in models)
+        else:
+            for rec in self.tasks.records:
+                if rec["k"][0] == "model_spaces" and "rows" in rec:
+                    edges.update((s, rec["k"][2]) for s in rec["rows"])
+        return sorted(edges)
+
+    # -- writing the snapshot --------------------------------------------------------
+    def build_tables(
+        self, listed: dict[str, pa.Table], tasks: list[tuple], owners: list[str], edges: list[tuple[str, str]]
+    ) -> dict[str, pa.Table]:
+        """The snapshot's tables, streamed from the journals, de-duplicated and sorted by key."""
+        o = self.o
+        wanted = set(tasks) | {("owner", "owner", own) for own in owners}
+        tables: dict[str, pa.Table] = {}
+        for t in REPO_TYPES:
+            name = REPO_TABLES[t]
+            tables[name] = (
+                listed[t].sort_by("id").combine_chunks()
+                if t in listed and listed[t].num_rows
+                else SCHEMAS[name].empty_table()
+            )
+        commits = _Chunked("commits", [pa.field("_ord", pa.int64())])
+        discussions = _Chunked("discussions")
+        coverage = _Chunked("repo_coverage")
+        log, owner_rows = list(self.listing_problems), []
+        seen: set[tuple] = set()
+        for rec in self.tasks.iter_file():
+            k = tuple(rec["k"])
+            if k in seen or k not in wanted:
+                continue  # first record wins (a step is journaled once; a rerun's extras are ignored)
+            seen.add(k)
+            step, rt, rid = k
+            if "fail" in rec:
+                log.append(
+                    {
+                        "step": "owners" if step == "owner" else step,
+                        "repo_type": None if step == "owner" else rt,
+                        "repo_id": rid,
+                        **rec["fail"],
+                    }
+                )
+                continue
+            if step == "owner":
+                owner_rows.append({"owner": rid, "kind": rec["kind"]})
+                continue
+            items = 0
+            if step == "commits":
+                ids: set[str] = set()
+                for i, (cid, date, authors, title) in enumerate(rec["rows"]):
+                    if cid in ids:
+                        continue
+                    ids.add(cid)
+                    items += 1
+                    commits.add(
+                        {
+                            "repo_type": rt,
+                            "repo_id": rid,
+                            "commit_id": cid,
+                            "date": date,
+                            "authors": authors,
+                            "title": title,
+                            "_ord": i,
+                        }
+                    )
+            elif step == "discussions":
+                nums: set[int] = set()
+                for num, author, is_pr, status, created, title in rec["rows"]:
+                    if num in nums:
+                        continue
+                    nums.add(num)
+                    items += 1
+                    discussions.add(
+                        {
+                            "repo_type": rt,
+                            "repo_id": rid,
+                            "number": num,
+                            "author": author,
+                            "is_pull_request": is_pr,
+                            "status": status,
+                            "created_at": created,
+                            "title": title,
+                        }
+                    )
+            else:  # model_spaces
+                items = len(set(rec["rows"]))
+            coverage.add({"repo_type": rt, "repo_id": rid, "step": step, "items": items})
+        if o.adoption == "spaces-listing" and "space" in o.repo_types:
+            seen_s: set[str] = set()
+            for rec in sorted(self.listing.records, key=lambda r: (r["type"], r["page"])):
+                for space, models in rec["edges"]:
+                    if space in seen_s:
+                        continue
+                    seen_s.add(space)
+                    coverage.add(
+                        {"repo_type": "space", "repo_id": space, "step": "space_models", "items": len(set(models))}
+                    )
+        log.sort(key=lambda r: (r["step"], r["repo_type"] or "", r["repo_id"] or "", r["outcome"]))
+        # repositories sorted; the API's order (newest first) within a repository
+        tables["commits"] = commits.table(["repo_type", "repo_id", "_ord"]).drop_columns(["_ord"])
+        tables["discussions"] = discussions.table(["repo_type", "repo_id", "number"])
+        tables["space_models"] = _arrow("space_models", [{"space_id": s, "model_id": m} for s, m in edges])
+        tables["repo_coverage"] = coverage.table(["repo_type", "repo_id", "step"])
+        tables["owners"] = _arrow("owners", sorted(owner_rows, key=lambda r: r["owner"]))
+        tables["fetch_log"] = _arrow("fetch_log", log)
+        return tables
+
+    def coverage(self, tables: dict[str, pa.Table], tasks: list[tuple]) -> dict[str, dict]:
+        o = self.o
+        cov: dict[str, dict] = {}
+        ep = _redact_endpoint(o.endpoint)
+        for t in REPO_TYPES:
+            name = REPO_TABLES[t]
+            if t in o.repo_types:
+                cov[name] = {
+                    "scope": "all",
+                    "rows": tables[name].num_rows,
+                    "note": f"every {t} the listing of {ep} returned on {self.plan['snapshot_date']}",
+                }
+            else:
+                cov[name] = {"scope": "none", "note": f"{t}s not collected (--repo-types)"}
+        scope = {"all": "all", "sample": "sample"}.get(o.select, "subset")
+        selection = {
+            "mode": o.select,
+            "n_per_repo_type": o.n,
+            "seed": o.seed if o.select == "sample" else None,
+            "repositories": {t: len(self.chosen[t]) for t in o.repo_types},
+        }
+        wanted = set(tasks)
+        ok = {tuple(r["k"]) for r in self.tasks.records if "fail" not in r} & wanted
+        for step in STEP_CHOICES:
+            if step in o.steps:
+                attempted = sum(1 for k in wanted if k[0] == step)
+                covered = sum(1 for k in ok if k[0] == step)
+                cov[step] = {
+                    "scope": scope,
+                    "rows": tables[step].num_rows,
+                    "selection": selection,
+                    "repo_types": list(o.repo_types),
+                    "repositories_attempted": attempted,
+                    "repositories_covered": covered,
+                    "note": "per repository: see repo_coverage (successes) and fetch_log (failures)",
+                }
+            else:
+                cov[step] = {"scope": "none", "note": f"{step} not collected (--steps)"}
+        if o.adoption == "spaces-listing":
+            cov["space_models"] = (
+                {
+                    "scope": "all",
+                    "method": "spaces-listing",
+                    "rows": tables["space_models"].num_rows,
+                    "note": "models each listed space uses (expand=models of the spaces listing)",
+                }
+                if "space" in o.repo_types
+                else {"scope": "none", "note": "spaces not listed, so no adoption edges"}
+            )
+        else:
+            cov["space_models"] = (
+                {
+                    "scope": scope,
+                    "method": "model-info",
+                    "selection": selection,
+                    "rows": tables["space_models"].num_rows,
+                    "note": "spaces using each selected model (one model_info per model)",
+                }
+                if "model" in o.repo_types
+                else {"scope": "none", "note": "models not listed"}
+            )
+        cov["repo_coverage"] = {"scope": "all", "rows": tables["repo_coverage"].num_rows}
+        cov["owners"] = (
+            {
+                "scope": "subset",
+                "rows": tables["owners"].num_rows,
+                "top_models": o.owner_kinds_top,
+                "note": f"owners of the {o.owner_kinds_top} models used by the most spaces",
+            }
+            if o.owner_kinds_top
+            else {"scope": "none", "note": "not collected (--owner-kinds-top 0)"}
+        )
+        cov["fetch_log"] = {"scope": "all", "rows": tables["fetch_log"].num_rows}
+        return cov
+
+    def finish(self, listed: dict, tasks: list[tuple], owners: list[str], edges: list[tuple[str, str]]) -> Path:
+        from huggingface_hub import __version__ as hf_version
+
+        from analysis.snapshot import SnapshotWriter
+
+        o = self.o
+        tables = self.build_tables(listed, tasks, owners, edges)
+        cov = self.coverage(tables, tasks)
+        params = {k: v for k, v in self.plan.items() if k not in ("snapshot_id", "snapshot_date")}
+        params["huggingface_hub"] = hf_version
+        params["expand"] = EXPAND
+        w = SnapshotWriter(
+            o.out, o.snapshot_id, snapshot_date=self.plan["snapshot_date"], source_kind="hub", source_parameters=params
+        )
+        for name, table in tables.items():
+            w.write_table(name, table)
+        runs = self.all_runs()
+        notes = [
+            "Collected with python -m analysis collect; listings with expand (one request per page).",
+            "Timestamps UTC (ms); license = first license: tag; a discussion author reported as "
+            "'deleted' (no author in the API's record) is null; spaces have null downloads.",
+        ]
+        extra = {
+            "collect": {
+                "invocations": self.invocation,
+                "requests": sum(r["requests"] for r in runs),
+                "retries": sum(sum(r["retries"].values()) for r in runs),
+                "authenticated": bool(self.authenticated),
+            }
+        }
+        w.finish(cov, notes=notes, extra=extra)
+        self.tables = tables
+        self.runs.close()
+        self.listing.close()
+        self.tasks.close()
+        shutil.rmtree(o.checkpoint, ignore_errors=True)
+        return o.out
+
+    def summary(self) -> str:
+        runs = self.all_runs()
+        req = sum(r["requests"] for r in runs)
+        retries: Counter[str] = Counter()
+        for r in runs:
+            retries.update(r["retries"])
+        fails = Counter()
+        if hasattr(self, "tables"):
+            fl = self.tables["fetch_log"].column("outcome").to_pylist()
+            fails.update(fl)
+        secs = sum(r["seconds"] for r in runs)
+        lines = [
+            f"snapshot {self.o.snapshot_id} written to {self.o.out}",
+            f"  requests: {req:,} over {self.invocation} invocation(s) ({self.this_run['requests']:,} in this one), "
+            f"retries: {sum(retries.values()):,}"
+            + (f" ({', '.join(f'{k}: {v}' for k, v in sorted(retries.items()))})" if retries else ""),
+            "  failures by outcome: " + (", ".join(f"{k}: {v}" for k, v in sorted(fails.items())) or "none"),
+            f"  time: {secs:.1f} s (this invocation {self.this_run['seconds']:.1f} s)",
+        ]
+        if hasattr(self, "tables"):
+            lines.append("  rows: " + ", ".join(f"{k} {v.num_rows:,}" for k, v in self.tables.items()))
+        return "\n".join(lines)
+
+
+def _arrow(name: str, rows: list[dict]) -> pa.Table:
+    schema = SCHEMAS[name]
+    if not rows:
+        return schema.empty_table()
+    batches = []
+    step = 50_000
+    for i in range(0, len(rows), step):
+        batches.append(pa.Table.from_pylist(rows[i : i + step], schema=schema))
+    return pa.concat_tables(batches).combine_chunks()
+
+
+# --------------------------------------------------------------------------- #
+# entry point
+# --------------------------------------------------------------------------- #
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        opts = parse_args(argv)
+    except CollectError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    collector = Collector(opts)
+    try:
+        collector.run()
+    except CollectError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line, no traceback, never the token
+        from analysis.snapshot import SnapshotError
+
+        kind = "snapshot" if isinstance(exc, SnapshotError) else type(exc).__name__
+        print(f"error: {kind}: {_scrub(str(exc))}; rerun the same command to resume", file=sys.stderr)
+        return 1
+    print(collector.summary(), file=sys.stderr)
+    return 0
+
+
+def _scrub(text: str) -> str:
+    """Remove the token from a message, should any library ever put it there."""
+    try:
+        from huggingface_hub import get_token
+
+        tok = get_token()
+    except Exception:  # noqa: BLE001
+        tok = None
+    if tok:
+        text = text.replace(tok, "<token>")
+    return text.splitlines()[0][:500] if text else text
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,281 @@
+"""Bad input, interruption and concurrency: the importer, the collector and the snapshot checks.
+
+One test (or a few) per failure found by trying the tools as a careful user would; each
+reproduces the failure with the production settings (the importer's real block size, the
+real command line) and asserts what the tool does now.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+import threading
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from book_fixtures import hand_snapshot
+
+from analysis.snapshot import SnapshotError, open_snapshot, sha256_file
+from analysis.sources import collector, hubapi, importer
+from analysis.sources.importer import import_records
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def _records(n: int) -> list[dict]:
+    return [
+        {
+            "id": f"org{i % 5}/model-{i}",
+            "likes": i % 11,
+            "downloads": 3 * i,
+            "tags": ["transformers", "license:mit"],
+            "createdAt": "2023-05-01T10:00:00.000Z",
+            "description": "x" * 200,
+        }
+        for i in range(n)
+    ]
+
+
+def _write_jsonl(path: Path, recs: list, gz: bool = False) -> Path:
+    data = b"".join((r if isinstance(r, bytes) else json.dumps(r).encode()) + b"\n" for r in recs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if gz:
+        with gzip.open(path, "wb") as fh:
+            fh.write(data)
+    else:
+        path.write_bytes(data)
+    return path
+
+
+def _import(src: Path, out: Path, **kw):
+    kw.setdefault("progress", False)
+    return import_records([src], out, **kw)
+
+
+# --------------------------------------------------------------------------- #
+# 1. a truncated .jsonl.gz keeps every complete line (production block size)
+# --------------------------------------------------------------------------- #
+
+
+def test_truncated_gzip_keeps_every_complete_line_at_the_production_block_size(tmp_path):
+    path = _write_jsonl(tmp_path / "src" / "models.jsonl.gz", _records(20_000), gz=True)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    # what survives, counted independently: every line that decompresses whole
+    complete = zlib.decompressobj(wbits=31).decompress(data[: len(data) // 2]).count(b"\n")
+    assert 1000 < complete < 20_000
+    assert importer.BLOCK_SIZE == 16 << 20  # the production setting, not a test's small block
+    snap = _import(tmp_path / "src", tmp_path / "out")
+    assert snap.rows("models") == complete
+    log = snap.table("fetch_log")
+    assert len(log) == 1 and log.outcome[0] == "malformed"
+    assert f"after line {complete:,} (the last complete line, kept)" in log.reason[0]
+    assert log.source[0] == f"src/models.jsonl.gz:{complete + 1}"
+    cov = snap.coverage("models")
+    assert cov["scope"] == "subset" and "broken file" in cov["note"]
+
+
+def test_multi_member_gzip_is_read_whole(tmp_path):
+    recs = _records(300)
+    path = tmp_path / "src" / "models.jsonl.gz"
+    path.parent.mkdir(parents=True)
+    with open(path, "wb") as fh:  # two gzip members, as `cat a.gz b.gz` makes
+        for part in (recs[:100], recs[100:]):
+            fh.write(gzip.compress(b"".join(json.dumps(r).encode() + b"\n" for r in part)))
+    assert _import(tmp_path / "src", tmp_path / "out").rows("models") == 300
+
+
+# --------------------------------------------------------------------------- #
+# 3. implausible values: one set of rules (hubapi) for the importer and the collector
+# --------------------------------------------------------------------------- #
+
+
+def test_importer_rejects_negative_counts_and_future_timestamps(tmp_path):
+    recs = _records(10)
+    recs[3]["likes"] = -4
+    recs[4]["downloads"] = -1
+    recs[5]["createdAt"] = "2999-01-01T00:00:00.000Z"
+    _write_jsonl(tmp_path / "src" / "models.jsonl", recs)
+    snap = _import(tmp_path / "src", tmp_path / "out")
+    assert snap.rows("models") == 7
+    assert snap.date < "2999-01-01" and snap.date == "2023-05-01"
+    log = snap.table("fetch_log").set_index("source")
+    assert "'likes' is -4, expected >= 0" in log.loc["src/models.jsonl:4", "reason"]
+    assert "'downloads' is -1" in log.loc["src/models.jsonl:5", "reason"]
+    assert "later than the time of collection" in log.loc["src/models.jsonl:6", "reason"]
+    assert set(log.outcome) == {"malformed"} and log.loc["src/models.jsonl:6", "repo_id"] == "org0/model-5"
+
+
+@pytest.mark.parametrize(
+    "field, value, reason",
+    [
+        ("private", "false", "'private' is a string, expected a boolean"),
+        ("tags", "abc", "'tags' is a string, expected an array"),
+        ("likes", 1.5, "'likes' is a number, expected an integer"),
+        ("likes", True, "'likes' is a boolean, expected an integer"),
+        ("likes", -2, "'likes' is -2, expected >= 0"),
+        ("createdAt", "2999-01-01T00:00:00.000Z", "later than the time of collection"),
+    ],
+)
+def test_one_set_of_value_rules_for_both_sources(tmp_path, field, value, reason):
+    """The collector's row conversion and the importer reject the same records for the same reason."""
+    rec = {"id": "o/m", "likes": 1, "tags": ["license:mit"], field: value}
+    with pytest.raises(hubapi.RecordError, match=reason.replace("(", r"\(")):
+        hubapi.repo_row(rec, "model")
+    _write_jsonl(tmp_path / "src" / "models.jsonl", [rec, {"id": "o/ok"}])
+    snap = _import(tmp_path / "src", tmp_path / "out")
+    assert list(snap.table("models").id) == ["o/ok"]
+    assert reason in snap.table("fetch_log").reason[0]
+
+
+class _ListingServer(ThreadingHTTPServer):
+    """A one-page ``/api/models`` listing with the records given (bad ones included)."""
+
+    def __init__(self, items: list):
+        self.items = items
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):  # noqa: N802
+                body = json.dumps(self.server.items if self.path.startswith("/api/models") else []).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        self.server_close()
+
+
+def test_collector_logs_wrongly_typed_listing_records_instead_of_altering_them(tmp_path, monkeypatch):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
+    items = [
+        {"id": "o/good", "likes": 3, "private": False, "tags": ["license:mit"]},
+        {"id": "o/private-string", "private": "false"},
+        {"id": "o/tags-string", "tags": "abc"},
+        {"id": "o/float-likes", "likes": 1.5},
+        {"id": "o/bool-likes", "likes": True},
+        {"id": "o/future", "createdAt": "2999-01-01T00:00:00.000Z"},
+        {"likes": 1},
+    ]
+    with _ListingServer(items) as endpoint:
+        rc = collector.main(
+            ["--snapshot-id", "typed", "--out", str(tmp_path / "typed"), "--endpoint", endpoint]
+            + ["--repo-types", "model", "--steps", "none", "--no-progress"]
+        )
+    assert rc == 0
+    snap = open_snapshot(tmp_path / "typed")
+    models = snap.table("models")
+    assert list(models.id) == ["o/good"] and models.likes[0] == 3 and not models.private[0]
+    log = snap.table("fetch_log").set_index("repo_id", drop=False)
+    assert len(log) == 6 and set(log.outcome) == {"malformed"}
+    assert "'private' is a string" in log.loc["o/private-string", "reason"]
+    assert "'tags' is a string" in log.loc["o/tags-string", "reason"]
+    assert "'likes' is a number" in log.loc["o/float-likes", "reason"]
+    assert "'likes' is a boolean" in log.loc["o/bool-likes", "reason"]
+    assert "later than the time of collection" in log.loc["o/future", "reason"]
+
+
+# --------------------------------------------------------------------------- #
+# 5. the snapshot checks: one-line errors, one snapshot-id rule, build checks what validate checks
+# --------------------------------------------------------------------------- #
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args], capture_output=True, text=True, timeout=120, cwd=cwd
+    )
+
+
+def _one_line_error(res: subprocess.CompletedProcess, *needles: str) -> None:
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
+    for n in needles:
+        assert n in lines[0], lines[0]
+
+
+def _tamper(snap_dir: Path, name: str, data: bytes | None = None, *, manifest: dict | None = None) -> None:
+    """Replace a table file (and its checksum in the manifest, so that only deeper checks can tell)."""
+    for p in snap_dir.iterdir():
+        p.chmod(0o644)
+    m = json.loads((snap_dir / "manifest.json").read_text())
+    if data is not None:
+        (snap_dir / f"{name}.parquet").write_bytes(data)
+        m["tables"][name]["sha256"] = sha256_file(snap_dir / f"{name}.parquet")
+    m.update(manifest or {})
+    (snap_dir / "manifest.json").write_text(json.dumps(m))
+
+
+@pytest.fixture
+def small(tmp_path) -> Path:
+    hand_snapshot(tmp_path / "small", models=40)
+    return tmp_path / "small"
+
+
+def test_corrupt_page_with_matching_checksum_is_a_one_line_error(small):
+    path = small / "models.parquet"
+    data = bytearray(path.read_bytes())
+    meta = pq.ParquetFile(path).metadata
+    rg = meta.row_group(0)
+    col = next(rg.column(i) for i in range(rg.num_columns) if rg.column(i).path_in_schema == "name")
+    start = col.data_page_offset
+    for i in range(start + 20, start + col.total_compressed_size - 8):
+        data[i] ^= 0x5A  # scramble the page's compressed bytes, header kept
+    _tamper(small, "models", bytes(data))
+    _one_line_error(_cli("validate", str(small)), "models.parquet", "corrupt data")
+    with pytest.raises(SnapshotError, match="models.parquet"):
+        open_snapshot(small, deep=True)  # what build opens
+
+
+def test_table_path_that_is_a_directory(small):
+    (small / "owners.parquet").chmod(0o644)
+    (small / "owners.parquet").unlink()
+    (small / "owners.parquet").mkdir()
+    _one_line_error(_cli("validate", str(small)), "owners.parquet", "not a file")
+
+
+@pytest.mark.parametrize("bad_id", [5, None, "..", "../../evil", "a/b", ""])
+def test_one_snapshot_id_rule_for_validate_build_and_import(small, tmp_path, bad_id):
+    _tamper(small, "models", manifest={"snapshot_id": bad_id})
+    _one_line_error(_cli("validate", str(small)), "manifest.json", "snapshot id")
+    _one_line_error(_cli("info", str(small)), "snapshot id")
+    _one_line_error(_cli("build", str(small), "--no-html"), "snapshot id")
+    if isinstance(bad_id, str):
+        _write_jsonl(tmp_path / "src" / "models.jsonl", _records(3))
+        res = _cli("import", str(tmp_path / "src"), str(tmp_path / "imp"), "--snapshot-id", bad_id, "--no-progress")
+        _one_line_error(res, "snapshot id")
+        assert not (tmp_path / "imp").exists() and not (tmp_path / "evil").exists()
+
+
+def test_build_refuses_duplicate_keys_that_validate_refuses(small):
+    t = pq.read_table(small / "models.parquet")
+    dup = pa.concat_tables([t, t.slice(0, 1)])
+    buf = pa.BufferOutputStream()
+    pq.write_table(dup, buf)
+    _tamper(small, "models", buf.getvalue().to_pybytes())
+    m = json.loads((small / "manifest.json").read_text())
+    m["tables"]["models"]["rows"] = dup.num_rows
+    (small / "manifest.json").write_text(json.dumps(m))
+    open_snapshot(small)  # the cheap checks pass: schema, rows, checksums
+    _one_line_error(_cli("validate", str(small)), "models.parquet", "duplicate key")
+    _one_line_error(_cli("build", str(small), "--no-html"), "models.parquet", "duplicate key")
