@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,8 +25,11 @@ import pytest
 from book_fixtures import hand_snapshot
 
 from analysis.snapshot import SnapshotError, open_snapshot, sha256_file
+from analysis.snapshot.lock import FolderLock
 from analysis.sources import collector, hubapi, importer
 from analysis.sources.importer import import_records
+from fakehub.server import FakeHub
+from fakehub.sources import make_source
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -279,3 +285,191 @@ def test_build_refuses_duplicate_keys_that_validate_refuses(small):
     open_snapshot(small)  # the cheap checks pass: schema, rows, checksums
     _one_line_error(_cli("validate", str(small)), "models.parquet", "duplicate key")
     _one_line_error(_cli("build", str(small), "--no-html"), "models.parquet", "duplicate key")
+
+
+# --------------------------------------------------------------------------- #
+# 6. empty input is never a complete listing
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("models.jsonl", b""),
+        ("models.jsonl.gz", b""),
+        ("models.jsonl.gz", gzip.compress(b"")),
+        ("models.jsonl", b"\n\n"),
+    ],
+)
+def test_an_empty_listing_is_scope_none_and_said_loudly(tmp_path, name, data):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / name).write_bytes(data)
+    res = _cli("import", str(tmp_path / "src"), str(tmp_path / "out"), "--no-progress")
+    assert res.returncode == 0, res.stderr
+    assert "WARNING: models: EMPTY" in res.stdout
+    cov = open_snapshot(tmp_path / "out").coverage("models")
+    assert cov["scope"] == "none" and cov["rows"] == 0 and cov["note"].startswith("EMPTY")
+
+
+def test_an_empty_listing_from_the_hub_is_scope_none(tmp_path, monkeypatch):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
+    with _ListingServer([]) as endpoint:
+        rc = collector.main(
+            ["--snapshot-id", "empty", "--out", str(tmp_path / "empty"), "--endpoint", endpoint]
+            + ["--repo-types", "model,dataset", "--steps", "none", "--no-progress"]
+        )
+    assert rc == 0
+    cov = open_snapshot(tmp_path / "empty").manifest["coverage"]
+    for table in ("models", "datasets"):
+        assert cov[table]["scope"] == "none" and cov[table]["note"].startswith("EMPTY"), cov[table]
+
+
+# --------------------------------------------------------------------------- #
+# 2. one run at a time per checkpoint and output folder
+# --------------------------------------------------------------------------- #
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "HF_ENDPOINT")}
+    env["HF_HUB_DISABLE_TELEMETRY"] = "1"
+    return env
+
+
+def _collect_cmd(out: Path, endpoint: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "analysis", "collect", "--snapshot-id", out.name, "--out", str(out)] + [
+        "--endpoint",
+        endpoint,
+        "--no-progress",
+        *extra,
+    ]
+
+
+@pytest.fixture
+def source(tmp_path):
+    return make_source(tmp_path / "source")
+
+
+def test_two_concurrent_collections_do_the_work_once(source, tmp_path):
+    out = tmp_path / "twice"
+    with FakeHub(source, page_size=4, commit_page_size=4, discussion_page_size=2, latency=0.02) as hub:
+        args = _collect_cmd(out, hub.endpoint)
+        first = subprocess.Popen(args, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            lock = tmp_path / ".twice.lock"
+            deadline = time.monotonic() + 60
+            while not (lock.exists() and lock.read_text()) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            second = subprocess.run(args, cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120)
+            out1, err1 = first.communicate(timeout=120)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        requests_both = hub.stats["requests"]
+    assert first.returncode == 0, err1
+    assert second.returncode == 1
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1, second.stderr
+    assert f"in use by process {first.pid} (python -m analysis collect since " in lines[0]
+    open_snapshot(out)
+    # the same job once more, alone: as many requests as both commands made together
+    with FakeHub(source, page_size=4, commit_page_size=4, discussion_page_size=2) as hub:
+        assert (
+            collector.main(
+                [
+                    "--snapshot-id",
+                    "alone",
+                    "--out",
+                    str(tmp_path / "alone"),
+                    "--endpoint",
+                    hub.endpoint,
+                    "--no-progress",
+                ]
+            )
+            == 0
+        )
+        assert hub.stats["requests"] == requests_both
+
+
+def test_two_imports_into_one_folder(tmp_path):
+    _write_jsonl(tmp_path / "src" / "models.jsonl", _records(5))
+    out = tmp_path / "one"
+    with FolderLock(out, "python -m analysis import"):
+        res = _cli("import", str(tmp_path / "src"), str(out), "--no-progress")
+    _one_line_error(res, f"{out}: in use by process {os.getpid()} (python -m analysis import since ")
+    assert not out.exists()
+    res = _cli("import", str(tmp_path / "src"), str(out), "--no-progress")  # free again
+    assert res.returncode == 0 and open_snapshot(out).rows("models") == 5
+    assert not (tmp_path / ".one.lock").exists()
+
+
+# --------------------------------------------------------------------------- #
+# 7. checkpoints: a NUL-filled journal line; a kill right after the snapshot was completed
+# --------------------------------------------------------------------------- #
+
+
+def _lines(path: Path) -> int:
+    try:
+        return path.read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+def test_a_nul_line_in_a_journal_is_named_and_its_task_redone(source, tmp_path):
+    out, ckpt = tmp_path / "nul", tmp_path / "nul.checkpoint"
+    with FakeHub(source, page_size=4, commit_page_size=4, discussion_page_size=2, latency=0.03) as hub:
+        args = _collect_cmd(out, hub.endpoint, "--concurrency", "2")
+        proc = subprocess.Popen(args, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 60
+            while _lines(ckpt / "tasks.jsonl") < 12 and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.005)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        journal = ckpt / "tasks.jsonl"
+        lines = journal.read_bytes().split(b"\n")
+        assert len(lines) > 10
+        lines[5] = b"\0" * len(lines[5])  # what a crash leaves: the line's blocks, zeroed
+        journal.write_bytes(b"\n".join(lines))
+        res = subprocess.run(args, cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0, res.stderr
+        assert f"{journal}:6: unreadable journal line (a crash artefact); its step is redone" in res.stderr
+        assert "Traceback" not in res.stderr
+        with FakeHub(source, page_size=4, commit_page_size=4, discussion_page_size=2) as hub2:
+            ref = tmp_path / "ref"
+            assert (
+                collector.main(
+                    ["--snapshot-id", "nul", "--out", str(ref), "--endpoint", hub2.endpoint, "--no-progress"]
+                )
+                == 0
+            )
+    got, want = open_snapshot(out), open_snapshot(ref)
+    for t in ("models", "datasets", "spaces", "commits", "discussions", "repo_coverage"):
+        assert got.manifest["tables"][t]["sha256"] == want.manifest["tables"][t]["sha256"], t
+
+
+def test_a_kill_right_after_completion_is_cleaned_up_by_the_rerun(source, tmp_path, monkeypatch, capsys):
+    from analysis.sources.collector import run as run_mod
+
+    out, ckpt = tmp_path / "late", tmp_path / "late.checkpoint"
+
+    def killed(*a, **k):  # the process dies between "complete: true" and the clean-up
+        raise KeyboardInterrupt
+
+    with FakeHub(source) as hub:
+        argv = ["--snapshot-id", "late", "--out", str(out), "--endpoint", hub.endpoint, "--no-progress"]
+        monkeypatch.setattr(run_mod.shutil, "rmtree", killed)
+        assert collector.main(argv) == 130
+        monkeypatch.undo()
+        for p in out.iterdir():
+            p.chmod(0o644)  # as the writer left them before sealing
+        assert (ckpt / "plan.json").exists()
+        capsys.readouterr()
+        assert collector.main(argv) == 0
+    assert "was already complete" in capsys.readouterr().err
+    assert not ckpt.exists()
+    assert all(not (p.stat().st_mode & 0o222) for p in out.iterdir())
+    open_snapshot(out)

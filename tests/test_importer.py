@@ -587,6 +587,7 @@ def test_invalid_utf8_and_broken_files_are_reported_and_lower_the_scope(tmp_path
     assert "truncated or corrupt" in log.loc["s/datasets.jsonl.gz:1", "reason"]
     cov = snap.manifest["coverage"]
     assert cov["models"]["scope"] == "subset" and cov["models"]["note"].startswith("NOT the whole listing: 1 malformed")
-    assert cov["datasets"]["scope"] == "subset" and "broken file" in cov["datasets"]["note"]
-    assert cov["spaces"]["scope"] == "all" and cov["spaces"]["rows"] == 0  # an empty listing, read whole
+    # nothing readable, and an empty listing: never "all", and the note says so
+    assert cov["datasets"]["scope"] == "none" and "broken file" in cov["datasets"]["note"]
+    assert cov["spaces"]["scope"] == "none" and cov["spaces"]["note"].startswith("EMPTY")
     assert snap.manifest["source"]["parameters"]["snapshot_date_basis"].startswith("date of the latest timestamp")

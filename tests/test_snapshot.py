@@ -388,7 +388,7 @@ def test_writing_bad_data_is_refused_with_clear_messages(tmp_path):
         w.write_table("owners", [{"owner": "o", "kind": "user", "extra": 1}])
     with pytest.raises(SnapshotError, match="unknown table 'users'"):
         w.write_table("users", [])
-    with pytest.raises(SnapshotError, match=r"coverage of 'models' has scope 'most'"):
+    with pytest.raises(SnapshotError, match=r"coverage of 'models': scope 'most', expected one of all"):
         w.finish({"models": {"scope": "most"}})
     with pytest.raises(SnapshotError, match="expected YYYY-MM-DD"):
         SnapshotWriter(tmp_path / "bad2", snapshot_date="yesterday", source_kind="synthetic")
@@ -459,3 +459,81 @@ def test_cli_bad_arguments():
     assert "snapshot_dir" in one_line_error(cli("validate"))
     assert "unrecognized arguments: b" in one_line_error(cli("info", "a", "b"))
     assert cli("validate").returncode == 2
+
+
+# --------------------------------------------------------------------------- #
+# typed coverage (schema.Coverage), checked on load, as are fetch_log's steps and outcomes
+# --------------------------------------------------------------------------- #
+
+
+def test_coverage_has_one_typed_definition_and_one_builder():
+    from analysis.snapshot.schema import Coverage, CoverageError, Selection, coverage, listing_coverage
+
+    entry = coverage(
+        "sample",
+        rows=10,
+        population="the commits of the selected repositories",
+        covered=4,
+        selection=Selection("sample", seed=3, n_per_repo_type=4),
+        author_names="hub",
+        note="n",
+        repositories_attempted=5,
+    )
+    assert entry == {
+        "scope": "sample",
+        "rows": 10,
+        "population": "the commits of the selected repositories",
+        "covered": 4,
+        "author_names": "hub",
+        "selection": {"mode": "sample", "seed": 3, "n_per_repo_type": 4},
+        "repositories_attempted": 5,
+        "note": "n",
+    }
+    assert Coverage.from_json(entry).selection.seed == 3
+    for bad, why in [
+        (dict(scope="most"), "scope 'most'"),
+        (dict(scope="all", rows=-1), "rows is -1"),
+        (dict(scope="all", covered="many"), "covered is 'many'"),
+        (dict(scope="all", author_names="email"), "author_names 'email'"),
+        (dict(scope="sample", selection=Selection("sample")), "needs its seed"),
+        (dict(scope="all", note=3), "note is int"),
+    ]:
+        with pytest.raises(CoverageError, match=why):
+            coverage(**bad)
+    empty = listing_coverage(0, "every model the listing returned", "n")
+    assert empty["scope"] == "none" and empty["note"].startswith("EMPTY")
+
+
+def _rewrite_manifest(path, **change):
+    m = json.loads((path / "manifest.json").read_text())
+    for key, value in change.items():
+        m["coverage"][key] = value
+    (path / "manifest.json").chmod(0o644)
+    (path / "manifest.json").write_text(json.dumps(m))
+
+
+@pytest.mark.parametrize(
+    "entry, why",
+    [
+        ({"scope": "everything"}, "scope 'everything'"),
+        ({"scope": "all", "rows": "12"}, "rows is '12'"),
+        ({"scope": "sample", "selection": {"mode": "sample"}}, "needs its seed"),
+        ({"scope": "subset", "selection": {"mode": "whim", "seed": 1}}, "selection"),
+        ("all", "entry is str"),
+    ],
+)
+def test_coverage_is_checked_on_load(tmp_path, entry, why):
+    write_snapshot(tmp_path / "s", {"models": [{"id": "a/b", "name": "b"}]})
+    _rewrite_manifest(tmp_path / "s", commits=entry)
+    with pytest.raises(SnapshotError, match=f"coverage of 'commits': .*{why}"):
+        open_snapshot(tmp_path / "s")
+
+
+def test_fetch_log_steps_and_outcomes_are_checked(tmp_path):
+    ok = {"step": "commits", "repo_type": "model", "repo_id": "a/b", "outcome": "gated"}
+    write_snapshot(tmp_path / "ok", {"fetch_log": [ok]})
+    validate(tmp_path / "ok")
+    with pytest.raises(SnapshotError, match=r"fetch_log\.parquet: column 'outcome' has value\(s\) 'oops'"):
+        write_snapshot(tmp_path / "bad", {"fetch_log": [ok | {"outcome": "oops"}]})
+    with pytest.raises(SnapshotError, match=r"column 'step' has value\(s\) 'lunch'"):
+        write_snapshot(tmp_path / "bad2", {"fetch_log": [ok | {"step": "lunch"}]})

@@ -18,6 +18,8 @@ Conventions
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
@@ -153,6 +155,156 @@ OUTCOMES = (
 
 #: Coverage scopes that the manifest may state for a table.
 COVERAGE_SCOPES = ("all", "sample", "subset", "none")
+#: fetch_log steps besides STEPS: the listings, the importer, owner kinds
+LOG_STEPS = (*STEPS, "list_models", "list_datasets", "list_spaces", "import", "owners")
+#: how commit authors are named: Hub usernames, or git author names (not always usernames)
+AUTHOR_NAMES = ("hub", "git")
+#: how the repositories of a per-repository step were chosen
+SELECTION_MODES = ("all", "sample", "top-downloads", "top-likes", "by-name", "as-given")
+
+
+class CoverageError(ValueError):
+    """A coverage entry that does not fit :class:`Coverage`."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """How the repositories a table covers were chosen: ``mode`` (:data:`SELECTION_MODES`), the
+    seed of a random sample, and how many were asked per repository type."""
+
+    mode: str
+    seed: int | None = None
+    n_per_repo_type: int | None = None
+    repositories: Mapping[str, int] | None = None  # chosen, per repository type
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What one table of a snapshot covers: the typed form of a manifest ``coverage`` entry.
+
+    ``scope``      all, sample, subset or none (:data:`COVERAGE_SCOPES`);
+    ``rows``       rows of the table;
+    ``population`` what a complete table would hold (e.g. "every model the listing returned");
+    ``covered``    how many repositories the table has data for;
+    ``selection``  how they were chosen (its seed, for a sample);
+    ``author_names`` "hub" or "git" (commits only: how authors are named);
+    ``note``       for readers, quoted by the book;
+    ``details``    a source's own counts (fields given, malformed records, ...), kept as given.
+    """
+
+    scope: str
+    rows: int | None = None
+    population: str | None = None
+    covered: int | None = None
+    selection: Selection | None = None
+    author_names: str | None = None
+    note: str | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.scope not in COVERAGE_SCOPES:
+            raise CoverageError(f"scope {self.scope!r}, expected one of {', '.join(COVERAGE_SCOPES)}")
+        for name in ("rows", "covered"):
+            v = getattr(self, name)
+            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
+                raise CoverageError(f"{name} is {v!r}, expected a count >= 0")
+        for name in ("population", "note"):
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, str):
+                raise CoverageError(f"{name} is {type(v).__name__}, expected text")
+        if self.author_names is not None and self.author_names not in AUTHOR_NAMES:
+            raise CoverageError(f"author_names {self.author_names!r}, expected one of {', '.join(AUTHOR_NAMES)}")
+        sel = self.selection
+        if sel is not None:
+            if not isinstance(sel, Selection) or sel.mode not in SELECTION_MODES:
+                raise CoverageError(f"selection {sel!r}, expected a mode of {', '.join(SELECTION_MODES)}")
+            if sel.seed is not None and (not isinstance(sel.seed, int) or isinstance(sel.seed, bool)):
+                raise CoverageError(f"selection seed {sel.seed!r}, expected an integer")
+            if sel.mode == "sample" and sel.seed is None:
+                raise CoverageError("a sample's selection needs its seed")
+        overlap = set(self.details) & set(_COVERAGE_FIELDS)
+        if overlap:
+            raise CoverageError(f"details repeat typed field(s) {', '.join(sorted(overlap))}")
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest's form: typed fields first (those set), the source's details, the note last."""
+        out: dict[str, Any] = {"scope": self.scope}
+        for name in ("rows", "population", "covered", "author_names"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        if self.selection is not None:
+            out["selection"] = {k: v for k, v in vars(self.selection).items() if v is not None} | {
+                "seed": self.selection.seed
+            }
+        out.update(self.details)
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+    @classmethod
+    def from_json(cls, entry: Any) -> Coverage:
+        """Check a manifest entry (raises :class:`CoverageError` with what is wrong)."""
+        if not isinstance(entry, Mapping):
+            raise CoverageError(f"entry is {type(entry).__name__}, expected an object")
+        if "scope" not in entry:
+            raise CoverageError("entry has no scope")
+        sel = entry.get("selection")
+        if sel is not None:
+            if not isinstance(sel, Mapping) or "mode" not in sel:
+                raise CoverageError(f"selection {sel!r}, expected an object with a mode")
+            sel = Selection(
+                mode=sel["mode"],
+                seed=sel.get("seed"),
+                n_per_repo_type=sel.get("n_per_repo_type"),
+                repositories=sel.get("repositories"),
+            )
+        return cls(
+            scope=entry["scope"],
+            rows=entry.get("rows"),
+            population=entry.get("population"),
+            covered=entry.get("covered"),
+            selection=sel,
+            author_names=entry.get("author_names"),
+            note=entry.get("note"),
+            details={k: v for k, v in entry.items() if k not in _COVERAGE_FIELDS},
+        )
+
+
+_COVERAGE_FIELDS = ("scope", "rows", "population", "covered", "selection", "author_names", "note")
+
+
+def coverage(
+    scope: str,
+    *,
+    rows: int | None = None,
+    population: str | None = None,
+    covered: int | None = None,
+    selection: Selection | None = None,
+    author_names: str | None = None,
+    note: str | None = None,
+    **details: Any,
+) -> dict[str, Any]:
+    """The ONE builder of a manifest coverage entry (importer, collector, synthetic Hub): checked
+    as :class:`Coverage`, returned in the manifest's JSON form.
+
+    A listing that returned nothing is never ``all``: give ``rows=0`` with ``scope="all"`` for a
+    repository listing through :func:`listing_coverage`, which makes it ``none`` and says so.
+    """
+    return Coverage(scope, rows, population, covered, selection, author_names, note, details).to_json()
+
+
+def listing_coverage(rows: int, population: str, note: str, *, scope: str = "all", **details: Any) -> dict[str, Any]:
+    """Coverage of a repository listing: ``scope`` when it holds records, ``none`` (with a loud
+    note) when the listing is empty: an empty answer is not evidence of an empty Hub."""
+    if rows == 0:
+        return coverage(
+            "none",
+            rows=0,
+            population=population,
+            note=f"EMPTY: the listing gave no records, so nothing is known of {population}; {note}",
+            **details,
+        )
+    return coverage(scope, rows=rows, population=population, note=note, **details)
 
 
 #: The one snapshot-id rule of every command (import, collect, synth, validate, info, build): a

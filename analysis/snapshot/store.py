@@ -32,12 +32,15 @@ import pyarrow.parquet as pq
 
 from analysis import paths
 from analysis.snapshot.schema import (
-    COVERAGE_SCOPES,
+    LOG_STEPS,
+    OUTCOMES,
     REPO_TABLES,
     SCHEMA_VERSION,
     SCHEMAS,
     TABLES,
     UNIQUE_KEYS,
+    Coverage,
+    CoverageError,
     snapshot_id_problem,
     table_file,
 )
@@ -191,6 +194,12 @@ def is_complete(directory: str | os.PathLike) -> bool:
         return False
 
 
+def seal(directory: Path) -> None:
+    """Make a complete snapshot's files read-only (the last step of writing it; idempotent)."""
+    for p in list(Path(directory).glob("*.parquet")) + [Path(directory) / MANIFEST]:
+        p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
 class TableAppender:
     """Streams record batches into one table's Parquet file."""
 
@@ -313,10 +322,10 @@ class SnapshotWriter:
         cov = {}
         for name in TABLES:
             c = dict(coverage.get(name, {"scope": "none", "note": "not collected"}))
-            if c.get("scope") not in COVERAGE_SCOPES:
-                raise SnapshotError(
-                    f"{MANIFEST}: coverage of {name!r} has scope {c.get('scope')!r}, expected one of {', '.join(COVERAGE_SCOPES)}"
-                )
+            try:
+                Coverage.from_json(c)
+            except CoverageError as exc:
+                raise SnapshotError(f"{MANIFEST}: coverage of {name!r}: {exc}") from None
             cov[name] = c
         manifest = self._manifest_base() | {
             "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
@@ -331,8 +340,7 @@ class SnapshotWriter:
         validate_tables(self.dir, manifest, deep=True)
         manifest["complete"] = True
         atomic_write_json(self.dir / MANIFEST, manifest)
-        for p in list(self.dir.glob("*.parquet")) + [self.dir / MANIFEST]:
-            p.chmod(p.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+        seal(self.dir)
         return self.dir
 
 
@@ -422,6 +430,10 @@ def validate_manifest(directory: Path, manifest: Mapping[str, Any]) -> None:
             raise SnapshotError(f"{mpath}: tables has no entry for {name!r}")
         if name not in manifest["coverage"]:
             raise SnapshotError(f"{mpath}: coverage has no entry for {name!r}")
+        try:
+            Coverage.from_json(manifest["coverage"][name])
+        except CoverageError as exc:
+            raise SnapshotError(f"{mpath}: coverage of {name!r}: {exc}") from None
 
 
 def validate_tables(
@@ -465,6 +477,8 @@ def validate_tables(
             raise SnapshotError(
                 f"{path}: has {pf.metadata.num_rows} rows, expected {entry.get('rows')} from {MANIFEST}"
             )
+        if name == "fetch_log" and pf.metadata.num_rows:
+            _check_log_values(path, pf)
         if deep:
             try:
                 _deep_check(name, path)
@@ -473,6 +487,22 @@ def validate_tables(
             except (OSError, pa.ArrowException) as exc:  # a corrupt page, a bad encoding
                 detail = " ".join(str(exc).split())
                 raise SnapshotError(f"{path}: corrupt data ({type(exc).__name__}: {detail})") from None
+
+
+def _check_log_values(path: Path, pf: pq.ParquetFile) -> None:
+    """fetch_log's step and outcome are from :data:`LOG_STEPS` and :data:`OUTCOMES`."""
+    try:
+        t = pf.read(columns=["step", "outcome"])
+    except (OSError, pa.ArrowException) as exc:
+        detail = " ".join(str(exc).split())
+        raise SnapshotError(f"{path}: corrupt data ({type(exc).__name__}: {detail})") from None
+    for col, allowed in (("step", LOG_STEPS), ("outcome", OUTCOMES)):
+        values = set(pc.unique(t.column(col)).to_pylist()) - set(allowed) - {None}
+        if values:
+            raise SnapshotError(
+                f"{path}: column {col!r} has value(s) {', '.join(map(repr, sorted(values)))}, "
+                f"expected one of {', '.join(allowed)}"
+            )
 
 
 def _deep_check(name: str, path: Path) -> None:

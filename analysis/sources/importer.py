@@ -66,7 +66,8 @@ import pyarrow.json as pj
 
 from analysis.cli import OneLineParser
 from analysis.snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot
-from analysis.snapshot.schema import I64, REPO_TABLES, SCHEMAS, STR, TABLES, TS
+from analysis.snapshot.lock import FolderLock
+from analysis.snapshot.schema import I64, REPO_TABLES, SCHEMAS, STR, TABLES, TS, Selection, coverage, listing_coverage
 from analysis.sources.hubapi import (
     JSON_SCHEMAS,
     KEY_FIELDS,
@@ -783,46 +784,57 @@ def _selection(ids: list[str]) -> str:
     )
 
 
-def _coverage(imp: _Importer, files: list[SourceFile], steps: dict[str, int]) -> dict[str, dict[str, Any]]:
-    kinds = {f.kind for f in files}
-    labels = {k: [f.label for f in files if f.kind == k] for k in KINDS}
-    known = {
-        k: [KNOWN_SOURCES[f.sha256]["note"] for f in files if f.kind == k and f.sha256 in KNOWN_SOURCES] for k in KINDS
-    }
-    cov: dict[str, dict[str, Any]] = {}
+class _CoverageOf:
+    """The manifest's coverage of an import, one table at a time (entries built by
+    :func:`analysis.snapshot.schema.coverage`, the one builder every source uses)."""
 
-    def bad(kind: str) -> dict[str, int]:
+    def __init__(self, imp: _Importer, files: list[SourceFile], steps: dict[str, int]):
+        self.imp, self.files, self.steps = imp, files, steps
+        self.kinds = {f.kind for f in files}
+
+    def _of(self, kind: str) -> list[SourceFile]:
+        return [f for f in self.files if f.kind == kind]
+
+    def _labels(self, kind: str) -> str:
+        return ", ".join(f.label for f in self._of(kind))
+
+    def _known(self, kind: str, key: str = "note") -> list[str]:
+        return [KNOWN_SOURCES[f.sha256][key] for f in self._of(kind) if key in KNOWN_SOURCES.get(f.sha256, {})]
+
+    def _bad(self, kind: str) -> dict[str, int]:
         return {
-            "malformed": sum(f.malformed for f in files if f.kind == kind),
-            "duplicate": sum(f.duplicate for f in files if f.kind == kind),
+            "malformed": sum(f.malformed for f in self._of(kind)),
+            "duplicate": sum(f.duplicate for f in self._of(kind)),
         }
 
-    for table, kind in (("models", "models"), ("datasets", "datasets"), ("spaces", "spaces")):
-        if kind not in kinds:
-            cov[table] = {"scope": "none", "rows": 0, "note": f"no {kind} listing in the sources"}
-            continue
+    def _fields(self, table: str) -> dict[str, int]:
+        return {c: self.imp.fields.get(table, Counter())[c] for c in SCHEMAS[table].names}
+
+    def listing(self, table: str) -> dict[str, Any]:
+        imp, kind = self.imp, table
+        if kind not in self.kinds:
+            return coverage("none", rows=0, note=f"no {kind} listing in the sources")
         rows = imp.rows[table]
-        fields = {c: imp.fields.get(table, Counter())[c] for c in SCHEMAS[table].names}
+        fields = self._fields(table)
         missing = [c for c, n in fields.items() if n == 0]
         partial = [f"{c} {n:,}" for c, n in fields.items() if 0 < n < rows]
-        note = f"every record of {', '.join(labels[kind])} ({_fmt(rows)} repositories)"
+        note = f"every record of {self._labels(kind)} ({_fmt(rows)} repositories)"
         if missing:
             note += f"; never given (null in every row): {', '.join(missing)}"
         if partial:
             note += f"; given for only some rows: {', '.join(partial)}"
-        if table == "models" and imp.enriched and any(imp.enriched.values()):
-            filled = ", ".join(f"{f} {n:,}" for f, n in imp.enriched.items() if n)
+        filled = ", ".join(f"{f} {n:,}" for f, n in imp.enriched.items() if n)
+        if table == "models" and filled:
             note += f"; fields the listing lacks were filled from model_info records (never overwritten), for: {filled}"
         if imp.placeholder[table]:
             note += (
                 f"; created_at is the Hub's placeholder (2022-03-02 23:29 UTC, given to repositories "
                 f"created before then) for {_fmt(imp.placeholder[table])} rows"
             )
-        for k in known[kind]:
-            note += f"; source: {k}"
+        note += "".join(f"; source: {k}" for k in self._known(kind))
+        lost = self._bad(kind)["malformed"]
+        broken = [f"{f.label} ({f.broken})" for f in self._of(kind) if f.broken]
         scope = "all"
-        lost = bad(kind)["malformed"]
-        broken = [f"{f.label} ({f.broken})" for f in files if f.kind == kind and f.broken]
         if lost or broken:
             scope = "subset"  # some listed repositories could not be imported
             note = (
@@ -831,94 +843,97 @@ def _coverage(imp: _Importer, files: list[SourceFile], steps: dict[str, int]) ->
                 + "; "
                 + note
             )
-        cov[table] = {
-            "scope": scope,
-            "rows": rows,
-            "fields_non_null": fields,
-            "created_at_placeholder": imp.placeholder[table],
-            **bad(kind),
-            "note": note,
-        }
+        return listing_coverage(
+            rows,
+            f"the {kind} listed in {self._labels(kind)}",
+            note,
+            scope=scope,
+            covered=rows,
+            fields_non_null=fields,
+            created_at_placeholder=imp.placeholder[table],
+            **self._bad(kind),
+        )
 
-    # space_models
-    info_n = steps.get("model_spaces", 0)
-    space_n = steps.get("space_models", 0)
-    if info_n or space_n:
-        bits = []
+    def space_models(self) -> dict[str, Any]:
+        imp = self.imp
+        info_n, space_n = self.steps.get("model_spaces", 0), self.steps.get("space_models", 0)
+        if not (info_n or space_n):
+            return coverage("none", rows=0, note="no model_info records with spaces and no spaces listing with models")
+        bits, selection = [], None
         if info_n:
             listed = imp.rows["models"]
             ids = imp.info_ids.to_pylist() if imp.info_ids is not None else []
             sel = _selection(ids)
-            of = f" of {_fmt(listed)} listed" if listed else ""
+            selection = Selection("by-name" if "selected by name" in sel else "as-given")
             unlisted = sum(1 for i in ids if i not in imp.seen.get("models", ()))
             if listed and unlisted:
                 sel += f"; {_fmt(unlisted)} of them are not in the models listing"
+            of = f" of {_fmt(listed)} listed" if listed else ""
             bits.append(
                 f"space edges for {_fmt(info_n)}{of} models from model_info records ({sel}); "
                 "a space appears only if it uses one of these models"
             )
         if space_n:
             bits.append(f"models used by {_fmt(space_n)} spaces from the spaces listing")
-        cov["space_models"] = {
-            "scope": "subset",
-            "rows": imp.rows["space_models"],
-            "repositories": {"model_spaces": info_n, "space_models": space_n},
-            **bad("model_info"),
-            "note": "; ".join(bits),
-        }
-    else:
-        cov["space_models"] = {
-            "scope": "none",
-            "rows": 0,
-            "note": "no model_info records with spaces and no spaces listing with models",
-        }
+        return coverage(
+            "subset",
+            rows=imp.rows["space_models"],
+            population="the models every space uses",
+            covered=info_n + space_n,
+            selection=selection,
+            repositories={"model_spaces": info_n, "space_models": space_n},
+            **self._bad("model_info"),
+            note="; ".join(bits),
+        )
 
-    for table, kind in (("commits", "commits"), ("discussions", "discussions")):
-        if kind not in kinds:
-            cov[table] = {"scope": "none", "rows": 0, "note": f"no {kind} in the sources"}
-            continue
-        n_repos = steps.get(kind, 0)
-        rows = imp.rows[table]
+    def per_repo(self, table: str) -> dict[str, Any]:
+        imp, kind = self.imp, table
+        if kind not in self.kinds:
+            return coverage("none", rows=0, note=f"no {kind} in the sources")
+        n_repos = self.steps.get(kind, 0)
         by_type = Counter(k[0] for k in imp.coverage_rows[kind])
         listed = sum(imp.rows[REPO_TABLES[t]] for t in by_type)
         of = f" (of {_fmt(listed)} listed)" if listed else ""
         note = (
-            f"{_fmt(rows)} {kind} of only the {_fmt(n_repos)} repositories{of} that appear in "
-            f"{', '.join(labels[kind])}; other repositories were not covered (see repo_coverage)"
+            f"{_fmt(imp.rows[table])} {kind} of only the {_fmt(n_repos)} repositories{of} that appear in "
+            f"{self._labels(kind)}; other repositories were not covered (see repo_coverage)"
         )
-        for k in known[kind]:
-            note += f"; source: {k}"
-        cov[table] = {
-            "scope": "subset",
-            "rows": rows,
-            "repositories": n_repos,
-            "repositories_by_type": dict(by_type),
-            "fields_non_null": {c: imp.fields.get(table, Counter())[c] for c in SCHEMAS[table].names},
-            **bad(kind),
-            "note": note,
-        }
-        author_names = {
-            KNOWN_SOURCES[f.sha256].get("author_names") for f in files if f.kind == kind and f.sha256 in KNOWN_SOURCES
-        } - {None}
-        if author_names:
-            cov[table]["author_names"] = ", ".join(sorted(author_names))
+        note += "".join(f"; source: {k}" for k in self._known(kind))
+        names = sorted(set(self._known(kind, "author_names")))
+        return coverage(
+            "subset" if imp.rows[table] else "none",
+            rows=imp.rows[table],
+            population=f"the {kind} of every listed repository",
+            covered=n_repos,
+            selection=Selection("as-given"),
+            author_names=", ".join(names) if names else None,
+            repositories=n_repos,
+            repositories_by_type=dict(by_type),
+            fields_non_null=self._fields(table),
+            **self._bad(kind),
+            note=note if imp.rows[table] else f"EMPTY: {self._labels(kind)} gave no records; {note}",
+        )
 
-    cov["repo_coverage"] = {
-        "scope": "subset" if steps else "none",
-        "rows": imp.rows["repo_coverage"],
-        "steps": steps,
-        "note": "one row per repository and step covered: "
-        + (", ".join(f"{s} {_fmt(n)}" for s, n in steps.items()) or "none"),
-    }
-    cov["owners"] = {"scope": "none", "rows": 0, "note": "owner kinds (user/organization) are not in the records"}
-    total_bad = sum(imp.log.counts.values())
-    cov["fetch_log"] = {
-        "scope": "all",
-        "rows": total_bad,
-        "note": f"every record not imported: {_fmt(imp.log.counts['malformed'])} malformed, "
-        f"{_fmt(imp.log.counts['duplicate'])} duplicate",
-    }
-    return cov
+    def all(self) -> dict[str, dict[str, Any]]:
+        imp, steps = self.imp, self.steps
+        cov = {t: self.listing(t) for t in ("models", "datasets", "spaces")}
+        cov["space_models"] = self.space_models()
+        cov |= {t: self.per_repo(t) for t in ("commits", "discussions")}
+        cov["repo_coverage"] = coverage(
+            "subset" if steps else "none",
+            rows=imp.rows["repo_coverage"],
+            steps=steps,
+            note="one row per repository and step covered: "
+            + (", ".join(f"{s} {_fmt(n)}" for s, n in steps.items()) or "none"),
+        )
+        cov["owners"] = coverage("none", rows=0, note="owner kinds (user/organization) are not in the records")
+        cov["fetch_log"] = coverage(
+            "all",
+            rows=sum(imp.log.counts.values()),
+            note=f"every record not imported: {_fmt(imp.log.counts['malformed'])} malformed, "
+            f"{_fmt(imp.log.counts['duplicate'])} duplicate",
+        )
+        return cov
 
 
 def _snapshot_date(files: list[SourceFile], imp: _Importer) -> tuple[str, str]:
@@ -940,7 +955,23 @@ def _snapshot_date(files: list[SourceFile], imp: _Importer) -> tuple[str, str]:
     return dt.date.today().isoformat(), "no timestamps in the records: the import date"
 
 
-def import_records(
+def import_records(sources: list[Path], out_dir: Path, **options: Any) -> Snapshot:
+    """Import record files from ``sources`` (folders or files) into a new snapshot at ``out_dir``.
+
+    ``on_error``: ``"log"`` rejects bad records into ``fetch_log`` and goes on;
+    ``"stop"`` raises :class:`ImportStopped` at the first one (the partial
+    snapshot is removed). ``progress``: a tqdm bar over the bytes read (None:
+    only on a terminal); also ``snapshot_id``, ``snapshot_date``, ``block_size`` and
+    ``summary`` (called with the summary text). Returns the opened snapshot.
+
+    One import at a time per output folder: a second one gets a one-line error naming the
+    first (:class:`analysis.snapshot.lock.FolderLock`).
+    """
+    with FolderLock(Path(out_dir), "python -m analysis import"):
+        return _import_records(sources, out_dir, **options)
+
+
+def _import_records(
     sources: list[Path],
     out_dir: Path,
     *,
@@ -951,13 +982,6 @@ def import_records(
     block_size: int = BLOCK_SIZE,
     summary: Callable[[str], None] | None = None,
 ) -> Snapshot:
-    """Import record files from ``sources`` (folders or files) into a new snapshot at ``out_dir``.
-
-    ``on_error``: ``"log"`` rejects bad records into ``fetch_log`` and goes on;
-    ``"stop"`` raises :class:`ImportStopped` at the first one (the partial
-    snapshot is removed). ``progress``: a tqdm bar over the bytes read (None:
-    only on a terminal). Returns the opened snapshot.
-    """
     if on_error not in ("log", "stop"):
         raise ValueError(f"on_error is {on_error!r}, expected 'log' or 'stop'")
     out_dir = Path(out_dir)
@@ -1009,7 +1033,7 @@ def import_records(
             "models_enriched_from_model_info": {k: v for k, v in imp.enriched.items() if v},
             "blocks": {"parsed_by_pyarrow": imp.fast_blocks, "parsed_line_by_line": imp.slow_blocks},
         }
-        coverage = _coverage(imp, files, steps)
+        cov = _CoverageOf(imp, files, steps).all()
         notes = [f"imported from {', '.join(f.label for f in files)}"]
         notes += [f"{f.label}: {KNOWN_SOURCES[f.sha256]['note']}" for f in files if f.sha256 in KNOWN_SOURCES]
         if any(imp.log.counts.values()):
@@ -1017,7 +1041,7 @@ def import_records(
                 f"{_fmt(imp.log.counts['malformed'])} malformed and {_fmt(imp.log.counts['duplicate'])} "
                 "duplicate records were not imported (see fetch_log)"
             )
-        writer.finish(coverage, notes=notes)
+        writer.finish(cov, notes=notes)
     except BaseException:
         if bar is not None:
             bar.close()
@@ -1044,6 +1068,10 @@ def _summary(snap: Snapshot, imp: _Importer, files: list[SourceFile]) -> str:
         )
     for name in TABLES:
         lines.append(f"  {name:<14} {snap.rows(name):>12,} rows  ({snap.coverage(name).get('scope')})")
+    for name in TABLES:
+        note = snap.coverage(name).get("note") or ""
+        if note.startswith("EMPTY"):
+            lines.append(f"WARNING: {name}: {note}")
     if imp.log.examples:
         lines.append("problems (all in fetch_log):")
         lines += [f"  {e}" for e in imp.log.examples]

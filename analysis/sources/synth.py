@@ -66,6 +66,7 @@ import pyarrow.compute as pc
 
 from analysis.cli import OneLineParser
 from analysis.snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot, sha256_file
+from analysis.snapshot.schema import coverage
 from analysis.sources import calibrate
 
 GENERATOR_VERSION = 1
@@ -1814,53 +1815,41 @@ class _Gen:
 
 
 def _coverage(g: _Gen, owners_rows: int, cov_rows: int) -> dict[str, dict[str, Any]]:
+    """The manifest's coverage, each entry built by :func:`analysis.snapshot.schema.coverage`."""
     n = g.n
     cov_commits = {k: int(g.c_covered[g.start[k] : g.start[k] + n[k]].sum()) for k in KINDS}
     all_commits = all(cov_commits[k] == n[k] for k in n)
     commit_scope = "all" if all_commits else ("subset" if any(cov_commits.values()) else "none")
+    downloads = "downloads = 30-day count; downloads_all_time not generated (null)"
     return {
-        "models": {
-            "scope": "all",
-            "rows": n["model"],
-            "note": "downloads = 30-day count; downloads_all_time not generated (null)",
-        },
-        "datasets": {
-            "scope": "all",
-            "rows": n["dataset"],
-            "note": "downloads = 30-day count; downloads_all_time not generated (null)",
-        },
-        "spaces": {
-            "scope": "all",
-            "rows": n["space"],
-            "note": "spaces have no downloads: downloads is null in every row",
-        },
-        "commits": {
-            "scope": commit_scope,
-            "rows": g.n_commits,
-            "repos": cov_commits,
-            "note": "a covered repository's history starts with an initial commit, by the Hub's 'system' in the "
+        "models": coverage("all", rows=n["model"], note=downloads),
+        "datasets": coverage("all", rows=n["dataset"], note=downloads),
+        "spaces": coverage("all", rows=n["space"], note="spaces have no downloads: downloads is null in every row"),
+        "commits": coverage(
+            commit_scope,
+            rows=g.n_commits,
+            repos=cov_commits,
+            note="a covered repository's history starts with an initial commit, by the Hub's 'system' in the "
             "real share of repositories that have a 'system' commit, else by its first developer; "
             "covered repositories are listed in repo_coverage (step 'commits')",
-        },
-        "discussions": {
-            "scope": "all",
-            "rows": int(g.d_count.sum()),
-            "repos": dict(n),
-            "note": "pull requests included (is_pull_request); author null = deleted account",
-        },
-        "space_models": {
-            "scope": "all",
-            "rows": g.n_edges,
-            "repos": {"model": n["model"], "space": n["space"]},
-            "note": "every model (step model_spaces) and every space (step space_models)",
-        },
-        "repo_coverage": {"scope": "all", "rows": cov_rows},
-        "owners": {
-            "scope": "subset",
-            "rows": owners_rows,
-            "note": "owner kind recorded for " + ASSUMPTIONS["owner_kind_recorded"]["value"],
-        },
-        "fetch_log": {"scope": "all", "rows": 0, "note": "synthetic: nothing failed"},
+        ),
+        "discussions": coverage(
+            "all",
+            rows=int(g.d_count.sum()),
+            repos=dict(n),
+            note="pull requests included (is_pull_request); author null = deleted account",
+        ),
+        "space_models": coverage(
+            "all",
+            rows=g.n_edges,
+            repos={"model": n["model"], "space": n["space"]},
+            note="every model (step model_spaces) and every space (step space_models)",
+        ),
+        "repo_coverage": coverage("all", rows=cov_rows),
+        "owners": coverage(
+            "subset", rows=owners_rows, note="owner kind recorded for " + ASSUMPTIONS["owner_kind_recorded"]["value"]
+        ),
+        "fetch_log": coverage("all", rows=0, note="synthetic: nothing failed"),
     }
 
 

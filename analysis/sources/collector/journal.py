@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,24 +21,51 @@ class Journal:
     On opening, a trailing partial line is cut off.
     """
 
-    def __init__(self, path: Path, fsync_every: float = 1.0, transform: Callable[[dict], Any] | None = None):
+    def __init__(
+        self,
+        path: Path,
+        fsync_every: float = 1.0,
+        transform: Callable[[dict], Any] | None = None,
+        *,
+        on_bad: str = "skip",
+        warn: Callable[[str], None] | None = None,
+    ):
+        """``on_bad``: what an unreadable line in the middle (NULs after a crash, a torn write)
+        does: ``"skip"`` drops that line (its step is redone), ``"truncate"`` cuts the journal
+        there (a listing resumes from the last good page). Either way ``warn`` is told the file
+        and line."""
         self.path = path
         self.lock = threading.Lock()
         self.fsync_every = fsync_every
         self._last_sync = time.monotonic()
         self.records: list[dict] = []
+        self.bad_lines: list[int] = []
         if path.exists():
             data = path.read_bytes()
             end = data.rfind(b"\n") + 1
+            offset = 0
+            for lineno, line in enumerate(data[:end].splitlines(keepends=True), 1):
+                rec = _parse(line)
+                if rec is _BAD:
+                    self.bad_lines.append(lineno)
+                    if on_bad == "truncate":
+                        (warn or _stderr)(
+                            f"warning: {path}:{lineno}: unreadable journal line (a crash artefact); "
+                            "the journal is cut there and continues from the line before"
+                        )
+                        end = offset
+                        break
+                    (warn or _stderr)(
+                        f"warning: {path}:{lineno}: unreadable journal line (a crash artefact); its step is redone"
+                    )
+                elif rec is not None:
+                    self.records.append(transform(rec) if transform else rec)
+                offset += len(line)
             if end < len(data):
                 with open(path, "r+b") as fh:
                     fh.truncate(end)
                     fh.flush()
                     os.fsync(fh.fileno())
-            for line in data[:end].splitlines():
-                if line.strip():
-                    rec = json.loads(line)
-                    self.records.append(transform(rec) if transform else rec)
             del data
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
@@ -61,11 +89,31 @@ class Journal:
         """Every complete record in the file, read back one line at a time."""
         with open(self.path, "rb") as fh:
             for line in fh:
-                if line.endswith(b"\n") and line.strip():
-                    yield json.loads(line)
+                if line.endswith(b"\n"):
+                    rec = _parse(line)
+                    if rec is not None and rec is not _BAD:
+                        yield rec
 
     def close(self) -> None:
         if self._fd is not None:
             os.fsync(self._fd)
             os.close(self._fd)
             self._fd = None
+
+
+_BAD = object()
+
+
+def _parse(line: bytes) -> Any:
+    """A journal line as a record: None for a blank line, ``_BAD`` for one that does not parse."""
+    if not line.strip():
+        return None
+    try:
+        rec = json.loads(line)
+    except ValueError:  # UnicodeDecodeError included
+        return _BAD
+    return rec if isinstance(rec, dict) else _BAD
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 
 from analysis.snapshot import atomic_write_json
-from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES, SCHEMAS
+from analysis.snapshot.lock import FolderBusy, FolderLock
+from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES, SCHEMAS, Selection, coverage, listing_coverage
 from analysis.sources.collector.journal import Journal
 from analysis.sources.collector.options import (
     PLAN_KEYS,
@@ -165,7 +166,7 @@ class Collector:
             atomic_write_json(plan_path, plan, sort_keys=True)
             self.resumed = False
         self.plan = plan
-        self.listing = Journal(o.checkpoint / "listing.jsonl", transform=_page_mem)
+        self.listing = Journal(o.checkpoint / "listing.jsonl", transform=_page_mem, on_bad="truncate")
         self.tasks = Journal(o.checkpoint / "tasks.jsonl", transform=_task_mem)
         self.runs = Journal(o.checkpoint / "runs.jsonl")
         self.prior_runs = list(self.runs.records)
@@ -416,6 +417,41 @@ class Collector:
 
     # -- the whole run ---------------------------------------------------------------
     def run(self) -> Path:
+        """The whole collection, one run at a time per checkpoint and per output folder."""
+        o = self.o
+        with FolderLock(o.checkpoint, "python -m analysis collect"), FolderLock(o.out, "python -m analysis collect"):
+            if self.finish_cleanup():
+                return o.out
+            return self._run()
+
+    def finish_cleanup(self) -> bool:
+        """A run killed in the instant after its snapshot was marked complete left the checkpoint
+        (and perhaps writable files): when the snapshot is complete and the checkpoint's plan is
+        this command's, finish the clean-up instead of refusing."""
+        from analysis.snapshot import is_complete, open_snapshot, seal
+
+        o = self.o
+        plan_path = o.checkpoint / "plan.json"
+        if not (is_complete(o.out) and plan_path.exists()):
+            return False
+        try:
+            saved = json.loads(plan_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        plan = o.plan()
+        if o.snapshot_date is None:
+            plan["snapshot_date"] = saved.get("snapshot_date")
+        if any(saved.get(k) != plan.get(k) for k in PLAN_KEYS):
+            return False
+        snap = open_snapshot(o.out)  # whole and valid: only then is the checkpoint redundant
+        if snap.id != o.snapshot_id:
+            return False
+        seal(o.out)
+        shutil.rmtree(o.checkpoint)
+        self.cleaned_up = snap
+        return True
+
+    def _run(self) -> Path:
         from huggingface_hub import HfApi, get_token
 
         o = self.o
@@ -586,78 +622,82 @@ class Collector:
         return tables
 
     def coverage(self, tables: dict[str, pa.Table], tasks: list[tuple]) -> dict[str, dict]:
+        """The manifest's coverage (entries built by :func:`analysis.snapshot.schema.coverage`)."""
         o = self.o
         cov: dict[str, dict] = {}
         ep = _redact_endpoint(o.endpoint)
         for t in REPO_TYPES:
             name = REPO_TABLES[t]
             if t in o.repo_types:
-                cov[name] = {
-                    "scope": "all",
-                    "rows": tables[name].num_rows,
-                    "note": f"every {t} the listing of {ep} returned on {self.plan['snapshot_date']}",
-                }
+                population = f"every {t} the listing of {ep} returned on {self.plan['snapshot_date']}"
+                cov[name] = listing_coverage(tables[name].num_rows, population, population)
             else:
-                cov[name] = {"scope": "none", "note": f"{t}s not collected (--repo-types)"}
+                cov[name] = coverage("none", note=f"{t}s not collected (--repo-types)")
         scope = {"all": "all", "sample": "sample"}.get(o.select, "subset")
-        selection = {
-            "mode": o.select,
-            "n_per_repo_type": o.n,
-            "seed": o.seed if o.select == "sample" else None,
-            "repositories": {t: len(self.chosen[t]) for t in o.repo_types},
-        }
+        selection = Selection(
+            mode=o.select,
+            seed=o.seed if o.select == "sample" else None,
+            n_per_repo_type=o.n,
+            repositories={t: len(self.chosen[t]) for t in o.repo_types},
+        )
         wanted = set(tasks)
         ok = {tuple(r["k"]) for r in self.tasks.records if "fail" not in r} & wanted
         for step in STEP_CHOICES:
             if step in o.steps:
                 attempted = sum(1 for k in wanted if k[0] == step)
                 covered = sum(1 for k in ok if k[0] == step)
-                cov[step] = {
-                    "scope": scope,
-                    "rows": tables[step].num_rows,
-                    "selection": selection,
-                    "repo_types": list(o.repo_types),
-                    "repositories_attempted": attempted,
-                    "repositories_covered": covered,
-                    "note": "per repository: see repo_coverage (successes) and fetch_log (failures)",
-                }
+                cov[step] = coverage(
+                    scope if attempted else "none",
+                    rows=tables[step].num_rows,
+                    population=f"the {step} of the selected repositories ({', '.join(o.repo_types)})",
+                    covered=covered,
+                    selection=selection,
+                    author_names="hub" if step == "commits" else None,
+                    repo_types=list(o.repo_types),
+                    repositories_attempted=attempted,
+                    repositories_covered=covered,
+                    note="per repository: see repo_coverage (successes) and fetch_log (failures)",
+                )
             else:
-                cov[step] = {"scope": "none", "note": f"{step} not collected (--steps)"}
+                cov[step] = coverage("none", note=f"{step} not collected (--steps)")
         if o.adoption == "spaces-listing":
             cov["space_models"] = (
-                {
-                    "scope": "all",
-                    "method": "spaces-listing",
-                    "rows": tables["space_models"].num_rows,
-                    "note": "models each listed space uses (expand=models of the spaces listing)",
-                }
+                coverage(
+                    "all" if tables["spaces"].num_rows else "none",
+                    rows=tables["space_models"].num_rows,
+                    population="the models every listed space uses",
+                    method="spaces-listing",
+                    note="models each listed space uses (expand=models of the spaces listing)",
+                )
                 if "space" in o.repo_types
-                else {"scope": "none", "note": "spaces not listed, so no adoption edges"}
+                else coverage("none", note="spaces not listed, so no adoption edges")
             )
         else:
             cov["space_models"] = (
-                {
-                    "scope": scope,
-                    "method": "model-info",
-                    "selection": selection,
-                    "rows": tables["space_models"].num_rows,
-                    "note": "spaces using each selected model (one model_info per model)",
-                }
+                coverage(
+                    scope if self.chosen.get("model") else "none",
+                    rows=tables["space_models"].num_rows,
+                    population="the spaces using each selected model",
+                    selection=selection,
+                    method="model-info",
+                    note="spaces using each selected model (one model_info per model)",
+                )
                 if "model" in o.repo_types
-                else {"scope": "none", "note": "models not listed"}
+                else coverage("none", note="models not listed")
             )
-        cov["repo_coverage"] = {"scope": "all", "rows": tables["repo_coverage"].num_rows}
+        cov["repo_coverage"] = coverage("all", rows=tables["repo_coverage"].num_rows)
         cov["owners"] = (
-            {
-                "scope": "subset",
-                "rows": tables["owners"].num_rows,
-                "top_models": o.owner_kinds_top,
-                "note": f"owners of the {o.owner_kinds_top} models used by the most spaces",
-            }
+            coverage(
+                "subset",
+                rows=tables["owners"].num_rows,
+                population=f"the owners of the {o.owner_kinds_top} models used by the most spaces",
+                top_models=o.owner_kinds_top,
+                note=f"owners of the {o.owner_kinds_top} models used by the most spaces",
+            )
             if o.owner_kinds_top
-            else {"scope": "none", "note": "not collected (--owner-kinds-top 0)"}
+            else coverage("none", note="not collected (--owner-kinds-top 0)")
         )
-        cov["fetch_log"] = {"scope": "all", "rows": tables["fetch_log"].num_rows}
+        cov["fetch_log"] = coverage("all", rows=tables["fetch_log"].num_rows)
         return cov
 
     def finish(self, listed: dict, tasks: list[tuple], owners: list[str], edges: list[tuple[str, str]]) -> Path:
@@ -699,6 +739,11 @@ class Collector:
         return o.out
 
     def summary(self) -> str:
+        if getattr(self, "cleaned_up", None) is not None:
+            return (
+                f"snapshot {self.o.snapshot_id} was already complete in {self.o.out}; "
+                f"finished its clean-up (checkpoint {self.o.checkpoint} removed)"
+            )
         runs = self.all_runs()
         req = sum(r["requests"] for r in runs)
         retries: Counter[str] = Counter()
@@ -750,7 +795,7 @@ def main(argv: list[str] | None = None) -> int:
     collector = Collector(opts)
     try:
         collector.run()
-    except CollectError as exc:
+    except (CollectError, FolderBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
