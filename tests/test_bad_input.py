@@ -473,3 +473,78 @@ def test_a_kill_right_after_completion_is_cleaned_up_by_the_rerun(source, tmp_pa
     assert not ckpt.exists()
     assert all(not (p.stat().st_mode & 0o222) for p in out.iterdir())
     open_snapshot(out)
+
+
+# --------------------------------------------------------------------------- #
+# 4. Ctrl-C during a slow listing stops the run within seconds, resumable, in one line
+# --------------------------------------------------------------------------- #
+
+
+def test_sigint_during_a_slow_listing_stops_at_once_and_resumes(source, tmp_path):
+    out, ckpt = tmp_path / "intr", tmp_path / "intr.checkpoint"
+    # 30 models, 10 datasets, 10 spaces, one per page, 0.5 s a request: the listings take 15 s
+    with FakeHub(source, page_size=1, latency=0.5) as hub:
+        args = _collect_cmd(out, hub.endpoint, "--steps", "none")
+        proc = subprocess.Popen(
+            args, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while _lines(ckpt / "listing.jsonl") < 3 and time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.01)
+            assert proc.poll() is None
+            proc.send_signal(signal.SIGINT)
+            t0 = time.monotonic()
+            _, err = proc.communicate(timeout=60)
+            stopped_in = time.monotonic() - t0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        pages_then = _lines(ckpt / "listing.jsonl")
+        assert proc.returncode == 130
+        assert stopped_in < 3.0, f"took {stopped_in:.1f} s to stop"
+        assert err.strip().splitlines() == ["error: interrupted; rerun the same command to resume"], err
+        assert 3 <= pages_then < 50 and not out.exists()
+        hub.latency = 0.0
+        res = subprocess.run(args, cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0, res.stderr
+        ref = tmp_path / "ref"
+        assert (
+            collector.main(
+                ["--snapshot-id", "ref", "--out", str(ref), "--endpoint", hub.endpoint]
+                + ["--steps", "none", "--no-progress"]
+            )
+            == 0
+        )
+    got, want = open_snapshot(out), open_snapshot(ref)
+    for t in ("models", "datasets", "spaces", "space_models"):
+        assert got.manifest["tables"][t]["sha256"] == want.manifest["tables"][t]["sha256"], t
+
+
+# --------------------------------------------------------------------------- #
+# 8. the collector's numeric options: declared once, checked before anything runs
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--backoff", "-1"], "--backoff -1; expected seconds, 0..600"),
+        (["--backoff", "nan"], "--backoff nan; expected a finite number"),
+        (["--max-rate", "inf"], "--max-rate inf; expected a finite number"),
+        (["--max-rate", "0"], "--max-rate 0; expected requests per second"),
+        (["--max-retries", "-1"], "--max-retries -1; expected retries per request, 0..100"),
+        (["--max-rate-limited", "-5"], "--max-rate-limited -5"),
+        (["--concurrency", "0"], "--concurrency 0; expected a number of parallel requests, 1..256"),
+        (["--select", "sample", "--n", "-3"], "--n -3; expected a number of repositories per type, >= 0"),
+        (["--seed", "-1"], "--seed -1; expected a seed"),
+        (["--owner-kinds-top", "-2"], "--owner-kinds-top -2"),
+        (["--backoff", "abc"], "invalid float value: 'abc'"),
+    ],
+)
+def test_each_bad_numeric_option_is_refused_before_anything_runs(argv, message, tmp_path, capsys):
+    out = tmp_path / "never"
+    assert collector.main(["--snapshot-id", "never", "--out", str(out), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
+    assert not out.exists() and not (tmp_path / "never.checkpoint").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import os
 import sys
 from collections.abc import Iterable
@@ -84,6 +85,39 @@ class Options:
             "adoption": self.adoption,
             "owner_kinds_top": self.owner_kinds_top,
         }
+
+
+#: Every numeric option, declared once: (type, lowest, highest, what it is); None: no bound.
+#: Checked before anything runs (:func:`check_numeric`); a float must also be finite.
+NUMERIC_OPTIONS: dict[str, tuple[type, float | None, float | None, str]] = {
+    "n": (int, 0, None, "a number of repositories per type"),
+    "seed": (int, 0, 2**63 - 1, "a seed"),
+    "owner_kinds_top": (int, 0, None, "a number of models"),
+    "concurrency": (int, 1, 256, "a number of parallel requests"),
+    "max_rate": (float, 0.001, 10_000, "requests per second"),
+    "max_retries": (int, 0, 100, "retries per request"),
+    "max_rate_limited": (int, 0, 1000, "429 responses per request"),
+    "backoff": (float, 0.0, 600.0, "seconds"),
+}
+
+
+def check_numeric(name: str, value: float | int | None) -> None:
+    """Raise :class:`CollectError` unless ``value`` fits the declaration of option ``name``."""
+    if value is None:
+        return
+    typ, lo, hi, what = NUMERIC_OPTIONS[name]
+    flag = "--" + name.replace("_", "-")
+    fmt = "{:,}" if typ is int else "{:g}"
+    if lo is not None and hi is not None:
+        rng = f"{fmt.format(lo)}..{fmt.format(hi)}"
+    else:
+        rng = f">= {fmt.format(lo)}" if lo is not None else f"<= {fmt.format(hi)}"
+    if typ is int and (not isinstance(value, int) or isinstance(value, bool)):
+        raise CollectError(f"{flag} {value!r}; expected an integer ({what}, {rng})")
+    if typ is float and not math.isfinite(value):
+        raise CollectError(f"{flag} {value}; expected a finite number ({what}, {rng})")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise CollectError(f"{flag} {value:g}; expected {what}, {rng}")
 
 
 def _csv_choice(value: str, choices: Iterable[str], what: str) -> list[str]:
@@ -173,16 +207,12 @@ def parse_args(argv: list[str]) -> Options:
     if not repo_types:
         raise CollectError("--repo-types: give at least one of model, dataset, space")
     steps = [] if a.steps.strip() == "none" else _csv_choice(a.steps, STEP_CHOICES, "steps")
-    if a.select != "all" and (a.n is None or a.n < 0):
+    if a.select != "all" and a.n is None:
         raise CollectError(f"--select {a.select} needs --n (a number of repositories per type, >= 0)")
     if a.select == "all" and a.n is not None:
         raise CollectError("--n is only used with --select sample, top-downloads or top-likes")
-    if a.concurrency < 1 or a.concurrency > 256:
-        raise CollectError(f"--concurrency {a.concurrency}; expected 1..256")
-    if a.max_rate is not None and a.max_rate <= 0:
-        raise CollectError(f"--max-rate {a.max_rate}; expected a positive number of requests per second")
-    if a.owner_kinds_top < 0:
-        raise CollectError("--owner-kinds-top must be >= 0")
+    for name in NUMERIC_OPTIONS:
+        check_numeric(name, getattr(a, name))
     if a.snapshot_date:
         try:
             dt.date.fromisoformat(a.snapshot_date)

@@ -33,6 +33,7 @@ from analysis.sources.collector.options import (
 )
 from analysis.sources.collector.transport import (
     HubSession,
+    Interrupted,
     RateController,
     Stats,
     _hf_failure,
@@ -104,6 +105,17 @@ class _Chunked:
         return t.sort_by([(k, "ascending") for k in sort]).combine_chunks() if t.num_rows else t
 
 
+def _interrupted(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it, through huggingface_hub's wrappers) is a stopped run."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, Interrupted):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 def _listing_problem(repo_type: str, repo_id: str | None, outcome: str, reason: str, source: str) -> dict:
     """A fetch_log row for a listing record that was not kept."""
     return {
@@ -128,7 +140,8 @@ class Collector:
     def __init__(self, opts: Options):
         self.o = opts
         self.stats = Stats()
-        self.rate = RateController(opts.max_rate)
+        self.stop = threading.Event()  # Ctrl-C: listings and requests end at once, nothing journaled
+        self.rate = RateController(opts.max_rate, self.stop)
         self.t0 = time.monotonic()
         self.prior_runs: list[dict] = []
         self._abort = threading.Event()
@@ -192,7 +205,7 @@ class Collector:
             url, params = base, [("expand", e) for e in expand]
         page_no = len(pages)
         while url is not None:
-            if self._abort.is_set():  # another listing failed: stop, the journal keeps our place
+            if self._abort.is_set() or self.stop.is_set():  # stopped: the journal keeps our place
                 return
             headers = api._build_hf_headers()
             try:
@@ -202,6 +215,8 @@ class Collector:
                 if not isinstance(items, list):
                     raise ValueError("listing page is not a JSON list")
             except Exception as exc:  # noqa: BLE001 - mapped to an outcome, re-raised as CollectError
+                if self.stop.is_set() or _interrupted(exc):
+                    return  # Ctrl-C: not a failure of the listing
                 self._abort.set()
                 f = _hf_failure(exc, urlsplit(url).path)
                 raise CollectError(
@@ -235,12 +250,16 @@ class Collector:
     def run_listings(self, api: Any) -> None:
         types = self.o.repo_types
         bars = {t: _bar(self.o.progress, desc=f"list {t}s", unit=" repos", position=i) for i, t in enumerate(types)}
+        pool = ThreadPoolExecutor(max_workers=len(types))
         try:
-            with ThreadPoolExecutor(max_workers=len(types)) as pool:
-                futs = [pool.submit(self._list_one, t, api, bars[t]) for t in types]
-                for f in futs:
-                    f.result()
+            futs = [pool.submit(self._list_one, t, api, bars[t]) for t in types]
+            for f in futs:
+                f.result()
+        except BaseException:
+            self.stop.set()  # Ctrl-C (or a failed listing): the other listings stop at their next request
+            raise
         finally:
+            pool.shutdown(wait=True, cancel_futures=True)
             for b in bars.values():
                 b.close()
 
@@ -330,6 +349,8 @@ class Collector:
                 return {"k": key, "kind": kind}
             raise ValueError(f"unknown step {step}")
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, none stops the run
+            if self.stop.is_set() or _interrupted(exc):
+                raise Interrupted() from None  # not a failure of the repository: redone on resume
             f = _hf_failure(exc, source)
             return {
                 "k": key,
@@ -355,6 +376,7 @@ class Collector:
                 try:
                     ran = self._task_loop(iter(todo), pool, pending, api, bar)
                 except BaseException:
+                    self.stop.set()  # requests in flight end at their next wait; nothing more is journaled
                     for f in pending:  # Ctrl-C or a bug: do not start what is still queued
                         f.cancel()
                     raise

@@ -38,6 +38,10 @@ class FetchFailure(Exception):
 # --------------------------------------------------------------------------- #
 
 
+class Interrupted(Exception):
+    """The run was stopped (Ctrl-C): a request not made. Never journaled as a failure."""
+
+
 @dataclass
 class RetryPolicy:
     max_retries: int = 5  # for 5xx / network errors
@@ -84,13 +88,26 @@ class RateController:
 
     SAFETY = 0.98
 
-    def __init__(self, max_rate: float | None):
+    def __init__(self, max_rate: float | None, stop: threading.Event | None = None):
         self.lock = threading.Lock()
         self.ceiling = max_rate if max_rate and max_rate > 0 else None
         self.rate = self.ceiling
         self.policy: tuple[int, int] | None = None
         self.next_slot = time.monotonic()
         self.paused_until = 0.0
+        self.stop = stop or threading.Event()  # set on Ctrl-C: every wait ends at once
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep in short slices, raising :class:`Interrupted` as soon as the run is stopped."""
+        left = seconds
+        while left > 0:
+            if self.stop.is_set():
+                raise Interrupted()
+            chunk = min(0.1, left)
+            time.sleep(chunk)
+            left -= chunk
+        if self.stop.is_set():
+            raise Interrupted()
 
     def acquire(self) -> None:
         with self.lock:
@@ -98,7 +115,9 @@ class RateController:
             t = max(now, self.next_slot, self.paused_until)
             self.next_slot = t + (1.0 / self.rate if self.rate else 0.0)
         if t > now:
-            time.sleep(t - now)
+            self.sleep(t - now)
+        elif self.stop.is_set():
+            raise Interrupted()
 
     def pause(self, seconds: float) -> None:
         with self.lock:
@@ -174,7 +193,7 @@ def make_transport(rate: RateController, policy: RetryPolicy, stats: Stats, conc
                     if failures > policy.max_retries:
                         raise FetchFailure("network_error", kind, attempts=attempts, source=source) from None
                     stats.add("retry", "network:" + kind)
-                    time.sleep(self._backoff(failures))
+                    rate.sleep(self._backoff(failures))
                     continue
                 status = response.status_code
                 stats.add("status", status)
@@ -217,7 +236,7 @@ def make_transport(rate: RateController, policy: RetryPolicy, stats: Stats, conc
                         )
                     stats.add("retry", str(status))
                     ra = _parse_retry_after(response.headers)
-                    time.sleep(float(ra) if ra is not None and ra < policy.cap else self._backoff(failures))
+                    rate.sleep(float(ra) if ra is not None and ra < policy.cap else self._backoff(failures))
                     continue
                 if info is not None and info.remaining == 0 and info.reset_in_seconds > 0:
                     rate.pause(float(info.reset_in_seconds))
