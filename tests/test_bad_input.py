@@ -548,3 +548,112 @@ def test_each_bad_numeric_option_is_refused_before_anything_runs(argv, message, 
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
     assert not out.exists() and not (tmp_path / "never.checkpoint").exists()
+
+
+# --------------------------------------------------------------------------- #
+# 9. provenance: every request counted, retries by cause, owner kinds from a positive answer,
+#    failures offered again on request
+# --------------------------------------------------------------------------- #
+
+
+def test_requests_are_counted_exactly_over_kills_and_retries_kept_by_cause(source, tmp_path):
+    out, ckpt = tmp_path / "count", tmp_path / "count.checkpoint"
+    with FakeHub(
+        source,
+        page_size=3,
+        commit_page_size=2,
+        discussion_page_size=1,
+        latency=0.01,
+        fault_every=9,
+        faults=("503", "429", "drop"),
+        retry_after=0,
+    ) as hub:
+        args = _collect_cmd(out, hub.endpoint, "--concurrency", "1", "--backoff", "0.01")
+        for at in (4, 30, 60, 90):  # SIGKILL at four moments (listing, then the per-repository steps)
+            journal = ckpt / ("listing.jsonl" if at == 4 else "tasks.jsonl")
+            proc = subprocess.Popen(args, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            try:
+                deadline = time.monotonic() + 60
+                while _lines(journal) < at and time.monotonic() < deadline and proc.poll() is None:
+                    time.sleep(0.002)
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=30)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+        res = subprocess.run(args, cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=180)
+        assert res.returncode == 0, res.stderr
+        received = hub.stats["requests"]
+        faults = hub.stats["faults"]
+    c = open_snapshot(out).manifest["extra"]["collect"]
+    assert c["invocations"] == 5 and len(c["requests_by_invocation"]) == 5
+    # counted before sending: at most the one request in flight at each kill is not received
+    assert received <= c["requests"] <= received + 4, (received, c["requests"])
+    assert c["retries"] == sum(c["retries_by_kind"].values()) > 0
+    assert {"429", "503"} <= set(c["retries_by_kind"]) and any(k.startswith("network:") for k in c["retries_by_kind"])
+    assert sum(faults.values()) >= c["retries"] - 4
+    assert sum(c["responses_by_status"].values()) <= c["requests"]
+
+
+def test_owner_kinds_come_from_a_positive_answer(source, tmp_path):
+    from analysis.snapshot import write_snapshot
+    from analysis.snapshot.schema import TABLES
+
+    owners = source.table("owners")
+    used = source.table("space_models").model_id.str.split("/").str[0]
+    gone = sorted(set(used) & set(owners.owner))[0]  # an owner of a used model the Hub no longer knows
+    tables = {t: source.arrow(t) for t in TABLES if t != "owners"}
+    tables["owners"] = owners[owners.owner != gone]
+    src = write_snapshot(tmp_path / "src", tables, snapshot_id="src")
+    out = tmp_path / "kinds"
+    with FakeHub(src) as hub:
+        argv = ["--snapshot-id", "kinds", "--out", str(out), "--endpoint", hub.endpoint, "--steps", "none"]
+        assert collector.main([*argv, "--owner-kinds-top", "1000", "--no-progress"]) == 0
+    snap = open_snapshot(out)
+    got = dict(snap.table("owners")[["owner", "kind"]].itertuples(index=False))
+    assert gone not in got and got  # not guessed as "user"
+    want = dict(tables["owners"][["owner", "kind"]].itertuples(index=False))
+    assert all(want[o] == k for o, k in got.items())
+    log = snap.table("fetch_log")
+    row = log[log.repo_id == gone].iloc[0]
+    assert (row.step, row.outcome, row.http_status) == ("owners", "not_found_or_private", 404)
+    assert row.source == f"/api/users/{gone}/overview"
+
+
+@pytest.mark.parametrize("retry", [False, True])
+def test_retry_failed_offers_a_transient_failure_again(source, tmp_path, retry):
+    import re
+
+    target = sorted(source.table("models").id)[0]
+    out = tmp_path / "retry"
+    with FakeHub(
+        source, latency=0.02, fault_every=1, faults=("503",), fault_match=f"/api/models/{target}/commits"
+    ) as hub:
+        hub.fault_match = re.compile(re.escape(f"/api/models/{target}/commits"))
+        stop = threading.Event()
+
+        def outage_ends():  # the outage ends once the repository has failed for good
+            journal = tmp_path / "retry.checkpoint" / "tasks.jsonl"
+            while not stop.is_set():
+                if journal.exists() and b'"fail"' in journal.read_bytes():
+                    hub.fault_every = None
+                    return
+                time.sleep(0.002)
+
+        watcher = threading.Thread(target=outage_ends, daemon=True)
+        watcher.start()
+        argv = ["--snapshot-id", "retry", "--out", str(out), "--endpoint", hub.endpoint, "--steps", "commits"]
+        argv += ["--max-retries", "1", "--backoff", "0.01", "--concurrency", "1", "--no-progress"]
+        rc = collector.main(argv + (["--retry-failed"] if retry else []))
+        stop.set()
+        watcher.join(timeout=10)
+    assert rc == 0
+    snap = open_snapshot(out)
+    log = snap.table("fetch_log")
+    covered = set(snap.covered("commits", "model").repo_id)
+    if retry:
+        assert len(log) == 0 and target in covered
+        assert set(snap.table("commits").repo_id) >= {target}
+        assert snap.manifest["extra"]["collect"]["retried_failed"] is True
+    else:
+        assert list(log.repo_id) == [target] and log.outcome[0] == "server_error" and target not in covered

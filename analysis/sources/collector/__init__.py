@@ -72,8 +72,16 @@ finished snapshot is identical to an uninterrupted run (rows are de-duplicated b
 sorted deterministically before the tables are written). The snapshot is marked complete
 only at the very end; a complete snapshot id is never overwritten. A checkpoint made with
 different content parameters is refused (delete it, or rerun with the same parameters).
-A repository step that failed after all retries is final for that collection (recorded in
-``fetch_log``); it is not asked again on resume.
+A repository step that failed after all retries is recorded in ``fetch_log`` and is not asked
+again, unless ``--retry-failed`` is given: then the failed repositories of each step are offered
+once more at the end of the step, and on resume those that failed in earlier runs (so that a
+transient outage is not a permanent gap). One run at a time: a second ``collect`` on the same
+checkpoint or output folder stops at once with a one-line error naming the first one's process.
+Ctrl-C stops the run within a few seconds (every wait ends at once; nothing half-done is
+journaled); rerun the same command to resume. Every request is counted, a killed run's too
+(the manifest's ``extra.collect`` has the requests, the retries by cause and the responses by
+status). Owner kinds come from a positive answer: the organisation's overview, else the user's;
+an owner that neither knows is a ``fetch_log`` failure, not a guessed "user".
 
 Normalisation (what a collected snapshot says, compared with the Hub's JSON): timestamps are
 UTC at millisecond precision; ``license`` is the first ``license:`` tag; ``gated`` false is

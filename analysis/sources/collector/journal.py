@@ -101,6 +101,30 @@ class Journal:
             self._fd = None
 
 
+class Tally:
+    """Counts events that must survive ``kill -9`` exactly: one byte appended per event (one
+    ``write`` to an ``O_APPEND`` file, no fsync: the kernel keeps it when the process dies)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def add(self) -> None:
+        os.write(self._fd, b".")
+
+    @staticmethod
+    def count(path: Path) -> int | None:
+        try:
+            return path.stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 _BAD = object()
 
 

@@ -71,6 +71,7 @@ class Options:
     max_rate: float | None
     retry: RetryPolicy
     progress: bool
+    retry_failed: bool = False
 
     def plan(self) -> dict:
         return {
@@ -197,6 +198,12 @@ def parse_args(argv: list[str]) -> Options:
         default=0.5,
         help="first back-off in seconds, doubled per retry, with jitter (default 0.5)",
     )
+    p.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="offer repositories whose step failed after every retry once more: at the end of each step, "
+        "and on resume those that failed in earlier runs (without it a failure is final)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     try:
         a = p.parse_args(argv)
@@ -249,4 +256,5 @@ def parse_args(argv: list[str]) -> Options:
         max_rate=a.max_rate,
         retry=RetryPolicy(max_retries=a.max_retries, max_rate_limited=a.max_rate_limited, base=a.backoff),
         progress=not a.no_progress,
+        retry_failed=a.retry_failed,
     )

@@ -21,7 +21,7 @@ import pyarrow as pa
 from analysis.snapshot import atomic_write_json
 from analysis.snapshot.lock import FolderBusy, FolderLock
 from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES, SCHEMAS, Selection, coverage, listing_coverage
-from analysis.sources.collector.journal import Journal
+from analysis.sources.collector.journal import Journal, Tally
 from analysis.sources.collector.options import (
     PLAN_KEYS,
     STEP_CHOICES,
@@ -185,6 +185,8 @@ class Collector:
         self.prior_runs = list(self.runs.records)
         self.invocation = 1 + sum(1 for r in self.prior_runs if "start" in r)
         self.runs.append({"start": self.invocation})
+        self.tally = Tally(self._tally_path(self.invocation))  # every request, even after kill -9
+        self.stats.on_request = self.tally.add
         self.this_run = {"inv": self.invocation, "requests": 0, "retries": {}, "seconds": 0.0}
 
     # -- listings --------------------------------------------------------------
@@ -336,17 +338,19 @@ class Collector:
                 spaces = sorted(set(info.spaces or []))
                 return {"k": key, "rows": spaces}
             if step == "owner":
+                # a kind is recorded only from a positive answer: the organisation's overview, or
+                # else the user's; 404 from both is a failure (a deleted or renamed owner)
                 source = f"/api/organizations/{repo_id}/overview"
                 try:
                     api.get_organization_overview(repo_id)
-                    kind = "organization"
+                    return {"k": key, "kind": "organization"}
                 except Exception as exc:  # noqa: BLE001
                     resp = getattr(exc, "response", None)
-                    if resp is not None and getattr(resp, "status_code", None) == 404:
-                        kind = "user"
-                    else:
+                    if resp is None or getattr(resp, "status_code", None) != 404:
                         raise
-                return {"k": key, "kind": kind}
+                source = f"/api/users/{repo_id}/overview"
+                api.get_user_overview(repo_id)
+                return {"k": key, "kind": "user"}
             raise ValueError(f"unknown step {step}")
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, none stops the run
             if self.stop.is_set() or _interrupted(exc):
@@ -363,9 +367,30 @@ class Collector:
                 },
             }
 
+    def _kept(self) -> dict[tuple, int]:
+        """Per task, the index of its journaled record that counts: the first success, else the
+        last failure (``--retry-failed`` appends new attempts after a failure)."""
+        kept: dict[tuple, int] = {}
+        for i, r in enumerate(self.tasks.records):
+            k = tuple(r["k"])
+            j = kept.get(k)
+            if j is None or "fail" in self.tasks.records[j]:
+                kept[k] = i
+        return kept
+
+    def run_step(self, api: Any, tasks: list[tuple[str, str, str]], desc: str) -> None:
+        """One step's tasks; with ``--retry-failed`` the failures are offered once more at its end."""
+        self.run_tasks(api, tasks, desc)
+        if self.o.retry_failed:
+            self.run_tasks(api, tasks, f"{desc} (retrying failures)")
+
     def run_tasks(self, api: Any, tasks: list[tuple[str, str, str]], desc: str) -> int:
-        """Run tasks concurrently; journal each as it finishes. Returns the number run now."""
-        done = {tuple(r["k"]) for r in self.tasks.records}
+        """Run tasks concurrently; journal each as it finishes. Returns the number run now.
+
+        A task journaled before is not asked again, unless it failed and ``--retry-failed``
+        was given: then it is offered once more."""
+        recs = self.tasks.records
+        done = {k for k, i in self._kept().items() if not (self.o.retry_failed and "fail" in recs[i])}
         todo = [t for t in tasks if t not in done]
         if not tasks:
             return 0
@@ -495,10 +520,10 @@ class Collector:
                 if o.adoption == "model-info" and "model" in o.repo_types:
                     tasks += [("model_spaces", "model", rid) for rid in chosen["model"]]
                 for step in dict.fromkeys(k[0] for k in tasks):  # one bar per step
-                    self.run_tasks(api, [k for k in tasks if k[0] == step], step)
+                    self.run_step(api, [k for k in tasks if k[0] == step], step)
                 edges = self.space_model_edges()
                 owners = self.owner_candidates(listed, edges)
-                self.run_tasks(api, [("owner", "owner", own) for own in owners], "owners")
+                self.run_step(api, [("owner", "owner", own) for own in owners], "owners")
         finally:
             self.record_run()
         return self.finish(listed, tasks, owners, edges)
@@ -523,12 +548,21 @@ class Collector:
             self.runs.sync()
         self.this_run = rec
 
+    def _tally_path(self, inv: int) -> Path:
+        return self.o.checkpoint / f"requests-{inv}.tally"
+
     def all_runs(self) -> list[dict]:
-        """The last counters journaled by each invocation (a killed one: its last periodic record)."""
+        """Each invocation's counters: requests from its tally (every request made, even by a run
+        killed between two journaled records), the rest from its last journaled record."""
         last: dict[int, dict] = {}
         for r in self.prior_runs + [self.this_run]:
             if "inv" in r and "requests" in r:
-                last[r["inv"]] = r
+                last[r["inv"]] = dict(r)
+        for inv in range(1, self.invocation + 1):
+            n = Tally.count(self._tally_path(inv))
+            if n is not None:
+                rec = last.setdefault(inv, {"inv": inv, "retries": {}, "status": {}, "seconds": 0.0})
+                rec["requests"] = max(n, rec.get("requests", 0))
         return [last[k] for k in sorted(last)]
 
     def space_model_edges(self) -> list[tuple[str, str]]:
@@ -562,12 +596,11 @@ class Collector:
         discussions = _Chunked("discussions")
         coverage = _Chunked("repo_coverage")
         log, owner_rows = list(self.listing_problems), []
-        seen: set[tuple] = set()
-        for rec in self.tasks.iter_file():
+        keep = set(self._kept().values())
+        for i, rec in enumerate(self.tasks.iter_file()):
             k = tuple(rec["k"])
-            if k in seen or k not in wanted:
-                continue  # first record wins (a step is journaled once; a rerun's extras are ignored)
-            seen.add(k)
+            if i not in keep or k not in wanted:
+                continue  # the record that counts: the first success, else the last failure
             step, rt, rid = k
             if "fail" in rec:
                 log.append(
@@ -744,11 +777,22 @@ class Collector:
             "Timestamps UTC (ms); license = first license: tag; a discussion author reported as "
             "'deleted' (no author in the API's record) is null; spaces have null downloads.",
         ]
+        retries: Counter[str] = Counter()
+        status: Counter[str] = Counter()
+        for r in runs:
+            retries.update(r.get("retries", {}))
+            status.update(r.get("status", {}))
         extra = {
             "collect": {
                 "invocations": self.invocation,
                 "requests": sum(r["requests"] for r in runs),
-                "retries": sum(sum(r["retries"].values()) for r in runs),
+                "requests_by_invocation": [r["requests"] for r in runs],
+                "retries": sum(retries.values()),
+                # by cause: "429", an HTTP status (5xx, 408) or "network:<error>"
+                "retries_by_kind": dict(sorted(retries.items())),
+                "responses_by_status": dict(sorted(status.items())),
+                "wait_429_s": round(sum(r.get("wait_429_s", 0.0) for r in runs), 3),
+                "retried_failed": bool(self.o.retry_failed),
                 "authenticated": bool(self.authenticated),
             }
         }
@@ -757,6 +801,7 @@ class Collector:
         self.runs.close()
         self.listing.close()
         self.tasks.close()
+        self.tally.close()
         shutil.rmtree(o.checkpoint, ignore_errors=True)
         return o.out
 

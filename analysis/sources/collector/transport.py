@@ -56,6 +56,7 @@ class Stats:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.on_request: Any = None  # called for every request, before it is sent (the checkpoint's tally)
         self.requests = 0
         self.retries: Counter[str] = Counter()
         self.status: Counter[int] = Counter()
@@ -65,6 +66,8 @@ class Stats:
         with self.lock:
             if what == "request":
                 self.requests += 1
+                if self.on_request is not None:
+                    self.on_request()
             elif what == "retry":
                 self.retries[key] += 1
             elif what == "status":
