@@ -819,7 +819,7 @@ class _CoverageOf:
         missing = [c for c, n in fields.items() if n == 0]
         partial = [f"{c} {n:,}" for c, n in fields.items() if 0 < n < rows]
         note = f"every record of {self._labels(kind)} ({_fmt(rows)} repositories)"
-        if missing:
+        if missing and rows:
             note += f"; never given (null in every row): {', '.join(missing)}"
         if partial:
             note += f"; given for only some rows: {', '.join(partial)}"
