@@ -195,6 +195,7 @@ def tiny_book(root: Path, *, fail_in: str | None = None, extra_params: str = "")
         """)
     )
     (book / "params.yml").write_text(yaml.safe_dump({"global": {"top_n": 3}, "notebooks": {}}))
+    (book / "params.types.yml").write_text(yaml.safe_dump({"top_n": {"type": "int", "min": 1}}))
     derive = (
         "snap = open_snapshot(snapshot_dir or paths.DEFAULT_SNAPSHOT)\n"
         "pub = Publisher(snap, output_dir or None)\npub.banner()"

@@ -558,8 +558,8 @@ def underflow_note(*frames: pd.DataFrame) -> str | None:
         pcols = [c for c in df.columns if c == "p" or str(c).startswith("p (")]
         if any((pd.to_numeric(df[c], errors="coerce") == 0).any() for c in pcols):
             return (
-                "A p value shown as 0 is smaller than the smallest number a double-precision float "
-                "holds (about 1e-308): the test is beyond doubt, and the effect size says how large "
-                "the difference is."
+                "A p value shown as < 1e-300 is smaller than the smallest number a double-precision float "
+                "holds (about 1e-308; the CSV has 0): the test is beyond doubt, and the effect size says how "
+                "large the difference is."
             )
     return None

@@ -1210,3 +1210,29 @@ def headline(snap: Snapshot) -> dict[str, Any]:
         "cleaned_reciprocity_all": st["cleaned"]["reciprocity"],
         "coverage_note": coverage_text(p),
     }
+
+
+# --------------------------------------------------------------------------- #
+# findings (read by analysis.publication.findings)
+# --------------------------------------------------------------------------- #
+
+#: The one reciprocity of the book: the share of edges between distinct developers whose reverse edge exists.
+RECIPROCITY_NAME = "reciprocity between distinct developers"
+
+
+def reciprocity_by_construction(p: Part2) -> bool:
+    """True when reciprocity between distinct developers is 1 by the construction alone.
+
+    Every commit ties its first author to every other commit author of the
+    repository; when every commit author of a repository is also the first
+    author of one of its commits (for example, when commits record one author
+    each), every tie is returned, whatever the developers did.
+    """
+    c = p.commits
+    n = max(len(c.names), 1)
+    if not len(c.cidx):
+        return False
+    every = np.unique(c.commit_repo[c.cidx] * n + c.author)
+    commit, first = c.first_authors()
+    firsts = np.unique(c.commit_repo[commit] * n + first)
+    return bool(len(every) == len(firsts) and np.array_equal(every, firsts))

@@ -26,6 +26,7 @@ prints the time per notebook, the total and the peak memory.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -176,8 +177,8 @@ def load_params(path: Path = paths.BOOK_PARAMS) -> tuple[dict[str, Any], dict[st
         raise BuildError(f"{path.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(data, dict) or set(data) - {"global", "notebooks"}:
         raise BuildError(f"{path.name}: expected the keys 'global' and 'notebooks' only")
-    glob = dict(data.get("global") or {})
-    per = {str(k): dict(v or {}) for k, v in (data.get("notebooks") or {}).items()}
+    glob = {k: _as_literal(v) for k, v in (data.get("global") or {}).items()}
+    per = {str(k): {n: _as_literal(x) for n, x in (v or {}).items()} for k, v in (data.get("notebooks") or {}).items()}
     for where, params in [(f"{path.name} global", glob)] + [(f"{path.name} notebooks.{k}", v) for k, v in per.items()]:
         check_no_secrets(params, where)
         for name, value in params.items():
@@ -185,6 +186,114 @@ def load_params(path: Path = paths.BOOK_PARAMS) -> tuple[dict[str, Any], dict[st
             if name in RESERVED:
                 raise BuildError(f"{where}: {name!r} is set by the build itself, not in the parameter file")
     return glob, per
+
+
+def _as_literal(value: Any, raw: str | None = None) -> Any:
+    """YAML's dates and timestamps as the text that was written (``2023-10-31`` stays a string)."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return raw.strip() if raw is not None else value.isoformat()
+    if isinstance(value, list):
+        return [_as_literal(v) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------- #
+# declared types and ranges (book/params.types.yml)
+# --------------------------------------------------------------------------- #
+
+TYPES_FILE = "params.types.yml"
+_TYPES = ("str", "date", "int", "float", "bool", "list[str]")
+
+
+def load_types(path: Path) -> dict[str, dict[str, Any]]:
+    """``{name or notebook.name: {type, min, max, gt, lt, doc}}`` from ``book/params.types.yml``."""
+    if not path.exists():
+        raise BuildError(f"{path.name}: missing; it declares the type and range of every book parameter")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise BuildError(f"{path.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    out = {}
+    for name, spec in data.items():
+        if not isinstance(spec, dict) or spec.get("type") not in _TYPES:
+            raise BuildError(f"{path.name}: {name!r} needs a type, one of {', '.join(_TYPES)}")
+        unknown = set(spec) - {"type", "min", "max", "gt", "lt", "doc"}
+        if unknown:
+            raise BuildError(f"{path.name}: {name!r} has unknown field(s) {', '.join(sorted(unknown))}")
+        out[str(name)] = spec
+    return out
+
+
+def _declaration(types: Mapping[str, Mapping[str, Any]], nb: str, name: str) -> Mapping[str, Any] | None:
+    return types.get(f"{nb}.{name}") or types.get(name)
+
+
+def check_value(name: str, value: Any, spec: Mapping[str, Any]) -> Any:
+    """``value`` checked against its declaration (and, for str/date, a YAML date taken as text); else BuildError."""
+    t = spec["type"]
+    value = _as_literal(value)
+
+    def fail(why: str) -> BuildError:
+        return BuildError(f"parameter {name!r}: {value!r} {why}")
+
+    if t in ("str", "date"):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise fail("is not a string")
+        value = str(value)
+        if t == "date":
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise fail("is not a date (YYYY-MM-DD)") from None
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                raise fail("is not a date (YYYY-MM-DD)")
+        return value
+    if t == "bool":
+        if not isinstance(value, bool):
+            raise fail("is not true or false")
+        return value
+    if t == "list[str]":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail("is not a list of strings")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise fail(f"is not a number ({t})")
+    if t == "int":
+        if isinstance(value, float) and not value.is_integer():
+            raise fail("is not a whole number")
+        value = int(value)
+    else:
+        value = float(value)
+    if "min" in spec and value < spec["min"]:
+        raise fail(f"is below its minimum {spec['min']}")
+    if "max" in spec and value > spec["max"]:
+        raise fail(f"is above its maximum {spec['max']}")
+    if "gt" in spec and not value > spec["gt"]:
+        raise fail(f"must be greater than {spec['gt']}")
+    if "lt" in spec and not value < spec["lt"]:
+        raise fail(f"must be less than {spec['lt']}")
+    return value
+
+
+def check_parameters(
+    params: Mapping[str, Mapping[str, Any]],
+    declared: Mapping[str, Mapping[str, Any]],
+    types: Mapping[str, Mapping[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """Every parameter of every notebook checked against ``params.types.yml`` (values normalised)."""
+    out: dict[str, dict[str, Any]] = {}
+    for nb, have in declared.items():
+        for name in have:
+            if _declaration(types, nb, name) is None:
+                raise BuildError(f"{TYPES_FILE}: book/{nb}.ipynb's parameter {name!r} is not declared")
+    for nb, ps in params.items():
+        out[nb] = {}
+        for name, value in ps.items():
+            spec = _declaration(types, nb, name)
+            if spec is None:
+                raise BuildError(f"{TYPES_FILE}: parameter {nb}.{name} is not declared")
+            out[nb][name] = check_value(name if spec is types.get(name) else f"{nb}.{name}", value, spec)
+    return out
 
 
 def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
@@ -201,7 +310,7 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError:
             value = raw
-        out[name] = value
+        out[name] = _as_literal(value, raw)
     return out
 
 
@@ -465,11 +574,13 @@ def build(
             if r not in info:
                 raise BuildError(f"book/{nb}.ipynb: its parameters cell does not declare {r!r}")
     params = resolve_parameters(selected, declared, glob, per, overrides)
+    params = check_parameters(params, declared, load_types(src / "book" / TYPES_FILE))
 
     # a full build starts from a clean folder (the snapshot's own; no other build is touched)
     if not partial:
         for sub in ("book", "tables", "figures", "_build"):
             shutil.rmtree(out / sub, ignore_errors=True)
+        (out / "findings.json").unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     (out / "book").mkdir(exist_ok=True)
     snap_path = str(snap.path)
@@ -479,8 +590,10 @@ def build(
 
     log(f"building the book of snapshot {snap.id} ({snap.date}, {snap.source_kind}) into {_show(out)}")
     result = BuildResult(snap.id, out, None, parameters=params)
+    root_nb = Path(_page(str(toc.get("root", "")))).name
+    order = [nb for nb in selected if nb != root_nb] + [nb for nb in selected if nb == root_nb]
     with PeakMemory(interval=0.25) as mem:
-        for i, nb in enumerate(selected, 1):
+        for i, nb in enumerate(order, 1):
             out_nb = out / "book" / f"{nb}.ipynb"
             p = dict(params[nb], snapshot_dir=snap_path, output_dir=str(out))
             log(f"[{i}/{len(selected)}] executing book/{nb}.ipynb ...")
@@ -526,6 +639,8 @@ def build(
                     shutil.copytree(out / sub, site / sub, dirs_exist_ok=True)
             shutil.copy2(paths.ROOT / "CITATION.cff", site / "CITATION.cff")
             write_bundle(out, snap, site)
+            if (out / "findings.json").exists():
+                shutil.copy2(out / "findings.json", site / "findings.json")
             result.timings["jupyter-book build"] = time.perf_counter() - t0
             result.html = site
     os.environ.pop(PAGE_ENV, None)

@@ -286,3 +286,155 @@ def parameters_table(params: dict[str, Any]) -> pd.DataFrame:
         for k, v in sorted(ps.items())
     ]
     return pd.DataFrame(rows, columns=["notebook", "parameter", "value"])
+
+
+# --------------------------------------------------------------------------- #
+# the landing page: findings first (read from findings.json, nothing recomputed)
+# --------------------------------------------------------------------------- #
+
+#: Per research question, the findings the landing page states first.
+RQ_FINDINGS = {
+    "Activity (Part I)": ("activity.models_zero_downloads_pct", "activity.top1pct_downloads_share_pct"),
+    "Collaboration (Part II)": ("network.isolates_pct", "network.reciprocity"),
+    "Adoption (Part III)": ("adoption.models_used_pct", "adoption.top5_owners_usage_share_pct"),
+}
+
+
+def _value_text(e: dict[str, Any]) -> str:
+    v, unit = e["value"], e["unit"]
+    if v is None:
+        return "not available"
+    if unit == "pct":
+        text = f"{float(v):.1f}%"
+    elif unit == "count":
+        text = f"{int(v):,}"
+    elif isinstance(v, float):
+        text = f"{v:.2f}"
+    else:
+        text = str(v)
+    if e.get("ci_low") is not None and e.get("ci_high") is not None:
+        text += f" (95% interval {e['ci_low']:.3g} to {e['ci_high']:.3g})"
+    return text
+
+
+def _coverage_text(e: dict[str, Any]) -> str:
+    c = e["coverage"]
+    if c["covered"] is None:
+        return f"coverage: {c['scope']}"
+    of = f" of {c['population']:,}" if c["population"] is not None else ""
+    return f"covers {c['covered']:,}{of} (coverage: {c['scope']})"
+
+
+def edition_findings(doc: dict[str, Any], table: pd.DataFrame) -> str:
+    """ "What this edition finds": one line per research question and per paper claim (MyST)."""
+    entries = {e["key"]: e for e in doc["findings"]}
+    lines = ["**By research question**", ""]
+    for rq, keys in RQ_FINDINGS.items():
+        bits = []
+        for k in keys:
+            e = entries.get(k)
+            if e is not None:
+                bits.append(f"{e['quantity']}: **{_value_text(e)}** ({_coverage_text(e)}; {{numref}}`{e['source']}`)")
+        lines.append(f"- *{rq}.* " + ("; ".join(bits) if bits else "no finding recorded in this build") + ".")
+    lines += ["", "**By claim of the paper** (from {numref}`tab-paper-vs-snapshot`)", ""]
+    for row in table.itertuples(index=False):
+        verdict = f", verdict **{row.verdict}**" if row.verdict else ""
+        lines.append(
+            f"- {row.quantity} — the paper: {row.paper}; this snapshot: {row.snapshot}; "
+            f"testable: **{row.testable}**{verdict}."
+        )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- #
+# data quality, per table
+# --------------------------------------------------------------------------- #
+
+#: Page size of the Hub's listings (a count that is an exact multiple of it may be a capped listing).
+PAGE_SIZE = 1000
+#: The Hub's placeholder creation date of repositories created before it recorded one.
+PLACEHOLDER_DATE = "2022-03-02"
+
+
+def data_quality(snap: Snapshot) -> pd.DataFrame:
+    """``tab-data-quality``: per table, signs that a listing is capped, placeholder dates,
+    commits dated after the snapshot, duplicates removed, and what each means for the findings."""
+    rows = []
+    reported: dict[str, int] = {}
+    dup_counts: dict[str, int] = {}
+    for f in (snap.manifest.get("source", {}).get("parameters", {}) or {}).get("files", []) or []:
+        if not isinstance(f, dict):
+            continue
+        kind = str(f.get("kind"))
+        if f.get("reported_total"):
+            reported[kind] = int(f["reported_total"])
+        dup_counts[kind] = dup_counts.get(kind, 0) + int(f.get("duplicate") or 0)
+    log = snap.table("fetch_log", ["step", "outcome"])
+    for (step, outcome), n in log.groupby(["step", "outcome"]).size().items() if len(log) else ():
+        if outcome == "duplicate":
+            dup_counts[str(step)] = dup_counts.get(str(step), 0) + int(n)
+    snap_date = pd.Timestamp(snap.date, tz="UTC") + pd.Timedelta(days=1)
+    for repo_type, table in REPO_TABLES.items():
+        n = snap.rows(table)
+        cov = snap.coverage(table)
+        capped = []
+        if n and n % PAGE_SIZE == 0:
+            capped.append(f"{n:,} is an exact multiple of the page size {PAGE_SIZE:,}")
+        total = reported.get(table)
+        if total and n < total:
+            capped.append(f"{n:,} below the source's reported {total:,}")
+        created = snap.table(table, ["created_at"])["created_at"].dropna()
+        placeholder = int((created.dt.strftime("%Y-%m-%d") == PLACEHOLDER_DATE).sum()) if len(created) else 0
+        dups = sum(v for k, v in dup_counts.items() if table in k or repo_type in k)
+        means = []
+        if capped:
+            means.append("counts may be capped: a count a little below the paper's may be the listing, not the Hub")
+        if placeholder:
+            means.append(
+                f"{placeholder:,} creation dates are the placeholder {PLACEHOLDER_DATE}; they precede any as-of "
+                "date, so the as-of count keeps them all"
+            )
+        rows.append(
+            {
+                "table": table,
+                "rows": n,
+                "coverage": cov.get("scope", "none"),
+                "listing may be capped": "; ".join(capped) or "no sign",
+                "placeholder creation dates": placeholder,
+                "commits dated after the snapshot": None,
+                "duplicates removed": dups,
+                "what it means for the findings": "; ".join(means) or "nothing found",
+            }
+        )
+    commits = snap.table("commits", ["date"]) if snap.rows("commits") else pd.DataFrame({"date": []})
+    after = int((pd.to_datetime(commits["date"], utc=True) >= snap_date).sum()) if len(commits) else 0
+    ccov = snap.coverage("commits")
+    rows.append(
+        {
+            "table": "commits",
+            "rows": snap.rows("commits"),
+            "coverage": ccov.get("scope", "none"),
+            "listing may be capped": "not a listing",
+            "placeholder creation dates": None,
+            "commits dated after the snapshot": after,
+            "duplicates removed": sum(v for k, v in dup_counts.items() if "commit" in k),
+            "what it means for the findings": "; ".join(
+                filter(
+                    None,
+                    [
+                        f"{after:,} commits are dated after the snapshot date: the commit source was collected later"
+                        if after
+                        else "",
+                        "a selection that is not a random sample: Hub-wide claims on commits are not testable"
+                        if ccov.get("scope") == "subset"
+                        else "",
+                    ],
+                )
+            )
+            or "nothing found",
+        }
+    )
+    df = pd.DataFrame(rows)
+    for col in ("placeholder creation dates", "commits dated after the snapshot", "duplicates removed"):
+        df[col] = df[col].astype("Int64")
+    return df

@@ -62,6 +62,20 @@ def _fmt_cell(value: Any) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+#: Columns that hold p values (``p``, ``p (Holm)``, ``p raw``, ``p-value``): shown by :func:`_fmt_p`.
+P_COLUMN_RE = re.compile(r"^p(-value)?( \(.*\)| raw| adjusted)?$", re.I)
+#: Below this a p value is shown as "< 1e-300", never as 0 (the CSV keeps the number).
+P_FLOOR = 1e-300
+
+
+def _fmt_p(value: Any) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
+        if value < P_FLOOR:
+            return f"< {P_FLOOR:g}"
+        return f"{value:.3g}"
+    return _fmt_cell(value)
+
+
 def markdown_table(df: pd.DataFrame, max_rows: int | None = None) -> str:
     """A pipe table (MyST/GFM) of ``df``; ``max_rows`` truncates the rows shown."""
     shown = df if max_rows is None or len(df) <= max_rows else df.head(max_rows)
@@ -72,8 +86,10 @@ def markdown_table(df: pd.DataFrame, max_rows: int | None = None) -> str:
         numeric = pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c])
         aligns.append("---:" if numeric else ":---")
     lines.append("| " + " | ".join(aligns) + " |")
+    is_p = [bool(P_COLUMN_RE.match(c)) for c in cols]
     for row in shown.itertuples(index=False, name=None):
-        lines.append("| " + " | ".join(_fmt_cell(v) for v in row) + " |")
+        cells = [_fmt_p(v) if p else _fmt_cell(v) for v, p in zip(row, is_p)]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -323,6 +339,13 @@ class Publisher:
             self.cite(label, "figure"),
         ]
         return Markdown("\n".join(parts))
+
+    # -- findings ----------------------------------------------------------
+    def findings(self, part: str, entries: list[dict[str, Any]], parameters: dict[str, Any] | None = None) -> Path:
+        """Record ``part``'s findings in ``findings.json`` of this build (its earlier entries replaced)."""
+        from analysis.publication import findings
+
+        return findings.record(self.out, self.snapshot, part, entries, parameters)
 
     def stamp(self, fig: Any) -> None:
         """A small visible line under a figure naming its snapshot; synthetic ones say so in red."""
