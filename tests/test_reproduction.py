@@ -8,7 +8,7 @@ import pytest
 
 from analysis import paths
 from analysis.paper import paper_numbers
-from analysis.publication.reproduction import COLUMNS, NA, compare
+from analysis.publication.reproduction import COLUMNS, NA, TESTABLE, VERDICTS, compare, grade, rules_table
 
 PAPER_MD = paths.ROOT.parent / "shared" / "PAPER.md"
 
@@ -98,20 +98,44 @@ def test_missing_values_show_as_na_with_a_reason():
     assert "no as-of reconstruction" in t.loc["dataset repositories", "note"]
 
 
-def test_qualitative_claims_get_verdicts():
-    t = compare(_values(), {}).set_index("quantity")
-    lic = t.loc["license groups compared"]
-    assert "1 of 2 measures" in lic["snapshot"] and lic["note"].startswith("consistent")
-    none_sig = compare(_values(**{"activity.license_kw": {"likes": 0.5}}), {}).set_index("quantity")
-    assert none_sig.loc["license groups compared", "note"].startswith("not reproduced")
-    net = t.loc["network"]
-    assert "0.60 without isolates" in net["snapshot"] and "consistent" in net["note"]
-    flat = compare(_values(**{"network.reciprocity_without_isolates": 0.05}), {}).set_index("quantity")
-    assert flat.loc["network", "note"].startswith("not reproduced")
-    ad = t.loc["adoption (models used in spaces)"]
-    assert "3.7%" in ad["snapshot"] and ad["note"].startswith("consistent")
-    spread = compare(_values(**{"adoption.top5_owners_usage_share_pct": 10.0}), {}).set_index("quantity")
-    assert spread.loc["adoption (models used in spaces)", "note"].startswith("partly")
+def _item(key):
+    return next(n for n in paper_numbers() if n["key"] == key)
+
+
+def test_verdicts_follow_the_one_rule():
+    """testable and verdict come from grade(): scope, construction, effect size with its interval."""
+    ev_all = {"scope": "all"}
+    # a Hub-wide claim on a non-random selection is not testable, and gets no verdict
+    assert grade(_item("isolates"), {"value": 91.0, "scope": "subset"})[:2] == ("no", "")
+    assert grade(_item("isolates"), {"value": 91.0, **ev_all})[:2] == ("partly", "agrees")
+    assert grade(_item("isolates"), {"value": 40.0, **ev_all})[:2] == ("partly", "differs")
+    assert grade(_item("isolates"), {"value": 89.0, **ev_all}, dated_later=False)[:2] == ("yes", "agrees")
+    # a construction-bound reciprocity cannot confirm the claim
+    net = _item("network_structure")
+    t, v, why = grade(net, {"value": 1.0, "scope": "all", "by_construction": True})
+    assert (t, v) == ("no", "") and "by construction" in why
+    assert grade(net, {"value": 0.8, "scope": "all"})[:2] == ("partly", "consistent in direction")
+    assert grade(net, {"value": 0.1, "scope": "all"})[1] == "differs"
+    # adoption from the id-prefix model_info selection (scope subset): not testable
+    ad = _item("adoption")
+    assert grade(ad, {"value": 3.7, "scope": "subset", "top5": 61.0})[:2] == ("no", "")
+    assert grade(ad, {"value": 3.7, "scope": "all", "top5": 61.0})[1] == "agrees"
+    assert grade(ad, {"value": 3.7, "scope": "all", "top5": 10.0})[1] == "consistent in direction"
+    # significance is judged on the effect size's interval, not on p
+    lic = _item("license_groups")
+    big = [("commits", 0.05, 0.03, 0.07, "all")]
+    tiny = [("commits", 0.002, 0.001, 0.004, "all")]
+    unsure = [("commits", 0.012, 0.004, 0.02, "all")]
+    assert grade(lic, {"effects": big})[1] == "agrees"
+    assert grade(lic, {"effects": tiny})[1] == "differs"
+    assert grade(lic, {"effects": unsure})[1] == "consistent in direction"
+    assert grade(lic, {"effects": [("commits", 0.05, 0.03, 0.07, "subset")]})[:2] == ("no", "")
+    # synthetic data test nothing
+    assert grade(_item("isolates"), {"value": 89.0, **ev_all}, synthetic=True)[:2] == ("no", "")
+    # every value is one of the documented ones
+    t = compare(_values(), {})
+    assert set(t["testable"]) <= set(TESTABLE) and set(t["verdict"]) <= set(VERDICTS)
+    assert set(rules_table()["column"]) == {"testable", "verdict"}
 
 
 def test_snapshot_date_row_and_caveats():
@@ -136,22 +160,6 @@ def test_unknown_measure_is_an_error():
     bad = [{"key": "x", "quantity": "x", "paper": "1", "source": "abstract", "measure": "nowhere.x"}]
     with pytest.raises(ValueError, match="no rule"):
         compare({}, {}, paper=bad)
-
-
-def test_on_a_snapshot(tmp_path):
-    """paper_vs_snapshot runs every part's headline on a small snapshot."""
-    from book_fixtures import hand_snapshot
-
-    from analysis.publication.reproduction import paper_vs_snapshot
-
-    snap = hand_snapshot(tmp_path / "s", models=60)
-    t = paper_vs_snapshot(snap)
-    assert len(t) == len(paper_numbers())
-    row = t.set_index("quantity").loc["model repositories"]
-    assert row["snapshot"] == "60"
-    assert re.fullmatch(r"\d+", row["snapshot_as_of_paper_date"].replace(",", ""))
-    assert int(row["snapshot_as_of_paper_date"]) <= 60
-    assert "synthetic" in row["note"]
 
 
 def test_isolates_note_gives_the_cleaned_network():

@@ -1236,3 +1236,20 @@ def reciprocity_by_construction(p: Part2) -> bool:
     commit, first = c.first_authors()
     firsts = np.unique(c.commit_repo[commit] * n + first)
     return bool(len(every) == len(firsts) and np.array_equal(every, firsts))
+
+
+def listing_gap_sentence(p: Part2) -> str:
+    """Why Part I's count of model repositories with commits can be below this part's (empty when equal)."""
+    ids = p.commits.repo_ids
+    if not len(ids):
+        return ""
+    listed = p.snap.table("models", ["id"])["id"]
+    n_listed = int(pd.Index(ids).isin(listed).sum())
+    gap = len(ids) - n_listed
+    if not gap:
+        return ""
+    return (
+        f"The network is built from the commits of {len(ids):,} model repositories; {gap:,} of them are not in the "
+        f"snapshot's model listing (renamed, deleted or made private by the listing date), so Part I, which "
+        f"describes listed repositories, counts commits for {n_listed:,}."
+    )

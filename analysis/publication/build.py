@@ -518,6 +518,7 @@ def build(
     *,
     source: str | os.PathLike | None = None,
     log: Callable[[str], None] = print,
+    dry_run: bool = False,
 ) -> BuildResult:
     """Execute the book's notebooks on one snapshot and build its site.
 
@@ -525,7 +526,8 @@ def build(
     ``["name=value", ...]``. ``notebooks``: only these (names such as
     ``part1_activity``); the site then holds the pages executed so far.
     ``source``: folder holding ``_config.yml``, ``_toc.yml`` and ``book/``
-    (default: the project). Raises :class:`BuildError` or
+    (default: the project). ``dry_run``: stop once the parameters are resolved
+    and checked (nothing is executed or written). Raises :class:`BuildError` or
     :class:`~analysis.snapshot.SnapshotError` with a message for the user.
     """
     import papermill as pm
@@ -575,6 +577,8 @@ def build(
                 raise BuildError(f"book/{nb}.ipynb: its parameters cell does not declare {r!r}")
     params = resolve_parameters(selected, declared, glob, per, overrides)
     params = check_parameters(params, declared, load_types(src / "book" / TYPES_FILE))
+    if dry_run:
+        return BuildResult(snap.id, out, None, parameters=params)
 
     # a full build starts from a clean folder (the snapshot's own; no other build is touched)
     if not partial:
@@ -657,7 +661,8 @@ def build(
 # --------------------------------------------------------------------------- #
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> OneLineParser:
+    """The command line of ``python -m analysis build``."""
     parser = OneLineParser(
         prog="python -m analysis build",
         description="Execute the book's notebooks on a snapshot and build the site into _build/<snapshot_id>/.",
@@ -679,7 +684,11 @@ def main(argv: list[str] | None = None) -> int:
         help="execute only this notebook (repeatable); the site keeps earlier pages",
     )
     parser.add_argument("--no-html", action="store_true", help="execute the notebooks, skip jupyter-book")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
         overrides = parse_overrides(args.param)
         build(args.snapshot_dir, overrides, notebooks=args.only, html=not args.no_html)

@@ -307,6 +307,13 @@ def compare(
                 notes.append(_diff(v, float(item["value"]), unit, rel, "snapshot"))
             if not _missing(a):
                 notes.append(_diff(a, float(item["value"]), unit, rel, "as of paper date"))
+                if unit == "count" and float(a) > float(item["value"]):
+                    notes.append(
+                        "the as-of count is above the paper's although deleted repositories cannot be seen: the "
+                        f"paper's collection day in October 2023 is not recorded, so repositories created between it "
+                        f"and {paper_date} count here, and creation dates that are placeholders (see "
+                        "tab-data-quality) put repositories before any as-of date"
+                    )
         elif measure == "activity.license_effect":
             snap_s = _effects_text(list(ev.get("effects", [])))
             asof_s = NA
