@@ -26,12 +26,12 @@ TABLES = [
 FIGURES = ["fig-activity-ccdf", "fig-activity-lorenz", "fig-license-distributions"]
 
 
-def test_notebook_template_declares_as_of_and_labels_extensions():
+def test_notebook_template_declares_paper_date_and_labels_extensions():
     # generic template checks (no outputs, one parameters cell) are in tests/test_notebooks.py
     nb = nbformat.read(NOTEBOOK, as_version=4)
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     src = params[0].source
-    assert 'snapshot_dir = ""' in src and 'output_dir = ""' in src and 'as_of = "2023-10-31"' in src
+    assert 'snapshot_dir = ""' in src and 'output_dir = ""' in src and 'paper_date = ""' in src
     text = "\n".join(c.source for c in nb.cells)
     assert "/work/" not in text and "extension beyond the paper" in text.lower()
 

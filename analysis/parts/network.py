@@ -450,8 +450,7 @@ STAT_LABELS: dict[str, str] = {
     "isolates": "isolates",
     "isolates_pct": "isolates (%)",
     "density": "density",
-    "reciprocity": "reciprocity (self-loops as unreciprocated edges)",
-    "reciprocity_distinct": "reciprocity (edges between distinct developers)",
+    "reciprocity_distinct": "reciprocity between distinct developers",
     "avg_clustering": "average clustering",
     "transitivity": "transitivity",
     "assortativity": "degree assortativity (out-in)",
@@ -1007,7 +1006,7 @@ def network_figure(net: Network, max_nodes: int = 300, seed: int = 42):
 
 
 def reciprocity_figure(p: Part2):
-    """Reciprocity by coreness bin for both networks (with and without self-loops counted)."""
+    """Reciprocity between distinct developers by coreness bin, for both networks."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
@@ -1015,16 +1014,8 @@ def reciprocity_figure(p: Part2):
     for ax, net in zip(axes, (p.reproduction, p.cleaned)):
         d = reciprocity_by_position(net)
         x = np.arange(len(d))
-        ax.bar(
-            x - 0.2, d["reciprocity"].fillna(0), width=0.4, color="#1f77b4", label="edges between distinct developers"
-        )
-        ax.bar(
-            x + 0.2,
-            d["reciprocity_with_loops"].fillna(0),
-            width=0.4,
-            color="#aec7e8",
-            label="self-loops counted as unreturned",
-        )
+        d = d.drop(columns="reciprocity_with_loops")  # the book's one reciprocity: between distinct developers
+        ax.bar(x, d["reciprocity"].fillna(0), width=0.6, color="#1f77b4", label=RECIPROCITY_NAME)
         for xi, n in zip(x, d["developers"]):
             ax.text(xi, 1.02, f"{n:,}", ha="center", va="bottom", fontsize=7)
         ax.set_xticks(x, d["coreness"], fontsize=8)
@@ -1086,7 +1077,6 @@ def summary_markdown(p: Part2) -> str:
     """Computed sentences: the headline comparison of the two networks."""
     st = stats_all(p)
     r, c = st["reproduction"], st["cleaned"]
-    rn, cn = st["reproduction_noiso"], st["cleaned_noiso"]
     facts = construction_facts(p.reproduction, p.commits)
     paper_isolates = next(n["paper"] for n in paper_numbers() if n["key"] == "isolates")
     # repositories with `system` among their authors (names are distinct: at most one code)
@@ -1097,11 +1087,11 @@ def summary_markdown(p: Part2) -> str:
         "",
         f"- **Reproduction** (the authors' construction, names as recorded, `system` kept): "
         f"{r['nodes']:,} developers, {r['edges']:,} edges; {r['isolates']:,} isolates "
-        f"({_fmt_pct(r['isolates_pct'])}; the paper reports {paper_isolates}). Reciprocity is {r['reciprocity']:.3f} "
-        f"with self-loops counted and {rn['reciprocity']:.3f} without isolates.",
+        f"({_fmt_pct(r['isolates_pct'])}; the paper reports {paper_isolates}). Reciprocity between distinct "
+        f"developers is {r['reciprocity_distinct']:.3f} (the same without isolates: an isolate has no such tie).",
         f"- **Cleaned** (identities resolved, `system` and bots removed): {c['nodes']:,} developers, "
         f"{c['edges']:,} edges; {c['isolates']:,} isolates ({_fmt_pct(c['isolates_pct'])}). Reciprocity "
-        f"{c['reciprocity']:.3f}, and {cn['reciprocity']:.3f} without isolates.",
+        f"between distinct developers {c['reciprocity_distinct']:.3f}.",
         f"- The Hub's `system` author appears in {sys_repos:,} of the {p.reproduction.n_repos:,} "
         f"repositories ({_fmt_pct(percent(sys_repos, p.reproduction.n_repos))}). Every such repository "
         f"with another author ties that author to `system`, so `system` alone can turn isolates into "

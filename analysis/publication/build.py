@@ -217,7 +217,7 @@ def load_types(path: Path) -> dict[str, dict[str, Any]]:
     for name, spec in data.items():
         if not isinstance(spec, dict) or spec.get("type") not in _TYPES:
             raise BuildError(f"{path.name}: {name!r} needs a type, one of {', '.join(_TYPES)}")
-        unknown = set(spec) - {"type", "min", "max", "gt", "lt", "doc"}
+        unknown = set(spec) - {"type", "min", "max", "gt", "lt", "choices", "doc"}
         if unknown:
             raise BuildError(f"{path.name}: {name!r} has unknown field(s) {', '.join(sorted(unknown))}")
         out[str(name)] = spec
@@ -247,6 +247,8 @@ def check_value(name: str, value: Any, spec: Mapping[str, Any]) -> Any:
                 raise fail("is not a date (YYYY-MM-DD)") from None
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                 raise fail("is not a date (YYYY-MM-DD)")
+        if "choices" in spec and value not in spec["choices"]:
+            raise fail(f"is not one of {', '.join(map(str, spec['choices']))}")
         return value
     if t == "bool":
         if not isinstance(value, bool):

@@ -233,8 +233,11 @@ def epsilon_sq_interval(
     """
     from analysis.parts import licenses
 
-    ok = ~np.isnan(values) & pd_notna(groups)
-    v, g = values[ok], np.asarray(groups, dtype=object)[ok]
+    import pandas as pd
+
+    g_all = np.asarray(groups, dtype=object)
+    ok = ~np.isnan(values) & np.asarray(pd.notna(g_all), dtype=bool)
+    v, g = values[ok], g_all[ok]
     rng = np.random.default_rng(seed)
     if v.size > max_n:
         idx = rng.choice(v.size, max_n, replace=False)
@@ -252,12 +255,6 @@ def epsilon_sq_interval(
         return None, None, method
     lo, hi = np.percentile(est, [2.5, 97.5])
     return float(lo), float(hi), method
-
-
-def pd_notna(a: Any) -> np.ndarray:
-    import pandas as pd
-
-    return np.asarray(pd.notna(pd.Series(a, dtype=object)))
 
 
 def _scope(snap: Any, table: str) -> str:
@@ -359,8 +356,6 @@ def part1(
                 if table == "commits"
                 else coverage(_scope(snap, table), int(row["N"]), n_models, snap.coverage(table).get("note"))
             )
-            if table != "commits":
-                cov["covered"] = int(row["N"])
             lo, hi, method = (None, None, None)
             if meas in m.data and not (isinstance(row["epsilon²"], float) and math.isnan(row["epsilon²"])):
                 lo, hi, method = epsilon_sq_interval(

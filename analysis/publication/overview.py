@@ -387,6 +387,8 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
         placeholder = int((created.dt.strftime("%Y-%m-%d") == PLACEHOLDER_DATE).sum()) if len(created) else 0
         dups = sum(v for k, v in dup_counts.items() if table in k or repo_type in k)
         means = []
+        if cov.get("scope", "none") == "none":
+            means.append(f"no {table} listing: this edition has no finding on {table}")
         if capped:
             means.append("counts may be capped: a count a little below the paper's may be the listing, not the Hub")
         if placeholder:

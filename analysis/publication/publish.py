@@ -341,11 +341,11 @@ class Publisher:
         return Markdown("\n".join(parts))
 
     # -- findings ----------------------------------------------------------
-    def findings(self, part: str, entries: list[dict[str, Any]], parameters: dict[str, Any] | None = None) -> Path:
+    def findings(self, part: str, entries: list[dict[str, Any]], parameters: dict[str, Any] | None = None) -> None:
         """Record ``part``'s findings in ``findings.json`` of this build (its earlier entries replaced)."""
         from analysis.publication import findings
 
-        return findings.record(self.out, self.snapshot, part, entries, parameters)
+        findings.record(self.out, self.snapshot, part, entries, parameters)
 
     def stamp(self, fig: Any) -> None:
         """A small visible line under a figure naming its snapshot; synthetic ones say so in red."""
