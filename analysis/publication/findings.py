@@ -231,9 +231,9 @@ def epsilon_sq_interval(
     Resamples (with replacement) a seeded subsample of at most ``max_n``
     values, so the interval is never narrower than the full sample's would be.
     """
-    from analysis.parts import licenses
-
     import pandas as pd
+
+    from analysis.parts import licenses
 
     g_all = np.asarray(groups, dtype=object)
     ok = ~np.isnan(values) & np.asarray(pd.notna(g_all), dtype=bool)
