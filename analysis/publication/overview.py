@@ -322,7 +322,7 @@ def _coverage_text(e: dict[str, Any]) -> str:
     if c["covered"] is None:
         return f"coverage: {c['scope']}"
     of = f" of {c['population']:,}" if c["population"] is not None else ""
-    return f"covers {c['covered']:,}{of} (coverage: {c['scope']})"
+    return f"covers {c['covered']:,}{of} repositories (coverage: {c['scope']})"
 
 
 def edition_findings(doc: dict[str, Any], table: pd.DataFrame) -> str:
