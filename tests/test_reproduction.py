@@ -112,6 +112,8 @@ def test_verdicts_follow_the_one_rule():
     net = _item("network_structure")
     t, v, why = grade(net, {"value": 1.0, "scope": "all", "by_construction": True})
     assert (t, v) == ("no", "") and "by construction" in why
+    t, v, why = grade(net, {"value": 1.0, "scope": "subset", "by_construction": True})
+    assert (t, v) == ("no", "") and "by construction" in why and "not a random sample" in why
     assert grade(net, {"value": 0.8, "scope": "all"})[:2] == ("partly", "consistent in direction")
     assert grade(net, {"value": 0.1, "scope": "all"})[1] == "differs"
     # adoption from the id-prefix model_info selection (scope subset): not testable

@@ -215,16 +215,15 @@ def grade(
     if _missing(v):
         return "no", "", "not computed from this snapshot"
     testable, why = _scope_testable(evidence.get("scope"), dated_later)
+    if measure == "network.reciprocity" and evidence.get("by_construction"):
+        built = (
+            f"the {fnd_reciprocity_name()} is 1 by construction here (every commit author of a repository is "
+            "the first author of one of its commits), so it cannot confirm the claim"
+        )
+        return "no", "", built + (f"; and {why}" if testable == "no" else "")
     if testable == "no":
         return testable, "", why
     if measure == "network.reciprocity":
-        if evidence.get("by_construction"):
-            return (
-                "no",
-                "",
-                f"the {fnd_reciprocity_name()} is 1 by construction here (every commit author of a repository is "
-                "the first author of one of its commits), so it cannot confirm the claim",
-            )
         verdict = "consistent in direction" if float(v) >= RECIPROCITY_HIGH else "differs"
         return "partly", verdict, why or "the claim's 'regardless of network position' is not graded"
     if measure == "adoption.models_used_pct":
