@@ -578,9 +578,12 @@ def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
-def _decide(pairs: _Pairs, overrides: pd.DataFrame, weights: Mapping[str, int]) -> pd.DataFrame:
+def _decide(
+    pairs: _Pairs, overrides: pd.DataFrame, weights: Mapping[str, int]
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Candidate pairs with their ``decision`` (step 3 of the module docstring), and the accepted
-    pairs the threshold missed; on integer codes (one regular expression per normalised name)."""
+    pairs the threshold missed; on integer codes (one regular expression per normalised name).
+    Also the raw-name indices ``(a, b)`` of the pairs that merge."""
     from rapidfuzz import fuzz
 
     raw = pairs.raw
@@ -615,7 +618,7 @@ def _decide(pairs: _Pairs, overrides: pd.DataFrame, weights: Mapping[str, int]) 
         amb = sim & ((partners[pairs.ca] > 1) | (partners[pairs.cb] > 1))
         decision[amb] = 4
     accepts = overrides.loc[overrides["decision"] == "accept", ["name_a", "name_b", "reason"]]
-    extra = []
+    extra, extra_a, extra_b = [], [], []
     if len(accepts):
         sorter = np.argsort(key)
         for (na, nb), k in zip(accepts[["name_a", "name_b"]].itertuples(index=False), keys_of(accepts)):
@@ -626,6 +629,8 @@ def _decide(pairs: _Pairs, overrides: pd.DataFrame, weights: Mapping[str, int]) 
                 decision[sorter[pos]] = 5
             else:
                 x, y = _pair(na, nb)
+                extra_a.append(k // n)
+                extra_b.append(k % n)
                 extra.append(
                     {
                         "name_a": x,
@@ -643,32 +648,38 @@ def _decide(pairs: _Pairs, overrides: pd.DataFrame, weights: Mapping[str, int]) 
         ex["commits_a"] = ex["name_a"].map(weights).fillna(0).astype("int64")
         ex["commits_b"] = ex["name_b"].map(weights).fillna(0).astype("int64")
         cand = pd.concat([cand, ex[cand.columns]], ignore_index=True)
-    return cand
+    merging = decision >= 5
+    merging |= (decision == 1) | (decision == 3)
+    ma = np.concatenate([pairs.a[merging], np.asarray(extra_a, np.int64)])
+    mb = np.concatenate([pairs.b[merging], np.asarray(extra_b, np.int64)])
+    return cand, ma, mb
 
 
 _DIGITS = re.compile(r"\d+")
 
 
 def _merge(
-    raw: np.ndarray, cand: pd.DataFrame, owners: set[str], weights: Mapping[str, int]
+    raw: np.ndarray,
+    ia: np.ndarray,
+    ib: np.ndarray,
+    owners: set[str],
+    weights: Mapping[str, int],
+    rank: np.ndarray | None = None,
 ) -> tuple[dict[str, str], pd.DataFrame]:
     """Raw name -> canonical name, and the groups of more than one name (connected components of
-    the merged pairs)."""
+    the merged pairs ``(raw[ia], raw[ib])``; ``rank``: each name's rank in string order)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     raw = np.asarray(raw, dtype=object)
-    index = pd.Index(raw)
-    merged = cand[cand["decision"].isin(MERGING).to_numpy()]
-    ia = index.get_indexer(merged["name_a"].astype(object).to_numpy())
-    ib = index.get_indexer(merged["name_b"].astype(object).to_numpy())
     n = len(raw)
     graph = coo_matrix((np.ones(len(ia)), (ia, ib)), shape=(n, n))
     _, comp = connected_components(graph, directed=False) if n else (0, np.zeros(0, np.int64))
     is_owner = np.fromiter((x in owners for x in raw), dtype=bool, count=n)
     commits = _weights_of(raw, weights)
-    rank = np.empty(n, np.int64)
-    rank[np.argsort(raw, kind="stable") if n else np.zeros(0, np.int64)] = np.arange(n)
+    if rank is None:
+        rank = np.empty(n, np.int64)
+        rank[np.argsort(raw, kind="stable") if n else np.zeros(0, np.int64)] = np.arange(n)
     # canonical: an owner first, then most commits, then the first name alphabetically
     order = np.lexsort((rank, -commits, ~is_owner, comp))
     comp_sorted = comp[order]
@@ -744,8 +755,10 @@ def resolve(
     if not isinstance(overrides, pd.DataFrame):
         overrides = load_overrides(overrides)
     weights = dict(weights or {})
-    cand = _decide(_candidates(np.asarray(raw, dtype=object), threshold, workers), overrides, weights)
-    mapping, groups = _merge(raw, cand, owners if isinstance(owners, set) else set(owners), weights)
+    pairs = _candidates(np.asarray(raw, dtype=object), threshold, workers)
+    cand, ma, mb = _decide(pairs, overrides, weights)
+    owners = owners if isinstance(owners, set) else set(owners)
+    mapping, groups = _merge(pairs.raw, ma, mb, owners, weights, pairs.rank)
     # conflicts: rejected pairs that ended up in one group anyway
     rj = cand[cand["decision"] == REJECTED]
     conflicts = rj[[mapping[a] == mapping[b] for a, b in zip(rj["name_a"], rj["name_b"])]] if len(rj) else rj
