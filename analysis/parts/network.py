@@ -29,7 +29,8 @@ only ever committed alone). Statistics (:func:`network_stats`):
   (``transitivity_avglocal_undirected(mode="zero")``,
   ``transitivity_undirected``, ``coreness``): faster than the sparse-matrix
   triangle count and the vectorised peeling this module used before, and the
-  same numbers (``tests/test_network_igraph.py`` checks them against networkx);
+  same numbers (``tests/test_network_networkx.py`` checks every statistic against networkx;
+  ``bench/bench_graph_library.py`` times both);
 - degree assortativity is networkx's default for directed graphs (out-degree
   of the source against in-degree of the target, over edges between distinct
   developers): a Pearson correlation over the edge list (``numpy.corrcoef``),
