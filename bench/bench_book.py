@@ -89,6 +89,8 @@ class Phases:
 
     def __call__(self, line: str) -> None:
         text = str(line)
+        if text.startswith("[") or text.strip().startswith("done in"):
+            print(f"  {text.strip()}", flush=True)
         if "] executing book/" in text:
             self.close()
             self.current = text.split("executing book/", 1)[1].split(".ipynb", 1)[0]

@@ -139,8 +139,12 @@ class CommitAuthors:
 
     def commits_per_name(self) -> pd.Series:
         """Commits per name (a name counted once per commit it is an author of)."""
-        key = np.unique(self.cidx * max(len(self.names), 1) + self.author)
-        counts = np.bincount(key % max(len(self.names), 1), minlength=len(self.names))
+        n = max(len(self.names), 1)
+        # a name can repeat only within a commit of several author entries: only those are deduplicated
+        multi = np.bincount(self.cidx, minlength=self.n_commits)[self.cidx] > 1 if len(self.cidx) else self.cidx > 0
+        counts = np.bincount(self.author[~multi], minlength=len(self.names))
+        key = np.unique(self.cidx[multi] * n + self.author[multi])
+        counts += np.bincount(key % n, minlength=len(self.names))
         return pd.Series(counts, index=self.names, dtype="int64")
 
     def mapped(self, mapping: dict[str, str], drop: Iterable[str] = ()) -> CommitAuthors:
@@ -409,7 +413,7 @@ def build_network(commits: CommitAuthors, label: str = "") -> Network:
     ekey, inv = np.unique(srcs * n_names + members, return_inverse=True)
     weight = np.bincount(inv, weights=w).astype(np.int64)
     first_commits = np.bincount(first, minlength=n_names).astype(np.int64)
-    return Network(
+    net = Network(
         names=commits.names,
         src=ekey // n_names,
         dst=ekey % n_names,
@@ -421,6 +425,10 @@ def build_network(commits: CommitAuthors, label: str = "") -> Network:
         n_single_author_repos=int((u_size == 1).sum()),
         label=label,
     )
+    # (repository, author) memberships where the author is the first author of a commit there
+    # (each is a membership: ``fkey`` is a subset of the memberships)
+    net._cache["first_author_memberships"] = len(fkey)
+    return net
 
 
 def edges_from_commits(repos: Iterable[str], authors: Iterable[Iterable[str]]) -> pd.DataFrame:
@@ -522,7 +530,8 @@ def reciprocated(net: Network) -> np.ndarray:
     if "reciprocated" not in net._cache:
         key = net.src * net.n + net.dst
         rev = net.dst * net.n + net.src
-        order = np.sort(key)
+        # edges come sorted by (source, target) from the construction and from subgraphs
+        order = key if len(key) < 2 or bool((key[1:] >= key[:-1]).all()) else np.sort(key)
         pos = np.minimum(np.searchsorted(order, rev), len(order) - 1)
         found = (order[pos] == rev) if len(order) else np.zeros(0, bool)
         net._cache["reciprocated"] = found & ~net.loops
@@ -576,7 +585,7 @@ def network_stats(net: Network) -> dict[str, Any]:
     kmax = int(core.max()) if n else 0
     largest_wcc = int(np.bincount(wlab).max()) if n else 0
     return {
-        "repositories": int(len(np.unique(net.repo_author[:, 0]))) if len(net.repo_author) else 0,
+        "repositories": _distinct(net.repo_author[:, 0]) if len(net.repo_author) else 0,
         "commits": int(net.first_commits.sum()),
         "nodes": int(n),
         "edges": int(m),
@@ -597,6 +606,13 @@ def network_stats(net: Network) -> dict[str, Any]:
         "max_kcore": kmax,
         "core_size": int((core == kmax).sum()) if n and kmax > 0 else 0,
     }
+
+
+def _distinct(values: np.ndarray) -> int:
+    """Number of distinct values (without sorting when they come sorted, as repository indices do)."""
+    if len(values) < 2 or bool((values[1:] >= values[:-1]).all()):
+        return int(len(values) and 1 + (values[1:] != values[:-1]).sum())
+    return int(len(np.unique(values)))
 
 
 def stats_table(columns: dict[str, dict[str, Any]]) -> pd.DataFrame:
@@ -1147,11 +1163,15 @@ def construction_facts(net: Network, commits: CommitAuthors) -> dict[str, float 
     per_commit = np.bincount(commits.cidx, minlength=commits.n_commits)
     multi = percent(int((per_commit > 1).sum()), net.n_commits)
     # share of (repository, author) memberships where the author first-authored a commit there
-    c_with, first = commits.first_authors()
-    nn = max(len(commits.names), 1)
-    firsts = np.unique(commits.commit_repo[c_with] * nn + first)
     ra = net.repo_author
-    first_share = percent(int(np.isin(ra[:, 0] * nn + ra[:, 1], firsts).sum()), len(ra))
+    if "first_author_memberships" in net._cache:
+        n_first = net._cache["first_author_memberships"]
+    else:
+        c_with, first = commits.first_authors()
+        nn = max(len(commits.names), 1)
+        firsts = np.unique(commits.commit_repo[c_with] * nn + first)
+        n_first = int(np.isin(ra[:, 0] * nn + ra[:, 1], firsts).sum())
+    first_share = percent(int(n_first), len(ra))
     return {"multi_author_commits_pct": multi, "members_first_author_pct": first_share}
 
 
