@@ -986,11 +986,12 @@ def degree_distribution(net: Network) -> pd.DataFrame:
 def subfield_networks(p: Part2) -> dict[str, Network]:
     """Reproduction networks of the computer-vision, NLP and multimodal model repositories."""
     models = p.snap.arrow("models", ["id", "tags", "pipeline_tag"])
-    ids = np.asarray(models.column("id").to_pylist(), dtype=object)
-    repo_index = pd.Index(p.commits.repo_ids)
+    # each model's index among the commits' repositories (-1 where it has no commit), in Arrow
+    at = pc.index_in(models.column("id"), value_set=pa.array(p.commits.repo_ids, pa.string()))
+    position = np.asarray(pc.fill_null(at, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     out = {}
     for sf in SUBFIELDS:
-        pos = repo_index.get_indexer(ids[subfield_mask(models, sf)])
+        pos = position[np.asarray(subfield_mask(models, sf), dtype=bool)]
         in_sf = np.zeros(len(p.commits.repo_ids), bool)
         in_sf[pos[pos >= 0]] = True
         out[sf] = build_network(p.commits.in_repos(in_sf), sf)
