@@ -77,7 +77,7 @@ def trim(text: str, total: float, min_share: float) -> str:
     """Only the lines of pyinstrument's tree whose time is at least ``min_share`` of the total."""
     keep = []
     for line in text.splitlines():
-        s = line.strip().lstrip("|-`").strip()
+        s = line.strip().lstrip("|-` ").strip()
         head = s.split(" ", 1)[0]
         try:
             secs = float(head)
