@@ -595,6 +595,8 @@ def _decide(
         ia = index.get_indexer(frame["name_a"].astype(object).to_numpy())
         ib = index.get_indexer(frame["name_b"].astype(object).to_numpy())
         known = (ia >= 0) & (ib >= 0) & (ia != ib)
+        if not known.any():
+            return np.full(len(frame), -1, np.int64)
         swap = pairs.rank[np.maximum(ia, 0)] > pairs.rank[np.maximum(ib, 0)]
         lo, hi = np.where(swap, ib, ia), np.where(swap, ia, ib)
         return np.where(known, lo * n + hi, -1)
