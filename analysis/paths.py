@@ -6,7 +6,9 @@ things for a user who wants to (both optional):
 
 - ``HFHUB_SHARED_DATA``: where the real Hub records live (default
   ``../shared/data`` beside the project root);
-- ``HFHUB_BUILD_DIR``: where builds go (default ``_build`` in the project root).
+- ``HFHUB_BUILD_DIR``: where builds go (default ``_build`` in the project root);
+- ``HFHUB_BENCH_CACHE``: where benchmarks keep large generated snapshots
+  (default ``~/.cache/hf-hub-activity``, outside the repository).
 """
 
 from __future__ import annotations
@@ -57,6 +59,15 @@ def shared_sources() -> list[Path]:
 def build_root() -> Path:
     env = os.environ.get("HFHUB_BUILD_DIR")
     return Path(env).resolve() if env else (ROOT / "_build")
+
+
+def bench_cache() -> Path:
+    """Where benchmarks cache large generated snapshots (outside the repository; may not exist yet)."""
+    env = os.environ.get("HFHUB_BENCH_CACHE")
+    if env:
+        return Path(env).expanduser().resolve()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "hf-hub-activity"
 
 
 def build_dir(snapshot_id: str) -> Path:

@@ -127,10 +127,14 @@ def _covered_mask(snap: Snapshot, step: str, repo_type: str, ids: pa.Array) -> n
         filters=[("step", "==", step), ("repo_type", "==", repo_type)],
         dictionary=["repo_id"],
     )
-    mask = np.zeros(len(ids), dtype=bool)
-    pos = _positions(cov.column("repo_id"), ids)
-    mask[pos[pos >= 0]] = True
-    return mask
+    # the distinct covered ids: per chunk, only the dictionary values its rows use (a few hash
+    # lookups per distinct id instead of one per coverage row)
+    chunks = [c for c in cov.column("repo_id").chunks if len(c)]
+    if not chunks or len(ids) == 0:
+        return np.zeros(len(ids), dtype=bool)
+    used = pa.chunked_array([c.dictionary.take(pc.unique(c.indices.drop_null())) for c in chunks], pa.string())
+    covered = pc.unique(used.combine_chunks())
+    return np.asarray(pc.is_in(ids, value_set=covered).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _per_repo(
@@ -152,7 +156,13 @@ def _per_repo(
     n = len(ids)
     date_col = "date" if table == "commits" else "created_at"
     cols = ["repo_id", author_col] + ([date_col] if cutoff is not None else [])
-    t = _read(snap, table, cols, filters=[("repo_type", "==", repo_type)], dictionary=["repo_id"])
+    # author names dictionary-encoded too (Parquet stores them so): no string per entry is built;
+    # a file Arrow cannot return that way (a dictionary spilled into plain pages) is read plainly
+    names = f"{author_col}.list.element" if list_authors else author_col
+    try:
+        t = _read(snap, table, cols, filters=[("repo_type", "==", repo_type)], dictionary=["repo_id", names])
+    except pa.ArrowNotImplementedError:
+        t = _read(snap, table, cols, filters=[("repo_type", "==", repo_type)], dictionary=["repo_id"])
     dropped = 0
     if cutoff is not None and t.num_rows:
         dates = t.column(date_col)
@@ -171,25 +181,37 @@ def _per_repo(
                 np.asarray(pc.list_parent_indices(chunk).to_numpy(zero_copy_only=False), dtype=np.int64) + start
             )
             start += len(chunk)
-        authors = pa.chunked_array(flat, type=pa.string()).combine_chunks()
         parent = np.concatenate(parents) if parents else np.empty(0, dtype=np.int64)
     else:
-        authors = col.combine_chunks()
-        parent = np.arange(len(authors), dtype=np.int64)
+        flat = list(col.chunks)
+        parent = np.arange(len(col), dtype=np.int64)
     del t, col
-    enc = pc.dictionary_encode(authors)
-    codes = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if flat and pa.types.is_dictionary(flat[0].type):
+        # one dictionary for every chunk (unify_dictionaries), then the indices are the codes
+        unified = pa.table({"a": pa.chunked_array(flat)}).unify_dictionaries().column("a")
+        dictionary = unified.chunks[0].dictionary if unified.num_chunks else pa.array([], pa.string())
+        codes = np.concatenate(
+            [
+                np.asarray(pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+                for c in unified.chunks
+            ]
+        )
+        del unified
+    else:
+        enc = pc.dictionary_encode(pa.chunked_array(flat, type=pa.string()).combine_chunks())
+        dictionary = enc.dictionary
+        codes = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        del enc
+    del flat
     if ignore_authors:
         bad = np.flatnonzero(
-            pc.is_in(enc.dictionary, value_set=pa.array(list(ignore_authors), pa.string())).to_numpy(
-                zero_copy_only=False
-            )
+            pc.is_in(dictionary, value_set=pa.array(list(ignore_authors), pa.string())).to_numpy(zero_copy_only=False)
         )
         if bad.size:
             codes[np.isin(codes, bad)] = -1
     r = repo[parent] if parent.size else np.empty(0, dtype=np.int64)
     keep = (codes >= 0) & (r >= 0)
-    n_auth = max(len(enc.dictionary), 1)
+    n_auth = max(len(dictionary), 1)
     keys = np.unique(r[keep] * n_auth + codes[keep])
     n_authors = np.bincount(keys // n_auth, minlength=n).astype(float)
     return items, n_authors, dropped

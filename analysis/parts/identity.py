@@ -21,17 +21,23 @@ insertions and deletions). That gives an exact, efficient search
   len_b)`` edits; at 90 almost every pair of names (``len_a + len_b < 30``)
   can then differ by at most 2 edits, and such pairs are exactly those that
   share a one-deletion variant, or where one is a one- or two-deletion variant
-  of the other: they are found by hash joins of deletion neighbourhoods;
+  of the other: they are found by hash joins of deletion neighbourhoods
+  (vectorised: the names of one length as a 2-D array of code points, each
+  deletion variant a 64-bit position hash computed from prefix sums, so no
+  variant string is built; a hash collision can only add a pair, which the
+  scoring then drops);
 - the remaining long pairs are scored with ``rapidfuzz.process.cdist`` (SIMD,
   ``workers`` threads, ``score_cutoff``) on length blocks (a name only against
   names whose length allows the score: ``[len, len * (200 - t) / t]``), in row
   chunks of bounded memory;
-- every pair found is re-scored with ``token_set_ratio`` itself, so the
-  reported score is the authors' measure.
+- every pair found is re-scored with ``token_set_ratio`` itself
+  (``rapidfuzz.process.cpdist``, element-wise, in C++), so the reported score
+  is the authors' measure.
 
 Nothing is lost (both filters are necessary conditions), so the result equals
-the full all-pairs comparison; a test checks it. 300,000 names take a few
-minutes on two cores (``bench/bench_part2.py``).
+the full all-pairs comparison; a test checks it. The 1,000,000 names of the
+3,000,000-model synthetic snapshot take well under a minute on two cores
+(``bench/bench_book.py --scale hub-2026 --profile``).
 
 3. **Merges** (:func:`resolve`): every candidate pair is merged unless the
    overrides file rejects it, or the digits in the two normalised names
@@ -209,7 +215,76 @@ def _band_limit(threshold: float) -> int:
     return int(np.ceil(3.0 / frac - 1e-9))
 
 
-def _deletion_pairs(arr: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+#: Random odd 64-bit weights of the position hash of :func:`_deletion_pairs` (fixed: results never
+#: depend on them, since every pair found is scored again).
+_HASH_WEIGHTS = np.random.default_rng(20240711).integers(1, 2**63, 512, dtype=np.uint64) | np.uint64(1)
+_LENGTH_SALT = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _codepoints(words: np.ndarray, n: int) -> np.ndarray:
+    """Strings of length ``n`` as a ``(k, n)`` array of code points."""
+    return np.asarray(list(words), dtype=f"<U{n}").view(np.uint32).reshape(len(words), n).astype(np.uint64)
+
+
+def _position_hash(cp: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Prefix sums of ``code point * weight`` (uint64, wrapping): ``out[:, j]`` covers positions ``< j``."""
+    out = np.zeros((cp.shape[0], cp.shape[1] + 1), np.uint64)
+    np.cumsum(cp * weights, axis=1, out=out[:, 1:])
+    return out
+
+
+def _variant_hashes(cp: np.ndarray, deletions: int) -> np.ndarray:
+    """Hashes of every string of ``cp`` (k, n) with ``deletions`` (0, 1 or 2) characters deleted.
+
+    The hash of a string ``s`` is ``len(s) * SALT + sum_j s[j] * W[j]`` (wrapping
+    uint64). Deleting positions shifts the later characters' weights, so each
+    variant's hash comes from prefix sums over three weightings (no strings
+    are built): ``(k, number of variants)``.
+    """
+    k, n = cp.shape
+    w = _HASH_WEIGHTS
+    salt = np.uint64((n - deletions) * int(_LENGTH_SALT) % 2**64)
+    p0 = _position_hash(cp, w[:n])
+    if deletions == 0:
+        return (p0[:, n] + salt)[:, None]
+    # s1[:, i] = sum_{j >= i} cp[j] * W[j - 1]  (characters after one deletion)
+    w1 = np.r_[np.uint64(0), w[: n - 1]]
+    p1 = _position_hash(cp, w1)
+    s1 = p1[:, n : n + 1] - p1
+    if deletions == 1:
+        x = np.arange(n)
+        return p0[:, x] + s1[:, x + 1] + salt
+    w2 = np.r_[np.zeros(2, np.uint64), w[: n - 2]]
+    p2 = _position_hash(cp, w2)
+    s2 = p2[:, n : n + 1] - p2
+    x, y = np.triu_indices(n, 1)
+    return p0[:, x] + (s1[:, x + 1] - s1[:, y]) + s2[:, y + 1] + salt
+
+
+def _pairs_sharing_a_key(keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``(a, b)``, ``a < b``, of owners with a key in common (possibly repeated)."""
+    order = np.argsort(keys, kind="stable")
+    keys, owner = keys[order], owner[order]
+    start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    end = np.r_[start[1:], len(keys)]
+    size = end - start
+    multi = size > 1
+    if not multi.any():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    # positions p of every group of size > 1, each paired with the later members of its group
+    g_end = np.repeat(end[multi], size[multi])
+    firsts = np.repeat(start[multi], size[multi])
+    p = firsts + (np.arange(len(firsts)) - np.repeat(np.cumsum(size[multi]) - size[multi], size[multi]))
+    later = g_end - p - 1
+    a = np.repeat(p, later)
+    b = a + 1 + (np.arange(len(a)) - np.repeat(np.cumsum(later) - later, later))
+    ia, ib = owner[a], owner[b]
+    distinct = ia != ib  # a string whose variants coincide ("aab": "ab" twice) meets itself
+    ia, ib = ia[distinct], ib[distinct]
+    return np.minimum(ia, ib), np.maximum(ia, ib)
+
+
+def _deletion_pairs(arr: np.ndarray, limit: int, chunk: int = 20_000) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs within Indel distance 2 of each other (a superset), for ``len_a + len_b < limit``.
 
     Indel distance <= 2 means: equal lengths and one deletion from each gives
@@ -217,44 +292,53 @@ def _deletion_pairs(arr: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray
     the longer; or lengths differing by two and the shorter is a double
     deletion of the longer. The first two are found by joining one-deletion
     neighbourhoods (each string included in its own), the third by looking up
-    double deletions.
+    double deletions among the strings two characters shorter.
+
+    Vectorised: the strings of one length are a 2-D array of code points and
+    every variant is a 64-bit position hash (:func:`_variant_hashes`), so no
+    variant string is ever built; equal strings have equal hashes, so nothing
+    is missed, and a hash collision only adds a pair that the caller's
+    scoring then drops.
     """
-    keys: list[str] = []
-    owner: list[int] = []
-    for i, w in enumerate(arr):
-        if 2 * len(w) - 1 >= limit + 1:
-            continue
-        variants = {w[:k] + w[k + 1 :] for k in range(len(w))}
-        variants.add(w)
-        keys.extend(variants)
-        owner.extend([i] * len(variants))
-    df = pd.DataFrame({"key": keys, "i": np.asarray(owner, dtype=np.int64)})
-    df = df[df.duplicated("key", keep=False)]
-    m = df.merge(df, on="key", suffixes=("_a", "_b"))
-    m = m[m["i_a"] < m["i_b"]]
-    ia, ib = [m["i_a"].to_numpy()], [m["i_b"].to_numpy()]
-    # double deletions: len_a = len_b + 2
-    by_len: dict[int, dict[str, int]] = {}
-    for i, w in enumerate(arr):
-        by_len.setdefault(len(w), {})[w] = i
+    lengths = np.fromiter((len(w) for w in arr), dtype=np.int64, count=len(arr))
+    keys, owner = [], []
+    exact: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     da, db = [], []
-    for i, w in enumerate(arr):
-        n = len(w)
-        if n < 3 or 2 * n - 2 >= limit or (n - 2) not in by_len:
+    for n in np.unique(lengths):
+        n = int(n)
+        if n == 0:
             continue
-        target = by_len[n - 2]
-        seen = set()
-        for x in range(n):
-            v1 = w[:x] + w[x + 1 :]
-            for y in range(x, n - 1):
-                v = v1[:y] + v1[y + 1 :]
-                if v in target and v not in seen:
-                    seen.add(v)
-                    da.append(i)
-                    db.append(target[v])
-    ia.append(np.asarray(da, dtype=np.int64))
-    ib.append(np.asarray(db, dtype=np.int64))
-    return np.concatenate(ia), np.concatenate(ib)
+        members = np.flatnonzero(lengths == n)
+        cp = _codepoints(arr[members], n)
+        h0 = _variant_hashes(cp, 0)[:, 0]
+        order = np.argsort(h0)
+        exact[n] = (h0[order], members[order])
+        if 2 * n - 1 < limit + 1:
+            for s in range(0, len(members), chunk):
+                part = cp[s : s + chunk]
+                h = np.concatenate([_variant_hashes(part, 0), _variant_hashes(part, 1)], axis=1)
+                keys.append(h.ravel())
+                owner.append(np.repeat(members[s : s + chunk], h.shape[1]))
+    for n in sorted(exact):
+        if n < 3 or 2 * n - 2 >= limit or (n - 2) not in exact:
+            continue
+        target_h, target_i = exact[n - 2]
+        members = exact[n][1]
+        for s in range(0, len(members), chunk):
+            rows = members[s : s + chunk]
+            h = _variant_hashes(_codepoints(arr[rows], n), 2)
+            pos = np.minimum(np.searchsorted(target_h, h), len(target_h) - 1)
+            hit = target_h[pos] == h
+            r, c = np.nonzero(hit)
+            da.append(rows[r])
+            db.append(target_i[pos[r, c]])
+    if keys:
+        a, b = _pairs_sharing_a_key(np.concatenate(keys), np.concatenate(owner))
+    else:
+        a = b = np.zeros(0, np.int64)
+    da.append(a)
+    db.append(b)
+    return np.concatenate(da).astype(np.int64), np.concatenate(db).astype(np.int64)
 
 
 def normalised_pairs(
@@ -329,10 +413,106 @@ def normalised_pairs(
     lo_, hi_ = np.minimum(i, j), np.maximum(i, j)
     key = np.unique(lo_ * n + hi_)
     lo_, hi_ = key // n, key % n
-    scores = np.array([fuzz.token_set_ratio(arr[x], arr[y]) for x, y in zip(lo_, hi_)], dtype=float)
+    scores = process.cpdist(
+        list(arr[lo_]), list(arr[hi_]), scorer=fuzz.token_set_ratio, dtype=np.float64, workers=workers
+    )
     keep = scores >= cutoff
     df = pd.DataFrame({"i": lo_[keep], "j": hi_[keep], "score": scores[keep]})
     return df.sort_values(["i", "j"]).reset_index(drop=True)
+
+
+@dataclass
+class _Pairs:
+    """Candidate pairs as arrays over ``raw`` (distinct names) and ``normals`` (distinct normalised names).
+
+    ``a < b`` as names; rows in the order of the candidates table (score
+    descending, then ``name_a``, ``name_b``).
+    """
+
+    raw: np.ndarray
+    normals: np.ndarray
+    a: np.ndarray
+    b: np.ndarray
+    ca: np.ndarray
+    cb: np.ndarray
+    score: np.ndarray
+    rank: np.ndarray  # rank of each raw name in string order
+
+    def frame(self, weights: Mapping[str, int] | None = None) -> pd.DataFrame:
+        out = pd.DataFrame(
+            {
+                "name_a": pd.Series(self.raw[self.a], dtype=object),
+                "name_b": pd.Series(self.raw[self.b], dtype=object),
+                "normalised_a": pd.Series(self.normals[self.ca], dtype=object),
+                "normalised_b": pd.Series(self.normals[self.cb], dtype=object),
+                "score": self.score.astype(float),
+            }
+        )
+        if weights is not None:
+            w = _weights_of(self.raw, weights)
+            out["commits_a"] = w[self.a]
+            out["commits_b"] = w[self.b]
+        return out
+
+
+def _weights_of(raw: np.ndarray, weights: Mapping[str, int]) -> np.ndarray:
+    return np.fromiter((int(weights.get(x, 0)) for x in raw), dtype=np.int64, count=len(raw))
+
+
+def _all_pairs_within(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(p, q)``, ``p < q``, of every two entries with the same value in sorted ``groups``."""
+    start = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else np.zeros(0, np.int64)
+    end = np.r_[start[1:], len(groups)]
+    size = end - start
+    multi = size > 1
+    if not multi.any():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    firsts = np.repeat(start[multi], size[multi])
+    p = firsts + (np.arange(len(firsts)) - np.repeat(np.cumsum(size[multi]) - size[multi], size[multi]))
+    later = np.repeat(end[multi], size[multi]) - p - 1
+    a = np.repeat(p, later)
+    return a, a + 1 + (np.arange(len(a)) - np.repeat(np.cumsum(later) - later, later))
+
+
+def _candidates(raw: np.ndarray, threshold: float, workers: int) -> _Pairs:
+    """Candidate pairs among distinct raw names (see :func:`candidate_pairs`), as integer arrays."""
+    raw = np.asarray(raw, dtype=object)
+    order_names = np.argsort(raw, kind="stable") if len(raw) else np.zeros(0, np.int64)
+    rank = np.empty(len(raw), np.int64)
+    rank[order_names] = np.arange(len(raw))
+    norm = normalise_many(raw) if len(raw) else np.zeros(0, object)
+    ok = np.flatnonzero(norm != "")
+    codes, uniq = pd.factorize(pd.Series(norm[ok], dtype=object))
+    codes = np.asarray(codes, dtype=np.int64)
+    normals = np.asarray(uniq, dtype=object)
+    pairs = normalised_pairs(list(normals), threshold, workers=workers)
+    # raw names of each normalised name, grouped (CSR)
+    by_code = np.argsort(codes, kind="stable")
+    gsize = np.bincount(codes, minlength=len(normals))
+    gstart = np.r_[0, np.cumsum(gsize)[:-1]] if len(normals) else np.zeros(0, np.int64)
+    members = ok[by_code]
+    # between groups: every raw name of one normalised name with every raw name of the other
+    pi, pj = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
+    ps = pairs["score"].to_numpy(float)
+    combos = gsize[pi] * gsize[pj]
+    row = np.repeat(np.arange(len(pi)), combos)
+    offs = np.arange(len(row)) - np.repeat(np.cumsum(combos) - combos, combos)
+    wj = gsize[pj][row]
+    a1 = members[gstart[pi][row] + offs // wj]
+    b1 = members[gstart[pj][row] + offs % wj]
+    # within a group (the same normalised form): score 100
+    p, q = _all_pairs_within(codes[by_code])
+    a2, b2 = members[p], members[q]
+    a = np.concatenate([a1, a2])
+    b = np.concatenate([b1, b2])
+    ca = np.concatenate([pi[row], codes[by_code][p]])
+    cb = np.concatenate([pj[row], codes[by_code][q]])
+    score = np.concatenate([ps[row], np.full(len(a2), 100.0)])
+    swap = rank[a] > rank[b]
+    a, b = np.where(swap, b, a), np.where(swap, a, b)
+    ca, cb = np.where(swap, cb, ca), np.where(swap, ca, cb)
+    order = np.lexsort((rank[b], rank[a], -score))
+    return _Pairs(raw, normals, a[order], b[order], ca[order], cb[order], score[order], rank)
 
 
 def candidate_pairs(
@@ -349,50 +529,10 @@ def candidate_pairs(
     normalised forms score >= ``threshold`` (equal normalised forms score
     100). Names whose normalised form is empty are never candidates. With
     ``weights`` (commits per name) columns ``commits_a, commits_b`` are added.
+    Sorted by score (descending), then the two names.
     """
-    raw = pd.Series(pd.unique(pd.Series(list(names), dtype=object).dropna().astype(str)), dtype=object)
-    norm = pd.Series(normalise_many(raw), dtype=object)
-    ok = norm != ""
-    raw, norm = raw[ok].reset_index(drop=True), norm[ok].reset_index(drop=True)
-    codes, uniq = pd.factorize(norm)
-    pairs = normalised_pairs(list(uniq), threshold, workers=workers)
-    by_norm = pd.DataFrame({"code": codes, "name": raw.to_numpy()})
-    # pairs between groups
-    left = pairs.rename(columns={"i": "ca", "j": "cb"})
-    x = left.merge(by_norm.rename(columns={"code": "ca", "name": "name_a"}), on="ca")
-    x = x.merge(by_norm.rename(columns={"code": "cb", "name": "name_b"}), on="cb")
-    # pairs within a group (same normalised form)
-    g = by_norm.merge(by_norm, on="code", suffixes=("_a", "_b"))
-    g = g[g["name_a"] < g["name_b"]].rename(columns={"code": "ca"})
-    g["cb"] = g["ca"]
-    g["score"] = 100.0
-    cols = ["name_a", "name_b", "ca", "cb", "score"]
-    out = pd.concat([x[cols], g[cols]], ignore_index=True)
-    if out.empty:
-        out = pd.DataFrame(
-            {
-                "name_a": pd.Series(dtype=object),
-                "name_b": pd.Series(dtype=object),
-                "ca": pd.Series(dtype="int64"),
-                "cb": pd.Series(dtype="int64"),
-                "score": pd.Series(dtype=float),
-            }
-        )
-    swap = out["name_a"] > out["name_b"]
-    if swap.any():
-        sw = swap.to_numpy()
-        for x, y in (("name_a", "name_b"), ("ca", "cb")):
-            a, b = out[x].to_numpy(), out[y].to_numpy()
-            out[x], out[y] = np.where(sw, b, a), np.where(sw, a, b)
-    uniq_arr = np.asarray(uniq, dtype=object)
-    out["normalised_a"] = uniq_arr[out["ca"].to_numpy(dtype=np.int64)]
-    out["normalised_b"] = uniq_arr[out["cb"].to_numpy(dtype=np.int64)]
-    out = out[["name_a", "name_b", "normalised_a", "normalised_b", "score"]]
-    if weights is not None:
-        w = pd.Series(weights, dtype="int64")
-        out["commits_a"] = out["name_a"].map(w).fillna(0).astype("int64")
-        out["commits_b"] = out["name_b"].map(w).fillna(0).astype("int64")
-    return out.sort_values(["score", "name_a", "name_b"], ascending=[False, True, True]).reset_index(drop=True)
+    raw = pd.unique(pd.Series(list(names), dtype=object).dropna().astype(str))
+    return _candidates(np.asarray(raw, dtype=object), threshold, workers).frame(weights)
 
 
 # --------------------------------------------------------------------------- #
@@ -438,96 +578,145 @@ def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
-def _decide(cand: pd.DataFrame, overrides: pd.DataFrame, known: set[str], weights: Mapping[str, int]) -> pd.DataFrame:
+def _decide(
+    pairs: _Pairs, overrides: pd.DataFrame, weights: Mapping[str, int]
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Candidate pairs with their ``decision`` (step 3 of the module docstring), and the accepted
-    pairs the threshold missed."""
+    pairs the threshold missed; on integer codes (one regular expression per normalised name).
+    Also the raw-name indices ``(a, b)`` of the pairs that merge."""
     from rapidfuzz import fuzz
 
-    rejects = {
-        _pair(a, b)
-        for a, b in overrides.loc[overrides["decision"] == "reject", ["name_a", "name_b"]].itertuples(index=False)
-    }
-    accepts = overrides.loc[overrides["decision"] == "accept", ["name_a", "name_b", "reason"]]
-    cand_keys = list(zip(cand["name_a"], cand["name_b"]))
-    rejected = np.fromiter((k in rejects for k in cand_keys), dtype=bool, count=len(cand_keys))
-    same = (cand["normalised_a"] == cand["normalised_b"]).to_numpy()
-    digits_a = cand["normalised_a"].str.findall(r"\d+").str.join(" ")
-    digits_b = cand["normalised_b"].str.findall(r"\d+").str.join(" ")
-    numbers_differ = (digits_a != digits_b).to_numpy() & ~same
-    cand["decision"] = np.where(
-        rejected, REJECTED, np.where(same, MERGED_SAME, np.where(numbers_differ, NOT_MERGED_NUMBERS, MERGED_SIMILAR))
-    )
+    raw = pairs.raw
+    n = max(len(raw), 1)
+    index = pd.Index(raw)
+    key = pairs.a * n + pairs.b
+
+    def keys_of(frame: pd.DataFrame) -> np.ndarray:
+        ia = index.get_indexer(frame["name_a"].astype(object).to_numpy())
+        ib = index.get_indexer(frame["name_b"].astype(object).to_numpy())
+        known = (ia >= 0) & (ib >= 0) & (ia != ib)
+        if not known.any():
+            return np.full(len(frame), -1, np.int64)
+        swap = pairs.rank[np.maximum(ia, 0)] > pairs.rank[np.maximum(ib, 0)]
+        lo, hi = np.where(swap, ib, ia), np.where(swap, ia, ib)
+        return np.where(known, lo * n + hi, -1)
+
+    rejects = overrides.loc[overrides["decision"] == "reject", ["name_a", "name_b"]]
+    rejected = np.isin(key, keys_of(rejects)) if len(rejects) else np.zeros(len(key), bool)
+    same = pairs.ca == pairs.cb
+    digits = pd.Series([" ".join(_DIGITS.findall(x)) for x in pairs.normals], dtype=object)
+    dcode = np.asarray(pd.factorize(digits)[0], dtype=np.int64) if len(digits) else np.zeros(0, np.int64)
+    numbers_differ = (dcode[pairs.ca] != dcode[pairs.cb]) & ~same
+    # 0 rejected, 1 same, 2 numbers differ, 3 similar, 4 ambiguous, 5 accepted
+    labels = np.array([REJECTED, MERGED_SAME, NOT_MERGED_NUMBERS, MERGED_SIMILAR, NOT_MERGED_AMBIGUOUS, ACCEPTED])
+    decision = np.where(rejected, 0, np.where(same, 1, np.where(numbers_differ, 2, 3)))
     # no chains: a similar (not identical) pair merges only if each of its two
     # normalised names has no other similar partner
-    sim = cand["decision"] == MERGED_SIMILAR
+    sim = decision == 3
     if sim.any():
-        pairs = cand.loc[sim, ["normalised_a", "normalised_b"]].drop_duplicates()
-        partners = pd.concat([pairs["normalised_a"], pairs["normalised_b"]]).value_counts()
-        amb = sim & ((cand["normalised_a"].map(partners) > 1) | (cand["normalised_b"].map(partners) > 1))
-        cand.loc[amb, "decision"] = NOT_MERGED_AMBIGUOUS
-    extra = []
-    have = set(cand_keys)
-    for a, b, _reason in accepts.itertuples(index=False):
-        if a in known and b in known and a != b and _pair(a, b) not in have:
-            na, nb = _pair(a, b)
-            extra.append(
-                {
-                    "name_a": na,
-                    "name_b": nb,
-                    "normalised_a": normalise(na),
-                    "normalised_b": normalise(nb),
-                    "score": float(fuzz.token_set_ratio(normalise(na), normalise(nb))),
-                    "decision": ACCEPTED,
-                }
-            )
-        elif _pair(a, b) in have:
-            pos = cand_keys.index(_pair(a, b))
-            cand.loc[pos, "decision"] = ACCEPTED
+        m = max(len(pairs.normals), 1)
+        u = np.unique(pairs.ca[sim] * m + pairs.cb[sim])
+        partners = np.bincount(np.concatenate([u // m, u % m]), minlength=len(pairs.normals))
+        amb = sim & ((partners[pairs.ca] > 1) | (partners[pairs.cb] > 1))
+        decision[amb] = 4
+    accepts = overrides.loc[overrides["decision"] == "accept", ["name_a", "name_b", "reason"]]
+    extra, extra_a, extra_b = [], [], []
+    if len(accepts):
+        sorter = np.argsort(key)
+        for (na, nb), k in zip(accepts[["name_a", "name_b"]].itertuples(index=False), keys_of(accepts)):
+            if k < 0:
+                continue
+            pos = np.searchsorted(key, k, sorter=sorter) if len(key) else 0
+            if len(key) and pos < len(key) and key[sorter[pos]] == k:
+                decision[sorter[pos]] = 5
+            else:
+                x, y = _pair(na, nb)
+                extra_a.append(k // n)
+                extra_b.append(k % n)
+                extra.append(
+                    {
+                        "name_a": x,
+                        "name_b": y,
+                        "normalised_a": normalise(x),
+                        "normalised_b": normalise(y),
+                        "score": float(fuzz.token_set_ratio(normalise(x), normalise(y))),
+                        "decision": ACCEPTED,
+                    }
+                )
+    cand = pairs.frame(weights)
+    cand["decision"] = pd.Series(labels[decision], dtype=object)
     if extra:
         ex = pd.DataFrame(extra)
-        if "commits_a" in cand.columns:
-            ex["commits_a"] = ex["name_a"].map(weights).fillna(0).astype("int64")
-            ex["commits_b"] = ex["name_b"].map(weights).fillna(0).astype("int64")
+        ex["commits_a"] = ex["name_a"].map(weights).fillna(0).astype("int64")
+        ex["commits_b"] = ex["name_b"].map(weights).fillna(0).astype("int64")
         cand = pd.concat([cand, ex[cand.columns]], ignore_index=True)
-    return cand
+    merging = decision >= 5
+    merging |= (decision == 1) | (decision == 3)
+    ma = np.concatenate([pairs.a[merging], np.asarray(extra_a, np.int64)])
+    mb = np.concatenate([pairs.b[merging], np.asarray(extra_b, np.int64)])
+    return cand, ma, mb
+
+
+_DIGITS = re.compile(r"\d+")
 
 
 def _merge(
-    raw: np.ndarray, cand: pd.DataFrame, owners: set[str], weights: Mapping[str, int]
+    raw: np.ndarray,
+    ia: np.ndarray,
+    ib: np.ndarray,
+    owners: set[str],
+    weights: Mapping[str, int],
+    rank: np.ndarray | None = None,
 ) -> tuple[dict[str, str], pd.DataFrame]:
     """Raw name -> canonical name, and the groups of more than one name (connected components of
-    the merged pairs)."""
+    the merged pairs ``(raw[ia], raw[ib])``; ``rank``: each name's rank in string order)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    index = {n: i for i, n in enumerate(raw)}
-    merged = cand[cand["decision"].isin(MERGING)]
-    ia = merged["name_a"].map(index).to_numpy(dtype=np.int64)
-    ib = merged["name_b"].map(index).to_numpy(dtype=np.int64)
+    raw = np.asarray(raw, dtype=object)
     n = len(raw)
     graph = coo_matrix((np.ones(len(ia)), (ia, ib)), shape=(n, n))
     _, comp = connected_components(graph, directed=False) if n else (0, np.zeros(0, np.int64))
-    info = pd.DataFrame(
-        {
-            "name": raw,
-            "comp": comp,
-            "is_owner": [x in owners for x in raw],
-            "commits": [int(weights.get(x, 0)) for x in raw],
-        }
-    )
-    info = info.sort_values(["comp", "is_owner", "commits", "name"], ascending=[True, False, False, True])
-    canon = info.groupby("comp", sort=False)["name"].first()
-    info["canonical"] = info["comp"].map(canon)
-    mapping = dict(zip(info["name"], info["canonical"]))
-    sizes = info.groupby("comp")["name"].transform("size")
-    multi = info[sizes > 1]
-    groups = (
-        multi.groupby("canonical")
-        .agg(names=("name", lambda s: " | ".join(sorted(s))), size=("name", "size"), commits=("commits", "sum"))
-        .reset_index()
-        .sort_values(["size", "commits", "canonical"], ascending=[False, False, True])
-        .reset_index(drop=True)
-    )
+    is_owner = np.fromiter((x in owners for x in raw), dtype=bool, count=n)
+    commits = _weights_of(raw, weights)
+    if rank is None:
+        rank = np.empty(n, np.int64)
+        rank[np.argsort(raw, kind="stable") if n else np.zeros(0, np.int64)] = np.arange(n)
+    # canonical: an owner first, then most commits, then the first name alphabetically
+    order = np.lexsort((rank, -commits, ~is_owner, comp))
+    comp_sorted = comp[order]
+    first = np.flatnonzero(np.r_[True, comp_sorted[1:] != comp_sorted[:-1]]) if n else np.zeros(0, np.int64)
+    canon_of_comp = np.empty(comp.max() + 1 if n else 0, np.int64)
+    canon_of_comp[comp_sorted[first]] = order[first]
+    canonical = raw[canon_of_comp[comp]] if n else raw
+    mapping = dict(zip(raw.tolist(), canonical.tolist()))
+    sizes = np.bincount(comp) if n else np.zeros(0, np.int64)
+    multi = np.flatnonzero(sizes[comp] > 1) if n else np.zeros(0, np.int64)
+    if len(multi):
+        by = multi[np.lexsort((rank[multi], comp[multi]))]
+        c = comp[by]
+        starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+        ends = np.r_[starts[1:], len(by)]
+        names = raw[by]
+        groups = pd.DataFrame(
+            {
+                "canonical": raw[canon_of_comp[c[starts]]],
+                "names": [" | ".join(names[s:e]) for s, e in zip(starts, ends)],
+                "size": (ends - starts).astype(np.int64),
+                "commits": np.add.reduceat(commits[by], starts).astype(np.int64),
+            }
+        )
+        groups = groups.sort_values(["size", "commits", "canonical"], ascending=[False, False, True])
+        groups = groups.reset_index(drop=True)
+    else:
+        groups = pd.DataFrame(
+            {
+                "canonical": pd.Series(dtype=object),
+                "names": pd.Series(dtype=object),
+                "size": pd.Series(dtype="int64"),
+                "commits": pd.Series(dtype="int64"),
+            }
+        )
     return mapping, groups
 
 
@@ -568,8 +757,10 @@ def resolve(
     if not isinstance(overrides, pd.DataFrame):
         overrides = load_overrides(overrides)
     weights = dict(weights or {})
-    cand = _decide(candidate_pairs(raw, threshold, weights=weights, workers=workers), overrides, set(raw), weights)
-    mapping, groups = _merge(raw, cand, set(owners), weights)
+    pairs = _candidates(np.asarray(raw, dtype=object), threshold, workers)
+    cand, ma, mb = _decide(pairs, overrides, weights)
+    owners = owners if isinstance(owners, set) else set(owners)
+    mapping, groups = _merge(pairs.raw, ma, mb, owners, weights, pairs.rank)
     # conflicts: rejected pairs that ended up in one group anyway
     rj = cand[cand["decision"] == REJECTED]
     conflicts = rj[[mapping[a] == mapping[b] for a, b in zip(rj["name_a"], rj["name_b"])]] if len(rj) else rj

@@ -15,9 +15,7 @@ Two networks are built from a snapshot's model-repository commits:
   commits left without authors are dropped), then the same construction.
 
 A developer is an **isolate** when all of their edges are self-loops (they
-only ever committed alone). Statistics (:func:`network_stats`) are computed
-with numpy and ``scipy.sparse`` (linear or near-linear algorithms), so a
-network of 300,000 developers takes seconds:
+only ever committed alone). Statistics (:func:`network_stats`):
 
 - edges count distinct directed pairs, self-loops included; density uses the
   edges between distinct developers, ``m / (n (n - 1))``;
@@ -26,13 +24,24 @@ network of 300,000 developers takes seconds:
   edges between distinct developers whose reverse edge exists (the same in
   the whole network and without isolates);
 - clustering (average local clustering, nodes of degree < 2 counted as 0),
-  transitivity, k-cores and the core-periphery fit use the undirected simple
-  graph (self-loops and direction dropped); triangles are counted with the
-  degree-ordered (forward) algorithm as sparse products;
+  transitivity and k-cores use the undirected simple graph (self-loops and
+  direction dropped). Triangles per node and core numbers come from
+  python-igraph (``transitivity_local_undirected(mode="zero")`` times the
+  number of pairs of neighbours, rounded; ``coreness``), which replaced this
+  module's sparse-matrix triangle count and vectorised peeling; the average
+  and the ratio are then taken in numpy as before, so every table keeps its
+  exact digits (``tests/test_network_networkx.py`` checks every statistic
+  against networkx; ``bench/bench_graph_library.py`` times igraph against the
+  replaced code, kept there as the baseline);
 - degree assortativity is networkx's default for directed graphs (out-degree
   of the source against in-degree of the target, over edges between distinct
-  developers);
-- components: weakly and strongly connected (every isolate is its own).
+  developers): a Pearson correlation over the edge list (``numpy.corrcoef``),
+  kept because igraph would first need the directed graph, whose
+  construction alone (edges cross into igraph as Python tuples: about 6 s
+  for 5 million edges here) costs more than the correlation;
+- components: weakly and strongly connected (every isolate is its own), from
+  ``scipy.sparse.csgraph.connected_components`` (C code, no Python per edge;
+  igraph would need the directed graph built as well).
 
 Core and periphery (:func:`core_periphery`): the main k-core (nodes of maximal
 coreness) and a Borgatti-Everett discrete core-periphery fit: the core set
@@ -41,7 +50,10 @@ core-periphery dyads ignored, as in UCINET's default) correlates best with the
 observed undirected ties of the network without isolates. The exact optimum is
 NP-hard; the fit scans every core of the form "the top k nodes ordered by
 coreness, then degree" (nested sets), which takes O(n + m) via cumulative
-edge counts, so it runs on the whole network rather than on a sample.
+edge counts, so it runs on the whole network rather than on a sample. No
+well-kept Python library implements this fit (networkx and igraph have none),
+so :func:`be_fit` is this module's own; the tests check its correlation against
+one computed directly from networkx's adjacency matrix.
 """
 
 from __future__ import annotations
@@ -54,13 +66,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from analysis.paper import paper_numbers
 from analysis.parts import identity
 from analysis.snapshot import Snapshot
-from analysis.snapshot.schema import REPO_TABLES
+from analysis.snapshot.schema import REPO_TABLES, table_file
 from analysis.stats import ccdf, percent
 from analysis.subfields import SUBFIELDS, subfield_mask
 
@@ -129,8 +142,12 @@ class CommitAuthors:
 
     def commits_per_name(self) -> pd.Series:
         """Commits per name (a name counted once per commit it is an author of)."""
-        key = np.unique(self.cidx * max(len(self.names), 1) + self.author)
-        counts = np.bincount(key % max(len(self.names), 1), minlength=len(self.names))
+        n = max(len(self.names), 1)
+        # a name can repeat only within a commit of several author entries: only those are deduplicated
+        multi = np.bincount(self.cidx, minlength=self.n_commits)[self.cidx] > 1 if len(self.cidx) else self.cidx > 0
+        counts = np.bincount(self.author[~multi], minlength=len(self.names))
+        key = np.unique(self.cidx[multi] * n + self.author[multi])
+        counts += np.bincount(key % n, minlength=len(self.names))
         return pd.Series(counts, index=self.names, dtype="int64")
 
     def mapped(self, mapping: dict[str, str], drop: Iterable[str] = ()) -> CommitAuthors:
@@ -165,10 +182,106 @@ class CommitAuthors:
         )
 
 
+def _first_seen(codes: np.ndarray) -> np.ndarray:
+    """The distinct values of ``codes`` in order of first appearance."""
+    uniq, first = np.unique(codes, return_index=True)
+    return uniq[np.argsort(first, kind="stable")]
+
+
+class _Encoder:
+    """Global integer codes for strings met batch by batch, numbered in order of first appearance.
+
+    Each batch brings its own Arrow dictionary; :meth:`add` keeps, per batch,
+    the batch's distinct values in order of first appearance and every entry's
+    position among them (int32). :meth:`finish` dictionary-encodes the
+    concatenation of those lists once, which numbers the values in global
+    order of first appearance (what ``pc.dictionary_encode`` of the whole
+    column gives), and maps every batch's positions to global codes.
+    """
+
+    def __init__(self) -> None:
+        self.values: list[pa.Array] = []
+        self.local: list[np.ndarray] = []
+
+    def add(self, dictionary: pa.Array, indices: np.ndarray) -> None:
+        order = _first_seen(indices)
+        pos = np.empty(len(dictionary), np.int32)
+        pos[order] = np.arange(len(order), dtype=np.int32)
+        self.values.append(dictionary.take(pa.array(order)))
+        self.local.append(pos[indices])
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray]:
+        """(global code of every entry, int64; the distinct values as an object array)."""
+        if not self.values:
+            return np.zeros(0, np.int64), np.zeros(0, object)
+        enc = pc.dictionary_encode(pa.concat_arrays(self.values))
+        glob = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        out = np.empty(sum(len(x) for x in self.local), np.int64)
+        start, offset = 0, 0
+        for vals, loc in zip(self.values, self.local):
+            out[start : start + len(loc)] = glob[offset + loc]
+            start += len(loc)
+            offset += len(vals)
+        self.values, self.local = [], []
+        return out, np.asarray(enc.dictionary.to_pylist(), dtype=object)
+
+
+def _model_commit_groups(path, columns: list[str]):
+    """Per Parquet row group: the model rows' ``repo_id`` and flattened ``authors`` as dictionary arrays.
+
+    Yields ``(repo dictionary, repo codes, name dictionary, name codes with
+    nulls, parent commit of each name)``. Row groups are read with both string
+    columns dictionary-encoded (Parquet stores them so: no string is
+    materialised per row); a row group that Arrow cannot return that way (its
+    dictionary spilled into plain pages) is read plainly and encoded in memory.
+    """
+    pf = pq.ParquetFile(path, read_dictionary=["repo_id", "authors.list.element"])
+    plain = pq.ParquetFile(path)
+    for i in range(pf.num_row_groups):
+        try:
+            t = pf.read_row_group(i, columns=columns)
+        except pa.ArrowNotImplementedError:
+            t = plain.read_row_group(i, columns=columns)
+        t = t.filter(pc.equal(t.column("repo_type"), "model"))
+        if t.num_rows == 0:
+            continue
+        rid = t.column("repo_id").combine_chunks()
+        if not pa.types.is_dictionary(rid.type):
+            rid = pc.dictionary_encode(rid)
+        lists = t.column("authors").combine_chunks()
+        flat = pc.list_flatten(lists)  # null lists are dropped, null names kept
+        if not pa.types.is_dictionary(flat.type):
+            flat = pc.dictionary_encode(flat)
+        parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+        yield rid.dictionary, rid.indices.to_numpy(zero_copy_only=False), flat.dictionary, flat.indices, parent
+
+
 def load_commit_authors(snap: Snapshot) -> CommitAuthors:
-    """The model-repository commits of a snapshot."""
-    table = snap.arrow("commits", ["repo_type", "repo_id", "authors"], filters=[("repo_type", "==", "model")])
-    return CommitAuthors.from_arrow(table.select(["repo_id", "authors"]))
+    """The model-repository commits of a snapshot, streamed by Parquet row group.
+
+    Equal to ``CommitAuthors.from_arrow`` of the model rows of the commits
+    table (a test checks), without ever holding the table or a string per
+    commit: only integer codes are kept per row group (:class:`_Encoder`). A
+    name that is null or blank after trimming white space is no author.
+    """
+    repos, names = _Encoder(), _Encoder()
+    parents: list[np.ndarray] = []
+    n_commits = 0
+    columns = ["repo_type", "repo_id", "authors"]
+    for rdict, rcodes, ndict, ncodes, parent in _model_commit_groups(snap.path / table_file("commits"), columns):
+        repos.add(rdict, rcodes)
+        blank = pc.equal(pc.utf8_trim_whitespace(ndict), "").to_numpy(zero_copy_only=False)
+        valid = ncodes.is_valid().to_numpy(zero_copy_only=False)
+        idx = pc.fill_null(ncodes, 0).to_numpy(zero_copy_only=False)
+        ok = valid & ~blank[idx] if len(blank) else np.zeros(len(idx), bool)
+        if ok.any():
+            names.add(ndict, idx[ok])
+        parents.append(parent[ok].astype(np.int64) + n_commits)
+        n_commits += len(rcodes)
+    commit_repo, repo_ids = repos.finish()
+    author, name_values = names.finish()
+    cidx = np.concatenate(parents) if parents else np.zeros(0, np.int64)
+    return CommitAuthors(repo_ids, commit_repo, cidx, author, name_values)
 
 
 # --------------------------------------------------------------------------- #
@@ -231,10 +344,16 @@ class Network:
             self._cache["undirected"] = m
         return self._cache["undirected"]
 
+    def graph(self):
+        """The undirected simple graph as a python-igraph ``Graph`` (:func:`igraph_undirected`)."""
+        if "graph" not in self._cache:
+            self._cache["graph"] = igraph_undirected(self.undirected())
+        return self._cache["graph"]
+
     def coreness(self) -> np.ndarray:
         """Core number of every node in the undirected simple graph (:func:`kcore`)."""
         if "coreness" not in self._cache:
-            self._cache["coreness"] = kcore(self.undirected())
+            self._cache["coreness"] = kcore(self.graph())
         return self._cache["coreness"]
 
     def subgraph(self, keep: np.ndarray, label: str | None = None) -> Network:
@@ -297,7 +416,7 @@ def build_network(commits: CommitAuthors, label: str = "") -> Network:
     ekey, inv = np.unique(srcs * n_names + members, return_inverse=True)
     weight = np.bincount(inv, weights=w).astype(np.int64)
     first_commits = np.bincount(first, minlength=n_names).astype(np.int64)
-    return Network(
+    net = Network(
         names=commits.names,
         src=ekey // n_names,
         dst=ekey % n_names,
@@ -309,6 +428,10 @@ def build_network(commits: CommitAuthors, label: str = "") -> Network:
         n_single_author_repos=int((u_size == 1).sum()),
         label=label,
     )
+    # (repository, author) memberships where the author is the first author of a commit there
+    # (each is a membership: ``fkey`` is a subset of the memberships)
+    net._cache["first_author_memberships"] = len(fkey)
+    return net
 
 
 def edges_from_commits(repos: Iterable[str], authors: Iterable[Iterable[str]]) -> pd.DataFrame:
@@ -322,62 +445,39 @@ def edges_from_commits(repos: Iterable[str], authors: Iterable[Iterable[str]]) -
 # --------------------------------------------------------------------------- #
 
 
-def triangles(adj: sp.csr_matrix, chunk: int = 50_000) -> np.ndarray:
-    """Triangles through each node of an undirected simple graph (symmetric 0/1 CSR).
+def igraph_undirected(adj: sp.csr_matrix):
+    """The undirected simple graph of a symmetric 0/1 CSR matrix as a python-igraph ``Graph``.
 
-    Forward algorithm: edges oriented from lower to higher (degree, index)
-    rank, so every triangle a < b < c is found once; counts for each role
-    come from two masked sparse products, computed in row chunks.
+    Edges go in as a list of ``(lo, hi)`` tuples, igraph's fast path (a numpy
+    array is converted row by row, several times slower).
     """
-    n = adj.shape[0]
-    t = np.zeros(n, dtype=np.int64)
-    if n == 0 or adj.nnz == 0:
-        return t
-    deg = np.diff(adj.indptr)
-    rank = np.empty(n, np.int64)
-    rank[np.lexsort((np.arange(n), deg))] = np.arange(n)
-    coo = adj.tocoo()
-    up = rank[coo.row] < rank[coo.col]
-    r, c = rank[coo.row[up]], rank[coo.col[up]]
-    L = sp.csr_matrix((np.ones(len(r), np.int64), (r, c)), shape=(n, n))
-    LT = L.T.tocsr()
-    t_rank = np.zeros(n, dtype=np.int64)
-    for s in range(0, n, chunk):
-        e = min(n, s + chunk)
-        Ls = L[s:e]
-        # X[a, c] = #b with a<b<c, a-b, b-c, a-c : a lowest, c highest
-        X = (Ls @ L).multiply(Ls).tocsr()
-        t_rank[s:e] += np.asarray(X.sum(axis=1)).ravel()
-        t_rank += np.bincount(X.indices, weights=X.data, minlength=n).astype(np.int64)
-        # Z[b, c] = #a with a<b<c: b middle
-        LTs = LT[s:e]
-        Z = (LTs @ L).multiply(Ls).tocsr()
-        t_rank[s:e] += np.asarray(Z.sum(axis=1)).ravel()
-    t[:] = t_rank[rank]
-    return t
+    import igraph as ig
+
+    up = sp.triu(adj, k=1, format="coo")
+    return ig.Graph(n=int(adj.shape[0]), edges=list(zip(up.row.tolist(), up.col.tolist())), directed=False)
 
 
-def kcore(adj: sp.csr_matrix) -> np.ndarray:
-    """Core number of every node of an undirected simple graph (vectorised peeling)."""
-    n = adj.shape[0]
-    deg = np.diff(adj.indptr).astype(np.int64)
-    core = np.zeros(n, np.int64)
-    alive = np.ones(n, bool)
-    k = 0
-    left = n
-    while left:
-        k = max(k, int(deg[alive].min()))
-        while True:
-            rem = np.flatnonzero(alive & (deg <= k))
-            if not len(rem):
-                break
-            core[rem] = k
-            alive[rem] = False
-            left -= len(rem)
-            nb = adj[rem].indices
-            if len(nb):
-                deg -= np.bincount(nb, minlength=n)
-    return core
+def triangles(graph) -> np.ndarray:
+    """Triangles through each node of an undirected simple igraph ``Graph`` (or symmetric 0/1 CSR).
+
+    From igraph's local transitivity ``t = triangles / (d (d - 1) / 2)``, so
+    ``triangles = t d (d - 1) / 2``, rounded (exact: both factors are integers
+    well below 2**53).
+    """
+    if sp.issparse(graph):
+        graph = igraph_undirected(graph)
+    if graph.vcount() == 0:
+        return np.zeros(0, np.int64)
+    deg = np.asarray(graph.degree(), dtype=np.int64)
+    local = np.asarray(graph.transitivity_local_undirected(mode="zero"), dtype=float)
+    return np.rint(local * (deg * (deg - 1) / 2)).astype(np.int64)
+
+
+def kcore(graph) -> np.ndarray:
+    """Core number of every node of an undirected simple igraph ``Graph`` (or symmetric 0/1 CSR)."""
+    if sp.issparse(graph):
+        graph = igraph_undirected(graph)
+    return np.asarray(graph.coreness(), dtype=np.int64)
 
 
 def be_fit(adj: sp.csr_matrix, order_keys: tuple[np.ndarray, ...]) -> tuple[np.ndarray, float, int]:
@@ -433,7 +533,8 @@ def reciprocated(net: Network) -> np.ndarray:
     if "reciprocated" not in net._cache:
         key = net.src * net.n + net.dst
         rev = net.dst * net.n + net.src
-        order = np.sort(key)
+        # edges come sorted by (source, target) from the construction and from subgraphs
+        order = key if len(key) < 2 or bool((key[1:] >= key[:-1]).all()) else np.sort(key)
         pos = np.minimum(np.searchsorted(order, rev), len(order) - 1)
         found = (order[pos] == rev) if len(order) else np.zeros(0, bool)
         net._cache["reciprocated"] = found & ~net.loops
@@ -474,7 +575,7 @@ def network_stats(net: Network) -> dict[str, Any]:
     rec = reciprocated(net)
     adj = net.undirected()
     deg = np.diff(adj.indptr)
-    tri = triangles(adj)
+    tri = triangles(net.graph())
     with np.errstate(invalid="ignore", divide="ignore"):
         local = np.where(deg > 1, 2 * tri / (deg * (deg - 1.0)), 0.0)
     triads = float((deg * (deg - 1) / 2).sum())
@@ -486,7 +587,7 @@ def network_stats(net: Network) -> dict[str, Any]:
     kmax = int(core.max()) if n else 0
     largest_wcc = int(np.bincount(wlab).max()) if n else 0
     return {
-        "repositories": int(len(np.unique(net.repo_author[:, 0]))) if len(net.repo_author) else 0,
+        "repositories": _distinct(net.repo_author[:, 0]) if len(net.repo_author) else 0,
         "commits": int(net.first_commits.sum()),
         "nodes": int(n),
         "edges": int(m),
@@ -507,6 +608,13 @@ def network_stats(net: Network) -> dict[str, Any]:
         "max_kcore": kmax,
         "core_size": int((core == kmax).sum()) if n and kmax > 0 else 0,
     }
+
+
+def _distinct(values: np.ndarray) -> int:
+    """Number of distinct values (without sorting when they come sorted, as repository indices do)."""
+    if len(values) < 2 or bool((values[1:] >= values[:-1]).all()):
+        return int(len(values) and 1 + (values[1:] != values[:-1]).sum())
+    return int(len(np.unique(values)))
 
 
 def stats_table(columns: dict[str, dict[str, Any]]) -> pd.DataFrame:
@@ -763,8 +871,10 @@ def core_periphery(net: Network) -> dict[str, Any]:
     if keep.sum() >= 4:
         sub = adj[keep][:, keep]
         idx = np.flatnonzero(keep)
-        names = net.names[idx].astype(str)
-        mask, corr, size = be_fit(sub, (names, -deg[idx], -core[idx]))
+        # ties broken by name: the rank of each name in string order (no fixed-width string copy)
+        name_rank = np.empty(len(idx), np.int64)
+        name_rank[np.argsort(net.names[idx], kind="stable")] = np.arange(len(idx))
+        mask, corr, size = be_fit(sub, (name_rank, -deg[idx], -core[idx]))
         be[idx[mask]] = True
     out = {
         "coreness": core,
@@ -878,11 +988,12 @@ def degree_distribution(net: Network) -> pd.DataFrame:
 def subfield_networks(p: Part2) -> dict[str, Network]:
     """Reproduction networks of the computer-vision, NLP and multimodal model repositories."""
     models = p.snap.arrow("models", ["id", "tags", "pipeline_tag"])
-    ids = np.asarray(models.column("id").to_pylist(), dtype=object)
-    repo_index = pd.Index(p.commits.repo_ids)
+    # each model's index among the commits' repositories (-1 where it has no commit), in Arrow
+    at = pc.index_in(models.column("id"), value_set=pa.array(p.commits.repo_ids, pa.string()))
+    position = np.asarray(pc.fill_null(at, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     out = {}
     for sf in SUBFIELDS:
-        pos = repo_index.get_indexer(ids[subfield_mask(models, sf)])
+        pos = position[np.asarray(subfield_mask(models, sf), dtype=bool)]
         in_sf = np.zeros(len(p.commits.repo_ids), bool)
         in_sf[pos[pos >= 0]] = True
         out[sf] = build_network(p.commits.in_repos(in_sf), sf)
@@ -1047,11 +1158,15 @@ def construction_facts(net: Network, commits: CommitAuthors) -> dict[str, float 
     per_commit = np.bincount(commits.cidx, minlength=commits.n_commits)
     multi = percent(int((per_commit > 1).sum()), net.n_commits)
     # share of (repository, author) memberships where the author first-authored a commit there
-    c_with, first = commits.first_authors()
-    nn = max(len(commits.names), 1)
-    firsts = np.unique(commits.commit_repo[c_with] * nn + first)
     ra = net.repo_author
-    first_share = percent(int(np.isin(ra[:, 0] * nn + ra[:, 1], firsts).sum()), len(ra))
+    if "first_author_memberships" in net._cache:
+        n_first = net._cache["first_author_memberships"]
+    else:
+        c_with, first = commits.first_authors()
+        nn = max(len(commits.names), 1)
+        firsts = np.unique(commits.commit_repo[c_with] * nn + first)
+        n_first = int(np.isin(ra[:, 0] * nn + ra[:, 1], firsts).sum())
+    first_share = percent(int(n_first), len(ra))
     return {"multi_author_commits_pct": multi, "members_first_author_pct": first_share}
 
 
