@@ -157,7 +157,11 @@ TABLES: dict[str, dict[str, tuple[list[tuple[str, str]], list[str], list[str]]]]
             ["space_id"],
             [],
         ),
-        "models_in_space": ([("model_id", "varchar(256)"), ("space_id", "varchar(256)")], ["model_id", "space_id"], ["space_id"]),
+        "models_in_space": (
+            [("model_id", "varchar(256)"), ("space_id", "varchar(256)")],
+            ["model_id", "space_id"],
+            ["space_id"],
+        ),
         "commits": (
             [
                 ("sha", "varchar(256)"),
@@ -223,7 +227,9 @@ def _ddl(name: str, spec: tuple[list[tuple[str, str]], list[str], list[str]]) ->
     lines = []
     for c, t in cols:
         not_null = c in pk and "NOT NULL" not in t
-        lines.append(f"  `{c}` {t}{' NOT NULL' if not_null else (' DEFAULT NULL' if 'NOT NULL' not in t and 'NULL' not in t else '')}")
+        lines.append(
+            f"  `{c}` {t}{' NOT NULL' if not_null else (' DEFAULT NULL' if 'NOT NULL' not in t and 'NULL' not in t else '')}"
+        )
     lines.append("  PRIMARY KEY (" + ",".join(f"`{c}`" for c in pk) + ")")
     lines += [f"  KEY `{k}` (`{k}`)" for k in keys]
     body = ",\n".join(lines)
@@ -292,7 +298,11 @@ def write_dump(
     drop = set(drop_tables)
     dropcols = {k: set(v) for k, v in (drop_columns or {}).items()}
     specs = {
-        t: ([c for c in s[0] if c[0] not in dropcols.get(t, ())], [k for k in s[1] if k not in dropcols.get(t, ())], [k for k in s[2] if k not in dropcols.get(t, ())])
+        t: (
+            [c for c in s[0] if c[0] not in dropcols.get(t, ())],
+            [k for k in s[1] if k not in dropcols.get(t, ())],
+            [k for k in s[2] if k not in dropcols.get(t, ())],
+        )
         for t, s in TABLES[version].items()
         if t not in drop
     }
@@ -304,7 +314,16 @@ def write_dump(
         member = path.name[: -len(".zip")] + ".sql"
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             with zf.open(member, "w", force_zip64=True) as fh:
-                _write(snap, io.BufferedWriter(_NoClose(fh), 1 << 20), version, database, specs, extra_branch_commits, extra_unlinked_commits, date)
+                _write(
+                    snap,
+                    io.BufferedWriter(_NoClose(fh), 1 << 20),
+                    version,
+                    database,
+                    specs,
+                    extra_branch_commits,
+                    extra_unlinked_commits,
+                    date,
+                )
     elif path.name.endswith(".gz"):
         with gzip.open(path, "wb", compresslevel=1) as fh:
             _write(snap, fh, version, database, specs, extra_branch_commits, extra_unlinked_commits, date)
@@ -362,7 +381,22 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
     tag_rows: list[dict[str, Any]] = []
     files: dict[str, list[int]] = {}
     file_rows: list[dict[str, Any]] = []
-    cols = ["id", "owner", "last_modified", "license", "tags", "pipeline_tag", "library_name", "sdk", "likes", "downloads", "private", "gated", "disabled", "sha"]
+    cols = [
+        "id",
+        "owner",
+        "last_modified",
+        "license",
+        "tags",
+        "pipeline_tag",
+        "library_name",
+        "sdk",
+        "likes",
+        "downloads",
+        "private",
+        "gated",
+        "disabled",
+        "sha",
+    ]
     for rtype, tname in (("model", "models"), ("dataset", "datasets"), ("space", "spaces")):
         for r in _rows(snap, tname, cols):
             rid = f"{rtype}s/{r['id']}"
@@ -383,7 +417,13 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
             )
             key = {"model": "model_id", "dataset": "dataset_id", "space": "space_id"}[rtype]
             sub_rows[rtype].append(
-                {key: rid, "pipeline_tag": r["pipeline_tag"], "library_name": r["library_name"], "downloads": r["downloads"], "sdk": r["sdk"]}
+                {
+                    key: rid,
+                    "pipeline_tag": r["pipeline_tag"],
+                    "library_name": r["library_name"],
+                    "downloads": r["downloads"],
+                    "sdk": r["sdk"],
+                }
             )
             tags = set(r["tags"] or [])
             if r["license"]:
@@ -412,7 +452,13 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
     table("model", sub_rows["model"])
     table("dataset", sub_rows["dataset"])
     table("space", sub_rows["space"])
-    table("models_in_space", ({"model_id": f"models/{r['model_id']}", "space_id": f"spaces/{r['space_id']}"} for r in _rows(snap, "space_models", ["space_id", "model_id"])))
+    table(
+        "models_in_space",
+        (
+            {"model_id": f"models/{r['model_id']}", "space_id": f"spaces/{r['space_id']}"}
+            for r in _rows(snap, "space_models", ["space_id", "model_id"])
+        ),
+    )
     table("file", file_rows)
 
     def commit_rows() -> Iterator[dict[str, Any]]:
@@ -427,14 +473,23 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
                 name = authors[0] if authors else None
                 repo = f"{rt}s/{rid}"
                 if version == "1.0":
-                    yield {"sha": sha, "timestamp": date_, "message": title, "author": name, "source": "pydriller", "_repo": repo}
+                    yield {
+                        "sha": sha,
+                        "timestamp": date_,
+                        "message": title,
+                        "author": name,
+                        "source": "pydriller",
+                        "_repo": repo,
+                    }
                 else:
                     tz = _TZ_WEST[int(sha[:8], 16) % len(_TZ_WEST)] if sha[:8].isalnum() else 0
                     local = date_ - dt.timedelta(seconds=tz) if date_ is not None else None
                     yield {
                         "sha": sha,
                         "repo_id": repo,
-                        "message": title if title is None else title + ("\n\nSigned-off-by: x" if len(done) % 5 == 0 else ""),
+                        "message": title
+                        if title is None
+                        else title + ("\n\nSigned-off-by: x" if len(done) % 5 == 0 else ""),
                         "author_date": local,
                         "author_tz": tz,
                         "committer_date": local,
@@ -458,7 +513,14 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
                         }
         if version == "1.0":
             for i in range(n_unlinked):
-                yield {"sha": hashlib.sha1(f"unlinked-{i}".encode()).hexdigest(), "timestamp": None, "message": "lost", "author": None, "source": "pydriller", "_repo": None}
+                yield {
+                    "sha": hashlib.sha1(f"unlinked-{i}".encode()).hexdigest(),
+                    "timestamp": None,
+                    "message": "lost",
+                    "author": None,
+                    "source": "pydriller",
+                    "_repo": None,
+                }
 
     links: list[tuple[str, int]] = []
     if version == "1.0":
@@ -477,7 +539,6 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
         table("files_in_commit", ({"sha": s, "file_id": f} for s, f in sorted(links)))
     else:
         table("commits", commit_rows())
-    del commits
 
     disc_cols = ["repo_type", "repo_id", "number", "author", "is_pull_request", "status", "created_at", "title"]
     table(
@@ -505,4 +566,3 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
         "/*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;\n\n"
         f"-- Dump completed on {date} 03:00:00\n"
     )
-

@@ -53,6 +53,8 @@ import os
 import re
 import shutil
 import sys
+import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -66,7 +68,7 @@ from analysis import paths
 from analysis.cli import OneLineParser
 from analysis.snapshot import Snapshot, SnapshotError, SnapshotWriter, is_complete, open_snapshot
 from analysis.snapshot.schema import BOOL, I64, SCHEMAS, STR, STRLIST, TS
-from analysis.sources.mariadb import DumpError, Server, ServerError, load_dump
+from analysis.sources.mariadb import DumpError, Server, ServerError, check_head, load_dump, open_dump
 
 BATCH = 50_000
 LICENSE = "CC BY-SA 4.0"
@@ -99,7 +101,17 @@ WANTED: dict[str, list[str]] = {
     "space": ["space_id", "sdk"],
     "models_in_space": ["model_id", "space_id"],
     "tags_in_repo": ["tag_name", "repo_id"],
-    "commits": ["sha", "repo_id", "author_date", "author_tz", "in_main_branch", "author_name", "timestamp", "author", "message"],
+    "commits": [
+        "sha",
+        "repo_id",
+        "author_date",
+        "author_tz",
+        "in_main_branch",
+        "author_name",
+        "timestamp",
+        "author",
+        "message",
+    ],
     "file": ["id", "repo_id"],
     "files_in_commit": ["sha", "file_id"],
     "discussion": ["num", "repo_id", "author", "title", "status", "created_at", "is_pull_request"],
@@ -241,7 +253,9 @@ def find_database(conn, database: str | None) -> str:
                 + (f"database(s) {', '.join(dbs)}" if dbs else "any database on the server")
                 + "; the dump is of another schema"
             )
-        raise HFCommunityError(f"several databases have a `repository` table ({', '.join(found)}): choose one with --database")
+        raise HFCommunityError(
+            f"several databases have a `repository` table ({', '.join(found)}): choose one with --database"
+        )
 
 
 def detect_schema(conn, database: str) -> dict[str, Any]:
@@ -272,18 +286,20 @@ def detect_schema(conn, database: str) -> dict[str, Any]:
         version, link = "unknown", None
     if "commits" not in cols:
         version = "1.1" if "space" in cols else "1.0" if "file" in cols else "unknown"
-    expected = {
-        "1.1": [t for t in WANTED if t not in ("file", "files_in_commit")],
-        "1.0": [t for t in WANTED if t not in ("space", "models_in_space")],
-    }.get(version, list(WANTED))
+    # what the importer would read and did not find (v1.1 needs no file tables; v1.0 has no space tables)
+    expected = [t for t in WANTED if not (version == "1.1" and t in ("file", "files_in_commit"))]
     missing_tables = [t for t in expected if t not in cols]
-    optional = {"1.1": {"timestamp", "author"}, "1.0": {"repo_id", "author_date", "author_tz", "in_main_branch", "author_name"}}
+    optional = {
+        "1.1": {"timestamp", "author"},
+        "1.0": {"repo_id", "author_date", "author_tz", "in_main_branch", "author_name"},
+    }
     missing_cols = [
         f"{t}.{col}"
         for t in expected
         if t in cols
         for col in WANTED[t]
-        if col not in cols[t] and not (t == "commits" and col in optional.get(version, set()))
+        if col not in cols[t]
+        and not (t == "commits" and col in optional.get(version, set()))
         and not (t == "repository" and col == "disabled" and version == "1.0")
     ]
     return {
@@ -298,7 +314,10 @@ def detect_schema(conn, database: str) -> dict[str, Any]:
 def load_record(conn) -> dict[str, Any] | None:
     """The loader's record of the dump in this server (None if the project did not load it)."""
     with conn.cursor() as cur:
-        cur.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = %s AND table_name = 'load_info'", (LOAD_DB,))
+        cur.execute(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = %s AND table_name = 'load_info'",
+            (LOAD_DB,),
+        )
         if not cur.fetchone()[0]:
             return None
         cur.execute(f"SELECT info, complete FROM `{LOAD_DB}`.load_info ORDER BY started DESC LIMIT 1")
@@ -378,7 +397,14 @@ class _Stats:
     def bad(self, step: str, outcome: str, reason: str, repo_type=None, repo_id=None, source=None) -> None:
         self.counts[f"{step}:{outcome}"] += 1
         self.log.append(
-            {"step": step, "repo_type": repo_type, "repo_id": repo_id, "outcome": outcome, "reason": reason, "source": source}
+            {
+                "step": step,
+                "repo_type": repo_type,
+                "repo_id": repo_id,
+                "outcome": outcome,
+                "reason": reason,
+                "source": source,
+            }
         )
 
 
@@ -427,7 +453,12 @@ def read_commits(conn, schema: dict, w: SnapshotWriter, st: _Stats, progress) ->
             e_repo, e_idx = [], []
             for i, r in enumerate(repo):
                 if not r:
-                    st.bad("commits", "other", "commit names no file of any repository (files_in_commit)", source=f"commits:{sha[i]}")
+                    st.bad(
+                        "commits",
+                        "other",
+                        "commit names no file of any repository (files_in_commit)",
+                        source=f"commits:{sha[i]}",
+                    )
                     continue
                 for one in r.split(_SEP):
                     e_repo.append(one)
@@ -438,13 +469,25 @@ def read_commits(conn, schema: dict, w: SnapshotWriter, st: _Stats, progress) ->
         ok = pc.is_valid(rid)
         bad = [i for i, v in enumerate(ok.to_pylist()) if not v]
         for i in bad:
-            st.bad("commits", "malformed", f"repo_id {repo[i]!r} is not models/..., datasets/... or spaces/...", source=f"commits:{sha[i]}")
+            st.bad(
+                "commits",
+                "malformed",
+                f"repo_id {repo[i]!r} is not models/..., datasets/... or spaces/...",
+                source=f"commits:{sha[i]}",
+            )
         dates = _ts(date_)
         authors = pa.array([[n] if n is not None else None for n in name], STRLIST)
         titles = pa.array(ttl, STR)
         titles = pc.replace_substring_regex(titles, "\r$", "")
         t = pa.table(
-            {"repo_type": rtype, "repo_id": rid, "commit_id": pa.array(sha, STR), "date": dates, "authors": authors, "title": titles}
+            {
+                "repo_type": rtype,
+                "repo_id": rid,
+                "commit_id": pa.array(sha, STR),
+                "date": dates,
+                "authors": authors,
+                "title": titles,
+            }
         )
         if bad:
             t = t.filter(ok)
@@ -482,7 +525,12 @@ def read_discussions(conn, schema: dict, w: SnapshotWriter, st: _Stats, progress
         ok = pc.is_valid(rid).to_pylist()
         for i, v in enumerate(ok):
             if not v:
-                st.bad("discussions", "malformed", f"repo_id {repo[i]!r} has no known type prefix", source=f"discussion:{num[i]}")
+                st.bad(
+                    "discussions",
+                    "malformed",
+                    f"repo_id {repo[i]!r} has no known type prefix",
+                    source=f"discussion:{num[i]}",
+                )
         deleted = sum(1 for a in author if a == "deleted")
         st.counts["discussion_author_deleted"] += deleted
         t = pa.table(
@@ -507,7 +555,9 @@ def read_discussions(conn, schema: dict, w: SnapshotWriter, st: _Stats, progress
     return _group(aggs, ["repo_type", "repo_id"], [("number_count", "sum")])
 
 
-def read_repos(conn, schema: dict, w: SnapshotWriter, st: _Stats, first_commit: pa.Table, progress) -> dict[str, list[str]]:
+def read_repos(
+    conn, schema: dict, w: SnapshotWriter, st: _Stats, first_commit: pa.Table, progress
+) -> dict[str, list[str]]:
     """Stream repository (+ model, dataset, space, tags) into the three repository tables."""
     cols = schema["columns"]
     rc = set(cols["repository"])
@@ -526,7 +576,9 @@ def read_repos(conn, schema: dict, w: SnapshotWriter, st: _Stats, first_commit: 
     )
     created = "r.`created_at`" if "created_at" in rc else "NULL"
     sql = (
-        "SELECT r.`id`, " + c("r", "repository", "name") + ", r.`type`, "
+        "SELECT r.`id`, "
+        + c("r", "repository", "name")
+        + ", r.`type`, "
         + ", ".join(c("r", "repository", x) for x in ("last_modified", "likes", "private", "gated", "disabled", "sha"))
         + f", {c('m', 'model', 'downloads')}, {c('m', 'model', 'pipeline_tag')}, {c('m', 'model', 'library_name')}, "
         f"{c('m', 'model', 'likes')}, {c('d', 'dataset', 'downloads')}, {c('s', 'space', 'sdk')}, {created}, {tags} "
@@ -544,15 +596,36 @@ def read_repos(conn, schema: dict, w: SnapshotWriter, st: _Stats, first_commit: 
         for r in rows:
             rt = r[2]
             if rt not in by_type:
-                st.bad("repositories", "malformed", f"repository.type is {rt!r}, expected model, dataset or space", source=f"repository:{r[0]}")
+                st.bad(
+                    "repositories",
+                    "malformed",
+                    f"repository.type is {rt!r}, expected model, dataset or space",
+                    source=f"repository:{r[0]}",
+                )
                 continue
             by_type[rt].append(r)
         for rt, rs in by_type.items():
             if not rs:
                 continue
-            (rid_full, name, _, last, likes, private, gated, disabled, sha, m_dl, pipe, lib, m_likes, d_dl, sdk, created_col, tag_s) = (
-                list(x) for x in zip(*rs)
-            )
+            (
+                rid_full,
+                name,
+                _,
+                last,
+                likes,
+                private,
+                gated,
+                disabled,
+                sha,
+                m_dl,
+                pipe,
+                lib,
+                m_likes,
+                d_dl,
+                sdk,
+                created_col,
+                tag_s,
+            ) = (list(x) for x in zip(*rs))
             prefix = f"{rt}s/"
             hub = [i[len(prefix) :] if i.startswith(prefix) else (n or i) for i, n in zip(rid_full, name)]
             owner = [h.split("/", 1)[0] if "/" in h else None for h in hub]
@@ -586,7 +659,9 @@ def read_repos(conn, schema: dict, w: SnapshotWriter, st: _Stats, first_commit: 
                     "likes": _int(likes),
                     "downloads": _int(downloads),
                     "private": _bool(private),
-                    "gated": pa.array([None if g is None else ("false" if int(g) == 0 else "true") for g in gated], STR),
+                    "gated": pa.array(
+                        [None if g is None else ("false" if int(g) == 0 else "true") for g in gated], STR
+                    ),
                     "disabled": _bool(disabled),
                     "sha": pa.array(sha, STR),
                 }
@@ -613,7 +688,12 @@ def read_space_models(conn, schema: dict, w: SnapshotWriter, st: _Stats) -> pa.T
         ok = pc.and_(pc.is_valid(sid), pc.is_valid(mid))
         for i, v in enumerate(ok.to_pylist()):
             if not v:
-                st.bad("space_models", "malformed", f"models_in_space ({m[i]!r}, {s[i]!r}) lacks a type prefix", source="models_in_space")
+                st.bad(
+                    "space_models",
+                    "malformed",
+                    f"models_in_space ({m[i]!r}, {s[i]!r}) lacks a type prefix",
+                    source="models_in_space",
+                )
         t = t.filter(ok)
         app.write(t)
         st.rows["space_models"] += t.num_rows
@@ -658,7 +738,9 @@ def _counts_for(ids: list[str], keys: pa.Array, counts: pa.Array) -> list[int]:
     return pc.if_else(pc.is_valid(idx), got, pa.scalar(0, got.type)).to_pylist()
 
 
-def build_coverage(schema: dict, st: _Stats, ids: dict[str, list[str]], steps: dict[str, int], dump: dict) -> dict[str, dict[str, Any]]:
+def build_coverage(
+    schema: dict, st: _Stats, ids: dict[str, list[str]], steps: dict[str, int], dump: dict
+) -> dict[str, dict[str, Any]]:
     """The manifest's coverage of every table (the one place it is built)."""
     fmt = "{:,}".format
     missing = schema["missing_tables"] + schema["missing_columns"]
@@ -712,7 +794,11 @@ def build_coverage(schema: dict, st: _Stats, ids: dict[str, list[str]], steps: d
             "note": note,
         }
     else:
-        cov["commits"] = {"scope": "none", "rows": 0, "note": f"{src} has no usable commits table (missing: {', '.join(missing) or 'commits'})"}
+        cov["commits"] = {
+            "scope": "none",
+            "rows": 0,
+            "note": f"{src} has no usable commits table (missing: {', '.join(missing) or 'commits'})",
+        }
     if "discussion" in schema["columns"]:
         cov["discussions"] = {
             "scope": "all",
@@ -741,7 +827,11 @@ def build_coverage(schema: dict, st: _Stats, ids: dict[str, list[str]], steps: d
         "note": f"author.type of {fmt(st.rows['owners'])} of {fmt(owners)} owners; HFCommunity records a type only for "
         "accounts it met as authors of discussion events",
     }
-    cov["fetch_log"] = {"scope": "all", "rows": len(st.log), "note": "rows of the dump that could not be imported, with why"}
+    cov["fetch_log"] = {
+        "scope": "all",
+        "rows": len(st.log),
+        "note": "rows of the dump that could not be imported, with why",
+    }
     return cov
 
 
@@ -774,7 +864,9 @@ def import_database(
             info = {**record, **{k: v for k, v in info.items() if v is not None}}
         date = dump_date or info.get("date") or info.get("completed_on")
         if not date:
-            raise HFCommunityError("the dump's date is unknown (not in the server's load record): give --dump-date YYYY-MM-DD")
+            raise HFCommunityError(
+                "the dump's date is unknown (not in the server's load record): give --dump-date YYYY-MM-DD"
+            )
         try:
             dt.date.fromisoformat(date)
         except ValueError:
@@ -800,7 +892,12 @@ def import_database(
             if per_repo.num_rows:
                 t = per_repo
                 cov_parts.append(
-                    _coverage_rows(t.column("repo_type").to_pylist(), t.column("repo_id").to_pylist(), "commits", t.column("n").to_pylist())
+                    _coverage_rows(
+                        t.column("repo_type").to_pylist(),
+                        t.column("repo_id").to_pylist(),
+                        "commits",
+                        t.column("n").to_pylist(),
+                    )
                 )
                 steps["commits"] = t.num_rows
             if "discussion" in schema["columns"]:
@@ -809,22 +906,43 @@ def import_database(
                     sub = per_disc.filter(pc.equal(per_disc.column("repo_type"), rt)) if per_disc.num_rows else None
                     keys = sub.column("repo_id") if sub is not None else pa.array([], STR)
                     vals = sub.column("number_count_sum") if sub is not None else pa.array([], I64)
-                    cov_parts.append(_coverage_rows([rt] * len(lst), lst, "discussions", _counts_for(lst, keys.combine_chunks() if hasattr(keys, "combine_chunks") else keys, vals.combine_chunks() if hasattr(vals, "combine_chunks") else vals)))
+                    cov_parts.append(
+                        _coverage_rows(
+                            [rt] * len(lst),
+                            lst,
+                            "discussions",
+                            _counts_for(
+                                lst,
+                                keys.combine_chunks() if hasattr(keys, "combine_chunks") else keys,
+                                vals.combine_chunks() if hasattr(vals, "combine_chunks") else vals,
+                            ),
+                        )
+                    )
                     n += len(lst)
                     listed = set(lst)
                     if sub is not None:  # discussions of repositories not in the listing
                         extra = [(r, c) for r, c in zip(keys.to_pylist(), vals.to_pylist()) if r not in listed]
                         if extra:
-                            cov_parts.append(_coverage_rows([rt] * len(extra), [e[0] for e in extra], "discussions", [e[1] for e in extra]))
+                            cov_parts.append(
+                                _coverage_rows(
+                                    [rt] * len(extra), [e[0] for e in extra], "discussions", [e[1] for e in extra]
+                                )
+                            )
                             n += len(extra)
                 steps["discussions"] = n
             if "models_in_space" in schema["columns"]:
                 lst = ids["space"]
                 keys = per_space.column("space_id").combine_chunks() if per_space.num_rows else pa.array([], STR)
-                vals = per_space.column("model_id_count_sum").combine_chunks() if per_space.num_rows else pa.array([], I64)
-                cov_parts.append(_coverage_rows(["space"] * len(lst), lst, "space_models", _counts_for(lst, keys, vals)))
+                vals = (
+                    per_space.column("model_id_count_sum").combine_chunks() if per_space.num_rows else pa.array([], I64)
+                )
+                cov_parts.append(
+                    _coverage_rows(["space"] * len(lst), lst, "space_models", _counts_for(lst, keys, vals))
+                )
                 steps["space_models"] = len(lst)
-            writer.write_table("repo_coverage", pa.concat_tables(cov_parts) if cov_parts else SCHEMAS["repo_coverage"].empty_table())
+            writer.write_table(
+                "repo_coverage", pa.concat_tables(cov_parts) if cov_parts else SCHEMAS["repo_coverage"].empty_table()
+            )
             writer.write_table("fetch_log", st.log)
             coverage = build_coverage(schema, st, ids, steps, info)
             writer.source_parameters = {
@@ -832,7 +950,17 @@ def import_database(
                 "importer": "analysis.sources.hfcommunity",
                 "dump": {
                     k: info.get(k)
-                    for k in ("file", "member", "bytes", "sha256", "date", "completed_on", "record_url", "license", "project")
+                    for k in (
+                        "file",
+                        "member",
+                        "bytes",
+                        "sha256",
+                        "date",
+                        "completed_on",
+                        "record_url",
+                        "license",
+                        "project",
+                    )
                 },
                 "server": where,
                 "database": database,
@@ -895,11 +1023,32 @@ def _fingerprint(path: Path) -> dict[str, Any]:
     return {"file": path.name, "bytes": s.st_size, "mtime_ns": s.st_mtime_ns}
 
 
-def loaded_server(dump: str | os.PathLike, *, root: str | os.PathLike | None = None, progress: bool | None = None, log: Callable[[str], None] = print) -> tuple[Server, dict[str, Any]]:
+def precheck(dump: Path) -> None:
+    """Refuse a file that is not a dump from its first megabyte (the load checks the rest)."""
+    stream, raw, _ = open_dump(dump)
+    try:
+        try:
+            head = stream.read(1 << 20)
+        except (EOFError, OSError, zlib.error, zipfile.BadZipFile) as exc:
+            raise DumpError(f"{dump}: truncated or corrupt compressed data ({exc})") from None
+        check_head(dump, head)
+    finally:
+        stream.close()
+        raw.fh.close()
+
+
+def loaded_server(
+    dump: str | os.PathLike,
+    *,
+    root: str | os.PathLike | None = None,
+    progress: bool | None = None,
+    log: Callable[[str], None] = print,
+) -> tuple[Server, dict[str, Any]]:
     """Start the private server of ``dump`` (loading the dump first if it is not loaded yet)."""
     dump = Path(dump)
     if not dump.is_file():
         raise HFCommunityError(f"{dump}: no such file")
+    precheck(dump)  # before any server is started
     root = Path(root) if root else HFC_DATA / dump_id(dump)
     root.mkdir(parents=True, exist_ok=True)
     state = _state(root)
@@ -910,7 +1059,9 @@ def loaded_server(dump: str | os.PathLike, *, root: str | os.PathLike | None = N
         log(f"{dump.name}: already loaded into {root} (reused)")
         return server, state
     if server.running():
-        raise HFCommunityError(f"{root}: a server is running on a database that is not completely loaded; stop it first")
+        raise HFCommunityError(
+            f"{root}: a server is running on a database that is not completely loaded; stop it first"
+        )
     if server.datadir.exists():
         if state:
             log(f"{dump.name}: an earlier load into {root} did not finish (or was of another file): loading again")
@@ -924,7 +1075,10 @@ def loaded_server(dump: str | os.PathLike, *, root: str | os.PathLike | None = N
             with conn.cursor() as cur:
                 cur.execute(f"CREATE DATABASE IF NOT EXISTS `{LOAD_DB}`")
                 cur.execute(f"CREATE TABLE `{LOAD_DB}`.load_info (started DATETIME, info LONGTEXT, complete INT)")
-                cur.execute(f"INSERT INTO `{LOAD_DB}`.load_info VALUES (UTC_TIMESTAMP(), %s, 0)", (json.dumps(dump_facts(dump)),))
+                cur.execute(
+                    f"INSERT INTO `{LOAD_DB}`.load_info VALUES (UTC_TIMESTAMP(), %s, 0)",
+                    (json.dumps(dump_facts(dump)),),
+                )
             conn.commit()
         finally:
             conn.close()
@@ -956,7 +1110,9 @@ def main(argv: list[str]) -> int:
     src.add_argument("--dump", help="a dump file (.zip, .sql, .sql.gz): load it into a private server first")
     src.add_argument("--socket", help="the Unix socket of a running server holding the dump")
     src.add_argument("--url", help="mysql://user[:password]@host[:port]/database of a running server")
-    p.add_argument("out_dir", nargs="?", help="the new snapshot's folder (default with --dump: data/snapshots/hfcommunity-<date>)")
+    p.add_argument(
+        "out_dir", nargs="?", help="the new snapshot's folder (default with --dump: data/snapshots/hfcommunity-<date>)"
+    )
     p.add_argument("--dump-date", help="YYYY-MM-DD; default: the dump's date (from its name or its last line)")
     p.add_argument("--database", help="the database holding the dump (default: the one with a `repository` table)")
     p.add_argument("--snapshot-id", help="default: the name of OUT_DIR")
@@ -979,11 +1135,15 @@ def main(argv: list[str]) -> int:
             where = "private server (unix socket)"
             date = a.dump_date or state.get("date")
             if not date:
-                raise HFCommunityError(f"{a.dump}: the dump's date is not in its name or last line: give --dump-date YYYY-MM-DD")
+                raise HFCommunityError(
+                    f"{a.dump}: the dump's date is not in its name or last line: give --dump-date YYYY-MM-DD"
+                )
             out = Path(a.out_dir) if a.out_dir else paths.SNAPSHOTS / f"hfcommunity-{date}"
             if is_complete(out):
                 prev = json.loads((out / "manifest.json").read_text())
-                if (prev.get("source", {}).get("parameters", {}).get("dump") or {}).get("sha256") == state.get("sha256"):
+                if (prev.get("source", {}).get("parameters", {}).get("dump") or {}).get("sha256") == state.get(
+                    "sha256"
+                ):
                     print(f"{out}: already a complete snapshot of {Path(a.dump).name}; nothing to do")
                     return 0
                 raise HFCommunityError(f"{out}: a complete snapshot of another source exists there; give a new OUT_DIR")
@@ -1000,13 +1160,23 @@ def main(argv: list[str]) -> int:
                 print(f"\r  {msg:<40}", end="", file=sys.stderr, flush=True)
 
         snap = import_database(
-            connect, out, database=a.database or database, dump_date=a.dump_date, snapshot_id=a.snapshot_id, where=where, progress=bar
+            connect,
+            out,
+            database=a.database or database,
+            dump_date=a.dump_date,
+            snapshot_id=a.snapshot_id,
+            where=where,
+            progress=bar,
         )
         if bar:
             print(file=sys.stderr)
         params = snap.manifest["source"]["parameters"]
-        print(f"imported {snap.id} ({snap.date}) from {params['dump'].get('file') or where} into {snap.path} in {(dt.datetime.now() - t0).total_seconds():.0f} s")
-        print(f"  schema v{params['schema_version']}; not in the dump: {', '.join(params['missing_tables'] + params['missing_columns']) or 'nothing the importer reads'}")
+        print(
+            f"imported {snap.id} ({snap.date}) from {params['dump'].get('file') or where} into {snap.path} in {(dt.datetime.now() - t0).total_seconds():.0f} s"
+        )
+        print(
+            f"  schema v{params['schema_version']}; not in the dump: {', '.join(params['missing_tables'] + params['missing_columns']) or 'nothing the importer reads'}"
+        )
         for name in SCHEMAS:
             print(f"  {name:<14} {snap.rows(name):>12,} rows  ({snap.coverage(name).get('scope')})")
     except (HFCommunityError, ServerError, DumpError, SnapshotError) as exc:

@@ -100,6 +100,10 @@ def _log_reason(log: Path, offset: int) -> str:
             text = fh.read().decode("utf-8", "replace")
     except OSError:
         return "no log written"
+    return _first_error(text)
+
+
+def _first_error(text: str) -> str:
     errors = [ln for ln in text.splitlines() if "[ERROR]" in ln]
     # the innermost cause is usually the first line; the 'Aborting' line says nothing
     errors = [e for e in errors if "Aborting" not in e and "Plugin 'InnoDB' registration" not in e] or errors
@@ -158,10 +162,9 @@ class Server:
         ]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0 or not self.initialised():
-            lines = [ln for ln in (res.stderr + res.stdout).splitlines() if "ERROR" in ln or "rror" in ln]
-            why = (lines[0] if lines else (res.stderr or res.stdout).strip().splitlines()[-1:] or ["unknown"])[0]
             shutil.rmtree(self.datadir / "mysql", ignore_errors=True)
-            raise ServerError(f"{self.datadir}: mariadb-install-db failed: {why.strip()}")
+            why = _first_error(res.stderr + "\n" + res.stdout)
+            raise ServerError(f"MariaDB server could not start in {self.datadir}: mariadb-install-db failed: {why}")
 
     def command(self) -> list[str]:
         return [
@@ -195,11 +198,19 @@ class Server:
             self.owned = False
             return self
         binaries()
-        self.root.mkdir(parents=True, exist_ok=True)
-        (self.root / "tmp").mkdir(exist_ok=True)
-        if not self.initialised():
-            self.initialise()
-        if self.socket.exists() and not self._socket_in_use():
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            (self.root / "tmp").mkdir(exist_ok=True)
+            if not self.initialised():
+                self.initialise()
+        except OSError as exc:
+            raise ServerError(f"MariaDB server could not start in {self.datadir}: {exc}") from None
+        if self.socket.exists() or self.socket.is_symlink():
+            if self._socket_in_use():
+                raise ServerError(
+                    f"MariaDB server could not start in {self.datadir}: its socket {self.socket} is in use by "
+                    "another server; stop that server or use another folder"
+                )
             self.socket.unlink()  # left by a server that died
         offset = self.log.stat().st_size if self.log.exists() else 0
         self.proc = subprocess.Popen(
