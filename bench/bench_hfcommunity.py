@@ -87,12 +87,20 @@ def main(argv: list[str] | None = None) -> int:
             seed=a.seed,
         )
         t_synth = time.perf_counter() - t0
-        print(f"generate: synthetic snapshot in {t_synth:.0f} s: " + ", ".join(f"{t} {snap.rows(t):,}" for t in ("models", "datasets", "spaces", "commits", "discussions", "space_models")))
+        print(
+            f"generate: synthetic snapshot in {t_synth:.0f} s: "
+            + ", ".join(
+                f"{t} {snap.rows(t):,}"
+                for t in ("models", "datasets", "spaces", "commits", "discussions", "space_models")
+            )
+        )
         t0 = time.perf_counter()
         with PeakMemory(interval=0.5, children=False) as mem_w:
             dump = write_dump(snap, work / "dump_20231009.zip", version=a.schema)
         t_dump = time.perf_counter() - t0
-        print(f"generate: dump (schema v{a.schema}) {dump.stat().st_size / 2**20:,.0f} MB zipped in {t_dump:.0f} s (peak RSS {mem_w.peak / 2**30:.2f} GB)")
+        print(
+            f"generate: dump (schema v{a.schema}) {dump.stat().st_size / 2**20:,.0f} MB zipped in {t_dump:.0f} s (peak RSS {mem_w.peak / 2**30:.2f} GB)"
+        )
         shutil.rmtree(work / "synthetic")
 
         t0 = time.perf_counter()
@@ -129,7 +137,11 @@ def main(argv: list[str] | None = None) -> int:
             conn.commit()
             conn.close()
             t_load = time.perf_counter() - t0
-            print(f"load: server started and dump loaded in {t_load:.0f} s (mariadbd peak RSS {srv_peak[0] / 2**30:.2f} GB)")
+            db_bytes = sum(p.stat().st_size for p in server.datadir.rglob("*") if p.is_file())
+            print(f"load: the loaded database takes {db_bytes / 2**30:.1f} GB on disk")
+            print(
+                f"load: server started and dump loaded in {t_load:.0f} s (mariadbd peak RSS {srv_peak[0] / 2**30:.2f} GB)"
+            )
 
             t0 = time.perf_counter()
             res = subprocess.run(
@@ -145,11 +157,15 @@ def main(argv: list[str] | None = None) -> int:
             r = json.loads(res.stdout.strip().splitlines()[-1])
         finally:
             server.stop()
-        print(f"import: {r['seconds']:.0f} s in the importer ({t_import:.0f} s with the process start); importer peak RSS {r['peak'] / 2**30:.2f} GB (target < 4 GB)")
+        print(
+            f"import: {r['seconds']:.0f} s in the importer ({t_import:.0f} s with the process start); importer peak RSS {r['peak'] / 2**30:.2f} GB (target < 4 GB)"
+        )
         for t, n in r["rows"].items():
             print(f"  {t:<14} {n:>12,} rows")
         total = t_load + t_import
-        print(f"\nend to end (load + import): {total:.0f} s = {total / 60:.1f} min (target < 20 min); generation {(t_synth + t_dump) / 60:.1f} min besides")
+        print(
+            f"\nend to end (load + import): {total:.0f} s = {total / 60:.1f} min (target < 20 min); generation {(t_synth + t_dump) / 60:.1f} min besides"
+        )
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -294,6 +294,9 @@ def test_a_file_that_is_not_a_dump(bad_dir, capsys):
         str(binary),
         "not a MariaDB dump",
     )
+    rar = bad_dir / "dump-hf_test-202407161033.rar"
+    rar.write_bytes(b"Rar!\x1a\x07\x01\x00" + bytes(100))
+    _fails(["--dump", str(rar), str(bad_dir / "out"), "--data-dir", str(bad_dir / "srv4")], capsys, str(rar), "RAR")
     zipped = bad_dir / "notes.zip"
     import zipfile
 

@@ -372,6 +372,15 @@ def _bool(values: list) -> pa.Array:
     return pa.array([None if v is None else bool(int(v)) for v in values], BOOL)
 
 
+def _gated(g: Any) -> str | None:
+    """The dump's integer gated flag as the snapshot's string (a string value is kept as it is)."""
+    if g is None:
+        return None
+    if isinstance(g, str) and not g.strip().lstrip("-").isdigit():
+        return g.strip().lower() or None
+    return "false" if int(g) == 0 else "true"
+
+
 def _split_ids(ids: pa.Array) -> tuple[pa.Array, pa.Array]:
     """``models/x`` -> (``model``, ``x``); null for an id without a known type prefix."""
     parts = pc.extract_regex(ids, r"^(?P<t>models|datasets|spaces)/(?P<id>.+)$")
@@ -851,7 +860,9 @@ def import_database(
     conn = connect()
     try:
         with conn.cursor() as cur:
-            cur.execute("SET SESSION time_zone = '+00:00', group_concat_max_len = 67108864, net_read_timeout = 3600")
+            cur.execute(
+                "SET SESSION time_zone = '+00:00', group_concat_max_len = 67108864, net_read_timeout = 3600, net_write_timeout = 3600"
+            )
         database = find_database(conn, database)
         schema = detect_schema(conn, database)
         record = load_record(conn)

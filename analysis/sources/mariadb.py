@@ -322,6 +322,8 @@ def dump_kind(path: Path) -> str:
         return "zip"
     if magic.startswith(b"\x1f\x8b"):
         return "gzip"
+    if magic.startswith(b"Rar!"):
+        raise DumpError(f"{path}: a RAR archive; extract the .sql file from it and give that")
     return "sql"
 
 
