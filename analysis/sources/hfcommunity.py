@@ -76,7 +76,7 @@ PROJECT_URL = "https://som-research.github.io/HFCommunity/"
 #: the database the loader keeps its own record in (which dump, whether the load finished)
 LOAD_DB = "hfcommunity_load"
 #: where ``--dump`` keeps its servers: data/hfcommunity/<dump id>/
-HFC_DATA = paths.DATA / "hfcommunity"
+HFC_DATA = paths.HFCOMMUNITY
 _SEP = "\x1f"
 
 #: The dumps HFCommunity's download page lists: file name -> (collection date, Zenodo record, schema)
