@@ -595,7 +595,11 @@ def read_repos(
     )
     firsts = {}
     for rt in _TABLE_OF:
-        sub = first_commit.filter(pc.equal(first_commit.column("repo_type"), rt)) if first_commit.num_rows else None
+        sub = (
+            first_commit.filter(pc.equal(first_commit.column("repo_type"), rt)).combine_chunks()
+            if first_commit.num_rows
+            else None
+        )
         firsts[rt] = sub
     apps = {rt: w.open_table(tname) for rt, tname in _TABLE_OF.items()}
     ids: dict[str, list[str]] = {rt: [] for rt in _TABLE_OF}
@@ -645,7 +649,7 @@ def read_repos(
             created_arr = _ts(created_col)
             fc = firsts[rt]
             if fc is not None and fc.num_rows:
-                idx = pc.index_in(ids_arr, value_set=fc.column("repo_id"))
+                idx = pc.index_in(ids_arr, value_set=fc.column("repo_id").combine_chunks())
                 from_commit = pc.take(fc.column("first"), pc.fill_null(idx, 0))
                 from_commit = pc.if_else(pc.is_valid(idx), from_commit, pa.scalar(None, TS))
                 filled = pc.coalesce(created_arr, from_commit)
