@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--dir", default=None, help="work folder (default: a temporary folder under /tmp)")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--dump", default=None, help="load this dump (written by an earlier run) instead of generating one")
     ap.add_argument("--child-import", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child_import:
@@ -76,33 +77,37 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     print(f"work folder {work}; {os.cpu_count()} cores")
     try:
-        t0 = time.perf_counter()
-        snap = synth.generate(
-            work / "synthetic",
-            models=a.models,
-            datasets=a.datasets,
-            spaces=a.spaces,
-            commits=a.commits,
-            discussions=a.discussions,
-            seed=a.seed,
-        )
-        t_synth = time.perf_counter() - t0
-        print(
-            f"generate: synthetic snapshot in {t_synth:.0f} s: "
-            + ", ".join(
-                f"{t} {snap.rows(t):,}"
-                for t in ("models", "datasets", "spaces", "commits", "discussions", "space_models")
+        t_synth = t_dump = 0.0
+        if a.dump:
+            dump = Path(a.dump)
+            print(f"generate: skipped, loading {dump} ({dump.stat().st_size / 2**20:,.0f} MB)")
+        else:
+            t0 = time.perf_counter()
+            snap = synth.generate(
+                work / "synthetic",
+                models=a.models,
+                datasets=a.datasets,
+                spaces=a.spaces,
+                commits=a.commits,
+                discussions=a.discussions,
+                seed=a.seed,
             )
-        )
-        t0 = time.perf_counter()
-        with PeakMemory(interval=0.5, children=False) as mem_w:
-            dump = write_dump(snap, work / "dump_20231009.zip", version=a.schema)
-        t_dump = time.perf_counter() - t0
-        print(
-            f"generate: dump (schema v{a.schema}) {dump.stat().st_size / 2**20:,.0f} MB zipped in {t_dump:.0f} s (peak RSS {mem_w.peak / 2**30:.2f} GB)"
-        )
-        shutil.rmtree(work / "synthetic")
-
+            t_synth = time.perf_counter() - t0
+            print(
+                f"generate: synthetic snapshot in {t_synth:.0f} s: "
+                + ", ".join(
+                    f"{t} {snap.rows(t):,}"
+                    for t in ("models", "datasets", "spaces", "commits", "discussions", "space_models")
+                )
+            )
+            t0 = time.perf_counter()
+            with PeakMemory(interval=0.5, children=False) as mem_w:
+                dump = write_dump(snap, work / "dump_20231009.zip", version=a.schema)
+            t_dump = time.perf_counter() - t0
+            print(
+                f"generate: dump (schema v{a.schema}) {dump.stat().st_size / 2**20:,.0f} MB zipped in {t_dump:.0f} s (peak RSS {mem_w.peak / 2**30:.2f} GB)"
+            )
+            shutil.rmtree(work / "synthetic")
         t0 = time.perf_counter()
         server = Server(work / "server")
         server.start()

@@ -449,31 +449,38 @@ def read_commits(conn, schema: dict, w: SnapshotWriter, st: _Stats, progress) ->
     else:
         date = "c.`timestamp`" if "timestamp" in cols else "NULL"
         author = "c.`author`" if "author" in cols else "NULL"
-        repos = (
-            f"(SELECT GROUP_CONCAT(DISTINCT f.`repo_id` SEPARATOR '{_SEP}') FROM `files_in_commit` fc "
-            "JOIN `file` f ON f.`id` = fc.`file_id` WHERE fc.`sha` = c.`sha`)"
+        # one row per commit and file it touched, in commit order (the commits' primary key), so
+        # that the repositories of one commit arrive together and are deduplicated on the fly
+        sql = (
+            f"SELECT f.`repo_id`, c.`sha`, {date}, {author}, {title} FROM `commits` c "
+            "LEFT JOIN `files_in_commit` fc ON fc.`sha` = c.`sha` LEFT JOIN `file` f ON f.`id` = fc.`file_id` "
+            "ORDER BY c.`sha`"
         )
-        sql = f"SELECT {repos}, c.`sha`, {date}, {author}, {title} FROM `commits` c"
     app = w.open_table("commits")
     aggs: list[pa.Table] = []
+    current: list[Any] = [None, set()]  # v1.0: the commit being read and the repositories seen for it
     for rows in _stream(conn, sql):
         repo, sha, date_, name, ttl = (list(x) for x in zip(*rows))
-        if schema["version"] != "1.1":  # one row per repository the commit touched
-            e_repo, e_idx = [], []
+        if schema["version"] != "1.1":  # one row per (commit, repository), whatever the files
+            keep = []
             for i, r in enumerate(repo):
-                if not r:
-                    st.bad(
-                        "commits",
-                        "other",
-                        "commit names no file of any repository (files_in_commit)",
-                        source=f"commits:{sha[i]}",
-                    )
+                if sha[i] != current[0]:
+                    if current[0] is not None and not current[1]:
+                        st.bad(
+                            "commits",
+                            "other",
+                            "commit names no file of any repository (files_in_commit)",
+                            source=f"commits:{current[0]}",
+                        )
+                    current[0], current[1] = sha[i], set()
+                if r is None or r in current[1]:
                     continue
-                for one in r.split(_SEP):
-                    e_repo.append(one)
-                    e_idx.append(i)
-            repo = e_repo
-            sha, date_, name, ttl = ([col[i] for i in e_idx] for col in (sha, date_, name, ttl))
+                current[1].add(r)
+                keep.append(i)
+            if len(keep) < len(repo):
+                repo, sha, date_, name, ttl = ([col[i] for i in keep] for col in (repo, sha, date_, name, ttl))
+            if not repo:
+                continue
         rtype, rid = _split_ids(pa.array(repo, STR))
         ok = pc.is_valid(rid)
         bad = [i for i, v in enumerate(ok.to_pylist()) if not v]
@@ -506,6 +513,10 @@ def read_commits(conn, schema: dict, w: SnapshotWriter, st: _Stats, progress) ->
         aggs.append(t.group_by(["repo_type", "repo_id"]).aggregate([("date", "min"), ("commit_id", "count")]))
         if progress:
             progress(f"commits {st.rows['commits']:,}")
+    if current[0] is not None and not current[1]:
+        st.bad(
+            "commits", "other", "commit names no file of any repository (files_in_commit)", source=f"commits:{current[0]}"
+        )
     per_repo = _group(aggs, ["repo_type", "repo_id"], [("date_min", "min"), ("commit_id_count", "sum")])
     if not per_repo.num_rows:
         return _EMPTY_PER_REPO
