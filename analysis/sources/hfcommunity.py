@@ -590,7 +590,7 @@ def read_repos(
         if table in cols:
             joins += f" LEFT JOIN `{table}` {alias} ON {alias}.`{key}` = r.`id`"
     tags = (
-        f"(SELECT GROUP_CONCAT(t.`tag_name` ORDER BY t.`tag_name` SEPARATOR '{_SEP}') FROM `tags_in_repo` t WHERE t.`repo_id` = r.`id`)"
+        f"(SELECT GROUP_CONCAT(t.`tag_name` SEPARATOR '{_SEP}') FROM `tags_in_repo` t WHERE t.`repo_id` = r.`id`)"
         if "tags_in_repo" in cols
         else "NULL"
     )
