@@ -13,7 +13,7 @@ Steps, each timed:
 2. load: a private MariaDB server started on a fresh folder, the dump loaded into it (the same
    code as ``make hfcommunity``);
 3. import: ``analysis.sources.hfcommunity.import_database`` in a child process, whose own peak
-   RSS (``ru_maxrss``) is the importer's memory.
+   RSS (sampled every 0.1 s) is the importer's memory.
 
 Targets (issue 16): load + import under 20 minutes, importer under 4 GB, on the 2-core machine.
 Everything goes to a temporary folder, removed afterwards unless ``--keep``.
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -42,10 +41,12 @@ def child_import(socket: str, out: str) -> None:
     from analysis.sources import hfcommunity
 
     t0 = time.perf_counter()
-    connect, _, where = hfcommunity.connector(socket=socket)
-    snap = hfcommunity.import_database(connect, Path(out), where=where)
+    # sampled, not ru_maxrss: Linux carries the parent's high-water mark over fork and exec
+    with PeakMemory(interval=0.1, children=False) as mem:
+        connect, _, where = hfcommunity.connector(socket=socket)
+        snap = hfcommunity.import_database(connect, Path(out), where=where)
     wall = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = mem.peak
     rows = {t: snap.rows(t) for t in snap.manifest["tables"]}
     print(json.dumps({"seconds": wall, "peak": peak, "rows": rows}))
 
