@@ -515,7 +515,10 @@ def read_commits(conn, schema: dict, w: SnapshotWriter, st: _Stats, progress) ->
             progress(f"commits {st.rows['commits']:,}")
     if current[0] is not None and not current[1]:
         st.bad(
-            "commits", "other", "commit names no file of any repository (files_in_commit)", source=f"commits:{current[0]}"
+            "commits",
+            "other",
+            "commit names no file of any repository (files_in_commit)",
+            source=f"commits:{current[0]}",
         )
     per_repo = _group(aggs, ["repo_type", "repo_id"], [("date_min", "min"), ("commit_id_count", "sum")])
     if not per_repo.num_rows:
