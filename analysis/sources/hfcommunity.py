@@ -67,7 +67,7 @@ import pyarrow.compute as pc
 from analysis import paths
 from analysis.cli import OneLineParser
 from analysis.snapshot import Snapshot, SnapshotError, SnapshotWriter, is_complete, open_snapshot
-from analysis.snapshot.schema import BOOL, I64, SCHEMAS, STR, STRLIST, TS
+from analysis.snapshot.schema import BOOL, I64, SCHEMAS, STR, STRLIST, TS, coverage
 from analysis.sources.mariadb import DumpError, Server, ServerError, check_head, load_dump, open_dump
 
 BATCH = 50_000
@@ -624,7 +624,7 @@ def read_repos(
             rt = r[2]
             if rt not in by_type:
                 st.bad(
-                    "repositories",
+                    "import",
                     "malformed",
                     f"repository.type is {rt!r}, expected model, dataset or space",
                     source=f"repository:{r[0]}",
@@ -859,7 +859,11 @@ def build_coverage(
         "rows": len(st.log),
         "note": "rows of the dump that could not be imported, with why",
     }
-    return cov
+    for name in ("commits", "discussions"):
+        if "repositories" in cov[name]:
+            cov[name]["covered"] = cov[name].pop("repositories")
+    # every entry through the snapshot contract's one builder (checked as schema.Coverage)
+    return {name: coverage(**entry) for name, entry in cov.items()}
 
 
 def import_database(
