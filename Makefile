@@ -7,9 +7,10 @@ PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 SNAPSHOT  ?= data/snapshots/synthetic-demo
 ARGS      ?=
+DUMP      ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lint book editions test snapshot import-shared bench clean lock browser-deps site serve
+.PHONY: help setup lint book editions test snapshot import-shared bench clean lock browser-deps site serve mariadb-deps hfcommunity
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -55,6 +56,19 @@ browser-deps:  ## Install Debian's chromium and chromium-driver (for tests/test_
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; \
 	fi
+
+mariadb-deps:  ## Install Debian's mariadb-server (for make hfcommunity and tests/test_hfcommunity.py; needs root or sudo)
+	@if command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ]; then \
+		echo "mariadb-server is installed"; \
+	else \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq mariadb-server; \
+	fi
+
+hfcommunity: $(STAMP)  ## Load an HFCommunity dump (DUMP=dump_YYYYMMDD.zip|.sql|.sql.gz) into a private MariaDB and import it into data/snapshots/hfcommunity-<date>
+	@test -n "$(DUMP)" || { echo "usage: make hfcommunity DUMP=path/to/dump_YYYYMMDD.zip"; exit 2; }
+	@$(MAKE) -s mariadb-deps
+	$(PY) -m analysis import-hfcommunity --dump "$(DUMP)" $(ARGS)
 
 site: $(STAMP)  ## Print the folder of the built site of SNAPSHOT
 	@$(PY) -c 'import sys; from analysis import paths; from analysis.snapshot import open_snapshot; print(paths.site_dir(open_snapshot(sys.argv[1]).id))' $(SNAPSHOT)

@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("analysis.sources.synth", "generate a synthetic snapshot (calibrated, seeded)"),
     "import": ("analysis.sources.importer", "import raw Hub API records: import SRC_DIR... OUT_DIR"),
     "collect": ("analysis.sources.collector", "collect a new snapshot from the live Hub"),
+    "import-hfcommunity": (
+        "analysis.sources.hfcommunity",
+        "import an HFCommunity MariaDB dump: (--dump FILE | --socket PATH | --url URL) OUT_DIR",
+    ),
     "validate": ("analysis.snapshot.cli", "validate SNAPSHOT_DIR (schema, checksums, keys)"),
     "info": ("analysis.snapshot.cli", "info SNAPSHOT_DIR [--json]: what a snapshot holds"),
     "build": ("analysis.publication.build", "build SNAPSHOT_DIR: execute the notebooks, build the book"),

@@ -38,6 +38,8 @@ DEFAULT_SNAPSHOT: Path = SNAPSHOTS / "synthetic-demo"
 SHARED_IMPORT: Path = SNAPSHOTS / "hub-2024-07-import"
 #: The folders of the shared data folder that ``make import-shared`` reads.
 SHARED_SOURCES: tuple[str, ...] = ("hub-2024-07", "model-commits-2024-09")
+#: Private MariaDB servers of loaded HFCommunity dumps: ``data/hfcommunity/<dump id>/`` (never committed).
+HFCOMMUNITY: Path = DATA / "hfcommunity"
 #: Collector checkpoints (resumable collection state) live beside the snapshot.
 CHECKPOINTS: Path = DATA / "checkpoints"
 
