@@ -267,6 +267,8 @@ def pairwise_effects(
             for g in groups[i + 1 :]:
                 x = data.loc[data[group_col] == a, m]
                 y = data.loc[data[group_col] == g, m]
+                if not x.notna().any() or not y.notna().any():
+                    continue  # a group without repositories (e.g. "other" under the main mapping)
                 d = cliffs_delta(x, y)
                 lo, hi, _ = cliffs_delta_interval(x, y, b=b, seed=seed)
                 rows.append(
@@ -664,3 +666,42 @@ def core_null_model(
             }
         )
     return pd.DataFrame(rows)
+
+
+def network_null_rows(net: Any, *, samples: int = 20, seed: int = 0) -> pd.DataFrame:
+    """Rows for ``tab-core-periphery``: the core statistics of ``net`` without its isolates (a Part II
+    network: ``n``, ``src``, ``dst``, ``loops``, ``isolates()``, ``label``) against its null model."""
+    keep = ~net.isolates()
+    index = np.full(net.n, -1, dtype=np.int64)
+    index[keep] = np.arange(int(keep.sum()))
+    e = ~net.loops & keep[net.src] & keep[net.dst]
+    n = int(keep.sum())
+    key = np.unique(index[net.src[e]] * max(n, 1) + index[net.dst[e]])
+    edges = np.column_stack([key // max(n, 1), key % max(n, 1)]) if len(key) else np.zeros((0, 2), np.int64)
+    rows = core_null_model(n, edges, samples=samples, seed=seed)
+    rows.insert(0, "group", "null model: " + rows.pop("statistic"))
+    rows.insert(0, "network", f"{net.label} without isolates")
+    return rows
+
+
+def interval_sentence(table: pd.DataFrame, snap: Snapshot) -> str:
+    """The headline shares of ``tab-activity`` with their intervals, as a sentence naming the snapshot."""
+    parts = []
+    for (t, m), d in table.groupby(["repository type", "measure"], sort=False):
+        if m not in ("downloads (30 days)", "likes") or "top 1% share (%) low" not in d or d["N"].isna().all():
+            continue
+        r = d.iloc[0]
+        if pd.isna(r["top 1% share (%)"]):
+            continue
+        parts.append(
+            f"the top 1% of the {int(r['N']):,} {t} repositories hold {r['top 1% share (%)']:.1f}% of their {m} "
+            f"(95% interval {r['top 1% share (%) low']:.1f}-{r['top 1% share (%) high']:.1f}%; "
+            f"Gini {r['Gini']:.3f}, {r['Gini low']:.3f}-{r['Gini high']:.3f})"
+        )
+    if not parts:
+        return ""
+    return (
+        f"In snapshot `{snap.id}` ({snap.date}), " + "; ".join(parts) + ". The intervals are 95% bootstrap "
+        "intervals (the repositories resampled with replacement); they measure the uncertainty of a share "
+        "computed from this many repositories, not the difference between snapshots."
+    )

@@ -276,8 +276,10 @@ def part1(
     *,
     measure_keys: Mapping[str, str],
     seed: int = 0,
+    intervals: Any = None,
 ) -> list[dict[str, Any]]:
-    """Part I's findings from its loaded activity, the as-of restriction and ``tab-license-tests``."""
+    """Part I's findings from its loaded activity, the as-of restriction and ``tab-license-tests``;
+    ``intervals`` (``tab-activity`` with its interval columns) gives the 95% intervals of the shares."""
     from analysis.parts import activity
 
     out: list[dict[str, Any]] = []
@@ -319,6 +321,14 @@ def part1(
             commits_cov,
         ),
     ]
+    ci_of: dict[str, tuple[Any, Any, Any]] = {}
+    if intervals is not None and len(intervals):
+        row = intervals[(intervals["repository type"] == "model") & (intervals["measure"] == "downloads (30 days)")]
+        if len(row) and "top 1% share (%) low" in row:
+            r = row.iloc[0]
+            boot = "95% bootstrap interval (multinomial resampling of value counts)"
+            ci_of["top1pct_downloads_share_pct"] = (r["top 1% share (%) low"], r["top 1% share (%) high"], boot)
+            ci_of["models_zero_downloads_pct"] = (r["% zero low"], r["% zero high"], "95% Wilson interval")
     for key, unit, quantity, source, cov in specs:
         out.append(
             entry(
@@ -329,6 +339,7 @@ def part1(
                 source=source,
                 coverage=cov,
                 parameters=parameters,
+                ci=ci_of.get(key, (None, None, None)),
             )
         )
         if restricted is not None:
@@ -495,3 +506,48 @@ def format_p(p: Any) -> str:
     if p < P_FLOOR:
         return f"< {P_FLOOR:g}"
     return f"= {p:.2g}"
+
+
+def part5(snap: Any, listings: Mapping[str, Any], owner_concentration: Any, parameters: Mapping[str, Any]) -> list:
+    """Part V's findings: repositories created by and after the paper's date, and Hub-wide owner concentration."""
+    import numpy as np
+    import pandas as pd
+
+    out: list[dict[str, Any]] = []
+    paper_date = str(parameters.get("paper_date"))
+    cut = np.datetime64(pd.Timestamp(paper_date) + pd.Timedelta(days=1), "ms")
+    for t, lst in listings.items():
+        if not lst.listed or not lst.n:
+            continue
+        cov = _listing(snap, t)
+        known = ~np.isnat(lst.created)
+        for key, value, what in (
+            ("created_by_paper_date", int((known & (lst.created < cut)).sum()), f"created by {paper_date}"),
+            ("created_after_paper_date", int((known & (lst.created >= cut)).sum()), f"created after {paper_date}"),
+        ):
+            out.append(
+                entry(
+                    f"history.{t}s_{key}",
+                    value,
+                    "count",
+                    quantity=f"{t} repositories {what}",
+                    source="tab-history-growth",
+                    coverage=cov,
+                    parameters=parameters,
+                )
+            )
+    for r in owner_concentration.to_dict("records"):
+        cov = _listing(snap, r["repo_type"])
+        for col, key in (("top 5 owners share (%)", "top5_owners_share_pct"), ("owner Gini", "owner_gini")):
+            out.append(
+                entry(
+                    f"history.{r['repo_type']}_{r['measure']}_{key}",
+                    r[col],
+                    "pct" if key.endswith("pct") else "ratio",
+                    quantity=f"{r['measure']} of {r['repo_type']} repositories: {col}",
+                    source="tab-history-owner-concentration",
+                    coverage=cov,
+                    parameters=parameters,
+                )
+            )
+    return out
