@@ -47,6 +47,7 @@ from analysis.memory import PeakMemory
 from analysis.publication.bundle import write_bundle
 from analysis.publication.publish import PAGE_ENV
 from analysis.snapshot import SnapshotError, open_snapshot
+from analysis.snapshot.store import VERIFIED_ENV, verified_token
 
 #: Parameters the pipeline always sets itself.
 RESERVED = ("snapshot_dir", "output_dir")
@@ -547,6 +548,7 @@ def build(
     glob, per = load_params(src / "book" / "params.yml")
 
     snap = open_snapshot(snapshot_dir, deep=True)  # the checks validate runs: keys, nulls, every page
+    os.environ[VERIFIED_ENV] = verified_token(snap.path)  # the notebooks need not checksum it again
     out = paths.build_dir(snap.id)
     book_src = (src / "book").resolve()
     if out.resolve() == book_src or book_src in out.resolve().parents:
@@ -650,6 +652,7 @@ def build(
             result.timings["jupyter-book build"] = time.perf_counter() - t0
             result.html = site
     os.environ.pop(PAGE_ENV, None)
+    os.environ.pop(VERIFIED_ENV, None)
     result.peak_rss = mem.peak
     result.total = time.perf_counter() - t_start
     summary = result.summary()

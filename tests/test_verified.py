@@ -1,0 +1,45 @@
+"""A snapshot that the running build has verified is not checksummed again by each notebook."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from book_fixtures import hand_snapshot
+
+from analysis.snapshot import SnapshotError, open_snapshot
+from analysis.snapshot.store import VERIFIED_ENV, verified_token
+
+
+def _flip_a_byte(path):
+    """Rewrite a table with one value changed: same schema and rows, other bytes (only a checksum sees it)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+    t = pq.read_table(path)
+    col = t.column("kind")
+    changed = pc.if_else(
+        pa.array([i == 0 for i in range(len(col))]),
+        pa.scalar("organization" if col[0].as_py() == "user" else "user"),
+        col,
+    )
+    pq.write_table(t.set_column(t.schema.get_field_index("kind"), "kind", changed), path)
+
+
+def test_checksums_skipped_only_for_the_verified_snapshot(tmp_path, monkeypatch):
+    snap = hand_snapshot(tmp_path / "a", models=12)
+    token = verified_token(snap.path)
+    _flip_a_byte(snap.path / "owners.parquet")  # same size, other content: only a checksum sees it
+    with pytest.raises(SnapshotError):
+        open_snapshot(snap.path)
+    monkeypatch.setenv(VERIFIED_ENV, token)
+    open_snapshot(snap.path)  # verified by the build: the checksums are not computed again
+    with pytest.raises(SnapshotError):
+        open_snapshot(snap.path, deep=True)  # a deep check still reads everything
+    other = hand_snapshot(tmp_path / "b", models=12)
+    _flip_a_byte(other.path / "owners.parquet")
+    with pytest.raises(SnapshotError):
+        open_snapshot(other.path)  # another snapshot is checked as always
