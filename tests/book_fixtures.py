@@ -301,3 +301,12 @@ def assert_published(out_dir: Path, tables=(), figures=()) -> None:
     for label in figures:
         for ext in ("png", "svg"):
             assert (out_dir / "figures" / f"{label}.{ext}").exists(), f"{label}.{ext}"
+
+
+def interruptible() -> None:
+    """``preexec_fn`` of a child that a test interrupts with SIGINT: a shell without job control
+    starts background commands with SIGINT ignored, and Python then never raises
+    KeyboardInterrupt; restore the default disposition, as in an interactive terminal."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from book_fixtures import hand_snapshot
+from book_fixtures import hand_snapshot, interruptible
 
 from analysis.snapshot import SnapshotError, open_snapshot, sha256_file
 from analysis.snapshot.lock import FolderLock
@@ -486,7 +486,13 @@ def test_sigint_during_a_slow_listing_stops_at_once_and_resumes(source, tmp_path
     with FakeHub(source, page_size=1, latency=0.5) as hub:
         args = _collect_cmd(out, hub.endpoint, "--steps", "none")
         proc = subprocess.Popen(
-            args, cwd=tmp_path, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            args,
+            cwd=tmp_path,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=interruptible,
         )
         try:
             deadline = time.monotonic() + 60

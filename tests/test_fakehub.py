@@ -23,6 +23,7 @@ import httpx2
 import pandas as pd
 import pyarrow as pa
 import pytest
+from book_fixtures import interruptible
 from huggingface_hub import HfApi, constants
 from huggingface_hub.errors import (
     BadRequestError,
@@ -711,6 +712,7 @@ def test_cli_serves_with_options_until_interrupted(snap):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     try:
         endpoint = proc.stdout.readline().strip()
