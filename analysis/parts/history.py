@@ -526,20 +526,11 @@ def as_of_dates(listings: dict[str, Listing], end: str, every: str = "month") ->
 
 def grouped_concentration(values: np.ndarray, counts: np.ndarray) -> tuple[float, float]:
     """(top-1% share in %, Gini) of a multiset given as distinct ascending ``values`` and their
-    ``counts``: the same numbers as :func:`analysis.stats.top_share` and :func:`analysis.stats.gini`
-    on the expanded values, in time proportional to the number of distinct values."""
-    keep = counts > 0
-    v, c = values[keep].astype(float), counts[keep].astype(float)
-    n = c.sum()
-    total = float((v * c).sum())
-    if n == 0 or total == 0:
-        return float("nan"), float("nan")
-    before = np.concatenate([[0.0], np.cumsum(c)[:-1]])  # units ranked below each value
-    gini = float((v * c * (2 * before + c - n)).sum() / (n * total))
-    k = max(1, int(np.ceil(0.01 * n - 1e-9)))
-    above = np.concatenate([np.cumsum(c[::-1])[::-1][1:], [0.0]])  # units ranked above each value
-    take = np.clip(k - above, 0, c)
-    return 100.0 * float((v * take).sum()) / total, gini
+    ``counts`` (:func:`analysis.parts.robustness.concentration`, the one implementation)."""
+    from analysis.parts.robustness import concentration
+
+    c = concentration(np.asarray(values, dtype=float), np.asarray(counts, dtype=float))
+    return 100.0 * float(c["top1"][0]), float(c["gini"][0])
 
 
 def as_of_series(listings: dict[str, Listing], dates: Sequence[str]) -> pd.DataFrame:
