@@ -188,3 +188,14 @@ def test_borgatti_everett_finds_planted_core():
     rb = N.reciprocity_by_position(net)
     assert rb["edges"].sum() == len(edges) and rb["edges_with_loops"].sum() == len(edges)
     assert (rb["reciprocity"].dropna() == 1.0).all()
+
+
+def test_transitivity_of_a_hub_beyond_int32_triads():
+    # a hub of degree 50,000 (d (d - 1) exceeds 2**31) and one triangle through it: 3 closed of
+    # C(50000, 2) + 2 connected triples; int32 degrees made this negative
+    d = 50_000
+    edges = [(0, i) for i in range(1, d + 1)] + [(1, 2)]
+    st = N.network_stats(net_from_edges(d + 1, edges))
+    triads = d * (d - 1) / 2 + 2
+    assert st["transitivity"] == pytest.approx(3 / triads)
+    assert st["transitivity"] > 0

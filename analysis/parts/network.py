@@ -574,7 +574,7 @@ def network_stats(net: Network) -> dict[str, Any]:
     iso = net.isolates()
     rec = reciprocated(net)
     adj = net.undirected()
-    deg = np.diff(adj.indptr)
+    deg = np.diff(adj.indptr).astype(np.int64)  # int64: d (d - 1) overflows int32 beyond d = 46,341
     tri = triangles(net.graph())
     with np.errstate(invalid="ignore", divide="ignore"):
         local = np.where(deg > 1, 2 * tri / (deg * (deg - 1.0)), 0.0)
