@@ -279,6 +279,36 @@ def test_top_share_curve_by_hand():
     assert A.top_share_curve(np.zeros(3)).empty
 
 
+def _same_activity(a, b):
+    assert (a.repo_type, a.listed, a.n, a.status, a.covered, a.notes) == (
+        b.repo_type,
+        b.listed,
+        b.n,
+        b.status,
+        b.covered,
+        b.notes,
+    )
+    pd.testing.assert_frame_equal(a.data, b.data)
+
+
+def test_one_read_for_the_full_and_the_restricted_activity(snap):
+    full, cut = A.load_with_as_of(snap, "2023-10-31")
+    for t in A.REPO_TYPES:
+        _same_activity(full[t], A.load(snap)[t])
+        _same_activity(cut[t], A.load(snap, as_of="2023-10-31")[t])
+
+
+def test_one_read_equals_two_loads_on_a_synthetic_hub(tmp_path):
+    from analysis.sources import synth
+
+    s = synth.generate(tmp_path / "synth", models=1500, seed=7)
+    full, cut = A.load_with_as_of(s, "2023-10-31")
+    assert 0 < cut["model"].n < full["model"].n
+    for t in A.REPO_TYPES:
+        _same_activity(full[t], A.load(s)[t])
+        _same_activity(cut[t], A.load(s, as_of="2023-10-31")[t])
+
+
 def test_describe_as_of_appends_the_restriction_notes():
     full, cut = {"models": 10, "datasets": 4}, {"models": 4, "datasets": 1}
     text = A.describe_as_of(full, cut, "2023-10-31", "2024-07-01", notes=["3 model repositories lack a date"])

@@ -175,8 +175,9 @@ def test_construction_bound_reciprocity_gets_no_verdict(tmp_path):
     # one author per commit: every author is a first author, so every tie is returned
     one = network.CommitAuthors.from_lists(["r1", "r1", "r2", "r2"], [["a"], ["b"], ["b"], ["c"]])
     two = network.CommitAuthors.from_lists(["r1", "r1"], [["a", "b"], ["a"]])
-    assert network.reciprocity_by_construction(type("P", (), {"commits": one})())
-    assert not network.reciprocity_by_construction(type("P", (), {"commits": two})())
+    for commits, bound in ((one, True), (two, False)):
+        part = type("P", (), {"commits": commits, "reproduction": network.reproduction_network(commits)})()
+        assert network.reciprocity_by_construction(part) is bound
     snap = _import_snapshot(tmp_path, "all")
     doc = _part2_doc(snap, tmp_path / "out")
     row = reproduction.paper_vs_snapshot(doc).set_index("quantity").loc["network"]

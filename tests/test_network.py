@@ -199,3 +199,20 @@ def test_transitivity_of_a_hub_beyond_int32_triads():
     triads = d * (d - 1) / 2 + 2
     assert st["transitivity"] == pytest.approx(3 / triads)
     assert st["transitivity"] > 0
+
+
+def test_statistics_without_isolates_derived_from_the_whole_network():
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        n = 200
+        edges = {(int(a), int(b)) for a, b in rng.integers(0, 120, size=(500, 2))}  # nodes 120+ only loops
+        edges |= {(i, i) for i in range(0, n, 3)}
+        net = net_from_edges(n, sorted(edges))
+        net.repo_author = np.column_stack([rng.integers(0, 50, 400), rng.integers(0, n, 400)])
+        net.first_commits = rng.integers(0, 5, n)
+        whole, sub = N.network_stats_pair(net)
+        assert whole == N.network_stats(net)
+        direct = N.network_stats(net.without_isolates())
+        assert sub.keys() == direct.keys()
+        for k, v in direct.items():  # exactly: the tables must not change
+            assert sub[k] == v or (np.isnan(v) and np.isnan(sub[k])), k

@@ -65,3 +65,24 @@ def test_figure_text_is_at_least_9pt_in_the_text_column():
     shown_px = [s / 72 / fig.get_figwidth() * COLUMN_PX for s in sizes]
     assert min(shown_px) >= 12 - 1e-9  # 9 pt = 12 CSS px once the figure is 784 px wide
     plt.close(fig)
+
+
+def test_a_large_table_is_written_by_arrow_with_the_same_values(tmp_path, monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    from analysis.publication import publish
+
+    df = pd.DataFrame(
+        {
+            "name_a": ["x", "y,z", 'q"', None],
+            "score": [100.0, 92.3076923076923, np.nan, 90.0],
+            "commits": np.array([1, 2, 3, 4], dtype=np.int64),
+        }
+    )
+    publish.write_csv(df, tmp_path / "small.csv")
+    assert (tmp_path / "small.csv").read_text().splitlines()[1] == "x,100.0,1"  # pandas' notation
+    monkeypatch.setattr(publish, "LARGE_TABLE_ROWS", 2)
+    publish.write_csv(df, tmp_path / "large.csv")
+    assert (tmp_path / "large.csv").read_text() != (tmp_path / "small.csv").read_text()
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "large.csv"), pd.read_csv(tmp_path / "small.csv"))

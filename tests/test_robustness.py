@@ -176,3 +176,38 @@ def test_borgatti_everett_correlation_by_hand():
     core = np.array([True, True, False, False, False])
     # kept pairs: 1 core pair (tied), 3 periphery pairs (none tied): perfect pattern
     assert R.be_core_correlation(5, edges, core) == pytest.approx(1.0)
+
+
+def test_core_statistics_from_igraph_counts_equal_the_edge_list_formula():
+    import random
+
+    import igraph as ig
+
+    for seed in range(3):
+        random.seed(seed)  # igraph draws from Python's random module
+        g = ig.Graph.Erdos_Renyi(n=150, m=900, directed=True, loops=False)
+        g.simplify()
+        und = g.as_undirected(mode="collapse")
+        core = np.asarray(und.coreness()) == max(und.coreness())
+        edges = np.asarray(und.get_edgelist(), dtype=np.int64)
+        st = R.core_statistics(g)
+        assert st["core_size"] == core.sum()
+        assert st["be_correlation"] == pytest.approx(R.be_core_correlation(und.vcount(), edges, core))
+
+
+def test_core_null_model_keeps_within_its_swap_budget_and_says_so():
+    rng = np.random.default_rng(1)
+    edges = np.unique(rng.integers(0, 60, size=(400, 2)), axis=0)
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    m = len(edges)
+    # a budget of 6 m swaps: one swap per edge, 6 samples instead of 20
+    t = R.core_null_model(60, edges, samples=20, max_swaps=6 * m, seed=0)
+    assert t["null model"].iloc[0].startswith("6 degree-preserving rewirings (of the 20 asked for, within a budget of")
+    assert "(1 swap per edge" in t["null model"].iloc[0]
+    assert t["empirical p"].min() >= 1 / 7
+    # never fewer than MIN_NULL_SAMPLES, whatever the budget
+    t = R.core_null_model(60, edges, samples=20, max_swaps=m, seed=0)
+    assert t["null model"].iloc[0].startswith(f"{R.MIN_NULL_SAMPLES} degree-preserving rewirings")
+    # within the budget: as asked, and the wording of before
+    t = R.core_null_model(60, edges, samples=4, max_swaps=10**9, seed=0)
+    assert t["null model"].iloc[0].startswith("4 degree-preserving rewirings (10 swaps per edge")

@@ -144,18 +144,20 @@ def _per_repo(
     ids: pa.Array,
     author_col: str,
     list_authors: bool,
-    cutoff: pa.Scalar | None,
+    cutoffs: Sequence[pa.Scalar | None],
     ignore_authors: Sequence[str],
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """(items per repository, distinct authors per repository, items left out for having no date).
+) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """Per cut-off (None: all items): (items per repository, distinct authors per repository, items
+    left out for having no date).
 
-    Arrays are aligned with ``ids``. Vectorised: repository ids are read
-    dictionary-encoded and mapped to positions once; distinct (repository,
-    author) pairs are counted on integer keys.
+    Arrays are aligned with ``ids``. The table is read once for every cut-off. Vectorised:
+    repository ids are read dictionary-encoded and mapped to positions once; distinct
+    (repository, author) pairs are counted on integer keys.
     """
     n = len(ids)
     date_col = "date" if table == "commits" else "created_at"
-    cols = ["repo_id", author_col] + ([date_col] if cutoff is not None else [])
+    dated = any(c is not None for c in cutoffs)
+    cols = ["repo_id", author_col] + ([date_col] if dated else [])
     # author names dictionary-encoded too (Parquet stores them so): no string per entry is built;
     # a file Arrow cannot return that way (a dictionary spilled into plain pages) is read plainly
     names = f"{author_col}.list.element" if list_authors else author_col
@@ -163,15 +165,18 @@ def _per_repo(
         t = _read(snap, table, cols, filters=[("repo_type", "==", repo_type)], dictionary=["repo_id", names])
     except pa.ArrowNotImplementedError:
         t = _read(snap, table, cols, filters=[("repo_type", "==", repo_type)], dictionary=["repo_id"])
-    dropped = 0
-    if cutoff is not None and t.num_rows:
-        dates = t.column(date_col)
-        dropped = dates.null_count
-        t = t.filter(pc.fill_null(pc.less_equal(dates, cutoff), False))
     if t.num_rows == 0:
-        return np.zeros(n), np.zeros(n), dropped
+        return [(np.zeros(n), np.zeros(n), 0) for _ in cutoffs]
+    # per cut-off: which rows count (None: all) and how many have no date
+    selections: list[tuple[np.ndarray | None, int]] = []
+    for cutoff in cutoffs:
+        if cutoff is None:
+            selections.append((None, 0))
+        else:
+            dates = t.column(date_col)
+            within = pc.fill_null(pc.less_equal(dates, cutoff), False)
+            selections.append((np.asarray(within.to_numpy(), dtype=bool), dates.null_count))
     repo = _positions(t.column("repo_id"), ids)
-    items = np.bincount(repo[repo >= 0], minlength=n).astype(float)
     col = t.column(author_col)
     if list_authors:
         flat, parents, start = [], [], 0
@@ -210,11 +215,19 @@ def _per_repo(
         if bad.size:
             codes[np.isin(codes, bad)] = -1
     r = repo[parent] if parent.size else np.empty(0, dtype=np.int64)
-    keep = (codes >= 0) & (r >= 0)
+    valid = (codes >= 0) & (r >= 0)
     n_auth = max(len(dictionary), 1)
-    keys = np.unique(r[keep] * n_auth + codes[keep])
-    n_authors = np.bincount(keys // n_auth, minlength=n).astype(float)
-    return items, n_authors, dropped
+    out = []
+    for within, dropped in selections:
+        if within is None:
+            rows, keep = repo, valid
+        else:
+            rows, keep = repo[within], valid & within[parent]
+        items = np.bincount(rows[rows >= 0], minlength=n).astype(float)
+        keys = np.unique(r[keep] * n_auth + codes[keep])
+        n_authors = np.bincount(keys // n_auth, minlength=n).astype(float)
+        out.append((items, n_authors, dropped))
+    return out
 
 
 def _license_columns(lic: pa.ChunkedArray) -> tuple[pd.Categorical, pd.Categorical, pd.Categorical]:
@@ -235,57 +248,63 @@ def _license_columns(lic: pa.ChunkedArray) -> tuple[pd.Categorical, pd.Categoric
     return license_cat, main, alt
 
 
-def load_type(
+def _not_listed(repo_type: str) -> RepoActivity:
+    empty = pd.DataFrame({m: pd.Series(dtype=float) for m in MEASURES})
+    status = {m: NOT_APPLICABLE_TEXT if (repo_type, m) in NOT_APPLICABLE else NOT_COVERED for m in MEASURES}
+    empty["license"] = pd.Series(dtype=object)
+    empty["group"] = pd.Series(dtype=object)
+    empty["alternative_group"] = pd.Series(dtype=object)
+    return RepoActivity(
+        repo_type,
+        False,
+        0,
+        empty,
+        status,
+        {m: 0 for m in MEASURES},
+        [f"the snapshot has no listing of {repo_type} repositories"],
+    )
+
+
+def load_types(
     snap: Snapshot,
     repo_type: str,
-    as_of: str | dt.date | None = None,
+    as_ofs: Sequence[str | dt.date | None],
     ignore_authors: Sequence[str] = DEFAULT_IGNORE_AUTHORS,
-) -> RepoActivity:
-    """Activity of one repository type (see the module docstring)."""
+) -> list[RepoActivity]:
+    """Activity of one repository type under each restriction of ``as_ofs`` (None: none), every
+    table read once for all of them; ``load_types(snap, t, [a])[0]`` is :func:`load_type`."""
     name = REPO_TABLES[repo_type]
-    cutoff = parse_as_of(as_of)
-    listed = snap.coverage(name).get("scope", "none") != "none"
-    empty = pd.DataFrame({m: pd.Series(dtype=float) for m in MEASURES})
-    if not listed:
-        status = {m: NOT_APPLICABLE_TEXT if (repo_type, m) in NOT_APPLICABLE else NOT_COVERED for m in MEASURES}
-        empty["license"] = pd.Series(dtype=object)
-        empty["group"] = pd.Series(dtype=object)
-        empty["alternative_group"] = pd.Series(dtype=object)
-        return RepoActivity(
-            repo_type,
-            False,
-            0,
-            empty,
-            status,
-            {m: 0 for m in MEASURES},
-            [f"the snapshot has no listing of {repo_type} repositories"],
-        )
-
+    if snap.coverage(name).get("scope", "none") == "none":
+        return [_not_listed(repo_type) for _ in as_ofs]
+    cutoffs = [parse_as_of(a) for a in as_ofs]
     t = _read(snap, name, ["id", "created_at", "license", "likes", "downloads"])
-    notes: list[str] = []
-    if cutoff is not None:
-        created = t.column("created_at")
-        unknown = created.null_count
-        t = t.filter(pc.fill_null(pc.less_equal(created, cutoff), False))
-        if unknown:
-            notes.append(
-                f"{unknown:,} {repo_type} repositories without a creation date are left out of the "
+    # per restriction: the listed repositories it keeps (None: all) and its notes
+    keeps: list[np.ndarray | None] = []
+    notes: list[list[str]] = []
+    created = t.column("created_at")
+    for as_of, cutoff in zip(as_ofs, cutoffs):
+        notes.append([])
+        if cutoff is None:
+            keeps.append(None)
+            continue
+        keeps.append(np.asarray(pc.fill_null(pc.less_equal(created, cutoff), False).to_numpy(), dtype=bool))
+        if created.null_count:
+            notes[-1].append(
+                f"{created.null_count:,} {repo_type} repositories without a creation date are left out of the "
                 f"restriction to {as_of}"
             )
-    n = t.num_rows
-    data = {}
-    status: dict[str, str] = {}
+    data: list[dict[str, np.ndarray]] = [{} for _ in as_ofs]
+    status: list[dict[str, str]] = [{} for _ in as_ofs]
     for m in LISTING_MEASURES:
-        col = t.column(m)
-        if (repo_type, m) in NOT_APPLICABLE:
-            status[m] = NOT_APPLICABLE_TEXT
-            data[m] = np.full(n, np.nan)
-        elif n and col.null_count == n:
-            status[m] = NOT_COVERED
-            data[m] = np.full(n, np.nan)
-        else:
-            status[m] = OK
-            data[m] = _num(col)
+        values = _num(t.column(m))
+        for i, keep in enumerate(keeps):
+            v = values if keep is None else values[keep]
+            if (repo_type, m) in NOT_APPLICABLE:
+                status[i][m], data[i][m] = NOT_APPLICABLE_TEXT, np.full(len(v), np.nan)
+            elif len(v) and np.isnan(v).all():
+                status[i][m], data[i][m] = NOT_COVERED, np.full(len(v), np.nan)
+            else:
+                status[i][m], data[i][m] = OK, v
     ids = t.column("id").combine_chunks()
     lic = t.column("license")
     del t
@@ -294,27 +313,49 @@ def load_type(
         ("discussions", "discussions", ("discussions", "discussion_authors"), "author", False),
     ):
         covered_mask = _covered_mask(snap, step, repo_type, ids)
-        if not covered_mask.any():
+        wanted = [covered_mask.any() if keep is None else covered_mask[keep].any() for keep in keeps]
+        results = (
+            _per_repo(snap, table, repo_type, ids, author_col, is_list, cutoffs, ignore_authors) if any(wanted) else []
+        )
+        for i, keep in enumerate(keeps):
+            n_i = len(ids) if keep is None else int(keep.sum())
+            if not wanted[i]:
+                for m in measures:
+                    status[i][m], data[i][m] = NOT_COVERED, np.full(n_i, np.nan)
+                continue
+            items, authors, dropped = results[i]
+            if dropped:
+                notes[i].append(
+                    f"{dropped:,} {step} of {repo_type} repositories without a date are left out "
+                    f"of the restriction to {as_ofs[i]}"
+                )
+            items, authors = items.copy(), authors.copy()
+            items[~covered_mask] = np.nan
+            authors[~covered_mask] = np.nan
+            if keep is not None:
+                items, authors = items[keep], authors[keep]
+            data[i][measures[0]], data[i][measures[1]] = items, authors
             for m in measures:
-                status[m] = NOT_COVERED
-                data[m] = np.full(n, np.nan)
-            continue
-        items, authors, dropped = _per_repo(snap, table, repo_type, ids, author_col, is_list, cutoff, ignore_authors)
-        if dropped:
-            notes.append(
-                f"{dropped:,} {step} of {repo_type} repositories without a date are left out "
-                f"of the restriction to {as_of}"
-            )
-        items[~covered_mask] = np.nan
-        authors[~covered_mask] = np.nan
-        data[measures[0]], data[measures[1]] = items, authors
-        for m in measures:
-            status[m] = OK
+                status[i][m] = OK
     del ids
-    frame = pd.DataFrame({m: data[m] for m in MEASURES})
-    frame["license"], frame["group"], frame["alternative_group"] = _license_columns(lic)
-    covered = {m: int(frame[m].notna().sum()) for m in MEASURES}
-    return RepoActivity(repo_type, True, n, frame, status, covered, notes)
+    out = []
+    for i, keep in enumerate(keeps):
+        frame = pd.DataFrame({m: data[i][m] for m in MEASURES})
+        lic_i = lic if keep is None else lic.filter(pa.array(keep))
+        frame["license"], frame["group"], frame["alternative_group"] = _license_columns(lic_i)
+        covered = {m: int(frame[m].notna().sum()) for m in MEASURES}
+        out.append(RepoActivity(repo_type, True, len(frame), frame, status[i], covered, notes[i]))
+    return out
+
+
+def load_type(
+    snap: Snapshot,
+    repo_type: str,
+    as_of: str | dt.date | None = None,
+    ignore_authors: Sequence[str] = DEFAULT_IGNORE_AUTHORS,
+) -> RepoActivity:
+    """Activity of one repository type (see the module docstring)."""
+    return load_types(snap, repo_type, [as_of], ignore_authors)[0]
 
 
 def load(
@@ -325,6 +366,17 @@ def load(
 ) -> dict[str, RepoActivity]:
     """Activity of every repository type: ``{repo_type: RepoActivity}``."""
     return {t: load_type(snap, t, as_of=as_of, ignore_authors=ignore_authors) for t in repo_types}
+
+
+def load_with_as_of(
+    snap: Snapshot,
+    as_of: str | dt.date | None,
+    ignore_authors: Sequence[str] = DEFAULT_IGNORE_AUTHORS,
+    repo_types: Iterable[str] = REPO_TYPES,
+) -> tuple[dict[str, RepoActivity], dict[str, RepoActivity]]:
+    """``(load(snap), load(snap, as_of))`` with every table read once for both (Part I shows both)."""
+    both = {t: load_types(snap, t, [None, as_of], ignore_authors) for t in repo_types}
+    return {t: v[0] for t, v in both.items()}, {t: v[1] for t, v in both.items()}
 
 
 # --------------------------------------------------------------------------- #

@@ -256,6 +256,22 @@ def _model_commit_groups(path, columns: list[str]):
         yield rid.dictionary, rid.indices.to_numpy(zero_copy_only=False), flat.dictionary, flat.indices, parent
 
 
+def model_commit_dates(snap: Snapshot) -> np.ndarray:
+    """The ``date`` of every model-repository commit, in the commit order of
+    :func:`load_commit_authors` (file order), as int64 sort keys (the file's time unit); a missing
+    date is the largest int64, so that it sorts last."""
+    pf = pq.ParquetFile(snap.path / table_file("commits"))
+    out = []
+    for i in range(pf.num_row_groups):
+        t = pf.read_row_group(i, columns=["repo_type", "date"])
+        t = t.filter(pc.equal(t.column("repo_type"), "model"))
+        if t.num_rows == 0:
+            continue
+        d = t.column("date").combine_chunks().cast(pa.int64())  # the file's unit: only the order matters
+        out.append(pc.fill_null(d, np.iinfo(np.int64).max).to_numpy(zero_copy_only=False))
+    return np.concatenate(out).astype(np.int64) if out else np.zeros(0, np.int64)
+
+
 def load_commit_authors(snap: Snapshot) -> CommitAuthors:
     """The model-repository commits of a snapshot, streamed by Parquet row group.
 
@@ -578,6 +594,7 @@ def network_stats(net: Network) -> dict[str, Any]:
     tri = triangles(net.graph())
     with np.errstate(invalid="ignore", divide="ignore"):
         local = np.where(deg > 1, 2 * tri / (deg * (deg - 1.0)), 0.0)
+    net._cache["local_clustering"] = local
     triads = float((deg * (deg - 1) / 2).sum())
     nl = ~loops
     gd = sp.csr_matrix((np.ones(m_nl), (net.src[nl], net.dst[nl])), shape=(n, n))
@@ -608,6 +625,45 @@ def network_stats(net: Network) -> dict[str, Any]:
         "max_kcore": kmax,
         "core_size": int((core == kmax).sum()) if n and kmax > 0 else 0,
     }
+
+
+def network_stats_pair(net: Network) -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`network_stats` of ``net`` and of ``net.without_isolates()``, the second derived from
+    the first's per-node arrays: removing isolates (nodes with self-loops only) changes no triangle,
+    core number, component of another node or degree, so only counts and means over nodes change
+    (a test checks both against :func:`network_stats` of the subgraph)."""
+    whole = network_stats(net)
+    iso = net.isolates()
+    k = int((~iso).sum())
+    if k == 0 or k == net.n:
+        return whole, network_stats(net.without_isolates())
+    n_iso = int(iso.sum())
+    c = net._cache
+    loops_kept = int((net.loops & ~iso[net.src]).sum())
+    m_nl = int((~net.loops).sum())
+    m = m_nl + loops_kept
+    rec = int(reciprocated(net).sum())
+    ra = net.repo_author
+    ra = ra[~iso[ra[:, 1]]] if len(ra) else ra
+    sub = dict(whole)
+    sub.update(
+        {
+            "repositories": _distinct(ra[:, 0]) if len(ra) else 0,
+            "commits": int(net.first_commits[~iso].sum()),
+            "nodes": k,
+            "edges": m,
+            "self_loops": loops_kept,
+            "isolates": 0,
+            "isolates_pct": 0.0,
+            "density": float(m_nl / (k * (k - 1))) if k > 1 else float("nan"),
+            "reciprocity": float(rec / m) if m else float("nan"),
+            "avg_clustering": float(c["local_clustering"][~iso].mean()),
+            "wcc": whole["wcc"] - n_iso,
+            "scc": whole["scc"] - n_iso,
+            "largest_wcc_pct": float(100 * whole["largest_wcc"] / k),
+        }
+    )
+    return whole, sub
 
 
 def _distinct(values: np.ndarray) -> int:
@@ -830,14 +886,8 @@ def network_table(p: Part2) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
 def stats_all(p: Part2) -> dict[str, dict[str, Any]]:
     """Statistics of both networks, whole and without isolates (computed once per :class:`Part2`)."""
     if not p.stats:
-        p.stats.update(
-            {
-                "reproduction": network_stats(p.reproduction),
-                "reproduction_noiso": network_stats(p.reproduction.without_isolates()),
-                "cleaned": network_stats(p.cleaned),
-                "cleaned_noiso": network_stats(p.cleaned.without_isolates()),
-            }
-        )
+        for label, net in (("reproduction", p.reproduction), ("cleaned", p.cleaned)):
+            p.stats[label], p.stats[f"{label}_noiso"] = network_stats_pair(net)
     return p.stats
 
 
@@ -1333,14 +1383,12 @@ def reciprocity_by_construction(p: Part2) -> bool:
     author of one of its commits (for example, when commits record one author
     each), every tie is returned, whatever the developers did.
     """
-    c = p.commits
-    n = max(len(c.names), 1)
-    if not len(c.cidx):
+    net = p.reproduction
+    if not len(net.repo_author):
         return False
-    every = np.unique(c.commit_repo[c.cidx] * n + c.author)
-    commit, first = c.first_authors()
-    firsts = np.unique(c.commit_repo[commit] * n + first)
-    return bool(len(every) == len(firsts) and np.array_equal(every, firsts))
+    # the construction kept both counts: the (repository, first author) pairs are a subset of the
+    # (repository, author) memberships, so they are the same set exactly when they are as many
+    return bool(net._cache["first_author_memberships"] == len(net.repo_author))
 
 
 def listing_gap_sentence(p: Part2) -> str:
@@ -1348,8 +1396,8 @@ def listing_gap_sentence(p: Part2) -> str:
     ids = p.commits.repo_ids
     if not len(ids):
         return ""
-    listed = p.snap.table("models", ["id"])["id"]
-    n_listed = int(pd.Index(ids).isin(listed).sum())
+    listed = p.snap.arrow("models", ["id"]).column("id")
+    n_listed = int(pc.sum(pc.is_in(pa.array(ids, pa.string()), value_set=listed.combine_chunks())).as_py() or 0)
     gap = len(ids) - n_listed
     if not gap:
         return ""

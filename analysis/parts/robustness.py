@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from scipy import stats as sstats
 
 from analysis import stats
@@ -305,11 +304,12 @@ class SequentialNetwork:
         """Share of directed edges (distinct ordered pairs) whose reverse edge exists too."""
         if self.edges.empty:
             return float("nan")
-        pairs = set(zip(self.edges["source"], self.edges["target"]))
-        return sum((t, s) in pairs for s, t in pairs) / len(pairs)
+        codes, _ = pd.factorize(pd.concat([self.edges["source"], self.edges["target"]], ignore_index=True))
+        m = len(self.edges)
+        return float(_reciprocated_share(codes[:m].astype(np.int64), codes[m:].astype(np.int64)))
 
     def summary(self) -> dict[str, Any]:
-        nodes = set(self.edges["source"]) | set(self.edges["target"])
+        nodes = pd.unique(pd.concat([self.edges["source"], self.edges["target"]], ignore_index=True))
         return {
             "repositories with two or more commits": self.repositories,
             "commits": self.commits,
@@ -319,41 +319,76 @@ class SequentialNetwork:
         }
 
 
+def _reciprocated_share(src: np.ndarray, dst: np.ndarray) -> float:
+    """Share of the distinct ordered pairs ``(src, dst)`` (integer codes) whose reverse pair is there too."""
+    n = int(max(src.max(initial=-1), dst.max(initial=-1))) + 1
+    key = np.unique(src * n + dst)
+    rev = (key % n) * n + key // n
+    return float(np.isin(rev, key, assume_unique=True).mean()) if len(key) else float("nan")
+
+
+def _sequential_pairs(repo: np.ndarray, date: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(source, target, weight)`` codes of the sequential edges from integer commit rows: ``repo``
+    and ``first`` codes (``first`` -1: no author, the commit is skipped), ``date`` as int64 (NaT as
+    the largest value: last within its repository); ties in date keep the given order."""
+    ok = np.flatnonzero(first >= 0)
+    order = ok[np.lexsort((ok, date[ok], repo[ok]))]
+    r, f = repo[order], first[order]
+    same = r[1:] == r[:-1]
+    src, dst = f[1:][same], f[:-1][same]
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    n = int(f.max(initial=-1)) + 1
+    key, weight = np.unique(src * n + dst, return_counts=True)
+    return key // max(n, 1), key % max(n, 1), weight
+
+
+def _edges_frame(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, names: np.ndarray) -> pd.DataFrame:
+    if not len(src):
+        return pd.DataFrame(columns=["source", "target", "weight"])
+    e = pd.DataFrame({"source": names[src], "target": names[dst], "weight": weight.astype(np.int64)})
+    return e.sort_values(["source", "target"], kind="stable").reset_index(drop=True)
+
+
 def sequential_edges(repo: Sequence[str], date: Sequence[Any], first: Sequence[str | None]) -> pd.DataFrame:
     """Edges of :class:`SequentialNetwork` from commit rows (repository, date, first author):
     within each repository, commits in date order (the given order among equal dates) link
     each first author to the previous commit's; pairs of the same author add nothing."""
-    f = pd.DataFrame({"repo": list(repo), "date": list(date), "first": list(first)})
-    f["order"] = np.arange(len(f))
-    f = f.dropna(subset=["first"]).sort_values(["repo", "date", "order"], kind="stable")
-    prev = f.groupby("repo", sort=False)["first"].shift(1)
-    e = pd.DataFrame({"source": f["first"], "target": prev}).dropna()
-    e = e[e["source"] != e["target"]]
-    if e.empty:
-        return pd.DataFrame(columns=["source", "target", "weight"])
-    return e.groupby(["source", "target"], sort=True).size().rename("weight").reset_index()
+    rcode, _ = pd.factorize(pd.Series(list(repo), dtype=object))
+    fcode, fnames = pd.factorize(pd.Series(list(first), dtype=object))
+    src, dst, w = _sequential_pairs(rcode.astype(np.int64), _date_keys(date), fcode.astype(np.int64))
+    return _edges_frame(src, dst, w, np.asarray(fnames, dtype=object))
 
 
-def sequential_network(snap: Snapshot, ignore_authors: Sequence[str] = ("system",)) -> SequentialNetwork:
+def _date_keys(date: Any) -> np.ndarray:
+    """Dates as int64 sort keys, missing dates last."""
+    d = pd.to_datetime(pd.Series(date), utc=True)
+    keys = d.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    keys[d.isna().to_numpy()] = np.iinfo(np.int64).max
+    return keys
+
+
+def sequential_network(
+    snap: Snapshot, ignore_authors: Sequence[str] = ("system",), commits: Any = None
+) -> SequentialNetwork:
     """:class:`SequentialNetwork` of the model repositories' commits (``ignore_authors`` skipped:
-    a commit whose first author is ignored takes its next author, or is left out)."""
-    t = snap.arrow("commits", ["repo_id", "date", "authors"], filters=[("repo_type", "==", "model")])
-    authors = t.column("authors")
-    if ignore_authors:
-        flat = pc.list_flatten(authors)
-        parent = pc.list_parent_indices(authors)
-        keep = pc.invert(pc.fill_null(pc.is_in(flat, pa.array(list(ignore_authors))), False))
-        flat, parent = flat.filter(keep), parent.filter(keep)
-        first_pos = pa.table({"p": parent, "a": flat}).group_by("p", use_threads=False).aggregate([("a", "first")])
-        first = np.full(t.num_rows, None, dtype=object)
-        first[first_pos.column("p").to_numpy()] = first_pos.column("a_first").to_numpy(zero_copy_only=False)
-    else:
-        first = np.asarray(pc.list_element(authors, 0).to_numpy(zero_copy_only=False), dtype=object)
-    repo = t.column("repo_id").to_numpy(zero_copy_only=False)
-    date = t.column("date").to_pandas()
-    edges = sequential_edges(repo, date, first)
-    counts = pd.Series(repo).value_counts()
-    return SequentialNetwork(edges, int((counts >= 2).sum()), t.num_rows)
+    a commit whose first author is ignored takes its next author, or is left out). ``commits``:
+    Part II's :class:`~analysis.parts.network.CommitAuthors` of ``snap`` (loaded when None); only
+    the commit dates are read again, as integers."""
+    from analysis.parts import network
+
+    c = commits if commits is not None else network.load_commit_authors(snap)
+    date = network.model_commit_dates(snap)
+    bad = np.isin(c.names, np.asarray(list(ignore_authors), dtype=object)) if len(c.names) else np.zeros(0, bool)
+    ok = ~bad[c.author] if len(c.author) else np.zeros(0, bool)
+    cidx, author = c.cidx[ok], c.author[ok]
+    first = np.full(c.n_commits, -1, dtype=np.int64)
+    if len(cidx):
+        start = np.flatnonzero(np.r_[True, cidx[1:] != cidx[:-1]])
+        first[cidx[start]] = author[start]
+    src, dst, w = _sequential_pairs(c.commit_repo, date, first)
+    repositories = int((np.bincount(c.commit_repo, minlength=len(c.repo_ids)) >= 2).sum()) if c.n_commits else 0
+    return SequentialNetwork(_edges_frame(src, dst, w, c.names), repositories, c.n_commits)
 
 
 # --------------------------------------------------------------------------- #
@@ -361,37 +396,80 @@ def sequential_network(snap: Snapshot, ignore_authors: Sequence[str] = ("system"
 # --------------------------------------------------------------------------- #
 
 
-def author_sets(snap: Snapshot) -> pd.DataFrame:
+@dataclass
+class AuthorSets:
+    """Distinct (repository, author) pairs as integer codes: ``repo`` indexes ``repo_ids``."""
+
+    repo: np.ndarray
+    author: np.ndarray
+    repo_ids: np.ndarray
+
+    @property
+    def n_repos(self) -> int:
+        """Repositories with at least one author."""
+        return int(len(np.unique(self.repo)))
+
+    @classmethod
+    def of(cls, pairs: pd.DataFrame) -> AuthorSets:
+        """From a DataFrame with ``repo`` and ``author`` columns (duplicates dropped)."""
+        rc, rids = pd.factorize(pairs["repo"])
+        ac, _ = pd.factorize(pairs["author"])
+        n = max(int(ac.max(initial=-1)) + 1, 1)
+        key = np.unique(rc.astype(np.int64) * n + ac)
+        return cls(key // n, key % n, np.asarray(rids, dtype=object))
+
+
+def author_sets(snap: Snapshot, part2: Any = None) -> AuthorSets:
     """Distinct (repository, author) pairs of the model repositories' commits (all authors, the
-    Hub's ``system`` included, as the authors' construction has them)."""
-    t = snap.arrow("commits", ["repo_id", "authors"], filters=[("repo_type", "==", "model")])
-    pairs = pa.table(
-        {
-            "repo": pc.take(t.column("repo_id"), pc.list_parent_indices(t.column("authors"))),
-            "author": pc.list_flatten(t.column("authors")),
-        }
-    )
-    pairs = pairs.filter(pc.is_valid(pairs.column("author")))
-    return pairs.group_by(["repo", "author"]).aggregate([]).to_pandas()
+    Hub's ``system`` included, as the authors' construction has them): those of Part II's
+    reproduction network (``part2``: :func:`analysis.parts.network.compute` of ``snap``; built
+    from ``snap`` when None)."""
+    from analysis.parts import network
+
+    if part2 is None:
+        commits = network.load_commit_authors(snap)
+        net = network.reproduction_network(commits)
+    else:
+        commits, net = part2.commits, part2.reproduction
+    ra = net.repo_author
+    return AuthorSets(ra[:, 0], ra[:, 1], commits.repo_ids)
 
 
-def isolate_share(pairs: pd.DataFrame, repos: Iterable[str] | None = None) -> float:
+def _isolate_share(sets: AuthorSets, repo_mask: np.ndarray | None = None) -> float:
+    repo, author = sets.repo, sets.author
+    if repo_mask is not None:
+        sel = repo_mask[repo]
+        repo, author = repo[sel], author[sel]
+    if not len(repo):
+        return float("nan")
+    size = np.bincount(repo, minlength=len(sets.repo_ids))
+    n_authors = int(max(sets.author.max(initial=-1) + 1, 1))
+    present = np.bincount(author, minlength=n_authors) > 0
+    shared = np.bincount(author[size[repo] > 1], minlength=n_authors) > 0
+    return float(100 * ((present & ~shared).sum() / present.sum()))  # as 100 * mean: the same float
+
+
+def isolate_share(pairs: pd.DataFrame | AuthorSets, repos: Iterable[str] | None = None) -> float:
     """Share (%) of developers who are isolates in the authors' network of ``repos`` (all when
     None): a developer is an isolate when every repository they committed to has them as its only
     author (its commits add self-loops only)."""
-    p = pairs if repos is None else pairs[pairs["repo"].isin(set(repos))]
-    if p.empty:
-        return float("nan")
-    size = p.groupby("repo")["author"].transform("size")
-    widest = size.groupby(p["author"]).max()
-    return float(100 * (widest == 1).mean())
+    sets = pairs if isinstance(pairs, AuthorSets) else AuthorSets.of(pairs)
+    if repos is None:
+        return _isolate_share(sets)
+    mask = pd.Index(sets.repo_ids).isin(list(repos))
+    return _isolate_share(sets, np.asarray(mask, dtype=bool))
 
 
-def isolate_sampling_bias(pairs: pd.DataFrame, sizes: Sequence[int], seeds: Sequence[int] = range(5)) -> pd.DataFrame:
+def isolate_sampling_bias(
+    pairs: pd.DataFrame | AuthorSets, sizes: Sequence[int], seeds: Sequence[int] = range(5)
+) -> pd.DataFrame:
     """The isolate share of the full network against networks of seeded random samples of
-    repositories (``sizes``, as the collector's ``--select sample --n``)."""
-    repos = np.array(sorted(pairs["repo"].unique()), dtype=object)
-    full = isolate_share(pairs)
+    repositories (``sizes``, as the collector's ``--select sample --n``; a sample is drawn from
+    the repositories in name order, so it depends on the seed only)."""
+    sets = pairs if isinstance(pairs, AuthorSets) else AuthorSets.of(pairs)
+    present = np.unique(sets.repo)
+    repos = present[np.argsort(sets.repo_ids[present].astype(str), kind="stable")]
+    full = _isolate_share(sets)
     rows = [
         {
             "repositories sampled": len(repos),
@@ -405,7 +483,11 @@ def isolate_sampling_bias(pairs: pd.DataFrame, sizes: Sequence[int], seeds: Sequ
     for n in sizes:
         if n >= len(repos):
             continue
-        vals = [isolate_share(pairs, np.random.default_rng(s).choice(repos, n, replace=False)) for s in seeds]
+        vals = []
+        for s in seeds:
+            mask = np.zeros(len(sets.repo_ids), dtype=bool)
+            mask[repos[np.random.default_rng(s).choice(len(repos), n, replace=False)]] = True
+            vals.append(_isolate_share(sets, mask))
         rows.append(
             {
                 "repositories sampled": int(n),
@@ -597,19 +679,38 @@ def be_core_correlation(n: int, edges: np.ndarray, core: np.ndarray) -> float:
 
 def core_statistics(graph: Any) -> dict[str, float]:
     """k_max, the size of the innermost k-core and its Borgatti-Everett correlation, of a graph
-    (``igraph.Graph``; directed graphs are read as undirected for cores)."""
+    (``igraph.Graph``; directed graphs are read as undirected for cores). The tie counts within the
+    core and within the periphery come from igraph (degrees and the core's induced subgraph), not
+    from an edge list."""
     und = graph.as_undirected(mode="collapse") if graph.is_directed() else graph.copy().simplify()
     coreness = np.asarray(und.coreness(), dtype=np.int64)
     if coreness.size == 0:
         return {"k_max": float("nan"), "core_size": float("nan"), "be_correlation": float("nan")}
     kmax = int(coreness.max())
     core = coreness == kmax
-    edges = np.asarray(und.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     return {
         "k_max": float(kmax),
         "core_size": float(core.sum()),
-        "be_correlation": be_core_correlation(und.vcount(), edges, core),
+        "be_correlation": _be_core_correlation_counts(und, core),
     }
+
+
+def _be_core_correlation_counts(und: Any, core: np.ndarray) -> float:
+    """:func:`be_core_correlation` of an undirected simple igraph graph, from tie counts."""
+    n, k, m = und.vcount(), int(core.sum()), und.ecount()
+    if k < 2 or n - k < 2 or m == 0:
+        return float("nan")
+    a_core = und.induced_subgraph(np.flatnonzero(core).tolist()).ecount()
+    touching = int(np.asarray(und.degree(), dtype=np.int64)[core].sum()) - a_core
+    a_per = m - touching
+    pc_, pp_ = k * (k - 1) / 2, (n - k) * (n - k - 1) / 2
+    total, ties = pc_ + pp_, a_core + a_per
+    den = np.sqrt(ties * (total - ties) * pc_ * (total - pc_))
+    return float((total * a_core - ties * pc_) / den) if den else float("nan")
+
+
+#: Below this many samples a null model says little; a large network gets at least these.
+MIN_NULL_SAMPLES = 5
 
 
 def core_null_model(
@@ -625,9 +726,10 @@ def core_null_model(
 
     ``edges``: distinct directed pairs (m, 2) of node indices, no self-loops. Each randomisation
     rewires ``swaps_per_edge`` x m edge pairs with igraph's ``rewire`` (every node keeps its in- and
-    out-degree, no multi-edges or loops), with igraph's random generator seeded per sample; on a
-    large network the swaps per edge are lowered so that all samples together make at most
-    ``max_swaps`` (the table states the number used).
+    out-degree, no multi-edges or loops), with igraph's random generator seeded per sample. All
+    samples together make at most ``max_swaps`` swaps: on a large network the swaps per edge are
+    lowered first (to one), then the samples (to :data:`MIN_NULL_SAMPLES`); the table states the
+    numbers used (``bench/bench_robustness.py`` measures the cost: about 3 microseconds a swap).
     Returns one row per statistic: observed, null mean and SD, z, and the empirical two-sided p
     ((1 + #|null - mean| >= |observed - mean|) / (1 + samples)).
     """
@@ -635,11 +737,14 @@ def core_null_model(
 
     import igraph as ig
 
-    g = ig.Graph(n=n, edges=[tuple(map(int, e)) for e in edges], directed=True)
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    g = ig.Graph(n=n, edges=list(zip(edges[:, 0].tolist(), edges[:, 1].tolist())), directed=True)
     observed = core_statistics(g)
     null: dict[str, list[float]] = {k: [] for k in observed}
     m = g.ecount()
     swaps_per_edge = max(1, min(swaps_per_edge, max_swaps // max(1, samples * m)))
+    requested = samples
+    samples = max(min(requested, MIN_NULL_SAMPLES), min(requested, max_swaps // max(1, swaps_per_edge * m)))
     for s in range(samples):
         ig.set_random_number_generator(random.Random(seed * 100_003 + s))
         h = g.copy()
@@ -647,6 +752,7 @@ def core_null_model(
         for k, v in core_statistics(h).items():
             null[k].append(v)
     ig.set_random_number_generator(random)
+    fewer = f" (of the {requested} asked for, within a budget of {max_swaps:,} swaps)" if samples < requested else ""
     rows = []
     for k, obs in observed.items():
         v = np.asarray(null[k], dtype=float)
@@ -661,7 +767,7 @@ def core_null_model(
                 "null SD": sd,
                 "z": z,
                 "empirical p": (1 + extreme) / (1 + samples),
-                "null model": f"{samples} degree-preserving rewirings ({swaps_per_edge} swaps per edge, "
+                "null model": f"{samples} degree-preserving rewirings{fewer} ({swaps_per_edge} swap{'s' * (swaps_per_edge != 1)} per edge, "
                 f"igraph rewire, seed {seed})",
             }
         )

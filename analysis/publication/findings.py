@@ -245,10 +245,11 @@ def epsilon_sq_interval(
     method = f"95% percentile bootstrap, {b} resamples of {v.size:,} repositories (seed {seed})"
     if v.size < 3:
         return None, None, method
+    cat = pd.Categorical(g)  # integer codes once: each resample is then a Categorical view
     est = []
     for _ in range(b):
         i = rng.integers(0, v.size, v.size)
-        e = licenses.kruskal(v[i], g[i])["epsilon_sq"]
+        e = licenses.kruskal(v[i], pd.Categorical.from_codes(cat.codes[i], cat.categories))["epsilon_sq"]
         if not np.isnan(e):
             est.append(e)
     if len(est) < b // 2:

@@ -168,6 +168,25 @@ class Markdown:
         return self.text
 
 
+#: Tables longer than this are written by Arrow's CSV writer (C++, several times faster than pandas).
+LARGE_TABLE_ROWS = 1_000_000
+
+
+def write_csv(data: pd.DataFrame, path: Path) -> None:
+    """``data`` as CSV without its index. A table of more than :data:`LARGE_TABLE_ROWS` rows (the
+    identity candidates of a Hub-scale snapshot) is written by ``pyarrow.csv``: the same values,
+    read back by ``pandas.read_csv``, in Arrow's notation (strings quoted, ``100`` for ``100.0``);
+    smaller tables keep pandas' notation."""
+    if len(data) <= LARGE_TABLE_ROWS:
+        data.to_csv(path, index=False, lineterminator="\n")
+        return
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    pcsv.write_csv(table, path, pcsv.WriteOptions(quoting_style="needed"))
+
+
 class Publisher:
     """Writes a snapshot's tables and figures and renders them for the book."""
 
@@ -278,8 +297,7 @@ class Publisher:
         """Write ``df`` to ``tables/<label>.csv`` and return its numbered MyST table."""
         self._check_label(label, "tab")
         data = df.reset_index() if index else df
-        csv = self.tables_dir / f"{label}.csv"
-        data.to_csv(csv, index=False, lineterminator="\n")
+        write_csv(data, self.tables_dir / f"{label}.csv")
         self._sidecar(self.tables_dir, label, "table", caption, covers)
         shown = markdown_table(data, max_rows=max_rows)
         more = ""
@@ -322,7 +340,7 @@ class Publisher:
         self._sidecar(self.figures_dir, label, "figure", caption, covers)
         links = [self._link("figures", f"{label}.png", "PNG"), self._link("figures", f"{label}.svg", "SVG")]
         if data is not None:
-            data.to_csv(self.tables_dir / f"{label}.csv", index=False, lineterminator="\n")
+            write_csv(data, self.tables_dir / f"{label}.csv")
             self._sidecar(self.tables_dir, label, "figure data", caption, covers)
             links.append(self._link("tables", f"{label}.csv", "Data (CSV)"))
         parts = [
