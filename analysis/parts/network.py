@@ -966,7 +966,7 @@ def core_periphery_table(net: Network) -> pd.DataFrame:
     rows = []
     for name, mask in groups.items():
         nodes = int(mask.sum())
-        repos = len(np.unique(ra[mask[ra[:, 1]], 0])) if len(ra) else 0
+        repos = _distinct(ra[mask[ra[:, 1]], 0]) if len(ra) else 0  # ``ra`` comes sorted by repository
         out_e = nl & mask[net.src]
         rows.append(
             {
