@@ -48,7 +48,9 @@ def run(notebook: str, snapshot: Path, out: Path, params: dict | None = None, mi
     """Run the notebook's cells under pyinstrument; returns (cell timings, profile text, total seconds)."""
     from pyinstrument import Profiler
 
-    ns: dict = {"__name__": "__main__"}
+    from IPython.display import display
+
+    ns: dict = {"__name__": "__main__", "display": display}  # a kernel's built-in
     inject = dict(params or {}, snapshot_dir=str(snapshot), output_dir=str(out))
     timings: list[tuple[str, float]] = []
     profiler = Profiler(interval=0.005)
