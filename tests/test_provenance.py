@@ -86,3 +86,28 @@ def test_a_large_table_is_written_by_arrow_with_the_same_values(tmp_path, monkey
     publish.write_csv(df, tmp_path / "large.csv")
     assert (tmp_path / "large.csv").read_text() != (tmp_path / "small.csv").read_text()
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "large.csv"), pd.read_csv(tmp_path / "small.csv"))
+
+
+def test_a_page_shows_intervals_in_one_cell_and_the_key_columns_first():
+    import numpy as np
+    import pandas as pd
+
+    from analysis.publication.publish import markdown_table, page_view
+
+    df = pd.DataFrame(
+        {
+            "measure": ["likes", "commits"],
+            "mean": [1.5, 2.0],
+            "Gini": [0.985, np.nan],
+            "Gini low": [0.98, np.nan],
+            "Gini high": [0.99, np.nan],
+            "N": [760_000, 0],
+        }
+    )
+    view, joined = page_view(df, first=("measure", "N", "Gini", "absent"))
+    assert list(view.columns) == ["measure", "N", "Gini", "mean"]
+    assert joined == {"Gini"}
+    assert view["Gini"].tolist() == ["0.985 [0.98, 0.99]", ""]
+    text = markdown_table(view, numeric=joined)
+    assert text.splitlines()[1] == "| :--- | ---: | ---: | ---: |"
+    assert "| likes | 760,000 | 0.985 [0.98, 0.99] | 1.5 |" in text

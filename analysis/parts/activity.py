@@ -398,6 +398,10 @@ SUMMARY_COLUMNS = [
 ]
 
 
+#: The columns of ``tab-activity`` a page shows first (the paper's headline statistics).
+ACTIVITY_KEY_COLUMNS = ("repository type", "measure", "N", "top 1% share (%)", "Gini", "median", "% zero", "status")
+
+
 def activity_table(acts: dict[str, RepoActivity]) -> pd.DataFrame:
     """``tab-activity``: per measure x repository type, the summary statistics.
 
@@ -594,6 +598,36 @@ def _tidy_log_axis(ax) -> None:
             axis.set_minor_formatter(NullFormatter())
 
 
+def _seaborn_lines(ax, frame: pd.DataFrame, x: str, y: str, hue: str, colors: dict, labels: dict, log: str = "xy"):
+    """One line per ``hue`` value of ``frame``, drawn by seaborn's ``lineplot`` (every point as it is:
+    no estimator, no error band), coloured by ``colors`` and named by ``labels`` (hue value ->
+    legend text, in legend order); ``log``: which axes are logarithmic."""
+    import seaborn as sns
+
+    present = set(frame[hue]) if len(frame) else set()
+    order = [h for h in labels if h in present]
+    if not order:
+        return
+    d = frame[frame[hue].isin(order)].assign(_line=lambda f: f[hue].map(labels))
+    sns.lineplot(
+        data=d,
+        x=x,
+        y=y,
+        hue="_line",
+        hue_order=[labels[h] for h in order],
+        palette={labels[h]: colors.get(h, "0.5") for h in order},
+        estimator=None,
+        errorbar=None,
+        sort=False,
+        lw=1.5,
+        ax=ax,
+    )
+    if "x" in log:
+        ax.set_xscale("log")
+    if "y" in log:
+        ax.set_yscale("log")
+
+
 def _status_note(acts: dict[str, RepoActivity], m: str) -> str:
     bits = [f"{t}: {a.status[m]}" for t, a in acts.items() if a.status[m] != OK]
     bits += [
@@ -619,16 +653,8 @@ def ccdf_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = MEASURE
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.4 * nrows), squeeze=False)
     for ax, m in zip(axes.flat, measures):
         sub = data[data["measure"] == MEASURE_LABELS[m]]
-        for t in acts:
-            line = sub[sub["repository type"] == t]
-            if len(line):
-                ax.loglog(
-                    line["value"],
-                    line["ccdf"],
-                    color=REPO_TYPE_COLORS.get(t),
-                    lw=1.5,
-                    label=f"{t} (N = {acts[t].covered[m]:,})",
-                )
+        labels = {t: f"{t} (N = {acts[t].covered[m]:,})" for t in acts}
+        _seaborn_lines(ax, sub, "value", "ccdf", "repository type", REPO_TYPE_COLORS, labels)
         ax.set_title(MEASURE_LABELS[m])
         ax.set_xlabel("value x")
         ax.set_ylabel("P(X ≥ x)")
@@ -696,6 +722,7 @@ def lorenz_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = ("dow
         ax.axvline(0.99, color="0.4", ls="--", lw=0.8)
         ax2.axvline(0.01, color="0.4", ls="--", lw=0.8)
         texts = []
+        curves, gini_labels = [], {}
         for t, a in acts.items():
             v = a.values(m)
             if v.size == 0 or v.sum() == 0:
@@ -703,12 +730,10 @@ def lorenz_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = ("dow
             color = REPO_TYPE_COLORS.get(t)
             lz = stats.lorenz(v, points=2000)
             top1 = stats.top_share(v, 0.01)
-            ax.plot(
-                lz["population_share"], lz["value_share"], color=color, lw=1.6, label=f"{t} (Gini {stats.gini(v):.3f})"
-            )
-            ax.plot([0.99], [1 - top1], "o", color=color, ms=5)
+            gini_labels[t] = f"{t} (Gini {stats.gini(v):.3f})"
             tc = top_share_curve(v)
-            ax2.semilogx(tc["top_fraction"], 100 * tc["share"], color=color, lw=1.6, label=t)
+            curves.append((t, lz, tc))
+            ax.plot([0.99], [1 - top1], "o", color=color, ms=5)
             ax2.plot([0.01], [100 * top1], "o", color=color, ms=5)
             ax2.annotate(
                 f"{100 * top1:.1f}%",
@@ -728,6 +753,13 @@ def lorenz_figure(acts: dict[str, RepoActivity], measures: Sequence[str] = ("dow
                 tc.rename(columns={"top_fraction": "x", "share": "y"}).assign(
                     curve="top share", measure=MEASURE_LABELS[m], **{"repository type": t}, top1_share=top1
                 )
+            )
+        if curves:
+            lorenz_lines = pd.concat([lz.assign(t=t) for t, lz, _ in curves], ignore_index=True)
+            _seaborn_lines(ax, lorenz_lines, "population_share", "value_share", "t", REPO_TYPE_COLORS, gini_labels, "")
+            top_lines = pd.concat([tc.assign(t=t, pct=100 * tc["share"]) for t, _, tc in curves], ignore_index=True)
+            _seaborn_lines(
+                ax2, top_lines, "top_fraction", "pct", "t", REPO_TYPE_COLORS, {t: t for t, _, _ in curves}, "x"
             )
         note = _status_note(acts, m)
         ax.text(0.03, 0.97, "\n".join(texts + ([note] if note else [])), transform=ax.transAxes, va="top", fontsize=8)
@@ -771,6 +803,7 @@ def license_distribution_figure(
     codes, glabels = licenses._group_codes(models.data[group_col])
     for ax, m in zip(axes.flat, avail):
         v = models.data[m].to_numpy(dtype=float)
+        lines, labels = [], {}
         for grp in order:
             if grp not in glabels:
                 continue
@@ -778,15 +811,13 @@ def license_distribution_figure(
             x, y = _ccdf_points(v[sel], max_points)
             if x.size == 0:
                 continue
-            med = float(np.median(v[sel]))
-            ax.loglog(
-                x,
-                y,
-                color=LICENSE_GROUP_COLORS.get(grp),
-                lw=1.5,
-                label=f"{grp} (N = {int(sel.sum()):,}, median {med:g})",
+            labels[grp] = f"{grp} (N = {int(sel.sum()):,}, median {float(np.median(v[sel])):g})"
+            lines.append(pd.DataFrame({"measure": MEASURE_LABELS[m], "license group": grp, "value": x, "ccdf": y}))
+        if lines:
+            _seaborn_lines(
+                ax, pd.concat(lines, ignore_index=True), "value", "ccdf", "license group", LICENSE_GROUP_COLORS, labels
             )
-            parts.append(pd.DataFrame({"measure": MEASURE_LABELS[m], "license group": grp, "value": x, "ccdf": y}))
+        parts += lines
         ax.set_title(MEASURE_LABELS[m])
         ax.set_xlabel("value x")
         ax.set_ylabel("P(X ≥ x)")

@@ -267,6 +267,11 @@ def group_shares(by_type: Mapping[str, Any], mapping: str = MAIN) -> pd.DataFram
 # --------------------------------------------------------------------------- #
 
 
+#: The columns of ``tab-license-tests`` and ``tab-license-dunn`` a page shows first (the tests' results).
+TESTS_KEY_COLUMNS = ("measure", "N", "p", "epsilon²", "H", "df")
+DUNN_KEY_COLUMNS = ("measure", "group_a", "group_b", "z", "p (holm)", "p")
+
+
 def _group_codes(groups: Any) -> tuple[np.ndarray, list[str]]:
     """(codes, labels): integer code per element (-1 = missing), labels sorted by name.
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -76,15 +77,48 @@ def _fmt_p(value: Any) -> str:
     return _fmt_cell(value)
 
 
-def markdown_table(df: pd.DataFrame, max_rows: int | None = None) -> str:
-    """A pipe table (MyST/GFM) of ``df``; ``max_rows`` truncates the rows shown."""
+def page_view(df: pd.DataFrame, first: Sequence[str] = ()) -> tuple[pd.DataFrame, set[str]]:
+    """The table as a page shows it (the CSV keeps every column as it is): each column ``c`` that has
+    ``c low`` and ``c high`` beside it becomes one cell ``value [low, high]``, and the columns of
+    ``first`` (those present) come first, the rest in their order. Returns the view and the names
+    of its joined (numeric, right-aligned) columns."""
+    out = pd.DataFrame(index=df.index)
+    joined: set[str] = set()
+    skip = {f"{c} {end}" for c in df.columns for end in ("low", "high") if {f"{c} low", f"{c} high"} <= set(df.columns)}
+    for c in df.columns:
+        if c in skip:
+            continue
+        if f"{c} low" in skip:
+            out[c] = [
+                ""
+                if _fmt_cell(v) == ""
+                else f"{_fmt_cell(v)} [{_fmt_cell(lo)}, {_fmt_cell(hi)}]"
+                if _fmt_cell(lo)
+                else _fmt_cell(v)
+                for v, lo, hi in zip(_py(df[c]), _py(df[f"{c} low"]), _py(df[f"{c} high"]))
+            ]
+            joined.add(str(c))
+        else:
+            out[c] = df[c]
+    order = [c for c in first if c in out.columns] + [c for c in out.columns if c not in first]
+    return out[order], joined
+
+
+def _py(col: pd.Series) -> list:
+    """Values as Python scalars (as ``itertuples`` gives them to :func:`_fmt_cell`)."""
+    return [None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in col.tolist()]
+
+
+def markdown_table(df: pd.DataFrame, max_rows: int | None = None, numeric: set[str] = frozenset()) -> str:
+    """A pipe table (MyST/GFM) of ``df``; ``max_rows`` truncates the rows shown; ``numeric``:
+    columns of text to align as numbers."""
     shown = df if max_rows is None or len(df) <= max_rows else df.head(max_rows)
     cols = [str(c) for c in shown.columns]
     lines = ["| " + " | ".join(c.replace("|", "\\|") for c in cols) + " |"]
     aligns = []
     for c in shown.columns:
-        numeric = pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c])
-        aligns.append("---:" if numeric else ":---")
+        is_num = pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c])
+        aligns.append("---:" if is_num or str(c) in numeric else ":---")
     lines.append("| " + " | ".join(aligns) + " |")
     is_p = [bool(P_COLUMN_RE.match(c)) for c in cols]
     for row in shown.itertuples(index=False, name=None):
@@ -293,13 +327,16 @@ class Publisher:
         max_rows: int = 40,
         index: bool = False,
         note: str | None = None,
+        first: Sequence[str] = (),
     ) -> Markdown:
-        """Write ``df`` to ``tables/<label>.csv`` and return its numbered MyST table."""
+        """Write ``df`` to ``tables/<label>.csv`` and return its numbered MyST table, as
+        :func:`page_view` shows it (intervals in one cell, the ``first`` columns first)."""
         self._check_label(label, "tab")
         data = df.reset_index() if index else df
         write_csv(data, self.tables_dir / f"{label}.csv")
         self._sidecar(self.tables_dir, label, "table", caption, covers)
-        shown = markdown_table(data, max_rows=max_rows)
+        view, joined = page_view(data.head(max_rows) if len(data) > max_rows else data, first)
+        shown = markdown_table(view, max_rows=max_rows, numeric=joined)
         more = ""
         if len(data) > max_rows:
             more = f"\n\nShowing the first {max_rows:,} of {len(data):,} rows; the CSV has them all."
