@@ -36,6 +36,13 @@ def code_cells(notebook: str) -> list[tuple[list[str], str]]:
     ]
 
 
+def _high_water() -> float:
+    """The process's peak resident memory so far (GB; Linux reports ru_maxrss in KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
 def first_line(source: str) -> str:
     for line in source.splitlines():
         line = line.strip()
@@ -45,14 +52,14 @@ def first_line(source: str) -> str:
 
 
 def run(notebook: str, snapshot: Path, out: Path, params: dict | None = None, min_share: float = 0.02):
-    """Run the notebook's cells under pyinstrument; returns (cell timings, profile text, total seconds)."""
-    from pyinstrument import Profiler
-
+    """Run the notebook's cells under pyinstrument; returns ((first line, seconds, peak GB) per cell,
+    profile text, total seconds)."""
     from IPython.display import display
+    from pyinstrument import Profiler
 
     ns: dict = {"__name__": "__main__", "display": display}  # a kernel's built-in
     inject = dict(params or {}, snapshot_dir=str(snapshot), output_dir=str(out))
-    timings: list[tuple[str, float]] = []
+    timings: list[tuple[str, float, float]] = []
     profiler = Profiler(interval=0.005)
     t_all = time.perf_counter()
     profiler.start()
@@ -64,7 +71,7 @@ def run(notebook: str, snapshot: Path, out: Path, params: dict | None = None, mi
                 if "parameters" in tags:
                     for k, v in inject.items():
                         ns[k] = v
-            timings.append((first_line(src), time.perf_counter() - t0))
+            timings.append((first_line(src), time.perf_counter() - t0, _high_water()))
             import matplotlib.pyplot as plt
 
             plt.close("all")
@@ -93,10 +100,13 @@ def trim(text: str, total: float, min_share: float) -> str:
 def report(notebook: str, snapshot: Path, out: Path | None = None, min_share: float = 0.02) -> str:
     with tempfile.TemporaryDirectory(prefix="profile-") as tmp:
         timings, tree, total = run(notebook, snapshot, Path(out or tmp), min_share=min_share)
-    lines = [f"profile of {notebook} (in one process, pyinstrument): {total:.1f} s", "  cells:"]
-    for head, secs in timings:
+    lines = [
+        f"profile of {notebook} (in one process, pyinstrument): {total:.1f} s",
+        "  cells (seconds; the process's peak memory after the cell):",
+    ]
+    for head, secs, peak in timings:
         if secs >= 0.05:
-            lines.append(f"    {secs:7.1f} s  {head}")
+            lines.append(f"    {secs:7.1f} s  {peak:5.2f} GB  {head}")
     lines.append(f"  call tree (frames taking at least {100 * min_share:g}% of the time):")
     lines += ["    " + x for x in tree.splitlines()]
     return "\n".join(lines)
