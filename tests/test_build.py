@@ -133,7 +133,7 @@ def test_tiny_book_builds_a_site_with_numbered_table(tmp_path, build_root):
     # rerun one notebook: the others' executed copies and pages are kept
     index_copy = (res.out / "book" / "index.ipynb").read_bytes()
     again = build(tmp_path / "snap-a", ["counts.top_n=1"], notebooks=["counts"], source=src, log=_quiet)
-    assert set(again.timings) == {"notebook counts", "jupyter-book build"}
+    assert set(again.timings) == {"snapshot validation", "notebook counts", "jupyter-book build"}
     assert (res.out / "book" / "index.ipynb").read_bytes() == index_copy
     assert (again.html / "book" / "index.html").exists()
     assert len(pd.read_csv(again.html / "tables" / "tab-counts.csv")) == 1

@@ -43,3 +43,31 @@ def test_checksums_skipped_only_for_the_verified_snapshot(tmp_path, monkeypatch)
     _flip_a_byte(other.path / "owners.parquet")
     with pytest.raises(SnapshotError):
         open_snapshot(other.path)  # another snapshot is checked as always
+
+
+def test_a_full_validation_is_recorded_and_repeated_only_when_the_snapshot_changes(tmp_path):
+    from analysis.snapshot.store import open_validated
+
+    snap = hand_snapshot(tmp_path / "a", models=12)
+    record = tmp_path / "build" / "validated.json"
+    assert open_validated(snap.path, record)[1] is True  # first time: in full, then recorded
+    assert record.is_file() and "validated_at" in record.read_text()
+    assert open_validated(snap.path, record)[1] is False  # unchanged: not again
+    _flip_a_byte(snap.path / "owners.parquet")  # a new modification time (and content)
+    with pytest.raises(SnapshotError):
+        open_validated(snap.path, record)  # validated in full again, and refused
+    # a record of another snapshot's state counts for nothing
+    other = hand_snapshot(tmp_path / "b", models=12)
+    assert open_validated(other.path, record)[1] is True
+
+
+def test_a_build_says_whether_it_validated_in_full(tmp_path, monkeypatch):
+    from analysis import paths
+    from analysis.publication.build import build
+
+    monkeypatch.setattr(paths, "build_root", lambda: tmp_path / "_build")
+    snap = hand_snapshot(tmp_path / "a", models=12)
+    for expected in ("validated in full", "unchanged since its full validation"):
+        lines: list[str] = []
+        build(snap.path, dry_run=True, log=lines.append)
+        assert any(expected in line for line in lines), lines

@@ -47,7 +47,7 @@ from analysis.memory import PeakMemory
 from analysis.publication.bundle import write_bundle
 from analysis.publication.publish import PAGE_ENV
 from analysis.snapshot import SnapshotError, open_snapshot
-from analysis.snapshot.store import VERIFIED_ENV, verified_token
+from analysis.snapshot.store import VERIFIED_ENV, open_validated, verified_token
 
 #: Parameters the pipeline always sets itself.
 RESERVED = ("snapshot_dir", "output_dir")
@@ -513,6 +513,23 @@ def _run_jupyter_book(out: Path, strict: bool, log: Callable[[str], None]) -> No
         log(f"  jupyter-book: {ln}")
 
 
+#: The record, in a snapshot's build folder, of its last full validation (see :func:`_open_for_build`).
+VALIDATION_RECORD = "validated.json"
+
+
+def _open_for_build(snapshot_dir: str | os.PathLike):
+    """The snapshot, validated as ``python -m analysis validate`` does (checksums, keys, nulls, every
+    page) unless its build folder records a full validation of exactly its present state (manifest,
+    file sizes and modification times, validator code): :func:`analysis.snapshot.store.open_validated`.
+    Returns (snapshot, whether the full validation ran)."""
+    try:
+        manifest = json.loads((Path(snapshot_dir) / "manifest.json").read_text(encoding="utf-8"))
+        record = paths.build_dir(str(manifest["snapshot_id"])) / VALIDATION_RECORD
+    except (OSError, ValueError, KeyError, TypeError):
+        return open_snapshot(snapshot_dir, deep=True), True  # its own message for what is wrong
+    return open_validated(snapshot_dir, record)
+
+
 def build(
     snapshot_dir: str | os.PathLike,
     params_overrides: Mapping[str, Any] | Iterable[str] | None = None,
@@ -547,9 +564,18 @@ def build(
     check_no_secrets(overrides, "command line")
     glob, per = load_params(src / "book" / "params.yml")
 
-    snap = open_snapshot(snapshot_dir, deep=True)  # the checks validate runs: keys, nulls, every page
+    t_check = time.perf_counter()
+    snap, full_check = _open_for_build(snapshot_dir)
+    t_check = time.perf_counter() - t_check
     os.environ[VERIFIED_ENV] = verified_token(snap.path)  # the notebooks need not checksum it again
     out = paths.build_dir(snap.id)
+    if full_check:
+        log(f"snapshot {snap.id} validated in full (checksums, keys, nulls, every page) in {t_check:.1f} s")
+    else:
+        log(
+            f"snapshot {snap.id} unchanged since its full validation ({_show(out / VALIDATION_RECORD)}): "
+            f"manifest, schema and row counts checked in {t_check:.1f} s"
+        )
     book_src = (src / "book").resolve()
     if out.resolve() == book_src or book_src in out.resolve().parents:
         raise BuildError(f"build folder {out} is inside the templates folder {book_src}")
@@ -598,6 +624,7 @@ def build(
 
     log(f"building the book of snapshot {snap.id} ({snap.date}, {snap.source_kind}) into {_show(out)}")
     result = BuildResult(snap.id, out, None, parameters=params)
+    result.timings["snapshot validation"] = t_check
     root_nb = Path(_page(str(toc.get("root", "")))).name
     order = [nb for nb in selected if nb != root_nb] + [nb for nb in selected if nb == root_nb]
     with PeakMemory(interval=0.25) as mem:

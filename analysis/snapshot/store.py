@@ -666,3 +666,52 @@ def open_snapshot(directory: str | os.PathLike, *, checksums: bool = True, deep:
 
 
 load = open_snapshot
+
+
+# --------------------------------------------------------------------------- #
+# a record of a full validation (so that a rebuild need not repeat it)
+# --------------------------------------------------------------------------- #
+
+#: What a full validation of a snapshot depends on: the validator's own code.
+_VALIDATOR_SOURCES = ("store.py", "schema.py")
+
+
+def _validator_digest() -> str:
+    h = hashlib.sha256()
+    for name in _VALIDATOR_SOURCES:
+        h.update((Path(__file__).parent / name).read_bytes())
+    return h.hexdigest()
+
+
+def validation_state(directory: str | os.PathLike) -> dict[str, Any]:
+    """What a full validation of ``directory`` held for: the snapshot's path and manifest
+    (:func:`verified_token`), each table file's size and modification time (ns), and a digest of
+    the validator's code. Any change to one of them calls for a new full validation."""
+    directory = Path(directory).resolve()
+    files = {}
+    for name in TABLES:
+        st = (directory / table_file(name)).stat()
+        files[name] = [st.st_size, st.st_mtime_ns]
+    return {"token": verified_token(directory), "files": files, "validator": _validator_digest()}
+
+
+def open_validated(directory: str | os.PathLike, record: Path) -> tuple[Snapshot, bool]:
+    """Open a snapshot for a build: fully validated (:func:`open_snapshot` with ``deep``), unless
+    ``record`` (a JSON file the build keeps outside the snapshot) says that a full validation
+    passed on exactly this state (:func:`validation_state`); then only the manifest, schema and
+    row counts are checked. Returns the snapshot and whether the full validation ran; after one
+    that passed, ``record`` is written."""
+    directory = Path(directory).resolve()
+    try:
+        state = validation_state(directory)
+        known = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else None
+    except (OSError, ValueError):
+        state, known = None, None
+    if state is not None and known is not None and {k: known.get(k) for k in state} == state:
+        return open_snapshot(directory, checksums=False), False
+    snap = open_snapshot(directory, deep=True)
+    if state is not None:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        stamp = dict(state, validated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        record.write_text(json.dumps(stamp, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return snap, True
