@@ -45,11 +45,11 @@ def steps(snap_dir: Path) -> list[tuple[str, float]]:
     timed("tab-sensitivity", lambda: R.sensitivity_table(snap, paper_models=paper_models))
     p = network.compute(snap)
     timed("null model of the core (20 rewirings)", lambda: R.network_null_rows(p.reproduction, samples=20))
-    timed("tab-network-sequential", lambda: R.sequential_network(snap).summary())
+    timed("tab-network-sequential", lambda: R.sequential_network(snap, commits=p.commits).summary())
 
     def bias():
-        pairs = R.author_sets(snap)
-        n = pairs["repo"].nunique()
+        pairs = R.author_sets(snap, p)
+        n = pairs.n_repos
         R.isolate_sampling_bias(pairs, sorted({s for s in (100, 1000, 10000, max(2, n // 10)) if s < n}))
 
     timed("tab-isolate-sampling-bias", bias)
