@@ -327,7 +327,9 @@ def _reciprocated_share(src: np.ndarray, dst: np.ndarray) -> float:
     return float(np.isin(rev, key, assume_unique=True).mean()) if len(key) else float("nan")
 
 
-def _sequential_pairs(repo: np.ndarray, date: np.ndarray, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _sequential_pairs(
+    repo: np.ndarray, date: np.ndarray, first: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(source, target, weight)`` codes of the sequential edges from integer commit rows: ``repo``
     and ``first`` codes (``first`` -1: no author, the commit is skipped), ``date`` as int64 (NaT as
     the largest value: last within its repository); ties in date keep the given order."""
