@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import stats as sstats
 
 from analysis import stats
@@ -470,7 +471,9 @@ def isolate_sampling_bias(
     the repositories in name order, so it depends on the seed only)."""
     sets = pairs if isinstance(pairs, AuthorSets) else AuthorSets.of(pairs)
     present = np.unique(sets.repo)
-    repos = present[np.argsort(sets.repo_ids[present].astype(str), kind="stable")]
+    # in name order (Arrow sorts strings in C++; no fixed-width copy of every name)
+    order = pc.sort_indices(pa.array(sets.repo_ids[present], pa.string())).to_numpy()
+    repos = present[order]
     full = _isolate_share(sets)
     rows = [
         {
