@@ -44,7 +44,7 @@ def steps(snap_dir: Path) -> list[tuple[str, float]]:
     paper_models = next(int(n["value"]) for n in paper_numbers() if n["key"] == "models")
     timed("tab-sensitivity", lambda: R.sensitivity_table(snap, paper_models=paper_models))
     p = network.compute(snap)
-    timed("null model of the core (20 rewirings)", lambda: R.network_null_rows(p.reproduction, samples=20))
+    timed("null model of the core (20 rewirings asked for)", lambda: R.network_null_rows(p.reproduction, samples=20))
     timed("tab-network-sequential", lambda: R.sequential_network(snap, commits=p.commits).summary())
 
     def bias():
