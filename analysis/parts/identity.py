@@ -501,17 +501,23 @@ def _candidates(raw: np.ndarray, threshold: float, workers: int) -> _Pairs:
     wj = gsize[pj][row]
     a1 = members[gstart[pi][row] + offs // wj]
     b1 = members[gstart[pj][row] + offs % wj]
+    del offs, wj  # at Hub scale every array here is millions of pairs: each goes as soon as it is used
     # within a group (the same normalised form): score 100
     p, q = _all_pairs_within(codes[by_code])
     a2, b2 = members[p], members[q]
     a = np.concatenate([a1, a2])
     b = np.concatenate([b1, b2])
+    n_within = len(a2)
+    del a1, b1, a2, b2
     ca = np.concatenate([pi[row], codes[by_code][p]])
     cb = np.concatenate([pj[row], codes[by_code][q]])
-    score = np.concatenate([ps[row], np.full(len(a2), 100.0)])
+    del p, q
+    score = np.concatenate([ps[row], np.full(n_within, 100.0)])
+    del row
     swap = rank[a] > rank[b]
     a, b = np.where(swap, b, a), np.where(swap, a, b)
     ca, cb = np.where(swap, cb, ca), np.where(swap, ca, cb)
+    del swap
     order = np.lexsort((rank[b], rank[a], -score))
     return _Pairs(raw, normals, a[order], b[order], ca[order], cb[order], score[order], rank)
 
@@ -609,7 +615,11 @@ def _decide(
     dcode = np.asarray(pd.factorize(digits)[0], dtype=np.int64) if len(digits) else np.zeros(0, np.int64)
     numbers_differ = (dcode[pairs.ca] != dcode[pairs.cb]) & ~same
     # 0 rejected, 1 same, 2 numbers differ, 3 similar, 4 ambiguous, 5 accepted
-    labels = np.array([REJECTED, MERGED_SAME, NOT_MERGED_NUMBERS, MERGED_SIMILAR, NOT_MERGED_AMBIGUOUS, ACCEPTED])
+    # an object array: indexing it gives references to these six strings (a str array would give a
+    # fixed-width copy per pair, and then a new string object per pair: gigabytes at Hub scale)
+    labels = np.array(
+        [REJECTED, MERGED_SAME, NOT_MERGED_NUMBERS, MERGED_SIMILAR, NOT_MERGED_AMBIGUOUS, ACCEPTED], dtype=object
+    )
     decision = np.where(rejected, 0, np.where(same, 1, np.where(numbers_differ, 2, 3)))
     # no chains: a similar (not identical) pair merges only if each of its two
     # normalised names has no other similar partner
