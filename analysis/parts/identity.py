@@ -409,11 +409,15 @@ def normalised_pairs(
             out_j.append(order[c[keep]])
     i = np.concatenate(out_i)
     j = np.concatenate(out_j)
+    del out_i, out_j, a, b  # tens of millions of candidate indices at Hub scale: hold each once
     if len(i) == 0:
         return empty
-    lo_, hi_ = np.minimum(i, j), np.maximum(i, j)
-    key = np.unique(lo_ * n + hi_)
+    key = np.minimum(i, j) * n
+    key += np.maximum(i, j)
+    del i, j
+    key = np.unique(key)
     lo_, hi_ = key // n, key % n
+    del key
     scores = process.cpdist(
         list(arr[lo_]), list(arr[hi_]), scorer=fuzz.token_set_ratio, dtype=np.float64, workers=workers
     )
