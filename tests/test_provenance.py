@@ -111,3 +111,15 @@ def test_a_page_shows_intervals_in_one_cell_and_the_key_columns_first():
     text = markdown_table(view, numeric=joined)
     assert text.splitlines()[1] == "| :--- | ---: | ---: | ---: |"
     assert "| likes | 760,000 | 0.985 [0.98, 0.99] | 1.5 |" in text
+
+
+def test_a_large_table_whose_first_slice_has_no_text_still_writes_every_value(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from analysis.publication import publish
+
+    df = pd.DataFrame({"note": [None, None, "late", None], "n": [1, 2, 3, 4]})
+    monkeypatch.setattr(publish, "LARGE_TABLE_ROWS", 2)
+    publish.write_csv(df, tmp_path / "t.csv")
+    back = pd.read_csv(tmp_path / "t.csv")
+    assert back["note"].tolist()[2] == "late" and back["n"].tolist() == [1, 2, 3, 4]

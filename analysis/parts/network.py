@@ -866,6 +866,10 @@ def candidates_table(p: Part2) -> pd.DataFrame:
     cand = p.resolution.candidates
     if cand.empty:
         return pd.DataFrame(columns=cols)
+    if list(cand.columns) == cols:  # as resolve makes it: a shallow copy with the score rounded (no copy of 8M rows)
+        out = cand.copy(deep=False)
+        out["score"] = cand["score"].round(1)
+        return out
     return cand[[c for c in cols if c in cand.columns]].round({"score": 1})
 
 

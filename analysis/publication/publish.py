@@ -217,8 +217,16 @@ def write_csv(data: pd.DataFrame, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    table = pa.Table.from_pandas(data, preserve_index=False)
-    pcsv.write_csv(table, path, pcsv.WriteOptions(quoting_style="needed"))
+    options = pcsv.WriteOptions(quoting_style="needed")
+    # converted to Arrow and written a slice at a time: the memory of one slice, not of the table
+    schema = pa.Table.from_pandas(data.iloc[:LARGE_TABLE_ROWS], preserve_index=False).schema
+    try:
+        with pcsv.CSVWriter(path, schema, write_options=options) as writer:
+            for start in range(0, len(data), LARGE_TABLE_ROWS):
+                part = data.iloc[start : start + LARGE_TABLE_ROWS]
+                writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a later slice has a type the first did not show
+        pcsv.write_csv(pa.Table.from_pandas(data, preserve_index=False), path, options)
 
 
 class Publisher:
