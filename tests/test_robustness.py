@@ -211,3 +211,10 @@ def test_core_null_model_keeps_within_its_swap_budget_and_says_so():
     # within the budget: as asked, and the wording of before
     t = R.core_null_model(60, edges, samples=4, max_swaps=10**9, seed=0)
     assert t["null model"].iloc[0].startswith("4 degree-preserving rewirings (10 swaps per edge")
+
+
+def test_sequential_edges_keep_the_given_order_among_equal_dates():
+    # one repository, three commits on the same day: b after a after c as listed, so b->a and a->c
+    day = pd.to_datetime(["2024-01-01"] * 3)
+    e = R.sequential_edges(["r"] * 3, day, ["c", "a", "b"])
+    assert set(zip(e["source"], e["target"])) == {("a", "c"), ("b", "a")}

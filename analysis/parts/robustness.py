@@ -335,8 +335,10 @@ def _sequential_pairs(
     and ``first`` codes (``first`` -1: no author, the commit is skipped), ``date`` as int64 (NaT as
     the largest value: last within its repository); ties in date keep the given order."""
     ok = np.flatnonzero(first >= 0)
-    order = ok[np.lexsort((ok, date[ok], repo[ok]))]
+    order = ok[np.lexsort((date[ok], repo[ok]))]  # lexsort is stable: equal dates keep the given order
+    del ok
     r, f = repo[order], first[order]
+    del order
     same = r[1:] == r[:-1]
     src, dst = f[1:][same], f[:-1][same]
     keep = src != dst
@@ -385,10 +387,12 @@ def sequential_network(
     bad = np.isin(c.names, np.asarray(list(ignore_authors), dtype=object)) if len(c.names) else np.zeros(0, bool)
     ok = ~bad[c.author] if len(c.author) else np.zeros(0, bool)
     cidx, author = c.cidx[ok], c.author[ok]
+    del ok
     first = np.full(c.n_commits, -1, dtype=np.int64)
     if len(cidx):
         start = np.flatnonzero(np.r_[True, cidx[1:] != cidx[:-1]])
         first[cidx[start]] = author[start]
+    del cidx, author  # at Hub scale tens of millions of entries: gone before the sort
     src, dst, w = _sequential_pairs(c.commit_repo, date, first)
     repositories = int((np.bincount(c.commit_repo, minlength=len(c.repo_ids)) >= 2).sum()) if c.n_commits else 0
     return SequentialNetwork(_edges_frame(src, dst, w, c.names), repositories, c.n_commits)
