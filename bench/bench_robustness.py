@@ -49,8 +49,7 @@ def steps(snap_dir: Path) -> list[tuple[str, float]]:
 
     def bias():
         pairs = R.author_sets(snap, p)
-        n = pairs.n_repos
-        R.isolate_sampling_bias(pairs, sorted({s for s in (100, 1000, 10000, max(2, n // 10)) if s < n}))
+        R.isolate_sampling_bias(pairs, R.bias_sample_sizes(pairs.n_repos))
 
     timed("tab-isolate-sampling-bias", bias)
     return out

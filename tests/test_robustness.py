@@ -218,3 +218,9 @@ def test_sequential_edges_keep_the_given_order_among_equal_dates():
     day = pd.to_datetime(["2024-01-01"] * 3)
     e = R.sequential_edges(["r"] * 3, day, ["c", "a", "b"])
     assert set(zip(e["source"], e["target"])) == {("a", "c"), ("b", "a")}
+
+
+def test_bias_sample_sizes_are_those_below_the_number_of_repositories():
+    assert R.bias_sample_sizes(1031) == [100, 103, 1000]
+    assert R.bias_sample_sizes(3_000_000) == [100, 1000, 10000, 300000]
+    assert R.bias_sample_sizes(50) == [5]

@@ -265,20 +265,8 @@ def _variant_hashes(cp: np.ndarray, deletions: int) -> np.ndarray:
 def _pairs_sharing_a_key(keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every pair ``(a, b)``, ``a < b``, of owners with a key in common (possibly repeated)."""
     order = np.argsort(keys, kind="stable")
-    keys, owner = keys[order], owner[order]
-    start = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    end = np.r_[start[1:], len(keys)]
-    size = end - start
-    multi = size > 1
-    if not multi.any():
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    # positions p of every group of size > 1, each paired with the later members of its group
-    g_end = np.repeat(end[multi], size[multi])
-    firsts = np.repeat(start[multi], size[multi])
-    p = firsts + (np.arange(len(firsts)) - np.repeat(np.cumsum(size[multi]) - size[multi], size[multi]))
-    later = g_end - p - 1
-    a = np.repeat(p, later)
-    b = a + 1 + (np.arange(len(a)) - np.repeat(np.cumsum(later) - later, later))
+    a, b = _all_pairs_within(keys[order])  # positions of every two entries with the same key
+    owner = owner[order]
     ia, ib = owner[a], owner[b]
     distinct = ia != ib  # a string whose variants coincide ("aab": "ab" twice) meets itself
     ia, ib = ia[distinct], ib[distinct]

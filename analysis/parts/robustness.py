@@ -467,6 +467,12 @@ def isolate_share(pairs: pd.DataFrame | AuthorSets, repos: Iterable[str] | None 
     return _isolate_share(sets, np.asarray(mask, dtype=bool))
 
 
+def bias_sample_sizes(n_repos: int) -> list[int]:
+    """The sample sizes of ``tab-isolate-sampling-bias``: 100, 1,000 and 10,000 repositories (the
+    collector's usual ``--n``) and a tenth of them, those below ``n_repos``."""
+    return sorted({s for s in (100, 1000, 10000, max(2, n_repos // 10)) if s < n_repos})
+
+
 def isolate_sampling_bias(
     pairs: pd.DataFrame | AuthorSets, sizes: Sequence[int], seeds: Sequence[int] = range(5)
 ) -> pd.DataFrame:
