@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis import stats
+from analysis import arrays, stats
 from analysis.parts import owners as owners_mod
 from analysis.style import KIND_COLORS
 from analysis.subfields import SUBFIELDS, subfield_mask
@@ -141,7 +141,7 @@ def load(snap) -> Adoption:
     del sp, mo
     if edges_raw:
         width = max(len(m_dict), 1)
-        key = np.unique(s_code * width + m_code)
+        key = arrays.unique(s_code * width + m_code)
         s_code, m_code = key // width, key % width
         del key
     edges = len(s_code)

@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis import stats
+from analysis import arrays, stats
 from analysis.parts import licenses
 from analysis.parts import owners as owners_mod
 from analysis.snapshot import Snapshot
@@ -205,7 +205,7 @@ def _label_key(label: str) -> tuple[int, str]:
 
 def _ordered_codes(codes: np.ndarray) -> list[int]:
     """Distinct period codes: the placeholder first, dated periods in order, no date last."""
-    u = set(np.unique(codes).tolist())
+    u = set(arrays.unique(codes).tolist())
     dated = sorted(c for c in u if c >= 0)
     return ([PH_CODE] if PH_CODE in u else []) + dated + ([NO_DATE_CODE] if NO_DATE_CODE in u else [])
 
@@ -379,7 +379,7 @@ def single_author_repos(
             keep &= ~np.isin(codes, bad)
     r = repo_pos[parent]
     keep &= r >= 0
-    keys = np.unique(r[keep] * n_names + codes[keep])
+    keys = arrays.unique(r[keep] * n_names + codes[keep])
     return ids, np.bincount(keys // n_names, minlength=len(ids)).astype(float)
 
 

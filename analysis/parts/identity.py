@@ -79,7 +79,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import paths
+from analysis import arrays, paths
 
 DEFAULT_THRESHOLD = 90
 SYSTEM = "system"
@@ -293,7 +293,7 @@ def _deletion_pairs(arr: np.ndarray, limit: int, chunk: int = 20_000) -> tuple[n
     keys, owner = [], []
     exact: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     da, db = [], []
-    for n in np.unique(lengths):
+    for n in arrays.unique(lengths):
         n = int(n)
         if n == 0:
             continue
@@ -366,7 +366,7 @@ def normalised_pairs(
     # 2. long pairs (len_a + len_b >= limit): cdist on length blocks
     order = np.lexsort((arr.astype(str), lengths))
     arr_s, len_s = arr[order], lengths[order]
-    for length in np.unique(len_s):
+    for length in arrays.unique(len_s):
         lo_len = max(int(length), limit - int(length))
         hi_len = _max_len(int(length), cutoff)
         if lo_len > hi_len:
@@ -403,15 +403,15 @@ def normalised_pairs(
     key = np.minimum(i, j) * n
     key += np.maximum(i, j)
     del i, j
-    key = np.unique(key)
+    key = arrays.unique(key)
     lo_, hi_ = key // n, key % n
     del key
     scores = process.cpdist(
         list(arr[lo_]), list(arr[hi_]), scorer=fuzz.token_set_ratio, dtype=np.float64, workers=workers
     )
     keep = scores >= cutoff
-    df = pd.DataFrame({"i": lo_[keep], "j": hi_[keep], "score": scores[keep]})
-    return df.sort_values(["i", "j"]).reset_index(drop=True)
+    # sorted by (i, j) already: the keys were
+    return pd.DataFrame({"i": lo_[keep], "j": hi_[keep], "score": scores[keep]})
 
 
 @dataclass
@@ -618,7 +618,7 @@ def _decide(
     sim = decision == 3
     if sim.any():
         m = max(len(pairs.normals), 1)
-        u = np.unique(pairs.ca[sim] * m + pairs.cb[sim])
+        u = arrays.unique(pairs.ca[sim] * m + pairs.cb[sim])
         partners = np.bincount(np.concatenate([u // m, u % m]), minlength=len(pairs.normals))
         amb = sim & ((partners[pairs.ca] > 1) | (partners[pairs.cb] > 1))
         decision[amb] = 4

@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 import yaml
 from scipy import stats as sstats
 
-from analysis import paths, stats
+from analysis import arrays, paths, stats
 
 #: The documented mapping file (shown in the book).
 MAPPING_FILE: Path = paths.resource("license_groups.yml")
@@ -428,7 +428,7 @@ def tests_table(
     """
     names = labels or {}
     codes_all, glabels = _group_codes(data[group_col])
-    present = [glabels[i] for i in np.unique(codes_all[codes_all >= 0])]
+    present = [glabels[i] for i in arrays.unique(codes_all[codes_all >= 0])]
     shown = [x for x in (groups or present) if x in present] + [x for x in present if groups and x not in groups]
     rows = []
     for m in measures:

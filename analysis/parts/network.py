@@ -70,6 +70,7 @@ import pyarrow.parquet as pq
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from analysis import arrays
 from analysis.paper import paper_numbers
 from analysis.parts import identity
 from analysis.snapshot import Snapshot
@@ -146,7 +147,7 @@ class CommitAuthors:
         # a name can repeat only within a commit of several author entries: only those are deduplicated
         multi = np.bincount(self.cidx, minlength=self.n_commits)[self.cidx] > 1 if len(self.cidx) else self.cidx > 0
         counts = np.bincount(self.author[~multi], minlength=len(self.names))
-        key = np.unique(self.cidx[multi] * n + self.author[multi])
+        key = arrays.unique(self.cidx[multi] * n + self.author[multi])
         counts += np.bincount(key % n, minlength=len(self.names))
         return pd.Series(counts, index=self.names, dtype="int64")
 
@@ -174,7 +175,7 @@ class CommitAuthors:
 
     def _with_authors(self, cidx: np.ndarray, author: np.ndarray, names) -> CommitAuthors:
         """The same commits with author entries ``(cidx, author)`` over ``names``; unused names dropped."""
-        used = np.unique(author)
+        used = arrays.unique(author)
         remap = np.full(len(names), -1, dtype=np.int64)
         remap[used] = np.arange(len(used))
         return CommitAuthors(
@@ -351,7 +352,7 @@ class Network:
             nl = ~self.loops
             a, b = self.src[nl], self.dst[nl]
             lo, hi = np.minimum(a, b), np.maximum(a, b)
-            key = np.unique(lo * self.n + hi)
+            key = arrays.unique(lo * self.n + hi)
             lo, hi = key // self.n, key % self.n
             rows = np.concatenate([lo, hi])
             cols = np.concatenate([hi, lo])
@@ -408,7 +409,7 @@ def build_network(commits: CommitAuthors, label: str = "") -> Network:
     repo_of_commit = commits.commit_repo[c_with]
     # author sets U: unique (repo, author)
     flat_repo = commits.commit_repo[commits.cidx]
-    ukey = np.unique(flat_repo * n_names + commits.author)
+    ukey = arrays.unique(flat_repo * n_names + commits.author)
     u_repo, u_author = ukey // n_names, ukey % n_names
     repos_used, u_start, u_size = np.unique(u_repo, return_index=True, return_counts=True)
     n_repos_total = len(commits.repo_ids)
@@ -670,7 +671,7 @@ def _distinct(values: np.ndarray) -> int:
     """Number of distinct values (without sorting when they come sorted, as repository indices do)."""
     if len(values) < 2 or bool((values[1:] >= values[:-1]).all()):
         return int(len(values) and 1 + (values[1:] != values[:-1]).sum())
-    return int(len(np.unique(values)))
+    return arrays.count_unique(values)
 
 
 def stats_table(columns: dict[str, dict[str, Any]]) -> pd.DataFrame:
@@ -724,7 +725,7 @@ def covered_models(snap: Snapshot, commits: CommitAuthors | None = None) -> int:
     if cov.num_rows:
         return int(pc.count_distinct(cov.column("repo_id")).as_py())
     commits = commits or load_commit_authors(snap)
-    return int(len(np.unique(commits.commit_repo)))
+    return arrays.count_unique(commits.commit_repo)
 
 
 def cleaned_network(commits: CommitAuthors, resolution: identity.Resolution) -> Network:
@@ -1218,7 +1219,7 @@ def construction_facts(net: Network, commits: CommitAuthors) -> dict[str, float 
     else:
         c_with, first = commits.first_authors()
         nn = max(len(commits.names), 1)
-        firsts = np.unique(commits.commit_repo[c_with] * nn + first)
+        firsts = arrays.unique(commits.commit_repo[c_with] * nn + first)
         n_first = int(np.isin(ra[:, 0] * nn + ra[:, 1], firsts).sum())
     first_share = percent(int(n_first), len(ra))
     return {"multi_author_commits_pct": multi, "members_first_author_pct": first_share}

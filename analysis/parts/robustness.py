@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import stats as sstats
 
-from analysis import stats
+from analysis import arrays, stats
 from analysis.parts import licenses
 from analysis.snapshot import Snapshot
 
@@ -323,7 +323,7 @@ class SequentialNetwork:
 def _reciprocated_share(src: np.ndarray, dst: np.ndarray) -> float:
     """Share of the distinct ordered pairs ``(src, dst)`` (integer codes) whose reverse pair is there too."""
     n = int(max(src.max(initial=-1), dst.max(initial=-1))) + 1
-    key = np.unique(src * n + dst)
+    key = arrays.unique(src * n + dst)
     rev = (key % n) * n + key // n
     return float(np.isin(rev, key, assume_unique=True).mean()) if len(key) else float("nan")
 
@@ -414,7 +414,7 @@ class AuthorSets:
     @property
     def n_repos(self) -> int:
         """Repositories with at least one author."""
-        return int(len(np.unique(self.repo)))
+        return arrays.count_unique(self.repo)
 
     @classmethod
     def of(cls, pairs: pd.DataFrame) -> AuthorSets:
@@ -422,7 +422,7 @@ class AuthorSets:
         rc, rids = pd.factorize(pairs["repo"])
         ac, _ = pd.factorize(pairs["author"])
         n = max(int(ac.max(initial=-1)) + 1, 1)
-        key = np.unique(rc.astype(np.int64) * n + ac)
+        key = arrays.unique(rc.astype(np.int64) * n + ac)
         return cls(key // n, key % n, np.asarray(rids, dtype=object))
 
 
@@ -480,7 +480,7 @@ def isolate_sampling_bias(
     repositories (``sizes``, as the collector's ``--select sample --n``; a sample is drawn from
     the repositories in name order, so it depends on the seed only)."""
     sets = pairs if isinstance(pairs, AuthorSets) else AuthorSets.of(pairs)
-    present = np.unique(sets.repo)
+    present = arrays.unique(sets.repo)
     # in name order (Arrow sorts strings in C++; no fixed-width copy of every name)
     order = pc.sort_indices(pa.array(sets.repo_ids[present], pa.string())).to_numpy()
     repos = present[order]
@@ -798,7 +798,7 @@ def network_null_rows(net: Any, *, samples: int = 20, seed: int = 0) -> pd.DataF
     index[keep] = np.arange(int(keep.sum()))
     e = ~net.loops & keep[net.src] & keep[net.dst]
     n = int(keep.sum())
-    key = np.unique(index[net.src[e]] * max(n, 1) + index[net.dst[e]])
+    key = arrays.unique(index[net.src[e]] * max(n, 1) + index[net.dst[e]])
     edges = np.column_stack([key // max(n, 1), key % max(n, 1)]) if len(key) else np.zeros((0, 2), np.int64)
     rows = core_null_model(n, edges, samples=samples, seed=seed)
     rows.insert(0, "group", "null model: " + rows.pop("statistic"))

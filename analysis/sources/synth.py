@@ -64,6 +64,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis import arrays
 from analysis.cli import OneLineParser
 from analysis.snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot, sha256_file
 from analysis.snapshot.schema import coverage
@@ -1468,7 +1469,7 @@ class _Gen:
             else:
                 si = rng.integers(0, S.n, mi.size)
             key = si.astype(np.int64) * M.n + mi
-            key = np.setdiff1d(np.unique(key), seen, assume_unique=True)
+            key = np.setdiff1d(arrays.unique(key), seen, assume_unique=True)
             seen = np.union1d(seen, key)
             got = np.bincount(key % M.n, minlength=M.n)
             need = need - got

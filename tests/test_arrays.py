@@ -1,0 +1,41 @@
+"""analysis.arrays: the sort-based distinct values equal numpy's own."""
+
+import numpy as np
+import pytest
+
+from analysis import arrays
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.zeros(0, np.int64),
+        np.array([5], np.int64),
+        np.array([3, 1, 3, 2, 1, 1], np.int64),
+        np.random.default_rng(0).integers(-50, 50, 10_000),
+        np.random.default_rng(1).integers(0, 2**62, 10_000),
+        np.random.default_rng(2).integers(0, 7, 1_000).astype(np.uint8),
+        np.array([True, False, True]),
+        np.array([[4, 4], [1, 9]], np.int32),
+    ],
+)
+def test_unique_and_count_equal_numpy(values):
+    expected = np.unique(values)
+    got = arrays.unique(values)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
+    assert arrays.count_unique(values) == len(expected)
+
+
+def test_other_dtypes_go_to_numpy():
+    v = np.array([2.0, np.nan, 1.0, np.nan, 2.0])
+    np.testing.assert_array_equal(arrays.unique(v), np.unique(v))  # one NaN, as numpy
+    assert arrays.count_unique(v) == 3
+    s = np.array(["b", "a", "b"], dtype=object)
+    assert arrays.unique(s).tolist() == ["a", "b"]
+
+
+def test_input_is_not_modified():
+    v = np.array([3, 1, 2], np.int64)
+    arrays.unique(v)
+    assert v.tolist() == [3, 1, 2]
