@@ -224,3 +224,13 @@ def test_bias_sample_sizes_are_those_below_the_number_of_repositories():
     assert R.bias_sample_sizes(1031) == [100, 103, 1000]
     assert R.bias_sample_sizes(3_000_000) == [100, 1000, 10000, 300000]
     assert R.bias_sample_sizes(50) == [5]
+
+
+def test_core_null_model_is_the_same_in_one_process_and_in_two():
+    rng = np.random.default_rng(4)
+    edges = np.unique(rng.integers(0, 80, size=(600, 2)), axis=0)
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    one = R.core_null_model(80, edges, samples=5, seed=2, processes=1)
+    two = R.core_null_model(80, edges, samples=5, seed=2, processes=2)  # a spawned worker takes samples 0, 2
+    pd.testing.assert_frame_equal(one, two)
+    assert one["null SD"].notna().all()

@@ -25,6 +25,7 @@ Every random draw is seeded; the seed is a parameter of the notebook that calls 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -729,6 +730,50 @@ def _be_core_correlation_counts(und: Any, core: np.ndarray) -> float:
 MIN_NULL_SAMPLES = 5
 
 
+#: Below this many swaps in all a null model runs in one process (starting a second costs seconds).
+PARALLEL_MIN_SWAPS = 2_000_000
+
+
+def _available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _null_graph(n: int, edges: np.ndarray):
+    import igraph as ig
+
+    return ig.Graph(n=n, edges=list(zip(edges[:, 0].tolist(), edges[:, 1].tolist())), directed=True)
+
+
+def _rewired_statistics(g: Any, swaps: int, sample_seed: int) -> dict[str, float]:
+    """:func:`core_statistics` of one seeded degree-preserving rewiring of ``g`` (``g`` is kept)."""
+    import random
+
+    import igraph as ig
+
+    ig.set_random_number_generator(random.Random(sample_seed))
+    try:
+        h = g.copy()
+        h.rewire(n=swaps, allowed_edge_types="simple")
+        return core_statistics(h)
+    finally:
+        ig.set_random_number_generator(random)
+
+
+_WORKER_GRAPH: Any = None
+
+
+def _init_null_worker(n: int, edges: np.ndarray) -> None:
+    global _WORKER_GRAPH
+    _WORKER_GRAPH = _null_graph(n, edges)
+
+
+def _null_sample_in_worker(swaps: int, sample_seed: int) -> dict[str, float]:
+    return _rewired_statistics(_WORKER_GRAPH, swaps, sample_seed)
+
+
 def core_null_model(
     n: int,
     edges: np.ndarray,
@@ -737,6 +782,7 @@ def core_null_model(
     swaps_per_edge: int = 10,
     max_swaps: int = 20_000_000,
     seed: int = 0,
+    processes: int | None = None,
 ) -> pd.DataFrame:
     """The core statistics of a directed network against degree-preserving randomisations of it.
 
@@ -746,32 +792,53 @@ def core_null_model(
     samples together make at most ``max_swaps`` swaps: on a large network the swaps per edge are
     lowered first (to one), then the samples (to :data:`MIN_NULL_SAMPLES`); the table states the
     numbers used (``bench/bench_robustness.py`` measures the cost: about 3 microseconds a swap).
+
+    The samples are shared among ``processes`` processes (default: the CPUs available; this one
+    and spawned workers, each holding its own copy of the graph) once they make at least
+    :data:`PARALLEL_MIN_SWAPS` swaps; a sample's result depends only on its seed, so the table is
+    the same for any number of processes (a test checks).
+
     Returns one row per statistic: observed, null mean and SD, z, and the empirical two-sided p
     ((1 + #|null - mean| >= |observed - mean|) / (1 + samples)).
     """
-    import random
-
-    import igraph as ig
-
     edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-    g = ig.Graph(n=n, edges=list(zip(edges[:, 0].tolist(), edges[:, 1].tolist())), directed=True)
-    observed = core_statistics(g)
-    null: dict[str, list[float]] = {k: [] for k in observed}
-    m = g.ecount()
+    m = len(edges)
     swaps_per_edge = max(1, min(swaps_per_edge, max_swaps // max(1, samples * m)))
     requested = samples
     samples = max(min(requested, MIN_NULL_SAMPLES), min(requested, max_swaps // max(1, swaps_per_edge * m)))
-    for s in range(samples):
-        ig.set_random_number_generator(random.Random(seed * 100_003 + s))
-        h = g.copy()
-        h.rewire(n=swaps_per_edge * m, allowed_edge_types="simple")
-        for k, v in core_statistics(h).items():
-            null[k].append(v)
-    ig.set_random_number_generator(random)
+    swaps = swaps_per_edge * m
+    seeds = [seed * 100_003 + s for s in range(samples)]
+    procs = min(samples, _available_cpus() if processes is None else max(1, int(processes)))
+    if swaps * samples < PARALLEL_MIN_SWAPS and processes is None:
+        procs = 1
+    results: list[dict[str, float] | None] = [None] * samples
+    theirs = [s for s in range(samples) if s % procs != procs - 1] if procs > 1 else []
+    pool = None
+    if theirs:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawned (not forked): this process may run library threads; the workers rebuild the graph
+        pool = ProcessPoolExecutor(
+            procs - 1, mp_context=mp.get_context("spawn"), initializer=_init_null_worker, initargs=(n, edges)
+        )
+    try:
+        futures = {s: pool.submit(_null_sample_in_worker, swaps, seeds[s]) for s in theirs} if pool else {}
+        g = _null_graph(n, edges)
+        observed = core_statistics(g)
+        for s in range(samples):
+            if s not in futures:
+                results[s] = _rewired_statistics(g, swaps, seeds[s])
+        for s, f in futures.items():
+            results[s] = f.result()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    null = {k: np.asarray([r[k] for r in results], dtype=float) for k in observed}
     fewer = f" (of the {requested} asked for, within a budget of {max_swaps:,} swaps)" if samples < requested else ""
     rows = []
     for k, obs in observed.items():
-        v = np.asarray(null[k], dtype=float)
+        v = null[k]
         mean, sd = float(np.nanmean(v)), float(np.nanstd(v, ddof=1)) if samples > 1 else float("nan")
         z = (obs - mean) / sd if sd and sd > 0 else float("nan")
         extreme = int((np.abs(v - mean) >= abs(obs - mean) - 1e-12).sum())
