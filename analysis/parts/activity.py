@@ -119,32 +119,16 @@ def _positions(col: pa.ChunkedArray, ids: pa.Array) -> np.ndarray:
     return out
 
 
-_COVERED: dict[tuple[str, str], dict[tuple[str, str], pa.Array]] = {}
-
-
-def _covered_ids(snap: Snapshot) -> dict[tuple[str, str], pa.Array]:
-    """The distinct covered repository ids of every ``(step, repo_type)`` of ``repo_coverage``, from
-    one read of the table (kept for the snapshot last asked about)."""
-    key = (str(snap.path), snap.id)
-    if key not in _COVERED:
-        cov = _read(snap, "repo_coverage", ["step", "repo_type", "repo_id"], dictionary=["repo_id"])
-        groups = cov.group_by(["step", "repo_type"], use_threads=False).aggregate([])
-        out = {}
-        for step, repo_type in zip(groups.column("step").to_pylist(), groups.column("repo_type").to_pylist()):
-            part = cov.filter(pc.and_(pc.equal(cov["step"], step), pc.equal(cov["repo_type"], repo_type)))
-            # per chunk, only the dictionary values its rows use (a few hash lookups per distinct id)
-            chunks = [c for c in part.column("repo_id").chunks if len(c)]
-            used = [c.dictionary.take(pc.unique(c.indices.drop_null())) for c in chunks]
-            out[(step, repo_type)] = pc.unique(pa.chunked_array(used, pa.string()).combine_chunks())
-        _COVERED.clear()
-        _COVERED[key] = out
-    return _COVERED[key]
-
-
 def _covered_mask(snap: Snapshot, step: str, repo_type: str, ids: pa.Array) -> np.ndarray:
-    covered = _covered_ids(snap).get((step, repo_type))
-    if covered is None or len(covered) == 0 or len(ids) == 0:
+    """Which of ``ids`` the collection ``step`` covered (a row of ``repo_coverage``): one read of
+    that step's rows (the filter is pushed into the Parquet reader), one hash lookup per id."""
+    if len(ids) == 0:
+        return np.zeros(0, dtype=bool)
+    cov = _read(snap, "repo_coverage", ["repo_id"], filters=[("step", "==", step), ("repo_type", "==", repo_type)])
+    if cov.num_rows == 0:
         return np.zeros(len(ids), dtype=bool)
+    covered = cov.column("repo_id").combine_chunks()
+    del cov
     return np.asarray(pc.is_in(ids, value_set=covered).to_numpy(zero_copy_only=False), dtype=bool)
 
 
@@ -376,10 +360,7 @@ def load(
     repo_types: Iterable[str] = REPO_TYPES,
 ) -> dict[str, RepoActivity]:
     """Activity of every repository type: ``{repo_type: RepoActivity}``."""
-    try:
-        return {t: load_type(snap, t, as_of=as_of, ignore_authors=ignore_authors) for t in repo_types}
-    finally:
-        _COVERED.clear()
+    return {t: load_type(snap, t, as_of=as_of, ignore_authors=ignore_authors) for t in repo_types}
 
 
 def load_with_as_of(
@@ -389,10 +370,7 @@ def load_with_as_of(
     repo_types: Iterable[str] = REPO_TYPES,
 ) -> tuple[dict[str, RepoActivity], dict[str, RepoActivity]]:
     """``(load(snap), load(snap, as_of))`` with every table read once for both (Part I shows both)."""
-    try:
-        both = {t: load_types(snap, t, [None, as_of], ignore_authors) for t in repo_types}
-    finally:
-        _COVERED.clear()
+    both = {t: load_types(snap, t, [None, as_of], ignore_authors) for t in repo_types}
     return {t: v[0] for t, v in both.items()}, {t: v[1] for t, v in both.items()}
 
 
