@@ -58,7 +58,7 @@ one computed directly from networkx's adjacency matrix.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1040,26 +1040,28 @@ def degree_distribution(net: Network) -> pd.DataFrame:
     )
 
 
-def subfield_networks(p: Part2) -> dict[str, Network]:
-    """Reproduction networks of the computer-vision, NLP and multimodal model repositories."""
+def subfield_networks(p: Part2) -> Iterator[tuple[str, Network]]:
+    """Reproduction networks of the computer-vision, NLP and multimodal model repositories, one
+    at a time (at Hub scale each holds millions of edges: the caller keeps what it needs)."""
     models = p.snap.arrow("models", ["id", "tags", "pipeline_tag"])
     # each model's index among the commits' repositories (-1 where it has no commit), in Arrow
     at = pc.index_in(models.column("id"), value_set=pa.array(p.commits.repo_ids, pa.string()))
     position = np.asarray(pc.fill_null(at, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    out = {}
-    for sf in SUBFIELDS:
-        pos = position[np.asarray(subfield_mask(models, sf), dtype=bool)]
+    masks = {sf: np.asarray(subfield_mask(models, sf), dtype=bool) for sf in SUBFIELDS}
+    del models, at
+    for sf, mask in masks.items():
+        pos = position[mask]
         in_sf = np.zeros(len(p.commits.repo_ids), bool)
         in_sf[pos[pos >= 0]] = True
-        out[sf] = build_network(p.commits.in_repos(in_sf), sf)
-    return out
+        yield sf, build_network(p.commits.in_repos(in_sf), sf)
 
 
 def subfields_table(p: Part2) -> pd.DataFrame:
     """``tab-network-subfields``: the statistics per subfield (reproduction construction)."""
     cols = {"all model repositories": stats_all(p)["reproduction"]}
-    for sf, net in subfield_networks(p).items():
+    for sf, net in subfield_networks(p):
         cols[sf] = network_stats(net)
+        del net
     return stats_table(cols)
 
 
