@@ -38,6 +38,7 @@ def test_blocked_search_equals_all_pairs():
     base = ["".join(rng.choice(string.ascii_lowercase[:6]) for _ in range(rng.randint(3, 14))) for _ in range(250)]
     # add near variants so that there are many true pairs
     variants = [b[:-1] + rng.choice("abc") for b in base[:80]] + [b + "x" for b in base[80:140]]
+    variants += [b + "xy" for b in base[140:200] if len(b) >= 9]  # two deletions apart: the hash-table lookup
     names = list(dict.fromkeys(base + variants))
     for threshold in (80, 90, 95):
         got = I.normalised_pairs(names, threshold, chunk_cells=5_000)
@@ -49,6 +50,9 @@ def test_blocked_search_equals_all_pairs():
         }
         assert got_set == expected
         assert len(expected) > 20
+        assert got[["i", "j"]].equals(got[["i", "j"]].sort_values(["i", "j"]))  # in (i, j) order
+        if threshold == 90:  # names two characters apart, found by the double-deletion lookup
+            assert any(abs(len(names[i]) - len(names[j])) == 2 for i, j in got_set)
 
 
 def test_candidates_merge_variants_and_keep_distinct_people_apart():
