@@ -296,27 +296,45 @@ def pairwise_effects(
 
 @dataclass
 class SequentialNetwork:
-    """Directed edges from each commit's first author to the previous commit's first author."""
+    """Directed edges from each commit's first author to the previous commit's first author.
 
-    edges: pd.DataFrame  # source, target, weight (distinct ordered pairs of distinct developers)
+    Held as integer codes (``src``, ``dst`` index ``names``; distinct ordered pairs of distinct
+    developers, with their ``weight`` in commits): the summary needs no string per edge.
+    """
+
+    src: np.ndarray
+    dst: np.ndarray
+    weight: np.ndarray
+    names: np.ndarray
     repositories: int
     commits: int
 
     def reciprocity(self) -> float:
         """Share of directed edges (distinct ordered pairs) whose reverse edge exists too."""
-        if self.edges.empty:
+        if not len(self.src):
             return float("nan")
-        codes, _ = pd.factorize(pd.concat([self.edges["source"], self.edges["target"]], ignore_index=True))
-        m = len(self.edges)
-        return float(_reciprocated_share(codes[:m].astype(np.int64), codes[m:].astype(np.int64)))
+        return _reciprocated_share(self.src, self.dst)
+    @classmethod
+    def of_edges(cls, edges: pd.DataFrame, repositories: int, commits: int) -> SequentialNetwork:
+        """From a ``source, target, weight`` frame of names (:func:`sequential_edges`)."""
+        codes, names = pd.factorize(pd.concat([edges["source"], edges["target"]], ignore_index=True))
+        m = len(edges)
+        src, dst = codes[:m].astype(np.int64), codes[m:].astype(np.int64)
+        weight = edges["weight"].to_numpy(np.int64)
+        return cls(src, dst, weight, np.asarray(names, dtype=object), repositories, commits)
+
+    @property
+    def edges(self) -> pd.DataFrame:
+        """``source, target, weight`` with the developers' names, sorted by source and target."""
+        return _edges_frame(self.src, self.dst, self.weight, self.names)
+
 
     def summary(self) -> dict[str, Any]:
-        nodes = pd.unique(pd.concat([self.edges["source"], self.edges["target"]], ignore_index=True))
         return {
             "repositories with two or more commits": self.repositories,
             "commits": self.commits,
-            "developers with an edge": len(nodes),
-            "edges (distinct ordered pairs)": len(self.edges),
+            "developers with an edge": arrays.count_unique(np.concatenate([self.src, self.dst])),
+            "edges (distinct ordered pairs)": len(self.src),
             "reciprocity": self.reciprocity(),
         }
 
@@ -396,7 +414,7 @@ def sequential_network(
     del cidx, author  # at Hub scale tens of millions of entries: gone before the sort
     src, dst, w = _sequential_pairs(c.commit_repo, date, first)
     repositories = int((np.bincount(c.commit_repo, minlength=len(c.repo_ids)) >= 2).sum()) if c.n_commits else 0
-    return SequentialNetwork(_edges_frame(src, dst, w, c.names), repositories, c.n_commits)
+    return SequentialNetwork(src, dst, w, np.asarray(c.names, dtype=object), repositories, c.n_commits)
 
 
 # --------------------------------------------------------------------------- #
