@@ -25,7 +25,6 @@ Every random draw is seeded; the seed is a parameter of the notebook that calls 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +37,14 @@ from scipy import stats as sstats
 
 from analysis import arrays, stats
 from analysis.parts import licenses
+from analysis.parts.nullmodel import (
+    available_cpus,
+    core_statistics,
+    directed_graph,
+    init_worker,
+    rewired_statistics,
+    sample_in_worker,
+)
 from analysis.snapshot import Snapshot
 
 CONF = 0.95
@@ -309,11 +316,6 @@ class SequentialNetwork:
     repositories: int
     commits: int
 
-    def reciprocity(self) -> float:
-        """Share of directed edges (distinct ordered pairs) whose reverse edge exists too."""
-        if not len(self.src):
-            return float("nan")
-        return _reciprocated_share(self.src, self.dst)
     @classmethod
     def of_edges(cls, edges: pd.DataFrame, repositories: int, commits: int) -> SequentialNetwork:
         """From a ``source, target, weight`` frame of names (:func:`sequential_edges`)."""
@@ -328,6 +330,11 @@ class SequentialNetwork:
         """``source, target, weight`` with the developers' names, sorted by source and target."""
         return _edges_frame(self.src, self.dst, self.weight, self.names)
 
+    def reciprocity(self) -> float:
+        """Share of directed edges (distinct ordered pairs) whose reverse edge exists too."""
+        if not len(self.src):
+            return float("nan")
+        return _reciprocated_share(self.src, self.dst)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -712,84 +719,12 @@ def be_core_correlation(n: int, edges: np.ndarray, core: np.ndarray) -> float:
     return float((total * a_core - ties * pc_) / den) if den else float("nan")
 
 
-def core_statistics(graph: Any) -> dict[str, float]:
-    """k_max, the size of the innermost k-core and its Borgatti-Everett correlation, of a graph
-    (``igraph.Graph``; directed graphs are read as undirected for cores). The tie counts within the
-    core and within the periphery come from igraph (degrees and the core's induced subgraph), not
-    from an edge list."""
-    und = graph.as_undirected(mode="collapse") if graph.is_directed() else graph.copy().simplify()
-    coreness = np.asarray(und.coreness(), dtype=np.int64)
-    if coreness.size == 0:
-        return {"k_max": float("nan"), "core_size": float("nan"), "be_correlation": float("nan")}
-    kmax = int(coreness.max())
-    core = coreness == kmax
-    return {
-        "k_max": float(kmax),
-        "core_size": float(core.sum()),
-        "be_correlation": _be_core_correlation_counts(und, core),
-    }
-
-
-def _be_core_correlation_counts(und: Any, core: np.ndarray) -> float:
-    """:func:`be_core_correlation` of an undirected simple igraph graph, from tie counts."""
-    n, k, m = und.vcount(), int(core.sum()), und.ecount()
-    if k < 2 or n - k < 2 or m == 0:
-        return float("nan")
-    a_core = und.induced_subgraph(np.flatnonzero(core).tolist()).ecount()
-    touching = int(np.asarray(und.degree(), dtype=np.int64)[core].sum()) - a_core
-    a_per = m - touching
-    pc_, pp_ = k * (k - 1) / 2, (n - k) * (n - k - 1) / 2
-    total, ties = pc_ + pp_, a_core + a_per
-    den = np.sqrt(ties * (total - ties) * pc_ * (total - pc_))
-    return float((total * a_core - ties * pc_) / den) if den else float("nan")
-
-
 #: Below this many samples a null model says little; a large network gets at least these.
 MIN_NULL_SAMPLES = 5
 
 
 #: Below this many swaps in all a null model runs in one process (starting a second costs seconds).
 PARALLEL_MIN_SWAPS = 2_000_000
-
-
-def _available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def _null_graph(n: int, edges: np.ndarray):
-    import igraph as ig
-
-    return ig.Graph(n=n, edges=list(zip(edges[:, 0].tolist(), edges[:, 1].tolist())), directed=True)
-
-
-def _rewired_statistics(g: Any, swaps: int, sample_seed: int) -> dict[str, float]:
-    """:func:`core_statistics` of one seeded degree-preserving rewiring of ``g`` (``g`` is kept)."""
-    import random
-
-    import igraph as ig
-
-    ig.set_random_number_generator(random.Random(sample_seed))
-    try:
-        h = g.copy()
-        h.rewire(n=swaps, allowed_edge_types="simple")
-        return core_statistics(h)
-    finally:
-        ig.set_random_number_generator(random)
-
-
-_WORKER_GRAPH: Any = None
-
-
-def _init_null_worker(n: int, edges: np.ndarray) -> None:
-    global _WORKER_GRAPH
-    _WORKER_GRAPH = _null_graph(n, edges)
-
-
-def _null_sample_in_worker(swaps: int, sample_seed: int) -> dict[str, float]:
-    return _rewired_statistics(_WORKER_GRAPH, swaps, sample_seed)
 
 
 def core_null_model(
@@ -826,7 +761,7 @@ def core_null_model(
     samples = max(min(requested, MIN_NULL_SAMPLES), min(requested, max_swaps // max(1, swaps_per_edge * m)))
     swaps = swaps_per_edge * m
     seeds = [seed * 100_003 + s for s in range(samples)]
-    procs = min(samples, _available_cpus() if processes is None else max(1, int(processes)))
+    procs = min(samples, available_cpus() if processes is None else max(1, int(processes)))
     if swaps * samples < PARALLEL_MIN_SWAPS and processes is None:
         procs = 1
     results: list[dict[str, float] | None] = [None] * samples
@@ -838,15 +773,15 @@ def core_null_model(
 
         # spawned (not forked): this process may run library threads; the workers rebuild the graph
         pool = ProcessPoolExecutor(
-            procs - 1, mp_context=mp.get_context("spawn"), initializer=_init_null_worker, initargs=(n, edges)
+            procs - 1, mp_context=mp.get_context("spawn"), initializer=init_worker, initargs=(n, edges)
         )
     try:
-        futures = {s: pool.submit(_null_sample_in_worker, swaps, seeds[s]) for s in theirs} if pool else {}
-        g = _null_graph(n, edges)
+        futures = {s: pool.submit(sample_in_worker, swaps, seeds[s]) for s in theirs} if pool else {}
+        g = directed_graph(n, edges)
         observed = core_statistics(g)
         for s in range(samples):
             if s not in futures:
-                results[s] = _rewired_statistics(g, swaps, seeds[s])
+                results[s] = rewired_statistics(g, swaps, seeds[s])
         for s, f in futures.items():
             results[s] = f.result()
     finally:
