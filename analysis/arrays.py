@@ -44,9 +44,10 @@ def unique(a) -> np.ndarray:
 
 
 def count_unique(a) -> int:
-    """How many distinct values ``a`` holds (``len(np.unique(a))``, without building them)."""
+    """How many distinct values ``a`` holds (``len(np.unique(a))``, without building them; values
+    that come sorted, as repository indices often do, are counted without a sort)."""
     arr = np.asarray(a).ravel()
     if arr.dtype.kind not in "iub":
         return int(len(np.unique(arr)))
-    s = np.sort(arr)
+    s = arr if len(arr) < 2 or bool((arr[1:] >= arr[:-1]).all()) else np.sort(arr)
     return int(np.count_nonzero(_run_starts(s)))

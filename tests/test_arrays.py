@@ -16,6 +16,7 @@ from analysis import arrays
         np.random.default_rng(1).integers(0, 2**62, 10_000),
         np.random.default_rng(2).integers(0, 7, 1_000).astype(np.uint8),
         np.array([True, False, True]),
+        np.array([1, 1, 2, 5, 5, 5, 9], np.int64),  # sorted: counted without a sort
         np.array([[4, 4], [1, 9]], np.int32),
     ],
 )

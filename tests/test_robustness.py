@@ -99,7 +99,8 @@ def test_sequential_network_reciprocity_on_a_hand_made_commit_list():
     first = ["a", "b", "a", "c", "d", "d", "e", "f"]
     e = R.sequential_edges(repo, date, first)
     assert set(zip(e["source"], e["target"])) == {("b", "a"), ("a", "b"), ("c", "a"), ("e", "f")}
-    net = R.SequentialNetwork.of_edges(e, 3, 8)
+    net = R.sequential_from_rows(repo, date, first)
+    assert (net.repositories, net.commits) == (3, 8)
     assert net.edges.equals(e)  # the names back, in the same order
     # (b,a) and (a,b) are reciprocated, (c,a) and (e,f) are not
     assert net.reciprocity() == pytest.approx(2 / 4)

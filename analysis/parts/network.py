@@ -72,7 +72,7 @@ from scipy.sparse.csgraph import connected_components
 
 from analysis import arrays
 from analysis.paper import paper_numbers
-from analysis.parts import identity
+from analysis.parts import identity, nullmodel
 from analysis.snapshot import Snapshot
 from analysis.snapshot.schema import REPO_TABLES, table_file
 from analysis.stats import ccdf, percent
@@ -463,15 +463,10 @@ def edges_from_commits(repos: Iterable[str], authors: Iterable[Iterable[str]]) -
 
 
 def igraph_undirected(adj: sp.csr_matrix):
-    """The undirected simple graph of a symmetric 0/1 CSR matrix as a python-igraph ``Graph``.
-
-    Edges go in as a list of ``(lo, hi)`` tuples, igraph's fast path (a numpy
-    array is converted row by row, several times slower).
-    """
-    import igraph as ig
-
+    """The undirected simple graph of a symmetric 0/1 CSR matrix as a python-igraph ``Graph``
+    (its upper triangle, handed to igraph a chunk of edges at a time: :func:`nullmodel.igraph_graph`)."""
     up = sp.triu(adj, k=1, format="coo")
-    return ig.Graph(n=int(adj.shape[0]), edges=list(zip(up.row.tolist(), up.col.tolist())), directed=False)
+    return nullmodel.igraph_graph(int(adj.shape[0]), up.row, up.col, directed=False)
 
 
 def triangles(graph) -> np.ndarray:
@@ -605,7 +600,7 @@ def network_stats(net: Network) -> dict[str, Any]:
     kmax = int(core.max()) if n else 0
     largest_wcc = int(np.bincount(wlab).max()) if n else 0
     return {
-        "repositories": _distinct(net.repo_author[:, 0]) if len(net.repo_author) else 0,
+        "repositories": arrays.count_unique(net.repo_author[:, 0]),
         "commits": int(net.first_commits.sum()),
         "nodes": int(n),
         "edges": int(m),
@@ -649,7 +644,7 @@ def network_stats_pair(net: Network) -> tuple[dict[str, Any], dict[str, Any]]:
     sub = dict(whole)
     sub.update(
         {
-            "repositories": _distinct(ra[:, 0]) if len(ra) else 0,
+            "repositories": arrays.count_unique(ra[:, 0]),
             "commits": int(net.first_commits[~iso].sum()),
             "nodes": k,
             "edges": m,
@@ -665,13 +660,6 @@ def network_stats_pair(net: Network) -> tuple[dict[str, Any], dict[str, Any]]:
         }
     )
     return whole, sub
-
-
-def _distinct(values: np.ndarray) -> int:
-    """Number of distinct values (without sorting when they come sorted, as repository indices do)."""
-    if len(values) < 2 or bool((values[1:] >= values[:-1]).all()):
-        return int(len(values) and 1 + (values[1:] != values[:-1]).sum())
-    return arrays.count_unique(values)
 
 
 def stats_table(columns: dict[str, dict[str, Any]]) -> pd.DataFrame:
@@ -971,7 +959,7 @@ def core_periphery_table(net: Network) -> pd.DataFrame:
     rows = []
     for name, mask in groups.items():
         nodes = int(mask.sum())
-        repos = _distinct(ra[mask[ra[:, 1]], 0]) if len(ra) else 0  # ``ra`` comes sorted by repository
+        repos = arrays.count_unique(ra[mask[ra[:, 1]], 0]) if len(ra) else 0  # ``ra`` comes sorted by repository
         out_e = nl & mask[net.src]
         rows.append(
             {

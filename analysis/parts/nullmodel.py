@@ -3,7 +3,7 @@
 The pieces of :func:`analysis.parts.robustness.core_null_model` that also run in its worker
 processes. The module imports only numpy and python-igraph, so that a spawned worker starts
 small (about 80 MB against 240 MB with the rest of Part II's imports) and holds little more
-than its copy of the graph.
+than its copy of the graph. :func:`igraph_graph` is also how Part II's networks reach igraph.
 """
 
 from __future__ import annotations
@@ -27,16 +27,23 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def directed_graph(n: int, edges: np.ndarray):
-    """A directed ``igraph.Graph`` on ``n`` nodes with the ``(m, 2)`` ``edges`` in their order,
-    built :data:`EDGE_CHUNK` edges at a time."""
+def igraph_graph(n: int, src: np.ndarray, dst: np.ndarray, *, directed: bool):
+    """An ``igraph.Graph`` on ``n`` nodes with the edges ``(src[i], dst[i])`` in their order.
+
+    Edges go in as lists of ``(a, b)`` tuples, igraph's fast path (a numpy array is converted row
+    by row, several times slower), :data:`EDGE_CHUNK` at a time.
+    """
     import igraph as ig
 
-    g = ig.Graph(n=n, directed=True)
-    for s in range(0, len(edges), EDGE_CHUNK):
-        part = edges[s : s + EDGE_CHUNK]
-        g.add_edges(list(zip(part[:, 0].tolist(), part[:, 1].tolist())))
+    g = ig.Graph(n=n, directed=directed)
+    for s in range(0, len(src), EDGE_CHUNK):
+        g.add_edges(list(zip(src[s : s + EDGE_CHUNK].tolist(), dst[s : s + EDGE_CHUNK].tolist())))
     return g
+
+
+def directed_graph(n: int, edges: np.ndarray):
+    """The directed graph of the ``(m, 2)`` ``edges`` (:func:`igraph_graph`)."""
+    return igraph_graph(n, edges[:, 0], edges[:, 1], directed=True)
 
 
 def core_statistics(graph: Any) -> dict[str, float]:

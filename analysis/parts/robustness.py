@@ -316,15 +316,6 @@ class SequentialNetwork:
     repositories: int
     commits: int
 
-    @classmethod
-    def of_edges(cls, edges: pd.DataFrame, repositories: int, commits: int) -> SequentialNetwork:
-        """From a ``source, target, weight`` frame of names (:func:`sequential_edges`)."""
-        codes, names = pd.factorize(pd.concat([edges["source"], edges["target"]], ignore_index=True))
-        m = len(edges)
-        src, dst = codes[:m].astype(np.int64), codes[m:].astype(np.int64)
-        weight = edges["weight"].to_numpy(np.int64)
-        return cls(src, dst, weight, np.asarray(names, dtype=object), repositories, commits)
-
     @property
     def edges(self) -> pd.DataFrame:
         """``source, target, weight`` with the developers' names, sorted by source and target."""
@@ -381,14 +372,25 @@ def _edges_frame(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, names: np
     return e.sort_values(["source", "target"], kind="stable").reset_index(drop=True)
 
 
-def sequential_edges(repo: Sequence[str], date: Sequence[Any], first: Sequence[str | None]) -> pd.DataFrame:
-    """Edges of :class:`SequentialNetwork` from commit rows (repository, date, first author):
+def _sequential(repo: np.ndarray, n_repos: int, date: np.ndarray, first: np.ndarray, names) -> SequentialNetwork:
+    """:class:`SequentialNetwork` of integer commit rows (:func:`_sequential_pairs`)."""
+    src, dst, w = _sequential_pairs(repo, date, first)
+    repositories = int((np.bincount(repo, minlength=n_repos) >= 2).sum()) if len(repo) else 0
+    return SequentialNetwork(src, dst, w, np.asarray(names, dtype=object), repositories, len(repo))
+
+
+def sequential_from_rows(repo: Sequence[str], date: Sequence[Any], first: Sequence[str | None]) -> SequentialNetwork:
+    """:class:`SequentialNetwork` of commit rows (repository, date, first author; None: no author):
     within each repository, commits in date order (the given order among equal dates) link
     each first author to the previous commit's; pairs of the same author add nothing."""
-    rcode, _ = pd.factorize(pd.Series(list(repo), dtype=object))
+    rcode, rids = pd.factorize(pd.Series(list(repo), dtype=object))
     fcode, fnames = pd.factorize(pd.Series(list(first), dtype=object))
-    src, dst, w = _sequential_pairs(rcode.astype(np.int64), _date_keys(date), fcode.astype(np.int64))
-    return _edges_frame(src, dst, w, np.asarray(fnames, dtype=object))
+    return _sequential(rcode.astype(np.int64), len(rids), _date_keys(date), fcode.astype(np.int64), fnames)
+
+
+def sequential_edges(repo: Sequence[str], date: Sequence[Any], first: Sequence[str | None]) -> pd.DataFrame:
+    """The edges (``source, target, weight``) of :func:`sequential_from_rows`."""
+    return sequential_from_rows(repo, date, first).edges
 
 
 def _date_keys(date: Any) -> np.ndarray:
@@ -419,9 +421,7 @@ def sequential_network(
         start = np.flatnonzero(np.r_[True, cidx[1:] != cidx[:-1]])
         first[cidx[start]] = author[start]
     del cidx, author  # at Hub scale tens of millions of entries: gone before the sort
-    src, dst, w = _sequential_pairs(c.commit_repo, date, first)
-    repositories = int((np.bincount(c.commit_repo, minlength=len(c.repo_ids)) >= 2).sum()) if c.n_commits else 0
-    return SequentialNetwork(src, dst, w, np.asarray(c.names, dtype=object), repositories, c.n_commits)
+    return _sequential(c.commit_repo, len(c.repo_ids), date, first, c.names)
 
 
 # --------------------------------------------------------------------------- #
@@ -765,9 +765,8 @@ def core_null_model(
     if swaps * samples < PARALLEL_MIN_SWAPS and processes is None:
         procs = 1
     results: list[dict[str, float] | None] = [None] * samples
-    theirs = [s for s in range(samples) if s % procs != procs - 1] if procs > 1 else []
     pool = None
-    if theirs:
+    if procs > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
@@ -776,7 +775,9 @@ def core_null_model(
             procs - 1, mp_context=mp.get_context("spawn"), initializer=init_worker, initargs=(n, edges)
         )
     try:
-        futures = {s: pool.submit(sample_in_worker, swaps, seeds[s]) for s in theirs} if pool else {}
+        # every procs-th sample stays here, the others go to the workers
+        theirs = [s for s in range(samples) if s % procs != procs - 1] if pool else []
+        futures = {s: pool.submit(sample_in_worker, swaps, seeds[s]) for s in theirs}
         g = directed_graph(n, edges)
         observed = core_statistics(g)
         for s in range(samples):
