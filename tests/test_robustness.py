@@ -10,6 +10,7 @@ import pytest
 from scipy import stats as sstats
 
 from analysis import stats
+from analysis.parts import nullmodel
 from analysis.parts import robustness as R
 
 
@@ -192,7 +193,7 @@ def test_core_statistics_from_igraph_counts_equal_the_edge_list_formula():
         und = g.as_undirected(mode="collapse")
         core = np.asarray(und.coreness()) == max(und.coreness())
         edges = np.asarray(und.get_edgelist(), dtype=np.int64)
-        st = R.core_statistics(g)
+        st = nullmodel.core_statistics(g)
         assert st["core_size"] == core.sum()
         assert st["be_correlation"] == pytest.approx(R.be_core_correlation(und.vcount(), edges, core))
 
@@ -209,7 +210,7 @@ def test_core_null_model_keeps_within_its_swap_budget_and_says_so():
     assert t["empirical p"].min() >= 1 / 7
     # never fewer than MIN_NULL_SAMPLES, whatever the budget
     t = R.core_null_model(60, edges, samples=20, max_swaps=m, seed=0)
-    assert t["null model"].iloc[0].startswith(f"{R.MIN_NULL_SAMPLES} degree-preserving rewirings")
+    assert t["null model"].iloc[0].startswith(f"{nullmodel.MIN_NULL_SAMPLES} degree-preserving rewirings")
     # within the budget: as asked, and the wording of before
     t = R.core_null_model(60, edges, samples=4, max_swaps=10**9, seed=0)
     assert t["null model"].iloc[0].startswith("4 degree-preserving rewirings (10 swaps per edge")
@@ -236,3 +237,43 @@ def test_core_null_model_is_the_same_in_one_process_and_in_two():
     two = R.core_null_model(80, edges, samples=5, seed=2, processes=2)  # a spawned worker takes samples 0, 2
     pd.testing.assert_frame_equal(one, two)
     assert one["null SD"].notna().all()
+
+
+def test_null_model_started_in_the_background_gives_the_same_table():
+    rng = np.random.default_rng(4)
+    edges = np.unique(rng.integers(0, 80, size=(600, 2)), axis=0)
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    one = R.core_null_model(80, edges, samples=6, seed=2, processes=1)
+    run = nullmodel.Rewirings(80, edges, samples=6, seed=2, processes=2, background=True)
+    assert set(run._futures) == {"observed", *range(6)}  # every sample and the observed go to the worker
+    pd.testing.assert_frame_equal(R.null_model_table(run), one)
+    # taken back: a run collected at once computes here what the worker has not started
+    run = nullmodel.Rewirings(80, edges, samples=6, seed=2, processes=2, background=True)
+    observed, results = run.collect()
+    assert observed == one.set_index("statistic")["observed"].to_dict()
+    assert len(results) == 6 and all(r is not None for r in results)
+
+
+def test_simple_edges_drop_loops_isolates_and_repeats():
+    # nodes 0..5: 2 has only a self-loop, 5 has nothing; 0->1 twice
+    n, edges = nullmodel.simple_edges(6, np.array([0, 0, 1, 2, 3, 4]), np.array([1, 1, 0, 2, 4, 0]))
+    assert n == 4  # 0, 1, 3, 4 renumbered 0, 1, 2, 3
+    assert edges.tolist() == [[0, 1], [1, 0], [2, 3], [3, 0]]
+
+
+def test_network_null_rows_collects_the_started_run_and_ignores_a_different_one():
+    from analysis.parts import network
+
+    net = network.build_network(
+        network.CommitAuthors.from_lists(
+            [f"r{i % 9}" for i in range(60)], [[f"u{(i * 7) % 23}", f"u{(i * 5) % 17}"] for i in range(60)]
+        ),
+        "reproduction",
+    )
+    fresh = R.network_null_rows(net, samples=5, seed=1)
+    n, edges = nullmodel.simple_edges(net.n, net.src, net.dst)
+    started = nullmodel.Rewirings(n, edges, samples=5, seed=1, background=True)
+    pd.testing.assert_frame_equal(R.network_null_rows(net, samples=5, seed=1, started=started), fresh)
+    other = nullmodel.Rewirings(n, edges, samples=5, seed=9, background=True)
+    pd.testing.assert_frame_equal(R.network_null_rows(net, samples=5, seed=1, started=other), fresh)
+    assert fresh["network"].iloc[0] == "reproduction without isolates"

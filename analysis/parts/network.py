@@ -692,6 +692,8 @@ class Part2:
     threshold: float
     #: statistics of the four networks of ``tab-network`` (:func:`stats_all`)
     stats: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    #: the reproduction network's null model, when :func:`compute` started it
+    null_model: nullmodel.Rewirings | None = field(default=None, repr=False)
 
 
 def hub_namespaces(snap: Snapshot) -> set[str]:
@@ -733,13 +735,31 @@ _CACHE: dict[tuple, Part2] = {}
 
 
 def compute(
-    snap: Snapshot, threshold: float = identity.DEFAULT_THRESHOLD, overrides: Any = None, *, workers: int = -1
+    snap: Snapshot,
+    threshold: float = identity.DEFAULT_THRESHOLD,
+    overrides: Any = None,
+    *,
+    workers: int = -1,
+    null_samples: int | None = None,
+    seed: int = 0,
 ) -> Part2:
-    """Both networks and the identity resolution of a snapshot (cached per snapshot)."""
+    """Both networks and the identity resolution of a snapshot (cached per snapshot).
+
+    With ``null_samples``, the reproduction network's null model (``null_samples`` rewirings,
+    ``seed``) is started in the background as soon as the network exists, while the identity
+    resolution runs here (:class:`nullmodel.Rewirings`); ``Part2.null_model`` holds it for
+    :func:`analysis.parts.robustness.network_null_rows`.
+    """
     key = (str(snap.path), snap.id, float(threshold), None if overrides is None else str(overrides))
     if key in _CACHE:
         return _CACHE[key]
     commits = load_commit_authors(snap)
+    reproduction = reproduction_network(commits)
+    null = None
+    if null_samples:
+        n, edges = nullmodel.simple_edges(reproduction.n, reproduction.src, reproduction.dst)
+        null = nullmodel.Rewirings(n, edges, samples=null_samples, seed=seed, background=True)
+        del edges
     per_name = commits.commits_per_name()
     res = identity.resolve(
         commits.names,
@@ -752,12 +772,13 @@ def compute(
     part = Part2(
         snap=snap,
         commits=commits,
-        reproduction=reproduction_network(commits),
+        reproduction=reproduction,
         cleaned=cleaned_network(commits, res),
         resolution=res,
         models=snap.rows("models"),
         covered=covered_models(snap, commits),
         threshold=float(threshold),
+        null_model=null,
     )
     if isinstance(overrides, pd.DataFrame):
         return part

@@ -37,14 +37,7 @@ from scipy import stats as sstats
 
 from analysis import arrays, stats
 from analysis.parts import licenses
-from analysis.parts.nullmodel import (
-    available_cpus,
-    core_statistics,
-    directed_graph,
-    init_worker,
-    rewired_statistics,
-    sample_in_worker,
-)
+from analysis.parts.nullmodel import Rewirings, simple_edges
 from analysis.snapshot import Snapshot
 
 CONF = 0.95
@@ -719,14 +712,6 @@ def be_core_correlation(n: int, edges: np.ndarray, core: np.ndarray) -> float:
     return float((total * a_core - ties * pc_) / den) if den else float("nan")
 
 
-#: Below this many samples a null model says little; a large network gets at least these.
-MIN_NULL_SAMPLES = 5
-
-
-#: Below this many swaps in all a null model runs in one process (starting a second costs seconds).
-PARALLEL_MIN_SWAPS = 2_000_000
-
-
 def core_null_model(
     n: int,
     edges: np.ndarray,
@@ -739,57 +724,38 @@ def core_null_model(
 ) -> pd.DataFrame:
     """The core statistics of a directed network against degree-preserving randomisations of it.
 
-    ``edges``: distinct directed pairs (m, 2) of node indices, no self-loops. Each randomisation
-    rewires ``swaps_per_edge`` x m edge pairs with igraph's ``rewire`` (every node keeps its in- and
-    out-degree, no multi-edges or loops), with igraph's random generator seeded per sample. All
-    samples together make at most ``max_swaps`` swaps: on a large network the swaps per edge are
-    lowered first (to one), then the samples (to :data:`MIN_NULL_SAMPLES`); the table states the
-    numbers used (``bench/bench_robustness.py`` measures the cost: about 3 microseconds a swap).
-
-    The samples are shared among ``processes`` processes (default: the CPUs available; this one
-    and spawned workers, each holding its own copy of the graph) once they make at least
-    :data:`PARALLEL_MIN_SWAPS` swaps; a sample's result depends only on its seed, so the table is
-    the same for any number of processes (a test checks).
-
-    Returns one row per statistic: observed, null mean and SD, z, and the empirical two-sided p
-    ((1 + #|null - mean| >= |observed - mean|) / (1 + samples)).
+    ``edges``: distinct directed pairs (m, 2) of node indices, no self-loops; the samples, their
+    swap budget and the processes that share them are those of :class:`nullmodel.Rewirings`
+    (``bench/bench_robustness.py`` measures the cost: about 3 microseconds a swap). A sample's
+    result depends only on its seed, so the table is the same for any number of processes (a
+    test checks).
     """
-    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
-    m = len(edges)
-    swaps_per_edge = max(1, min(swaps_per_edge, max_swaps // max(1, samples * m)))
-    requested = samples
-    samples = max(min(requested, MIN_NULL_SAMPLES), min(requested, max_swaps // max(1, swaps_per_edge * m)))
-    swaps = swaps_per_edge * m
-    seeds = [seed * 100_003 + s for s in range(samples)]
-    procs = min(samples, available_cpus() if processes is None else max(1, int(processes)))
-    if swaps * samples < PARALLEL_MIN_SWAPS and processes is None:
-        procs = 1
-    results: list[dict[str, float] | None] = [None] * samples
-    pool = None
-    if procs > 1:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        # spawned (not forked): this process may run library threads; the workers rebuild the graph
-        pool = ProcessPoolExecutor(
-            procs - 1, mp_context=mp.get_context("spawn"), initializer=init_worker, initargs=(n, edges)
+    return null_model_table(
+        Rewirings(
+            n,
+            edges,
+            samples=samples,
+            swaps_per_edge=swaps_per_edge,
+            max_swaps=max_swaps,
+            seed=seed,
+            processes=processes,
         )
-    try:
-        # every procs-th sample stays here, the others go to the workers
-        theirs = [s for s in range(samples) if s % procs != procs - 1] if pool else []
-        futures = {s: pool.submit(sample_in_worker, swaps, seeds[s]) for s in theirs}
-        g = directed_graph(n, edges)
-        observed = core_statistics(g)
-        for s in range(samples):
-            if s not in futures:
-                results[s] = rewired_statistics(g, swaps, seeds[s])
-        for s, f in futures.items():
-            results[s] = f.result()
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+    )
+
+
+def null_model_table(run: Rewirings) -> pd.DataFrame:
+    """One row per statistic of a null model's samples (:meth:`Rewirings.collect` waits for them):
+    observed, null mean and SD, z, and the empirical two-sided p
+    ((1 + #|null - mean| >= |observed - mean|) / (1 + samples))."""
+    observed, results = run.collect()
+    samples = run.samples
     null = {k: np.asarray([r[k] for r in results], dtype=float) for k in observed}
-    fewer = f" (of the {requested} asked for, within a budget of {max_swaps:,} swaps)" if samples < requested else ""
+    fewer = (
+        f" (of the {run.requested} asked for, within a budget of {run.max_swaps:,} swaps)"
+        if samples < run.requested
+        else ""
+    )
+    spe = run.swaps_per_edge
     rows = []
     for k, obs in observed.items():
         v = null[k]
@@ -804,24 +770,24 @@ def core_null_model(
                 "null SD": sd,
                 "z": z,
                 "empirical p": (1 + extreme) / (1 + samples),
-                "null model": f"{samples} degree-preserving rewirings{fewer} ({swaps_per_edge} swap{'s' * (swaps_per_edge != 1)} per edge, "
-                f"igraph rewire, seed {seed})",
+                "null model": f"{samples} degree-preserving rewirings{fewer} ({spe} swap{'s' * (spe != 1)} per edge, "
+                f"igraph rewire, seed {run.seed})",
             }
         )
     return pd.DataFrame(rows)
 
 
-def network_null_rows(net: Any, *, samples: int = 20, seed: int = 0) -> pd.DataFrame:
+def network_null_rows(net: Any, *, samples: int = 20, seed: int = 0, started: Rewirings | None = None) -> pd.DataFrame:
     """Rows for ``tab-core-periphery``: the core statistics of ``net`` without its isolates (a Part II
-    network: ``n``, ``src``, ``dst``, ``loops``, ``isolates()``, ``label``) against its null model."""
-    keep = ~net.isolates()
-    index = np.full(net.n, -1, dtype=np.int64)
-    index[keep] = np.arange(int(keep.sum()))
-    e = ~net.loops & keep[net.src] & keep[net.dst]
-    n = int(keep.sum())
-    key = arrays.unique(index[net.src[e]] * max(n, 1) + index[net.dst[e]])
-    edges = np.column_stack([key // max(n, 1), key % max(n, 1)]) if len(key) else np.zeros((0, 2), np.int64)
-    rows = core_null_model(n, edges, samples=samples, seed=seed)
+    network: ``n``, ``src``, ``dst``, ``label``) against its null model; ``started``: the same
+    null model already started (by :func:`analysis.parts.network.compute`, with these ``samples``
+    and ``seed``)."""
+    if started is not None and (started.requested, started.seed) == (samples, seed):
+        run = started
+    else:
+        n, edges = simple_edges(net.n, net.src, net.dst)
+        run = Rewirings(n, edges, samples=samples, seed=seed)
+    rows = null_model_table(run)
     rows.insert(0, "group", "null model: " + rows.pop("statistic"))
     rows.insert(0, "network", f"{net.label} without isolates")
     return rows
