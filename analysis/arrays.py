@@ -29,18 +29,39 @@ def _run_starts(s: np.ndarray) -> np.ndarray:
     return mask
 
 
-def unique(a) -> np.ndarray:
+def unique(a, *, overwrite: bool = False) -> np.ndarray:
     """The sorted distinct values of ``a`` (flattened), as ``np.unique(a)`` gives them.
 
     Integer and boolean arrays are sorted and deduplicated here; any other
     dtype (floats, where NaN needs ``np.unique``'s care; strings; objects) goes
-    to ``np.unique``.
+    to ``np.unique``. ``overwrite=True``: ``a`` (a contiguous array the caller
+    no longer needs) is sorted in place instead of copied, which saves a copy's
+    memory on a Hub-scale array.
     """
+    s = _sorted(a, overwrite)
+    if s.dtype.kind not in "iub":
+        return np.unique(s)
+    return s[_run_starts(s)]
+
+
+def unique_counts(a, *, overwrite: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(a, return_counts=True)`` of an integer array (``overwrite``: as :func:`unique`)."""
+    s = _sorted(a, overwrite)
+    if s.dtype.kind not in "iub":
+        return np.unique(s, return_counts=True)
+    starts = np.flatnonzero(_run_starts(s))
+    return s[starts], np.diff(np.r_[starts, len(s)])
+
+
+def _sorted(a, overwrite: bool) -> np.ndarray:
+    """``a`` flattened and sorted (integers and booleans; other dtypes flattened only)."""
     arr = np.asarray(a).ravel()
     if arr.dtype.kind not in "iub":
-        return np.unique(arr)
-    s = np.sort(arr)
-    return s[_run_starts(s)]
+        return arr
+    if overwrite and arr.flags.writeable and arr.flags.c_contiguous:
+        arr.sort()
+        return arr
+    return np.sort(arr)
 
 
 def count_unique(a) -> int:

@@ -26,6 +26,13 @@ def test_unique_and_count_equal_numpy(values):
     assert got.dtype == expected.dtype
     np.testing.assert_array_equal(got, expected)
     assert arrays.count_unique(values) == len(expected)
+    ev, ec = np.unique(values, return_counts=True)
+    gv, gc = arrays.unique_counts(values)
+    np.testing.assert_array_equal(gv, ev)
+    np.testing.assert_array_equal(gc, ec)
+    copy = values.copy()
+    np.testing.assert_array_equal(arrays.unique(copy, overwrite=True), expected)
+    np.testing.assert_array_equal(arrays.unique_counts(values.copy(), overwrite=True)[1], ec)
 
 
 def test_other_dtypes_go_to_numpy():
@@ -40,3 +47,14 @@ def test_input_is_not_modified():
     v = np.array([3, 1, 2], np.int64)
     arrays.unique(v)
     assert v.tolist() == [3, 1, 2]
+
+
+def test_overwrite_sorts_in_place_and_only_then():
+    v = np.array([3, 1, 2, 1], np.int64)
+    assert arrays.unique(v, overwrite=True).tolist() == [1, 2, 3]
+    assert v.tolist() == [1, 1, 2, 3]  # the caller's array was the sort's buffer
+    w = np.array([3, 1, 2, 1], np.int64)
+    arrays.unique_counts(w)
+    assert w.tolist() == [3, 1, 2, 1]
+    strided = np.array([5, 0, 4, 0, 5, 0], np.int64)[::2]  # not contiguous: copied, not sorted in place
+    assert arrays.unique(strided, overwrite=True).tolist() == [4, 5]

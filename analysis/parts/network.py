@@ -71,6 +71,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from analysis import arrays
+from analysis.memory import release_arrow_memory
 from analysis.paper import paper_numbers
 from analysis.parts import identity, nullmodel
 from analysis.snapshot import Snapshot
@@ -145,7 +146,7 @@ class CommitAuthors:
         """Commits per name (a name counted once per commit it is an author of)."""
         n = max(len(self.names), 1)
         # a name can repeat only within a commit of several author entries: only those are deduplicated
-        multi = np.bincount(self.cidx, minlength=self.n_commits)[self.cidx] > 1 if len(self.cidx) else self.cidx > 0
+        multi = _in_multi_entry_commits(self.cidx)
         counts = np.bincount(self.author[~multi], minlength=len(self.names))
         key = arrays.unique(self.cidx[multi] * n + self.author[multi])
         counts += np.bincount(key % n, minlength=len(self.names))
@@ -160,12 +161,15 @@ class CommitAuthors:
         codes = np.asarray(codes, dtype=np.int64)
         sel = keep_name[self.author] if len(self.author) else np.zeros(0, bool)
         cidx, author = self.cidx[sel], codes[self.author[sel]]
-        # drop repeated authors within a commit, keeping the first occurrence
-        if len(cidx):
-            key = cidx * len(uniq) + author
-            _, first = np.unique(key, return_index=True)
-            first.sort()
-            cidx, author = cidx[first], author[first]
+        # drop repeated authors within a commit, keeping the first occurrence (only a commit of
+        # several author entries can repeat one: the others are kept without a look)
+        multi = _in_multi_entry_commits(cidx)
+        at = np.flatnonzero(multi)
+        if len(at):
+            _, first = np.unique(cidx[at] * len(uniq) + author[at], return_index=True)
+            keep = ~multi
+            keep[at[first]] = True
+            cidx, author = cidx[keep], author[keep]
         return self._with_authors(cidx, author, uniq)
 
     def in_repos(self, repo_mask: np.ndarray) -> CommitAuthors:
@@ -181,6 +185,16 @@ class CommitAuthors:
         return CommitAuthors(
             self.repo_ids, self.commit_repo, cidx, remap[author], np.asarray(names, dtype=object)[used]
         )
+
+
+def _in_multi_entry_commits(cidx: np.ndarray) -> np.ndarray:
+    """Boolean per author entry: its commit has more than one entry (``cidx`` sorted)."""
+    multi = np.zeros(len(cidx), dtype=bool)
+    if len(cidx) > 1:
+        same = cidx[1:] == cidx[:-1]
+        multi[1:] |= same
+        multi[:-1] |= same
+    return multi
 
 
 def _first_seen(codes: np.ndarray) -> np.ndarray:
@@ -270,6 +284,7 @@ def model_commit_dates(snap: Snapshot) -> np.ndarray:
             continue
         d = t.column("date").combine_chunks().cast(pa.int64())  # the file's unit: only the order matters
         out.append(pc.fill_null(d, np.iinfo(np.int64).max).to_numpy(zero_copy_only=False))
+    release_arrow_memory()
     return np.concatenate(out).astype(np.int64) if out else np.zeros(0, np.int64)
 
 
@@ -298,6 +313,7 @@ def load_commit_authors(snap: Snapshot) -> CommitAuthors:
     commit_repo, repo_ids = repos.finish()
     author, name_values = names.finish()
     cidx = np.concatenate(parents) if parents else np.zeros(0, np.int64)
+    release_arrow_memory()  # the row groups' buffers, cached by Arrow's allocator
     return CommitAuthors(repo_ids, commit_repo, cidx, author, name_values)
 
 
@@ -406,11 +422,16 @@ def build_network(commits: CommitAuthors, label: str = "") -> Network:
         z = np.zeros(0, np.int64)
         return Network(commits.names, z, z, z, np.zeros((0, 2), np.int64), np.zeros(n_names, np.int64), 0, 0, 0, label)
     c_with, first = commits.first_authors()
-    repo_of_commit = commits.commit_repo[c_with]
-    # author sets U: unique (repo, author)
-    flat_repo = commits.commit_repo[commits.cidx]
-    ukey = arrays.unique(flat_repo * n_names + commits.author)
+    n_commits = len(c_with)
+    first_commits = np.bincount(first, minlength=n_names).astype(np.int64)
+    # author sets U: unique (repo, author). Keys are built and sorted in place, one array of
+    # tens of millions at a time (a Hub-scale snapshot: 18M author entries)
+    ukey = commits.commit_repo[commits.cidx]
+    ukey *= n_names
+    ukey += commits.author
+    ukey = arrays.unique(ukey, overwrite=True)
     u_repo, u_author = ukey // n_names, ukey % n_names
+    del ukey
     repos_used, u_start, u_size = np.unique(u_repo, return_index=True, return_counts=True)
     n_repos_total = len(commits.repo_ids)
     size_of = np.zeros(n_repos_total, np.int64)
@@ -418,21 +439,34 @@ def build_network(commits: CommitAuthors, label: str = "") -> Network:
     size_of[repos_used] = u_size
     start_of[repos_used] = u_start
     # commits per (repo, first author)
-    fkey, fcount = np.unique(repo_of_commit * n_names + first, return_counts=True)
+    fkey = commits.commit_repo[c_with]
+    del c_with
+    fkey *= n_names
+    fkey += first
+    del first
+    fkey, fcount = arrays.unique_counts(fkey, overwrite=True)
     f_repo, f_auth = fkey // n_names, fkey % n_names
     # expand every (repo, first) over U of the repo
     reps = size_of[f_repo]
     row = np.repeat(np.arange(len(fkey)), reps)
     offs = np.arange(len(row)) - np.repeat(np.cumsum(reps) - reps, reps)
-    members = u_author[start_of[f_repo][row] + offs]
+    offs += start_of[f_repo][row]
+    members = u_author[offs]
+    del offs
     srcs = f_auth[row]
-    w = fcount[row]
-    single = size_of[f_repo][row] == 1
-    keep = single | (members != srcs)
-    srcs, members, w = srcs[keep], members[keep], w[keep]
-    ekey, inv = np.unique(srcs * n_names + members, return_inverse=True)
+    keep = (size_of[f_repo] == 1)[row]
+    keep |= members != srcs
+    w = fcount[row[keep]]
+    del row
+    srcs, members = srcs[keep], members[keep]
+    del keep
+    srcs *= n_names
+    srcs += members
+    del members
+    ekey, inv = np.unique(srcs, return_inverse=True)
+    del srcs
     weight = np.bincount(inv, weights=w).astype(np.int64)
-    first_commits = np.bincount(first, minlength=n_names).astype(np.int64)
+    del inv, w
     net = Network(
         names=commits.names,
         src=ekey // n_names,
@@ -441,7 +475,7 @@ def build_network(commits: CommitAuthors, label: str = "") -> Network:
         repo_author=np.column_stack([u_repo, u_author]),
         first_commits=first_commits,
         n_repos=len(repos_used),
-        n_commits=len(c_with),
+        n_commits=n_commits,
         n_single_author_repos=int((u_size == 1).sum()),
         label=label,
     )
@@ -780,6 +814,7 @@ def compute(
         threshold=float(threshold),
         null_model=null,
     )
+    release_arrow_memory()  # what the reads of namespaces and coverage left cached
     if isinstance(overrides, pd.DataFrame):
         return part
     _CACHE.clear()

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analysis import paths
+from analysis.memory import release_arrow_memory
 from analysis.snapshot.schema import (
     LOG_STEPS,
     OUTCOMES,
@@ -608,7 +609,9 @@ class Snapshot:
             unknown = [c for c in columns if c not in SCHEMAS[name].names]
             if unknown:
                 raise SnapshotError(f"{path}: no column(s) {', '.join(unknown)}; has {', '.join(SCHEMAS[name].names)}")
-        return pq.read_table(path, columns=columns, filters=filters)
+        table = pq.read_table(path, columns=columns, filters=filters)
+        release_arrow_memory()
+        return table
 
     def table(self, name: str, columns: list[str] | None = None, filters: Any = None) -> pd.DataFrame:
         """A table as pandas: nullable ints/bools (``Int64``/``boolean``), UTC timestamps."""
