@@ -277,3 +277,15 @@ def test_network_null_rows_collects_the_started_run_and_ignores_a_different_one(
     other = nullmodel.Rewirings(n, edges, samples=5, seed=9, background=True)
     pd.testing.assert_frame_equal(R.network_null_rows(net, samples=5, seed=1, started=other), fresh)
     assert fresh["network"].iloc[0] == "reproduction without isolates"
+
+
+def test_a_released_worker_graph_is_built_again_for_a_later_task():
+    rng = np.random.default_rng(5)
+    edges = np.unique(rng.integers(0, 50, size=(300, 2)), axis=0)
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    nullmodel.init_worker(50, edges)  # as a worker process's initializer does
+    first = nullmodel.sample_in_worker(len(edges), 7)
+    nullmodel.release_worker_graph()
+    assert nullmodel._WORKER_GRAPH is None
+    assert nullmodel.sample_in_worker(len(edges), 7) == first
+    assert nullmodel.observed_in_worker() == nullmodel.core_statistics(nullmodel.directed_graph(50, edges))

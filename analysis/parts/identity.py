@@ -335,7 +335,7 @@ def _deletion_pairs(arr: np.ndarray, limit: int, chunk: int = 20_000) -> tuple[n
         a = b = np.zeros(0, np.int64)
     da.append(a)
     db.append(b)
-    return np.concatenate(da).astype(np.int64), np.concatenate(db).astype(np.int64)
+    return np.concatenate(da).astype(np.int64, copy=False), np.concatenate(db).astype(np.int64, copy=False)
 
 
 def normalised_pairs(
@@ -404,14 +404,17 @@ def normalised_pairs(
             out_i.append(order[r[keep]])
             out_j.append(order[c[keep]])
     i = np.concatenate(out_i)
+    del out_i, a
     j = np.concatenate(out_j)
-    del out_i, out_j, a, b  # tens of millions of candidate indices at Hub scale: hold each once
+    del out_j, b  # tens of millions of candidate indices at Hub scale: hold each once
     if len(i) == 0:
         return empty
-    key = np.minimum(i, j) * n
-    key += np.maximum(i, j)
+    key = np.minimum(i, j)
+    key *= n
+    np.maximum(i, j, out=i)
+    key += i
     del i, j
-    key = arrays.unique(key)
+    key = arrays.unique(key, overwrite=True)
     lo_, hi_ = key // n, key % n
     del key
     scores = process.cpdist(

@@ -580,9 +580,15 @@ def reciprocated(net: Network) -> np.ndarray:
         key = net.src * net.n + net.dst
         rev = net.dst * net.n + net.src
         # edges come sorted by (source, target) from the construction and from subgraphs
-        order = key if len(key) < 2 or bool((key[1:] >= key[:-1]).all()) else np.sort(key)
-        pos = np.minimum(np.searchsorted(order, rev), len(order) - 1)
-        found = (order[pos] == rev) if len(order) else np.zeros(0, bool)
+        sorted_keys = key if len(key) < 2 or bool((key[1:] >= key[:-1]).all()) else np.sort(key)
+        # the reverse keys are looked up in their own sorted order: a binary search of millions of
+        # keys in random order misses the cache at every step (5 s against 0.5 s at Hub scale)
+        by_rev = np.argsort(rev)
+        queries = rev[by_rev]
+        found = np.zeros(len(key), bool)
+        if len(key):
+            pos = np.minimum(np.searchsorted(sorted_keys, queries), len(key) - 1)
+            found[by_rev] = sorted_keys[pos] == queries
         net._cache["reciprocated"] = found & ~net.loops
     return net._cache["reciprocated"]
 

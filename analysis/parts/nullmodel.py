@@ -106,20 +106,37 @@ def rewired_statistics(g: Any, swaps: int, sample_seed: int) -> dict[str, float]
 
 
 _WORKER_GRAPH: Any = None
+_WORKER_EDGES: tuple[int, np.ndarray] | None = None
 
 
 def init_worker(n: int, edges: np.ndarray) -> None:
-    """A worker process's copy of the graph (the pool's initializer)."""
+    """A worker process's copy of the network (the pool's initializer); the graph is built for the
+    first task and kept for the next."""
+    global _WORKER_EDGES, _WORKER_GRAPH
+    _WORKER_EDGES, _WORKER_GRAPH = (n, edges), None
+
+
+def _worker_graph() -> Any:
     global _WORKER_GRAPH
-    _WORKER_GRAPH = directed_graph(n, edges)
+    if _WORKER_GRAPH is None:
+        assert _WORKER_EDGES is not None, "init_worker has not run in this process"
+        _WORKER_GRAPH = directed_graph(*_WORKER_EDGES)
+    return _WORKER_GRAPH
 
 
 def sample_in_worker(swaps: int, sample_seed: int) -> dict[str, float]:
-    return rewired_statistics(_WORKER_GRAPH, swaps, sample_seed)
+    return rewired_statistics(_worker_graph(), swaps, sample_seed)
 
 
 def observed_in_worker() -> dict[str, float]:
-    return core_statistics(_WORKER_GRAPH)
+    return core_statistics(_worker_graph())
+
+
+def release_worker_graph() -> None:
+    """Drop a worker's graph once its tasks are done (a later task would build it again): an idle
+    worker of a background run then holds only its edge array until the run is collected."""
+    global _WORKER_GRAPH
+    _WORKER_GRAPH = None
 
 
 def simple_edges(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[int, np.ndarray]:
@@ -182,6 +199,7 @@ class Rewirings:
             procs = 1
         self._pool = None
         self._futures: dict[Any, Any] = {}
+        self._release: list[Any] = []
         if procs > 1:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
@@ -197,6 +215,8 @@ class Rewirings:
                 theirs = [s for s in range(self.samples) if s % procs != procs - 1]
             for s in theirs:
                 self._futures[s] = self._pool.submit(sample_in_worker, self.swaps, self.seeds[s])
+            if background:  # queued last: runs when the samples are done (or is cancelled with them)
+                self._release = [self._pool.submit(release_worker_graph) for _ in range(procs - 1)]
 
     def collect(self) -> tuple[dict[str, float], list[dict[str, float]]]:
         """The observed statistics and one dict per sample (waits for the workers)."""
@@ -230,3 +250,4 @@ class Rewirings:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
         self._futures = {}
+        self._release = []
