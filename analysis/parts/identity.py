@@ -36,10 +36,9 @@ insertions and deletions). That gives an exact, efficient search
 
 Nothing is lost (both filters are necessary conditions), so the result equals
 the full all-pairs comparison; a test checks it. The 1,015,837 names of the
-3,000,000-model synthetic snapshot take 31 s on two cores for the 8.66 million
-candidate pairs, 42 s for the whole resolution (``bench/bench_book.py --scale hub-2026
---profile``; measured with the double deletions still looked up by binary search, 5.6 s of it,
-before the hash table that replaced it).
+3,000,000-model synthetic snapshot take 22 s on two cores for the 8.66 million
+candidate pairs, 32 s for the whole resolution (alone on the machine; in the book the null
+model's worker shares the second core: ``bench/bench_book.py --scale hub-2026 --profile``).
 
 3. **Merges** (:func:`resolve`): every candidate pair is merged unless the
    overrides file rejects it, or the digits in the two normalised names
