@@ -271,10 +271,9 @@ def test_network_null_rows_collects_the_started_run_and_ignores_a_different_one(
         "reproduction",
     )
     fresh = R.network_null_rows(net, samples=5, seed=1)
-    n, edges = nullmodel.simple_edges(net.n, net.src, net.dst)
-    started = nullmodel.Rewirings(n, edges, samples=5, seed=1, background=True)
+    started = nullmodel.Rewirings.of_network(net, samples=5, seed=1, background=True)
     pd.testing.assert_frame_equal(R.network_null_rows(net, samples=5, seed=1, started=started), fresh)
-    other = nullmodel.Rewirings(n, edges, samples=5, seed=9, background=True)
+    other = nullmodel.Rewirings.of_network(net, samples=5, seed=9, background=True)
     pd.testing.assert_frame_equal(R.network_null_rows(net, samples=5, seed=1, started=other), fresh)
     assert fresh["network"].iloc[0] == "reproduction without isolates"
 

@@ -498,7 +498,7 @@ def edges_from_commits(repos: Iterable[str], authors: Iterable[Iterable[str]]) -
 
 def igraph_undirected(adj: sp.csr_matrix):
     """The undirected simple graph of a symmetric 0/1 CSR matrix as a python-igraph ``Graph``
-    (its upper triangle, handed to igraph a chunk of edges at a time: :func:`nullmodel.igraph_graph`)."""
+    (its upper triangle, handed to igraph as one array: :func:`nullmodel.igraph_graph`)."""
     up = sp.triu(adj, k=1, format="coo")
     return nullmodel.igraph_graph(int(adj.shape[0]), up.row, up.col, directed=False)
 
@@ -795,11 +795,11 @@ def compute(
         return _CACHE[key]
     commits = load_commit_authors(snap)
     reproduction = reproduction_network(commits)
-    null = None
-    if null_samples:
-        n, edges = nullmodel.simple_edges(reproduction.n, reproduction.src, reproduction.dst)
-        null = nullmodel.Rewirings(n, edges, samples=null_samples, seed=seed, background=True)
-        del edges
+    null = (
+        nullmodel.Rewirings.of_network(reproduction, samples=null_samples, seed=seed, background=True)
+        if null_samples
+        else None
+    )
     per_name = commits.commits_per_name()
     res = identity.resolve(
         commits.names,

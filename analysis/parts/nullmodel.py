@@ -199,7 +199,6 @@ class Rewirings:
             procs = 1
         self._pool = None
         self._futures: dict[Any, Any] = {}
-        self._release: list[Any] = []
         if procs > 1:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
@@ -216,31 +215,29 @@ class Rewirings:
             for s in theirs:
                 self._futures[s] = self._pool.submit(sample_in_worker, self.swaps, self.seeds[s])
             if background:  # queued last: runs when the samples are done (or is cancelled with them)
-                self._release = [self._pool.submit(release_worker_graph) for _ in range(procs - 1)]
+                for _ in range(procs - 1):
+                    self._pool.submit(release_worker_graph)
+
+    @classmethod
+    def of_network(cls, net: Any, **options: Any) -> Rewirings:
+        """The rewirings of a Part II network (``n``, ``src``, ``dst``) without its isolates and
+        self-loops (:func:`simple_edges`); ``options`` as for the class."""
+        return cls(*simple_edges(net.n, net.src, net.dst), **options)
 
     def collect(self) -> tuple[dict[str, float], list[dict[str, float]]]:
         """The observed statistics and one dict per sample (waits for the workers)."""
         try:
             # what no worker has started yet is computed here (Future.cancel fails once it runs)
-            mine = [key for key, f in self._futures.items() if f.cancel()]
-            for key in mine:
-                del self._futures[key]
-            g = None
+            theirs = {key: f for key, f in self._futures.items() if not f.cancel()}
+            mine = [s for s in range(self.samples) if s not in theirs]
+            g = directed_graph(self.n, self.edges) if mine or "observed" not in theirs else None
             results: list[dict[str, float] | None] = [None] * self.samples
-            for s in range(self.samples):
-                if s not in self._futures:
-                    g = g if g is not None else directed_graph(self.n, self.edges)
-                    results[s] = rewired_statistics(g, self.swaps, self.seeds[s])
-            observed = None
-            if "observed" not in self._futures:
-                g = g if g is not None else directed_graph(self.n, self.edges)
-                observed = core_statistics(g)
+            for s in mine:
+                results[s] = rewired_statistics(g, self.swaps, self.seeds[s])
+            observed = theirs.pop("observed").result() if "observed" in theirs else core_statistics(g)
             del g
-            for key, f in self._futures.items():
-                if key == "observed":
-                    observed = f.result()
-                else:
-                    results[key] = f.result()
+            for s, f in theirs.items():
+                results[s] = f.result()
         finally:
             self.close()
         return observed, results  # type: ignore[return-value]
@@ -250,4 +247,3 @@ class Rewirings:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
         self._futures = {}
-        self._release = []

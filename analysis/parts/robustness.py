@@ -37,7 +37,7 @@ from scipy import stats as sstats
 
 from analysis import arrays, stats
 from analysis.parts import licenses
-from analysis.parts.nullmodel import Rewirings, simple_edges
+from analysis.parts.nullmodel import Rewirings
 from analysis.snapshot import Snapshot
 
 CONF = 0.95
@@ -712,35 +712,17 @@ def be_core_correlation(n: int, edges: np.ndarray, core: np.ndarray) -> float:
     return float((total * a_core - ties * pc_) / den) if den else float("nan")
 
 
-def core_null_model(
-    n: int,
-    edges: np.ndarray,
-    *,
-    samples: int = 20,
-    swaps_per_edge: int = 10,
-    max_swaps: int = 20_000_000,
-    seed: int = 0,
-    processes: int | None = None,
-) -> pd.DataFrame:
+def core_null_model(n: int, edges: np.ndarray, **options: Any) -> pd.DataFrame:
     """The core statistics of a directed network against degree-preserving randomisations of it.
 
-    ``edges``: distinct directed pairs (m, 2) of node indices, no self-loops; the samples, their
+    ``edges``: distinct directed pairs (m, 2) of node indices, no self-loops; ``options``
+    (``samples``, ``swaps_per_edge``, ``max_swaps``, ``seed``, ``processes``) and the samples, their
     swap budget and the processes that share them are those of :class:`nullmodel.Rewirings`
     (``bench/bench_robustness.py`` measures the cost: about 3 microseconds a swap). A sample's
     result depends only on its seed, so the table is the same for any number of processes (a
     test checks).
     """
-    return null_model_table(
-        Rewirings(
-            n,
-            edges,
-            samples=samples,
-            swaps_per_edge=swaps_per_edge,
-            max_swaps=max_swaps,
-            seed=seed,
-            processes=processes,
-        )
-    )
+    return null_model_table(Rewirings(n, edges, **options))
 
 
 def null_model_table(run: Rewirings) -> pd.DataFrame:
@@ -785,8 +767,7 @@ def network_null_rows(net: Any, *, samples: int = 20, seed: int = 0, started: Re
     if started is not None and (started.requested, started.seed) == (samples, seed):
         run = started
     else:
-        n, edges = simple_edges(net.n, net.src, net.dst)
-        run = Rewirings(n, edges, samples=samples, seed=seed)
+        run = Rewirings.of_network(net, samples=samples, seed=seed)
     rows = null_model_table(run)
     rows.insert(0, "group", "null model: " + rows.pop("statistic"))
     rows.insert(0, "network", f"{net.label} without isolates")
