@@ -71,3 +71,27 @@ def test_a_build_says_whether_it_validated_in_full(tmp_path, monkeypatch):
         lines: list[str] = []
         build(snap.path, dry_run=True, log=lines.append)
         assert any(expected in line for line in lines), lines
+
+
+def test_the_commit_is_asked_of_git_once_per_build_not_by_every_table(tmp_path, monkeypatch):
+    """The build names the commit for its notebooks (COMMIT_ENV): a kernel holding a large snapshot
+    then never forks itself to run git for each table's provenance."""
+    from analysis import paths
+    from analysis.publication.build import build
+    from analysis.publication.publish import Publisher
+    from analysis.snapshot import store
+
+    calls = []
+    monkeypatch.setattr(store, "_git_rev_parse", lambda: calls.append(1) or "0123456789abcdef0123")
+    monkeypatch.setenv(store.COMMIT_ENV, "fedcba9876543210fedc")
+    assert store.git_commit() == "fedcba9876543210fedc" and not calls
+    snap = hand_snapshot(tmp_path / "a", models=12)
+    pub = Publisher(open_snapshot(snap.path), tmp_path / "out")
+    assert pub.version.endswith("+fedcba987654") and not calls
+    monkeypatch.setenv(store.COMMIT_ENV, "")  # the build found no git checkout
+    assert store.git_commit() is None and not calls
+    monkeypatch.delenv(store.COMMIT_ENV)
+    assert store.git_commit() == "0123456789abcdef0123" and calls == [1]  # outside a build: git itself
+    monkeypatch.setattr(paths, "build_root", lambda: tmp_path / "_build")
+    build(snap.path, dry_run=True, log=lambda line: None)
+    assert store.COMMIT_ENV not in os.environ and VERIFIED_ENV not in os.environ  # nothing left behind

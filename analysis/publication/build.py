@@ -47,7 +47,7 @@ from analysis.memory import PeakMemory
 from analysis.publication.bundle import write_bundle
 from analysis.publication.publish import PAGE_ENV
 from analysis.snapshot import SnapshotError, open_snapshot
-from analysis.snapshot.store import VERIFIED_ENV, open_validated, verified_token
+from analysis.snapshot.store import COMMIT_ENV, VERIFIED_ENV, git_commit, open_validated, verified_token
 
 #: Parameters the pipeline always sets itself.
 RESERVED = ("snapshot_dir", "output_dir")
@@ -567,7 +567,6 @@ def build(
     t_check = time.perf_counter()
     snap, full_check = _open_for_build(snapshot_dir)
     t_check = time.perf_counter() - t_check
-    os.environ[VERIFIED_ENV] = verified_token(snap.path)  # the notebooks need not checksum it again
     out = paths.build_dir(snap.id)
     if full_check:
         log(f"snapshot {snap.id} validated in full (checksums, keys, nulls, every page) in {t_check:.1f} s")
@@ -617,7 +616,6 @@ def build(
         (out / "findings.json").unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
     (out / "book").mkdir(exist_ok=True)
-    snap_path = str(snap.path)
     (out / "parameters.json").write_text(
         json.dumps({"snapshot_id": snap.id, "notebooks": params}, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
@@ -627,11 +625,32 @@ def build(
     result.timings["snapshot validation"] = t_check
     root_nb = Path(_page(str(toc.get("root", "")))).name
     order = [nb for nb in selected if nb != root_nb] + [nb for nb in selected if nb == root_nb]
+    os.environ[VERIFIED_ENV] = verified_token(snap.path)  # the notebooks need not checksum it again
+    os.environ[COMMIT_ENV] = git_commit() or ""  # asked once here, not by every table of a large kernel
+    try:
+        _execute(src, out, toc, snap, params, order, partial, html, result, log)
+    finally:
+        os.environ.pop(PAGE_ENV, None)
+        os.environ.pop(VERIFIED_ENV, None)
+        os.environ.pop(COMMIT_ENV, None)
+    result.total = time.perf_counter() - t_start
+    summary = result.summary()
+    (out / "build-summary.txt").write_text(summary + "\n", encoding="utf-8")
+    log(summary)
+    return result
+
+
+def _execute(src, out, toc, snap, params, order, partial, html, result: BuildResult, log) -> None:
+    """Run the notebooks in ``order`` and build the site (the second half of :func:`build`), filling
+    in ``result``."""
+    import papermill as pm
+
+    snap_path = str(snap.path)
     with PeakMemory(interval=0.25) as mem:
         for i, nb in enumerate(order, 1):
             out_nb = out / "book" / f"{nb}.ipynb"
             p = dict(params[nb], snapshot_dir=snap_path, output_dir=str(out))
-            log(f"[{i}/{len(selected)}] executing book/{nb}.ipynb ...")
+            log(f"[{i}/{len(order)}] executing book/{nb}.ipynb ...")
             t0 = time.perf_counter()
             os.environ[PAGE_ENV] = nb  # the Publisher's links and citations name the page
             try:
@@ -678,14 +697,7 @@ def build(
                 shutil.copy2(out / "findings.json", site / "findings.json")
             result.timings["jupyter-book build"] = time.perf_counter() - t0
             result.html = site
-    os.environ.pop(PAGE_ENV, None)
-    os.environ.pop(VERIFIED_ENV, None)
     result.peak_rss = mem.peak
-    result.total = time.perf_counter() - t_start
-    summary = result.summary()
-    (out / "build-summary.txt").write_text(summary + "\n", encoding="utf-8")
-    log(summary)
-    return result
 
 
 # --------------------------------------------------------------------------- #

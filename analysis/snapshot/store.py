@@ -155,7 +155,22 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+#: Set by ``build`` for the notebooks it runs: the commit of the analysis code, asked of git once
+#: (empty where there is none). Every table and figure names it in its provenance; asking git from
+#: a kernel that holds gigabytes of a large snapshot forks that kernel each time, which doubles
+#: its resident memory for as long as the child takes to start.
+COMMIT_ENV = "HFHUB_GIT_COMMIT"
+
+
 def git_commit() -> str | None:
+    """The commit of the analysis code (``git rev-parse HEAD``), or None outside a git checkout;
+    from :data:`COMMIT_ENV` when the running build has set it."""
+    if COMMIT_ENV in os.environ:
+        return os.environ[COMMIT_ENV] or None
+    return _git_rev_parse()
+
+
+def _git_rev_parse() -> str | None:
     try:
         res = subprocess.run(
             ["git", "-C", str(paths.ROOT), "rev-parse", "HEAD"],
