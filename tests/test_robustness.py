@@ -108,6 +108,37 @@ def test_sequential_network_reciprocity_on_a_hand_made_commit_list():
     assert net.summary()["developers with an edge"] == 5
 
 
+def test_sequential_pairs_of_rows_already_in_order_are_those_of_the_sort():
+    """Rows already by repository and date skip the sort: the same edges as sorting first, ties
+    in date (kept in the given order) included; rows out of order are sorted."""
+    rng = np.random.default_rng(3)
+    repo = np.sort(rng.integers(0, 40, 600))
+    date = rng.integers(0, 5, 600)  # many ties
+    first = rng.integers(-1, 12, 600)  # -1: no author
+    order = np.lexsort((date, repo))
+    repo, date, first = repo[order], date[order], first[order]
+    assert R._in_order(repo, date)
+
+    def by_sorting(r, d, f):  # the edges the sorted rows give, computed here from a sorted copy
+        o = np.lexsort((d, r))
+        r, f = r[o], f[o]
+        keep = f >= 0
+        r, f = r[keep], f[keep]
+        same = (r[1:] == r[:-1]) & (f[1:] != f[:-1])
+        return sorted(zip(f[1:][same].tolist(), f[:-1][same].tolist()))
+
+    def edges(r, d, f):
+        src, dst, w = R._sequential_pairs(r, d, f)
+        return sorted(x for s, t, k in zip(src.tolist(), dst.tolist(), w.tolist()) for x in [(s, t)] * k)
+
+    assert edges(repo, date, first) == by_sorting(repo, date, first)
+    shuffled = rng.permutation(600)
+    r2, d2, f2 = repo[shuffled], date[shuffled], first[shuffled]
+    assert not R._in_order(r2, d2)
+    assert edges(r2, d2, f2) == by_sorting(r2, d2, f2)
+    assert not R._in_order(np.array([0, 0]), np.array([2, 1])) and R._in_order(np.array([0, 1]), np.array([2, 1]))
+
+
 def test_isolate_share_and_its_sampling_bias():
     pairs = pd.DataFrame({"repo": ["r1", "r2", "r2", "r3"], "author": ["a", "a", "b", "c"]})
     # a works with b in r2, so only c (alone in r3) is an isolate
@@ -288,3 +319,30 @@ def test_a_released_worker_graph_is_built_again_for_a_later_task():
     assert nullmodel._WORKER_GRAPH is None
     assert nullmodel.sample_in_worker(len(edges), 7) == first
     assert nullmodel.observed_in_worker() == nullmodel.core_statistics(nullmodel.directed_graph(50, edges))
+
+
+def test_sequential_network_of_a_snapshot_is_that_of_its_commit_rows(tmp_path, monkeypatch):
+    """The snapshot path (integer codes, entries a slice at a time, no sort where the commits are
+    in order) gives the edges of the commit rows themselves: each model commit's first author other
+    than ``system``, in date order within its repository."""
+    from analysis.parts import network
+    from analysis.sources import synth
+
+    snap = synth.generate(tmp_path / "s", models=300, seed=5)
+    commits = snap.table("commits")
+    commits = commits[commits["repo_type"] == "model"]
+
+    def first_author(names):
+        for x in names if names is not None else ():
+            if x is not None and x.strip() and x.strip() != "system":
+                return x.strip()
+        return None
+
+    expected = R.sequential_from_rows(
+        commits["repo_id"].tolist(), commits["date"].tolist(), [first_author(a) for a in commits["authors"]]
+    )
+    whole = R.sequential_network(snap)
+    pd.testing.assert_frame_equal(whole.edges, expected.edges)
+    assert (whole.repositories, whole.commits) == (expected.repositories, expected.commits)
+    monkeypatch.setattr(R, "SEQUENTIAL_SLICE", 7)  # commits' entries split across slices
+    pd.testing.assert_frame_equal(R.sequential_network(snap, commits=network.load_commit_authors(snap)).edges, whole.edges)

@@ -1099,6 +1099,7 @@ def subfield_networks(p: Part2) -> Iterator[tuple[str, Network]]:
     position = np.asarray(pc.fill_null(at, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
     masks = {sf: np.asarray(subfield_mask(models, sf), dtype=bool) for sf in SUBFIELDS}
     del models, at
+    release_arrow_memory()  # the models' tag lists: hundreds of MB at Hub scale, kept cached by Arrow
     for sf, mask in masks.items():
         pos = position[mask]
         in_sf = np.zeros(len(p.commits.repo_ids), bool)

@@ -338,17 +338,34 @@ def _reciprocated_share(src: np.ndarray, dst: np.ndarray) -> float:
     return float(np.isin(rev, key, assume_unique=True).mean()) if len(key) else float("nan")
 
 
+def _in_order(repo: np.ndarray, date: np.ndarray) -> bool:
+    """Whether rows are sorted by ``repo``, then ``date`` (ties allowed): one pass, against a stable
+    sort's seconds at Hub scale (a collected or generated snapshot writes commits this way)."""
+    if len(repo) < 2:
+        return True
+    if (repo[1:] < repo[:-1]).any():
+        return False
+    later = date[1:] >= date[:-1]
+    later |= repo[1:] != repo[:-1]  # a new repository may start at any date
+    return bool(later.all())
+
+
 def _sequential_pairs(
     repo: np.ndarray, date: np.ndarray, first: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(source, target, weight)`` codes of the sequential edges from integer commit rows: ``repo``
     and ``first`` codes (``first`` -1: no author, the commit is skipped), ``date`` as int64 (NaT as
     the largest value: last within its repository); ties in date keep the given order."""
-    ok = np.flatnonzero(first >= 0)
-    order = ok[np.lexsort((date[ok], repo[ok]))]  # lexsort is stable: equal dates keep the given order
-    del ok
-    r, f = repo[order], first[order]
-    del order
+    if _in_order(repo, date):  # rows already by repository and date (a sort would keep them)
+        keep = first >= 0
+        r, f = repo[keep], first[keep]  # the commits with an author, in order
+        del keep
+    else:
+        ok = np.flatnonzero(first >= 0)
+        order = ok[np.lexsort((date[ok], repo[ok]))]  # lexsort is stable: equal dates keep the given order
+        del ok
+        r, f = repo[order], first[order]
+        del order
     same = r[1:] == r[:-1]
     src, dst = f[1:][same], f[:-1][same]
     keep = src != dst
@@ -404,17 +421,24 @@ def sequential_network(
     from analysis.parts import network
 
     c = commits if commits is not None else network.load_commit_authors(snap)
-    date = network.model_commit_dates(snap)
     bad = np.isin(c.names, np.asarray(list(ignore_authors), dtype=object)) if len(c.names) else np.zeros(0, bool)
-    ok = ~bad[c.author] if len(c.author) else np.zeros(0, bool)
-    cidx, author = c.cidx[ok], c.author[ok]
-    del ok
     first = np.full(c.n_commits, -1, dtype=np.int64)
-    if len(cidx):
-        start = np.flatnonzero(np.r_[True, cidx[1:] != cidx[:-1]])
-        first[cidx[start]] = author[start]
-    del cidx, author  # at Hub scale tens of millions of entries: gone before the sort
-    return _sequential(c.commit_repo, len(c.repo_ids), date, first, c.names)
+    # a commit's first author not ignored, a slice of entries at a time (at Hub scale tens of
+    # millions of entries: no copy of them all); later slices first, so that where a commit's
+    # entries span two slices the earlier slice's author is the one kept
+    step = SEQUENTIAL_SLICE
+    for lo in reversed(range(0, len(c.author), step)):
+        author = c.author[lo : lo + step]
+        ok = ~bad[author]
+        cidx, author = c.cidx[lo : lo + step][ok], author[ok]
+        if len(cidx):
+            start = np.flatnonzero(np.r_[True, cidx[1:] != cidx[:-1]])
+            first[cidx[start]] = author[start]
+    return _sequential(c.commit_repo, len(c.repo_ids), network.model_commit_dates(snap), first, c.names)
+
+
+#: Commit-author entries handled at once by :func:`sequential_network`.
+SEQUENTIAL_SLICE = 2_000_000
 
 
 # --------------------------------------------------------------------------- #
