@@ -6,6 +6,7 @@ import itertools
 import random
 import string
 
+import numpy as np
 import pandas as pd
 import pytest
 from rapidfuzz import fuzz
@@ -53,6 +54,25 @@ def test_blocked_search_equals_all_pairs():
         assert got[["i", "j"]].equals(got[["i", "j"]].sort_values(["i", "j"]))  # in (i, j) order
         if threshold == 90:  # names two characters apart, found by the double-deletion lookup
             assert any(abs(len(names[i]) - len(names[j])) == 2 for i, j in got_set)
+
+
+def test_pairs_found_by_ranges_of_keys_and_scored_by_slices_are_the_same(monkeypatch):
+    """At Hub scale the shared deletion keys are paired a range of hash values at a time and the
+    pairs scored a slice at a time (less memory): the same pairs and scores as all at once."""
+    rng = random.Random(2)
+    base = ["".join(rng.choice(string.ascii_lowercase[:5]) for _ in range(rng.randint(3, 10))) for _ in range(300)]
+    names = list(dict.fromkeys(base + [b[:-1] + rng.choice("ab") for b in base[:150]]))
+    whole = I.normalised_pairs(names, 85)
+    keys = np.concatenate([np.arange(50, dtype=np.uint64) << np.uint64(58), np.arange(1, 51, dtype=np.uint64)] * 2)
+    owner = np.arange(len(keys))
+    at_once = I._pairs_sharing_a_key(keys, owner)
+    monkeypatch.setattr(I, "KEYS_AT_ONCE", 7)
+    monkeypatch.setattr(I, "SCORED_AT_ONCE", 11)
+    ranged = I._pairs_sharing_a_key(keys, owner)
+    assert sorted(zip(*map(np.ndarray.tolist, ranged))) == sorted(zip(*map(np.ndarray.tolist, at_once)))
+    assert len(at_once[0]) == 100  # every key twice: one pair per key
+    pd.testing.assert_frame_equal(I.normalised_pairs(names, 85), whole)
+    assert len(whole) > 50
 
 
 def test_candidates_merge_variants_and_keep_distinct_people_apart():

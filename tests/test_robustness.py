@@ -345,4 +345,6 @@ def test_sequential_network_of_a_snapshot_is_that_of_its_commit_rows(tmp_path, m
     pd.testing.assert_frame_equal(whole.edges, expected.edges)
     assert (whole.repositories, whole.commits) == (expected.repositories, expected.commits)
     monkeypatch.setattr(R, "SEQUENTIAL_SLICE", 7)  # commits' entries split across slices
-    pd.testing.assert_frame_equal(R.sequential_network(snap, commits=network.load_commit_authors(snap)).edges, whole.edges)
+    pd.testing.assert_frame_equal(
+        R.sequential_network(snap, commits=network.load_commit_authors(snap)).edges, whole.edges
+    )

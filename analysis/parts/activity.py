@@ -129,6 +129,8 @@ def _covered_mask(snap: Snapshot, step: str, repo_type: str, ids: pa.Array) -> n
         return np.zeros(len(ids), dtype=bool)
     covered = cov.column("repo_id").combine_chunks()
     del cov
+    if covered.equals(ids):  # every listed repository covered, in listing order: no lookup needed
+        return np.ones(len(ids), dtype=bool)
     return np.asarray(pc.is_in(ids, value_set=covered).to_numpy(zero_copy_only=False), dtype=bool)
 
 

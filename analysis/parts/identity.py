@@ -262,8 +262,30 @@ def _variant_hashes(cp: np.ndarray, deletions: int) -> np.ndarray:
     return p0[:, x] + (s1[:, x + 1] - s1[:, y]) + s2[:, y + 1] + salt
 
 
+#: Keys handled at once by :func:`_pairs_sharing_a_key` (by ranges of hash values): at Hub scale
+#: ten million keys made nine million pairs, and all their index arrays at once held 0.65 GB.
+KEYS_AT_ONCE = 2_000_000
+
+
 def _pairs_sharing_a_key(keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair ``(a, b)``, ``a < b``, of owners with a key in common (possibly repeated)."""
+    """Every pair ``(a, b)``, ``a < b``, of owners with a key in common (possibly repeated, in no
+    particular order). Equal keys fall in the same range of the top bits, so each range of keys is
+    paired on its own."""
+    parts = -(-len(keys) // KEYS_AT_ONCE)
+    if parts <= 1:
+        return _pairs_sharing_a_key_at_once(keys, owner)
+    bits = int(np.ceil(np.log2(parts)))
+    bucket = keys >> np.uint64(64 - bits)
+    out_a, out_b = [], []
+    for k in range(1 << bits):
+        sel = np.flatnonzero(bucket == k)
+        a, b = _pairs_sharing_a_key_at_once(keys[sel], owner[sel])
+        out_a.append(a)
+        out_b.append(b)
+    return np.concatenate(out_a), np.concatenate(out_b)
+
+
+def _pairs_sharing_a_key_at_once(keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(keys)  # any order within a key: the caller deduplicates the pairs
     a, b = _all_pairs_within(keys[order])  # positions of every two entries with the same key
     owner = owner[order]
@@ -335,6 +357,10 @@ def _deletion_pairs(arr: np.ndarray, limit: int, chunk: int = 20_000) -> tuple[n
     da.append(a)
     db.append(b)
     return np.concatenate(da).astype(np.int64, copy=False), np.concatenate(db).astype(np.int64, copy=False)
+
+
+#: Candidate pairs scored at once by :func:`normalised_pairs` (two lists of names of this length).
+SCORED_AT_ONCE = 2_000_000
 
 
 def normalised_pairs(
@@ -416,9 +442,12 @@ def normalised_pairs(
     key = arrays.unique(key, overwrite=True)
     lo_, hi_ = key // n, key % n
     del key
-    scores = process.cpdist(
-        list(arr[lo_]), list(arr[hi_]), scorer=fuzz.token_set_ratio, dtype=np.float64, workers=workers
-    )
+    scores = np.empty(len(lo_), np.float64)
+    for s in range(0, len(lo_), SCORED_AT_ONCE):  # lists of names a slice at a time
+        e = s + SCORED_AT_ONCE
+        scores[s:e] = process.cpdist(
+            list(arr[lo_[s:e]]), list(arr[hi_[s:e]]), scorer=fuzz.token_set_ratio, dtype=np.float64, workers=workers
+        )
     keep = scores >= cutoff
     # sorted by (i, j) already: the keys were
     return pd.DataFrame({"i": lo_[keep], "j": hi_[keep], "score": scores[keep]})
