@@ -229,6 +229,27 @@ def test_core_statistics_from_igraph_counts_equal_the_edge_list_formula():
         assert st["be_correlation"] == pytest.approx(R.be_core_correlation(und.vcount(), edges, core))
 
 
+def test_a_rewired_sample_read_as_undirected_in_place_has_the_statistics_of_its_copy():
+    """A sample's graph is made undirected in place (less memory in a worker): the statistics of
+    :func:`core_statistics` of the same rewired graph, which copies it first."""
+    import random
+
+    import igraph as ig
+
+    random.seed(4)
+    g = ig.Graph.Erdos_Renyi(n=300, m=2400, directed=True, loops=False)
+    g.simplify()
+    edges = g.get_edgelist()
+    got = nullmodel.rewired_statistics(g, 3000, 17)
+    assert g.get_edgelist() == edges and g.is_directed()  # the network itself is untouched
+    ig.set_random_number_generator(random.Random(17))
+    h = g.copy()
+    h.rewire(n=3000, allowed_edge_types="simple")
+    ig.set_random_number_generator(random)
+    assert got == nullmodel.core_statistics(h)
+    assert got["core_size"] > 0
+
+
 def test_core_null_model_keeps_within_its_swap_budget_and_says_so():
     rng = np.random.default_rng(1)
     edges = np.unique(rng.integers(0, 60, size=(400, 2)), axis=0)

@@ -478,7 +478,8 @@ class _Pairs:
                 "normalised_a": pd.Series(self.normals[self.ca], dtype=object),
                 "normalised_b": pd.Series(self.normals[self.cb], dtype=object),
                 "score": self.score.astype(float),
-            }
+            },
+            copy=False,  # one block per column, not a consolidated copy of millions of rows
         )
         if weights is not None:
             w = _weights_of(self.raw, weights)

@@ -285,7 +285,7 @@ def model_commit_dates(snap: Snapshot) -> np.ndarray:
         d = t.column("date").combine_chunks().cast(pa.int64())  # the file's unit: only the order matters
         out.append(pc.fill_null(d, np.iinfo(np.int64).max).to_numpy(zero_copy_only=False))
     release_arrow_memory()
-    return np.concatenate(out).astype(np.int64) if out else np.zeros(0, np.int64)
+    return np.concatenate(out).astype(np.int64, copy=False) if out else np.zeros(0, np.int64)
 
 
 def load_commit_authors(snap: Snapshot) -> CommitAuthors:

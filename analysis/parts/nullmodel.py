@@ -65,6 +65,11 @@ def core_statistics(graph: Any) -> dict[str, float]:
     core and within the periphery come from igraph (degrees and the core's induced subgraph), not
     from an edge list."""
     und = graph.as_undirected(mode="collapse") if graph.is_directed() else graph.copy().simplify()
+    return _undirected_core_statistics(und)
+
+
+def _undirected_core_statistics(und: Any) -> dict[str, float]:
+    """:func:`core_statistics` of an undirected simple graph."""
     coreness = np.asarray(und.coreness(), dtype=np.int64)
     if coreness.size == 0:
         return {"k_max": float("nan"), "core_size": float("nan"), "be_correlation": float("nan")}
@@ -100,7 +105,10 @@ def rewired_statistics(g: Any, swaps: int, sample_seed: int) -> dict[str, float]
     try:
         h = g.copy()
         h.rewire(n=swaps, allowed_edge_types="simple")
-        return core_statistics(h)
+        # read as undirected in place (the copy is this sample's own): a worker holds two graphs
+        # at a time, not three (0.15 GB less at Hub scale); the same graph as core_statistics reads
+        h.to_undirected(mode="collapse")
+        return _undirected_core_statistics(h)
     finally:
         ig.set_random_number_generator(random)
 

@@ -366,12 +366,15 @@ def _sequential_pairs(
         del ok
         r, f = repo[order], first[order]
         del order
-    same = r[1:] == r[:-1]
-    src, dst = f[1:][same], f[:-1][same]
-    keep = src != dst
-    src, dst = src[keep], dst[keep]
     n = int(f.max(initial=-1)) + 1
-    key, weight = np.unique(src * n + dst, return_counts=True)
+    same = r[1:] == r[:-1]
+    del r
+    same &= f[1:] != f[:-1]  # consecutive commits of the same author add nothing
+    key = f[1:][same]  # the source: each commit's author, tied to the previous commit's
+    key *= n
+    key += f[:-1][same]
+    del f, same  # at Hub scale each of these is tens of millions of entries: one at a time
+    key, weight = arrays.unique_counts(key, overwrite=True)
     return key // max(n, 1), key % max(n, 1), weight
 
 
