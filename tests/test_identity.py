@@ -191,3 +191,15 @@ def test_empty_and_degenerate_inputs():
     res = I.resolve(["!!!", "???", "a"], overrides=NO_OVERRIDES)
     assert res.candidates.empty  # empty normalised forms are never candidates
     assert len(set(res.mapping.values())) == 3
+
+
+def test_removed_names_looked_at_only_where_bot_appears_are_those_of_the_rule():
+    """Only names with "bot" in them (any case) are matched against the bot rule one by one: the
+    same names removed as checking every name."""
+    rng = random.Random(0)
+    parts = ["bot", "Bot", "BOT", "abbot", "talbot", "[bot]", "-bot", "_bot", " bot", "bot-", "ConvertBot"]
+    parts += ["system", "SFconvertbot", "robotics", "BoTany", "hf-bot ", "dependabot[bot]", "x", "y", "Ab"]
+    names = list(dict.fromkeys("".join(rng.choice(parts) for _ in range(rng.randint(1, 3))) for _ in range(5000)))
+    removed = I._removed_names(np.asarray(names, dtype=object), I.load_overrides(), {})
+    assert sorted(removed["name"]) == sorted(x for x in names if x == I.SYSTEM or I.is_bot(x))
+    assert 100 < len(removed) < len(names)

@@ -6,11 +6,11 @@ the ground floor's :mod:`analysis.arrays`), so that a spawned worker starts smal
 against 240 MB with the rest of Part II's imports) and holds little more than its copy of the
 graph. :func:`igraph_graph` is also how Part II's networks reach igraph.
 
-A :class:`Rewirings` started ``background=True`` hands every sample to spawned workers at once
-and returns, so that Part II starts its null model as soon as the reproduction network exists
-and goes on with the identity resolution while the other core rewires; what the workers have
-not started when the results are collected is taken back and computed in the collecting
-process. A sample's result depends only on its seed, so the results are the same whichever
+A :class:`Rewirings` started ``background=True`` hands its samples to spawned workers, one at a
+time as each worker is free, and returns, so that Part II starts its null model as soon as the
+reproduction network exists and goes on with the identity resolution while the other core
+rewires; what no worker has been handed when the results are collected is computed in the
+collecting process. A sample's result depends only on its seed, so the results are the same whichever
 process computes them (a test checks).
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 from typing import Any
 
 import numpy as np
@@ -176,10 +177,12 @@ class Rewirings:
 
     The samples are shared among ``processes`` processes (default: the CPUs available; this one
     and spawned workers, each holding its own copy of the graph) once they make at least
-    :data:`PARALLEL_MIN_SWAPS` swaps. With ``background=True`` the workers are handed every
-    sample (and the observed statistics) when the object is made, and :meth:`collect` computes
-    here only what they have not started by then. Nothing runs in this process before
-    :meth:`collect`.
+    :data:`PARALLEL_MIN_SWAPS` swaps. With ``background=True`` the workers get the observed
+    statistics when the object is made and then the samples one at a time, each as a worker
+    becomes free (a thread here hands them out), and :meth:`collect` computes here every sample
+    not handed out by then: a sample of a Hub-scale network takes 15 s, and a queue filled in
+    advance would leave this process waiting for samples no worker has started. Nothing runs in
+    this process before :meth:`collect`.
     """
 
     def __init__(
@@ -207,6 +210,11 @@ class Rewirings:
             procs = 1
         self._pool = None
         self._futures: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+        self._handed_out = 0  # samples given to the workers so far (background)
+        self._stopped = False  # collect has begun: no sample is handed out any more
+        self._feeder: threading.Thread | None = None
+        self.computed_here = 0  #: samples :meth:`collect` computed in this process
         if procs > 1:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
@@ -217,14 +225,37 @@ class Rewirings:
             )
             if background:
                 self._futures["observed"] = self._pool.submit(observed_in_worker)
-                theirs = range(self.samples)
+                self._feeder = threading.Thread(target=self._hand_out, args=(procs - 1,), daemon=True)
+                self._feeder.start()
             else:  # every procs-th sample stays here, the others go to the workers
-                theirs = [s for s in range(self.samples) if s % procs != procs - 1]
-            for s in theirs:
-                self._futures[s] = self._pool.submit(sample_in_worker, self.swaps, self.seeds[s])
-            if background:  # queued last: runs when the samples are done (or is cancelled with them)
-                for _ in range(procs - 1):
-                    self._pool.submit(release_worker_graph)
+                for s in range(self.samples):
+                    if s % procs != procs - 1:
+                        self._futures[s] = self._pool.submit(sample_in_worker, self.swaps, self.seeds[s])
+
+    def _hand_out(self, slots: int) -> None:
+        """The feeder thread of a background run: the next sample to a worker whenever fewer than
+        ``slots`` are in progress, until every sample is handed out or :meth:`collect` begins;
+        then each worker is told to drop its graph."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        running: set[Any] = set()
+        while True:
+            with self._lock:
+                if self._stopped or self._pool is None:
+                    return
+                try:
+                    while self._handed_out < self.samples and len(running) < slots:
+                        s = self._handed_out
+                        self._futures[s] = self._pool.submit(sample_in_worker, self.swaps, self.seeds[s])
+                        running.add(self._futures[s])
+                        self._handed_out += 1
+                    if self._handed_out >= self.samples:
+                        for _ in range(slots):  # runs when the samples are done (or is cancelled with them)
+                            self._pool.submit(release_worker_graph)
+                        return
+                except RuntimeError:  # a broken pool: collect computes what was not handed out
+                    return
+            running = wait(running, return_when=FIRST_COMPLETED).not_done
 
     @classmethod
     def of_network(cls, net: Any, **options: Any) -> Rewirings:
@@ -235,9 +266,13 @@ class Rewirings:
     def collect(self) -> tuple[dict[str, float], list[dict[str, float]]]:
         """The observed statistics and one dict per sample (waits for the workers)."""
         try:
+            with self._lock:  # no sample is handed out from here on
+                self._stopped = True
+                handed = dict(self._futures)
             # what no worker has started yet is computed here (Future.cancel fails once it runs)
-            theirs = {key: f for key, f in self._futures.items() if not f.cancel()}
+            theirs = {key: f for key, f in handed.items() if not f.cancel()}
             mine = [s for s in range(self.samples) if s not in theirs]
+            self.computed_here = len(mine)
             g = directed_graph(self.n, self.edges) if mine or "observed" not in theirs else None
             results: list[dict[str, float] | None] = [None] * self.samples
             for s in mine:
@@ -251,7 +286,12 @@ class Rewirings:
         return observed, results  # type: ignore[return-value]
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        with self._lock:
+            self._stopped = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        if self._feeder is not None:
+            self._feeder.join(timeout=60)
+            self._feeder = None
         self._futures = {}
