@@ -203,3 +203,15 @@ def test_removed_names_looked_at_only_where_bot_appears_are_those_of_the_rule():
     removed = I._removed_names(np.asarray(names, dtype=object), I.load_overrides(), {})
     assert sorted(removed["name"]) == sorted(x for x in names if x == I.SYSTEM or I.is_bot(x))
     assert 100 < len(removed) < len(names)
+
+
+def test_candidates_table_order_is_that_of_the_lexsort_of_its_three_keys():
+    """Score descending, then the names' ranks: one int64 key where it fits, the lexsort where not."""
+    rng = np.random.default_rng(5)
+    for n in (50, 2**31 + 7):  # the second does not fit: the lexsort itself
+        key = np.unique(rng.integers(0, n, 3000) * np.int64(n) + rng.integers(0, n, 3000))
+        rng.shuffle(key)
+        ra, rb = key // n, key % n
+        score = rng.choice([100.0, 95.5, 92.30769230769231, 90.0], len(key))  # many ties
+        assert np.array_equal(I._table_order(score, ra, rb), np.lexsort((rb, ra, -score)))
+    assert len(I._table_order(np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64))) == 0
