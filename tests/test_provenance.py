@@ -86,6 +86,9 @@ def test_a_large_table_is_written_by_arrow_with_the_same_values(tmp_path, monkey
     publish.write_csv(df, tmp_path / "large.csv")
     assert (tmp_path / "large.csv").read_text() != (tmp_path / "small.csv").read_text()
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "large.csv"), pd.read_csv(tmp_path / "small.csv"))
+    monkeypatch.setattr(publish, "CSV_SLICE_ROWS", 1)  # the types of the first 2 rows, then a row at a time
+    publish.write_csv(df, tmp_path / "sliced.csv")
+    assert (tmp_path / "sliced.csv").read_bytes() == (tmp_path / "large.csv").read_bytes()
 
 
 def test_a_page_shows_intervals_in_one_cell_and_the_key_columns_first():
@@ -120,6 +123,7 @@ def test_a_large_table_whose_first_slice_has_no_text_still_writes_every_value(tm
 
     df = pd.DataFrame({"note": [None, None, "late", None], "n": [1, 2, 3, 4]})
     monkeypatch.setattr(publish, "LARGE_TABLE_ROWS", 2)
+    monkeypatch.setattr(publish, "CSV_SLICE_ROWS", 2)
     publish.write_csv(df, tmp_path / "t.csv")
     back = pd.read_csv(tmp_path / "t.csv")
     assert back["note"].tolist()[2] == "late" and back["n"].tolist() == [1, 2, 3, 4]

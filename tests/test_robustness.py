@@ -387,3 +387,20 @@ def test_sequential_network_of_a_snapshot_is_that_of_its_commit_rows(tmp_path, m
     pd.testing.assert_frame_equal(
         R.sequential_network(snap, commits=network.load_commit_authors(snap)).edges, whole.edges
     )
+
+
+def test_the_identity_resolution_leaves_a_background_null_models_cpus_to_it():
+    from analysis.parts import network
+
+    rng = np.random.default_rng(4)
+    edges = np.unique(rng.integers(0, 80, size=(600, 2)), axis=0)
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    run = nullmodel.Rewirings(80, edges, samples=4, seed=2, processes=2, background=True)
+    assert run.background_workers == 1
+    assert network._scoring_threads(-1, run) == max(1, nullmodel.available_cpus() - 1)
+    assert network._scoring_threads(3, run) == 3  # asked for: as asked
+    assert network._scoring_threads(-1, None) == -1
+    run.collect()
+    assert run.background_workers == 0 and network._scoring_threads(-1, run) == -1
+    alone = nullmodel.Rewirings(80, edges, samples=4, seed=2, processes=1, background=True)
+    assert alone.background_workers == 0  # one process: nothing runs in the background

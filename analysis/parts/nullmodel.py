@@ -215,6 +215,7 @@ class Rewirings:
         self._stopped = False  # collect has begun: no sample is handed out any more
         self._feeder: threading.Thread | None = None
         self.computed_here = 0  #: samples :meth:`collect` computed in this process
+        self._n_workers = procs - 1
         if procs > 1:
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
@@ -256,6 +257,11 @@ class Rewirings:
                 except RuntimeError:  # a broken pool: collect computes what was not handed out
                     return
             running = wait(running, return_when=FIRST_COMPLETED).not_done
+
+    @property
+    def background_workers(self) -> int:
+        """The worker processes of a background run not yet collected (0 for any other run)."""
+        return self._n_workers if self._pool is not None and self._feeder is not None else 0
 
     @classmethod
     def of_network(cls, net: Any, **options: Any) -> Rewirings:
