@@ -88,6 +88,9 @@ def test_data_quality_flags_capped_listings_placeholders_and_late_commits(tmp_pa
     tables = {t: base.table(t) for t in TABLES}
     m = tables["models"]
     m.loc[m.index[:7], "created_at"] = pd.Timestamp(overview.PLACEHOLDER_DATE + "T23:29:04", tz="UTC")
+    day = pd.Timestamp(overview.PLACEHOLDER_DATE, tz="UTC")  # the day's first instant counts, the next day's not
+    m.loc[m.index[7:9], "created_at"] = [day, day + pd.Timedelta(days=1)]
+    m.loc[m.index[9], "created_at"] = day - pd.Timedelta(milliseconds=1)
     c = tables["commits"]
     c.loc[c.index[:3], "date"] = pd.Timestamp("2030-01-01", tz="UTC")
     snap = write_snapshot(tmp_path / "q", tables, snapshot_id="q", snapshot_date="2024-07-11")
@@ -95,7 +98,7 @@ def test_data_quality_flags_capped_listings_placeholders_and_late_commits(tmp_pa
     assert "exact multiple" in dq.loc["models", "listing may be capped"]
     assert dq.loc["datasets", "listing may be capped"] == "no sign" or snap.rows("datasets") % 1000 == 0
     expect = int((m["created_at"].dt.strftime("%Y-%m-%d") == overview.PLACEHOLDER_DATE).sum())
-    assert dq.loc["models", "placeholder creation dates"] == expect >= 7
+    assert dq.loc["models", "placeholder creation dates"] == expect >= 8
     late = int((pd.to_datetime(c["date"], utc=True) >= pd.Timestamp("2024-07-12", tz="UTC")).sum())
     assert dq.loc["commits", "commits dated after the snapshot"] == late >= 3
     assert "after the snapshot date" in dq.loc["commits", "what it means for the findings"]

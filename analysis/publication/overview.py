@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.publication.publish import BOOK_TITLE
 from analysis.snapshot import Snapshot
@@ -356,6 +358,20 @@ PAGE_SIZE = 1000
 PLACEHOLDER_DATE = "2022-03-02"
 
 
+def _on_day(col: pa.ChunkedArray, day: str) -> int:
+    """How many values of a timestamp column fall on ``day`` (the date as it reads in the column's
+    time zone), counted in Arrow: no date becomes a string (3 s for 3 million at Hub scale)."""
+    start = pd.Timestamp(day, tz=col.type.tz)
+    end = start + pd.Timedelta(days=1)
+    inside = pc.and_(pc.greater_equal(col, pa.scalar(start, col.type)), pc.less(col, pa.scalar(end, col.type)))
+    return int(pc.sum(inside).as_py() or 0)
+
+
+def _at_or_after(col: pa.ChunkedArray, when: pd.Timestamp) -> int:
+    """How many values of a timestamp column are at or after the instant ``when`` (nulls are not)."""
+    return int(pc.sum(pc.greater_equal(col, pa.scalar(when, col.type))).as_py() or 0)
+
+
 def data_quality(snap: Snapshot) -> pd.DataFrame:
     """``tab-data-quality``: per table, signs that a listing is capped, placeholder dates,
     commits dated after the snapshot, duplicates removed, and what each means for the findings."""
@@ -383,8 +399,7 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
         total = reported.get(table)
         if total and n < total:
             capped.append(f"{n:,} below the source's reported {total:,}")
-        created = snap.table(table, ["created_at"])["created_at"].dropna()
-        placeholder = int((created.dt.strftime("%Y-%m-%d") == PLACEHOLDER_DATE).sum()) if len(created) else 0
+        placeholder = _on_day(snap.arrow(table, ["created_at"]).column("created_at"), PLACEHOLDER_DATE)
         dups = sum(v for k, v in dup_counts.items() if table in k or repo_type in k)
         means = []
         if cov.get("scope", "none") == "none":
@@ -408,8 +423,7 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
                 "what it means for the findings": "; ".join(means) or "nothing found",
             }
         )
-    commits = snap.table("commits", ["date"]) if snap.rows("commits") else pd.DataFrame({"date": []})
-    after = int((pd.to_datetime(commits["date"], utc=True) >= snap_date).sum()) if len(commits) else 0
+    after = _at_or_after(snap.arrow("commits", ["date"]).column("date"), snap_date) if snap.rows("commits") else 0
     ccov = snap.coverage("commits")
     rows.append(
         {
