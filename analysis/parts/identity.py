@@ -477,7 +477,7 @@ class _Pairs:
                 "name_b": pd.Series(self.raw[self.b], dtype=object),
                 "normalised_a": pd.Series(self.normals[self.ca], dtype=object),
                 "normalised_b": pd.Series(self.normals[self.cb], dtype=object),
-                "score": self.score.astype(float),
+                "score": np.asarray(self.score, dtype=float),  # shared with the pairs, not copied
             },
             copy=False,  # one block per column, not a consolidated copy of millions of rows
         )
@@ -546,12 +546,22 @@ def _candidates(raw: np.ndarray, threshold: float, workers: int) -> _Pairs:
     del p, q
     score = np.concatenate([ps[row], np.full(n_within, 100.0)])
     del row
-    swap = rank[a] > rank[b]
-    a, b = np.where(swap, b, a), np.where(swap, a, b)
-    ca, cb = np.where(swap, cb, ca), np.where(swap, ca, cb)
-    del swap
+    del pairs, pi, pj, ps
+    swap = np.flatnonzero(rank[a] > rank[b])  # each pair as (first name, second name) in string order
+    for x, y in ((a, b), (ca, cb)):  # in place: no second copy of millions of pairs
+        x_swapped = x[swap]
+        x[swap] = y[swap]
+        y[swap] = x_swapped
+    del swap, x_swapped
     order = _table_order(score, rank[a], rank[b])
-    return _Pairs(raw, normals, a[order], b[order], ca[order], cb[order], score[order], rank)
+    # put in table order one array at a time, each unordered copy freed before the next is made
+    del x, y
+    a = a[order]
+    b = b[order]
+    ca = ca[order]
+    cb = cb[order]
+    score = score[order]
+    return _Pairs(raw, normals, a, b, ca, cb, score, rank)
 
 
 def _table_order(score: np.ndarray, ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
@@ -669,7 +679,11 @@ def _decide(
     labels = np.array(
         [REJECTED, MERGED_SAME, NOT_MERGED_NUMBERS, MERGED_SIMILAR, NOT_MERGED_AMBIGUOUS, ACCEPTED], dtype=object
     )
-    decision = np.where(rejected, 0, np.where(same, 1, np.where(numbers_differ, 2, 3)))
+    decision = np.full(len(key), 3, dtype=np.int8)  # one byte a pair; later rules take precedence
+    decision[numbers_differ] = 2
+    decision[same] = 1
+    decision[rejected] = 0
+    del numbers_differ
     # no chains: a similar (not identical) pair merges only if each of its two
     # normalised names has no other similar partner
     sim = decision == 3

@@ -160,7 +160,10 @@ class CommitAuthors:
         codes, uniq = pd.factorize(pd.Series(new_names, dtype=object))
         codes = np.asarray(codes, dtype=np.int64)
         sel = keep_name[self.author] if len(self.author) else np.zeros(0, bool)
-        cidx, author = self.cidx[sel], codes[self.author[sel]]
+        cidx = self.cidx[sel]
+        author = self.author[sel]  # at Hub scale tens of millions of entries: one array at a time
+        del sel
+        author = codes[author]
         # drop repeated authors within a commit, keeping the first occurrence (only a commit of
         # several author entries can repeat one: the others are kept without a look)
         multi = _in_multi_entry_commits(cidx)
@@ -169,7 +172,9 @@ class CommitAuthors:
             _, first = np.unique(cidx[at] * len(uniq) + author[at], return_index=True)
             keep = ~multi
             keep[at[first]] = True
-            cidx, author = cidx[keep], author[keep]
+            del multi, at, first
+            cidx = cidx[keep]
+            author = author[keep]
         return self._with_authors(cidx, author, uniq)
 
     def in_repos(self, repo_mask: np.ndarray) -> CommitAuthors:
@@ -179,7 +184,9 @@ class CommitAuthors:
 
     def _with_authors(self, cidx: np.ndarray, author: np.ndarray, names) -> CommitAuthors:
         """The same commits with author entries ``(cidx, author)`` over ``names``; unused names dropped."""
-        used = arrays.unique(author)
+        present = np.zeros(len(names), dtype=bool)  # the names used, in code order (no sort of the entries)
+        present[author] = True
+        used = np.flatnonzero(present)
         remap = np.full(len(names), -1, dtype=np.int64)
         remap[used] = np.arange(len(used))
         return CommitAuthors(
