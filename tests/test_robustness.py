@@ -348,16 +348,21 @@ def test_network_null_rows_collects_the_started_run_and_ignores_a_different_one(
     assert fresh["network"].iloc[0] == "reproduction without isolates"
 
 
-def test_a_released_worker_graph_is_built_again_for_a_later_task():
+def test_a_worker_task_builds_its_own_graph_and_leaves_only_the_edges():
+    """Each worker task rewires a new graph of its own in place: the same statistics as rewiring a
+    copy of the network, task after task, and nothing but the edge array kept between tasks."""
     rng = np.random.default_rng(5)
     edges = np.unique(rng.integers(0, 50, size=(300, 2)), axis=0)
     edges = edges[edges[:, 0] != edges[:, 1]]
     nullmodel.init_worker(50, edges)  # as a worker process's initializer does
+    g = nullmodel.directed_graph(50, edges)
     first = nullmodel.sample_in_worker(len(edges), 7)
-    nullmodel.release_worker_graph()
-    assert nullmodel._WORKER_GRAPH is None
+    assert first == nullmodel.rewired_statistics(g, len(edges), 7)  # on a copy of the network
     assert nullmodel.sample_in_worker(len(edges), 7) == first
-    assert nullmodel.observed_in_worker() == nullmodel.core_statistics(nullmodel.directed_graph(50, edges))
+    assert nullmodel.sample_in_worker(len(edges), 8) == nullmodel.rewired_statistics(g, len(edges), 8)
+    assert nullmodel.observed_in_worker() == nullmodel.core_statistics(g)
+    assert g.get_edgelist() == [tuple(e) for e in edges.tolist()]  # the network itself untouched
+    assert not any(isinstance(v, type(g)) for v in vars(nullmodel).values())  # no graph kept
 
 
 def test_sequential_network_of_a_snapshot_is_that_of_its_commit_rows(tmp_path, monkeypatch):
