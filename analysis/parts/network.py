@@ -960,6 +960,9 @@ def stats_all(p: Part2) -> dict[str, dict[str, Any]]:
     if not p.stats:
         for label, net in (("reproduction", p.reproduction), ("cleaned", p.cleaned)):
             p.stats[label], p.stats[f"{label}_noiso"] = network_stats_pair(net)
+            # its igraph copy is not needed again (triangles counted, cores kept): at Hub scale it
+            # held over 100 MB per network for the rest of Part II (a later use builds it again)
+            net._cache.pop("graph", None)
     return p.stats
 
 
