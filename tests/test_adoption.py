@@ -67,7 +67,7 @@ def _write_raw_edges(path, tables, coverage=None, **kw):
         w.write_table(name, df)
     cov = coverage or {n: {"scope": "all"} for n in tables}
     orig = snapshot_mod._deep_check
-    snapshot_mod._deep_check = lambda name, p: None if name == "space_models" else orig(name, p)
+    snapshot_mod._deep_check = lambda name, p, pool=None: None if name == "space_models" else orig(name, p, pool)
     try:
         w.finish(cov)
     finally:
