@@ -1,4 +1,5 @@
-"""Peak resident memory, sampled in a background thread (for build summaries and benchmarks).
+"""The machine's resources: peak resident memory, sampled in a background thread (for build
+summaries and benchmarks), Arrow's cached memory, and the CPUs this process may use.
 
 ``with PeakMemory() as mem: ...`` then ``mem.peak`` is the largest resident set
 seen (bytes) of this process and, with ``children=True``, all its descendants
@@ -6,11 +7,13 @@ seen (bytes) of this process and, with ``children=True``, all its descendants
 alone; ``mem.new_phase()`` starts a new ``mem.phase_peak``.
 
 :func:`release_arrow_memory` hands back to the operating system what Arrow's
-allocator keeps after a read.
+allocator keeps after a read; :func:`available_cpus` counts the CPUs the process may run on
+(the validation's and the null model's worker processes are sized by it).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -65,6 +68,14 @@ class PeakMemory:
         self._stop.set()
         self._thread.join(timeout=5)
         self.sample()
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def release_arrow_memory() -> None:

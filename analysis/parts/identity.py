@@ -552,10 +552,9 @@ def _candidates(raw: np.ndarray, threshold: float, workers: int) -> _Pairs:
         x_swapped = x[swap]
         x[swap] = y[swap]
         y[swap] = x_swapped
-    del swap, x_swapped
+    del swap, x_swapped, x, y
     order = _table_order(score, rank[a], rank[b])
     # put in table order one array at a time, each unordered copy freed before the next is made
-    del x, y
     a = a[order]
     b = b[order]
     ca = ca[order]

@@ -2,9 +2,9 @@
 
 The samples of :func:`analysis.parts.robustness.core_null_model` (:class:`Rewirings`) and the
 pieces that run in its worker processes. The module imports only numpy and python-igraph (and
-the ground floor's :mod:`analysis.arrays`), so that a spawned worker starts small (about 80 MB
-against 240 MB with the rest of Part II's imports) and holds little more than its copy of the
-graph. :func:`igraph_graph` is also how Part II's networks reach igraph.
+the ground floor's :mod:`analysis.arrays` and :mod:`analysis.memory`), so that a spawned worker
+starts small (about 80 MB against 240 MB with the rest of Part II's imports) and holds little
+more than the network's edge array and the one graph its task rewires. :func:`igraph_graph` is also how Part II's networks reach igraph.
 
 A :class:`Rewirings` started ``background=True`` hands its samples to spawned workers, one at a
 time as each worker is free, and returns, so that Part II starts its null model as soon as the
@@ -16,7 +16,6 @@ process computes them (a test checks).
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 from typing import Any
@@ -24,19 +23,12 @@ from typing import Any
 import numpy as np
 
 from analysis import arrays
+from analysis.memory import available_cpus
 
 #: Below this many samples a null model says little; a large network gets at least these.
 MIN_NULL_SAMPLES = 5
 #: Below this many swaps in all a null model runs in one process (starting a second costs seconds).
 PARALLEL_MIN_SWAPS = 2_000_000
-
-
-def available_cpus() -> int:
-    """The CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def igraph_graph(n: int, src: np.ndarray, dst: np.ndarray, *, directed: bool):
@@ -65,12 +57,17 @@ def core_statistics(graph: Any) -> dict[str, float]:
     (``igraph.Graph``; directed graphs are read as undirected for cores). The tie counts within the
     core and within the periphery come from igraph (degrees and the core's induced subgraph), not
     from an edge list."""
-    und = graph.as_undirected(mode="collapse") if graph.is_directed() else graph.copy().simplify()
-    return _undirected_core_statistics(und)
+    return _core_statistics_in_place(graph.copy())
 
 
-def _undirected_core_statistics(und: Any) -> dict[str, float]:
-    """:func:`core_statistics` of an undirected simple graph."""
+def _core_statistics_in_place(g: Any) -> dict[str, float]:
+    """:func:`core_statistics` of a graph this caller owns, read as undirected in place (no copy:
+    at Hub scale a graph is a few hundred MB)."""
+    if g.is_directed():
+        g.to_undirected(mode="collapse")
+    else:
+        g.simplify()
+    und = g
     coreness = np.asarray(und.coreness(), dtype=np.int64)
     if coreness.size == 0:
         return {"k_max": float("nan"), "core_size": float("nan"), "be_correlation": float("nan")}
@@ -107,10 +104,7 @@ def rewired_statistics(g: Any, swaps: int, sample_seed: int, *, in_place: bool =
     try:
         h = g if in_place else g.copy()
         h.rewire(n=swaps, allowed_edge_types="simple")
-        # read as undirected in place (the copy is this sample's own): a worker holds two graphs
-        # at a time, not three (0.15 GB less at Hub scale); the same graph as core_statistics reads
-        h.to_undirected(mode="collapse")
-        return _undirected_core_statistics(h)
+        return _core_statistics_in_place(h)  # the rewired graph is this sample's own
     finally:
         ig.set_random_number_generator(random)
 
@@ -138,9 +132,7 @@ def sample_in_worker(swaps: int, sample_seed: int) -> dict[str, float]:
 
 
 def observed_in_worker() -> dict[str, float]:
-    g = _worker_graph()
-    g.to_undirected(mode="collapse")
-    return _undirected_core_statistics(g)
+    return _core_statistics_in_place(_worker_graph())
 
 
 def simple_edges(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[int, np.ndarray]:
@@ -221,16 +213,16 @@ class Rewirings:
             )
             if background:
                 self._futures["observed"] = self._pool.submit(observed_in_worker)
-                self._feeder = threading.Thread(target=self._hand_out, args=(procs - 1,), daemon=True)
+                self._feeder = threading.Thread(target=self._hand_out, daemon=True)
                 self._feeder.start()
             else:  # every procs-th sample stays here, the others go to the workers
                 for s in range(self.samples):
                     if s % procs != procs - 1:
                         self._futures[s] = self._pool.submit(sample_in_worker, self.swaps, self.seeds[s])
 
-    def _hand_out(self, slots: int) -> None:
-        """The feeder thread of a background run: the next sample to a worker whenever fewer than
-        ``slots`` are in progress, until every sample is handed out or :meth:`collect` begins."""
+    def _hand_out(self) -> None:
+        """The feeder thread of a background run: the next sample to a worker whenever one of the
+        workers is free, until every sample is handed out or :meth:`collect` begins."""
         from concurrent.futures import FIRST_COMPLETED, wait
 
         running: set[Any] = set()
@@ -239,7 +231,7 @@ class Rewirings:
                 if self._stopped or self._pool is None:
                     return
                 try:
-                    while self._handed_out < self.samples and len(running) < slots:
+                    while self._handed_out < self.samples and len(running) < self._n_workers:
                         s = self._handed_out
                         self._futures[s] = self._pool.submit(sample_in_worker, self.swaps, self.seeds[s])
                         running.add(self._futures[s])

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analysis import paths
-from analysis.memory import release_arrow_memory
+from analysis.memory import available_cpus, release_arrow_memory
 from analysis.snapshot.schema import (
     LOG_STEPS,
     OUTCOMES,
@@ -601,10 +601,7 @@ DEEP_PARALLEL_ROWS = 5_000_000
 def _deep_pool(manifest: Mapping[str, Any]) -> Any:
     """Spawned worker processes for the deep validation of a large snapshot, or None (small, or one CPU)."""
     rows = sum(int(e.get("rows") or 0) for e in manifest["tables"].values() if isinstance(e, dict))
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
+    cpus = available_cpus()
     if rows < DEEP_PARALLEL_ROWS or cpus < 2:
         return None
     import multiprocessing as mp
