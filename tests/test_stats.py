@@ -72,3 +72,19 @@ def test_percent_is_none_without_a_denominator():
     assert stats.percent(0, 4) == 0.0
     assert stats.percent(3, 0) is None
     assert stats.percent(None, 4) is None
+
+
+@pytest.mark.parametrize("order", ["random", "ascending", "descending"])
+def test_summarize_from_one_sort_equals_each_statistic_alone(order):
+    rng = np.random.default_rng(3)
+    x = np.floor(rng.pareto(1.1, 20_001) * (rng.random(20_001) < 0.4)) + rng.random(20_001).round(2)
+    x = {"random": x, "ascending": np.sort(x), "descending": np.sort(x)[::-1]}[order]
+    out = stats.summarize(x)
+    assert out["median"] == np.median(x)
+    assert out["p90"] == np.quantile(x, 0.90) and out["p99"] == np.quantile(x, 0.99)
+    assert out["gini"] == stats.gini(x)
+    for key, fraction in (("top1_share", 0.01), ("top10_share", 0.10)):
+        k = int(np.ceil(fraction * x.size))
+        by_partition = np.partition(x, x.size - k)[x.size - k :].sum() / x.sum()
+        assert out[key] == pytest.approx(by_partition, rel=1e-12)
+        assert out[key] == stats.top_share(x, fraction)
