@@ -1,6 +1,7 @@
-"""analysis.arrays: the sort-based distinct values equal numpy's own."""
+"""analysis.arrays: the sort-based distinct values equal numpy's own; one code space for chunked dictionaries."""
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from analysis import arrays
@@ -58,3 +59,27 @@ def test_overwrite_sorts_in_place_and_only_then():
     assert w.tolist() == [3, 1, 2, 1]
     strided = np.array([5, 0, 4, 0, 5, 0], np.int64)[::2]  # not contiguous: copied, not sorted in place
     assert arrays.unique(strided, overwrite=True).tolist() == [4, 5]
+
+
+def _chunked(values_per_chunk):
+    return pa.chunked_array([pa.array(v, pa.string()).dictionary_encode() for v in values_per_chunk])
+
+
+def test_dictionary_codes_number_values_as_unify_dictionaries_does():
+    col = _chunked([["b", "a", None, "b"], [], ["c", "a", "c"], [None, "d", "b"]])
+    codes, values = arrays.dictionary_codes(col.chunks)
+    unified = pa.table({"c": col}).unify_dictionaries().column("c")
+    expected = np.concatenate([np.asarray(c.indices.fill_null(-1), dtype=np.int64) for c in unified.chunks])
+    assert values.to_pylist() == unified.chunks[0].dictionary.to_pylist() == ["b", "a", "c", "d"]
+    assert codes.tolist() == expected.tolist() == [0, 1, -1, 0, 2, 1, 2, -1, 3, 0]
+    empty_codes, empty_values = arrays.dictionary_codes([])
+    assert empty_codes.size == 0 and len(empty_values) == 0
+
+
+def test_positions_in_looks_every_element_up_in_the_values():
+    col = _chunked([["x", "y", None], ["z", "x"], [], ["w", None, "y"]])
+    ids = pa.array(["y", "x", "w"])
+    pos = arrays.positions_in(col.chunks, ids)
+    assert pos.tolist() == [1, 0, -1, -1, 1, 2, -1, 0]
+    assert pos.tolist() == [ids.to_pylist().index(v) if v in ids.to_pylist() else -1 for v in col.to_pylist()]
+    assert arrays.positions_in([], ids).size == 0

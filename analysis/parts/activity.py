@@ -103,20 +103,7 @@ def _read(
 
 def _positions(col: pa.ChunkedArray, ids: pa.Array) -> np.ndarray:
     """For each value of a dictionary-encoded column, its position in ``ids`` (-1 where absent)."""
-    if col.num_chunks == 0 or len(col) == 0:
-        return np.empty(0, dtype=np.int64)
-    table = pa.table({"c": col}).unify_dictionaries()
-    chunks = table.column("c").chunks
-    dictionary = chunks[0].dictionary
-    lookup = pc.index_in(dictionary, value_set=ids)
-    lookup = np.asarray(pc.fill_null(lookup, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    idx = np.concatenate(
-        [np.asarray(pc.fill_null(c.indices, 0).to_numpy(zero_copy_only=False), dtype=np.int64) for c in chunks]
-    )
-    out = lookup[idx] if lookup.size else np.full(idx.size, -1, dtype=np.int64)
-    nulls = np.concatenate([c.is_null().to_numpy(zero_copy_only=False) for c in chunks])
-    out[nulls] = -1
-    return out
+    return arrays.positions_in(col.chunks, ids)
 
 
 def _covered_mask(snap: Snapshot, step: str, repo_type: str, ids: pa.Array) -> np.ndarray:
@@ -189,16 +176,7 @@ def _per_repo(
         parent = np.arange(len(col), dtype=np.int64)
     del t, col
     if flat and pa.types.is_dictionary(flat[0].type):
-        # one dictionary for every chunk (unify_dictionaries), then the indices are the codes
-        unified = pa.table({"a": pa.chunked_array(flat)}).unify_dictionaries().column("a")
-        dictionary = unified.chunks[0].dictionary if unified.num_chunks else pa.array([], pa.string())
-        codes = np.concatenate(
-            [
-                np.asarray(pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-                for c in unified.chunks
-            ]
-        )
-        del unified
+        codes, dictionary = arrays.dictionary_codes(flat)  # one code space for every chunk's names
     else:
         enc = pc.dictionary_encode(pa.chunked_array(flat, type=pa.string()).combine_chunks())
         dictionary = enc.dictionary

@@ -318,23 +318,6 @@ def _pct(mask: np.ndarray, known: np.ndarray) -> float:
     return 100.0 * int((mask & known).sum()) / n if n else float("nan")
 
 
-def _global_codes(chunks: Sequence[pa.DictionaryArray]) -> tuple[np.ndarray, pa.Array]:
-    """One code space for dictionary arrays read chunk by chunk (each with its own dictionary):
-    ``(int64 codes of every element, -1 for null; the distinct values)``."""
-    if not chunks:
-        return np.empty(0, dtype=np.int64), pa.array([], pa.string())
-    dictionaries = [c.dictionary for c in chunks]
-    enc = pc.dictionary_encode(pa.concat_arrays(dictionaries))
-    of_entry = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    out, offset = [], 0
-    for c, d in zip(chunks, dictionaries):
-        idx = np.asarray(pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        codes = np.where(idx >= 0, of_entry[offset + np.maximum(idx, 0)], -1)
-        out.append(codes)
-        offset += len(d)
-    return np.concatenate(out), enc.dictionary
-
-
 def single_author_repos(
     snap: Snapshot, ignore_authors: Sequence[str] = DEFAULT_IGNORE_AUTHORS
 ) -> tuple[pa.Array, np.ndarray] | None:
@@ -360,16 +343,14 @@ def single_author_repos(
     n = np.zeros(len(ids))
     if commits.num_rows == 0:
         return ids, n
-    repo_codes, repo_values = _global_codes(commits.column("repo_id").chunks)
-    lookup = np.asarray(pc.fill_null(pc.index_in(repo_values, value_set=ids), -1).to_numpy(), dtype=np.int64)
-    repo_pos = np.where(repo_codes >= 0, lookup[np.maximum(repo_codes, 0)], -1)
+    repo_pos = arrays.positions_in(commits.column("repo_id").chunks, ids)
     lists = commits.column("authors").chunks
     parents, start = [], 0
     for c in lists:
         parents.append(np.asarray(pc.list_parent_indices(c).to_numpy(), dtype=np.int64) + start)
         start += len(c)
     parent = np.concatenate(parents)
-    codes, names = _global_codes([pc.list_flatten(c) for c in lists])
+    codes, names = arrays.dictionary_codes([pc.list_flatten(c) for c in lists])
     del commits, lists
     n_names = max(len(names), 1)
     keep = codes >= 0
