@@ -33,6 +33,7 @@ from analysis import paths
 from analysis.snapshot import is_complete, open_snapshot, validate
 from analysis.snapshot.schema import REPO_TABLES, UNIQUE_KEYS
 from analysis.sources import collector as collect
+from analysis.sources import synth
 from fakehub.server import FakeHub
 from fakehub.sources import make_source
 
@@ -216,7 +217,6 @@ def test_round_trip_with_faults_killed_and_resumed(source, tmp_path):
 
 def test_round_trip_of_the_calibrated_synthetic_hub(tmp_path):
     """The project's generator (analysis.sources.synth), served with faults, collected back."""
-    synth = pytest.importorskip("analysis.sources.synth")
     src = synth.generate(tmp_path / "synth", models=120, seed=4)
     out = tmp_path / "collected"
     with FakeHub(

@@ -20,7 +20,7 @@ import pytest
 
 from analysis.snapshot import open_snapshot
 from analysis.snapshot.schema import REPO_TABLES, SCHEMAS, UNIQUE_KEYS
-from analysis.sources import collector, hubapi
+from analysis.sources import collector, hubapi, synth
 from analysis.sources.importer import import_records
 from fakehub.server import FakeHub
 
@@ -31,7 +31,6 @@ DATA_TABLES = ("models", "datasets", "spaces", "commits", "discussions", "space_
 
 @pytest.fixture(scope="module")
 def original(tmp_path_factory):
-    synth = pytest.importorskip("analysis.sources.synth")
     return synth.generate(tmp_path_factory.mktemp("rt") / "synth", models=150, seed=11)
 
 
