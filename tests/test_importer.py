@@ -263,9 +263,10 @@ def test_manifest_coverage_and_sources(clean_src, tmp_path):
     assert files["src/models.jsonl"]["records_imported"] == 41 and files["src/models.jsonl"]["lines"] == 41
     # no absolute machine paths in the manifest
     assert str(clean_src[0].parent) not in json.dumps(m)
-    # date: latest timestamp of the listings (unknown sources), with its basis
-    assert m["snapshot_date"] == "2024-05-02"  # a model_info lastModified filled into models
-    assert "lower bound" in m["source"]["parameters"]["snapshot_date_basis"]
+    # date: when the listings (unknown sources) were written, with its basis; never a record's date
+    fetched = max((clean_src[0] / n).stat().st_mtime for n in ("models.jsonl", "datasets.jsonl.gz"))
+    assert m["snapshot_date"] == dt.datetime.fromtimestamp(fetched, dt.UTC).date().isoformat()
+    assert "modification time of the listing files" in m["source"]["parameters"]["snapshot_date_basis"]
 
 
 def test_snapshot_id_and_date_parameters(clean_src, tmp_path):
@@ -590,4 +591,4 @@ def test_invalid_utf8_and_broken_files_are_reported_and_lower_the_scope(tmp_path
     # nothing readable, and an empty listing: never "all", and the note says so
     assert cov["datasets"]["scope"] == "none" and "broken file" in cov["datasets"]["note"]
     assert cov["spaces"]["scope"] == "none" and cov["spaces"]["note"].startswith("EMPTY")
-    assert snap.manifest["source"]["parameters"]["snapshot_date_basis"].startswith("date of the latest timestamp")
+    assert snap.manifest["source"]["parameters"]["snapshot_date_basis"].startswith("latest modification time")

@@ -373,8 +373,9 @@ def _at_or_after(col: pa.ChunkedArray, when: pd.Timestamp) -> int:
 
 
 def data_quality(snap: Snapshot) -> pd.DataFrame:
-    """``tab-data-quality``: per table, signs that a listing is capped, placeholder dates,
-    commits dated after the snapshot, duplicates removed, and what each means for the findings."""
+    """``tab-data-quality``: per table, signs that a listing is capped, placeholder dates, creation
+    dates after the snapshot date (implausible: the snapshot is dated by its fetch), commits dated
+    after the snapshot, duplicates removed, and what each means for the findings."""
     rows = []
     reported: dict[str, int] = {}
     dup_counts: dict[str, int] = {}
@@ -399,7 +400,9 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
         total = reported.get(table)
         if total and n < total:
             capped.append(f"{n:,} below the source's reported {total:,}")
-        placeholder = _on_day(snap.arrow(table, ["created_at"]).column("created_at"), PLACEHOLDER_DATE)
+        created = snap.arrow(table, ["created_at"]).column("created_at")
+        placeholder = _on_day(created, PLACEHOLDER_DATE)
+        late = _at_or_after(created, snap_date) if n else 0
         dups = sum(v for k, v in dup_counts.items() if table in k or repo_type in k)
         means = []
         if cov.get("scope", "none") == "none":
@@ -411,6 +414,11 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
                 f"{placeholder:,} creation dates are the placeholder {PLACEHOLDER_DATE}; they precede any as-of "
                 "date, so the as-of count keeps them all"
             )
+        if late:
+            means.append(
+                f"{late:,} creation dates are after the snapshot date {snap.date}: not plausible for a listing "
+                "fetched then (a record's error); whole-snapshot counts keep them, as-of counts leave them out"
+            )
         rows.append(
             {
                 "table": table,
@@ -418,6 +426,7 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
                 "coverage": cov.get("scope", "none"),
                 "listing may be capped": "; ".join(capped) or "no sign",
                 "placeholder creation dates": placeholder,
+                "created after the snapshot": late,
                 "commits dated after the snapshot": None,
                 "duplicates removed": dups,
                 "what it means for the findings": "; ".join(means) or "nothing found",
@@ -432,6 +441,7 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
             "coverage": ccov.get("scope", "none"),
             "listing may be capped": "not a listing",
             "placeholder creation dates": None,
+            "created after the snapshot": None,
             "commits dated after the snapshot": after,
             "duplicates removed": sum(v for k, v in dup_counts.items() if "commit" in k),
             "what it means for the findings": "; ".join(
@@ -451,6 +461,11 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
         }
     )
     df = pd.DataFrame(rows)
-    for col in ("placeholder creation dates", "commits dated after the snapshot", "duplicates removed"):
+    for col in (
+        "placeholder creation dates",
+        "created after the snapshot",
+        "commits dated after the snapshot",
+        "duplicates removed",
+    ):
         df[col] = df[col].astype("Int64")
     return df

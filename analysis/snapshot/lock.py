@@ -1,11 +1,15 @@
 """One writer per folder: an exclusive lock that names its holder.
 
-A snapshot folder (and a collector's checkpoint folder) is written by one process at a time.
+A snapshot folder (a collector's checkpoint folder, a book's build folder) is written by one
+process at a time: ``import``, ``collect``, ``synth`` and ``build`` all take this lock.
 :class:`FolderLock` takes an exclusive ``flock`` on ``.<name>.lock`` beside the folder (so the
-folder itself holds only what the snapshot format says); the file records who holds it (process
-id, command, start time), and a second writer gets a one-line :class:`FolderBusy` naming that
-process instead of doing the work twice. The kernel releases the lock when its process ends,
-however it ends (``kill -9`` included), so a lock never outlives its holder.
+folder itself holds only what the snapshot format says). The lock is keyed by the folder's real
+path (symbolic links resolved, also a link to a folder that does not exist yet): a writer that
+reaches the folder through a link, or through a linked parent, meets the same lock. The lock file
+records who holds it (process id, command, start time), and a second writer gets a one-line
+:class:`FolderBusy` naming that process instead of doing the work twice. The kernel releases the
+lock when its process ends, however it ends (``kill -9`` included), so a lock never outlives its
+holder.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ class FolderLock:
     def __init__(self, folder: str | os.PathLike, what: str = "writer"):
         self.folder = Path(folder)
         self.what = what
-        self.path = self.folder.parent / f".{self.folder.name}.lock"
+        self.real = Path(os.path.realpath(self.folder))  # one lock per folder, whatever the path to it
+        self.path = self.real.parent / f".{self.real.name}.lock"
         self._fd: int | None = None
 
     def holder(self) -> str:
@@ -48,8 +53,9 @@ class FolderLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
+                real = "" if self.real == self.folder.absolute() else f" (the folder {self.real})"
                 raise FolderBusy(
-                    f"{self.folder}: in use by {self.holder()}; wait for it to end (or stop it), then rerun"
+                    f"{self.folder}{real}: in use by {self.holder()}; wait for it to end (or stop it), then rerun"
                 ) from None
             try:  # the file we locked is still the one at the path (not unlinked by a releasing holder)
                 same = os.fstat(fd).st_ino == os.stat(self.path).st_ino

@@ -38,9 +38,12 @@ Snapshot date: by default the latest collection date that the sources justify.
 For source files this module knows (the shared real records, recognised by
 their sha256 in :data:`KNOWN_SOURCES`) that is the latest date a *listing* was
 collected: the shared import (``make import-shared``) gets 2024-07-11, the day
-the models were listed. For other sources it is the date of the latest
-timestamp found in the records (a lower bound of when they were collected), and
-the manifest says which basis was used.
+the models were listed. For other sources it is the latest modification time of
+the listing files (when they were written, at or after their fetch), unless
+``--snapshot-date`` gives it; the manifest says which basis was used. It is never
+read from the records: a record dated after the snapshot date is flagged (the
+import's summary warns, the book's data-quality table counts them), not used to
+date the snapshot.
 """
 
 from __future__ import annotations
@@ -937,6 +940,9 @@ class _CoverageOf:
 
 
 def _snapshot_date(files: list[SourceFile], imp: _Importer) -> tuple[str, str]:
+    """The snapshot's date and its basis: when the listings were fetched, never a date read from the
+    records (one record's absurd ``createdAt`` would date the whole snapshot; records dated after the
+    snapshot date are flagged in the book's data-quality table instead)."""
     listing = [f for f in files if f.kind in ("models", "datasets", "spaces")]
     if listing and all(f.sha256 in KNOWN_SOURCES for f in listing):
         date = max(KNOWN_SOURCES[f.sha256]["collected"] for f in listing)
@@ -944,15 +950,16 @@ def _snapshot_date(files: list[SourceFile], imp: _Importer) -> tuple[str, str]:
             f"latest collection date of the listings ({', '.join(f.label for f in listing)}), "
             "as documented for these known source files"
         )
-    for kinds in (("models", "datasets", "spaces"), tuple(imp.latest)):
-        stamps = [imp.latest[k] for k in kinds if imp.latest.get(k) is not None]
-        if stamps:
-            latest = max(stamps)
-            return latest.date().isoformat(), (
-                f"date of the latest timestamp in the {'/'.join(k for k in kinds if k in imp.latest)} "
-                "records (a lower bound of the collection date)"
-            )
-    return dt.date.today().isoformat(), "no timestamps in the records: the import date"
+    fetched = listing or files
+    if fetched:
+        latest = max(f.path.stat().st_mtime for f in fetched)
+        day = dt.datetime.fromtimestamp(latest, dt.UTC).date().isoformat()
+        return day, (
+            f"latest modification time of the {'listing' if listing else 'record'} files "
+            f"({', '.join(f.label for f in fetched)}): when they were written, at or after their fetch; "
+            "give --snapshot-date if they were copied later"
+        )
+    return dt.date.today().isoformat(), "no record files: the import date"
 
 
 def import_records(sources: list[Path], out_dir: Path, **options: Any) -> Snapshot:
@@ -1072,6 +1079,14 @@ def _summary(snap: Snapshot, imp: _Importer, files: list[SourceFile]) -> str:
         note = snap.coverage(name).get("note") or ""
         if note.startswith("EMPTY"):
             lines.append(f"WARNING: {name}: {note}")
+    end = dt.datetime.fromisoformat(snap.date).replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
+    late = {k: v for k, v in imp.latest.items() if v is not None and v >= end}
+    if late:
+        lines.append(
+            f"WARNING: records dated after the snapshot date {snap.date} (latest: "
+            + ", ".join(f"{k} {v.isoformat()}" for k, v in sorted(late.items()))
+            + "); they are kept, and counted in the book's data-quality table"
+        )
     if imp.log.examples:
         lines.append("problems (all in fetch_log):")
         lines += [f"  {e}" for e in imp.log.examples]
@@ -1092,8 +1107,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--snapshot-id", help="default: the name of OUT_DIR")
     p.add_argument(
         "--snapshot-date",
-        help="YYYY-MM-DD; default: the latest collection date the sources justify "
-        "(2024-07-11 for the shared hub-2024-07 records)",
+        help="YYYY-MM-DD; default: when the listings were fetched (2024-07-11 for the shared hub-2024-07 "
+        "records; otherwise the listing files' modification time)",
     )
     p.add_argument("--strict", action="store_true", help="stop at the first malformed or duplicate record")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

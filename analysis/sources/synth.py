@@ -67,6 +67,7 @@ import pyarrow.compute as pc
 from analysis import arrays
 from analysis.cli import OneLineParser
 from analysis.snapshot import Snapshot, SnapshotError, SnapshotWriter, open_snapshot, sha256_file
+from analysis.snapshot.lock import FolderLock
 from analysis.snapshot.schema import coverage
 from analysis.sources import calibrate
 
@@ -1858,7 +1859,15 @@ def _targets_sha256() -> str:
     return sha256_file(calibrate.targets_path())
 
 
-def generate(
+def generate(out_dir: str | Path, **options: Any) -> Snapshot:
+    """Generate a complete synthetic snapshot in ``out_dir`` (:func:`_generate`'s options) and return it
+    opened, holding the folder's lock (:class:`analysis.snapshot.lock.FolderLock`) as ``import`` and
+    ``collect`` do: a second writer of the folder, by whatever path, gets a one-line error."""
+    with FolderLock(Path(out_dir), "python -m analysis synth"):
+        return _generate(out_dir, **options)
+
+
+def _generate(
     out_dir: str | Path,
     *,
     models: int = 5000,
