@@ -161,6 +161,13 @@ def test_a_part_rerun_alone_rewrites_only_its_own_entries(tmp_path):
     assert doc["parts"]["part2_network"]["parameters"] == {"threshold": 80}
 
 
+def test_the_findings_file_is_readable_by_everyone(tmp_path):
+    """A site serves findings.json to readers: it is not left private (mkstemp's 0600)."""
+    snap = hand_snapshot(tmp_path / "s", models=10)
+    f = fnd.record(tmp_path / "out", snap, "part3_adoption", [], {})
+    assert f.stat().st_mode & 0o444 == 0o444
+
+
 def test_non_random_commit_selection_makes_the_isolates_claim_untestable(tmp_path):
     sub = reproduction.paper_vs_snapshot(_part2_doc(_import_snapshot(tmp_path, "subset"), tmp_path / "a"))
     full = reproduction.paper_vs_snapshot(_part2_doc(_import_snapshot(tmp_path, "all"), tmp_path / "b"))

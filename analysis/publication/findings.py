@@ -184,6 +184,7 @@ def record(
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=1, sort_keys=True, allow_nan=False)
         fh.write("\n")
+    os.chmod(tmp, 0o644)  # mkstemp makes it private (0600); a site serves it to readers
     os.replace(tmp, f)
     return f
 
