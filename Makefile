@@ -31,6 +31,8 @@ book: $(STAMP)  ## Execute the notebooks on SNAPSHOT and build the book into _bu
 		$(PY) -m analysis synth $(SNAPSHOT) --models 5000 --seed 0 || exit 1; \
 	fi
 	$(PY) -m analysis build $(SNAPSHOT) $(ARGS)
+	@# the editions page of every build here, inside this book's site (the landing page links to it)
+	$(PY) -m analysis editions --site "$$($(MAKE) -s site SNAPSHOT=$(SNAPSHOT))"
 
 editions: $(STAMP)  ## Compare the findings of built editions (BUILDS="_build/<id> ..."; default: every build) on _build/editions/
 	$(PY) -m analysis editions $(BUILDS)
@@ -57,15 +59,15 @@ browser-deps:  ## Install Debian's chromium and chromium-driver (for tests/test_
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; \
 	fi
 
-mariadb-deps:  ## Install Debian's mariadb-server (for make hfcommunity and tests/test_hfcommunity.py; needs root or sudo)
-	@if command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ]; then \
-		echo "mariadb-server is installed"; \
+mariadb-deps:  ## Install Debian's mariadb-server and libarchive (RAR dumps); 7-Zip for the tests' Deflate64 zips (needs root or sudo)
+	@if { command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ]; } && command -v bsdtar >/dev/null && command -v 7z >/dev/null; then \
+		echo "mariadb-server, libarchive and 7-Zip are installed"; \
 	else \
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq mariadb-server; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq mariadb-server libarchive-tools p7zip-full; \
 	fi
 
-hfcommunity: $(STAMP)  ## Load an HFCommunity dump (DUMP=dump_YYYYMMDD.zip|.sql|.sql.gz) into a private MariaDB and import it into data/snapshots/hfcommunity-<date>
+hfcommunity: $(STAMP)  ## Load an HFCommunity dump (DUMP=dump_YYYYMMDD.zip|.rar|.sql|.sql.gz|.sql.zst) into a private MariaDB and import it into data/snapshots/hfcommunity-<date>
 	@test -n "$(DUMP)" || { echo "usage: make hfcommunity DUMP=path/to/dump_YYYYMMDD.zip"; exit 2; }
 	@$(MAKE) -s mariadb-deps
 	$(PY) -m analysis import-hfcommunity --dump "$(DUMP)" $(ARGS)

@@ -1,31 +1,46 @@
-"""A test double: write a snapshot as an HFCommunity dump (a mariadb-dump style ``.sql`` file).
+"""A test double: a snapshot written as HFCommunity's own database, dumped as users download it.
 
-HFCommunity (SOM-Research) publishes the Hub as a MariaDB dump. This module writes one, from a
-snapshot of this project, to the table and column names and types that HFCommunity documents,
-so that the tests and the benchmark can load a real dump into a real MariaDB server and import
-it back (:mod:`analysis.sources.hfcommunity`). Two schema versions:
+HFCommunity (SOM-Research/HFCommunity) publishes the Hub as a MariaDB dump. The tables here are
+HFCommunity's, table by table and column by column, from its own records (read in its
+repository; no code of it is used):
 
 ``1.0`` (dumps up to October 2023)
-    ``commits (sha, timestamp, message, author, source)`` carries no repository: a commit
-    belongs to a repository through ``files_in_commit (sha, file_id)`` and
-    ``file (id, filename, repo_id)``; no ``space`` or ``models_in_space`` table; ``repository``
-    has no ``disabled``.
-``1.1`` (from November 2023)
-    ``commits (sha, repo_id, author_date, author_tz, in_main_branch, author_name, ...)``,
-    ``space (space_id, sdk, stage, hardware, ...)``, ``models_in_space``.
+    the database diagram ``docs/resources/figs/databaseDiagram-v1.0.png`` (the extractor's code
+    of the time is not what ran: its INSERT writes ``commits.source``, which its CREATE TABLE
+    lacks): ``repository.last_modified`` is text (the Hub's ``2023-10-05T12:34:56.000Z``),
+    ``commits (sha, timestamp, message, author, source, ts)`` with ``timestamp`` a DATETIME
+    holding the author's local clock time without its offset, ``discussion.created_at`` text
+    with microseconds, no ``model.likes``; commits reach repositories only through
+    ``files_in_commit (sha, file_id)`` and ``file (id, filename, repo_id)``.
+``1.1`` (from late November 2023)
+    the extractor's ``create_schema_mysql`` (``extractor/databaseImport.py``): ``commits`` with
+    ``repo_id``, ``author_date`` and ``author_tz`` (seconds west of UTC, pydriller's sign),
+    ``repo_file``, ``modified_file``, ``files_in_commit (sha, modified_file_id)``,
+    ``commit_parents``, ``space``, ``models_in_space``, ``datasets_in_space``, and the new columns
+    of ``discussion`` and ``discussion_event``.
 
-What the extractor writes, and so this double too: repository ids are prefixed with the type
-(``models/gpt2``); ``gated`` is an integer; a discussion by a deleted account has the author
-``deleted`` (what ``huggingface_hub`` reports); a commit has one author (its git author name);
-DATETIME values are to the second; a v1.1 ``author_date`` is the author's local time with
-``author_tz`` the offset in seconds west of UTC (as pydriller reports them). The owner kinds of
-the snapshot's ``owners`` table are the ``author.type`` of those accounts (``user`` or ``org``).
+Both: utf8mb4 with ``utf8mb4_general_ci``; ids prefixed with the type (``models/gpt2``);
+``gated`` an integer; card data stored as text (Python's ``str`` of a dict, ``None`` when
+absent); ``author`` rows from git (source ``commit``) beside Hub owners (``hf_owner``) and
+discussion authors (``hf``), inserted with ``INSERT IGNORE`` (so a name that the collation
+equates with one already there, José Pérez and Jose Perez, is one row, while ``commits`` keeps
+each spelling); a commit stored once by its sha (``INSERT IGNORE``: a commit shared by two
+repositories belongs to the first written); a discussion by a deleted account has the author
+``deleted``.
+
+:func:`write_dump` writes the database as SQL text shaped like ``mariadb-dump``'s output (the
+benchmark loads it as it is). :func:`real_dump` loads that text into a real MariaDB server (its
+``INSERT IGNORE`` deduplicating as HFCommunity's did) and dumps it with the real
+``mariadb-dump`` (``skip_comments=True`` leaves out the closing ``-- Dump completed`` line).
+:func:`package` puts a ``.sql`` into each container users meet: a zip (Deflate from Python, or
+Deflate64 from the real ``7z -mm=Deflate64``), the ``.sql`` in a folder of the zip, a dump split
+over several files, ``.sql.gz``, ``.sql.zst``, a password-protected zip (``7z -p``), and a
+``.rar`` (:func:`write_rar`, see there).
 
 Beyond the snapshot the dump also gets, so that the importer's handling of them is tested:
 ``extra_branch_commits`` commits off the main branch (v1.1, ``in_main_branch = 0``) and
 ``extra_unlinked_commits`` commits that name no file of any repository (v1.0).
-
-``drop_tables`` and ``drop_columns`` write a dump of another (made-up) schema version.
+``drop_tables`` and ``drop_columns`` write a dump of another (made-up) schema.
 """
 
 from __future__ import annotations
@@ -35,133 +50,151 @@ import gzip
 import hashlib
 import io
 import os
+import shutil
+import struct
+import subprocess
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from analysis.snapshot import Snapshot
 
-#: (columns with their SQL types, primary key, secondary keys) of each table, per version
-_COMMON = {
-    "author": (
-        [
-            ("username", "varchar(256)"),
-            ("avatar_url", "text"),
-            ("is_pro", "int(11)"),
-            ("fullname", "text"),
-            ("type", "varchar(64)"),
-            ("source", "varchar(256)"),
-        ],
-        ["username"],
-        [],
-    ),
-    "tag": ([("name", "varchar(256)")], ["name"], []),
-    "tags_in_repo": ([("tag_name", "varchar(256)"), ("repo_id", "varchar(256)")], ["tag_name", "repo_id"], ["repo_id"]),
-    "model": (
-        [
-            ("model_id", "varchar(256)"),
-            ("pipeline_tag", "text"),
-            ("downloads", "int(11)"),
-            ("library_name", "text"),
-            ("likes", "int(11)"),
-            ("config", "longtext"),
-        ],
-        ["model_id"],
-        [],
-    ),
-    "dataset": (
-        [
-            ("dataset_id", "varchar(256)"),
-            ("description", "longtext"),
-            ("citation", "text"),
-            ("paperswithcode_id", "text"),
-            ("downloads", "int(11)"),
-        ],
-        ["dataset_id"],
-        [],
-    ),
-    "discussion": (
-        [
-            ("num", "int(11)"),
-            ("repo_id", "varchar(256)"),
-            ("author", "varchar(256)"),
-            ("title", "text"),
-            ("status", "text"),
-            ("created_at", "datetime"),
-            ("is_pull_request", "int(11)"),
-        ],
-        ["num", "repo_id"],
-        ["repo_id", "author"],
-    ),
-}
-_REPOSITORY = [
-    ("id", "varchar(256)"),
-    ("name", "text"),
-    ("type", "varchar(7)"),
-    ("author", "varchar(256)"),
-    ("sha", "text"),
-    ("last_modified", "datetime"),
-    ("private", "int(11)"),
-    ("card_data", "longtext"),
-    ("gated", "int(11)"),
-    ("likes", "int(11)"),
-]
-_EVENT = [
+# (columns with their SQL types, primary key, keys (foreign keys and uniques: name, columns, unique))
+Spec = tuple[list[tuple[str, str]], list[str], list[tuple[str, list[str], bool]]]
+
+_AUTHOR: Spec = (
+    [
+        ("username", "varchar(256)"),
+        ("avatar_url", "text"),
+        ("is_pro", "int(11)"),
+        ("fullname", "text"),
+        ("type", "varchar(64)"),
+        ("source", "varchar(256)"),
+    ],
+    ["username"],
+    [],
+)
+_TAG: Spec = ([("name", "varchar(256)")], ["name"], [])
+_TAGS_IN_REPO: Spec = (
+    [("tag_name", "varchar(256)"), ("repo_id", "varchar(256)")],
+    ["tag_name", "repo_id"],
+    [("repo_id", ["repo_id"], False)],
+)
+_COMMIT_PARENTS: Spec = (
+    [("commit_sha", "varchar(256)"), ("parent_sha", "varchar(256)")],
+    ["commit_sha", "parent_sha"],
+    [("parent_sha", ["parent_sha"], False)],
+)
+_EVENT_V11 = [
     ("id", "varchar(256)"),
     ("repo_id", "varchar(256)"),
     ("discussion_num", "int(11)"),
-    ("{type}", "varchar(64)"),
+    ("event_type", "varchar(64)"),
     ("created_at", "datetime"),
     ("author", "varchar(256)"),
     ("content", "text"),
+    ("edited", "int(11)"),
+    ("hidden", "int(11)"),
+    ("new_status", "text"),
+    ("summary", "text"),
+    ("sha", "varchar(256)"),
+    ("old_title", "text"),
+    ("new_title", "text"),
     ("full_data", "longtext"),
 ]
-TABLES: dict[str, dict[str, tuple[list[tuple[str, str]], list[str], list[str]]]] = {
-    "1.0": _COMMON
-    | {
-        "repository": (_REPOSITORY, ["id"], ["author"]),
-        "file": (
-            [("id", "int(11) NOT NULL AUTO_INCREMENT"), ("filename", "varchar(500)"), ("repo_id", "varchar(256)")],
-            ["id"],
-            ["repo_id"],
-        ),
+
+TABLES: dict[str, dict[str, Spec]] = {
+    # the v1.0 database diagram, table by table
+    "1.0": {
+        "author": _AUTHOR,
+        "commit_parents": _COMMIT_PARENTS,
         "commits": (
             [
                 ("sha", "varchar(256)"),
-                ("timestamp", "timestamp NULL"),
-                ("message", "longtext"),
+                ("timestamp", "datetime"),
+                ("message", "text"),
                 ("author", "varchar(256)"),
-                ("source", "varchar(32)"),
+                ("source", "varchar(64)"),
+                ("ts", "datetime"),
             ],
             ["sha"],
-            ["author"],
+            [("author", ["author"], False)],
         ),
-        "files_in_commit": ([("sha", "varchar(256)"), ("file_id", "int(11)")], ["sha", "file_id"], ["file_id"]),
-        "discussion_event": ([(c.replace("{type}", "type"), t) for c, t in _EVENT], ["id"], ["author"]),
-    },
-    "1.1": _COMMON
-    | {
-        "repository": (_REPOSITORY + [("disabled", "int(11)")], ["id"], ["author"]),
-        "space": (
+        "dataset": (
             [
-                ("space_id", "varchar(256)"),
-                ("sdk", "varchar(128)"),
-                ("stage", "varchar(32)"),
-                ("hardware", "varchar(32)"),
-                ("requested_hw", "varchar(32)"),
-                ("sleep_time", "int(11)"),
-                ("storage", "varchar(32)"),
-                ("runtime_raw", "text"),
+                ("dataset_id", "varchar(256)"),
+                ("description", "text"),
+                ("citation", "text"),
+                ("paperswithcode_id", "text"),
+                ("downloads", "int(11)"),
             ],
-            ["space_id"],
+            ["dataset_id"],
             [],
         ),
-        "models_in_space": (
-            [("model_id", "varchar(256)"), ("space_id", "varchar(256)")],
-            ["model_id", "space_id"],
-            ["space_id"],
+        "discussion": (
+            [
+                ("num", "int(11)"),
+                ("repo_id", "varchar(256)"),
+                ("author", "varchar(256)"),
+                ("title", "text"),
+                ("status", "text"),
+                ("created_at", "text"),
+                ("is_pull_request", "int(11)"),
+            ],
+            ["num", "repo_id"],
+            [("repo_id", ["repo_id"], False), ("author", ["author"], False)],
         ),
+        "discussion_event": (
+            [(c.replace("event_type", "type"), "text" if c == "created_at" else t) for c, t in _EVENT_V11],
+            ["id"],
+            [("author", ["author"], False), ("discussion_num", ["discussion_num", "repo_id"], False)],
+        ),
+        "file": (
+            [("id", "int(11) NOT NULL AUTO_INCREMENT"), ("filename", "varchar(500)"), ("repo_id", "varchar(256)")],
+            ["id"],
+            [("filename", ["filename", "repo_id"], True), ("repo_id", ["repo_id"], False)],
+        ),
+        "files_in_commit": (
+            [("sha", "varchar(256)"), ("file_id", "int(11)")],
+            ["sha", "file_id"],
+            [("file_id", ["file_id"], False)],
+        ),
+        "model": (
+            [
+                ("model_id", "varchar(256)"),
+                ("pipeline_tag", "text"),
+                ("downloads", "int(11)"),
+                ("library_name", "text"),
+                ("config", "longtext"),
+            ],
+            ["model_id"],
+            [],
+        ),
+        "repository": (
+            [
+                ("id", "varchar(256)"),
+                ("name", "mediumtext"),
+                ("type", "varchar(7)"),
+                ("author", "varchar(256)"),
+                ("sha", "mediumtext"),
+                ("last_modified", "mediumtext"),
+                ("private", "int(11)"),
+                ("card_data", "longtext"),
+                ("gated", "int(11)"),
+                ("likes", "int(11)"),
+            ],
+            ["id"],
+            [("author", ["author"], False)],
+        ),
+        "tag": _TAG,
+        "tags_in_repo": _TAGS_IN_REPO,
+    },
+    # the extractor's create_schema_mysql since late November 2023, table by table
+    "1.1": {
+        "author": _AUTHOR,
+        "commit_parents": _COMMIT_PARENTS,
         "commits": (
             [
                 ("sha", "varchar(256)"),
@@ -179,16 +212,175 @@ TABLES: dict[str, dict[str, tuple[list[tuple[str, str]], list[str], list[str]]]]
                 ("source", "varchar(32)"),
             ],
             ["sha"],
-            ["repo_id", "author_name", "committer_name"],
+            [
+                ("author_name", ["author_name"], False),
+                ("repo_id", ["repo_id"], False),
+                ("committer_name", ["committer_name"], False),
+            ],
         ),
-        "discussion_event": ([(c.replace("{type}", "event_type"), t) for c, t in _EVENT], ["id"], ["author"]),
+        "conflicting_files_discussion": (
+            [
+                ("id", "int(11) NOT NULL AUTO_INCREMENT"),
+                ("num", "int(11)"),
+                ("repo_id", "varchar(256)"),
+                ("filename", "text"),
+                ("repo_file_id", "char(64)"),
+            ],
+            ["id"],
+            [("repo_id", ["repo_id"], False), ("num", ["num", "repo_id"], False)],
+        ),
+        "dataset": (
+            [
+                ("dataset_id", "varchar(256)"),
+                ("description", "longtext"),
+                ("citation", "text"),
+                ("paperswithcode_id", "text"),
+                ("downloads", "int(11)"),
+            ],
+            ["dataset_id"],
+            [],
+        ),
+        "datasets_in_space": (
+            [("dataset_id", "varchar(256)"), ("space_id", "varchar(256)")],
+            ["dataset_id", "space_id"],
+            [("space_id", ["space_id"], False)],
+        ),
+        "discussion": (
+            [
+                ("num", "int(11)"),
+                ("repo_id", "varchar(256)"),
+                ("author", "varchar(256)"),
+                ("title", "text"),
+                ("status", "text"),
+                ("created_at", "datetime"),
+                ("is_pull_request", "int(11)"),
+                ("target_branch", "varchar(64)"),
+                ("merge_commit_oid", "varchar(256)"),
+                ("diff", "longtext"),
+                ("git_reference", "text"),
+            ],
+            ["num", "repo_id"],
+            [
+                ("repo_id", ["repo_id"], False),
+                ("author", ["author"], False),
+                ("merge_commit_oid", ["merge_commit_oid"], False),
+            ],
+        ),
+        "discussion_event": (
+            _EVENT_V11,
+            ["id"],
+            [
+                ("sha", ["sha"], False),
+                ("author", ["author"], False),
+                ("discussion_num", ["discussion_num", "repo_id"], False),
+            ],
+        ),
+        "files_in_commit": (
+            [("sha", "varchar(256)"), ("modified_file_id", "char(64)")],
+            ["sha", "modified_file_id"],
+            [("modified_file_id", ["modified_file_id"], False)],
+        ),
+        "model": (
+            [
+                ("model_id", "varchar(256)"),
+                ("pipeline_tag", "text"),
+                ("downloads", "int(11)"),
+                ("library_name", "text"),
+                ("likes", "int(11)"),
+                ("config", "longtext"),
+            ],
+            ["model_id"],
+            [],
+        ),
+        "models_in_space": (
+            [("model_id", "varchar(256)"), ("space_id", "varchar(256)")],
+            ["model_id", "space_id"],
+            [("space_id", ["space_id"], False)],
+        ),
+        "modified_file": (
+            [
+                ("modified_file_id", "char(64)"),
+                ("repo_file_id", "char(64)"),
+                ("rfilename", "text"),
+                ("old_path", "varchar(256)"),
+                ("new_path", "varchar(256)"),
+                ("change_type", "varchar(32)"),
+                ("diff", "longtext"),
+                ("added_lines", "int(11)"),
+                ("deleted_lines", "int(11)"),
+                ("nloc", "int(11)"),
+            ],
+            ["modified_file_id"],
+            [("repo_file_id", ["repo_file_id"], False)],
+        ),
+        "repo_file": (
+            [
+                ("id", "char(64)"),
+                ("filename", "text"),
+                ("repo_id", "varchar(256)"),
+                ("size", "bigint(20)"),
+                ("blob_id", "varchar(256)"),
+                ("lfs_size", "bigint(20)"),
+                ("lfs_sha", "varchar(256)"),
+                ("lfs_pointer_size", "bigint(20)"),
+            ],
+            ["id"],
+            [("repo_id", ["repo_id"], False)],
+        ),
+        "repository": (
+            [
+                ("id", "varchar(256)"),
+                ("name", "text"),
+                ("type", "varchar(7)"),
+                ("author", "varchar(256)"),
+                ("sha", "text"),
+                ("last_modified", "datetime"),
+                ("private", "int(11)"),
+                ("card_data", "longtext"),
+                ("gated", "int(11)"),
+                ("likes", "int(11)"),
+                ("disabled", "int(11)"),
+            ],
+            ["id"],
+            [("author", ["author"], False)],
+        ),
+        "space": (
+            [
+                ("space_id", "varchar(256)"),
+                ("sdk", "varchar(128)"),
+                ("stage", "varchar(32)"),
+                ("hardware", "varchar(32)"),
+                ("requested_hw", "varchar(32)"),
+                ("sleep_time", "int(11)"),
+                ("storage", "varchar(32)"),
+                ("runtime_raw", "text"),
+            ],
+            ["space_id"],
+            [],
+        ),
+        "tag": _TAG,
+        "tags_in_repo": _TAGS_IN_REPO,
     },
 }
-#: the author's UTC offsets (seconds west of UTC, pydriller's sign) given to v1.1 commits, in turn
+#: the author's UTC offsets (seconds west of UTC, pydriller's sign) given to commits, in turn
 _TZ_WEST = (0, -3600, -7200, 18000, 25200, -19800)
 _KIND_TYPE = {"organization": "org", "user": "user"}
 _STATEMENT_BYTES = 1 << 20
 _BATCH = 100_000
+
+
+def tz_west(sha: str) -> int:
+    """The author's UTC offset (seconds west) the double gives a commit."""
+    return (
+        _TZ_WEST[int(sha[:8], 16) % len(_TZ_WEST)]
+        if len(sha) >= 8 and all(c in "0123456789abcdef" for c in sha[:8])
+        else 0
+    )
+
+
+def local_time(sha: str, utc: dt.datetime | None) -> dt.datetime | None:
+    """The author's local clock time of a commit (what v1.0's ``timestamp`` and v1.1's ``author_date`` hold)."""
+    return None if utc is None else utc - dt.timedelta(seconds=tz_west(sha))
 
 
 def _lit(v: Any) -> str:
@@ -222,28 +414,29 @@ class _Out:
         self.sink.write(text.encode("utf-8"))
 
 
-def _ddl(name: str, spec: tuple[list[tuple[str, str]], list[str], list[str]]) -> str:
+def _ddl(name: str, spec: Spec) -> str:
     cols, pk, keys = spec
     lines = []
     for c, t in cols:
-        not_null = c in pk and "NOT NULL" not in t
-        lines.append(
-            f"  `{c}` {t}{' NOT NULL' if not_null else (' DEFAULT NULL' if 'NOT NULL' not in t and 'NULL' not in t else '')}"
-        )
+        null = " NOT NULL" if c in pk and "NOT NULL" not in t else (" DEFAULT NULL" if "NOT NULL" not in t else "")
+        lines.append(f"  `{c}` {t}{null}")
     lines.append("  PRIMARY KEY (" + ",".join(f"`{c}`" for c in pk) + ")")
-    lines += [f"  KEY `{k}` (`{k}`)" for k in keys]
+    lines += [f"  {'UNIQUE ' if u else ''}KEY `{k}` (" + ",".join(f"`{c}`" for c in kc) + ")" for k, kc, u in keys]
     body = ",\n".join(lines)
     return (
         f"--\n-- Table structure for table `{name}`\n--\n\n"
         f"DROP TABLE IF EXISTS `{name}`;\n"
-        f"CREATE TABLE `{name}` (\n{body}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;\n\n"
+        "/*!40101 SET @saved_cs_client     = @@character_set_client */;\n"
+        "/*!40101 SET character_set_client = utf8 */;\n"
+        f"CREATE TABLE `{name}` (\n{body}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;\n"
+        "/*!40101 SET character_set_client = @saved_cs_client */;\n\n"
     )
 
 
-def _inserts(out: _Out, name: str, columns: list[str], rows: Iterable[tuple]) -> int:
+def _inserts(out: _Out, name: str, columns: list[str], rows: Iterable[tuple], verb: str) -> int:
     out.write(f"--\n-- Dumping data for table `{name}`\n--\n\nLOCK TABLES `{name}` WRITE;\n")
     out.write(f"/*!40000 ALTER TABLE `{name}` DISABLE KEYS */;\n")
-    head = f"INSERT INTO `{name}` VALUES "
+    head = f"{verb} `{name}` VALUES "
     n = 0
     buf: list[str] = []
     size = 0
@@ -261,22 +454,23 @@ def _inserts(out: _Out, name: str, columns: list[str], rows: Iterable[tuple]) ->
     return n
 
 
-def _batches(snap: Snapshot, name: str, columns: list[str]) -> Iterator[dict[str, list]]:
+def _rows(snap: Snapshot, name: str, columns: list[str]) -> Iterator[dict[str, Any]]:
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(snap.path / f"{name}.parquet")
     for batch in pf.iter_batches(batch_size=_BATCH, columns=columns):
-        yield {c: batch.column(c).to_pylist() for c in columns}
-
-
-def _rows(snap: Snapshot, name: str, columns: list[str]) -> Iterator[dict[str, Any]]:
-    for b in _batches(snap, name, columns):
+        b = {c: batch.column(c).to_pylist() for c in columns}
         for vals in zip(*(b[c] for c in columns)):
             yield dict(zip(columns, vals))
 
 
 def _gated(v: str | None) -> int | None:
     return None if v is None else (0 if v == "false" else 1)
+
+
+def _hub_time(v: dt.datetime | None) -> str | None:
+    """v1.0's text ``last_modified``: the Hub API's own string."""
+    return None if v is None else v.strftime("%Y-%m-%dT%H:%M:%S.") + f"{v.microsecond // 1000:03d}Z"
 
 
 def write_dump(
@@ -289,47 +483,44 @@ def write_dump(
     drop_columns: dict[str, list[str]] | None = None,
     extra_branch_commits: int = 3,
     extra_unlinked_commits: int = 2,
+    files_per_commit: int = 0,
     dump_date: str | None = None,
+    insert_ignore: bool = False,
 ) -> Path:
-    """Write ``snap`` as an HFCommunity dump at ``path`` (``.sql``, ``.sql.gz`` or ``.zip``)."""
+    """Write ``snap`` as an HFCommunity dump at ``path`` (``.sql``, ``.sql.gz`` or ``.zip``, Deflate).
+
+    ``files_per_commit``: each repository holds two files plus this many per commit it has (the
+    ``file`` of v1.0, ``repo_file`` of v1.1: the benchmark's realistic sizes). ``insert_ignore``
+    writes ``INSERT IGNORE`` (what the extractor ran, for :func:`real_dump`) instead of
+    mariadb-dump's ``INSERT``."""
     if version not in TABLES:
         raise ValueError(f"version {version!r}; expected one of {', '.join(TABLES)}")
     path = Path(path)
     drop = set(drop_tables)
     dropcols = {k: set(v) for k, v in (drop_columns or {}).items()}
-    specs = {
-        t: (
-            [c for c in s[0] if c[0] not in dropcols.get(t, ())],
-            [k for k in s[1] if k not in dropcols.get(t, ())],
-            [k for k in s[2] if k not in dropcols.get(t, ())],
-        )
-        for t, s in TABLES[version].items()
-        if t not in drop
-    }
-    for t, s in specs.items():
-        if not s[1]:  # a dropped key column: keep a primary key on the first column
-            specs[t] = (s[0], [s[0][0][0]], s[2])
+    specs: dict[str, Spec] = {}
+    for t, (cols, pk, keys) in TABLES[version].items():
+        if t in drop:
+            continue
+        gone = dropcols.get(t, set())
+        cols = [c for c in cols if c[0] not in gone]
+        pk = [k for k in pk if k not in gone] or [cols[0][0]]  # a dropped key column: the first one instead
+        keys = [(n, kc, u) for n, kc, u in keys if not set(kc) & gone]
+        specs[t] = (cols, pk, keys)
     date = dump_date or snap.date
+    args = (snap, version, database, specs, extra_branch_commits, extra_unlinked_commits, files_per_commit, date)
+    verb = "INSERT IGNORE INTO" if insert_ignore else "INSERT INTO"
     if path.name.endswith(".zip"):
         member = path.name[: -len(".zip")] + ".sql"
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             with zf.open(member, "w", force_zip64=True) as fh:
-                _write(
-                    snap,
-                    io.BufferedWriter(_NoClose(fh), 1 << 20),
-                    version,
-                    database,
-                    specs,
-                    extra_branch_commits,
-                    extra_unlinked_commits,
-                    date,
-                )
+                _write(io.BufferedWriter(_NoClose(fh), 1 << 20), verb, *args)
     elif path.name.endswith(".gz"):
         with gzip.open(path, "wb", compresslevel=1) as fh:
-            _write(snap, fh, version, database, specs, extra_branch_commits, extra_unlinked_commits, date)
+            _write(fh, verb, *args)
     else:
         with open(path, "wb", buffering=1 << 20) as fh:
-            _write(snap, fh, version, database, specs, extra_branch_commits, extra_unlinked_commits, date)
+            _write(fh, verb, *args)
     return path
 
 
@@ -345,7 +536,7 @@ class _NoClose(io.RawIOBase):
         return len(b)
 
 
-def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> None:
+def _write(sink, verb, snap, version, database, specs, n_branch, n_unlinked, files_per_commit, date) -> None:
     out = _Out(sink)
     out.write(
         "-- MariaDB dump 10.19  Distrib 10.11.4-MariaDB, for debian-linux-gnu (x86_64)\n--\n"
@@ -366,7 +557,7 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
             return
         cols = [c for c, _ in specs[name][0]]
         out.write(_ddl(name, specs[name]))
-        _inserts(out, name, cols, (tuple(r.get(c) for c in cols) for r in rows))
+        _inserts(out, name, cols, (tuple(r.get(c) for c in cols) for r in rows), verb)
 
     # who is who: owners (with their kind), commit authors, discussion authors
     kinds = {r["owner"]: r["kind"] for r in _rows(snap, "owners", ["owner", "kind"])}
@@ -379,8 +570,6 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
     repo_rows: list[dict[str, Any]] = []
     sub_rows: dict[str, list[dict[str, Any]]] = {"model": [], "dataset": [], "space": []}
     tag_rows: list[dict[str, Any]] = []
-    files: dict[str, list[int]] = {}
-    file_rows: list[dict[str, Any]] = []
     cols = [
         "id",
         "owner",
@@ -401,6 +590,7 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
         for r in _rows(snap, tname, cols):
             rid = f"{rtype}s/{r['id']}"
             person(r["owner"], "hf_owner")
+            card = {"license": r["license"]} if r["license"] else None
             repo_rows.append(
                 {
                     "id": rid,
@@ -408,8 +598,9 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
                     "type": rtype,
                     "author": r["owner"],
                     "sha": r["sha"],
-                    "last_modified": r["last_modified"],
+                    "last_modified": r["last_modified"] if version == "1.1" else _hub_time(r["last_modified"]),
                     "private": r["private"],
+                    "card_data": str(card),  # what the extractor stores: str() of the card's dict
                     "gated": _gated(r["gated"]),
                     "likes": r["likes"],
                     "disabled": r["disabled"],
@@ -423,67 +614,109 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
                     "library_name": r["library_name"],
                     "downloads": r["downloads"],
                     "sdk": r["sdk"],
+                    "config": "None",
                 }
             )
             tags = set(r["tags"] or [])
             if r["license"]:
                 tags.add(f"license:{r['license']}")
             tag_rows += [{"tag_name": t, "repo_id": rid} for t in sorted(tags)]
-            if version == "1.0":
-                files[rid] = []
-                for fname in (".gitattributes", "README.md"):
-                    file_rows.append({"id": len(file_rows) + 1, "filename": fname, "repo_id": rid})
-                    files[rid].append(len(file_rows))
 
     for r in _rows(snap, "discussions", ["author"]):
         person(r["author"], "hf")
     commit_cols = ["repo_type", "repo_id", "commit_id", "date", "authors", "title"]
-    commits = snap.arrow("commits", commit_cols).sort_by("commit_id")
-    for b in commits.select(["authors"]).to_batches(_BATCH):
-        for a in b.column(0).to_pylist():
+    commits = snap.arrow("commits", commit_cols).sort_by(
+        [("repo_type", "ascending"), ("repo_id", "ascending"), ("date", "ascending")]
+    )
+    per_repo: dict[str, int] = {}
+    for b in commits.select(["repo_type", "repo_id", "authors"]).to_batches(_BATCH):
+        d = b.to_pydict()
+        for rt, rid, a in zip(d["repo_type"], d["repo_id"], d["authors"]):
             person(a[0] if a else None, "commit")
+            per_repo[f"{rt}s/{rid}"] = per_repo.get(f"{rt}s/{rid}", 0) + 1
+
+    # the files of each repository: two, plus files_per_commit per commit
+    def file_names(rid: str) -> list[str]:
+        return [".gitattributes", "README.md"] + [
+            f"data/part-{i:05d}.parquet" for i in range(files_per_commit * per_repo.get(rid, 0))
+        ]
+
+    file_ids: dict[str, int] = {}  # v1.0: the id of the repository's first file
+    n = 0
+    for r in repo_rows:
+        file_ids[r["id"]] = n + 1
+        n += 2 + files_per_commit * per_repo.get(r["id"], 0)
+
+    def file_rows() -> Iterator[dict[str, Any]]:
+        for r in repo_rows:
+            for i, f in enumerate(file_names(r["id"])):
+                if version == "1.0":
+                    yield {"id": file_ids[r["id"]] + i, "filename": f, "repo_id": r["id"]}
+                else:
+                    yield {
+                        "id": hashlib.sha256(f"{r['id']}_{f}".encode()).hexdigest(),
+                        "filename": f,
+                        "repo_id": r["id"],
+                        "size": 1000 + i % 5000,
+                        "blob_id": hashlib.sha1(f"{r['id']}_{f}".encode()).hexdigest(),
+                    }
+
+    def parent_rows() -> Iterator[dict[str, Any]]:
+        done: set[tuple[str, str]] = set()
+        last: tuple[str, str] | None = None
+        for b in commits.select(["repo_type", "repo_id", "commit_id"]).to_batches(_BATCH):
+            d = b.to_pydict()
+            for rt, rid, sha in zip(d["repo_type"], d["repo_id"], d["commit_id"]):
+                if last and last[0] == (rt, rid) and (sha, last[1]) not in done and sha != last[1]:
+                    done.add((sha, last[1]))
+                    yield {"commit_sha": sha, "parent_sha": last[1]}
+                last = ((rt, rid), sha)
 
     table("author", seen.values())
-    table("repository", repo_rows)
-    del repo_rows
-    table("tag", ({"name": t} for t in sorted({r["tag_name"] for r in tag_rows})))
-    table("tags_in_repo", tag_rows)
-    del tag_rows
-    table("model", sub_rows["model"])
-    table("dataset", sub_rows["dataset"])
-    table("space", sub_rows["space"])
-    table(
-        "models_in_space",
-        (
-            {"model_id": f"models/{r['model_id']}", "space_id": f"spaces/{r['space_id']}"}
-            for r in _rows(snap, "space_models", ["space_id", "model_id"])
-        ),
-    )
-    table("file", file_rows)
+
+    links: list[tuple[str, Any]] = []
+    modified: list[dict[str, Any]] = []
 
     def commit_rows() -> Iterator[dict[str, Any]]:
         done: set[str] = set()
         extra = 0
+        last: str | None = None
+        index = 0
         for b in commits.to_batches(_BATCH):
             d = {c: b.column(c).to_pylist() for c in commit_cols}
             for rt, rid, sha, date_, authors, title in zip(*(d[c] for c in commit_cols)):
+                repo = f"{rt}s/{rid}"
+                index = index + 1 if last == repo else 0
+                last = repo
                 if sha in done:
-                    continue  # one row per sha, as in HFCommunity (INSERT IGNORE)
+                    continue  # one row per sha (INSERT IGNORE)
                 done.add(sha)
                 name = authors[0] if authors else None
-                repo = f"{rt}s/{rid}"
+                local = local_time(sha, date_)
+                names = file_names(repo)
+                fname = names[min(len(names) - 1, 2 + index * files_per_commit)] if files_per_commit else names[1]
                 if version == "1.0":
-                    yield {
-                        "sha": sha,
-                        "timestamp": date_,
-                        "message": title,
-                        "author": name,
-                        "source": "pydriller",
-                        "_repo": repo,
-                    }
+                    first = file_ids.get(repo)
+                    if first is not None:
+                        links.append((sha, first + names.index(fname)))
+                        if title and title.startswith("Update"):
+                            links.append((sha, first))
+                    yield {"sha": sha, "timestamp": local, "message": title, "author": name, "source": "pydriller"}
                 else:
-                    tz = _TZ_WEST[int(sha[:8], 16) % len(_TZ_WEST)] if sha[:8].isalnum() else 0
-                    local = date_ - dt.timedelta(seconds=tz) if date_ is not None else None
+                    mid = hashlib.sha256(f"{rid}_{fname}_{sha}".encode()).hexdigest()
+                    modified.append(
+                        {
+                            "modified_file_id": mid,
+                            "repo_file_id": hashlib.sha256(f"{repo}_{fname}".encode()).hexdigest(),
+                            "rfilename": fname.rsplit("/", 1)[-1],
+                            "new_path": fname,
+                            "change_type": "MODIFY" if index else "ADD",
+                            "added_lines": 1,
+                            "deleted_lines": 0,
+                        }
+                    )
+                    links.append((sha, mid))
+                    tz = tz_west(sha)
                     yield {
                         "sha": sha,
                         "repo_id": repo,
@@ -495,6 +728,8 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
                         "committer_date": local,
                         "committer_tz": tz,
                         "in_main_branch": 1,
+                        "insertions": 1,
+                        "deletions": 0,
                         "author_name": name,
                         "committer_name": name,
                         "source": "pydriller",
@@ -519,28 +754,21 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
                     "message": "lost",
                     "author": None,
                     "source": "pydriller",
-                    "_repo": None,
                 }
 
-    links: list[tuple[str, int]] = []
-    if version == "1.0":
-
-        def linked() -> Iterator[dict[str, Any]]:
-            for r in commit_rows():
-                repo = r.pop("_repo")
-                if repo in files:
-                    ids = files[repo]
-                    links.append((r["sha"], ids[0]))
-                    if r["message"] and r["message"].startswith("Update"):
-                        links.append((r["sha"], ids[1]))
-                yield r
-
-        table("commits", linked())
-        table("files_in_commit", ({"sha": s, "file_id": f} for s, f in sorted(links)))
-    else:
-        table("commits", commit_rows())
-
+    # mariadb-dump writes the tables in name order; the double does too
+    table("commit_parents", parent_rows())
+    table("commits", commit_rows())
+    table("conflicting_files_discussion", [])
+    table("dataset", sub_rows["dataset"])
+    table("datasets_in_space", [])
     disc_cols = ["repo_type", "repo_id", "number", "author", "is_pull_request", "status", "created_at", "title"]
+
+    def created(v: dt.datetime | None) -> Any:
+        if v is None or version == "1.1":
+            return v
+        return str(v.replace(tzinfo=dt.UTC) if v.tzinfo is None else v)  # text, microseconds and offset
+
     table(
         "discussion",
         (
@@ -550,13 +778,35 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
                 "author": r["author"] if r["author"] is not None else "deleted",
                 "title": r["title"],
                 "status": r["status"],
-                "created_at": r["created_at"],
+                "created_at": created(r["created_at"]),
                 "is_pull_request": r["is_pull_request"],
             }
             for r in _rows(snap, "discussions", disc_cols)
         ),
     )
     table("discussion_event", [])
+    table("file", file_rows())
+    table(
+        "files_in_commit",
+        (
+            {"sha": s, "file_id": f} if version == "1.0" else {"sha": s, "modified_file_id": f}
+            for s, f in sorted(set(links))
+        ),
+    )
+    table("model", sub_rows["model"])
+    table(
+        "models_in_space",
+        (
+            {"model_id": f"models/{r['model_id']}", "space_id": f"spaces/{r['space_id']}"}
+            for r in _rows(snap, "space_models", ["space_id", "model_id"])
+        ),
+    )
+    table("modified_file", modified)
+    table("repo_file", file_rows())
+    table("repository", repo_rows)
+    table("space", sub_rows["space"])
+    table("tag", ({"name": t} for t in sorted({r["tag_name"] for r in tag_rows})))
+    table("tags_in_repo", tag_rows)
     out.write(
         "/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;\n"
         "/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;\n"
@@ -566,3 +816,142 @@ def _write(snap, sink, version, database, specs, n_branch, n_unlinked, date) -> 
         "/*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;\n\n"
         f"-- Dump completed on {date} 03:00:00\n"
     )
+
+
+# --------------------------------------------------------------------------- #
+# the real mariadb-dump, and the containers users download
+# --------------------------------------------------------------------------- #
+
+
+def real_dump(
+    snap: Snapshot,
+    path: str | os.PathLike,
+    work: str | os.PathLike,
+    *,
+    version: str = "1.1",
+    skip_comments: bool = False,
+    **kw: Any,
+) -> Path:
+    """``snap`` as HFCommunity's database in a real MariaDB server (written with ``INSERT IGNORE``,
+    as the extractor does), dumped to ``path`` (a ``.sql``) with the real ``mariadb-dump``."""
+    from analysis.sources.mariadb import Server, binaries
+
+    work = Path(work)
+    work.mkdir(parents=True, exist_ok=True)
+    text = write_dump(snap, work / "extractor.sql", version=version, insert_ignore=True, **kw)
+    path = Path(path)
+    with Server(work / "srv", buffer_pool="256M", log_file_size="64M") as server:
+        conn = server.connect()
+        with conn.cursor() as cur:
+            cur.execute("CREATE DATABASE hfcommunity CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+        conn.close()
+        common = [
+            "--no-defaults",
+            f"--socket={server.socket}",
+            f"--user={server.os_user}",
+            "--default-character-set=utf8mb4",
+        ]
+        with open(text, "rb") as fh:
+            subprocess.run([binaries()["client"], *common, "hfcommunity"], stdin=fh, check=True, capture_output=True)
+        dump_bin = shutil.which("mariadb-dump") or shutil.which("mysqldump") or "mariadb-dump"
+        with open(path, "wb") as fh:
+            subprocess.run(
+                [dump_bin, *common, *(["--skip-comments"] if skip_comments else []), "hfcommunity"],
+                stdout=fh,
+                check=True,
+            )
+    shutil.rmtree(work / "srv", ignore_errors=True)
+    text.unlink()
+    return path
+
+
+def package(sql: str | os.PathLike, out: str | os.PathLike, how: str, *, parts: int = 10, password: str = "") -> Path:
+    """Put the dump ``sql`` into a container at ``out``; ``how`` is one of ``sql``, ``gz``, ``zst``,
+    ``zip`` (Deflate), ``deflate64`` (``7z -tzip -mm=Deflate64``), ``folder`` (a zip whose .sql
+    is in a folder), ``split`` (a zip of ``parts`` pieces cut at arbitrary bytes, named
+    ``..._part1.sql`` to ``..._partN.sql``), ``password`` (``7z -p``) or ``rar``."""
+    sql, out = Path(sql), Path(out)
+    member = out.name.split(".")[0] + ".sql"
+    if how == "sql":
+        shutil.copyfile(sql, out)
+    elif how == "gz":
+        with open(sql, "rb") as src, gzip.open(out, "wb", compresslevel=1) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    elif how == "zst":
+        import pyarrow as pa
+
+        with open(sql, "rb") as src, pa.CompressedOutputStream(str(out), "zstd") as dst:
+            while block := src.read(1 << 20):
+                dst.write(block)
+    elif how in ("zip", "folder"):
+        arc = f"{out.name.split('.')[0]}/{member}" if how == "folder" else member
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            zf.write(sql, arc)
+    elif how in ("deflate64", "password"):
+        stage = out.parent / f".{out.name}.stage"
+        stage.mkdir()
+        try:
+            os.link(sql, stage / member) if sql.stat().st_dev == stage.stat().st_dev else shutil.copyfile(
+                sql, stage / member
+            )
+            opts = ["-mm=Deflate64"] if how == "deflate64" else [f"-p{password or 'secret'}"]
+            subprocess.run(
+                ["7z", "a", "-tzip", *opts, str(out.absolute()), member], cwd=stage, check=True, capture_output=True
+            )
+        finally:
+            shutil.rmtree(stage)
+    elif how == "split":
+        data = sql.read_bytes()
+        step = -(-len(data) // parts)
+        stem = out.name.split(".")[0]
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+            for i in range(parts):
+                zf.writestr(f"{stem}_part{i + 1}.sql", data[i * step : (i + 1) * step])
+    elif how == "rar":
+        with open(sql, "rb") as fh:
+            write_rar(out, {member: fh.read()})
+    else:
+        raise ValueError(f"package how={how!r}")
+    return out
+
+
+def _vint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _rar_block(htype: int, fields: bytes, hflags: int = 0, data: bytes = b"") -> bytes:
+    body = _vint(htype) + _vint(hflags | (0x2 if data else 0)) + (_vint(len(data)) if data else b"") + fields
+    head = _vint(len(body)) + body
+    return struct.pack("<I", zlib.crc32(head)) + head + data
+
+
+def write_rar(out: str | os.PathLike, members: dict[str, bytes], *, volume: bool = False) -> Path:
+    """A RAR 5 archive of ``members``, stored (no compression), as the RAR 5.0 format document
+    (rarlab.com/technote.htm) lays it out: no free tool writes RAR, so the tests make theirs
+    with this, and read it with libarchive like any other. ``volume`` marks it as the first
+    volume of several (the archive flag 0x0001, and 'not the last volume' at its end)."""
+    blob = bytearray(b"Rar!\x1a\x07\x01\x00")
+    blob += _rar_block(1, _vint(0x1 if volume else 0))  # main archive header
+    mtime = 1696824000
+    for name, data in members.items():
+        raw = name.encode()
+        fields = (
+            _vint(0x2 | 0x4)  # file flags: mtime and CRC32 present
+            + _vint(len(data))
+            + _vint(0o100644)  # attributes: a regular file, rw-r--r--
+            + struct.pack("<II", mtime, zlib.crc32(data))
+            + _vint(0)  # compression: version 0, method 0 (store)
+            + _vint(1)  # host OS: Unix
+            + _vint(len(raw))
+            + raw
+        )
+        blob += _rar_block(2, fields, data=data)
+    blob += _rar_block(5, _vint(0x1 if volume else 0))  # end of archive
+    Path(out).write_bytes(bytes(blob))
+    return Path(out)

@@ -53,8 +53,6 @@ import os
 import re
 import shutil
 import sys
-import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -68,7 +66,7 @@ from analysis import paths
 from analysis.cli import OneLineParser
 from analysis.snapshot import Snapshot, SnapshotError, SnapshotWriter, is_complete, open_snapshot
 from analysis.snapshot.schema import BOOL, I64, SCHEMAS, STR, STRLIST, TS, coverage
-from analysis.sources.mariadb import DumpError, Server, ServerError, check_head, load_dump, open_dump
+from analysis.sources.mariadb import DumpError, Server, ServerError, check_head, free_bytes, load_dump, open_dump
 
 BATCH = 50_000
 LICENSE = "CC BY-SA 4.0"
@@ -258,6 +256,47 @@ def find_database(conn, database: str | None) -> str:
         )
 
 
+#: tables the load passes to the server (the rest of the dump is filtered out as it streams)
+READ_TABLES = set(WANTED)
+#: v1.0 links commits to repositories through these; v1.1 has ``commits.repo_id`` and does not need them
+V10_LINK = ("file", "files_in_commit")
+
+
+def version_from(columns: dict[str, Any]) -> str | None:
+    """The schema version from the tables and columns seen so far (the DDL as it streams, or the
+    server's), or None while it cannot be told."""
+    if "commits" in columns:
+        return "1.1" if "repo_id" in columns["commits"] else "1.0"
+    if {"repo_file", "modified_file", "space", "datasets_in_space"} & set(columns):
+        return "1.1"
+    if "file" in columns or "files_in_commit" in columns and "file_id" in columns["files_in_commit"]:
+        return "1.0"
+    if "files_in_commit" in columns and "modified_file_id" in columns["files_in_commit"]:
+        return "1.1"
+    return None
+
+
+def reads_table(table: str, version: str | None) -> bool:
+    """Whether the importer reads ``table`` of a dump of ``version`` (None: not known yet)."""
+    if table in V10_LINK:
+        return version != "1.1"
+    return table in READ_TABLES
+
+
+def table_problem(table: str, columns: Any, version: str | None, where: str) -> str | None:
+    """Why a table the importer reads cannot be read (a column it needs is missing), or None."""
+    if table not in KEYS or not reads_table(table, version):
+        return None
+    lost = [k for k in KEYS[table] if k not in columns]
+    if not lost:
+        return None
+    return (
+        f"{where}: table `{table}` has no column {', '.join(f'`{table}.{k}`' for k in lost)} "
+        f"(needed to read it{f' in schema v{version}' if version else ''}; the columns are "
+        f"{', '.join(sorted(columns))})"
+    )
+
+
 def detect_schema(conn, database: str) -> dict[str, Any]:
     """The tables and columns present, the schema version, and what is missing."""
     with conn.cursor() as cur:
@@ -269,25 +308,20 @@ def detect_schema(conn, database: str) -> dict[str, Any]:
             cols.setdefault(t, set()).add(c)
     if "repository" not in cols:
         raise HFCommunityError(f"database {database!r}: no table `repository` (required)")
-    for t, keys in KEYS.items():
-        if t in cols:
-            lost = [k for k in keys if k not in cols[t]]
-            if lost:
-                raise HFCommunityError(
-                    f"database {database!r}: table `{t}` has no column {', '.join(f'`{t}.{k}`' for k in lost)} "
-                    f"(needed to read it; the columns are {', '.join(sorted(cols[t]))})"
-                )
-    c = cols.get("commits", set())
-    if "repo_id" in c:
-        version, link = "1.1", "commits.repo_id"
-    elif "files_in_commit" in cols and "file" in cols:
-        version, link = "1.0", "files_in_commit -> file.repo_id"
+    version = version_from(cols) or "unknown"
+    for t in KEYS:
+        if t in cols and (problem := table_problem(t, cols[t], None if version == "unknown" else version, "")):
+            raise HFCommunityError(f"database {database!r}{problem}")
+    if "repo_id" in cols.get("commits", ()):
+        link = "commits.repo_id"
+    elif "file_id" in cols.get("files_in_commit", ()) and "file" in cols:
+        link = "files_in_commit -> file.repo_id"
     else:
-        version, link = "unknown", None
-    if "commits" not in cols:
-        version = "1.1" if "space" in cols else "1.0" if "file" in cols else "unknown"
+        link = None
+    if version == "1.0" and not link:
+        version = "unknown" if "commits" in cols else version
     # what the importer would read and did not find (v1.1 needs no file tables; v1.0 has no space tables)
-    expected = [t for t in WANTED if not (version == "1.1" and t in ("file", "files_in_commit"))]
+    expected = [t for t in WANTED if not (version == "1.1" and t in V10_LINK)]
     missing_tables = [t for t in expected if t not in cols]
     optional = {
         "1.1": {"timestamp", "author"},
@@ -301,6 +335,7 @@ def detect_schema(conn, database: str) -> dict[str, Any]:
         if col not in cols[t]
         and not (t == "commits" and col in optional.get(version, set()))
         and not (t == "repository" and col == "disabled" and version == "1.0")
+        and not (t == "model" and col == "likes" and "likes" in cols["repository"])
     ]
     return {
         "version": version,
@@ -309,6 +344,35 @@ def detect_schema(conn, database: str) -> dict[str, Any]:
         "missing_tables": missing_tables,
         "missing_columns": missing_cols,
     }
+
+
+class DdlCheck:
+    """The load's view of the dump's ``CREATE TABLE`` statements as they stream past: which tables
+    go to the server (:meth:`keep`), and a :class:`DumpError` at the first table the importer reads
+    that lacks a column it needs (:meth:`on_create`), before any of that table's rows are loaded."""
+
+    def __init__(self, where: str):
+        self.where = where
+        self.columns: dict[str, dict[str, str]] = {}
+
+    @property
+    def version(self) -> str | None:
+        return version_from(self.columns)
+
+    def on_create(self, table: str, columns: dict[str, str]) -> None:
+        self.columns[table] = columns
+        version = self.version
+        for t, cols in self.columns.items():  # a table kept before the version was known is checked again
+            if problem := table_problem(t, cols, version, self.where):
+                raise DumpError(problem + "; this is not a dump of HFCommunity's schema v1.0 or v1.1")
+
+    def keep(self, table: str) -> bool:
+        return reads_table(table, self.version)
+
+    def unfinished(self, stream) -> list[str]:
+        """For a dump without a trailer: the read tables not created, or created and not finished."""
+        lost = [] if "repository" in stream.created else ["`repository` (never created)"]
+        return lost + [f"`{t}`" for t in stream.created if t not in stream.closed]
 
 
 def load_record(conn) -> dict[str, Any] | None:
@@ -809,7 +873,7 @@ def build_coverage(
             note += (
                 "; v1.0 links commits to repositories only through the files they touched (files_in_commit -> file): "
                 f"{fmt(st.counts['commits:other'])} commits touching no listed file were not imported (see fetch_log); "
-                "times are the dump's timestamp read as UTC (the author's offset is not recorded)"
+                "times are the dump's timestamp read as UTC (the author's local clock time without its offset: up to about 14 h off either way)"
             )
         cov["commits"] = {
             "scope": "all" if n == listed and listed else "subset",
@@ -864,6 +928,37 @@ def build_coverage(
             cov[name]["covered"] = cov[name].pop("repositories")
     # every entry through the snapshot contract's one builder (checked as schema.Coverage)
     return {name: coverage(**entry) for name, entry in cov.items()}
+
+
+def known_traps(version: str, dump: dict[str, Any]) -> list[str]:
+    """What the real dumps are known to get wrong, for the manifest's notes (the snapshot page)."""
+    notes = []
+    if dump.get("trailer") == "absent":
+        notes.append(
+            "trailer: absent: the dump has no closing '-- Dump completed' line (written with --skip-comments); "
+            "it was accepted because it ended after a whole statement and every table read was created and filled"
+        )
+    if version == "1.0":
+        notes.append(
+            "schema v1.0's commits.timestamp is the author's local clock time without its offset, read as UTC: a "
+            "commit time (and a created_at from it) can be off by up to about 14 hours either way; use its date "
+            "at day resolution where that matters"
+        )
+    if version == "1.1":
+        notes.append(
+            "schema v1.1 stores a commit once (INSERT IGNORE on its sha): a commit shared by repositories "
+            "(a duplicated space) belongs to whichever repository HFCommunity read first"
+        )
+    notes.append(
+        "the dump compares names under utf8mb4_general_ci, so its `author` table merges accented and unaccented "
+        "spellings (José Pérez = Jose Perez); commits keep each spelling, and the identity resolution sees "
+        "the commits' spelling"
+    )
+    notes.append(
+        "HFCommunity updates its database incrementally: repositories deleted from the Hub since it first read "
+        "them can still be listed"
+    )
+    return notes
 
 
 def import_database(
@@ -985,11 +1080,15 @@ def import_database(
                     k: info.get(k)
                     for k in (
                         "file",
+                        "kind",
                         "member",
+                        "order",
                         "bytes",
                         "sha256",
                         "date",
                         "completed_on",
+                        "trailer",
+                        "skipped",
                         "record_url",
                         "license",
                         "project",
@@ -1009,6 +1108,7 @@ def import_database(
                 "created_at is the first commit's date: HFCommunity records no creation date",
                 "commit authors are git author names (one per commit), not Hub usernames",
             ]
+            notes += known_traps(schema["version"], info)
             missing = schema["missing_tables"] + schema["missing_columns"]
             if missing:
                 notes.append(f"not in the dump: {', '.join(missing)}")
@@ -1056,18 +1156,35 @@ def _fingerprint(path: Path) -> dict[str, Any]:
     return {"file": path.name, "bytes": s.st_size, "mtime_ns": s.st_mtime_ns}
 
 
-def precheck(dump: Path) -> None:
-    """Refuse a file that is not a dump from its first megabyte (the load checks the rest)."""
-    stream, raw, _ = open_dump(dump)
+#: the loaded database's size on disk per byte of SQL text, and what the server needs besides (a
+#: rough upper bound: InnoDB pages, the keys, and the tables that are not loaded counted too)
+DISK_PER_SQL_BYTE = 1.3
+#: the SQL text per byte of a compressed dump whose container does not say its size
+SQL_PER_COMPRESSED_BYTE = 6
+
+
+def precheck(dump: Path) -> dict[str, Any]:
+    """Refuse a file that is not a dump from its first megabyte (the load checks the rest); returns
+    what the container says (kind, members, the SQL's size if it says)."""
+    c = open_dump(dump)
     try:
-        try:
-            head = stream.read(1 << 20)
-        except (EOFError, OSError, zlib.error, zipfile.BadZipFile) as exc:
-            raise DumpError(f"{dump}: truncated or corrupt compressed data ({exc})") from None
-        check_head(dump, head)
+        check_head(dump, c.stream.read(1 << 20))
+        return {"kind": c.kind, "members": c.members, "sql_bytes": c.sql_bytes}
     finally:
-        stream.close()
-        raw.fh.close()
+        c.close()
+
+
+def _mb(n: float) -> str:
+    return f"{n / 2**30:,.1f} GB" if n >= 2**30 else f"{n / 2**20:,.0f} MB"
+
+
+def space_needed(dump: Path, facts: dict[str, Any]) -> tuple[int, int]:
+    """(bytes the load needs free, the redo log's size): from the SQL's size where the container
+    says it, else from the file's size times :data:`SQL_PER_COMPRESSED_BYTE`."""
+    size = dump.stat().st_size
+    sql = facts.get("sql_bytes") or (size if facts["kind"] == "sql" else size * SQL_PER_COMPRESSED_BYTE)
+    log = int(min(2 << 30, max(64 << 20, sql // 16))) >> 20 << 20
+    return int(sql * DISK_PER_SQL_BYTE) + log + (256 << 20), log
 
 
 def loaded_server(
@@ -1081,11 +1198,12 @@ def loaded_server(
     dump = Path(dump)
     if not dump.is_file():
         raise HFCommunityError(f"{dump}: no such file")
-    precheck(dump)  # before any server is started
+    head = precheck(dump)  # before any server is started
     root = Path(root) if root else HFC_DATA / dump_id(dump)
     root.mkdir(parents=True, exist_ok=True)
     state = _state(root)
-    server = Server(root)
+    need, log_size = space_needed(dump, head)
+    server = Server(root, log_file_size=f"{log_size >> 20}M")
     fp = _fingerprint(dump)
     if state.get("state") == "complete" and {k: state.get(k) for k in fp} == fp and server.initialised():
         server.start()
@@ -1099,6 +1217,13 @@ def loaded_server(
         if state:
             log(f"{dump.name}: an earlier load into {root} did not finish (or was of another file): loading again")
         shutil.rmtree(server.datadir)
+    free = free_bytes(root)
+    if free < need:
+        raise HFCommunityError(
+            f"{root}: {_mb(free)} free, and loading {dump.name} needs about {_mb(need)} (estimated from the "
+            f"dump's size: {_mb(head.get('sql_bytes') or dump.stat().st_size)}"
+            f"{'' if head.get('sql_bytes') else ' compressed'}); free space there or give --data-dir on another disk"
+        )
     state = {**fp, "state": "loading", "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     _write_state(root, state)
     server.start()
@@ -1115,8 +1240,24 @@ def loaded_server(
             conn.commit()
         finally:
             conn.close()
-        got = load_dump(server, dump, "hfcommunity", progress=progress)
-        facts = dump_facts(dump) | {k: got[k] for k in ("bytes", "sha256", "member", "completed_on")}
+        check = DdlCheck(str(dump))
+        got = load_dump(
+            server,
+            dump,
+            "hfcommunity",
+            progress=progress,
+            keep=check.keep,
+            on_create=check.on_create,
+            need_tables=check.unfinished,
+        )
+        if "repository" not in got["loaded"]:
+            raise HFCommunityError(
+                f"{dump}: no table `repository` (required: HFCommunity's table of repositories) among the dump's "
+                f"tables ({', '.join(sorted(check.columns)[:8]) or 'none'}); the dump is of another schema"
+            )
+        keys = ("bytes", "sha256", "kind", "member", "order", "completed_on", "trailer", "loaded", "skipped")
+        facts = dump_facts(dump) | {k: got[k] for k in keys} | {"schema_ddl": check.version}
+        facts["skipped"] = sorted(got["skipped"])
         if facts["date"] is None and got["completed_on"]:
             facts["date"] = got["completed_on"]
         conn = server.connect()
@@ -1130,7 +1271,15 @@ def loaded_server(
         server.stop()
         raise
     state = {**state, **facts, "state": "complete", "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    state["load_seconds"] = got["seconds"]
+    state["disk_bytes"] = sum(p.stat().st_size for p in server.datadir.rglob("*") if p.is_file())
     _write_state(root, state)
+    log(
+        f"{dump.name}: loaded in {got['seconds']:,.0f} s ({_mb(state['disk_bytes'])} on disk in {server.datadir}): "
+        f"{', '.join(got['loaded'])}; not loaded (not read by the importer): {', '.join(facts['skipped']) or 'none'}"
+        + (f"; {got['order']}: {got['member']}" if got["order"] else "")
+        + ("; no closing '-- Dump completed' line (trailer: absent)" if got["trailer"] == "absent" else "")
+    )
     return server, state
 
 
@@ -1140,7 +1289,9 @@ def main(argv: list[str]) -> int:
         description="Import an HFCommunity MariaDB database (or dump file) into a snapshot.",
     )
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--dump", help="a dump file (.zip, .sql, .sql.gz): load it into a private server first")
+    src.add_argument(
+        "--dump", help="a dump file (.zip, .rar, .sql, .sql.gz, .sql.zst): load it into a private server first"
+    )
     src.add_argument("--socket", help="the Unix socket of a running server holding the dump")
     src.add_argument("--url", help="mysql://user[:password]@host[:port]/database of a running server")
     p.add_argument(
