@@ -113,7 +113,8 @@ def test_a_page_shows_intervals_in_one_cell_and_the_key_columns_first():
     assert view["Gini"].tolist() == ["0.985 [0.98, 0.99]", ""]
     text = markdown_table(view, numeric=joined)
     assert text.splitlines()[1] == "| :--- | ---: | ---: | ---: |"
-    assert "| likes | 760,000 | 0.985 [0.98, 0.99] | 1.5 |" in text
+    # the brackets escaped: a page cell is text, never markup
+    assert "| likes | 760,000 | 0.985 \\[0.98, 0.99\\] | 1.5 |" in text
 
 
 def test_a_large_table_whose_first_slice_has_no_text_still_writes_every_value(tmp_path, monkeypatch):

@@ -6,7 +6,9 @@
 - ``figures/<label>.png|svg`` and their sidecars;
 - ``findings.json`` (where the build recorded findings), the snapshot's ``manifest.json``, the
   build's ``parameters.json``;
-- ``codebook.csv``: every column of every CSV in the bundle (table, column, type, unit, meaning),
+- ``codebook.csv``: the conventions of every CSV (a text cell that would be a spreadsheet formula
+  starts with ``'``: ``publish.csv_safe``), then every column of every CSV in the bundle (table,
+  column, type, unit, meaning),
   generated from the tables themselves, the snapshot schema's column names and the definitions in
   ``analysis/resources/codebook.yml``; a column without a definition points to its table's caption;
 - ``README.txt``: what the bundle is and where it comes from.
@@ -26,15 +28,24 @@ import pandas as pd
 import yaml
 
 from analysis import paths
+from analysis.publication.publish import csv_safe
 
 BUNDLE_NAME = "edition-bundle.zip"
 CODEBOOK_COLUMNS = ["table", "column", "type", "unit", "meaning"]
 
 
+def _codebook_resource() -> dict[str, Any]:
+    return yaml.safe_load(paths.resource("codebook.yml").read_text(encoding="utf-8")) or {}
+
+
 def definitions() -> dict[str, str]:
     """Column meanings (exact column names) from ``analysis/resources/codebook.yml``."""
-    data = yaml.safe_load(paths.resource("codebook.yml").read_text(encoding="utf-8")) or {}
-    return {str(k): str(v) for k, v in (data.get("columns") or {}).items()}
+    return {str(k): str(v) for k, v in (_codebook_resource().get("columns") or {}).items()}
+
+
+def conventions() -> dict[str, str]:
+    """What holds for every CSV of the bundle (formulas written as text...), from the codebook resource."""
+    return {str(k): str(v) for k, v in (_codebook_resource().get("conventions") or {}).items()}
 
 
 def unit_of(column: str, dtype: str) -> str:
@@ -53,10 +64,18 @@ def unit_of(column: str, dtype: str) -> str:
     return ""
 
 
+#: The codebook's rows for what holds in every table: table and column say so.
+EVERY_TABLE = "(every table)"
+
+
 def codebook(tables_dir: Path, defs: dict[str, str] | None = None) -> pd.DataFrame:
-    """Every column of every CSV in ``tables_dir``: type (as read), unit, meaning."""
+    """Every column of every CSV in ``tables_dir``: type (as read), unit, meaning; first, the
+    conventions of every table (:func:`conventions`)."""
     defs = definitions() if defs is None else defs
-    rows = []
+    rows = [
+        {"table": EVERY_TABLE, "column": EVERY_TABLE, "type": "text", "unit": "", "meaning": text}
+        for text in conventions().values()
+    ]
     for csv in sorted(tables_dir.glob("*.csv")):
         try:
             df = pd.read_csv(csv, nrows=2000)
@@ -95,6 +114,8 @@ def _readme(snapshot: Any) -> str:
         "manifest.json   the snapshot's manifest (date, source, coverage, checksums)\n"
         "parameters.json the notebook parameters of this build\n"
         "codebook.csv    every column of every CSV: type, unit, meaning\n"
+        "\nIn every CSV, a text cell that starts with =, +, -, @, a tab or a carriage return and is not a number\n"
+        "starts with an added ' so that spreadsheets show it as text, never run it (see codebook.csv).\n"
         "Cite the book with its snapshot (see CITATION.cff and each table's 'Cite this' box) and the original "
         "study: Osborne, Ding & Kirk (2024), doi:10.1007/s42001-024-00300-8.\n"
     )
@@ -117,7 +138,7 @@ def write_bundle(out: Path, snapshot: Any, site: Path) -> Path:
         ):
             if path.is_file():
                 z.write(path, name)
-        z.writestr("codebook.csv", book.to_csv(index=False, lineterminator="\n"))
+        z.writestr("codebook.csv", csv_safe(book).to_csv(index=False, lineterminator="\n"))
         z.writestr("README.txt", _readme(snapshot))
     tmp.replace(target)
     return target

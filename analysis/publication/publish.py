@@ -26,6 +26,7 @@ snapshot, the build date and the page URL with the label's anchor (from
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import re
@@ -33,6 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis import paths
@@ -47,35 +49,175 @@ BOOK_TITLE = "Development activity on the Hugging Face Hub: a reproducible study
 BOOK_SHORT = "hf-hub-activity"
 
 
-def _fmt_cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+#: Every value from the Hub is text, never markup. A page cell, header or data-carrying caption is
+#: written as MyST with every ASCII punctuation character backslash-escaped (CommonMark lets any of
+#: them be escaped, and an escaped character is always literal; the comma and full stop, never
+#: markup inside a line, are left as they are): no HTML, emphasis, code, link, role,
+#: substitution, math or directive can start from data; docutils then escapes the text into HTML.
+_MD_SPECIAL = re.compile(r"([!-+\-/:-@\[-`{-~])")
+#: Characters shown as visible marks rather than passed through: the C0 controls (NUL, BEL, ESC...;
+#: tab, line feed and carriage return become spaces), DEL, the C1 controls and the bidi embeddings,
+#: overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder what a reader sees.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SPACE_RE = re.compile("[\t\n\r]")
+#: A page cell shows at most this many characters of a value (the CSV keeps it whole).
+DISPLAY_LIMIT = 200
+
+
+def _visible(ch: str) -> str:
+    """A control character as a reader can see it: ␀ for NUL (Unicode's control pictures for C0 and
+    DEL), ``[U+202E]`` for the others."""
+    code = ord(ch)
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "\u2421"
+    return f"[U+{code:04X}]"
+
+
+def display_text(value: Any, limit: int | None = DISPLAY_LIMIT, counts: dict[str, int] | None = None) -> str:
+    """``value`` as plain text a reader can see: control and bidi characters made visible (see
+    :data:`_CONTROL_RE`), tab and line breaks as spaces, and cut after ``limit`` characters with
+    the full length said. ``counts`` (when given) counts the values changed (``control``, ``cut``)."""
+    text = str(value)
+    if _CONTROL_RE.search(text):
+        text = _CONTROL_RE.sub(lambda m: _visible(m.group()), text)
+        if counts is not None:
+            counts["control"] = counts.get("control", 0) + 1
+    text = _SPACE_RE.sub(" ", text)
+    if limit is not None and len(text) > limit:
+        text = f"{text[:limit]}… (cut: {len(str(value)):,} characters; the CSV has the full value)"
+        if counts is not None:
+            counts["cut"] = counts.get("cut", 0) + 1
+    return text
+
+
+def md_escape(text: str) -> str:
+    """``text`` as MyST that renders exactly as ``text`` (every ASCII punctuation escaped)."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_text(value: Any, limit: int | None = DISPLAY_LIMIT) -> str:
+    """A value from data, for a MyST page: visible control characters, cut when absurdly long, escaped.
+    Use it for every string from the Hub that a caption, note or sentence of a page carries."""
+    return md_escape(display_text(value, limit))
+
+
+def _plain_number(value: float, digits: int) -> str:
+    """``value`` with ``digits`` significant digits in positional notation (never e-notation)."""
+    return np.format_float_positional(value, precision=digits, unique=False, fractional=False, trim="-")
+
+
+def _fmt_float(value: float, percent: bool = False) -> str:
+    """A float for a reader: thousands separators, no e-notation, sensible precision (percentages:
+    one decimal from 1 up, two significant digits below; other numbers: three decimals below 10,
+    two below 100, one below 1,000, whole from 1,000 up; tiny ones to three significant digits)."""
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    size = abs(value)
+    if value == 0:
+        return "0"
+    if percent:
+        if size >= 1:
+            text = f"{value:,.1f}"
+            return text[:-2] if text.endswith(".0") else text
+        return _plain_number(value, 2) if size >= 1e-6 else ("< 0.000001" if value > 0 else "> -0.000001")
+    if float(value).is_integer() or size >= 1000:
+        return f"{round(value):,}"
+    if size < 1e-3:
+        return _plain_number(value, 3) if size >= 1e-9 else ("< 0.000000001" if value > 0 else "> -0.000000001")
+    decimals = 3 if size < 10 else 2 if size < 100 else 1
+    return f"{value:,.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def _scalar(value: Any) -> Any:
+    """Numpy and pandas scalars as Python's (numpy's bool is not a ``bool``, nor its int64 an
+    ``int``); every missing value (None, NaN, NA, NaT) as None."""
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+def _fmt_text(value: Any, counts: dict[str, int] | None = None, percent: bool = False) -> str:
+    """A cell's value as the plain text a page shows (not yet escaped for MyST)."""
+    value = _scalar(value)
+    if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
-            return f"{value:.3g}"
-        if float(value).is_integer() and abs(value) < 1e15:
-            return f"{int(value):,}"
-        return f"{value:,.3f}".rstrip("0").rstrip(".")
-    text = str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+        return _fmt_float(value, percent)
+    if isinstance(value, dt.date):
+        ts = pd.Timestamp(value)
+        return ts.date().isoformat() if ts == ts.normalize() else ts.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dict):
+        return "; ".join(f"{_fmt_text(k, counts)}: {_fmt_text(v, counts)}" for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
+        return ", ".join(_fmt_text(v, counts) for v in value)
+    return display_text(value, DISPLAY_LIMIT, counts)
+
+
+def _fmt_cell(value: Any, counts: dict[str, int] | None = None, percent: bool = False) -> str:
+    """A cell of a page table, as MyST: formatted (:func:`_fmt_text`) and escaped (:func:`md_escape`)."""
+    return md_escape(_fmt_text(value, counts, percent))
 
 
 #: Columns that hold p values (``p``, ``p (Holm)``, ``p raw``, ``p-value``): shown by :func:`_fmt_p`.
-P_COLUMN_RE = re.compile(r"^p(-value)?( \(.*\)| raw| adjusted)?$", re.I)
-#: Below this a p value is shown as "< 1e-300", never as 0 (the CSV keeps the number).
-P_FLOOR = 1e-300
+P_COLUMN_RE = re.compile(r"^p(-value|_adj|_value)?( \(.*\)| raw| adjusted)?$", re.I)
+#: Below this a p value is shown as "< 0.001" (the usual reporting floor), never as 0; the CSV
+#: keeps the number.
+P_FLOOR = 1e-3
+#: Columns that hold percentages: shown with one decimal (two significant digits below 1).
+PERCENT_COLUMN_RE = re.compile(r"(%|\bpct\b|_pct$|\bpercent)", re.I)
 
 
 def _fmt_p(value: Any) -> str:
+    value = _scalar(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
         if value < P_FLOOR:
-            return f"< {P_FLOOR:g}"
-        return f"{value:.3g}"
+            return md_escape(f"< {P_FLOOR:g}")
+        return md_escape(f"{value:.2g}" if value < 0.01 else f"{value:.3f}".rstrip("0").rstrip("."))
     return _fmt_cell(value)
+
+
+#: Headers in words: the machine names of the CSVs a page shows under another name.
+HEADER_WORDS = {
+    "repo_type": "repository type",
+    "repo_id": "repository",
+    "owner_kind": "owner kind",
+    "p_adj": "p (adjusted)",
+    "cliffs_delta": "Cliff's delta",
+    "group_a": "group A",
+    "group_b": "group B",
+    "n_a": "n (A)",
+    "n_b": "n (B)",
+    "paper_source": "paper's source",
+    "snapshot_as_of_paper_date": "snapshot as of the paper's date",
+    "share_of_listing_pct": "share of listing (%)",
+    "population_share": "population share",
+    "value_share": "value share",
+    "as_of": "as of",
+}
+_SNAKE_RE = re.compile(r"^[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+$")
+
+
+def header_text(name: Any) -> str:
+    """A column's header as a page shows it: in words (``repo_type`` -> ``repository type``,
+    ``x_pct`` -> ``x (%)``), plain text; the CSV keeps the machine name."""
+    text = str(name)
+    if text in HEADER_WORDS:
+        return HEADER_WORDS[text]
+    if _SNAKE_RE.match(text):
+        words = text.split("_")
+        pct = words[-1].lower() == "pct"
+        text = " ".join(words[:-1] if pct else words) + (" (%)" if pct else "")
+    return text
 
 
 def page_view(df: pd.DataFrame, first: Sequence[str] = ()) -> tuple[pd.DataFrame, set[str]]:
@@ -90,12 +232,13 @@ def page_view(df: pd.DataFrame, first: Sequence[str] = ()) -> tuple[pd.DataFrame
         if c in skip:
             continue
         if f"{c} low" in skip:
+            pct = bool(PERCENT_COLUMN_RE.search(str(c)))
+
+            def f(v: Any, pct: bool = pct) -> str:
+                return _fmt_text(v, percent=pct)
+
             out[c] = [
-                ""
-                if _fmt_cell(v) == ""
-                else f"{_fmt_cell(v)} [{_fmt_cell(lo)}, {_fmt_cell(hi)}]"
-                if _fmt_cell(lo)
-                else _fmt_cell(v)
+                "" if f(v) == "" else f"{f(v)} [{f(lo)}, {f(hi)}]" if f(lo) else f(v)
                 for v, lo, hi in zip(_py(df[c]), _py(df[f"{c} low"]), _py(df[f"{c} high"]))
             ]
             joined.add(str(c))
@@ -107,31 +250,92 @@ def page_view(df: pd.DataFrame, first: Sequence[str] = ()) -> tuple[pd.DataFrame
 
 def _py(col: pd.Series) -> list:
     """Values as Python scalars (as ``itertuples`` gives them to :func:`_fmt_cell`)."""
-    return [None if pd.isna(v) else v.item() if hasattr(v, "item") else v for v in col.tolist()]
+    return [_scalar(v) for v in col.tolist()]
 
 
-def markdown_table(df: pd.DataFrame, max_rows: int | None = None, numeric: set[str] = frozenset()) -> str:
-    """A pipe table (MyST/GFM) of ``df``; ``max_rows`` truncates the rows shown; ``numeric``:
-    columns of text to align as numbers."""
+def markdown_table(
+    df: pd.DataFrame,
+    max_rows: int | None = None,
+    numeric: set[str] = frozenset(),
+    counts: dict[str, int] | None = None,
+) -> str:
+    """A pipe table (MyST/GFM) of ``df``, every cell and header formatted and escaped by the one
+    formatter of the book (:func:`_fmt_cell`, :func:`header_text`); ``max_rows`` truncates the
+    rows shown; ``numeric``: columns of text to align as numbers; ``counts``: counts the values
+    shown changed (control characters made visible, absurd lengths cut)."""
     shown = df if max_rows is None or len(df) <= max_rows else df.head(max_rows)
     cols = [str(c) for c in shown.columns]
-    lines = ["| " + " | ".join(c.replace("|", "\\|") for c in cols) + " |"]
+    heads = [md_escape(display_text(header_text(c), DISPLAY_LIMIT, counts)) for c in shown.columns]
+    lines = ["| " + " | ".join(heads) + " |"]
     aligns = []
     for c in shown.columns:
         is_num = pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c])
         aligns.append("---:" if is_num or str(c) in numeric else ":---")
     lines.append("| " + " | ".join(aligns) + " |")
     is_p = [bool(P_COLUMN_RE.match(c)) for c in cols]
+    is_pct = [bool(PERCENT_COLUMN_RE.search(c)) for c in cols]
     for row in shown.itertuples(index=False, name=None):
-        cells = [_fmt_p(v) if p else _fmt_cell(v) for v, p in zip(row, is_p)]
+        cells = [_fmt_p(v) if p else _fmt_cell(v, counts, pct) for v, p, pct in zip(row, is_p, is_pct)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def _plain_text(markdown: str) -> str:
-    """Caption text without MyST markup, on one line (for alt text and file metadata)."""
+    """Caption text without MyST markup, on one line, control characters visible (for alt text and
+    file metadata)."""
     text = re.sub(r"\{[a-z]+\}`([^`]*)`", r"\1", markdown)
+    text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)  # escaped punctuation is the character itself
+    text = display_text(text, None)
     return re.sub(r"\s+", " ", text.replace("`", "").replace("**", "").replace("*", "")).strip()
+
+
+#: A figure's tick label shows at most this many characters of a value (a repository id on the Hub
+#: has at most 96); any other text of a figure at most :data:`DISPLAY_LIMIT` a line.
+FIGURE_LABEL_LIMIT = 100
+
+
+def _figure_label(text: str, limit: int = FIGURE_LABEL_LIMIT) -> str:
+    """A figure's text: control characters as ``[U+0000]`` (the figures' font has no control pictures)."""
+    text = _CONTROL_RE.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+    return display_text(text, None) if len(text) <= limit else display_text(text[:limit], None) + "…"
+
+
+def plain_math_off() -> None:
+    """Matplotlib draws every text as it is: no mathtext, so a ``$`` in a name from the Hub is a dollar
+    sign, not math (a name like ``$\\frac$`` would otherwise stop the figure with a parse error)."""
+    import matplotlib
+
+    matplotlib.rcParams["text.parse_math"] = False
+
+
+def plain_figure_text(fig: Any) -> None:
+    """Every text of ``fig`` as plain text: mathtext off, control and bidi characters visible, tick
+    labels cut at :data:`FIGURE_LABEL_LIMIT` characters (the fixed and categorical tick formatters
+    hold the names that axes show) and other texts at :data:`DISPLAY_LIMIT` a line."""
+    from matplotlib.category import StrCategoryFormatter
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for fmt in (axis.get_major_formatter(), axis.get_minor_formatter()):
+                if isinstance(fmt, FixedFormatter):
+                    fmt.seq = [_figure_label(str(x)) for x in fmt.seq]
+                elif isinstance(fmt, FuncFormatter) and not getattr(fmt.func, "plain", False):
+                    # set_ticks(ticks, labels) keeps the labels in a FuncFormatter's dictionary
+                    def plain(x: Any, pos: Any = None, func: Any = fmt.func) -> str:
+                        return _figure_label(str(func(x, pos)))
+
+                    plain.plain = True  # type: ignore[attr-defined]
+                    fmt.func = plain
+                elif isinstance(fmt, StrCategoryFormatter):
+                    fmt._units = {_figure_label(str(k)): v for k, v in fmt._units.items()}
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+        value = text.get_text()
+        if value and (len(value) > FIGURE_LABEL_LIMIT or _CONTROL_RE.search(value)):
+            lines = value.split("\n")  # a multi-line note keeps its lines, each cut on its own
+            text.set_text("\n".join(_figure_label(line, DISPLAY_LIMIT) for line in lines))
 
 
 #: The width (CSS px) of the text column a figure is shown in, and the smallest text to show there.
@@ -190,6 +394,21 @@ def book_url() -> str:
     return str((cfg.get("html") or {}).get("baseurl") or "").rstrip("/")
 
 
+def quality_note(counts: dict[str, int]) -> str:
+    """The data-quality note under a table whose shown values were changed for display (empty if none)."""
+    bits = []
+    if counts.get("control"):
+        bits.append(
+            f"{counts['control']:,} value(s) hold control or bidirectional-override characters, shown here "
+            "as visible marks (␀ for NUL, [U+202E] for an override; tabs and line breaks as spaces)"
+        )
+    if counts.get("cut"):
+        bits.append(f"{counts['cut']:,} value(s) longer than {DISPLAY_LIMIT:,} characters are cut")
+    if not bits:
+        return ""
+    return "\n\n**Data quality:** " + "; ".join(bits) + ". The CSV keeps every value as recorded."
+
+
 class Markdown:
     """Minimal rich-display object (text/markdown) without importing IPython at import time."""
 
@@ -209,14 +428,81 @@ LARGE_TABLE_ROWS = 1_000_000
 CSV_SLICE_ROWS = 250_000
 
 
+#: A text cell starting with one of these is a formula to a spreadsheet (OWASP's CSV injection list).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_RE = r"^[=+\-@\t\r]"
+#: A number in a text cell (``-2``, ``+3.5``, ``1e-5``): left as it is.
+NUMBER_RE = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+_NUMBER = re.compile(NUMBER_RE)
+
+
+def csv_text(value: Any) -> Any:
+    """A CSV cell that no spreadsheet can run: a string starting with ``=``, ``+``, ``-``, ``@``, tab or
+    carriage return that is not a number gets a leading ``'`` (the OWASP rule); numbers and other
+    values are returned as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def csv_safe(data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with :func:`csv_text` applied to its headers and to every text cell (numeric columns
+    are not touched; a copy only where something changes)."""
+    out = data
+    names = [csv_text(c) if isinstance(c, str) else c for c in data.columns]
+    if names != list(data.columns):
+        out = out.set_axis(names, axis=1)
+    for i, dtype in enumerate(data.dtypes):
+        if isinstance(dtype, pd.CategoricalDtype):
+            col = out.iloc[:, i]
+            cats = [csv_text(c) for c in dtype.categories]
+            if cats != list(dtype.categories) and len(set(cats)) == len(cats):
+                out = out.copy() if out is data else out
+                out.isetitem(i, col.cat.rename_categories(cats))
+            elif cats != list(dtype.categories):
+                out = out.copy() if out is data else out
+                out.isetitem(i, col.astype(object).map(csv_text))
+        elif (is_object := pd.api.types.is_object_dtype(dtype)) or isinstance(dtype, pd.StringDtype):
+            col = out.iloc[:, i]
+            text = col.astype(str) if is_object else col
+            hit = text.str.match(FORMULA_RE) & ~text.str.match(NUMBER_RE)
+            hit &= col.map(lambda v: isinstance(v, str)) if is_object else hit.notna()
+            hit = hit.fillna(False).astype(bool)
+            if hit.any():
+                out = out.copy() if out is data else out
+                fixed = col.astype(object).copy()
+                fixed[hit.to_numpy()] = "'" + col[hit.to_numpy()].astype(str)
+                out.isetitem(i, fixed)
+    return out
+
+
+def _arrow_csv_safe(table: Any) -> Any:
+    """:func:`csv_safe` for an Arrow table (the large-table path): string columns only, in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for i, field in enumerate(table.schema):
+        if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+            continue
+        col = table.column(i)
+        hit = pc.and_(pc.match_substring_regex(col, FORMULA_RE), pc.invert(pc.match_substring_regex(col, NUMBER_RE)))
+        if pc.any(hit).as_py():
+            quote, empty = pa.scalar("'", field.type), pa.scalar("", field.type)
+            fixed = pc.if_else(hit, pc.binary_join_element_wise(quote, col, empty), col)
+            table = table.set_column(i, field, fixed)
+    return table
+
+
 def write_csv(data: pd.DataFrame, path: Path) -> None:
-    """``data`` as CSV without its index. A table of more than :data:`LARGE_TABLE_ROWS` rows (the
+    """``data`` as CSV without its index, every text cell that a spreadsheet would run as a formula
+    written as text (:func:`csv_safe`). A table of more than :data:`LARGE_TABLE_ROWS` rows (the
     identity candidates of a Hub-scale snapshot) is written by ``pyarrow.csv``: the same values,
     read back by ``pandas.read_csv``, in Arrow's notation (strings quoted, ``100`` for ``100.0``);
     smaller tables keep pandas' notation."""
     if len(data) <= LARGE_TABLE_ROWS:
-        data.to_csv(path, index=False, lineterminator="\n")
+        csv_safe(data).to_csv(path, index=False, lineterminator="\n")
         return
+    data = data.set_axis([csv_text(c) if isinstance(c, str) else c for c in data.columns], axis=1)
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -230,9 +516,9 @@ def write_csv(data: pd.DataFrame, path: Path) -> None:
         with pcsv.CSVWriter(path, schema, write_options=options) as writer:
             for start in range(0, len(data), CSV_SLICE_ROWS):
                 part = data.iloc[start : start + CSV_SLICE_ROWS]
-                writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
+                writer.write_table(_arrow_csv_safe(pa.Table.from_pandas(part, schema=schema, preserve_index=False)))
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # a later slice has a type the first did not show
-        pcsv.write_csv(pa.Table.from_pandas(data, preserve_index=False), path, options)
+        pcsv.write_csv(_arrow_csv_safe(pa.Table.from_pandas(data, preserve_index=False)), path, options)
     release_arrow_memory()
 
 
@@ -251,6 +537,7 @@ class Publisher:
         self.figures_dir = self.out / "figures"
         self.tables_dir.mkdir(parents=True, exist_ok=True)
         self.figures_dir.mkdir(parents=True, exist_ok=True)
+        plain_math_off()  # before the notebook draws its first figure
         nb_dir = Path(notebook_dir) if notebook_dir else self.out / "book"
         self._rel = Path(os.path.relpath(self.out, nb_dir)).as_posix()
         self.labels: list[str] = []
@@ -351,10 +638,12 @@ class Publisher:
         write_csv(data, self.tables_dir / f"{label}.csv")
         self._sidecar(self.tables_dir, label, "table", caption, covers)
         view, joined = page_view(data.head(max_rows) if len(data) > max_rows else data, first)
-        shown = markdown_table(view, max_rows=max_rows, numeric=joined)
+        counts: dict[str, int] = {}
+        shown = markdown_table(view, max_rows=max_rows, numeric=joined, counts=counts)
         more = ""
         if len(data) > max_rows:
             more = f"\n\nShowing the first {max_rows:,} of {len(data):,} rows; the CSV has them all."
+        more += quality_note(counts)
         parts = [
             f":::{{table}} {caption} {self.provenance(covers)}",
             f":name: {label}",
@@ -382,6 +671,7 @@ class Publisher:
         png = self.figures_dir / f"{label}.png"
         svg = self.figures_dir / f"{label}.svg"
         self.stamp(fig)
+        plain_figure_text(fig)
         legible(fig)
         source = f"snapshot {s.id} ({s.date}, {s.source_kind}{', synthetic data' if s.is_synthetic else ''})"
         plain = _plain_text(caption)
