@@ -149,13 +149,16 @@ def test_failing_notebook_names_notebook_and_cell(tmp_path, build_root):
     assert "cell 5" in msg and "x = 1" in msg  # the index of the failing cell and its first line
     assert "RuntimeError: deliberate failure for the test" in msg
     assert len(msg.splitlines()) == 1
-    kept = build_root / "snap-f" / "book" / "counts.ipynb"
+    staging = build_root / ".snap-f.building"  # the unfinished build, never in place of a complete one
+    assert not (build_root / "snap-f").exists()
+    assert "_build/.snap-f.building/book/counts.ipynb" in msg
+    kept = staging / "book" / "counts.ipynb"
     assert kept.exists(), "the executed copy is kept for debugging"
     nb = nbformat.read(kept, as_version=4)
     assert any(
         o.get("ename") == "RuntimeError" for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
     )
-    assert not (build_root / "snap-f" / "_build").exists(), "no site after a failing notebook"
+    assert not (staging / "_build").exists(), "no site after a failing notebook"
 
 
 def test_builds_of_two_snapshots_do_not_overwrite_each_other(tmp_path, build_root):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis import paths
+from analysis.publication import buildfolder
 from analysis.publication import editions as E
 
 
@@ -47,6 +49,8 @@ def _build(root, sid, date, entries, synthetic=False):
         "findings": entries,
     }
     (d / "findings.json").write_text(json.dumps(doc), encoding="utf-8")
+    marker = {"tool": buildfolder.TOOL, "snapshot_id": sid, "complete": True, "files": ["findings.json"]}
+    (d / buildfolder.MARKER).write_text(json.dumps(marker), encoding="utf-8")  # as a complete build leaves it
     return d
 
 

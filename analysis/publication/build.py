@@ -3,7 +3,12 @@
 1. Validate the snapshot (:func:`analysis.snapshot.open_snapshot`).
 2. ``out = paths.build_dir(snapshot_id)``: each snapshot gets its own build
    folder, so builds of different snapshots never overwrite each other; the
-   templates in ``book/`` are only read.
+   templates in ``book/`` are only read. The build writes into a staging folder
+   beside ``out`` and puts it in place of ``out`` only when it is complete; it
+   refuses an ``out`` that is, contains or is inside the repository's folders,
+   and one holding anything a build did not write
+   (:mod:`analysis.publication.buildfolder`). It holds ``out``'s folder lock
+   (:class:`analysis.snapshot.lock.FolderLock`, as import, collect and synth do).
 3. Copy the book's sources (``_config.yml``, ``_toc.yml``, ``book/*.md``,
    ``book/references.bib``) into ``out``.
 4. Execute every notebook of the table of contents with papermill, with the
@@ -19,14 +24,22 @@
    again): the self-contained site is ``out/_build/html`` (tables and
    figures are also copied to ``out/_build/html/tables`` and ``figures``).
 
-A failing notebook stops the build with one paragraph naming the notebook and
-the cell; the executed copy (with the traceback in it) is kept. The summary
-prints the time per notebook, the total and the peak memory.
+A failing notebook stops the build with one line naming the notebook and the
+cell; the executed copy (with the traceback in it) is kept in the staging folder,
+and the published folder keeps the last complete build. Any failure is one line
+naming its cause (a full disk says "no space left on device"). Each child (a
+notebook's kernel, jupyter-book) runs in its own process group and dies with the
+build: ended on failure, SIGINT and SIGTERM, and killed by the operating system
+(``PR_SET_PDEATHSIG``) and a reaper process if the build itself is killed. A date
+parameter may be bounded by ``snapshot_date`` (``paper_date`` is: an as-of date
+after the snapshot is refused before any notebook runs). The summary prints the
+time per notebook, the total and the peak memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import re
@@ -44,9 +57,11 @@ import yaml
 from analysis import paths
 from analysis.cli import OneLineParser
 from analysis.memory import PeakMemory
+from analysis.publication import buildfolder
 from analysis.publication.bundle import write_bundle
 from analysis.publication.publish import PAGE_ENV
 from analysis.snapshot import SnapshotError, open_snapshot
+from analysis.snapshot.lock import FolderLock
 from analysis.snapshot.store import COMMIT_ENV, VERIFIED_ENV, git_commit, open_validated, verified_token
 
 #: Parameters the pipeline always sets itself.
@@ -221,16 +236,35 @@ def load_types(path: Path) -> dict[str, dict[str, Any]]:
         unknown = set(spec) - {"type", "min", "max", "gt", "lt", "choices", "doc"}
         if unknown:
             raise BuildError(f"{path.name}: {name!r} has unknown field(s) {', '.join(sorted(unknown))}")
+        if spec["type"] == "date":
+            spec = {k: _as_literal(v) for k, v in spec.items()}
+            for bound in ("min", "max"):
+                if bound in spec and spec[bound] != SNAPSHOT_DATE and not _is_date(spec[bound]):
+                    raise BuildError(f"{path.name}: {name!r}'s {bound} is neither a date nor {SNAPSHOT_DATE}")
         out[str(name)] = spec
     return out
+
+
+#: A date parameter's bound that stands for the date of the snapshot being built.
+SNAPSHOT_DATE = "snapshot_date"
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        dt.date.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)))
 
 
 def _declaration(types: Mapping[str, Mapping[str, Any]], nb: str, name: str) -> Mapping[str, Any] | None:
     return types.get(f"{nb}.{name}") or types.get(name)
 
 
-def check_value(name: str, value: Any, spec: Mapping[str, Any]) -> Any:
-    """``value`` checked against its declaration (and, for str/date, a YAML date taken as text); else BuildError."""
+def check_value(name: str, value: Any, spec: Mapping[str, Any], snapshot_date: str | None = None) -> Any:
+    """``value`` checked against its declaration (and, for str/date, a YAML date taken as text); else BuildError.
+    A date's ``min``/``max`` is a date or ``snapshot_date`` (the snapshot's own date: an as-of date
+    after it would count repositories the snapshot cannot have)."""
     t = spec["type"]
     value = _as_literal(value)
 
@@ -242,12 +276,17 @@ def check_value(name: str, value: Any, spec: Mapping[str, Any]) -> Any:
             raise fail("is not a string")
         value = str(value)
         if t == "date":
-            try:
-                dt.date.fromisoformat(value)
-            except ValueError:
-                raise fail("is not a date (YYYY-MM-DD)") from None
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            if not _is_date(value):
                 raise fail("is not a date (YYYY-MM-DD)")
+            for bound, word in (("min", "before"), ("max", "after")):
+                limit = spec.get(bound)
+                shown = f"the snapshot's date {snapshot_date}" if limit == SNAPSHOT_DATE else limit
+                limit = snapshot_date if limit == SNAPSHOT_DATE else limit
+                if limit is None:
+                    continue
+                day, lim = dt.date.fromisoformat(value), dt.date.fromisoformat(str(limit))
+                if (day < lim) if bound == "min" else (day > lim):
+                    raise fail(f"is {word} {shown}, its {'earliest' if bound == 'min' else 'latest'} allowed value")
         if "choices" in spec and value not in spec["choices"]:
             raise fail(f"is not one of {', '.join(map(str, spec['choices']))}")
         return value
@@ -282,6 +321,7 @@ def check_parameters(
     params: Mapping[str, Mapping[str, Any]],
     declared: Mapping[str, Mapping[str, Any]],
     types: Mapping[str, Mapping[str, Any]],
+    snapshot_date: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Every parameter of every notebook checked against ``params.types.yml`` (values normalised)."""
     out: dict[str, dict[str, Any]] = {}
@@ -295,7 +335,8 @@ def check_parameters(
             spec = _declaration(types, nb, name)
             if spec is None:
                 raise BuildError(f"{TYPES_FILE}: parameter {nb}.{name} is not declared")
-            out[nb][name] = check_value(name if spec is types.get(name) else f"{nb}.{name}", value, spec)
+            shown = name if spec is types.get(name) else f"{nb}.{name}"
+            out[nb][name] = check_value(shown, value, spec, snapshot_date)
     return out
 
 
@@ -371,6 +412,146 @@ def resolve_parameters(
 
 
 # --------------------------------------------------------------------------- #
+# child processes die with the build
+# --------------------------------------------------------------------------- #
+
+
+class BuildTerminated(KeyboardInterrupt):
+    """The build was sent SIGTERM: it stops as if interrupted (its children are ended)."""
+
+
+#: The reaper: a small process that, when the build ends however it ends (its pipe closes, also on
+#: ``kill -9``), kills the process groups the build still had running.
+_REAPER = """
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+groups = set()
+for line in sys.stdin:
+    sign, group = line[:1], int(line[1:])
+    (groups.add if sign == "+" else groups.discard)(group)
+for group in groups:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+
+
+def _die_with_parent_fn() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the child killed when the build's thread that started it ends
+    (Linux's ``PR_SET_PDEATHSIG``); None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+    import signal
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:  # runs in the child, between fork and exec
+        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the build ended before the line above
+            os._exit(1)
+
+    return preexec
+
+
+class _Children:
+    """The process groups of the build's children (each notebook's kernel, jupyter-book): each runs
+    in its own group, is ended with its group when its step ends or the build is interrupted or
+    terminated, and is killed by the kernel (``PR_SET_PDEATHSIG``) and by :data:`_REAPER` if the
+    build itself is killed."""
+
+    def __init__(self) -> None:
+        self.groups: set[int] = set()
+        self._reaper: subprocess.Popen | None = None
+
+    def _tell(self, line: str) -> None:
+        try:
+            if self._reaper is None or self._reaper.poll() is not None:
+                self._reaper = subprocess.Popen(
+                    [sys.executable, "-c", _REAPER], stdin=subprocess.PIPE, start_new_session=True
+                )
+            assert self._reaper.stdin is not None
+            self._reaper.stdin.write(line.encode() + b"\n")
+            self._reaper.stdin.flush()
+        except OSError:
+            pass  # the kernel's PR_SET_PDEATHSIG still ends the direct child
+
+    def add(self, group: int) -> None:
+        self.groups.add(group)
+        self._tell(f"+{group}")
+
+    def end(self, group: int) -> None:
+        """Kill what is left of a group (nothing, after a step that ended normally)."""
+        import signal
+
+        try:
+            os.killpg(group, signal.SIGKILL)
+        except OSError:
+            pass
+        if group in self.groups:
+            self.groups.discard(group)
+            self._tell(f"-{group}")
+
+    def end_all(self) -> None:
+        for group in list(self.groups):
+            self.end(group)
+
+    def close(self) -> None:
+        self.end_all()
+        if self._reaper is not None:
+            try:
+                assert self._reaper.stdin is not None
+                self._reaper.stdin.close()
+                self._reaper.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self._reaper.kill()
+            self._reaper = None
+
+
+_children = _Children()
+
+
+def _kernel_manager_class() -> type:
+    """nbclient's kernel manager, with each kernel (in its own session, as jupyter_client starts it)
+    registered as a child of the build and set to die with it."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class BuildKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            preexec = _die_with_parent_fn()
+            if preexec is not None:
+                kw["preexec_fn"] = preexec
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            process = getattr(self.provisioner, "process", None)
+            if process is not None:
+                _children.add(process.pid)  # a new session: its group id is its pid
+
+    return BuildKernelManager
+
+
+def _signals_end_the_build():
+    """While the build runs (in the main thread), SIGTERM raises :class:`BuildTerminated` so that
+    the build ends its children and leaves its staging folder marked incomplete; returns the undo."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def terminated(signum, frame):
+        raise BuildTerminated("terminated")
+
+    old = signal.signal(signal.SIGTERM, terminated)
+    return lambda: signal.signal(signal.SIGTERM, old)
+
+
+# --------------------------------------------------------------------------- #
 # the build
 # --------------------------------------------------------------------------- #
 
@@ -433,9 +614,22 @@ def footer_html(commit: str | None, repository: str) -> str:
     )
 
 
+#: What a full disk says, wherever it is met (a kernel, papermill, jupyter-book, the build itself).
+NO_SPACE = "no space left on device"
+
+
+def _no_space(text: str) -> bool:
+    return NO_SPACE in text.lower() or f"[errno {errno.ENOSPC}]" in text.lower()
+
+
 def _failure_message(nb_name: str, out_nb: Path, exc: BaseException) -> str:
     from papermill.exceptions import PapermillExecutionError
 
+    if _no_space(f"{getattr(exc, 'evalue', '')} {exc}"):
+        return (
+            f"{NO_SPACE} while executing book/{nb_name}.ipynb; the build stopped and the published book is "
+            f"unchanged; free some space, then rerun (what was executed is in {_show(out_nb.parent.parent)})"
+        )
     if isinstance(exc, PapermillExecutionError):
         first = (exc.source or "").strip().splitlines()
         code = first[0][:80] if first else ""
@@ -495,39 +689,69 @@ def _jupyter_book_cmd() -> list[str]:
 
 
 def _run_jupyter_book(out: Path, strict: bool, log: Callable[[str], None]) -> None:
+    """``jupyter-book build`` of ``out`` in its own process group, ended with the build; a failure is
+    one line naming its cause (the first warning or error; a full disk as such)."""
     cmd = _jupyter_book_cmd() + ["build", str(out), "--builder", "html", "-n", "--keep-going"]
     if strict:
         cmd.append("-W")
-    proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True)
-    text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)  # no terminal colours
-    (out / "jupyter-book.log").write_text(text, encoding="utf-8")
-    problems = [ln for ln in text.splitlines() if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", ln)]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=out,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+        preexec_fn=_die_with_parent_fn(),
+    )
+    _children.add(proc.pid)
+    try:
+        raw, _ = proc.communicate()
+    finally:
+        _children.end(proc.pid)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", raw or "")  # no terminal colours
+    log_file = out / "jupyter-book.log"
+    try:
+        log_file.write_text(text, encoding="utf-8")
+        where = f"the full log is in {_show(log_file)}"
+    except OSError as exc:
+        where = f"its log could not be written ({exc.strerror})"
+    problems = [ln.strip() for ln in text.splitlines() if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", ln)]
     if proc.returncode != 0:
-        shown = "\n".join("  " + ln for ln in problems[:30]) or "\n".join(text.splitlines()[-15:])
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        cause = NO_SPACE if _no_space(text) else (problems[0] if problems else (lines[-1] if lines else "no output"))
+        more = f" (and {len(problems) - 1} more warning(s)/error(s))" if len(problems) > 1 else ""
         raise BuildError(
-            f"jupyter-book build failed (exit {proc.returncode}) with {len(problems)} warning(s)/error(s); "
-            f"the executed notebooks are kept in {_show(out / 'book')} and the full log in "
-            f"{_show(out / 'jupyter-book.log')}:\n{shown}"
+            f"jupyter-book build failed (exit {proc.returncode}): {cause}{more}; {where}; "
+            "the published book is unchanged"
         )
     for ln in problems:
         log(f"  jupyter-book: {ln}")
 
 
-#: The record, in a snapshot's build folder, of its last full validation (see :func:`_open_for_build`).
-VALIDATION_RECORD = "validated.json"
+def validation_record(target: Path) -> Path:
+    """The record, beside a snapshot's build folder, of the snapshot's last full validation (see
+    :func:`_open_for_build`); beside it, so that the build folder holds only what a build wrote."""
+    return target.parent / f".{target.name}.validated.json"
 
 
-def _open_for_build(snapshot_dir: str | os.PathLike):
-    """The snapshot, validated as ``python -m analysis validate`` does (checksums, keys, nulls, every
-    page) unless its build folder records a full validation of exactly its present state (manifest,
-    file sizes and modification times, validator code): :func:`analysis.snapshot.store.open_validated`.
-    Returns (snapshot, whether the full validation ran)."""
+def _target_of(snapshot_dir: str | os.PathLike) -> Path | None:
+    """The build folder of the snapshot at ``snapshot_dir`` by its manifest (None: no readable id)."""
     try:
         manifest = json.loads((Path(snapshot_dir) / "manifest.json").read_text(encoding="utf-8"))
-        record = paths.build_dir(str(manifest["snapshot_id"])) / VALIDATION_RECORD
+        return paths.build_dir(str(manifest["snapshot_id"]))
     except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _open_for_build(snapshot_dir: str | os.PathLike, target: Path | None):
+    """The snapshot, validated as ``python -m analysis validate`` does (checksums, keys, nulls, every
+    page) unless the record beside its build folder says a full validation passed on exactly its
+    present state (manifest, file sizes and modification times, validator code):
+    :func:`analysis.snapshot.store.open_validated`. Returns (snapshot, whether the full validation ran)."""
+    if target is None:
         return open_snapshot(snapshot_dir, deep=True), True  # its own message for what is wrong
-    return open_validated(snapshot_dir, record)
+    return open_validated(snapshot_dir, validation_record(target))
 
 
 def build(
@@ -564,20 +788,21 @@ def build(
     check_no_secrets(overrides, "command line")
     glob, per = load_params(src / "book" / "params.yml")
 
+    target = _target_of(snapshot_dir)
+    if target is not None:  # before anything is written, the validation record included
+        _check_target(target, src, Path(snapshot_dir))
     t_check = time.perf_counter()
-    snap, full_check = _open_for_build(snapshot_dir)
+    snap, full_check = _open_for_build(snapshot_dir, target)
     t_check = time.perf_counter() - t_check
     out = paths.build_dir(snap.id)
+    _check_target(out, src, snap.path)
     if full_check:
         log(f"snapshot {snap.id} validated in full (checksums, keys, nulls, every page) in {t_check:.1f} s")
     else:
         log(
-            f"snapshot {snap.id} unchanged since its full validation ({_show(out / VALIDATION_RECORD)}): "
+            f"snapshot {snap.id} unchanged since its full validation ({_show(validation_record(out))}): "
             f"manifest, schema and row counts checked in {t_check:.1f} s"
         )
-    book_src = (src / "book").resolve()
-    if out.resolve() == book_src or book_src in out.resolve().parents:
-        raise BuildError(f"build folder {out} is inside the templates folder {book_src}")
 
     toc = yaml.safe_load((src / "_toc.yml").read_text(encoding="utf-8"))
     entries = toc_entries(src)
@@ -605,44 +830,81 @@ def build(
             if r not in info:
                 raise BuildError(f"book/{nb}.ipynb: its parameters cell does not declare {r!r}")
     params = resolve_parameters(selected, declared, glob, per, overrides)
-    params = check_parameters(params, declared, load_types(src / "book" / TYPES_FILE))
+    params = check_parameters(params, declared, load_types(src / "book" / TYPES_FILE), snapshot_date=snap.date)
     if dry_run:
         return BuildResult(snap.id, out, None, parameters=params)
 
-    # a full build starts from a clean folder (the snapshot's own; no other build is touched)
-    if not partial:
-        for sub in ("book", "tables", "figures", "_build"):
-            shutil.rmtree(out / sub, ignore_errors=True)
-        (out / "findings.json").unlink(missing_ok=True)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "book").mkdir(exist_ok=True)
-    (out / "parameters.json").write_text(
-        json.dumps({"snapshot_id": snap.id, "notebooks": params}, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    undo_signals = _signals_end_the_build()
+    try:
+        with FolderLock(out, "python -m analysis build"):
+            return _build_into(out, src, toc, snap, params, selected, partial, html, t_start, t_check, log)
+    finally:
+        undo_signals()
 
+
+def _check_target(target: Path, src: Path, snapshot: Path) -> None:
+    try:
+        buildfolder.check_target(target, src, snapshot)
+    except buildfolder.FolderRefused as exc:
+        raise BuildError(str(exc)) from None
+
+
+def _build_into(out, src, toc, snap, params, selected, partial, html, t_start, t_check, log) -> BuildResult:
+    """The writing half of :func:`build`, holding the build folder's lock: the notebooks and the site
+    are made in the staging folder beside ``out``, which replaces ``out`` only once complete."""
+    try:
+        buildfolder.recover(out)
+        buildfolder.check_owned(out)
+        # a full build starts from an empty folder; a build of some notebooks from a copy of the last one
+        staging = buildfolder.start_staging(out, snap.id, carry=partial)
+    except buildfolder.FolderRefused as exc:
+        raise BuildError(str(exc)) from None
+    except OSError as exc:
+        raise BuildError(_os_message(exc, out, "preparing the build folder")) from None
     log(f"building the book of snapshot {snap.id} ({snap.date}, {snap.source_kind}) into {_show(out)}")
-    result = BuildResult(snap.id, out, None, parameters=params)
+    result = BuildResult(snap.id, staging, None, parameters=params)
     result.timings["snapshot validation"] = t_check
     root_nb = Path(_page(str(toc.get("root", "")))).name
     order = [nb for nb in selected if nb != root_nb] + [nb for nb in selected if nb == root_nb]
     os.environ[VERIFIED_ENV] = verified_token(snap.path)  # the notebooks need not checksum it again
     os.environ[COMMIT_ENV] = git_commit() or ""  # asked once here, not by every table of a large kernel
     try:
-        _execute(src, out, toc, snap, params, order, partial, html, result, log)
+        (staging / "book").mkdir(exist_ok=True)
+        (staging / "parameters.json").write_text(
+            json.dumps({"snapshot_id": snap.id, "notebooks": params}, indent=2, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+        _execute(src, staging, toc, snap, params, order, partial, html, result, log)
+        result.total = time.perf_counter() - t_start
+        result.out, result.html = out, (out / "_build" / "html" if result.html else None)
+        summary = result.summary()
+        (staging / "build-summary.txt").write_text(summary + "\n", encoding="utf-8")
+        left = buildfolder.publish(staging, out, snap.id, {"snapshot_date": snap.date, "partial": partial})
+    except buildfolder.FolderRefused as exc:
+        raise BuildError(f"{exc} (the new build is complete in {_show(staging)})") from None
+    except OSError as exc:
+        raise BuildError(_os_message(exc, out, "writing the book")) from None
     finally:
+        _children.close()
         os.environ.pop(PAGE_ENV, None)
         os.environ.pop(VERIFIED_ENV, None)
         os.environ.pop(COMMIT_ENV, None)
-    result.total = time.perf_counter() - t_start
-    summary = result.summary()
-    (out / "build-summary.txt").write_text(summary + "\n", encoding="utf-8")
+    for f in left:
+        log(f"warning: {f} appeared during the build and was not written by a build; it is left where it is")
     log(summary)
     return result
 
 
+def _os_message(exc: OSError, out: Path, doing: str) -> str:
+    """One line for an operating system error met by the build itself (a full disk, say)."""
+    cause = NO_SPACE if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"{cause} while {doing}{where}; the build stopped and the published book at {_show(out)} is unchanged"
+
+
 def _execute(src, out, toc, snap, params, order, partial, html, result: BuildResult, log) -> None:
-    """Run the notebooks in ``order`` and build the site (the second half of :func:`build`), filling
-    in ``result``."""
+    """Run the notebooks in ``order`` and build the site of ``out`` (the staging folder), filling in
+    ``result``."""
     import papermill as pm
 
     snap_path = str(snap.path)
@@ -667,10 +929,13 @@ def _execute(src, out, toc, snap, params, order, partial, html, result: BuildRes
                     # the kernel's own warnings (TCP without encryption on 127.0.0.1) are noise here
                     # the kernel's shutdown ("KeyboardInterrupt caught in kernel") is not an error either
                     extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                    kernel_manager_class=_kernel_manager_class(),  # each kernel dies with the build
                 )
             except Exception as exc:  # papermill raises its own and kernel errors
                 result.peak_rss = mem.peak
                 raise BuildError(_failure_message(nb, out_nb, exc)) from None
+            finally:
+                _children.end_all()  # the kernel and anything it left running
             _tag_hidden_cells(out_nb)
             result.timings[f"notebook {nb}"] = time.perf_counter() - t0
             log(f"      done in {result.timings[f'notebook {nb}']:.1f} s")
@@ -687,7 +952,7 @@ def _execute(src, out, toc, snap, params, order, partial, html, result: BuildRes
             log("building the site with jupyter-book (-n -W --keep-going) ...")
             t0 = time.perf_counter()
             _run_jupyter_book(out, strict=not partial, log=log)
-            site = paths.site_dir(snap.id)  # where jupyter-book writes the site of `out`
+            site = out / "_build" / "html"  # where jupyter-book writes the site of `out`
             for sub in ("tables", "figures"):
                 if (out / sub).is_dir():
                     shutil.copytree(out / sub, site / sub, dirs_exist_ok=True)
@@ -739,9 +1004,18 @@ def main(argv: list[str] | None = None) -> int:
     except (BuildError, SnapshotError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
+    except OSError as exc:  # met outside the steps that name their own (one line, never a traceback)
+        cause = NO_SPACE if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        print(f"error: {cause}" + (f" ({exc.filename})" if exc.filename else ""), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as exc:
+        how = "terminated" if isinstance(exc, BuildTerminated) else "interrupted"
+        print(
+            f"error: {how}; the published book is unchanged (the last complete build), the unfinished one "
+            "is left, marked incomplete, in its staging folder",
+            file=sys.stderr,
+        )
+        return 143 if isinstance(exc, BuildTerminated) else 130
     return 0
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.cli import OneLineParser
+from analysis.publication import buildfolder
 
 FINDINGS_FILE = "findings.json"
 SCHEMA_VERSION = 1
@@ -74,7 +75,9 @@ class Edition:
 
 
 def read_edition(build_dir: str | os.PathLike) -> Edition:
-    """The findings of one build folder (``_build/<snapshot_id>/``)."""
+    """The findings of one complete build folder (``_build/<snapshot_id>/``): a folder without the
+    build's completion marker (:func:`analysis.publication.buildfolder.is_complete`), such as the
+    staging folder of an interrupted or failed build, is refused."""
     d = Path(build_dir)
     f = d / FINDINGS_FILE
     if not f.is_file():
@@ -88,12 +91,22 @@ def read_edition(build_dir: str | os.PathLike) -> Edition:
             f"{f}: schema version {doc.get('schema_version') if isinstance(doc, dict) else None!r}, "
             f"expected {SCHEMA_VERSION}"
         )
+    if not buildfolder.is_complete(d):
+        raise EditionsError(
+            f"{d}: not a complete build (no completion marker {buildfolder.MARKER}): an interrupted or failed "
+            "build, or a folder written by hand; build that snapshot's book again (python -m analysis build)"
+        )
     try:
         snap = doc["snapshot"]
         entries = list(doc["findings"])
         edition = Edition(
             d, str(snap["id"]), str(snap["date"]), str(snap["source_kind"]), bool(snap["synthetic"]), entries
         )
+        built = buildfolder.read_marker(d) or {}
+        if built.get("snapshot_id") != edition.snapshot_id:
+            raise EditionsError(
+                f"{f}: findings of snapshot {edition.snapshot_id!r} in the build of {built.get('snapshot_id')!r}"
+            )
         missing = [k for e in entries for k in ("key", "value", "unit") if k not in e]
         if missing:
             raise KeyError(missing[0])
@@ -103,11 +116,16 @@ def read_edition(build_dir: str | os.PathLike) -> Edition:
 
 
 def discover(root: Path | None = None) -> list[Path]:
-    """Every build folder under the build root that has a findings file."""
+    """Every complete build folder under the build root that has a findings file (a staging folder,
+    ``.<snapshot_id>.building``, or a build without its completion marker is not an edition)."""
     root = root or paths.build_root()
     if not root.is_dir():
         return []
-    return sorted(p.parent for p in root.glob(f"*/{FINDINGS_FILE}") if p.parent.name != "editions")
+    return sorted(
+        p.parent
+        for p in root.glob(f"*/{FINDINGS_FILE}")
+        if p.parent.name != "editions" and not p.parent.name.startswith(".") and buildfolder.is_complete(p.parent)
+    )
 
 
 def load_editions(build_dirs: Iterable[str | os.PathLike]) -> list[Edition]:
