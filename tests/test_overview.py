@@ -43,20 +43,20 @@ def test_flatten_and_manifest_rows(tmp_path):
     rows = overview.flatten({"b": {"x": 1, "y": [1, 2]}, "files": [{"file": "a"}, {"file": "b"}], "a": "t"}, "source")
     assert rows == [
         ("source.a", "t"),
-        ("source.b.x", "1"),
-        ("source.b.y", "[1, 2]"),
+        ("source.b.x", 1),
+        ("source.b.y", [1, 2]),
         ("source.files[0].file", "a"),
         ("source.files[1].file", "b"),
     ]
     snap = hand_snapshot(tmp_path / "s", models=20)
     m = overview.manifest_table(snap).set_index("key")["value"]
-    assert m["snapshot_id"] == "s" and m["source.seed"] == "0" and m["complete"] == "True"
+    assert m["snapshot_id"] == "s" and m["source.seed"] == 0 and m["complete"] is True
 
 
 def test_parameters_and_packages(tmp_path):
     params = {"notebooks": {"b": {"x": 1}, "a": {"y": "z", "w": [1]}}}
     t = overview.parameters_table(params)
-    assert t.values.tolist() == [["a", "w", "[1]"], ["a", "y", '"z"'], ["b", "x", "1"]]
+    assert t.values.tolist() == [["a", "w", [1]], ["a", "y", "z"], ["b", "x", 1]]
     snap = hand_snapshot(tmp_path / "s", models=20)
     pk = overview.package_table(snap).set_index("package")
     assert pk.loc["pandas", "book built with"] == pd.__version__

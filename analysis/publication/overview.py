@@ -158,12 +158,13 @@ def fetch_log_summary(snap: Snapshot) -> pd.DataFrame:
     )
 
 
-def flatten(value: Any, prefix: str) -> list[tuple[str, str]]:
-    """Nested parameters as ``(dotted.key, text)`` rows (lists of records item by item)."""
+def flatten(value: Any, prefix: str) -> list[tuple[str, Any]]:
+    """Nested parameters as ``(dotted.key, value)`` rows (lists of records item by item); the values
+    keep their types (numbers, yes/no, lists), for the book's one table formatter to show."""
     if isinstance(value, dict):
         if not value:
-            return [(prefix, "{}")]
-        out: list[tuple[str, str]] = []
+            return [(prefix, "(none)")]
+        out: list[tuple[str, Any]] = []
         for k in sorted(value, key=str):
             out += flatten(value[k], f"{prefix}.{k}" if prefix else str(k))
         return out
@@ -172,7 +173,8 @@ def flatten(value: Any, prefix: str) -> list[tuple[str, str]]:
         for i, item in enumerate(value):
             out += flatten(item, f"{prefix}[{i}]")
         return out
-    if isinstance(value, str):
+    scalar = (str, int, float, bool, type(None))
+    if isinstance(value, scalar) or (isinstance(value, list) and all(isinstance(v, scalar) for v in value)):
         return [(prefix, value)]
     return [(prefix, json.dumps(value, default=str))]
 
@@ -235,7 +237,8 @@ def manifest_table(snap: Snapshot) -> pd.DataFrame:
     ]
     for i, note in enumerate(m.get("notes") or [], 1):
         rows.append((f"note {i}", note))
-    return pd.DataFrame(rows, columns=["key", "value"]).astype({"value": str})
+    # values keep their types: the one table formatter shows them (yes/no, separators), never str()
+    return pd.DataFrame(rows, columns=["key", "value"])
 
 
 def table_checksums(snap: Snapshot) -> pd.DataFrame:
@@ -283,7 +286,7 @@ def build_commit() -> str:
 def parameters_table(params: dict[str, Any]) -> pd.DataFrame:
     """Notebook parameters of a build (from ``parameters.json``), one row per notebook and name."""
     rows = [
-        {"notebook": nb, "parameter": k, "value": json.dumps(v)}
+        {"notebook": nb, "parameter": k, "value": v}  # shown by the one table formatter, not as JSON
         for nb, ps in sorted(params.get("notebooks", {}).items())
         for k, v in sorted(ps.items())
     ]

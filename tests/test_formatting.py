@@ -1,0 +1,245 @@
+"""One formatter for every table the book shows (issue 28, "Formatting").
+
+Readers get words, thousands separators and sensible precision; the CSVs keep full precision and
+machine names. Unit tests of ``publish``'s formatter, and a test that reads every table of every
+page of the small book (``book_fixtures.small_book_site``) and fails on e-notation, integers of
+10,000 or more without separators, raw dicts, lists or Python literals, and snake_case headers.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from book_fixtures import small_book_site
+
+from analysis.publication import publish
+from analysis.publication.publish import csv_safe, csv_text, header_text, markdown_table
+
+# --------------------------------------------------------------------------- #
+# what a reader must never see in a table
+# --------------------------------------------------------------------------- #
+
+E_NOTATION = re.compile(r"\d(?:\.\d+)?[eE][+-]?\d+\b")
+#: A run of five or more digits that is not part of a separated number, a decimal part, a name or
+#: an id (letters, hyphens or slashes beside it), nor a year range.
+UNSEPARATED = re.compile(r"(?<![\w.,/\-])\d{5,}(?![\w,/\-])")
+PY_LITERAL = re.compile(r"^(True|False|None|nan|NaN|NaT|<NA>|inf|-inf)$")
+RAW_CONTAINER = re.compile(r"""^\s*[\[{(].*['"]\s*:|^\s*\[['"]|^\s*\{['"]|^\s*\{\s*\}$|^\s*\[\s*\]$""")
+SNAKE = re.compile(r"^[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+$")
+
+
+def cell_problems(text: str) -> list[str]:
+    """What is wrong with a table cell as a reader sees it (empty: nothing)."""
+    t = " ".join(text.split())
+    out = []
+    if E_NOTATION.search(t):
+        out.append(f"e-notation: {t!r}")
+    if UNSEPARATED.search(t):
+        out.append(f"integer without thousands separators: {t!r}")
+    if PY_LITERAL.match(t):
+        out.append(f"Python literal: {t!r}")
+    if RAW_CONTAINER.match(t):
+        out.append(f"raw dict or list: {t!r}")
+    return out
+
+
+def header_problems(text: str) -> list[str]:
+    t = " ".join(text.split())
+    return [f"snake_case header: {t!r}"] if SNAKE.match(t) else []
+
+
+def test_the_checks_catch_what_they_look_for():
+    bad = ["6.81e+08", "681000000", "12345", "True", "None", "{'a': 1}", '{"a": 1}', "['x', 'y']", "nan"]
+    for text in bad:
+        assert cell_problems(text), text
+    good = ["681,000,000", "12,345", "9999", "2024-07-11", "yes", "a: 1", "x, y", "model-12345", "0.000012", "45.3"]
+    for text in good:
+        assert not cell_problems(text), text
+    assert header_problems("share_of_listing_pct") and not header_problems("share of listing (%)")
+
+
+# --------------------------------------------------------------------------- #
+# the formatter
+# --------------------------------------------------------------------------- #
+
+
+def _cells(md: str) -> list[list[str]]:
+    """The cells of a pipe table as a reader sees them (backslash escapes removed)."""
+    rows = []
+    for line in md.splitlines()[2:]:
+        cells = re.split(r"(?<!\\)\|", line)[1:-1]
+        rows.append([re.sub(r"\\(.)", r"\1", c).strip() for c in cells])
+    return rows
+
+
+def test_numbers_read_as_a_reader_expects():
+    df = pd.DataFrame(
+        {
+            "downloads": [6.81e8, 12_345.0, 0.5, np.nan],
+            "count": pd.array([1_234_567, 10_000, 7, None], dtype="Int64"),
+            "share_pct": [12.3456, 0.01234, 100.0, 3.0],
+            "% zero": [33.33333, 0.5, 0.0, 1.25],
+            "ratio": [0.123456, 1.5e-5, 1e-12, -2.5],
+            "flag": [True, False, np.True_, None],
+            "detail": [{"a": 1, "b": "x"}, ["u", "v"], np.array([1, 2]), "plain"],
+            "when": [pd.Timestamp("2024-07-11", tz="UTC"), pd.Timestamp("2024-07-11 13:05"), None, None],
+            "p": [1e-320, 0.012, 0.5, 0.0031],
+        }
+    )
+    md = markdown_table(df)
+    heads = [re.sub(r"\\(.)", r"\1", h).strip() for h in md.splitlines()[0].split(" | ")]
+    assert heads[2] == "share of listing (%)" or "share (%)" in heads[2]
+    rows = _cells(md)
+    assert [r[0] for r in rows] == ["681,000,000", "12,345", "0.5", ""]
+    assert [r[1] for r in rows] == ["1,234,567", "10,000", "7", ""]
+    assert [r[2] for r in rows] == ["12.3", "0.012", "100", "3"]
+    assert [r[3] for r in rows] == ["33.3", "0.5", "0", "1.2"] or [r[3] for r in rows] == ["33.3", "0.5", "0", "1.3"]
+    assert [r[4] for r in rows] == ["0.123", "0.000015", "< 0.000000001", "-2.5"]
+    assert [r[5] for r in rows] == ["yes", "no", "yes", ""]
+    assert [r[6] for r in rows] == ["a: 1; b: x", "u, v", "1, 2", "plain"]
+    assert [r[7] for r in rows] == ["2024-07-11", "2024-07-11 13:05", "", ""]
+    assert [r[8] for r in rows] == ["< 0.001", "0.012", "0.5", "0.0031"]
+    for row in rows:
+        for cell in row:
+            assert not cell_problems(cell), cell
+
+
+def test_headers_are_words_and_the_csv_keeps_machine_names(tmp_path):
+    assert header_text("repo_type") == "repository type"
+    assert header_text("share_of_listing_pct") == "share of listing (%)"
+    assert header_text("snapshot_as_of_paper_date") == "snapshot as of the paper's date"
+    assert header_text("models_used") == "models used"
+    assert header_text("top 1% share (%)") == "top 1% share (%)"
+    df = pd.DataFrame({"repo_type": ["model"], "share_of_listing_pct": [1.5]})
+    publish.write_csv(df, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text().splitlines()[0] == "repo_type,share_of_listing_pct"
+
+
+# --------------------------------------------------------------------------- #
+# escaping and CSV cells
+# --------------------------------------------------------------------------- #
+
+
+def test_a_cell_is_text_never_markup():
+    hostile = [
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "*em* _u_ `code` [link](javascript:alert(1)) {sub}`x` $x^2$ {{ sub }} &amp; | ::: %c",
+        "a\x00b\u202ec\u2066d\u2069",
+    ]
+    counts: dict[str, int] = {}
+    md = markdown_table(pd.DataFrame({"name": hostile + ["L" * 100_000]}), counts=counts)
+    # every ASCII punctuation character but , and . is escaped: no markup can start
+    for line in md.splitlines()[2:]:
+        left = re.sub(r"\\.", "", line[2:-2])  # the cell without its escaped characters
+        assert not re.findall(r"[!-+\-/:-@\[-`{-~]", left), line[:200]
+    cells = [c[0] for c in _cells(md)]
+    assert cells[:3] == hostile[:3]  # what the reader sees is the value itself
+    assert cells[3] == "a␀b[U+202E]c[U+2066]d[U+2069]"
+    assert cells[4].startswith("L" * publish.DISPLAY_LIMIT + "…") and "100,000 characters" in cells[4]
+    assert len(cells[4]) < 400
+    assert counts == {"control": 1, "cut": 1}
+    assert "Data quality" in publish.quality_note(counts)
+
+
+def test_csv_cells_never_become_formulas(tmp_path, monkeypatch):
+    assert [csv_text(v) for v in ["=1+1", "+1+1", "-2+3", "@SUM(1+1)", "\t=1", "\r=1", "-2", "+3.5", "1e-5", "ok"]] == [
+        "'=1+1",
+        "'+1+1",
+        "'-2+3",
+        "'@SUM(1+1)",
+        "'\t=1",
+        "'\r=1",
+        "-2",
+        "+3.5",
+        "1e-5",
+        "ok",
+    ]
+    df = pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("http://x","y")', "-2", "ok", None],
+            "n": [-1, -2, 3, 4],
+            "x": [-0.5, 1.0, np.nan, 2.0],
+            "kind": pd.Categorical(["@a", "b", "@a", "b"]),
+            "=evil": [1, 2, 3, 4],
+        }
+    )
+    safe = csv_safe(df)
+    assert safe["name"].tolist()[:3] == ['\'=HYPERLINK("http://x","y")', "-2", "ok"]
+    assert safe["n"].tolist() == [-1, -2, 3, 4] and safe["x"].equals(df["x"])
+    assert list(safe["kind"].astype(str)) == ["'@a", "b", "'@a", "b"]
+    assert list(safe.columns)[-1] == "'=evil"
+    assert df["name"][0].startswith("=")  # the caller's frame is not changed
+    small, large = tmp_path / "small.csv", tmp_path / "large.csv"
+    publish.write_csv(df.drop(columns="kind"), small)
+    monkeypatch.setattr(publish, "LARGE_TABLE_ROWS", 2)
+    monkeypatch.setattr(publish, "CSV_SLICE_ROWS", 2)
+    publish.write_csv(df.drop(columns="kind"), large)
+    for path in (small, large):
+        back = pd.read_csv(path)
+        assert back["name"][0].startswith("'=") and back["n"].tolist() == [-1, -2, 3, 4], path.name
+
+
+def test_figure_text_is_plain(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    publish.plain_math_off()
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.barh([0, 1, 2], [1, 2, 3])
+    ax.set_yticks([0, 1, 2], ["$\\frac$", "a\u202eb\x00", "L" * 1000])  # a parse error as mathtext
+    ax.set_title("$x^2$ <b>")
+    fig2, ax2 = plt.subplots()
+    ax2.bar(["=1+1\x07", "y"], [1, 2])  # categorical
+    for f in (fig, fig2):
+        publish.plain_figure_text(f)
+        f.savefig(tmp_path / "f.svg")  # draws: no mathtext error
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[0] == "$\\frac$" and labels[1] == "a[U+202E]b[U+0000]"
+    assert labels[2] == "L" * publish.FIGURE_LABEL_LIMIT + "…"
+    assert [t.get_text() for t in ax2.get_xticklabels()] == ["=1+1[U+0007]", "y"]
+    plt.close("all")
+
+
+# --------------------------------------------------------------------------- #
+# every table the book shows
+# --------------------------------------------------------------------------- #
+
+
+def _tables(page: Path) -> list[tuple[list[str], list[str]]]:
+    """(headers, cells) of every table of a built page, as text."""
+    text = page.read_text(encoding="utf-8")
+    out = []
+    for table in re.findall(r"<table\b.*?</table>", text, re.S):
+        heads = [html.unescape(re.sub(r"<[^>]+>", "", h)) for h in re.findall(r"<th\b.*?</th>", table, re.S)]
+        cells = [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td\b.*?</td>", table, re.S)]
+        out.append((heads, cells))
+    return out
+
+
+def book_table_problems(site: Path) -> tuple[int, list[str]]:
+    """How many tables the site's pages show, and what is wrong in them."""
+    problems, n = [], 0
+    for page in sorted((site / "book").glob("*.html")):
+        for i, (heads, cells) in enumerate(_tables(page), 1):
+            n += 1
+            where = f"{page.name} table {i}"
+            problems += [f"{where}: {p}" for h in heads for p in header_problems(h)]
+            problems += [f"{where}: {p}" for c in cells for p in cell_problems(c)]
+    return n, problems
+
+
+@pytest.mark.slow
+def test_every_table_the_book_shows_reads_cleanly(tmp_path_factory):
+    site = small_book_site(tmp_path_factory)
+    n, problems = book_table_problems(site)
+    print(f"{n} tables read")
+    assert n >= 20, f"only {n} tables found in the book's pages"
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems[:60])
