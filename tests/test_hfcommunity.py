@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +23,7 @@ import pytest
 from analysis.snapshot import is_complete, open_snapshot
 from analysis.sources import hfcommunity as hfc
 from analysis.sources import mariadb
-from fakehub.hfcommunity_dump import write_dump
+from fakehub.hfcommunity_dump import local_time, package, real_dump, write_dump, write_rar
 from fakehub.sources import make_source
 
 if not mariadb.available():
@@ -78,6 +79,8 @@ def assert_round_trip(src, got, version: str) -> None:
     params = got.manifest["source"]["parameters"]
     assert params["source"] == "hfcommunity" and params["schema_version"] == version
     commits = src.table("commits")
+    if version == "1.0":  # v1.0 stores the author's local clock time, without its offset
+        commits["date"] = [local_time(s, d.to_pydatetime()) for s, d in zip(commits["commit_id"], commits["date"])]
     first = commits.groupby(["repo_type", "repo_id"])["date"].min()
     for rt, name in (("model", "models"), ("dataset", "datasets"), ("space", "spaces")):
         a = src.table(name).set_index("id").sort_index()
@@ -85,7 +88,7 @@ def assert_round_trip(src, got, version: str) -> None:
         assert list(a.index) == list(b.index), name
         for col in ("owner", "name", "likes", "private", "sha", "license"):
             pd.testing.assert_series_equal(a[col], b[col], check_names=False, obj=f"{name}.{col}")
-        pd.testing.assert_series_equal(_floor(a["last_modified"]), b["last_modified"], check_names=False)
+        pd.testing.assert_series_equal(_floor(a["last_modified"]), _floor(b["last_modified"]), check_names=False)
         if rt != "space":
             pd.testing.assert_series_equal(a["downloads"], b["downloads"], check_names=False)
         assert b["downloads_all_time"].isna().all()
@@ -148,7 +151,7 @@ def assert_round_trip(src, got, version: str) -> None:
     da = src.table("discussions").sort_values(cols[:3]).reset_index(drop=True)
     db = got.table("discussions").sort_values(cols[:3]).reset_index(drop=True)
     pd.testing.assert_frame_equal(da[cols], db[cols])
-    pd.testing.assert_series_equal(_floor(da["created_at"]), db["created_at"], check_names=False)
+    pd.testing.assert_series_equal(_floor(da["created_at"]), _floor(db["created_at"]), check_names=False)
     assert da["author"].isna().sum() > 0  # deleted accounts went through the dump as 'deleted' and back
     # space edges (v1.1 only) and owner kinds
     sm = lambda s: set(map(tuple, s.table("space_models")[["space_id", "model_id"]].to_numpy()))  # noqa: E731
@@ -164,23 +167,74 @@ def assert_round_trip(src, got, version: str) -> None:
     assert disc["items"].sum() == src.rows("discussions")
 
 
-@pytest.mark.parametrize(("version", "suffix"), [("1.1", ".sql.gz"), ("1.0", ".zip")])
-def test_round_trip_through_a_real_server(source, short_tmp, capsys, version, suffix):
-    (short_tmp / f"v{version}").mkdir()
-    dump = write_dump(source, short_tmp / f"v{version}" / f"dump_20231009{suffix}", version=version)
-    out = short_tmp / f"snap-{version}"
-    root = short_tmp / f"srv-{version}"
+@pytest.fixture(scope="module")
+def real_sql(source, short_tmp):
+    """HFCommunity's database of ``source`` in each schema version, dumped with the real mariadb-dump."""
+    made: dict[str, Path] = {}
+
+    def get(version: str, skip_comments: bool = False) -> Path:
+        key = f"{version}{'-skip' if skip_comments else ''}"
+        if key not in made:
+            made[key] = real_dump(
+                source,
+                short_tmp / f"real-{key}.sql",
+                short_tmp / f"work-{key}",
+                version=version,
+                skip_comments=skip_comments,
+            )
+        return made[key]
+
+    return get
+
+
+_EXT = {
+    "deflate64": ".zip",
+    "zip": ".zip",
+    "folder": ".zip",
+    "split": ".zip",
+    "rar": ".rar",
+    "gz": ".sql.gz",
+    "zst": ".sql.zst",
+    "sql": ".sql",
+}
+
+
+def load_and_import(dump: Path, out: Path, root: Path, capsys) -> tuple[str, object]:
     code, stdout, err = run(["--dump", str(dump), str(out), "--data-dir", str(root), "--no-progress"], capsys)
     assert code == 0, err
+    return stdout, open_snapshot(out)
+
+
+@pytest.mark.parametrize(("version", "how"), [("1.1", "deflate64"), ("1.0", "deflate64")])
+def test_round_trip_through_a_real_server(source, real_sql, short_tmp, capsys, version, how):
+    """The real mariadb-dump of HFCommunity's own schema, zipped by the real 7z with Deflate64."""
+    (short_tmp / f"v{version}").mkdir()
+    dump = package(real_sql(version), short_tmp / f"v{version}" / f"dump_20231009{_EXT[how]}", how)
+    with zipfile.ZipFile(dump) as zf:
+        assert zf.infolist()[0].compress_type == 9  # Deflate64, which Python's zipfile cannot read
+    out = short_tmp / f"snap-{version}"
+    root = short_tmp / f"srv-{version}"
+    stdout, got = load_and_import(dump, out, root, capsys)
     assert f"schema v{version}" in stdout
-    got = open_snapshot(out)
+    # only the tables the importer reads reach the server; the summary names the others
+    skipped = {
+        "1.1": "commit_parents, conflicting_files_discussion, datasets_in_space, discussion_event, "
+        "files_in_commit, modified_file, repo_file, tag",
+        "1.0": "commit_parents, discussion_event, tag",
+    }
+    assert f"not loaded (not read by the importer): {skipped[version]}" in stdout
     assert_round_trip(source, got, version)
     d = got.manifest["source"]["parameters"]["dump"]
     assert d["file"] == dump.name and d["bytes"] == dump.stat().st_size and d["date"] == "2023-10-09"
+    assert d["kind"] == "zip" and d["member"] == "dump_20231009.sql" and d["trailer"] == "present"
+    assert d["skipped"] == skipped[version].split(", ")
     import hashlib
 
     assert d["sha256"] == hashlib.sha256(dump.read_bytes()).hexdigest()
     assert d["license"] == "CC BY-SA 4.0"
+    notes = " ".join(got.manifest["notes"])
+    assert "utf8mb4_general_ci" in notes
+    assert ("14 hours" in notes) == (version == "1.0") and ("duplicated space" in notes) == (version == "1.1")
     # the server was stopped, and a rerun reuses the loaded database and the complete snapshot
     assert not mariadb.Server(root).running()
     code, stdout, err = run(["--dump", str(dump), str(out), "--data-dir", str(root), "--no-progress"], capsys)
@@ -200,6 +254,57 @@ def test_round_trip_through_a_real_server(source, short_tmp, capsys, version, su
             snap = open_snapshot(again)
             assert snap.rows("commits") == got.rows("commits") and snap.date == got.date
             assert "not-a-secret" not in (again / "manifest.json").read_text()
+
+
+@pytest.mark.parametrize(
+    ("version", "how"),
+    [
+        ("1.1", "rar"),
+        ("1.1", "split"),
+        ("1.1", "folder"),
+        ("1.1", "zst"),
+        ("1.1", "gz"),
+        ("1.0", "zip"),
+        ("1.0", "sql"),
+    ],
+)
+def test_every_container(source, real_sql, short_tmp, capsys, version, how):
+    d = short_tmp / f"box-{version}-{how}"
+    d.mkdir()
+    dump = package(real_sql(version), d / f"dump_20231009{_EXT[how]}", how)
+    stdout, got = load_and_import(dump, d / "snap", d / "srv", capsys)
+    assert_round_trip(source, got, version)
+    params = got.manifest["source"]["parameters"]["dump"]
+    if how == "split":  # ten pieces cut at arbitrary bytes: loaded in name order, part10 last
+        assert "10 parts of one dump, loaded in name order" in stdout
+        assert params["member"].split(", ")[-2:] == ["dump_20231009_part9.sql", "dump_20231009_part10.sql"]
+    if how in ("rar", "folder"):
+        assert params["kind"] == ("rar" if how == "rar" else "zip")
+        assert params["member"] == ("dump_20231009/dump_20231009.sql" if how == "folder" else "dump_20231009.sql")
+
+
+def test_a_dump_written_with_skip_comments(source, real_sql, short_tmp, capsys):
+    """No closing '-- Dump completed' line: accepted, and said; cut inside a read table: refused."""
+    sql = real_sql("1.1", skip_comments=True)
+    text = sql.read_bytes()
+    assert b"-- Dump completed" not in text and b"INSERT INTO `commits`" in text
+    d = short_tmp / "skip"
+    d.mkdir()
+    dump = package(sql, d / "dump_20231009.zip", "zip")
+    stdout, got = load_and_import(dump, d / "snap", d / "srv", capsys)
+    assert "trailer: absent" in stdout
+    assert got.manifest["source"]["parameters"]["dump"]["trailer"] == "absent"
+    assert any(n.startswith("trailer: absent") for n in got.manifest["notes"])
+    assert_round_trip(source, got, "1.1")
+    # the same dump cut after a whole statement in the middle of the read tables: refused
+    cut = d / "cut" / "dump_20231009.sql"
+    cut.parent.mkdir()
+    at = text.index(b";\n", text.index(b"INSERT INTO `discussion`")) + 2
+    cut.write_bytes(text[:at])
+    line = _fails(["--dump", str(cut), str(d / "out"), "--data-dir", str(d / "srv2")], capsys, str(cut), "truncated")
+    assert "`discussion`" in line
+    assert json.loads((d / "srv2" / "load.json").read_text())["state"] == "loading"
+    assert not mariadb.Server(d / "srv2").running() and not (d / "out").exists()
 
 
 def test_the_known_october_2023_dump_is_recognised():
@@ -310,16 +415,18 @@ def test_a_file_that_is_not_a_dump(bad_dir, capsys):
 
 def test_a_truncated_dump(source, bad_dir, capsys):
     whole = write_dump(source, bad_dir / "whole.sql", version="1.1").read_bytes()
-    # cut at a statement boundary: every statement loads, the closing line is missing
-    cut = whole[: whole.rindex(b"\n-- Dump completed")]
+    # cut in the middle of a statement (an INSERT of a table the importer reads)
+    at = whole.index(b"INSERT INTO `discussion`") + 500
     plain = bad_dir / "dump_20231009.sql"
-    plain.write_bytes(cut)
-    _fails(
+    plain.write_bytes(whole[:at])
+    line = _fails(
         ["--dump", str(plain), str(bad_dir / "out"), "--data-dir", str(bad_dir / "srv")],
         capsys,
         str(plain),
         "truncated",
     )
+    assert "middle of a statement" in line
+    assert json.loads((bad_dir / "srv" / "load.json").read_text())["state"] == "loading"
     # a compressed file cut short
     gz = bad_dir / "dump_20231009b.sql.gz"
     gz.write_bytes(gzip.compress(whole)[:-5000])
@@ -327,19 +434,132 @@ def test_a_truncated_dump(source, bad_dir, capsys):
     assert not (bad_dir / "out").exists()
 
 
+def _refused_and_incomplete(argv, capsys, root: Path, out: Path, *needles) -> str:
+    """One line, naming what is asked; no snapshot; the server stopped; the load never complete."""
+    line = _fails(argv, capsys, *needles)
+    assert not out.exists() and not is_complete(out)
+    if (root / "load.json").exists():
+        assert json.loads((root / "load.json").read_text())["state"] == "loading"
+    assert not mariadb.Server(root).running()
+    return line
+
+
+def test_containers_that_cannot_be_read(real_sql, bad_dir, capsys):
+    sql = real_sql("1.1")
+    out = bad_dir / "out"
+
+    def refused(dump: Path, *needles: str) -> str:
+        root = bad_dir / f"srv-{dump.parent.name}"
+        return _refused_and_incomplete(
+            ["--dump", str(dump), str(out), "--data-dir", str(root), "--no-progress"],
+            capsys,
+            root,
+            out,
+            str(dump),
+            *needles,
+        )
+
+    def box(name: str) -> Path:
+        (bad_dir / name).mkdir()
+        return bad_dir / name
+
+    # two unrelated .sql files: a dump of another database beside HFCommunity's
+    two = box("two") / "dump_20231009.zip"
+    with zipfile.ZipFile(two, "w") as zf:
+        zf.write(sql, "dump_20231009.sql")
+        zf.writestr("shop.sql", "-- MariaDB dump 10.19\n--\n-- Host: localhost    Database: shop\n")
+    refused(two, "unrelated", "shop.sql")
+    # a password-protected zip (7z -p)
+    refused(package(sql, box("pw") / "dump_20231009.zip", "password"), "password")
+    # a method this loader does not read (PPMd, 7z -mm=PPMd)
+    ppmd = box("ppmd") / "dump_20231009.zip"
+    subprocess.run(["7z", "a", "-tzip", "-mm=PPMd", str(ppmd), str(sql)], check=True, capture_output=True)
+    refused(ppmd, "ZIP method 98", "7z x")
+    # a Deflate64 zip cut in half (the download stopped), and one corrupted in its middle
+    d64 = package(sql, box("d64") / "dump_20231009.zip", "deflate64")
+    half = box("half") / "dump_20231009.zip"
+    half.write_bytes(d64.read_bytes()[: d64.stat().st_size // 2])
+    refused(half, "not a readable zip file", "incomplete")
+    data = bytearray(d64.read_bytes())
+    mid = len(data) // 2
+    data[mid : mid + 64] = bytes(64)
+    bad = box("corrupt") / "dump_20231009.zip"
+    bad.write_bytes(bytes(data))
+    refused(bad)
+    # one volume of a multi-volume RAR
+    vol = write_rar(box("vol") / "dump_20231009.part1.rar", {"dump_20231009.sql": sql.read_bytes()}, volume=True)
+    refused(vol, "multi-volume")
+
+
+def test_not_enough_disk_space_is_refused_before_loading(real_sql, bad_dir, capsys, monkeypatch):
+    dump = package(real_sql("1.1"), bad_dir / "dump_20231009.zip", "deflate64")
+    monkeypatch.setattr(hfc, "free_bytes", lambda folder: 10 << 20)
+    root = bad_dir / "srv"
+    line = _refused_and_incomplete(
+        ["--dump", str(dump), str(bad_dir / "out"), "--data-dir", str(root)],
+        capsys,
+        root,
+        bad_dir / "out",
+        "10 MB free",
+        "needs about",
+    )
+    assert "--data-dir" in line and not (root / "db").exists()
+
+
+def test_the_disk_filling_during_the_load(real_sql, bad_dir, capsys, monkeypatch):
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("needs root to mount a small tmpfs")
+    mnt = bad_dir / "small"
+    mnt.mkdir()
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400m", "tmpfs", str(mnt)], capture_output=True, text=True)
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({res.stderr.strip()})")
+    try:
+        dump = package(real_sql("1.1"), bad_dir / "dump_20231009.sql", "sql")
+        start = mariadb.Server.start
+
+        def start_then_fill(self, *a, **kw):  # the disk fills once the server is up
+            got = start(self, *a, **kw)
+            with open(mnt / "filler", "wb") as fh:
+                os.posix_fallocate(fh.fileno(), 0, shutil.disk_usage(mnt).free - (1 << 20))
+            return got
+
+        monkeypatch.setattr(mariadb.Server, "start", start_then_fill)
+        root = mnt / "srv"
+        _refused_and_incomplete(
+            ["--dump", str(dump), str(bad_dir / "out"), "--data-dir", str(root), "--no-progress"],
+            capsys,
+            root,
+            bad_dir / "out",
+            str(dump),
+            "full",
+        )
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
 @pytest.mark.parametrize(
-    ("drop", "needle"),
+    ("version", "drop", "needle"),
     [
-        ({"drop_tables": ["repository"]}, "`repository`"),
-        ({"drop_columns": {"discussion": ["num"]}}, "`discussion.num`"),
-        ({"drop_columns": {"repository": ["type"]}}, "`repository.type`"),
+        ("1.1", {"drop_tables": ["repository"]}, "`repository`"),
+        ("1.1", {"drop_columns": {"discussion": ["num"]}}, "`discussion.num`"),
+        ("1.1", {"drop_columns": {"repository": ["type"]}}, "`repository.type`"),
+        ("1.0", {"drop_columns": {"files_in_commit": ["file_id"]}}, "`files_in_commit.file_id`"),
     ],
 )
-def test_a_dump_of_another_schema(source, bad_dir, capsys, drop, needle):
-    dump = write_dump(source, bad_dir / "dump_20231009.sql", version="1.1", **drop)
+def test_a_dump_of_another_schema(source, bad_dir, capsys, version, drop, needle):
+    dump = write_dump(source, bad_dir / "dump_20231009.sql", version=version, **drop)
+    table = needle.strip("`").split(".")[0]
+    if "drop_columns" in drop:
+        # the load stops at that table's CREATE TABLE: what follows is never read (garbage here)
+        text = dump.read_bytes()
+        at = text.index(b";\n", text.index(f"CREATE TABLE `{table}`".encode())) + 2
+        dump.write_bytes(text[:at] + b"\x00\xff not SQL \x00" * 1000)
     out = bad_dir / "out"
-    _fails(["--dump", str(dump), str(out), "--data-dir", str(bad_dir / "srv")], capsys, needle)
-    assert not is_complete(out) and not out.exists()
+    root = bad_dir / "srv"
+    line = _refused_and_incomplete(["--dump", str(dump), str(out), "--data-dir", str(root)], capsys, root, out, needle)
+    if "drop_columns" in drop:
+        assert f"table `{table}` has no column {needle}" in line
 
 
 def test_missing_optional_tables_are_named_not_fatal(source, bad_dir, capsys):

@@ -980,13 +980,13 @@ def import_database(
             cur.execute(
                 "SET SESSION time_zone = '+00:00', group_concat_max_len = 67108864, net_read_timeout = 3600, net_write_timeout = 3600"
             )
-        database = find_database(conn, database)
-        schema = detect_schema(conn, database)
         record = load_record(conn)
         if record is not None and not record.get("complete"):
             raise HFCommunityError(
                 f"the load of {record.get('file')} into this server did not finish; load it again (make hfcommunity DUMP=...)"
             )
+        database = find_database(conn, database)
+        schema = detect_schema(conn, database)
         info = dict(dump or {})
         if record:
             info = {**record, **{k: v for k, v in info.items() if v is not None}}

@@ -721,6 +721,7 @@ _TABLE_STMT = re.compile(
     rb"/\*!40000 (ALTER) TABLE )" + _NAME,
     re.I,
 )
+_END = re.compile(rb";\r?\n")
 _COLUMN = re.compile(rb"^\s*" + _NAME + rb"\s+([A-Za-z]+(?:\([^)]*\))?(?:\s+unsigned)?)", re.M)
 
 
@@ -736,8 +737,8 @@ def create_columns(stmt: bytes) -> dict[str, str]:
 class SqlStream:
     """A dump's statements, split as they stream past, filtered to the tables wanted.
 
-    mariadb-dump writes one statement per line (values' newlines escaped) except ``CREATE TABLE``
-    and the like, which end at a line ending in ``;``. ``keep(table)`` says whether a table's
+    A statement ends at a line ending in ``;``: mariadb-dump escapes the newlines inside values,
+    and writes an ``INSERT`` on one line or (10.11 and later) one row a line. ``keep(table)`` says whether a table's
     statements go to the server; ``on_create(table, columns)`` sees every ``CREATE TABLE`` (and may
     raise to stop the load there). ``CREATE DATABASE`` and ``USE`` are dropped (the load chooses
     the database), and so are views, triggers and routines (they may name tables not loaded).
@@ -762,6 +763,8 @@ class SqlStream:
         self.dropped: Counter = Counter()  # kind of statement -> count (database, view, trigger...)
         self.trailer: bytes | None = None
         self.last = b";"  # the last non-blank byte of the last statement's text
+        self.complete = False
+        self.feeding_stopped = False
 
     def _table(self, name: str) -> None:
         if self.current is not None and name != self.current:
@@ -774,20 +777,19 @@ class SqlStream:
         out: list[bytes] = []
         pos, end = 0, len(buf)
         while pos < end:
-            if self.mode is not None:
-                nl = buf.find(b"\n", pos)
-                stop = end if nl < 0 else nl + 1
-                piece = buf[pos:stop]
+            if self.mode is not None:  # an INSERT (one line or one row a line) runs to a ';' ending a line
+                m = _END.search(buf, pos)
+                # without an end here, keep the last two bytes: a ';' whose newline is in the next block
+                stop = max(pos, end - 2) if m is None else m.end()
                 if self.mode == "pass":
-                    out.append(piece)
+                    out.append(buf[pos:stop])
                 else:
-                    self.skipped[self.current or "?"] += len(piece)
-                text = piece[-64:].rstrip() or piece.rstrip()
-                if text:
-                    self.last = text[-1:]
+                    self.skipped[self.current or "?"] += stop - pos
                 pos = stop
-                if nl >= 0 and self.last == b";":
-                    self.mode = None
+                if m is None:
+                    break
+                self.mode = None
+                self.last = b";"
                 continue
             nl = buf.find(b"\n", pos)
             if self.stmt:
@@ -967,6 +969,7 @@ def load_dump(
                 try:
                     client.stdin.write(data)
                 except BrokenPipeError:
+                    sql.feeding_stopped = True  # the client stopped at an error: reported below
                     break
         data = sql.finish()
         try:
@@ -986,11 +989,15 @@ def load_dump(
     err.seek(0)
     message = err.read().decode("utf-8", "replace").strip()
     err.close()
+    if not sql.complete and not sql.feeding_stopped:
+        raise DumpError(f"{where}: truncated: the dump ends in the middle of a statement")
     if code != 0 and message:
-        line = message.splitlines()[0]
+        lines = message.splitlines()
+        line = next((x for x in lines if x.startswith("ERROR")), lines[0])
         m = re.match(r"ERROR (\d+) \(\w+\) at line (\d+)(?: in file: '.*?')?: (.*)", line)
-        if m and m.group(1) in ("1114", "1021") or "Errcode: 28" in line or "No space left" in line:
-            free = free_bytes(server.datadir)
+        free = free_bytes(server.datadir)
+        full = re.search(r"[Ee]rr(?:code|no): (?:28|135)\b|No space left|is full|No more room", line)
+        if (m and m.group(1) in ("1114", "1021")) or full or free < (16 << 20):
             raise DumpError(
                 f"{where}: the disk of {server.datadir} is full ({free / 2**20:,.0f} MB free): "
                 f"{m.group(3)[:120] if m else line[:120]}; free space (see make hfcommunity's estimate) and load again"
@@ -1002,8 +1009,6 @@ def load_dump(
         raise DumpError(f"{where}: loading failed: {line[:200]}")
     if code != 0:
         raise DumpError(f"{where}: the mariadb client exited with status {code}")
-    if not sql.complete:
-        raise DumpError(f"{where}: truncated: the dump ends in the middle of a statement")
     if sql.trailer is None:
         unfinished = need_tables(sql) if need_tables else ["(no check of the tables given)"]
         if unfinished:
