@@ -31,7 +31,9 @@ NUL = "nul\x00byte\x07bell"
 LONG = "L" * 100_000
 
 #: Owner names cannot hold "/" (the id is owner/name); the others can.
-OWNER_PAYLOADS = [IMG, SVG, "<script>alert(1)", "=1+1", "@SUM(1+1)", "-2+3", "+1+1", "\t=1+1", BIDI, NUL, MARKUP]
+#: A name that is a parse error as matplotlib's mathtext (a figure that interprets it fails).
+MATH = "$\\frac{$"
+OWNER_PAYLOADS = [IMG, SVG, "<script>alert(1)", "=1+1", "@SUM(1+1)", MATH, "-2+3", "+1+1", "\t=1+1", BIDI, NUL, MARKUP]
 NAME_PAYLOADS = [IMG, SVG, HYPERLINK.replace("/", ""), "@SUM(1+1)", "-2+3", MARKUP, BIDI, NUL, LONG]
 TEXT_PAYLOADS = [SCRIPT, IMG, SVG, HYPERLINK, "@SUM(1+1)", "-2+3", "=1+1", MARKUP, BIDI, NUL]
 #: Every payload, for searching the book's output.
@@ -81,6 +83,8 @@ def hostile_snapshot(source: Path, directory: Path, snapshot_id: str = "hostile"
     # pipeline tags: the smaller ones too; every tenth model gets payload tags
     pipes = m["pipeline_tag"].value_counts().index.tolist()
     m["pipeline_tag"] = m["pipeline_tag"].map({k: k for k in pipes[:3]} | dict(zip(pipes[3:], TEXT_PAYLOADS[::-1])))
+    m["library_name"] = m["library_name"].where(m.index % 5 != 0, SCRIPT)
+    t["spaces"]["sdk"] = t["spaces"]["sdk"].where(t["spaces"].index % 4 != 0, IMG)
     m["tags"] = [
         list(tags if tags is not None else []) + (TEXT_PAYLOADS[: 1 + i % len(TEXT_PAYLOADS)] if i % 10 == 0 else [])
         for i, tags in enumerate(m["tags"])
@@ -103,6 +107,10 @@ def hostile_snapshot(source: Path, directory: Path, snapshot_id: str = "hostile"
     people = dict(owners) | {a: f"{SCRIPT}{j}" for j, a in enumerate(x for x in authors[:3] if x not in owners)}
     commits["authors"] = [[people.get(a, a) for a in al] if al is not None else None for al in commits["authors"]]
     commits["title"] = commits["title"].where(commits.index % 7 != 0, HYPERLINK)
+    t["discussions"]["title"] = t["discussions"]["title"].where(t["discussions"].index % 3 != 0, SVG)
+    log = t["fetch_log"]
+    if len(log):
+        log["reason"] = log["reason"].where(log.index % 2 != 0, HYPERLINK)
     t["discussions"]["author"] = t["discussions"]["author"].map(lambda a: people.get(a, a) if isinstance(a, str) else a)
 
     manifest = json.loads((Path(source) / "manifest.json").read_text(encoding="utf-8"))

@@ -28,7 +28,7 @@ E_NOTATION = re.compile(r"\d(?:\.\d+)?[eE][+-]?\d+\b")
 #: A run of five or more digits that is not part of a separated number, a decimal part, a name or
 #: an id (letters, hyphens or slashes beside it), nor a year range.
 UNSEPARATED = re.compile(r"(?<![\w.,/\-])\d{5,}(?![\w,/\-])")
-PY_LITERAL = re.compile(r"^(True|False|None|nan|NaN|NaT|<NA>|inf|-inf)$")
+PY_LITERAL = re.compile(r"^(True|False|None|null|nan|NaN|NaT|<NA>|inf|-inf)$")
 RAW_CONTAINER = re.compile(r"""^\s*[\[{(].*['"]\s*:|^\s*\[['"]|^\s*\{['"]|^\s*\{\s*\}$|^\s*\[\s*\]$""")
 SNAKE = re.compile(r"^[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+$")
 
