@@ -329,3 +329,222 @@ def test_reader_edition_at_two_widths(tmp_path_factory):
                     if rel in ("book/index.html", "book/part1_activity.html"):
                         drv.save_screenshot(str(shots / f"{Path(rel).stem}-{width}px.png"))
     assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures[:60])
+
+
+# --------------------------------------------------------------------------- #
+# the reader's layout: tables, overlaps, figures' text, the banner, whole sentences
+# --------------------------------------------------------------------------- #
+
+#: The smallest text a figure may show at the phone width (CSS px).
+MIN_FIGURE_TEXT_PX = 9.0
+
+_LAYOUT_JS = r"""
+const art = document.querySelector('.bd-article') || document.body;
+const out = {problems: [], figures: [], banner: null, first_p: null, findings: []};
+const hidden = new Map();
+function isHidden(el) {
+  if (!el) return false;
+  if (hidden.has(el)) return hidden.get(el);
+  const s = getComputedStyle(el);
+  const h = s.visibility === 'hidden' || s.display === 'none' || parseFloat(s.opacity) === 0 || isHidden(el.parentElement);
+  hidden.set(el, h);
+  return h;
+}
+// tables: nothing scrolls sideways, no text spills out of a cell, no word broken in a column narrower than it
+for (const table of art.querySelectorAll('table')) {
+  const id = table.id || (table.closest('[id]') || {}).id || '(table)';
+  const box = table.closest('.pst-scrollable-table-container, .table-wrapper') || table.parentElement;
+  if (box.scrollWidth > box.clientWidth + 1)
+    out.problems.push(`${id}: table scrolls sideways (${box.scrollWidth} px in ${box.clientWidth} px)`);
+  for (const cell of table.querySelectorAll('td, th')) {
+    if (cell.getClientRects().length === 0 || isHidden(cell) || cell.closest('details:not([open])')) continue;
+    if (cell.scrollWidth > cell.clientWidth + 1) {
+      out.problems.push(`${id}: text spills out of its cell: ${cell.textContent.trim().slice(0, 60)}`);
+      continue;
+    }
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const re = /[^\s\-\u2013\u2014]+/g;  // Chrome breaks at spaces and after hyphens, not after a slash
+      let m;
+      while ((m = re.exec(n.textContent))) {
+        if (m[0].length < 2) continue;
+        const r = document.createRange();
+        r.setStart(n, m.index);
+        r.setEnd(n, m.index + m[0].length);
+        const rects = Array.from(r.getClientRects()).filter((x) => x.width > 0);
+        if (new Set(rects.map((x) => Math.round(x.top))).size < 2) continue;
+        const width = rects.reduce((s, x) => s + x.width, 0);
+        const holder = (n.parentElement && n.parentElement.closest('p, td, th')) || cell;
+        if (width <= holder.clientWidth)  // a word wider than all the room it has may break; no other
+          out.problems.push(`${id}: column narrower than its word ${JSON.stringify(m[0])}`);
+      }
+    }
+  }
+}
+// overlapping text: line boxes of different text nodes that cover each other
+const rects = [];
+const walker = document.createTreeWalker(art, NodeFilter.SHOW_TEXT);
+let k = 0;
+for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+  k++;
+  if (!n.textContent.trim()) continue;
+  const el = n.parentElement;
+  // closed dropdowns (a cite box) keep their text out of sight: only their summary is shown
+  const closed = el && el.closest('details:not([open])');
+  if (closed && !el.closest('summary')) continue;
+  if (!el || el.closest('pre, .highlight, script, style') || isHidden(el)) continue;
+  const r = document.createRange();
+  r.selectNodeContents(n);
+  for (const x of r.getClientRects()) if (x.width > 1 && x.height > 1) rects.push([x.left, x.top, x.right, x.bottom, k, n]);
+}
+rects.sort((a, b) => a[1] - b[1]);
+for (let i = 0; i < rects.length && out.problems.length < 50; i++) {
+  const a = rects[i];
+  for (let j = i + 1; j < rects.length && rects[j][1] < a[3]; j++) {
+    const b = rects[j];
+    if (a[4] === b[4]) continue;
+    const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+    const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+    if (w > 2 && h > 0.5 * Math.min(a[3] - a[1], b[3] - b[1]))
+      out.problems.push(`overlapping text: ${JSON.stringify(a[5].textContent.trim().slice(0, 40))} and ` +
+                        `${JSON.stringify(b[5].textContent.trim().slice(0, 40))}`);
+  }
+}
+// figures: the width each is drawn at
+for (const img of art.querySelectorAll('figure img')) {
+  const fig = img.closest('figure');
+  out.figures.push({label: fig ? fig.id : '', width: img.getBoundingClientRect().width, src: img.getAttribute('src')});
+}
+// the banner, and the first paragraph of the page's own text
+const banner = Array.from(art.querySelectorAll('.admonition')).find(
+  (a) => /synthetic data|Computed from snapshot/.test(a.textContent));
+if (banner) out.banner = banner.getBoundingClientRect().top + window.scrollY;
+const firstP = Array.from(art.querySelectorAll('p')).find(
+  (p) => p.textContent.trim() && !p.closest('.admonition, figure, table, .cell_output .admonition, details'));
+if (firstP) out.first_p = {top: firstP.getBoundingClientRect().top + window.scrollY, text: firstP.textContent.trim().slice(0, 80)};
+// the landing page's findings: every item of its findings sections, whole
+for (const sec of art.querySelectorAll('section')) {
+  const h = sec.querySelector(':scope > h2');
+  if (h && /What this edition (finds|cannot answer)/.test(h.textContent))
+    for (const li of sec.querySelectorAll('li')) out.findings.push(li.textContent.replace(/\s+/g, ' ').trim());
+}
+return out;
+"""
+
+
+def _svg_smallest_text(svg: Path) -> tuple[float, float]:
+    """The smallest font size (pt) of a Matplotlib SVG (text drawn as paths: ``scale(s -s)`` with
+    ``s`` = size / 100) and the figure's width (pt)."""
+    text = svg.read_text(encoding="utf-8", errors="replace")
+    width = float(re.search(r'<svg[^>]*\bwidth="([0-9.]+)pt"', text).group(1))
+    sizes = [100 * float(s) for s in re.findall(r"scale\(([0-9.]+) -\1\)", text)]
+    return (min(sizes) if sizes else float("inf")), width
+
+
+def test_svg_text_sizes_are_read(tmp_path):
+    """The figure check reads Matplotlib's SVG text sizes right: a 7-pt label in a 5-inch figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.plot([1, 2], [1, 2])
+    ax.tick_params(labelsize=11)
+    ax.set_title("a title", fontsize=14)
+    ax.text(1.5, 1.5, "small", fontsize=7)
+    fig.savefig(tmp_path / "f.svg")
+    plt.close(fig)
+    smallest, width = _svg_smallest_text(tmp_path / "f.svg")
+    assert smallest == pytest.approx(7.0) and width == pytest.approx(360.0)
+
+
+_WORD_RE = re.compile(r"[A-Za-z]{2,}")
+
+
+def _sentence_problems(items: list[str], vocabulary: set[str]) -> list[str]:
+    """Findings that end mid-word or mid-parenthesis: each must end with a full stop after a word
+    the book uses elsewhere (``…the clai.`` fails), with its parentheses closed."""
+    out = []
+    for text in items:
+        if not re.search(r"[.!?][)\"'’”]*$", text):
+            out.append(f"does not end a sentence: {text[-80:]!r}")
+            continue
+        if text.count("(") != text.count(")"):
+            out.append(f"unbalanced parenthesis: {text[-80:]!r}")
+        words = _WORD_RE.findall(text)
+        if words and words[-1].lower() not in vocabulary:
+            out.append(f"ends in a word found nowhere else in the book ({words[-1]!r}): {text[-80:]!r}")
+    return out
+
+
+def test_sentence_check_catches_a_cut_word():
+    vocab = {"the", "claim", "sample"}
+    assert _sentence_problems(["it cannot confirm the claim."], vocab) == []
+    assert _sentence_problems(["it (so) cannot confirm the clai."], vocab)
+    assert _sentence_problems(["it (cannot confirm the claim."], vocab)
+    assert _sentence_problems(["it cannot confirm the claim"], vocab)
+
+
+def _vocabulary(pages: list[Path]) -> set[str]:
+    words: dict[str, int] = {}
+    for p in pages:
+        text = re.sub(r"<[^>]+>", " ", p.read_text(encoding="utf-8", errors="replace"))
+        for w in _WORD_RE.findall(text):
+            words[w.lower()] = words.get(w.lower(), 0) + 1
+    return {w for w, n in words.items() if n >= 2}
+
+
+def test_reader_layout_at_two_widths(tmp_path_factory):
+    """At 1,400 px and 414 px, on every page of the book (and the editions page where built): no
+    table column narrower than its longest word and no table scrolling sideways, no overlapping text,
+    no horizontal scrollbar on the page; at 414 px every figure's smallest text at least 9 CSS px;
+    the snapshot banner above the first paragraph; the landing page's findings whole sentences."""
+    _need_chromium()
+    failures: list[str] = []
+    for site in _sites(tmp_path_factory):
+        out = site.parent.parent if site.parent.name == "_build" else site
+        shots = out / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        pages = sorted((site / "book").glob("*.html"))
+        extra = [p for p in (site / "editions" / "index.html",) if p.exists()]
+        vocabulary = _vocabulary(pages)
+        profile = tmp_path_factory.mktemp("chromium-layout")
+        with Server(site) as server, _closing(_driver(profile)) as drv:
+            for width in WIDTHS:
+                drv.set_window_size(width, 1200)
+                for page in pages + extra:
+                    rel = page.relative_to(site).as_posix()
+                    drv.get(server.url + rel)
+                    time.sleep(0.3)
+                    where = f"{site.name}/{rel} at {width} px"
+                    over = drv.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+                    if over > 1:
+                        failures.append(f"{where}: a horizontal scrollbar on the page ({over} px)")
+                    if page in extra:
+                        continue
+                    got = drv.execute_script(_LAYOUT_JS)
+                    failures += [f"{where}: {p}" for p in got["problems"][:10]]
+                    if got["banner"] is None:
+                        failures.append(f"{where}: no snapshot banner")
+                    elif got["first_p"] and got["first_p"]["top"] < got["banner"]:
+                        failures.append(f"{where}: the paragraph {got['first_p']['text']!r} is above the banner")
+                    if width == min(WIDTHS):
+                        for f in got["figures"]:
+                            svg = site / "figures" / f"{f['label']}.svg"
+                            if not svg.exists():
+                                failures.append(f"{where}: figure {f['label']} has no SVG to measure")
+                                continue
+                            smallest, fig_width = _svg_smallest_text(svg)
+                            px = smallest * f["width"] / fig_width
+                            if px < MIN_FIGURE_TEXT_PX:
+                                failures.append(
+                                    f"{where}: figure {f['label']}'s smallest text is {px:.1f} CSS px "
+                                    f"({smallest:.1f} pt in a {fig_width:.0f}-pt figure drawn {f['width']:.0f} px wide)"
+                                )
+                    if rel == "book/index.html":
+                        if not got["findings"]:
+                            failures.append(f"{where}: no findings on the landing page")
+                        failures += [f"{where}: {p}" for p in _sentence_problems(got["findings"], vocabulary)]
+                    drv.save_screenshot(str(shots / f"layout-{Path(rel).stem}-{width}px.png"))
+    assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures[:80])

@@ -123,3 +123,23 @@ def test_the_command_writes_the_page(two_builds, tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert (out / "index.html").is_file() and "2 editions" in res.stdout
+
+
+def test_an_editions_page_inside_a_site_links_only_inside_it(two_builds, tmp_path):
+    """``--site``: the page a book links to (``<site>/editions/``) never links out of that site."""
+    site = two_builds[0] / "_build" / "html"
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "index.html").write_text("<html></html>")
+    other = two_builds[1] / "_build" / "html"
+    other.mkdir(parents=True, exist_ok=True)
+    (other / "index.html").write_text("<html></html>")
+    res = subprocess.run(
+        [sys.executable, "-m", "analysis", "editions", *map(str, two_builds), "--site", str(site)],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    page = (site / "editions" / "index.html").read_text()
+    hrefs = re.findall(r'href="([^"]+)"', page)
+    assert "../book/index.html" in hrefs and "../index.html" in hrefs
+    assert not [h for h in hrefs if h.startswith("../../")], hrefs

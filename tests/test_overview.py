@@ -6,6 +6,7 @@ import pandas as pd
 from book_fixtures import hand_snapshot
 
 from analysis.publication import overview
+from analysis.publication.publish import Publisher
 from analysis.snapshot.schema import TABLES
 
 
@@ -68,8 +69,16 @@ def test_front_matter_helpers(tmp_path):
 
     snap = hand_snapshot(tmp_path / "s", models=20)
     assert overview.repo_counts(snap) == {"model": 20, "dataset": snap.rows("datasets"), "space": snap.rows("spaces")}
-    bib = overview.book_bibtex(snap)
+    pub = Publisher(snap, tmp_path / "out")
+    bib = overview.book_bibtex(snap, pub.version, pub.built, "")
     assert bib.startswith("@misc{hf-hub-activity-s,") and f"snapshot date {snap.date}" in bib
+    # the landing page's entry and every cite box agree on authors, version, year and edition
+    box = pub.cite("tab-x", "table")
+    for field in ("author", "version", "year"):
+        line = next(ln for ln in bib.splitlines() if ln.strip().startswith(field + " ="))
+        assert line.strip().rstrip(",") in box, field
+    assert overview.edition_text(snap) == f"snapshot s of {snap.date}"
+
     mapping = licenses.mapping_table()
     groups = overview.license_groups(mapping)
     assert list(groups.columns) == ["group", "count", "licenses"]
@@ -79,6 +88,13 @@ def test_front_matter_helpers(tmp_path):
     (tmp_path / "parameters.json").write_text('{"notebooks": {"a": {"x": 1}}}')
     assert overview.build_parameters(tmp_path)["notebooks"] == {"a": {"x": 1}}
     assert overview.build_commit()
+
+
+def test_absent_is_not_zero_in_the_repository_counts():
+    counts = {"model": 760_000, "dataset": 175_000, "space": None}
+    text = overview.counts_sentence(counts)
+    assert text == ("760,000 model and 175,000 dataset repositories (it has no listing of spaces, so no count of them)")
+    assert " 0 " not in text
 
 
 def test_data_quality_flags_capped_listings_placeholders_and_late_commits(tmp_path):
@@ -97,8 +113,12 @@ def test_data_quality_flags_capped_listings_placeholders_and_late_commits(tmp_pa
     dq = overview.data_quality(snap).set_index("table")
     assert "exact multiple" in dq.loc["models", "listing may be capped"]
     assert dq.loc["datasets", "listing may be capped"] == "no sign" or snap.rows("datasets") % 1000 == 0
-    expect = int((m["created_at"].dt.strftime("%Y-%m-%d") == overview.PLACEHOLDER_DATE).sum())
-    assert dq.loc["models", "placeholder creation dates"] == expect >= 8
+    # the placeholder is the minute 23:29 UTC of that day (as Parts I and V count it); the rest of the day is said apart
+    created = pd.to_datetime(m["created_at"], utc=True)
+    lo, hi = (pd.Timestamp(t, tz="UTC") for t in overview.PLACEHOLDER_MINUTE)
+    expect = int(((created >= lo) & (created < hi)).sum())
+    assert dq.loc["models", "placeholder creation dates"] == expect >= 7
+    assert "more were created on 2022-03-02 outside that minute" in dq.loc["models", "what it means for the findings"]
     late = int((pd.to_datetime(c["date"], utc=True) >= pd.Timestamp("2024-07-12", tz="UTC")).sum())
     assert dq.loc["commits", "commits dated after the snapshot"] == late >= 3
     assert "after the snapshot date" in dq.loc["commits", "what it means for the findings"]

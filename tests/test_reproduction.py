@@ -168,3 +168,76 @@ def test_isolates_note_gives_the_cleaned_network():
         "21.2% are isolates" in t.loc["developers who are isolates in the collaboration network", "note"]
         or "21.3% are isolates" in t.loc["developers who are isolates in the collaboration network", "note"]
     )
+
+
+def test_every_verdict_shows_the_number_it_rests_on():
+    """A verdict names the value it was judged on: the as-of count where there is one (760,000 in
+    the snapshot but 365,144 as of the paper's date 'agrees' with 348,181)."""
+    t = compare(
+        _values(),
+        {"activity.models": 365_144},
+        evidence={"models": {"scope": "all"}, "adoption": {"scope": "all", "top5": 61.0}},
+    ).set_index("quantity")
+    row = t.loc["model repositories"]
+    assert row["verdict"] == "agrees"
+    assert "365,144" in row["rests_on"] and "+4.9%" in row["rests_on"] and "348,181" in row["rests_on"]
+    for q, r in t.iterrows():
+        assert bool(r["verdict"]) == bool(r["rests_on"]), q
+    assert "3.7% of covered models used" in t.loc["adoption (models used in spaces)", "rests_on"]
+
+
+def test_a_table_the_snapshot_lacks_is_no_data_not_zero():
+    t = compare(_values(**{"activity.spaces": 0}), {}, evidence={"spaces": {"scope": "none"}}).set_index("quantity")
+    row = t.loc["space repositories"]
+    assert row["snapshot"] == "no data (not in this snapshot)" and row["testable"] == "no"
+    assert "0" not in row["snapshot"] and "-156,642" not in row["note"]
+
+
+def test_cannot_answer_keeps_reasons_whole():
+    """A reason with a semicolon inside its parenthesis is not cut (the landing page once read
+    '... so it cannot confirm the clai.')."""
+    from analysis.publication.reproduction import cannot_answer
+
+    t = compare(
+        _values(**{"network.reciprocity": 1.0}),
+        {},
+        evidence={"network_structure": {"scope": "subset", "by_construction": True}},
+    )
+    reasons = [r for r in cannot_answer(t) if r.startswith("network ")]
+    assert len(reasons) == 1
+    assert reasons[0].endswith(
+        "so it cannot confirm the claim; and its evidence is a selection that is not a random "
+        "sample, so it cannot test a Hub-wide claim"
+    )
+
+
+def test_downloads_difference_is_not_explained_as_lifetime_counts():
+    """The paper used the API's rolling 30-day count too: a difference is the window's date."""
+    from analysis.publication.reproduction import DOWNLOADS_WINDOW
+
+    assert "lifetime" not in DOWNLOADS_WINDOW and "as in the paper" in DOWNLOADS_WINDOW
+
+
+def test_the_paper_map_names_labels_the_book_publishes():
+    """Every label of tab-paper-map is published by a notebook of the book, on the page it names."""
+    import json
+    import re
+
+    from analysis.publication.reproduction import PAGE_NAMES, paper_map, paper_map_entries
+
+    published: dict[str, set[str]] = {}
+    for nb in paths.BOOK.glob("*.ipynb"):
+        src = "".join("".join(c["source"]) for c in json.loads(nb.read_text())["cells"])
+        labels = set(re.findall(r"[\"']((?:tab|fig)-[a-z0-9-]+)[\"']", src))
+        if "fig-network-{net.label}" in src:
+            labels |= {"fig-network-reproduction", "fig-network-cleaned"}
+        published[nb.stem] = labels
+    entries = paper_map_entries()
+    assert len(entries) >= 20
+    for a in entries:
+        assert a["page"] in PAGE_NAMES, a
+        for label in a.get("labels") or []:
+            assert label in published[a["page"]], f"{label} is not published by book/{a['page']}.ipynb"
+    m = paper_map(compare(_values(), {}))
+    assert list(m.columns) == ["analysis of the paper", "research question", "in the book", "page", "verdict"]
+    assert m["verdict"].str.len().gt(0).all()

@@ -427,7 +427,7 @@ def coverage_text(acts: dict[str, RepoActivity]) -> str:
         extra = []
         for m in ("commits", "discussions"):
             if a.status[m] == OK:
-                extra.append(f"{m} for {a.covered[m]:,}")
+                extra.append(f"{m} for {a.covered[m]:,} of them")
         parts.append(f"{a.n:,} {t} repositories" + (f" ({'; '.join(extra)})" if extra else ""))
     return "; ".join(parts)
 
@@ -968,7 +968,9 @@ def describe_activity(acts: dict[str, RepoActivity]) -> str:
     m = acts.get("model")
     if m is not None and m.status["commits"] == OK:
         sent.append(
-            f"Commits are covered for {m.covered['commits']:,} of {m.n:,} model repositories; "
+            f"Commits are covered for {m.covered['commits']:,} of the {m.n:,} listed model repositories (a commit "
+            "source may also cover repositories the listing no longer has; Part II's network counts those too, "
+            "so its count of repositories with commits can be larger); "
             f"among those with commits, {_f(h['models_single_commit_author_pct'])}% have a single "
             "commit author."
         )

@@ -584,6 +584,47 @@ def isolate_sampling_bias(
     return pd.DataFrame(rows)
 
 
+#: A mean shift of the isolate share within this many points of the full network's is no bias to speak of.
+BIAS_NEGLIGIBLE_POINTS = 1.0
+
+
+def isolate_bias_sentence(table: pd.DataFrame) -> str:
+    """What :func:`isolate_sampling_bias`'s table shows, read from it: the direction and size of the
+    shift at each sample size, and whether it is beyond the spread of the samples (so that the text
+    cannot claim a bias the table does not show)."""
+    rows = table.iloc[1:]
+    if rows.empty:
+        return "The snapshot has too few repositories for a smaller sample, so the bias is not measured here."
+    full = float(table.iloc[0]["isolates (%) mean"])
+    parts, signs = [], set()
+    for r in rows.itertuples(index=False):
+        b = float(r[5])
+        lo, hi = float(r[3]), float(r[4])
+        within = lo <= full <= hi
+        sign = 0 if abs(b) < BIAS_NEGLIGIBLE_POINTS else (1 if b > 0 else -1)
+        signs.add(sign)
+        parts.append(
+            f"{int(r[0]):,} repositories: {b:+.1f} points"
+            + (" (the full network's share lies within the samples' range)" if within else "")
+        )
+    if signs == {1}:
+        verdict = "on this snapshot, sampling biases the isolate share upwards at every size measured"
+    elif signs == {-1}:
+        verdict = "on this snapshot, sampling biases the isolate share downwards at every size measured"
+    elif signs == {0}:
+        verdict = (
+            f"on this snapshot, sampling shifts the isolate share by less than {BIAS_NEGLIGIBLE_POINTS:g} point "
+            "at every size measured: no bias to speak of"
+        )
+    else:
+        verdict = "on this snapshot the shift has no consistent direction: the samples' spread is larger than any bias"
+    return (
+        f"Against the full network's {full:.1f}%, the mean isolate share of the samples moves by "
+        + "; ".join(parts)
+        + f". So {verdict}."
+    )
+
+
 # --------------------------------------------------------------------------- #
 # sensitivity
 # --------------------------------------------------------------------------- #
@@ -844,3 +885,18 @@ def interval_sentence(table: pd.DataFrame, snap: Snapshot) -> str:
         "intervals (the repositories resampled with replacement); they measure the uncertainty of a share "
         "computed from this many repositories, not the difference between snapshots."
     )
+
+
+def sensitivity_sentence(table: pd.DataFrame, n_models: int, paper_models: int) -> str:
+    """How many of the sensitivity checks :func:`sensitivity_table` could run on this snapshot, and
+    why any is missing (read from the table, so the text never announces a check it lacks)."""
+    checks = [str(c) for c in table["check"]] if "check" in table else []
+    words = {1: "one check", 2: "two checks", 3: "three checks"}
+    text = f"{words.get(len(checks), f'{len(checks)} checks')} of conclusions that could rest on a quirk of the data"
+    text = text[0].upper() + text[1:]
+    if not any("subsamples" in c for c in checks) and n_models < paper_models:
+        text += (
+            f"; the third, the license test on random subsamples of the paper's {paper_models:,} models, needs a "
+            f"snapshot with more models than that (this one has {n_models:,}), so it is not run here"
+        )
+    return text + "."

@@ -282,8 +282,10 @@ def _rel(target: Path, start: Path) -> str:
     return Path(os.path.relpath(target, start)).as_posix()
 
 
-def write_page(editions: Sequence[Edition], out: Path) -> Path:
-    """Write the editions page into ``out`` (``index.html``, ``tables/``, ``figures/``)."""
+def write_page(editions: Sequence[Edition], out: Path, site: Path | None = None) -> Path:
+    """Write the editions page into ``out`` (``index.html``, ``tables/``, ``figures/``). With ``site``
+    (a built book's html folder that the page is part of, ``out`` inside it), only links that stay
+    inside that site are made: the book it is part of, not the other editions' sites."""
     (out / "tables").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     long = long_table(editions)
@@ -304,11 +306,12 @@ def write_page(editions: Sequence[Edition], out: Path) -> Path:
 
     items = []
     for ed in editions:
-        site = f' (<a href="{esc(_rel(ed.site, out))}">its book</a>)' if ed.site.is_file() else ""
+        inside = site is None or ed.site.resolve().is_relative_to(Path(site).resolve())
+        link = f' (<a href="{esc(_rel(ed.site, out))}">its book</a>)' if ed.site.is_file() and inside else ""
         mark = " — <strong>synthetic data</strong>" if ed.synthetic else ""
         items.append(
             f"<li><code>{esc(ed.snapshot_id)}</code>, snapshot date {esc(ed.snapshot_date)}, source "
-            f"{esc(ed.source_kind)}{mark}: {len(ed.findings):,} findings{site}</li>"
+            f"{esc(ed.source_kind)}{mark}: {len(ed.findings):,} findings{link}</li>"
         )
     warn = ""
     if any(ed.synthetic for ed in editions):
@@ -316,6 +319,7 @@ def write_page(editions: Sequence[Edition], out: Path) -> Path:
             '<p class="warn">Some editions are computed from <strong>synthetic data</strong> (hollow points in '
             "the figure): their numbers illustrate the method and are not facts about the Hub.</p>"
         )
+    back = '<p><a href="../book/index.html">Back to the book of this edition</a></p>' if site is not None else ""
     n_keys = wide.shape[0]
     caption = (
         f"<caption>Table: every finding of {len(editions)} editions ({n_keys} findings), ordered by snapshot date; "
@@ -329,11 +333,11 @@ def write_page(editions: Sequence[Edition], out: Path) -> Path:
 <title>Editions compared — Development activity on the Hugging Face Hub</title><style>{_CSS}</style></head>
 <body>
 <h1>Editions compared</h1>
+{warn}{back}
 <p>The findings recorded by {len(editions)} editions of the book, each computed from its own snapshot, ordered by
 snapshot date. A finding that an edition does not have is marked so, never shown as zero. Coverage says what each
 value rests on: <em>all</em> repositories, a seeded random <em>sample</em>, a <em>subset</em> that is not a random
 sample, or <em>none</em>.</p>
-{warn}
 <h2>The editions</h2>
 <ul>
 {chr(10).join(items)}
@@ -365,12 +369,18 @@ def main(argv: list[str] | None = None) -> int:
         help="build folders _build/<snapshot_id> (default: every build with findings.json)",
     )
     parser.add_argument("--out", default=None, help="output folder (default: _build/editions)")
+    parser.add_argument(
+        "--site",
+        default=None,
+        help="a built book's html folder: write the page into its editions/ folder (linked from the book)",
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         dirs = args.build_dirs or discover()
         editions = load_editions(dirs)
-        out = Path(args.out) if args.out else paths.editions_dir()
-        index = write_page(editions, out)
+        site = Path(args.site) if args.site else None
+        out = Path(args.out) if args.out else (site / "editions" if site else paths.editions_dir())
+        index = write_page(editions, out, site)
     except EditionsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

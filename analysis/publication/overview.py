@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.publication.publish import BOOK_TITLE
+from analysis.publication.publish import citation_metadata
 from analysis.snapshot import Snapshot
 from analysis.snapshot.schema import REPO_TABLES, TABLES
 from analysis.snapshot.store import VERSIONED_PACKAGES, git_commit
@@ -34,6 +34,9 @@ def repo_summary(snap: Snapshot) -> pd.DataFrame:
     """One row per repository type: counts, owners, licenses, zero activity, dates."""
     rows = []
     for repo_type, table in REPO_TABLES.items():
+        if snap.coverage(table).get("scope", "none") == "none":  # absent is not zero: no listing, no counts
+            rows.append({"repository type": f"{repo_type} (no listing in this snapshot)"})
+            continue
         df = snap.table(table, ["owner", "license", "likes", "downloads", "created_at"])
         n = len(df)
         downloads_known = int(df["downloads"].notna().sum())
@@ -52,21 +55,56 @@ def repo_summary(snap: Snapshot) -> pd.DataFrame:
                 "created to": created.max().date().isoformat() if len(created) else "",
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    for col in ("repositories", "distinct owners", "without owner (legacy id)", "downloads known"):
+        out[col] = out[col].astype("Int64")
+    return out
 
 
-def repo_counts(snap: Snapshot) -> dict[str, int]:
-    """Repositories per type (``model``, ``dataset``, ``space``) in the snapshot."""
-    return {repo_type: snap.rows(table) for repo_type, table in REPO_TABLES.items()}
+def repo_counts(snap: Snapshot) -> dict[str, int | None]:
+    """Repositories per type (``model``, ``dataset``, ``space``) in the snapshot; None for a type the
+    snapshot has no listing of (coverage scope ``none``): absent is not zero."""
+    return {
+        repo_type: None if snap.coverage(table).get("scope", "none") == "none" else snap.rows(table)
+        for repo_type, table in REPO_TABLES.items()
+    }
 
 
-def book_bibtex(snap: Snapshot) -> str:
-    """The BibTeX entry that cites the book as computed from ``snap``."""
-    return (
-        f"@misc{{hf-hub-activity-{snap.id},\n  title = {{{BOOK_TITLE}}},\n"
-        f"  note = {{Computed from snapshot {snap.id} (snapshot date {snap.date}, source {snap.source_kind})}},\n"
-        f"  year = {{{snap.date[:4]}}}\n}}"
+def counts_sentence(counts: dict[str, int | None]) -> str:
+    """``5,000 model, 1,151 dataset and 2,249 space repositories``; a type without a listing is
+    said to have none listed, never 0."""
+    have = [f"{n:,} {t}" for t, n in counts.items() if n is not None]
+    missing = [t for t, n in counts.items() if n is None]
+    text = (", ".join(have[:-1]) + " and " + have[-1] if len(have) > 1 else "".join(have)) + " repositories"
+    if missing:
+        text += f" (it has no listing of {' or '.join(t + 's' for t in missing)}, so no count of them)"
+    return text
+
+
+def book_bibtex(snap: Snapshot, version: str, built: str, url: str) -> str:
+    """The BibTeX entry that cites the book as computed from ``snap``: the same authors, title,
+    version, year (of the build) and edition as every table's and figure's *Cite this* box."""
+    meta = citation_metadata()
+    authors = " and ".join(meta["authors"]) or "The hf-hub-activity project"
+    lines = [
+        f"@misc{{hf-hub-activity-{snap.id},",
+        f"  author = {{{{{authors}}}}},",
+        f"  title = {{{{{meta['title']}}}}},",
+        f"  version = {{{version}}},",
+        f"  edition = {{{edition_text(snap)}}},",
+        f"  year = {{{built[:4]}}},",
+    ]
+    if url:
+        lines.append(f"  url = {{{url}}},")
+    lines.append(
+        f"  note = {{Snapshot {snap.id}, snapshot date {snap.date}, source {snap.source_kind}; built {built}}}"
     )
+    return "\n".join(lines) + "\n}"
+
+
+def edition_text(snap: Snapshot) -> str:
+    """The edition of the book a snapshot makes: its id and date (as every cite box gives it)."""
+    return f"snapshot {snap.id} of {snap.date}"
 
 
 def license_groups(mapping: pd.DataFrame) -> pd.DataFrame:
@@ -307,6 +345,8 @@ RQ_FINDINGS = {
 
 def _value_text(e: dict[str, Any]) -> str:
     v, unit = e["value"], e["unit"]
+    if e["coverage"]["scope"] == "none":
+        return "no data in this snapshot"
     if v is None:
         return "not available"
     if unit == "pct":
@@ -343,9 +383,14 @@ def edition_findings(doc: dict[str, Any], table: pd.DataFrame) -> str:
         lines.append(f"- *{rq}.* " + ("; ".join(bits) if bits else "no finding recorded in this build") + ".")
     lines += ["", "**By claim of the paper** (from {numref}`tab-paper-vs-snapshot`)", ""]
     for row in table.itertuples(index=False):
-        verdict = f", verdict **{row.verdict}**" if row.verdict else ""
+        verdict = f", verdict **{row.verdict}**, resting on {row.rests_on}" if row.verdict else ""
+        as_of = (
+            f" (as of the paper's date: {row.snapshot_as_of_paper_date})"
+            if row.snapshot_as_of_paper_date not in ("", "n/a") and row.verdict
+            else ""
+        )
         lines.append(
-            f"- {row.quantity} — the paper: {row.paper}; this snapshot: {row.snapshot}; "
+            f"- {row.quantity} — the paper: {row.paper}; this snapshot: {row.snapshot}{as_of}; "
             f"testable: **{row.testable}**{verdict}."
         )
     return "\n".join(lines)
@@ -359,6 +404,8 @@ def edition_findings(doc: dict[str, Any], table: pd.DataFrame) -> str:
 PAGE_SIZE = 1000
 #: The Hub's placeholder creation date of repositories created before it recorded one.
 PLACEHOLDER_DATE = "2022-03-02"
+#: The placeholder is one minute of that day (UTC): Parts I and V count the repositories in it.
+PLACEHOLDER_MINUTE = ("2022-03-02T23:29:00", "2022-03-02T23:30:00")
 
 
 def _on_day(col: pa.ChunkedArray, day: str) -> int:
@@ -367,6 +414,16 @@ def _on_day(col: pa.ChunkedArray, day: str) -> int:
     start = pd.Timestamp(day, tz=col.type.tz)
     end = start + pd.Timedelta(days=1)
     inside = pc.and_(pc.greater_equal(col, pa.scalar(start, col.type)), pc.less(col, pa.scalar(end, col.type)))
+    return int(pc.sum(inside).as_py() or 0)
+
+
+def _between(col: pa.ChunkedArray, start: str, end: str) -> int:
+    """How many values of a timestamp column lie in ``[start, end)`` (UTC instants), in Arrow."""
+    lo = pd.Timestamp(start, tz="UTC").tz_convert(col.type.tz or "UTC")
+    hi = pd.Timestamp(end, tz="UTC").tz_convert(col.type.tz or "UTC")
+    if col.type.tz is None:
+        lo, hi = lo.tz_localize(None), hi.tz_localize(None)
+    inside = pc.and_(pc.greater_equal(col, pa.scalar(lo, col.type)), pc.less(col, pa.scalar(hi, col.type)))
     return int(pc.sum(inside).as_py() or 0)
 
 
@@ -404,7 +461,8 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
         if total and n < total:
             capped.append(f"{n:,} below the source's reported {total:,}")
         created = snap.arrow(table, ["created_at"]).column("created_at")
-        placeholder = _on_day(created, PLACEHOLDER_DATE)
+        placeholder = _between(created, *PLACEHOLDER_MINUTE)
+        same_day = _on_day(created, PLACEHOLDER_DATE) - placeholder
         late = _at_or_after(created, snap_date) if n else 0
         dups = sum(v for k, v in dup_counts.items() if table in k or repo_type in k)
         means = []
@@ -414,8 +472,14 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
             means.append("counts may be capped: a count a little below the paper's may be the listing, not the Hub")
         if placeholder:
             means.append(
-                f"{placeholder:,} creation dates are the placeholder {PLACEHOLDER_DATE}; they precede any as-of "
-                "date, so the as-of count keeps them all"
+                f"{placeholder:,} creation dates are the placeholder ({PLACEHOLDER_DATE} 23:29 UTC, the count Parts I "
+                "and V use); they precede any as-of date, so the as-of count keeps them all"
+                + (
+                    f"; {same_day:,} more were created on {PLACEHOLDER_DATE} outside that minute (real dates, "
+                    "not counted as placeholders)"
+                    if same_day
+                    else ""
+                )
             )
         if late:
             means.append(
@@ -425,11 +489,11 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
         rows.append(
             {
                 "table": table,
-                "rows": n,
+                "rows": None if cov.get("scope", "none") == "none" else n,  # absent is not zero
                 "coverage": cov.get("scope", "none"),
                 "listing may be capped": "; ".join(capped) or "no sign",
-                "placeholder creation dates": placeholder,
-                "created after the snapshot": late,
+                "placeholder creation dates": None if cov.get("scope", "none") == "none" else placeholder,
+                "created after the snapshot": None if cov.get("scope", "none") == "none" else late,
                 "commits dated after the snapshot": None,
                 "duplicates removed": dups,
                 "what it means for the findings": "; ".join(means) or "nothing found",
@@ -465,6 +529,7 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
     )
     df = pd.DataFrame(rows)
     for col in (
+        "rows",
         "placeholder creation dates",
         "created after the snapshot",
         "commits dated after the snapshot",

@@ -37,6 +37,8 @@ COLUMNS = [
     "snapshot_as_of_paper_date",
     "testable",
     "verdict",
+    "rests_on",
+    "in_the_book",
     "note",
 ]
 NA = "n/a"
@@ -53,6 +55,17 @@ RECIPROCITY_HIGH = 0.5
 COLLABORATION = fnd.COLLABORATION_MEASURES
 
 TESTABLE = ("yes", "partly", "no")
+#: The book's pages by notebook, as the navigation names them (one name per page).
+PAGE_NAMES = {
+    "methods": "Data and methods",
+    "snapshot": "The snapshot",
+    "part1_activity": "Part I",
+    "part2_network": "Part II",
+    "part3_adoption": "Part III",
+    "reproduction": "Part IV",
+    "part5_history": "Part V",
+    "provenance": "Provenance",
+}
 VERDICTS = ("agrees", "differs", "consistent in direction", "")
 
 
@@ -158,6 +171,49 @@ def _diff(v: Any, paper: float, unit: str, relation: str, label: str) -> str:
     return f"{label}: {d:+.1f} percentage points against the paper"
 
 
+def rests_on(item: Mapping[str, Any], evidence: Mapping[str, Any], verdict: str) -> str:
+    """The number a verdict rests on, in words (empty where there is no verdict): for a count or a
+    share, the as-of-paper-date value where there is one (else the snapshot's) against the paper's."""
+    if not verdict:
+        return ""
+    measure = item["measure"]
+    v = evidence.get("value")
+    if measure == "activity.license_effect":
+        usable = [e for e in evidence.get("effects", []) if not _missing(e[1]) and e[4] in ("all", "sample")]
+        lows = [e[2] for e in usable if not _missing(e[2])]
+        highs = [e[3] for e in usable if not _missing(e[3])]
+        bits = []
+        if lows:
+            bits.append(f"largest lower interval end {max(lows):.3f}")
+        if highs:
+            bits.append(f"largest upper end {max(highs):.3f}")
+        return f"epsilon squared: {', '.join(bits)} (threshold {EPS_SMALL:g})"
+    if measure == "network.reciprocity":
+        return f"{fnd_reciprocity_name()} {float(v):.2f} (threshold {RECIPROCITY_HIGH:g})"
+    if measure == "adoption.models_used_pct":
+        top5 = evidence.get("top5")
+        text = f"{float(v):.1f}% of covered models used (threshold 50%)"
+        if not _missing(top5):
+            text += f"; top 5 owners hold {float(top5):.1f}% of uses (threshold 50%)"
+        return text
+    a = evidence.get("as_of")
+    which, x = ("as of the paper's date", a) if not _missing(a) else ("the snapshot", v)
+    if _missing(x):
+        return ""
+    paper = float(item["value"])
+    if item.get("unit") == "count":
+        rel = (float(x) - paper) / paper * 100 if paper else float("nan")
+        return (
+            f"{which}: {_fmt(x, 'count')} ({rel:+.1f}% against {_fmt(paper, 'count')}; tolerance ±{TOL_COUNT_REL:g}%)"
+        )
+    if item.get("relation") == ">":
+        return f"{which}: {float(x):.1f}% against 'over {paper:g}%'"
+    return (
+        f"{which}: {float(x):.1f}% ({float(x) - paper:+.1f} points against {paper:g}%; "
+        f"tolerance ±{TOL_PCT_POINTS:g} points)"
+    )
+
+
 # --------------------------------------------------------------------------- #
 # the rule
 # --------------------------------------------------------------------------- #
@@ -213,6 +269,8 @@ def grade(
             verdict = "consistent in direction"
         return testable, verdict, f"judged on epsilon squared with its interval (threshold {EPS_SMALL:g}), not on p"
     if _missing(v):
+        if evidence.get("scope") == "none":
+            return "no", "", "this snapshot has no data for it"
         return "no", "", "not computed from this snapshot"
     testable, why = _scope_testable(evidence.get("scope"), dated_later)
     if measure == "network.reciprocity" and evidence.get("by_construction"):
@@ -271,6 +329,7 @@ def compare(
     evidence: Mapping[str, Mapping[str, Any]] | None = None,
     synthetic: bool = False,
     paper_date: str = PAPER_DATE,
+    places: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The paper-vs-snapshot table.
 
@@ -279,12 +338,14 @@ def compare(
     holds the as-of-paper-date reconstruction where it applies (missing keys
     show as n/a). ``evidence`` maps a paper key to what :func:`grade` needs
     beyond the values (scope, construction, effects). ``caveats`` maps a row
-    key to an extra sentence for its note.
+    key to an extra sentence for its note. ``places`` maps a paper key to where the book shows
+    its evidence (``tab-activity (Part I)``).
     """
     paper = paper if paper is not None else paper_numbers()
     as_of = as_of or {}
     caveats = caveats or {}
     evidence = evidence or {}
+    places = places or {}
     snap_date = snapshot.get("snapshot.date")
     try:
         dated_later = dt.date.fromisoformat(str(snap_date)) > dt.date.fromisoformat(paper_date)
@@ -300,8 +361,12 @@ def compare(
         if "value" in item:
             unit, rel = item.get("unit"), item.get("relation", "=")
             snap_s, asof_s = _fmt(v, unit), _fmt(a, unit)
+            if ev.get("scope") == "none":  # absent is not zero: a table the snapshot does not have
+                snap_s, asof_s, v, a = "no data (not in this snapshot)", NA, None, None
+                ev = {**ev, "value": None, "as_of": None}
             if _missing(v):
-                notes.append("not computed from this snapshot")
+                if ev.get("scope") != "none":
+                    notes.append("not computed from this snapshot")
             else:
                 notes.append(_diff(v, float(item["value"]), unit, rel, "snapshot"))
             if not _missing(a):
@@ -364,7 +429,7 @@ def compare(
             )
         if key in caveats:
             notes.append(caveats[key])
-        if "value" in item and _missing(a):
+        if "value" in item and _missing(a) and ev.get("scope") != "none":
             notes.append("no as-of reconstruction for this measure")
         rows.append(
             {
@@ -375,6 +440,8 @@ def compare(
                 "snapshot_as_of_paper_date": asof_s,
                 "testable": testable,
                 "verdict": verdict,
+                "rests_on": rests_on(item, ev, verdict),
+                "in_the_book": places.get(key, ""),
                 "note": "; ".join(n for n in notes if n) + ".",
             }
         )
@@ -386,6 +453,12 @@ def compare(
 # --------------------------------------------------------------------------- #
 
 AS_OF_SUFFIX = ".as_of_paper_date"
+#: Why a downloads share may differ: the same measure as the paper's, over a different window.
+DOWNLOADS_WINDOW = (
+    "downloads are the API's rolling 30-day count, as in the paper, but over the 30 days before this "
+    "snapshot's date rather than before the paper's collection: the as-of share keeps the models of the "
+    "paper's date and counts their downloads of a later month"
+)
 
 
 def _caveats(doc: Mapping[str, Any], entries: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
@@ -402,8 +475,8 @@ def _caveats(doc: Mapping[str, Any], entries: Mapping[str, Mapping[str, Any]]) -
 
     commits = cov_note("network.isolates_pct", "commit histories")
     c = {
-        "models_zero_downloads": "downloads are the API's 30-day count at the snapshot date, not a lifetime count",
-        "top1pct_downloads": "downloads are the API's 30-day count at the snapshot date",
+        "models_zero_downloads": DOWNLOADS_WINDOW,
+        "top1pct_downloads": DOWNLOADS_WINDOW,
         "isolates": commits,
         "network_structure": commits,
         "single_contributor": cov_note("activity.models_single_commit_author_pct", "commit histories"),
@@ -455,6 +528,18 @@ def paper_vs_snapshot(doc: Mapping[str, Any], paper_date: str = PAPER_DATE) -> p
         if e is not None:
             effects.append((meas, e["value"], e["ci_low"], e["ci_high"], e["coverage"]["scope"]))
     evidence["license_groups"]["effects"] = effects
+    places: dict[str, str] = {}
+    for item in paper_numbers():
+        keys = (
+            [item["measure"]]
+            if item["measure"] != "activity.license_effect"
+            else [f"activity.license_effect.{m}" for m in COLLABORATION]
+        )
+        for k in keys:
+            e = entries.get(k)
+            if e is not None and e.get("source"):
+                places[item["key"]] = f"{e['source']} ({PAGE_NAMES.get(str(e.get('part')), e.get('part'))})"
+                break
     return compare(
         values,
         as_of,
@@ -462,6 +547,7 @@ def paper_vs_snapshot(doc: Mapping[str, Any], paper_date: str = PAPER_DATE) -> p
         evidence=evidence,
         synthetic=bool(snap["synthetic"]),
         paper_date=paper_date,
+        places=places,
     )
 
 
@@ -471,9 +557,178 @@ def cannot_answer(table: pd.DataFrame) -> list[str]:
     for row in table.itertuples(index=False):
         if row.testable != "no":
             continue
-        reason = ""
-        for part in str(row.note).rstrip(".").split("; "):
-            if part.startswith("testable: no ("):
-                reason = part[len("testable: no (") : -1]
+        reason = _parenthesis_after(str(row.note), "testable: no (")
         out.append(f"{row.quantity} (the paper: {row.paper}): {reason or 'not testable'}")
     return out
+
+
+def _parenthesis_after(text: str, opening: str) -> str:
+    """The text inside the parenthesis that ``opening`` (ending in ``(``) opens, up to the
+    parenthesis that closes it (nested ones and ``;`` inside kept whole); empty if absent."""
+    start = text.find(opening)
+    if start < 0:
+        return ""
+    depth, i = 1, start + len(opening)
+    for j in range(i, len(text)):
+        if text[j] == "(":
+            depth += 1
+        elif text[j] == ")":
+            depth -= 1
+            if depth == 0:
+                return text[i:j]
+    return text[i:].rstrip(".")
+
+
+# --------------------------------------------------------------------------- #
+# from the paper to the book (tab-paper-map)
+# --------------------------------------------------------------------------- #
+
+PAPER_MAP_FILE = "paper_map.yml"
+
+
+def paper_map_entries() -> list[dict[str, Any]]:
+    """The analyses of the paper with the labels that show them (``analysis/resources/paper_map.yml``)."""
+    import yaml
+
+    from analysis import paths
+
+    doc = yaml.safe_load(paths.resource(PAPER_MAP_FILE).read_text(encoding="utf-8")) or {}
+    return list(doc.get("analyses") or [])
+
+
+def paper_map(table: pd.DataFrame) -> pd.DataFrame:
+    """``tab-paper-map``: every analysis of the paper, where the book shows it (labels and page),
+    and the verdicts of the paper's numbers it carries (from ``tab-paper-vs-snapshot``, ``table``)."""
+    quantity_of = {n["key"]: n["quantity"] for n in paper_numbers()}
+    graded = table.set_index("quantity")
+    rows = []
+    for a in paper_map_entries():
+        verdicts = []
+        for key in a.get("claims") or []:
+            q = quantity_of.get(key)
+            if q is None or q not in graded.index:
+                continue
+            r = graded.loc[q]
+            verdicts.append(f"{q}: {r['verdict'] or 'not testable'}")
+        rows.append(
+            {
+                "analysis of the paper": a["analysis"],
+                "research question": a.get("rq", ""),
+                "in the book": ", ".join(a.get("labels") or []) or "section, not a table",
+                "page": PAGE_NAMES.get(str(a.get("page")), str(a.get("page") or "")),
+                "verdict": "; ".join(verdicts) if verdicts else "shown; the paper reports no number to grade",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- #
+# the landing page's picture of the reproduction (fig-paper-vs-snapshot)
+# --------------------------------------------------------------------------- #
+
+
+def figure_data(doc: Mapping[str, Any]) -> pd.DataFrame:
+    """The paper's numeric claims with this snapshot's value, its as-of-paper-date value and their
+    intervals (from the findings), one row per claim; missing values stay missing."""
+    entries = fnd.by_key(doc)
+    rows = []
+    for item in paper_numbers():
+        if "value" not in item:
+            continue
+        e = entries.get(item["measure"])
+        a = entries.get(item["measure"] + AS_OF_SUFFIX)
+        absent = e is None or e["coverage"]["scope"] == "none"
+
+        def val(x: Mapping[str, Any] | None, field: str) -> float | None:
+            if absent or x is None or _missing(x.get(field)):
+                return None
+            return float(x[field])
+
+        rows.append(
+            {
+                "key": item["key"],
+                "quantity": item["quantity"],
+                "unit": item.get("unit"),
+                "relation": item.get("relation", "="),
+                "paper": float(item["value"]),
+                "paper_source": item["source"],
+                "snapshot": val(e, "value"),
+                "snapshot_low": val(e, "ci_low"),
+                "snapshot_high": val(e, "ci_high"),
+                "as_of": val(a, "value"),
+                "as_of_low": val(a, "ci_low"),
+                "as_of_high": val(a, "ci_high"),
+                "scope": "none" if e is None else e["coverage"]["scope"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def figure(data: pd.DataFrame, snapshot_date: str, paper_date: str = PAPER_DATE):
+    """The paper's values (black) against this snapshot's (blue) and the as-of-paper-date values
+    (orange), with their 95% intervals where the findings have them: counts on a log axis above,
+    shares below (one column, so that it reads on a phone)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    counts = data[data["unit"] == "count"].reset_index(drop=True)
+    shares = data[data["unit"] == "pct"].reset_index(drop=True)
+    heights = [max(len(counts), 1), max(len(shares), 1)]
+    fig, axes = plt.subplots(
+        2, 1, figsize=(8, 1.0 + 0.55 * sum(heights)), gridspec_kw={"height_ratios": heights}, layout="constrained"
+    )
+    series = (
+        ("paper", "the paper (quoted)", "black", "D", None, None),
+        ("snapshot", f"this snapshot ({snapshot_date})", "#1f77b4", "o", "snapshot_low", "snapshot_high"),
+        ("as_of", f"as of the paper's date ({paper_date})", "#ff7f0e", "s", "as_of_low", "as_of_high"),
+    )
+    for ax, part, title in ((axes[0], counts, "repositories"), (axes[1], shares, "shares (%)")):
+        y = np.arange(len(part))[::-1]
+        for offset, (col, label, color, marker, lo, hi) in zip((0.22, 0.0, -0.22), series):
+            vals = part[col].to_numpy(dtype=float)
+            ok = ~np.isnan(vals)
+            if lo is not None:
+                low = part[lo].to_numpy(dtype=float)
+                high = part[hi].to_numpy(dtype=float)
+                err = ok & ~np.isnan(low) & ~np.isnan(high)
+                ax.errorbar(
+                    vals[err],
+                    y[err] + offset,
+                    xerr=[vals[err] - low[err], high[err] - vals[err]],
+                    fmt="none",
+                    ecolor=color,
+                    capsize=3,
+                    lw=1.2,
+                )
+            ax.plot(vals[ok], y[ok] + offset, ls="", marker=marker, color=color, label=label, ms=7)
+            if col == "paper":
+                for yy, v, rel in zip(y, vals, part["relation"]):
+                    if rel == ">":
+                        ax.annotate(
+                            "", xy=(v + 8, yy + offset), xytext=(v, yy + offset), arrowprops={"arrowstyle": "->"}
+                        )
+            if col == "snapshot":
+                for yy, v in zip(y, vals):
+                    if np.isnan(v):
+                        ax.text(0.01, yy, "no data in this snapshot", transform=ax.get_yaxis_transform(), va="center")
+        ax.set_yticks(y)
+        ax.set_yticklabels([_short(q) for q in part["quantity"]])
+        ax.set_title(title, loc="left")
+        ax.grid(axis="x", alpha=0.3)
+        if len(part) == 0:
+            ax.set_axis_off()
+    if len(counts):
+        axes[0].set_xscale("log")
+    axes[1].set_xlim(0, 100)
+    axes[0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1, frameon=False)
+    return fig
+
+
+def _short(quantity: str) -> str:
+    """A claim's name short enough for a tick label."""
+    short = {
+        "share of all downloads held by the top 1% of models": "top 1% of models' share of downloads",
+        "developers who are isolates in the collaboration network": "developers who are isolates",
+        "model repositories with a single contributor": "models with a single contributor",
+    }
+    return short.get(quantity, quantity)
