@@ -772,7 +772,10 @@ def open_validated(directory: str | os.PathLike, record: Path) -> tuple[Snapshot
         return open_snapshot(directory, checksums=False), False
     snap = open_snapshot(directory, deep=True)
     if state is not None:
-        record.parent.mkdir(parents=True, exist_ok=True)
         stamp = dict(state, validated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
-        record.write_text(json.dumps(stamp, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        try:
+            record.parent.mkdir(parents=True, exist_ok=True)
+            record.write_text(json.dumps(stamp, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        except OSError:  # a full disk, say: the next build validates in full again, and meets it itself
+            record.unlink(missing_ok=True)
     return snap, True
