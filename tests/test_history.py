@@ -207,3 +207,23 @@ def test_part5_notebook_publishes_its_tables_and_figures(tmp_path):
     )
     growth = pd.read_csv(out / "tables" / "tab-history-growth.csv")
     assert growth.groupby("repo_type")["created"].sum().to_dict() == {"model": 90, "dataset": 30, "space": 45}
+
+
+def test_the_star_sentence_follows_the_side_of_the_curve(hand):
+    """By 2023-06-30 the hand snapshot holds 5 dated-or-placeholder models: a paper's count of 8 is
+    above the curve (deletions can explain it), a count of 3 below it (deletions cannot)."""
+    _, listings = hand
+    below = H.star_sentence(listings, {"model": 8.0}, "2023-06-30")
+    assert "(5) lies 3 below the star" in below and "deleted or made private" in below
+    above = H.star_sentence(listings, {"model": 3.0}, "2023-06-30")
+    assert "(5) lies 2 above the star" in above and "Deletions since can only lower the curve" in above
+    assert H.star_sentence(listings, {"dataset": 3.0}, "2023-06-30") == ""
+
+
+def test_the_owner_lorenz_figure_has_its_data(hand):
+    _, listings = hand
+    data = H.owner_lorenz_data(H.owner_tables(listings), points=3)
+    assert set(data["measure"]) == set(H.OWNER_MEASURES)
+    for _, d in data.groupby("measure"):
+        assert len(d) <= 3 and d["share of owners"].iloc[-1] == pytest.approx(1.0)
+        assert d["share of the measure"].iloc[-1] == pytest.approx(1.0)

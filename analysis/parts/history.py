@@ -719,6 +719,31 @@ def owner_lorenz_figure(tables: dict[tuple[str, str], pd.DataFrame]):
     return fig
 
 
+def owner_lorenz_data(tables: dict[tuple[str, str], pd.DataFrame], points: int = 1000) -> pd.DataFrame:
+    """The curves of :func:`owner_lorenz_figure` as a table (``fig-history-owner-lorenz``'s CSV): per
+    measure, the share of owners (ascending) and the share of the measure they hold, at most ``points``
+    points per curve (evenly spaced along the curve, its ends kept)."""
+    frames = []
+    for m in OWNER_MEASURES:
+        tot = tables.get(("model", m))
+        if tot is None or not len(tot):
+            continue
+        lz = pd.DataFrame(stats.lorenz(tot[m].to_numpy(dtype=float)))
+        if len(lz) > points:
+            lz = lz.iloc[np.unique(np.linspace(0, len(lz) - 1, points).round().astype(int))]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "measure": m,
+                    "share of owners": lz["population_share"].to_numpy(),
+                    f"share of {m}": lz["value_share"].to_numpy(),
+                }
+            ).rename(columns={f"share of {m}": "share of the measure"})
+        )
+    cols = ["measure", "share of owners", "share of the measure"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
 def describe(snap: Snapshot, listings: dict[str, Listing], growth_table: pd.DataFrame, paper_date: str) -> str:
     """Two sentences on growth: how many repositories existed by the paper's date, and since."""
     out = []
@@ -735,4 +760,35 @@ def describe(snap: Snapshot, listings: dict[str, Listing], growth_table: pd.Data
             + (f"; {lst.n - int(known.sum()):,} have no creation date" if not known.all() else "")
             + "."
         )
+    return " ".join(out)
+
+
+def star_sentence(listings: dict[str, Listing], paper_counts: dict[str, float | None], paper_date: str) -> str:
+    """What the gap between each star (the paper's count) and the as-of curve at the paper's date is,
+    read from the numbers: below the star, deletions and differences of method; above it, repositories
+    the paper's collection did not see (created between its collection day, not recorded, and
+    ``paper_date``) and differences of method, since deletions only lower the curve."""
+    cut = np.datetime64(pd.Timestamp(paper_date) + pd.Timedelta(days=1), "ms")
+    out = []
+    for t in listed_types(listings):
+        paper = paper_counts.get(t)
+        if paper is None:
+            continue
+        lst = listings[t]
+        by = int(((~np.isnat(lst.created)) & (lst.created < cut)).sum())
+        gap = by - paper
+        rel = 100 * gap / paper if paper else float("nan")
+        if gap < 0:
+            out.append(
+                f"For {t} repositories the curve at {paper_date} ({by:,}) lies {-gap:,.0f} below the star "
+                f"({paper:,.0f}; {rel:+.1f}%): repositories deleted or made private since, and any difference of "
+                "method, account for the gap."
+            )
+        else:
+            out.append(
+                f"For {t} repositories the curve at {paper_date} ({by:,}) lies {gap:,.0f} above the star "
+                f"({paper:,.0f}; {rel:+.1f}%). Deletions since can only lower the curve, so they do not explain "
+                "a curve above the star; repositories created between the paper's collection day (in October 2023, "
+                f"not recorded) and {paper_date} can, and so can any difference of method."
+            )
     return " ".join(out)
