@@ -8,9 +8,20 @@ STAMP     := $(VENV)/.installed
 SNAPSHOT  ?= data/snapshots/synthetic-demo
 ARGS      ?=
 DUMP      ?=
+# make site / serve / monthly: the books to publish (default: the build of SNAPSHOT), the site's
+# folder (default: _build/site), its published address, extra options (--replace)
+BOOKS     ?=
+SITE_DIR  ?=
+BASEURL   ?= http://127.0.0.1:8000/hf-hub-activity/
+SITE_ARGS ?=
+# make monthly: the month's snapshot id and the collector's settings (full listings; commits and
+# discussions of a seeded sample of 10,000 repositories per type; failures offered again)
+MONTH_ID  ?= hub-$(shell date -u +%Y-%m)
+MONTH_DIR ?=
+COLLECT   ?= --select sample --n 10000 --seed 1 --retry-failed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lint book editions test snapshot import-shared bench clean lock browser-deps site serve mariadb-deps hfcommunity
+.PHONY: help setup lint book editions test snapshot import-shared bench clean lock browser-deps site serve html monthly mariadb-deps hfcommunity
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -23,7 +34,14 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-setup: $(STAMP)  ## Create .venv from requirements.txt (skipped when up to date)
+# cffconvert in a tool environment of its own (it needs jsonschema < 4): requirements-cffconvert.txt
+CFFCONVERT := $(VENV)/tools/cffconvert/bin/cffconvert
+$(CFFCONVERT): requirements-cffconvert.txt
+	@test -x $(VENV)/tools/cffconvert/bin/python || $(PYTHON3) -m venv $(VENV)/tools/cffconvert
+	$(VENV)/tools/cffconvert/bin/python -m pip install --quiet -r requirements-cffconvert.txt
+	@touch $(CFFCONVERT)
+
+setup: $(STAMP) $(CFFCONVERT)  ## Create .venv from requirements.txt (skipped when up to date), and cffconvert's tool environment
 
 book: $(STAMP)  ## Execute the notebooks on SNAPSHOT and build the book into _build/<snapshot_id>/
 	@if [ "$(SNAPSHOT)" = "data/snapshots/synthetic-demo" ] && [ ! -f "$(SNAPSHOT)/manifest.json" ]; then \
@@ -32,17 +50,19 @@ book: $(STAMP)  ## Execute the notebooks on SNAPSHOT and build the book into _bu
 	fi
 	$(PY) -m analysis build $(SNAPSHOT) $(ARGS)
 	@# the editions page of every build here, inside this book's site (the landing page links to it)
-	$(PY) -m analysis editions --site "$$($(MAKE) -s site SNAPSHOT=$(SNAPSHOT))"
+	$(PY) -m analysis editions --site "$$($(PY) -c 'import sys; from analysis import paths; from analysis.snapshot import open_snapshot; print(paths.site_dir(open_snapshot(sys.argv[1]).id))' $(SNAPSHOT))"
 
 editions: $(STAMP)  ## Compare the findings of built editions (BUILDS="_build/<id> ..."; default: every build) on _build/editions/
 	$(PY) -m analysis editions $(BUILDS)
 
-lint: $(STAMP)  ## Lint and format checks (ruff, notebooks included) and the import contracts (import-linter)
+lint: $(STAMP)  ## Lint and format checks (ruff, notebooks included), the import contracts (import-linter), the workflows (check-jsonschema, zizmor)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-logo
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --min-severity low .github/workflows
 
-test: $(STAMP)  ## Run the test suite
+test: $(STAMP) $(CFFCONVERT)  ## Run the test suite
 	$(PY) -m pytest $(ARGS)
 
 snapshot: $(STAMP)  ## Collect a new snapshot from the live Hub (ARGS="--snapshot-id ID --select sample --n 1000"; token from HF_TOKEN)
@@ -72,11 +92,23 @@ hfcommunity: $(STAMP)  ## Load an HFCommunity dump (DUMP=dump_YYYYMMDD.zip|.rar|
 	@$(MAKE) -s mariadb-deps
 	$(PY) -m analysis import-hfcommunity --dump "$(DUMP)" $(ARGS)
 
-site: $(STAMP)  ## Print the folder of the built site of SNAPSHOT
+html: $(STAMP)  ## Print the folder of the built book of SNAPSHOT (its html, before publishing)
 	@$(PY) -c 'import sys; from analysis import paths; from analysis.snapshot import open_snapshot; print(paths.site_dir(open_snapshot(sys.argv[1]).id))' $(SNAPSHOT)
 
-serve: $(STAMP)  ## Preview the built site of SNAPSHOT on http://127.0.0.1:8000/
-	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory "$$($(MAKE) -s site SNAPSHOT=$(SNAPSHOT))"
+site: $(STAMP)  ## Publish the book of SNAPSHOT (or BOOKS="_build/<id> ...") as an edition of the site in SITE_DIR (default _build/site) at BASEURL
+	@out="$(SITE_DIR)"; [ -n "$$out" ] || out="$$($(PY) -m analysis paths site-root)"; \
+	$(PY) -m analysis site $(or $(BOOKS),$(SNAPSHOT)) --out "$$out" --baseurl "$(BASEURL)" $(SITE_ARGS)
+
+serve: $(STAMP)  ## Serve the site in SITE_DIR on 127.0.0.1 under BASEURL's path (default http://127.0.0.1:8000/hf-hub-activity/)
+	@out="$(SITE_DIR)"; [ -n "$$out" ] || out="$$($(PY) -m analysis paths site-root)"; \
+	$(PY) -m analysis site --serve --out "$$out" --baseurl "$(BASEURL)"
+
+monthly: $(STAMP)  ## The monthly edition: collect MONTH_ID from the Hub (COLLECT settings, ARGS; resumed if cut), build its book, publish it in SITE_DIR at BASEURL
+	@dir="$(MONTH_DIR)"; [ -n "$$dir" ] || dir="$$($(PY) -m analysis paths snapshots)/$(MONTH_ID)"; \
+	if grep -qs '"complete": true' "$$dir/manifest.json"; then echo "$$dir is complete: not collected again"; \
+	else $(MAKE) --no-print-directory snapshot ARGS="--snapshot-id $(MONTH_ID) --out $$dir $(COLLECT) --no-progress $(ARGS)" || exit 1; fi; \
+	$(MAKE) --no-print-directory book SNAPSHOT="$$dir" ARGS= && \
+	$(MAKE) --no-print-directory site SNAPSHOT="$$dir"
 
 bench: $(STAMP)  ## Run the benchmarks under bench/ (slow; prints figures)
 	for b in bench/bench_*.py; do $(PY) $$b || exit 1; done

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("analysis.snapshot.cli", "info SNAPSHOT_DIR [--json]: what a snapshot holds"),
     "build": ("analysis.publication.build", "build SNAPSHOT_DIR: execute the notebooks, build the book"),
     "editions": ("analysis.publication.editions", "editions [BUILD_DIR...]: compare the findings of built editions"),
+    "site": ("analysis.publication.site", "site BOOK... --out DIR --baseurl URL: publish books as editions of a site"),
     "fakehub": ("fakehub.server", "serve a snapshot through the Hub's REST API on 127.0.0.1"),
     "paths": ("analysis.paths", "paths NAME: print one of the project's paths (for the Makefile and CI)"),
     "calibrate": ("analysis.sources.calibrate", "print the synthetic Hub's targets derived from real records"),

@@ -9,6 +9,8 @@ things for a user who wants to (both optional):
 - ``HFHUB_BUILD_DIR``: where builds go (default ``_build`` in the project root);
 - ``HFHUB_BENCH_CACHE``: where benchmarks keep large generated snapshots
   (default ``~/.cache/hf-hub-activity``, outside the repository).
+- ``HFHUB_CITATION_FILE``: the citation file the book cites itself with (default the
+  project's ``CITATION.cff``).
 """
 
 from __future__ import annotations
@@ -89,6 +91,18 @@ def site_dir(snapshot_id: str) -> Path:
     return build_dir(snapshot_id) / "_build" / "html"
 
 
+def site_root() -> Path:
+    """Where ``make site`` assembles the site of editions by default: ``_build/site/``."""
+    return build_root() / "site"
+
+
+def citation_file() -> Path:
+    """The citation file the book cites itself with: ``HFHUB_CITATION_FILE`` (a publisher's own, e.g.
+    with the real authors filled in), else the project's ``CITATION.cff``."""
+    env = os.environ.get("HFHUB_CITATION_FILE")
+    return Path(env).resolve() if env else ROOT / "CITATION.cff"
+
+
 def tables_dir(snapshot_id: str) -> Path:
     return build_dir(snapshot_id) / "tables"
 
@@ -109,6 +123,8 @@ NAMED: dict[str, Callable[[], list[Path]]] = {
     "shared-sources": shared_sources,
     "shared-import": lambda: [SHARED_IMPORT],
     "build-root": lambda: [build_root()],
+    "site-root": lambda: [site_root()],
+    "snapshots": lambda: [SNAPSHOTS],
 }
 
 

@@ -658,10 +658,12 @@ def _failure_message(nb_name: str, out_nb: Path, exc: BaseException) -> str:
 def _copy_sources(source: Path, out: Path, toc: Any, keep: Callable[[str], bool]) -> None:
     (out / "book").mkdir(parents=True, exist_ok=True)
     from analysis.publication.publish import citation_metadata
+    from analysis.publication.site import launch_settings
     from analysis.snapshot.store import git_commit
 
     config = yaml.safe_load((source / "_config.yml").read_text(encoding="utf-8"))
     config.setdefault("html", {})["extra_footer"] = footer_html(git_commit(), citation_metadata()["repository"])
+    config = launch_settings(config, citation_metadata()["repository"], git_commit())
     (out / "_config.yml").write_text(
         "# Written by analysis/publication/build.py from the project's _config.yml; do not edit.\n"
         + yaml.safe_dump(config, sort_keys=False),
@@ -956,7 +958,7 @@ def _execute(src, out, toc, snap, params, order, partial, html, result: BuildRes
             for sub in ("tables", "figures"):
                 if (out / sub).is_dir():
                     shutil.copytree(out / sub, site / sub, dirs_exist_ok=True)
-            shutil.copy2(paths.ROOT / "CITATION.cff", site / "CITATION.cff")
+            shutil.copy2(paths.citation_file(), site / "CITATION.cff")
             write_bundle(out, snap, site)
             if (out / "findings.json").exists():
                 shutil.copy2(out / "findings.json", site / "findings.json")

@@ -372,7 +372,7 @@ def citation_metadata() -> dict[str, Any]:
     """Title, authors, version and repository of the project, from ``CITATION.cff``."""
     import yaml
 
-    cff = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    cff = yaml.safe_load(paths.citation_file().read_text(encoding="utf-8"))
     authors = []
     for a in cff.get("authors", []):
         name = a.get("name") or " ".join(x for x in (a.get("given-names"), a.get("family-names")) if x)
@@ -382,7 +382,8 @@ def citation_metadata() -> dict[str, Any]:
         "title": cff.get("title", BOOK_TITLE),
         "authors": authors,
         "version": str(cff.get("version", "")),
-        "repository": cff.get("repository-code") or "",
+        # the workflows name the repository they run in (HFHUB_REPOSITORY_URL); else CITATION.cff's
+        "repository": os.environ.get("HFHUB_REPOSITORY_URL", "").strip() or cff.get("repository-code") or "",
     }
 
 
