@@ -21,6 +21,7 @@ import csv
 import io
 import os
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -138,6 +139,38 @@ def test_svg_metadata_and_figure_text_are_plain(hostile_book):
 
 
 # --------------------------------------------------------------------------- #
+# the policy
+# --------------------------------------------------------------------------- #
+
+
+def test_the_policy_hashes_the_theme_never_the_content(tmp_path):
+    from analysis.publication import csp
+
+    theme, data, handler = "var theme = 1;", "alert(1)", "window.print()"
+    page = (
+        f"<html><head><meta charset='utf-8'><script>{theme}</script><script src='_static/a.js'></script></head>"
+        f'<body><button onclick="{handler}">p</button><article class="bd-article"><script>{data}</script>'
+        '<img src=x onerror="alert(2)"></article></body></html>'
+    )
+    scripts, handlers = csp.theme_hashes(page)
+    assert scripts == {csp._sha256(theme)} and handlers == {csp._sha256(handler)}
+    assert csp.theme_hashes(page, data_page=False)[0] == {csp._sha256(theme), csp._sha256(data)}
+    site = tmp_path / "site"
+    (site / "book").mkdir(parents=True)
+    (site / "book" / "p.html").write_text(page)
+    (site / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=book/p.html" />')
+    assert csp.protect_site(site, {"book/p"}) == 1
+    out = (site / "book" / "p.html").read_text()
+    meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)"', out)
+    assert meta and out.index("charset") < meta.start() < out.index("<script>")
+    rule = meta.group(1)
+    assert csp._sha256(theme) in rule and csp._sha256(data) not in rule and "unsafe-inline' " not in rule.split(";")[1]
+    assert "'unsafe-hashes'" in rule and "object-src 'none'" in rule
+    assert csp.protect_site(site, {"book/p"}) == 1  # a second run replaces the policy, never adds one
+    assert (site / "book" / "p.html").read_text().count("Content-Security-Policy") == 1
+
+
+# --------------------------------------------------------------------------- #
 # the browser
 # --------------------------------------------------------------------------- #
 
@@ -164,8 +197,6 @@ def _visit(drv, url: str) -> tuple[int, list[str], dict]:
     for _ in range(50):
         if drv.execute_script("return document.readyState") == "complete":
             break
-        import time
-
         time.sleep(0.1)
     ran = drv.execute_script("return window.__ran")
     dom = drv.execute_script("""
@@ -199,6 +230,15 @@ def test_no_script_from_the_data_runs_on_any_page(hostile_book, tmp_path_factory
                     failures.append(f"{where}: {dom['planted']} element(s) from the data in the page's content")
                 failures += [f"{where}: console error: {e}" for e in errors]
                 shown += dom["text"]
+            for query in ("alert", "onerror"):  # the search page shows other pages' text
+                drv.get(server.url + f"search.html?q={query}")
+                time.sleep(2)
+                ran = drv.execute_script("return window.__ran")
+                errors = [e["message"] for e in drv.get_log("browser") if e.get("level") == "SEVERE"]
+                found = drv.execute_script("return document.querySelectorAll('#search-results li').length")
+                where = f"search for {query!r} (policy {'off' if bypass else 'on'})"
+                if ran or errors or not found:
+                    failures.append(f"{where}: {ran} script call(s), {found} result(s), errors {errors[:2]}")
     print(f"{len(pages)} pages, each loaded with the policy off and on")
     assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures[:40])
     # the payloads are shown to the reader as text
