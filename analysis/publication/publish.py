@@ -65,14 +65,9 @@ DISPLAY_LIMIT = 200
 
 
 def _visible(ch: str) -> str:
-    """A control character as a reader can see it: ␀ for NUL (Unicode's control pictures for C0 and
-    DEL), ``[U+202E]`` for the others."""
-    code = ord(ch)
-    if code < 0x20:
-        return chr(0x2400 + code)
-    if code == 0x7F:
-        return "\u2421"
-    return f"[U+{code:04X}]"
+    """A control character as a reader can see it, whatever the font: ``[U+0000]`` for NUL,
+    ``[U+202E]`` for a right-to-left override."""
+    return f"[U+{ord(ch):04X}]"
 
 
 def display_text(value: Any, limit: int | None = DISPLAY_LIMIT, counts: dict[str, int] | None = None) -> str:
@@ -295,8 +290,7 @@ FIGURE_LABEL_LIMIT = 100
 
 
 def _figure_label(text: str, limit: int = FIGURE_LABEL_LIMIT) -> str:
-    """A figure's text: control characters as ``[U+0000]`` (the figures' font has no control pictures)."""
-    text = _CONTROL_RE.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
+    """A figure's text: control characters as ``[U+0000]``, cut after ``limit`` characters."""
     return display_text(text, None) if len(text) <= limit else display_text(text[:limit], None) + "…"
 
 
@@ -401,7 +395,8 @@ def quality_note(counts: dict[str, int]) -> str:
     if counts.get("control"):
         bits.append(
             f"{counts['control']:,} value(s) hold control or bidirectional-override characters, shown here "
-            "as visible marks (␀ for NUL, [U+202E] for an override; tabs and line breaks as spaces)"
+            "as their code points ([U+0000] for NUL, [U+202E] for a right-to-left override; tabs and line breaks "
+            "as spaces)"
         )
     if counts.get("cut"):
         bits.append(f"{counts['cut']:,} value(s) longer than {DISPLAY_LIMIT:,} characters are cut")
