@@ -379,3 +379,51 @@ def test_partial_space_coverage_is_not_taken_as_complete(tmp_path):
     assert adoption.headline(snap)["models_used_pct"] is None
     assert "no model's full set of using spaces is known" in a.coverage_note
     assert "3 of 5 listed spaces" in a.coverage_note
+
+
+def test_round_numbers():
+    assert [n for n in (49, 50, 100, 150, 200, 500, 1000, 1001, 2000, 25000, 100000) if adoption.is_round(n)] == [
+        50,
+        100,
+        200,
+        500,
+        1000,
+        2000,
+        100000,
+    ]
+
+
+def _usage(counts, spaces):
+    from types import SimpleNamespace
+
+    arr = np.asarray(counts, dtype=np.int64)
+    return SimpleNamespace(covered_counts=lambda: arr, spaces_in_edges=spaces)
+
+
+def test_a_capped_usage_field_is_detected():
+    """The real import's signature: the two most-used models have exactly 100 spaces and the edges
+    hold exactly 1,000 distinct spaces. Values that merely reach a round number once, or a total that
+    is not round, are no sign of a cap."""
+    capped = adoption.caps(_usage([100, 100, 85, 3, 0], 1000))
+    assert [(c["what"], c["cap"], c["count"]) for c in capped] == [
+        ("spaces per model", 100, 2),
+        ("distinct spaces", 1000, 1000),
+    ]
+    assert "capped at 100" in adoption.cap_note(_usage([100, 100, 85], 1000))
+    assert adoption.caps(_usage([100, 85, 3], 997)) == []  # one model at 100: no pile-up
+    assert adoption.caps(_usage([97, 97, 3], 1234)) == []  # a pile-up at a value that is not round
+    top = pd.DataFrame({"spaces": [100, 100, 85]})
+    flagged = adoption.flag_capped(top, _usage([100, 100, 85, 0], 500))
+    assert flagged["at a possible cap"].tolist() == ["yes", "yes", "no"]
+
+
+def test_a_capped_field_makes_the_adoption_claim_untestable():
+    from analysis.paper import paper_numbers
+    from analysis.publication.reproduction import grade
+
+    item = next(n for n in paper_numbers() if n["key"] == "adoption")
+    t, v, why = grade(item, {"value": 3.7, "scope": "all", "top5": 76.0, "cap": 100})
+    assert (t, v) == ("no", "") and "capped at 100" in why
+    t, v, why = grade(item, {"value": 3.7, "scope": "subset", "top5": 76.0, "cap": 100})
+    assert (t, v) == ("no", "") and "capped at 100" in why and "not a random sample" in why
+    assert grade(item, {"value": 3.7, "scope": "all", "top5": 76.0, "cap": None})[1] == "agrees"

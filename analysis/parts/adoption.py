@@ -705,6 +705,77 @@ def co_usage(a: Adoption, top: int = 20, cap: int = DEFAULT_PAIR_CAP) -> tuple[p
 # --------------------------------------------------------------------------- #
 
 
+# --------------------------------------------------------------------------- #
+# capped fields: values piling up at a round maximum
+# --------------------------------------------------------------------------- #
+
+#: A count is "round" when it is 1, 2 or 5 times a power of ten, at least this.
+ROUND_MIN = 50
+
+
+def is_round(n: int) -> bool:
+    """``n`` is 1, 2 or 5 times a power of ten and at least :data:`ROUND_MIN` (50, 100, 200, 500, 1,000...)."""
+    if n < ROUND_MIN:
+        return False
+    while n % 10 == 0:
+        n //= 10
+    return n in (1, 2, 5)
+
+
+def caps(a: Adoption) -> list[dict[str, Any]]:
+    """Signs that the usage data come from a capped API field (the Hub's model_info lists at most a
+    fixed number of spaces per model; a listing stops at a page limit), as the book flags a
+    selection: ``[{"what", "cap", "count", "text"}]``, empty when there is none.
+
+    - spaces per model: the largest count is round and two or more models have exactly it (a count
+      that piles up at its maximum);
+    - distinct spaces: the number of distinct spaces in the edges is round (1,000 exactly)."""
+    out: list[dict[str, Any]] = []
+    counts = a.covered_counts()
+    if counts.size and counts.max() > 0:
+        top = int(counts.max())
+        at = int((counts == top).sum())
+        if is_round(top) and at >= 2:
+            out.append(
+                {
+                    "what": "spaces per model",
+                    "cap": top,
+                    "count": at,
+                    "text": f"{at:,} models have exactly {top:,} spaces, the largest count: the spaces field of a "
+                    f"model looks capped at {top:,}, so the most-used models' counts are lower bounds and the "
+                    "concentration of use is understated",
+                }
+            )
+    if a.spaces_in_edges and is_round(a.spaces_in_edges) and a.spaces_in_edges >= 1000:
+        out.append(
+            {
+                "what": "distinct spaces",
+                "cap": int(a.spaces_in_edges),
+                "count": int(a.spaces_in_edges),
+                "text": f"the edges hold exactly {a.spaces_in_edges:,} distinct spaces: a round total, the signature "
+                "of a capped listing rather than of the Hub",
+            }
+        )
+    return out
+
+
+def cap_note(a: Adoption) -> str:
+    """The caption's sentence on capped fields (empty when there is no sign of one)."""
+    found = caps(a)
+    if not found:
+        return ""
+    return "Possibly capped data: " + "; ".join(c["text"] for c in found) + "."
+
+
+def flag_capped(top: pd.DataFrame, a: Adoption) -> pd.DataFrame:
+    """``top`` (:func:`top_models`) with a column ``at a possible cap``: yes where a model's number of
+    spaces is the value its field looks capped at (see :func:`caps`)."""
+    cap = next((c["cap"] for c in caps(a) if c["what"] == "spaces per model"), None)
+    out = top.copy()
+    out["at a possible cap"] = ["yes" if cap is not None and int(n) == cap else "no" for n in out["spaces"]]
+    return out
+
+
 def headline(snap, a: Adoption | None = None) -> dict[str, Any]:
     """Headline adoption numbers of snapshot ``snap`` (for the paper comparison).
 
@@ -756,6 +827,8 @@ def headline(snap, a: Adoption | None = None) -> dict[str, Any]:
         "top10_owners_unclassified_share_pct": ks.get(owners_mod.UNCLASSIFIED),
         "model_coverage": a.model_coverage,
         "coverage_note": a.coverage_note,
+        "spaces_per_model_cap": next((c["cap"] for c in caps(a) if c["what"] == "spaces per model"), None),
+        "caps_note": cap_note(a),
     }
 
 

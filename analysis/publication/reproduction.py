@@ -84,6 +84,13 @@ def rules_table() -> pd.DataFrame:
         ),
         (
             "testable",
+            "the usage counts look capped (the largest number of spaces per model is a round value that two or "
+            "more models share exactly)",
+            "no",
+            "a capped field cannot show how concentrated use is",
+        ),
+        (
+            "testable",
             f"the value holds by construction (the {fnd_reciprocity_name()} is 1 whenever every commit "
             "author of a repository is the first author of one of its commits)",
             "no",
@@ -279,6 +286,13 @@ def grade(
             "the first author of one of its commits), so it cannot confirm the claim"
         )
         return "no", "", built + (f"; and {why}" if testable == "no" else "")
+    cap = evidence.get("cap")
+    if measure == "adoption.models_used_pct" and not _missing(cap):
+        capped = (
+            f"the spaces per model look capped at {int(cap):,} (the largest counts pile up at that round value), "
+            "so how concentrated use is cannot be measured"
+        )
+        return "no", "", capped + (f"; and {why}" if testable == "no" else "")
     if testable == "no":
         return testable, "", why
     if measure == "network.reciprocity":
@@ -408,6 +422,9 @@ def compare(
                 covered = snapshot.get("adoption.models_covered")
                 if not _missing(covered):
                     bits.append(f"{int(covered):,} models covered")
+                cap = snapshot.get("adoption.spaces_per_model_cap")
+                if not _missing(cap):
+                    bits.append(f"spaces per model look capped at {int(cap):,}")
                 snap_s = "; ".join(bits)
         elif measure == "snapshot.date":
             snap_s = str(v) if not _missing(v) else NA
@@ -522,6 +539,7 @@ def paper_vs_snapshot(doc: Mapping[str, Any], paper_date: str = PAPER_DATE) -> p
         evidence[item["key"]] = {"scope": scope(item["measure"])}
     evidence["network_structure"]["by_construction"] = bool(values.get("network.reciprocity_by_construction"))
     evidence["adoption"]["top5"] = values.get("adoption.top5_owners_usage_share_pct")
+    evidence["adoption"]["cap"] = values.get("adoption.spaces_per_model_cap")
     effects = []
     for meas in COLLABORATION:
         e = entries.get(f"activity.license_effect.{meas}")
