@@ -644,6 +644,8 @@ def write_editions_page(out: Path, records: list[dict[str, Any]], where: dict[st
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    matplotlib.rcParams["svg.hashsalt"] = "hf-hub-activity-editions"  # the same SVG for the same editions
+
     from analysis.publication import editions as ed_mod
 
     out.mkdir(parents=True, exist_ok=True)
