@@ -24,7 +24,8 @@ from analysis.publication.publish import csv_safe, csv_text, header_text, markdo
 # what a reader must never see in a table
 # --------------------------------------------------------------------------- #
 
-E_NOTATION = re.compile(r"\d(?:\.\d+)?[eE][+-]?\d+\b")
+#: A number in e-notation (not a run of hexadecimal digits: the number starts a word and ends one).
+E_NOTATION = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][+-]?\d+\b")
 #: A run of five or more digits that is not part of a separated number, a decimal part, a name or
 #: an id (letters, hyphens or slashes beside it), nor a year range.
 UNSEPARATED = re.compile(r"(?<![\w.,/\-])\d{5,}(?![\w,/\-])")
@@ -54,7 +55,8 @@ def header_problems(text: str) -> list[str]:
 
 
 def test_the_checks_catch_what_they_look_for():
-    bad = ["6.81e+08", "681000000", "12345", "True", "None", "{'a': 1}", '{"a": 1}', "['x', 'y']", "nan"]
+    assert not cell_problems("81c315db4deb0fc51d5a410e00836119a6f43ae6291fae25fb957780e1349368")  # a checksum
+    bad = ["6.81e+08", "1e-05", "681000000", "12345", "True", "None", "{'a': 1}", '{"a": 1}', "['x', 'y']", "nan"]
     for text in bad:
         assert cell_problems(text), text
     good = ["681,000,000", "12,345", "9999", "2024-07-11", "yes", "a: 1", "x, y", "model-12345", "0.000012", "45.3"]
