@@ -485,6 +485,12 @@ def stamp(book: Book, edition: str, folder: Path, baseurl: str, repository: str,
         if not _HEAD_END_RE.search(text):
             continue
         text = rewrite(text)
+        if not (folder / "editions").exists():  # the book's link to its editions page: the site's
+            depth = rel.count("/")
+            for q in "\"'":
+                text = text.replace(
+                    f"href={q}" + "../" * depth + "editions/", f"href={q}" + "../" * (depth + 1) + "editions/"
+                )
         text = _CANONICAL_RE.sub("", text)
         canonical = f'<link rel="canonical" href="{html.escape(url + rel)}" />\n'
         text = _HEAD_END_RE.sub(lambda m: canonical + m.group(0), text, count=1)
