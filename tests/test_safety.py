@@ -125,6 +125,9 @@ def test_pages_show_control_characters_and_cut_absurd_lengths(hostile_book):
         seen_note |= "Data quality:" in text and "cut" in text
     assert seen_marks, "no page shows the NUL and bidi payloads as visible marks"
     assert seen_note, "no page says in a data-quality note that values were changed for display"
+    snapshot_page = (site / "book" / "snapshot.html").read_text(encoding="utf-8")
+    assert "names hold control or bidi-override characters" in snapshot_page  # the data-quality table
+    assert "name is longer than" in snapshot_page or "names are longer than" in snapshot_page
     whole = [p for p in (hostile_book / "tables").glob("*.csv") if LONG in p.read_text(encoding="utf-8")]
     assert whole, "no CSV keeps the 100,000-character name whole"
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.publication.publish import citation_metadata
+from analysis.publication.publish import DISPLAY_LIMIT, citation_metadata, text_quality
 from analysis.snapshot import Snapshot
 from analysis.snapshot.schema import REPO_TABLES, TABLES
 from analysis.snapshot.store import VERSIONED_PACKAGES, git_commit
@@ -432,6 +432,11 @@ def _at_or_after(col: pa.ChunkedArray, when: pd.Timestamp) -> int:
     return int(pc.sum(pc.greater_equal(col, pa.scalar(when, col.type))).as_py() or 0)
 
 
+#: The strings of a listing that the pages show: counted by :func:`data_quality` when a page must
+#: show them changed (control characters as code points, absurd lengths cut).
+SHOWN_TEXT_COLUMNS = ("id", "owner", "license", "pipeline_tag", "library_name")
+
+
 def data_quality(snap: Snapshot) -> pd.DataFrame:
     """``tab-data-quality``: per table, signs that a listing is capped, placeholder dates, creation
     dates after the snapshot date (implausible: the snapshot is dated by its fetch), commits dated
@@ -465,6 +470,8 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
         same_day = _on_day(created, PLACEHOLDER_DATE) - placeholder
         late = _at_or_after(created, snap_date) if n else 0
         dups = sum(v for k, v in dup_counts.items() if table in k or repo_type in k)
+        shown = snap.arrow(table, list(SHOWN_TEXT_COLUMNS))
+        odd = text_quality([shown.column(c) for c in SHOWN_TEXT_COLUMNS])
         means = []
         if cov.get("scope", "none") == "none":
             means.append(f"no {table} listing: this edition has no finding on {table}")
@@ -486,6 +493,19 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
                 f"{late:,} creation dates are after the snapshot date {snap.date}: not plausible for a listing "
                 "fetched then (a record's error); whole-snapshot counts keep them, as-of counts leave them out"
             )
+        odd_bits = []
+        if odd["control"]:
+            odd_bits.append(
+                f"{odd['control']:,} {'name holds' if odd['control'] == 1 else 'names hold'} control or "
+                "bidi-override characters, shown on the pages as code points such as [U+202E]"
+            )
+        if odd["cut"]:
+            odd_bits.append(
+                f"{odd['cut']:,} {'name is' if odd['cut'] == 1 else 'names are'} longer than {DISPLAY_LIMIT:,} "
+                "characters, cut on the pages"
+            )
+        if odd_bits:
+            means.append("; ".join(odd_bits) + " (ids, owners, licenses, tasks, libraries); the CSVs keep them whole")
         rows.append(
             {
                 "table": table,
@@ -494,6 +514,8 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
                 "listing may be capped": "; ".join(capped) or "no sign",
                 "placeholder creation dates": None if cov.get("scope", "none") == "none" else placeholder,
                 "created after the snapshot": None if cov.get("scope", "none") == "none" else late,
+                "names with control characters": None if cov.get("scope", "none") == "none" else odd["control"],
+                "names cut for display": None if cov.get("scope", "none") == "none" else odd["cut"],
                 "commits dated after the snapshot": None,
                 "duplicates removed": dups,
                 "what it means for the findings": "; ".join(means) or "nothing found",

@@ -87,6 +87,28 @@ def display_text(value: Any, limit: int | None = DISPLAY_LIMIT, counts: dict[str
     return text
 
 
+#: :data:`_CONTROL_RE` in RE2's syntax (Arrow's regular expressions).
+_CONTROL_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}]"
+
+
+def text_quality(columns: Sequence[Any]) -> dict[str, int]:
+    """How many values of the Arrow string columns (list columns: their items) a page changes for
+    display: ``control`` (control or bidi characters, shown as code points) and ``cut`` (longer than
+    :data:`DISPLAY_LIMIT`). For the data-quality table: counted in Arrow, without Python strings."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = {"control": 0, "cut": 0}
+    for col in columns:
+        while pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
+            col = pc.list_flatten(col)
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)) or len(col) == 0:
+            continue
+        out["control"] += int(pc.sum(pc.match_substring_regex(col, _CONTROL_RE2)).as_py() or 0)
+        out["cut"] += int(pc.sum(pc.greater(pc.utf8_length(col), DISPLAY_LIMIT)).as_py() or 0)
+    return out
+
+
 def md_escape(text: str) -> str:
     """``text`` as MyST that renders exactly as ``text`` (every ASCII punctuation escaped)."""
     return _MD_SPECIAL.sub(r"\\\1", text)
