@@ -27,3 +27,12 @@ LICENSE_GROUP_COLORS = {
 }
 #: One colour per owner kind (Part III).
 KIND_COLORS = {"organization": OKABE_ITO["blue"], "user": OKABE_ITO["orange"], "unclassified": "#BBBBBB"}
+#: One colour per owner category (who is behind an account: analysis.parts.owners.CATEGORIES).
+CATEGORY_COLORS = {
+    "company": OKABE_ITO["blue"],
+    "academic": OKABE_ITO["green"],
+    "non-profit": OKABE_ITO["purple"],
+    "community": OKABE_ITO["orange"],
+    "individual": OKABE_ITO["vermillion"],
+    "unclassified": "#BBBBBB",
+}

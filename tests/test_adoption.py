@@ -271,17 +271,69 @@ def test_recorded_kinds_from_snapshot(tmp_path):
 def test_mapping_file_is_valid_and_documented(tmp_path):
     m = owners.load_mapping()
     assert len(m) >= 10
-    assert set(m["kind"]) <= set(owners.KINDS)
+    assert set(m["kind"]) <= {*owners.KINDS, owners.UNCLASSIFIED}
     assert m["owner"].is_unique and (m["reason"].str.len() > 3).all()
     for owner in ("google", "facebook", "microsoft", "openai", "stabilityai", "EleutherAI", "meta-llama"):
         assert owner in set(m["owner"])
+    # every entry says who is behind the owner and where that is public
+    assert set(m["category"]) <= set(owners.CATEGORIES) and (m["source"].str.len() > 3).all()
+    assert m.set_index("owner").loc["google", "category"] == "company"
+    # an owner reviewed and not publicly known stays unclassified, with its review recorded
+    assert ((m["category"] == owners.UNCLASSIFIED) == (m["kind"] == owners.UNCLASSIFIED)).all()
+    k = owners.classify_owners(["quantumaikr", "Qwen"], None, m).set_index("owner")
+    assert k.loc["quantumaikr", "route"] == "unclassified" and k.loc["quantumaikr", "reason"].startswith("reviewed")
+    assert (k.loc["Qwen", "kind"], k.loc["Qwen", "category"]) == ("organization", "company")
     bad = tmp_path / "bad.yml"
-    bad.write_text("owners:\n  - owner: x\n    kind: company\n    reason: nope\n")
+    good = "    category: company\n    source: s\n"
+    bad.write_text("owners:\n  - owner: x\n    kind: company\n    reason: nope\n" + good)
     with pytest.raises(owners.OwnerMappingError, match="kind"):
         owners.load_mapping(bad)
-    bad.write_text("owners:\n  - owner: x\n    kind: user\n")
+    bad.write_text("owners:\n  - owner: x\n    kind: user\n" + good)
     with pytest.raises(owners.OwnerMappingError, match="reason"):
         owners.load_mapping(bad)
+    bad.write_text("owners:\n  - owner: x\n    kind: user\n    reason: r\n    category: firm\n    source: s\n")
+    with pytest.raises(owners.OwnerMappingError, match="category"):
+        owners.load_mapping(bad)
+    bad.write_text("owners:\n  - owner: x\n    kind: user\n    reason: r\n    category: individual\n")
+    with pytest.raises(owners.OwnerMappingError, match="source"):
+        owners.load_mapping(bad)
+
+
+def test_the_mapping_file_reviews_the_real_imports_top_50_owners():
+    """Every one of the 50 owners with most uses in the real import's Part III is in the mapping file
+    (classified, or reviewed and left unclassified), and the classified share of uses is stated."""
+    from analysis import paths
+
+    if not (paths.SHARED_IMPORT / "manifest.json").exists():
+        pytest.skip("the real import (make import-shared) is not on this machine")
+    snap = open_snapshot(paths.SHARED_IMPORT)
+    a = adoption.load(snap)
+    ou = adoption.owner_usage(a, snap)
+    listed = set(owners.load_mapping()["owner"])
+    missing = [o for o in ou["owner"].head(50) if o not in listed]
+    assert not missing, missing
+    cs = adoption.classified_share(ou, snap)
+    assert cs["top"] == 50 and 0 < cs["top_classified"] < 50 and 0 < cs["share_pct"] < 100
+    text = adoption.classified_sentence(cs)
+    assert f"{cs['share_pct']:.1f}% of all uses" in text
+
+
+def test_classified_share_counts_uses_by_category(full):
+    snap, a = full, adoption.load(full)
+    ou = adoption.owner_usage(a, snap)
+    mapping = pd.DataFrame(
+        {
+            "owner": [ou["owner"].iloc[0]],
+            "kind": ["organization"],
+            "category": ["academic"],
+            "reason": ["r"],
+            "source": ["s"],
+        }
+    )
+    cs = adoption.classified_share(ou, snap, mapping, top=3)
+    first = 100.0 * ou["uses"].iloc[0] / ou["uses"].sum()
+    assert cs["share_pct"] == pytest.approx(first) and cs["by"]["academic"] == pytest.approx(first)
+    assert cs["top_classified"] == 1
 
 
 def test_usage_counts_match_a_naive_count(tmp_path):

@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 
 from analysis import arrays, stats
 from analysis.parts import owners as owners_mod
-from analysis.style import KIND_COLORS
+from analysis.style import CATEGORY_COLORS, KIND_COLORS
 from analysis.subfields import SUBFIELDS, subfield_mask
 
 MODEL_STEP = "model_spaces"
@@ -439,6 +439,7 @@ def top_models(
             "usage_share_pct": (100.0 * spaces / total).round(3) if total else np.nan,
             "owner": owner.to_numpy(),
             "owner_kind": owner.map(kinds["kind"]).to_numpy(),
+            "owner category": owner.map(kinds["category"]).to_numpy(),
             "kind_route": owner.map(kinds["route"]).to_numpy(),
             "task": meta["pipeline_tag"].astype(object).to_numpy(),
             "downloads": meta["downloads"].to_numpy(),
@@ -548,6 +549,7 @@ def top_owners(
     top.insert(0, "rank", np.arange(1, len(top) + 1, dtype="int64"))
     kinds = _owner_kinds(snap, top["owner"], mapping).set_index("owner")
     top["owner_kind"] = top["owner"].map(kinds["kind"])
+    top["owner category"] = top["owner"].map(kinds["category"])
     top["kind_route"] = top["owner"].map(kinds["route"])
     top["usage_share_pct"] = top["usage_share_pct"].round(3)
     top["cumulative_share_pct"] = top["cumulative_share_pct"].round(3)
@@ -590,14 +592,18 @@ def owners_figure(top: pd.DataFrame):
     if len(top):
         y = np.arange(len(top))[::-1]
         vals = top["usage_share_pct"].to_numpy(dtype=float)
-        ax.barh(y, vals, color=[KIND_COLORS.get(k, "#999999") for k in top["owner_kind"]])
+        by = "owner category" if "owner category" in top else "owner_kind"
+        colors = CATEGORY_COLORS if by == "owner category" else KIND_COLORS
+        ax.barh(y, vals, color=[colors.get(k, "#999999") for k in top[by]])
         for yi, v in zip(y, vals):
             ax.text(v, yi, f" {v:.1f}%", va="center", fontsize=8)
         ax.set_xlim(0, vals.max() * 1.15 if vals.max() > 0 else 1)
         ax.set_yticks(y, top["owner"])
-        present = [k for k in KIND_COLORS if k in set(top["owner_kind"])]
+        present = [k for k in colors if k in set(top[by])]
         ax.legend(
-            handles=[Patch(color=KIND_COLORS[k], label=k) for k in present], title="owner kind", loc="lower right"
+            handles=[Patch(color=colors[k], label=k) for k in present],
+            title="owner category" if by == "owner category" else "owner kind",
+            loc="lower right",
         )
     else:
         ax.text(0.5, 0.5, "no model is used by any space", ha="center", va="center", transform=ax.transAxes)
@@ -912,6 +918,44 @@ def route_sentence(kinds: pd.DataFrame) -> str:
         f"{int(counts.get(owners_mod.ROUTE_LABELS[r], 0)):,} {owners_mod.ROUTE_LABELS[r]}" for r in owners_mod.ROUTES
     ]
     return f"Of the {len(kinds):,} owners shown in this part: " + "; ".join(parts) + "."
+
+
+def classified_share(ou: pd.DataFrame, snap, mapping: pd.DataFrame | None = None, top: int = 50) -> dict[str, Any]:
+    """How much of all use is by owners whose category is known (company, academic, non-profit,
+    community, individual): over every owner, and among the ``top`` owners with most uses."""
+    if ou.empty:
+        return {"owners": 0, "top": 0, "top_classified": 0, "top_share_pct": None, "share_pct": None, "by": {}}
+    kinds = _owner_kinds(snap, ou["owner"], mapping).set_index("owner")
+    cat = ou["owner"].map(kinds["category"]).fillna(owners_mod.UNCLASSIFIED)
+    known = cat != owners_mod.UNCLASSIFIED
+    total = float(ou["uses"].sum())
+    head = ou.head(top)
+    head_known = known.iloc[: len(head)]
+    by = {str(c): 100.0 * float(ou["uses"][cat == c].sum()) / total for c in owners_mod.CATEGORIES if (cat == c).any()}
+    return {
+        "owners": int(len(ou)),
+        "top": int(len(head)),
+        "top_classified": int(head_known.sum()),
+        "top_share_pct": 100.0 * float(head["uses"][head_known].sum()) / total,
+        "share_pct": 100.0 * float(ou["uses"][known].sum()) / total,
+        "by": by,
+    }
+
+
+def classified_sentence(cs: dict[str, Any]) -> str:
+    """The classified share of usage, in words (from :func:`classified_share`)."""
+    if not cs["owners"]:
+        return "No model is used by any space, so no owner is classified."
+    parts = ", ".join(
+        f"{c} {_fmt_pct(v)}" for c, v in sorted(cs["by"].items(), key=lambda kv: -kv[1]) if c != owners_mod.UNCLASSIFIED
+    )
+    return (
+        f"Of the {cs['top']:,} owners with most uses, {cs['top_classified']:,} are classified by who is behind them "
+        f"(the mapping file, with a source for each); owners whose category is known hold {_fmt_pct(cs['share_pct'])} "
+        f"of all uses of covered models" + (f" ({parts})" if parts else "") + ", and the remaining "
+        f"{_fmt_pct(100 - cs['share_pct'])} is held by owners not publicly known, left unclassified rather than "
+        "guessed."
+    )
 
 
 def co_usage_sentences(a: Adoption, info: dict[str, Any]) -> str:

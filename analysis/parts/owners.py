@@ -11,6 +11,12 @@ Precedence, per owner (first that applies):
 Kinds are the Hub's own two values, ``organization`` and ``user``; anything
 else is ``unclassified``. Models with a legacy id (no ``/``) have no owner: they
 are grouped under :data:`NO_OWNER` and are unclassified.
+
+The mapping file also gives each owner it lists a *category*, who is behind the account
+(:data:`CATEGORIES`: a company, an academic institution or group, a non-profit, a community
+project or an individual; ``unclassified`` for an owner reviewed but not publicly known), and
+the *source* of that fact. Only the mapping file gives categories; elsewhere the category is
+``unclassified``.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from analysis import paths
 
 KINDS = ("organization", "user")
 UNCLASSIFIED = "unclassified"
+#: Who is behind an owner account (the mapping file's ``category``).
+CATEGORIES = ("company", "academic", "non-profit", "community", "individual", UNCLASSIFIED)
 #: Routes, in order of precedence.
 ROUTES = ("recorded", "mapping", "unclassified")
 ROUTE_LABELS = {
@@ -42,7 +50,9 @@ class OwnerMappingError(ValueError):
 
 
 def load_mapping(path: str | Path | None = None) -> pd.DataFrame:
-    """The mapping file as a DataFrame ``owner, kind, reason`` (validated)."""
+    """The mapping file as a DataFrame ``owner, kind, category, reason, source`` (validated: every
+    entry has all five; ``kind`` is one of :data:`KINDS` or ``unclassified``, ``category`` one of
+    :data:`CATEGORIES`)."""
     path = Path(path) if path else MAPPING_FILE
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -58,15 +68,31 @@ def load_mapping(path: str | Path | None = None) -> pd.DataFrame:
             isinstance(e.get(k), str) and e.get(k).strip() for k in ("owner", "kind", "reason")
         ):
             raise OwnerMappingError(f"{path}: entry {i} needs non-empty 'owner', 'kind' and 'reason'")
-        if e["kind"] not in KINDS:
+        if e["kind"] not in (*KINDS, UNCLASSIFIED):
             raise OwnerMappingError(
-                f"{path}: entry {i} ({e['owner']}) has kind {e['kind']!r}, expected one of {', '.join(KINDS)}"
+                f"{path}: entry {i} ({e['owner']}) has kind {e['kind']!r}, expected one of "
+                f"{', '.join((*KINDS, UNCLASSIFIED))}"
             )
+        if e.get("category") not in CATEGORIES:
+            raise OwnerMappingError(
+                f"{path}: entry {i} ({e['owner']}) has category {e.get('category')!r}, expected one of "
+                f"{', '.join(CATEGORIES)}"
+            )
+        if not (isinstance(e.get("source"), str) and e["source"].strip()):
+            raise OwnerMappingError(f"{path}: entry {i} ({e['owner']}) needs a non-empty 'source'")
         if e["owner"] in seen:
             raise OwnerMappingError(f"{path}: owner {e['owner']!r} listed twice")
         seen.add(e["owner"])
-        rows.append({"owner": e["owner"], "kind": e["kind"], "reason": e["reason"].strip()})
-    return pd.DataFrame(rows, columns=["owner", "kind", "reason"])
+        rows.append(
+            {
+                "owner": e["owner"],
+                "kind": e["kind"],
+                "category": e["category"],
+                "reason": e["reason"].strip(),
+                "source": e["source"].strip(),
+            }
+        )
+    return pd.DataFrame(rows, columns=["owner", "kind", "category", "reason", "source"])
 
 
 def classify_owners(
@@ -76,7 +102,8 @@ def classify_owners(
 
     ``recorded``: the snapshot's ``owners`` table (``owner``, ``kind``);
     ``mapping``: :func:`load_mapping` output (defaults to the repository's file).
-    Returns ``owner, kind, route, reason``.
+    Returns ``owner, kind, route, reason, category, source`` (category and source from the
+    mapping file, where it lists the owner).
     """
     mapping = load_mapping() if mapping is None else mapping
     rec = {}
@@ -84,7 +111,12 @@ def classify_owners(
         r = recorded.dropna(subset=["owner", "kind"])
         r = r[r["kind"].isin(KINDS)]
         rec = dict(zip(r["owner"].astype(str), r["kind"].astype(str)))
-    mapped = dict(zip(mapping["owner"], zip(mapping["kind"], mapping["reason"])))
+    mapped = {o: (k, r) for o, k, r in zip(mapping["owner"], mapping["kind"], mapping["reason"]) if k in KINDS}
+    cats = (
+        dict(zip(mapping["owner"], zip(mapping["category"], mapping["source"], mapping["reason"])))
+        if "category" in mapping
+        else {}
+    )
     rows = []
     seen: set = set()
     for o in owners:
@@ -92,14 +124,16 @@ def classify_owners(
         if key in seen:
             continue
         seen.add(key)
+        category, source, reviewed = cats.get(key, (UNCLASSIFIED, "", ""))
         if key in rec:
-            rows.append((key, rec[key], "recorded", "recorded in the snapshot's owners table"))
+            row = (key, rec[key], "recorded", "recorded in the snapshot's owners table")
         elif key in mapped:
             kind, reason = mapped[key]
-            rows.append((key, kind, "mapping", reason))
+            row = (key, kind, "mapping", reason)
         else:
-            rows.append((key, UNCLASSIFIED, "unclassified", ""))
-    return pd.DataFrame(rows, columns=["owner", "kind", "route", "reason"])
+            row = (key, UNCLASSIFIED, "unclassified", reviewed)
+        rows.append((*row, category, source))
+    return pd.DataFrame(rows, columns=["owner", "kind", "route", "reason", "category", "source"])
 
 
 def classify_snapshot_owners(snap, owners: Iterable[str | None], mapping: pd.DataFrame | None = None) -> pd.DataFrame:
