@@ -74,7 +74,7 @@ def test_front_matter_helpers(tmp_path):
     assert bib.startswith("@misc{hf-hub-activity-s,") and f"snapshot date {snap.date}" in bib
     # the landing page's entry and every cite box agree on authors, version, year and edition
     box = pub.cite("tab-x", "table")
-    for field in ("author", "version", "year"):
+    for field in ("author", "version", "edition", "year"):
         line = next(ln for ln in bib.splitlines() if ln.strip().startswith(field + " ="))
         assert line.strip().rstrip(",") in box, field
     assert overview.edition_text(snap) == f"snapshot s of {snap.date}"

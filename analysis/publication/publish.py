@@ -621,7 +621,8 @@ class Publisher:
         )
         bib = (
             f"@misc{{{key},\n  author = {{{{{authors}}}}},\n  title = {{{{{meta['title']}}}: {kind} {label}}},\n"
-            f"  version = {{{self.version}}},\n  year = {{{year}}},\n  url = {{{url}}},\n"
+            f"  version = {{{self.version}}},\n  edition = {{snapshot {s.id} of {s.date}}},\n  year = {{{year}}},\n"
+            f"  url = {{{url}}},\n"
             f"  note = {{Snapshot {s.id}, snapshot date {s.date}, source {s.source_kind}; built {self.built}}}\n}}"
         )
         return f":::{{dropdown}} Cite this {kind}\n{text}\n\n```bibtex\n{bib}\n```\n:::\n"
