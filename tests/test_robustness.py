@@ -409,3 +409,56 @@ def test_the_identity_resolution_leaves_a_background_null_models_cpus_to_it():
     assert run.background_workers == 0 and network._scoring_threads(-1, run) == -1
     alone = nullmodel.Rewirings(80, edges, samples=4, seed=2, processes=1, background=True)
     assert alone.background_workers == 0  # one process: nothing runs in the background
+
+
+def _bias_table(full, rows):
+    data = [
+        {
+            "repositories sampled": 1031,
+            "samples": 1,
+            "isolates (%) mean": full,
+            "isolates (%) min": full,
+            "isolates (%) max": full,
+            "bias (points)": 0.0,
+        }
+    ]
+    for n, mean, lo, hi in rows:
+        data.append(
+            {
+                "repositories sampled": n,
+                "samples": 5,
+                "isolates (%) mean": mean,
+                "isolates (%) min": lo,
+                "isolates (%) max": hi,
+                "bias (points)": mean - full,
+            }
+        )
+    return pd.DataFrame(data)
+
+
+def test_the_isolate_bias_sentence_says_what_the_table_shows():
+    """The real import's table (+2.1, -0.5, -0.3 points) has no consistent direction: the text must not
+    say 'biased upwards'; a table whose shifts are all positive and beyond a point says so."""
+    from analysis.parts.robustness import isolate_bias_sentence
+
+    mixed = isolate_bias_sentence(
+        _bias_table(50.5, [(100, 52.6, 46.0, 58.2), (103, 50.0, 41.7, 63.0), (1000, 50.2, 49.4, 50.6)])
+    )
+    assert "no consistent direction" in mixed and "upwards" not in mixed
+    assert "100 repositories: +2.1 points" in mixed and "1,000 repositories: -0.3 points" in mixed
+    up = isolate_bias_sentence(_bias_table(40.0, [(100, 45.0, 43.0, 47.0), (500, 42.0, 41.0, 43.0)]))
+    assert "upwards at every size" in up and "within the samples' range" not in up
+    flat = isolate_bias_sentence(_bias_table(40.0, [(100, 40.4, 38.0, 42.0)]))
+    assert "no bias to speak of" in flat
+    assert "too few repositories" in isolate_bias_sentence(_bias_table(40.0, []))
+
+
+def test_the_sensitivity_sentence_counts_the_checks_the_table_has():
+    from analysis.parts.robustness import sensitivity_sentence
+
+    two = pd.DataFrame({"check": ["top 1% share without the largest model", "without the placeholder dates"]})
+    text = sensitivity_sentence(two, n_models=5_000, paper_models=348_181)
+    assert text.startswith("Two checks") and "not run here" in text and "5,000" in text
+    three = pd.concat([two, pd.DataFrame({"check": ["Kruskal-Wallis on 20 random subsamples of the paper's models"]})])
+    assert sensitivity_sentence(three, n_models=760_000, paper_models=348_181).startswith("Three checks")
+    assert "not run" not in sensitivity_sentence(three, n_models=760_000, paper_models=348_181)
