@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -455,3 +456,106 @@ def test_make_monthly_collects_builds_and_adds_an_edition(published, tmp_path):
     assert site.bibtex_problems(out / "hub-2026-12", f"{BASE}hub-2026-12/") == []
     assert "Ada Lovelace" in (out / "hub-2026-12" / "CITATION.cff").read_text()
     assert {e: checksums(out / e) for e in before} == before
+
+
+# --------------------------------------------------------------------------- #
+# in the browser: the site served under a base path, as GitHub Pages serves a project site
+# --------------------------------------------------------------------------- #
+
+BIBTEX_URLS_JS = """
+return Array.from(document.querySelectorAll('div.highlight-bibtex pre')).map(function (pre) {
+  var m = pre.textContent.match(/url\\s*=\\s*\\{([^{}]*)\\}/); return m ? m[1] : '(no url field)'; });
+"""
+LINKS_JS = """
+return Array.from(document.querySelectorAll('a[href], link[href], img[src], script[src]'))
+  .map(function (e) { return e.href || e.src; });
+"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site_in_browser(published, tmp_path_factory):
+    """``SITE_UNDER_TEST`` (a site folder assembled for http://127.0.0.1:PORT/PATH/, as .ci/run
+    makes from the default and the real-data books), else the two tiny editions published again
+    for a free port."""
+    env = os.environ.get("SITE_UNDER_TEST")
+    if env:
+        out = Path(env)
+        base = json.loads((out / site.SITE_RECORD).read_text())["baseurl"]
+        return out, base
+    base = f"http://127.0.0.1:{_free_port()}/hf-hub-activity/"
+    out = tmp_path_factory.mktemp("browser") / "site"
+    site.assemble([published["kept"]], out, base, log=_quiet)
+    site.assemble([published["build"]], out, base, log=_quiet)
+    return out, base
+
+
+def test_every_edition_is_browsable_under_its_folder_and_cites_itself(site_in_browser, tmp_path):
+    import threading
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from test_browser import _closing, _driver, _need_chromium
+
+    _need_chromium()
+    out, base = site_in_browser
+    record = json.loads((out / site.SITE_RECORD).read_text())
+    assert len(record["editions"]) >= 2
+    httpd = site.make_server(out, base)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    status: dict[str, int] = {}
+
+    def fetch(url: str) -> int:
+        if url not in status:
+            try:
+                with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=30) as r:
+                    status[url] = r.status
+            except urllib.error.HTTPError as exc:
+                status[url] = exc.code
+        return status[url]
+
+    failures: list[str] = []
+    quoted: dict[str, str] = {}
+    try:
+        with _closing(_driver(tmp_path / "profile")) as drv:
+            for ed in record["editions"]:
+                url = ed["url"]
+                pages = sorted((out / ed["edition"] / "book").glob("*.html"))
+                assert pages, ed["edition"]
+                bib_count = 0
+                for page in pages:
+                    address = url + "book/" + page.name
+                    drv.get(address)
+                    if drv.current_url.split("#")[0] != address or "404" in drv.title:
+                        failures.append(f"{address}: not served (at {drv.current_url}, {drv.title!r})")
+                        continue
+                    for bib_url in drv.execute_script(BIBTEX_URLS_JS):
+                        bib_count += 1
+                        quoted.setdefault(ed["edition"], bib_url)
+                        if not bib_url.startswith(url):
+                            failures.append(f"{address}: BibTeX url {bib_url} is not inside {url}")
+                    for link in drv.execute_script(LINKS_JS):
+                        if link.startswith(base) and fetch(link.split("#")[0]) != 200:
+                            failures.append(f"{address}: {link} does not resolve")
+                assert bib_count > 0, f"{ed['edition']}: no BibTeX entry seen"
+            drv.get(base)  # the root: the latest edition
+            latest = record["latest"]
+            for _ in range(50):
+                if f"/{latest}/book/index.html" in drv.current_url:
+                    break
+                time.sleep(0.1)
+            assert f"/{latest}/book/index.html" in drv.current_url
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures[:40])
+    print("BibTeX url of one entry per edition:", json.dumps(quoted, indent=1))

@@ -894,9 +894,9 @@ def assemble(
     return SiteResult(out, plans, len(pages))
 
 
-def serve(out: str | os.PathLike, baseurl: str, port: int | None = None) -> None:
-    """Serve the site in ``out`` on 127.0.0.1 under the path of ``baseurl`` (as GitHub Pages serves a
-    project site under ``/REPO/``), until interrupted."""
+def make_server(out: str | os.PathLike, baseurl: str, port: int | None = None):
+    """An HTTP server of the site in ``out`` on 127.0.0.1 under the path of ``baseurl`` (as GitHub Pages
+    serves a project site under ``/REPO/``); ``port`` None: the base URL's (0: any free port)."""
     import functools
     import http.server
 
@@ -913,10 +913,19 @@ def serve(out: str | os.PathLike, baseurl: str, port: int | None = None) -> None
                 return str(root / ".no-such-file")
             return super().translate_path("/" + path[len(prefix) :])
 
+        def log_message(self, *args: Any) -> None:  # one line per request is noise here
+            pass
+
     port = port if port is not None else (base.port or 8000)
     handler = functools.partial(Handler, directory=str(root))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
-        print(f"serving {root} at http://127.0.0.1:{httpd.server_address[1]}{prefix} (Ctrl-C stops)", flush=True)
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
+def serve(out: str | os.PathLike, baseurl: str, port: int | None = None) -> None:
+    """Serve the site in ``out`` on 127.0.0.1 under the path of ``baseurl`` until interrupted."""
+    with make_server(out, baseurl, port) as httpd:
+        prefix = urllib.parse.urlsplit(normalise_baseurl(baseurl)).path
+        print(f"serving {out} at http://127.0.0.1:{httpd.server_address[1]}{prefix} (Ctrl-C stops)", flush=True)
         httpd.serve_forever()
 
 
