@@ -508,7 +508,7 @@ def test_every_edition_is_browsable_under_its_folder_and_cites_itself(site_in_br
     _need_chromium()
     out, base = site_in_browser
     record = json.loads((out / site.SITE_RECORD).read_text())
-    assert len(record["editions"]) >= 2
+    assert len(record["editions"]) >= (1 if os.environ.get("SITE_UNDER_TEST") else 2)
     httpd = site.make_server(out, base)
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
