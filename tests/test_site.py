@@ -258,6 +258,21 @@ def test_a_broken_link_stops_the_assembly(published, tmp_path):
     assert not out.exists() or not any(p.name != site.STAGING for p in out.iterdir())
 
 
+def test_a_bibtex_url_without_a_sidecar_is_made_absolute():
+    """The landing page's entry for the whole book has no sidecar: its url (relative to its page, or
+    under html.baseurl) becomes the edition's address all the same."""
+    url = "https://x.org/s/ed/"
+    page = (
+        '<div class="highlight-bibtex notranslate"><div class="highlight"><pre><span class="na">url</span>'
+        '<span class="w"> </span><span class="p">=</span><span class="w"> </span><span class="s">{index.html}</span>'
+        "</pre></div></div>"
+    )
+    assert "{https://x.org/s/ed/book/index.html}" in site.absolute_bibtex(page, "book/index.html", url)
+    nb = '"  url = {https://x.org/s/book/part1.html#fig-a},\\n"'
+    assert "{https://x.org/s/ed/book/part1.html#fig-a}" in site.absolute_bibtex(nb, "book/part1.html", url, False)
+    assert "{https://x.org/s/ed/book/p.html#fig-x}" in site.absolute_bibtex("url = {#fig-x}", "book/p.html", url, False)
+
+
 def test_the_link_checker_finds_missing_files_and_anchors(tmp_path):
     (tmp_path / "a.html").write_text('<p id="here"></p><a href="b.html#nope">1</a><a href="#here">2</a>')
     (tmp_path / "b.html").write_text('<a href="c.html">3</a><a href="https://elsewhere.org/x">4</a>')

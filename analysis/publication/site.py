@@ -426,6 +426,39 @@ _BIBTEX_BLOCK_RE = re.compile(r'<div class="highlight-bibtex[^"]*">.*?</pre>', r
 _BIBTEX_URL_RE = re.compile(r"url</span>.*?\{([^{}<]*)\}", re.S)
 
 
+_BIBTEX_URL_SUB_RE = re.compile(r"(url</span>.*?\{)([^{}<]*)(\})", re.S)
+_BIBTEX_URL_TEXT_RE = re.compile(r"(\burl = \{)([^{}\\\s]*)(\})")
+
+
+def _absolute(value: str, page: str, url: str) -> str:
+    """A BibTeX ``url`` value as the build wrote it (relative to its page, or under html.baseurl) as the
+    edition's absolute address."""
+    if value.startswith(url):
+        return value
+    if value.startswith(("http://", "https://")):
+        return url + "book/" + value.split("/book/", 1)[1] if "/book/" in value else value
+    path, _, frag = value.partition("#")
+    rel = os.path.normpath(os.path.join(os.path.dirname(page), path)).replace(os.sep, "/") if path else page
+    if rel.startswith(".."):
+        return value
+    return url + rel + (f"#{frag}" if frag else "")
+
+
+def absolute_bibtex(text: str, page: str, url: str, in_html: bool = True) -> str:
+    """Every BibTeX ``url`` of ``text`` (the highlighted entries of the edition's page ``page``, or the
+    text of its notebook) absolute."""
+    if not in_html:
+        return _BIBTEX_URL_TEXT_RE.sub(lambda m: m.group(1) + _absolute(m.group(2), page, url) + m.group(3), text)
+
+    def block(m: re.Match[str]) -> str:
+        return _BIBTEX_URL_SUB_RE.sub(
+            lambda u: u.group(1) + html.escape(_absolute(html.unescape(u.group(2)), page, url)) + u.group(3),
+            m.group(0),
+        )
+
+    return _BIBTEX_BLOCK_RE.sub(block, text)
+
+
 def _url_pattern(old: str) -> re.Pattern[str]:
     """``old`` (a relative address as the build wrote it) where it stands as text, not in a link."""
     return re.compile(r"(?<![\w/.:\-\"'=#%])" + re.escape(old) + r"(?![\w\-])")
@@ -484,7 +517,7 @@ def stamp(book: Book, edition: str, folder: Path, baseurl: str, repository: str,
         text = page.read_text(encoding="utf-8")
         if not _HEAD_END_RE.search(text):
             continue
-        text = rewrite(text)
+        text = absolute_bibtex(rewrite(text), rel, url)
         if not (folder / "editions").exists():  # the book's link to its editions page: the site's
             depth = rel.count("/")
             for q in "\"'":
@@ -510,7 +543,8 @@ def stamp(book: Book, edition: str, folder: Path, baseurl: str, repository: str,
             text = _BODY_END_RE.sub(lambda m: foot + m.group(0), text, count=1)
         page.write_text(text, encoding="utf-8")
     for nb in sorted((folder / "_sources").rglob("*.ipynb")) if (folder / "_sources").is_dir() else []:
-        nb.write_text(rewrite(nb.read_text(encoding="utf-8")), encoding="utf-8")
+        page = str(Path(nb.relative_to(folder / "_sources").as_posix()).with_suffix(".html"))
+        nb.write_text(absolute_bibtex(rewrite(nb.read_text(encoding="utf-8")), page, url, False), encoding="utf-8")
     (folder / LICENSES_FILE).write_text(licences_text(book, edition, url), encoding="utf-8")
     (folder / "CITATION.cff").write_text(edition_citation(book, url, repository), encoding="utf-8")
     record = {
