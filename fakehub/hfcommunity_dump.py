@@ -636,20 +636,22 @@ def _write(sink, verb, snap, version, database, specs, n_branch, n_unlinked, fil
             per_repo[f"{rt}s/{rid}"] = per_repo.get(f"{rt}s/{rid}", 0) + 1
 
     # the files of each repository: two, plus files_per_commit per commit
-    def file_names(rid: str) -> list[str]:
-        return [".gitattributes", "README.md"] + [
-            f"data/part-{i:05d}.parquet" for i in range(files_per_commit * per_repo.get(rid, 0))
-        ]
+    def n_files(rid: str) -> int:
+        return 2 + files_per_commit * per_repo.get(rid, 0)
+
+    def file_name(i: int) -> str:
+        return ".gitattributes" if i == 0 else "README.md" if i == 1 else f"data/part-{i - 2:05d}.parquet"
 
     file_ids: dict[str, int] = {}  # v1.0: the id of the repository's first file
     n = 0
     for r in repo_rows:
         file_ids[r["id"]] = n + 1
-        n += 2 + files_per_commit * per_repo.get(r["id"], 0)
+        n += n_files(r["id"])
 
     def file_rows() -> Iterator[dict[str, Any]]:
         for r in repo_rows:
-            for i, f in enumerate(file_names(r["id"])):
+            for i in range(n_files(r["id"])):
+                f = file_name(i)
                 if version == "1.0":
                     yield {"id": file_ids[r["id"]] + i, "filename": f, "repo_id": r["id"]}
                 else:
@@ -662,43 +664,53 @@ def _write(sink, verb, snap, version, database, specs, n_branch, n_unlinked, fil
                     }
 
     def parent_rows() -> Iterator[dict[str, Any]]:
-        done: set[tuple[str, str]] = set()
+        pairs: set[tuple[str, str]] = set()
         last: tuple[str, str] | None = None
         for b in commits.select(["repo_type", "repo_id", "commit_id"]).to_batches(_BATCH):
             d = b.to_pydict()
             for rt, rid, sha in zip(d["repo_type"], d["repo_id"], d["commit_id"]):
-                if last and last[0] == (rt, rid) and (sha, last[1]) not in done and sha != last[1]:
-                    done.add((sha, last[1]))
-                    yield {"commit_sha": sha, "parent_sha": last[1]}
+                if last and last[0] == (rt, rid) and sha != last[1]:
+                    pairs.add((sha, last[1]))
                 last = ((rt, rid), sha)
+        for c, p in sorted(pairs):
+            yield {"commit_sha": c, "parent_sha": p}
 
     table("author", seen.values())
 
     links: list[tuple[str, Any]] = []
     modified: list[dict[str, Any]] = []
 
+    # each commit's place in its repository's history (0 for the first), then the commits in the
+    # order of their primary key, the sha, as mariadb-dump writes every table
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = pc.binary_join_element_wise(commits.column("repo_type"), commits.column("repo_id"), "/")
+    starts = np.flatnonzero(
+        np.r_[True, (keys.to_numpy(zero_copy_only=False)[1:] != keys.to_numpy(zero_copy_only=False)[:-1])]
+    )
+    place = np.arange(commits.num_rows) - np.repeat(starts, np.diff(np.r_[starts, commits.num_rows]))
+    by_sha = commits.append_column("place", pa.array(place)).sort_by("commit_id")
+
     def commit_rows() -> Iterator[dict[str, Any]]:
         done: set[str] = set()
         extra = 0
-        last: str | None = None
-        index = 0
-        for b in commits.to_batches(_BATCH):
-            d = {c: b.column(c).to_pylist() for c in commit_cols}
-            for rt, rid, sha, date_, authors, title in zip(*(d[c] for c in commit_cols)):
+        for b in by_sha.to_batches(_BATCH):
+            d = {c: b.column(c).to_pylist() for c in [*commit_cols, "place"]}
+            for rt, rid, sha, date_, authors, title, index in zip(*(d[c] for c in [*commit_cols, "place"])):
                 repo = f"{rt}s/{rid}"
-                index = index + 1 if last == repo else 0
-                last = repo
                 if sha in done:
                     continue  # one row per sha (INSERT IGNORE)
                 done.add(sha)
                 name = authors[0] if authors else None
                 local = local_time(sha, date_)
-                names = file_names(repo)
-                fname = names[min(len(names) - 1, 2 + index * files_per_commit)] if files_per_commit else names[1]
+                at = min(n_files(repo) - 1, 2 + index * files_per_commit) if files_per_commit else 1
+                fname = file_name(at)
                 if version == "1.0":
                     first = file_ids.get(repo)
                     if first is not None:
-                        links.append((sha, first + names.index(fname)))
+                        links.append((sha, first + at))
                         if title and title.startswith("Update"):
                             links.append((sha, first))
                     yield {"sha": sha, "timestamp": local, "message": title, "author": name, "source": "pydriller"}
@@ -803,9 +815,11 @@ def _write(sink, verb, snap, version, database, specs, n_branch, n_unlinked, fil
     )
     table("modified_file", modified)
     table("repo_file", file_rows())
+    repo_rows.sort(key=lambda r: r["id"])
     table("repository", repo_rows)
     table("space", sub_rows["space"])
     table("tag", ({"name": t} for t in sorted({r["tag_name"] for r in tag_rows})))
+    tag_rows.sort(key=lambda r: (r["tag_name"], r["repo_id"]))
     table("tags_in_repo", tag_rows)
     out.write(
         "/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;\n"
@@ -865,11 +879,14 @@ def real_dump(
     return path
 
 
-def package(sql: str | os.PathLike, out: str | os.PathLike, how: str, *, parts: int = 10, password: str = "") -> Path:
+def package(
+    sql: str | os.PathLike, out: str | os.PathLike, how: str, *, parts: int = 10, password: str = "", level: int = 5
+) -> Path:
     """Put the dump ``sql`` into a container at ``out``; ``how`` is one of ``sql``, ``gz``, ``zst``,
     ``zip`` (Deflate), ``deflate64`` (``7z -tzip -mm=Deflate64``), ``folder`` (a zip whose .sql
     is in a folder), ``split`` (a zip of ``parts`` pieces cut at arbitrary bytes, named
-    ``..._part1.sql`` to ``..._partN.sql``), ``password`` (``7z -p``) or ``rar``."""
+    ``..._part1.sql`` to ``..._partN.sql``), ``password`` (``7z -p``) or ``rar``; ``level`` is
+    7-Zip's (``-mx``, 5 its default)."""
     sql, out = Path(sql), Path(out)
     member = out.name.split(".")[0] + ".sql"
     if how == "sql":
@@ -894,7 +911,7 @@ def package(sql: str | os.PathLike, out: str | os.PathLike, how: str, *, parts: 
             os.link(sql, stage / member) if sql.stat().st_dev == stage.stat().st_dev else shutil.copyfile(
                 sql, stage / member
             )
-            opts = ["-mm=Deflate64"] if how == "deflate64" else [f"-p{password or 'secret'}"]
+            opts = [f"-mx={level}", "-mm=Deflate64"] if how == "deflate64" else [f"-p{password or 'secret'}"]
             subprocess.run(
                 ["7z", "a", "-tzip", *opts, str(out.absolute()), member], cwd=stage, check=True, capture_output=True
             )

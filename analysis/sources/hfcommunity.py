@@ -66,7 +66,16 @@ from analysis import paths
 from analysis.cli import OneLineParser
 from analysis.snapshot import Snapshot, SnapshotError, SnapshotWriter, is_complete, open_snapshot
 from analysis.snapshot.schema import BOOL, I64, SCHEMAS, STR, STRLIST, TS, coverage
-from analysis.sources.mariadb import DumpError, Server, ServerError, check_head, free_bytes, load_dump, open_dump
+from analysis.sources.mariadb import (
+    DumpError,
+    Server,
+    ServerError,
+    check_head,
+    free_bytes,
+    load_dump,
+    open_dump,
+    without_secondary_keys,
+)
 
 BATCH = 50_000
 LICENSE = "CC BY-SA 4.0"
@@ -256,6 +265,9 @@ def find_database(conn, database: str | None) -> str:
         )
 
 
+#: the secondary keys the importer's queries use, built once a dump is loaded (the load itself
+#: builds none: :meth:`DdlCheck.rewrite`)
+AFTER_LOAD = {"tags_in_repo": "ALTER TABLE `tags_in_repo` ADD KEY `repo_id` (`repo_id`)"}
 #: tables the load passes to the server (the rest of the dump is filtered out as it streams)
 READ_TABLES = set(WANTED)
 #: v1.0 links commits to repositories through these; v1.1 has ``commits.repo_id`` and does not need them
@@ -368,6 +380,12 @@ class DdlCheck:
 
     def keep(self, table: str) -> bool:
         return reads_table(table, self.version)
+
+    @staticmethod
+    def rewrite(table: str, stmt: bytes) -> bytes:
+        """A read table's ``CREATE TABLE`` without secondary and foreign keys: built afterwards,
+        sorted, where the importer needs one (:data:`AFTER_LOAD`), never row by row."""
+        return without_secondary_keys(stmt)
 
     def unfinished(self, stream) -> list[str]:
         """For a dump without a trailer: the read tables not created, or created and not finished."""
@@ -1183,7 +1201,7 @@ def space_needed(dump: Path, facts: dict[str, Any]) -> tuple[int, int]:
     says it, else from the file's size times :data:`SQL_PER_COMPRESSED_BYTE`."""
     size = dump.stat().st_size
     sql = facts.get("sql_bytes") or (size if facts["kind"] == "sql" else size * SQL_PER_COMPRESSED_BYTE)
-    log = int(min(2 << 30, max(64 << 20, sql // 16))) >> 20 << 20
+    log = int(min(2 << 30, max(256 << 20, sql // 8))) >> 20 << 20
     return int(sql * DISK_PER_SQL_BYTE) + log + (256 << 20), log
 
 
@@ -1248,6 +1266,7 @@ def loaded_server(
             progress=progress,
             keep=check.keep,
             on_create=check.on_create,
+            rewrite=check.rewrite,
             need_tables=check.unfinished,
         )
         if "repository" not in got["loaded"]:
@@ -1260,9 +1279,12 @@ def loaded_server(
         facts["skipped"] = sorted(got["skipped"])
         if facts["date"] is None and got["completed_on"]:
             facts["date"] = got["completed_on"]
-        conn = server.connect()
+        conn = server.connect("hfcommunity")
         try:
             with conn.cursor() as cur:
+                for table, ddl in AFTER_LOAD.items():
+                    if table in got["loaded"]:
+                        cur.execute(ddl)
                 cur.execute(f"UPDATE `{LOAD_DB}`.load_info SET info = %s, complete = 1", (json.dumps(facts),))
             conn.commit()
         finally:

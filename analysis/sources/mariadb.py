@@ -722,6 +722,24 @@ _TABLE_STMT = re.compile(
     re.I,
 )
 _END = re.compile(rb";\r?\n")
+_SECONDARY = re.compile(rb"^\s*(?:(?:UNIQUE|FULLTEXT|SPATIAL)\s+)?(?:KEY|INDEX)\s|^\s*CONSTRAINT\s", re.I)
+
+
+def without_secondary_keys(stmt: bytes) -> bytes:
+    """A ``CREATE TABLE`` without its secondary keys and foreign keys (the primary key kept):
+    rows load in the primary key's order, which mariadb-dump writes, and no other index is
+    maintained row by row."""
+    lines = stmt.split(b"\n")
+    kept = [ln for ln in lines if not _SECONDARY.match(ln)]
+    if len(kept) == len(lines):
+        return stmt
+    for i in range(len(kept) - 1, 0, -1):  # the definition before the closing ')' takes no comma
+        if kept[i].lstrip().startswith(b")"):
+            kept[i - 1] = kept[i - 1].rstrip().rstrip(b",")
+            break
+    return b"\n".join(kept)
+
+
 _COLUMN = re.compile(rb"^\s*" + _NAME + rb"\s+([A-Za-z]+(?:\([^)]*\))?(?:\s+unsigned)?)", re.M)
 
 
@@ -748,8 +766,9 @@ class SqlStream:
         self,
         keep: Callable[[str], bool] = lambda t: True,
         on_create: Callable[[str, dict[str, str]], None] = lambda t, c: None,
+        rewrite: Callable[[str, bytes], bytes] = lambda t, stmt: stmt,
     ):
-        self.keep, self.on_create = keep, on_create
+        self.keep, self.on_create, self.rewrite = keep, on_create, rewrite
         self.buf = b""
         self.mode: str | None = None  # inside an INSERT: 'pass' or 'drop' until its line ends in ';'
         self.stmt: list[bytes] = []  # a statement being gathered (not an INSERT)
@@ -851,6 +870,7 @@ class SqlStream:
             self._table(table)
             if m.group(2) and self.current_kept:
                 self.created.append(table)
+                stmt = self.rewrite(table, stmt)
             if m.group(4) and b"ENABLE KEYS" in head.upper():
                 self.closed.add(table)
             if not self.current_kept:
@@ -899,6 +919,7 @@ def load_dump(
     progress: bool | None = None,
     keep: Callable[[str], bool] = lambda t: True,
     on_create: Callable[[str, dict[str, str]], None] = lambda t, c: None,
+    rewrite: Callable[[str, bytes], bytes] = lambda t, stmt: stmt,
     need_tables: Callable[[SqlStream], list[str]] | None = None,
 ) -> dict[str, Any]:
     """Load dump ``path`` into ``database`` (created if needed), passing only the tables ``keep``
@@ -937,7 +958,7 @@ def load_dump(
     t0 = time.monotonic()
     dump = open_dump(path, on_pos)
     where = f"{path}" + (f" ({', '.join(dump.members)})" if dump.members else "")
-    sql = SqlStream(keep, on_create)
+    sql = SqlStream(keep, on_create, rewrite)
     err = tempfile.TemporaryFile()
     client = subprocess.Popen(
         [
