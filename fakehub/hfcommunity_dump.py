@@ -796,7 +796,37 @@ def _write(sink, verb, snap, version, database, specs, n_branch, n_unlinked, fil
             for r in _rows(snap, "discussions", disc_cols)
         ),
     )
-    table("discussion_event", [])
+
+    def event_rows() -> Iterator[dict[str, Any]]:
+        """Two events per discussion (its opening comment and a status change), with the event's
+        full JSON as text, as the extractor stores it."""
+        kind = "event_type" if version == "1.1" else "type"
+        for r in _rows(snap, "discussions", disc_cols):
+            rid = f"{r['repo_type']}s/{r['repo_id']}"
+            for i, (etype, content) in enumerate((("comment", r["title"]), ("status-change", None))):
+                eid = hashlib.sha1(f"{rid}#{r['number']}#{i}".encode()).hexdigest()[:24]
+                full = {
+                    "id": eid,
+                    "type": etype,
+                    "createdAt": str(r["created_at"]),
+                    "author": {"name": r["author"] or "deleted", "type": "user", "isPro": False},
+                    "data": {"latest": {"raw": content, "html": f"<p>{content}</p>"}}
+                    if content
+                    else {"status": r["status"]},
+                }
+                yield {
+                    "id": eid,
+                    "repo_id": rid,
+                    "discussion_num": r["number"],
+                    kind: etype,
+                    "created_at": created(r["created_at"]),
+                    "author": r["author"] or "deleted",
+                    "content": content,
+                    "new_status": None if content else r["status"],
+                    "full_data": str(full),
+                }
+
+    table("discussion_event", event_rows())
     table("file", file_rows())
     table(
         "files_in_commit",

@@ -283,6 +283,27 @@ def test_every_container(source, real_sql, short_tmp, capsys, version, how):
         assert params["member"] == ("dump_20231009/dump_20231009.sql" if how == "folder" else "dump_20231009.sql")
 
 
+def test_a_whole_v11_database_read_through_its_socket(source, real_sql, short_tmp, capsys):
+    """Every v1.1 table loaded by the plain client (files_in_commit is (sha, modified_file_id)):
+    read as v1.1's, never an error."""
+    with mariadb.Server(short_tmp / "whole-v11") as server:
+        conn = server.connect()
+        with conn.cursor() as cur:
+            cur.execute("CREATE DATABASE hfcommunity")
+        conn.close()
+        with open(real_sql("1.1"), "rb") as fh:
+            subprocess.run(
+                [mariadb.binaries()["client"], "--no-defaults", f"--socket={server.socket}", "hfcommunity"],
+                stdin=fh,
+                check=True,
+            )
+        out = short_tmp / "whole-v11-snap"
+        code, stdout, err = run(["--socket", str(server.socket), str(out), "--dump-date", "2023-10-09"], capsys)
+    assert code == 0, err
+    assert "schema v1.1; not in the dump: nothing the importer reads" in stdout
+    assert_round_trip(source, open_snapshot(out), "1.1")
+
+
 def test_a_dump_written_with_skip_comments(source, real_sql, short_tmp, capsys):
     """No closing '-- Dump completed' line: accepted, and said; cut inside a read table: refused."""
     sql = real_sql("1.1", skip_comments=True)

@@ -312,7 +312,17 @@ class Server:
 #: member names that hold SQL (plain or compressed) inside a zip or rar archive
 SQL_SUFFIXES = (".sql", ".sql.gz", ".sql.zst", ".sql.zstd")
 #: ZIP compression methods by number (APPNOTE 4.4.5), for messages
-ZIP_METHODS = {0: "stored", 8: "Deflate", 9: "Deflate64", 12: "bzip2", 14: "LZMA", 93: "Zstandard", 95: "XZ", 99: "AES"}
+ZIP_METHODS = {
+    0: "stored",
+    8: "Deflate",
+    9: "Deflate64",
+    12: "bzip2",
+    14: "LZMA",
+    93: "Zstandard",
+    95: "XZ",
+    98: "PPMd",
+    99: "AES",
+}
 _UNPACK = "extract the .sql file with 7-Zip (7z x FILE) and give that"
 
 
@@ -401,6 +411,7 @@ class _Deflate64(io.RawIOBase):
         self.fh, self.info, self.left = fh, info, info.compress_size
         self.inflater = inflate64.Inflater()
         self.pending = b""
+        self.at = 0
         self.crc = 0
         self.size = 0
 
@@ -408,21 +419,21 @@ class _Deflate64(io.RawIOBase):
         return True
 
     def readinto(self, b) -> int:
-        while not self.pending and self.left:
+        while self.at >= len(self.pending) and self.left:
             data = self.fh.read(min(self.left, CHUNK))
             if not data:
                 raise EOFError(f"the file ends inside member {self.info.filename}")
             self.left -= len(data)
-            self.pending = self.inflater.inflate(data)
-        if not self.pending:
+            self.pending, self.at = self.inflater.inflate(data), 0
+            self.crc = zlib.crc32(self.pending, self.crc)
+            self.size += len(self.pending)
+        if self.at >= len(self.pending):
             if self.size != self.info.file_size or self.crc != self.info.CRC:
                 raise zipfile.BadZipFile(f"member {self.info.filename}: bad CRC-32 or size (corrupt data)")
             return 0
-        n = min(len(b), len(self.pending))
-        b[:n] = self.pending[:n]
-        self.crc = zlib.crc32(self.pending[:n], self.crc)
-        self.size += n
-        self.pending = self.pending[n:]
+        n = min(len(b), len(self.pending) - self.at)
+        b[:n] = memoryview(self.pending)[self.at : self.at + n]
+        self.at += n
         return n
 
 
@@ -621,16 +632,17 @@ class Container:
                 arc = self.ctx.__enter__()
                 self.blocks = (blk for e in arc if e.pathname in chosen for blk in e.get_blocks(CHUNK))
                 self.pending = b""
+                self.at = 0
 
             def readable(self) -> bool:
                 return True
 
             def readinto(self, b) -> int:
-                if not self.pending:
-                    self.pending = next(self.blocks, b"")
-                n = min(len(b), len(self.pending))
-                b[:n] = self.pending[:n]
-                self.pending = self.pending[n:]
+                if self.at >= len(self.pending):
+                    self.pending, self.at = next(self.blocks, b""), 0
+                n = min(len(b), len(self.pending) - self.at)
+                b[:n] = memoryview(self.pending)[self.at : self.at + n]
+                self.at += n
                 return n
 
             def close(self) -> None:
