@@ -5,10 +5,13 @@ each month as a MariaDB dump; the dump of 9 October 2023 holds the month of the 
 collection. Two steps:
 
 ``python -m analysis import-hfcommunity --dump DUMP [OUT_DIR]`` (``make hfcommunity DUMP=...``)
-    starts a private MariaDB server on ``data/hfcommunity/<dump id>/`` (:mod:`.mariadb`), loads
-    the dump into it (once: a rerun reuses the loaded database; a load that did not finish is
-    detected and redone), imports it into ``OUT_DIR`` (default
-    ``data/snapshots/hfcommunity-<dump date>``) and stops the server.
+    checks the free disk space (:func:`space_needed`), starts a private MariaDB server on
+    ``data/hfcommunity/<dump id>/`` (:mod:`.mariadb`; any container it reads), loads the dump
+    into it (once: a rerun reuses the loaded database; a load that did not finish is detected
+    and redone), imports it into ``OUT_DIR`` (default ``data/snapshots/hfcommunity-<dump date>``)
+    and stops the server. The load passes to the server only the tables the importer reads,
+    without the keys it does not use (:class:`DdlCheck`), and checks each of those tables'
+    ``CREATE TABLE`` as it streams past, so that a dump it cannot read fails at that statement.
 ``python -m analysis import-hfcommunity (--socket PATH | --url mysql://...) OUT_DIR``
     imports from a server that is already running.
 
@@ -37,7 +40,8 @@ What is read, and how it maps onto the snapshot (:mod:`analysis.snapshot.schema`
 - ``models_in_space`` (v1.1): ``space_models``; ``author.type``: the ``owners`` table
   (``user``/``org``), for the owners HFCommunity recorded a type for.
 
-The schema version is detected from the columns present; every table or column the importer
+The schema version is detected from the columns present (as the DDL streams past, and again on
+the server); every table or column the importer
 would use and did not find is listed in the manifest and the summary. Only ``repository`` is
 required; a table that is present but lacks its key columns is an error naming them. Reading
 streams (server-side cursors, batches of :data:`BATCH` rows), so a whole dump never sits in
