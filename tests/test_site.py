@@ -496,7 +496,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def site_in_browser(published, tmp_path_factory):
+def site_in_browser(request, tmp_path_factory):
     """``SITE_UNDER_TEST`` (a site folder assembled for http://127.0.0.1:PORT/PATH/, as .ci/run
     makes from the default and the real-data books), else the two tiny editions published again
     for a free port."""
@@ -505,6 +505,7 @@ def site_in_browser(published, tmp_path_factory):
         out = Path(env)
         base = json.loads((out / site.SITE_RECORD).read_text())["baseurl"]
         return out, base
+    published = request.getfixturevalue("published")  # built only when no site is given
     base = f"http://127.0.0.1:{_free_port()}/hf-hub-activity/"
     out = tmp_path_factory.mktemp("browser") / "site"
     site.assemble([published["kept"]], out, base, log=_quiet)
