@@ -420,6 +420,7 @@ def test_the_pages_branch_keeps_the_site_and_refuses_a_stale_base(tmp_path):
 # --------------------------------------------------------------------------- #
 
 
+@pytest.mark.slow
 def test_make_monthly_collects_builds_and_adds_an_edition(published, tmp_path):
     """``make monthly`` (the monthly workflow's command) against the fake Hub on 127.0.0.1, small:
     collect a sample, build the book, publish it beside the editions already in the site."""
@@ -513,6 +514,8 @@ def site_in_browser(request, tmp_path_factory):
     return out, base
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_every_edition_is_browsable_under_its_folder_and_cites_itself(site_in_browser, tmp_path):
     import threading
     import urllib.error

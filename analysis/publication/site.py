@@ -235,10 +235,10 @@ def read_book(path: str | os.PathLike) -> Book:
                 f"{d}: its CITATION.cff names the placeholder author {PLACEHOLDER_AUTHOR!r}; a non-synthetic edition "
                 "is published with the real authors: fill them in (CITATION.cff, authors:) and build it again"
             )
-    return Book(d, site, snapshot, parameters, version, built or ed_built(d), ident, tree_digest(site), manifest)
+    return Book(d, site, snapshot, parameters, version, built or _finished(d), ident, tree_digest(site), manifest)
 
 
-def ed_built(build_dir: Path) -> str:
+def _finished(build_dir: Path) -> str:
     """The build's finishing date from its completion marker (when no sidecar says it)."""
     from analysis.publication import buildfolder
 
@@ -252,9 +252,6 @@ class Site:
     root: Path
     baseurl: str | None
     editions: list[dict[str, Any]]
-
-    def record(self, edition_id: str) -> dict[str, Any] | None:
-        return next((e for e in self.editions if e["edition"] == edition_id), None)
 
 
 def read_site(out: Path) -> Site:
@@ -334,8 +331,10 @@ def plan(books: Sequence[Book], site: Site, replace: bool = False) -> list[Plan]
         elif replace:
             out.append(Plan(b, plain, "replace"))
         else:
-            edition = f"{plain}-{b.identity[:SUFFIX_LEN]}"
-            out.append(Plan(b, edition, "publish"))
+            n = SUFFIX_LEN
+            while f"{plain}-{b.identity[:n]}" in taken:  # another identity with the same short suffix
+                n += 2
+            out.append(Plan(b, f"{plain}-{b.identity[:n]}", "publish"))
         taken[out[-1].edition] = {}
     for p in out:
         if not EDITION_ID_RE.match(p.edition) or p.edition in ROOT_ENTRIES:
@@ -912,7 +911,7 @@ def assemble(
                 old = stage / f".replaced-{p.edition}"
                 os.replace(target, old)
             os.replace(stage / p.edition, target)
-        for name in ROOT_ENTRIES:
+        for name in [n for n in ROOT_ENTRIES if n != SITE_RECORD] + [SITE_RECORD]:  # the record last
             src, dst = root_stage / name, out / name
             if dst.is_dir():
                 os.replace(dst, stage / f".old-{name}")
