@@ -285,3 +285,280 @@ class Rewirings:
             self._feeder.join(timeout=60)
             self._feeder = None
         self._futures = {}
+
+
+# --------------------------------------------------------------------------- #
+# the bipartite null model: developers' memberships randomised, both degree sequences kept
+# --------------------------------------------------------------------------- #
+
+#: The Monte Carlo standard error of every z-score that sizes the samples (:class:`BipartiteNull`).
+TARGET_Z_SE = 0.1
+#: The bipartite null's budget: at most this many samples ...
+MAX_BIPARTITE_SAMPLES = 400
+#: ... and at most this many membership-rounds of trades in all (memberships x global rounds),
+#: half for the burn-in and half for the samples' thinning.
+MAX_BIPARTITE_WORK = 100_000_000
+#: The mixing rule's tolerance: the perturbation score's mean over rounds (t/2, t] within this
+#: fraction of its mean over (t/4, t/2] ...
+MIXING_TOLERANCE = 0.01
+#: ... checked at t = 8, 16, 32, ... up to this many rounds.
+MAX_DIAGNOSTIC_ROUNDS = 1024
+#: A statistic's autocorrelation along the chain below which it counts as forgotten.
+FORGOTTEN = 0.05
+
+
+def z_standard_error(z: float, samples: int) -> float:
+    """The Monte Carlo standard error of ``z = (observed - mean) / SD`` estimated from ``samples``
+    draws of a normal null: ``sqrt(1 / S + z^2 / (2 (S - 1)))`` (the delta method; the mean's
+    variance SD^2 / S and the SD's about SD^2 / (2 (S - 1)))."""
+    if samples < 2 or not np.isfinite(z):
+        return float("nan")
+    return float(np.sqrt(1.0 / samples + z * z / (2.0 * (samples - 1))))
+
+
+class Memberships:
+    """A Part II network's developer-repository memberships, the bipartite graph it projects.
+
+    ``repo`` (sorted), ``dev`` and ``first`` (whether the developer is the first author of a
+    commit in the repository) are aligned arrays of the memberships; ``n_dev`` developers in all
+    (also those without a membership, who are isolates in every sample). The projection
+    (:meth:`statistics`) is the reproduction's construction: in every repository an edge from each
+    first-author member to each other member.
+    """
+
+    def __init__(self, n_dev: int, repo: np.ndarray, dev: np.ndarray, first: np.ndarray) -> None:
+        from analysis.parts import curveball
+
+        self.n_dev = int(n_dev)
+        repo, dev = np.asarray(repo, np.int64), np.asarray(dev, np.int64)
+        order = np.lexsort((dev, repo))
+        _, dense = np.unique(repo[order], return_inverse=True)
+        self.repo = dense.astype(np.int64)
+        self.dev = dev[order]
+        self.first = np.asarray(first, dtype=bool)[order]
+        self.n_repo = int(self.repo.max()) + 1 if len(self.repo) else 0
+        self.repo_ptr = np.r_[0, np.cumsum(np.bincount(self.repo, minlength=self.n_repo))].astype(np.int64)
+        size = np.diff(self.repo_ptr)
+        self.multi = size[self.repo] >= 2  # items of repositories with two members or more
+        self._edges = int(curveball.projection_size(self.repo_ptr, self.first.astype(np.int8)))
+        # the developers' blocks: item numbers grouped by developer
+        self.dev_ptr = np.r_[0, np.cumsum(np.bincount(self.dev, minlength=self.n_dev))].astype(np.int64)
+        self.items0 = np.argsort(self.dev, kind="stable").astype(np.int64)
+        self.active = np.flatnonzero(np.diff(self.dev_ptr) > 0).astype(np.int64)
+
+    @classmethod
+    def of_network(cls, net: Any) -> Memberships:
+        """The memberships of a Part II network (``repo_author`` and its first-author flags)."""
+        return cls(net.n, net.repo_author[:, 0], net.repo_author[:, 1], net.first_member)
+
+    @property
+    def m(self) -> int:
+        return len(self.repo)
+
+    @property
+    def all_first(self) -> bool:
+        """Every member is a first author somewhere in each of its repositories: the projection's
+        ties between distinct developers are then all reciprocated, in every sample."""
+        return bool(self.first.all())
+
+    def sample(self, rounds: int, seed: int) -> np.ndarray:
+        """The developer of each membership after ``rounds`` global curveball rounds from the
+        observed graph (:func:`analysis.parts.curveball.trade_rounds`, seeded)."""
+        from analysis.parts import curveball
+
+        items = self.items0.copy()
+        curveball.trade_rounds(self.dev_ptr, items, self.repo, self.n_repo, self.active, int(rounds), int(seed))
+        return curveball.owners(self.dev_ptr, items)
+
+    def isolates(self, owner: np.ndarray) -> int:
+        """Developers in no repository with another member."""
+        touched = np.zeros(self.n_dev, dtype=bool)
+        touched[owner[self.multi]] = True
+        return self.n_dev - int(touched.sum())
+
+    def statistics(self, owner: np.ndarray | None = None) -> dict[str, float]:
+        """The core statistics of the projection of the memberships held by ``owner`` (default: the
+        observed): main core k and size and its Borgatti-Everett correlation (on the developers
+        with a tie), isolates and their share of all developers, transitivity, and, unless every
+        member is a first author (then 1 in every sample), the reciprocity between distinct
+        developers."""
+        from analysis.parts import curveball
+
+        owner = self.dev if owner is None else owner
+        n = self.n_dev
+        keys = curveball.projection(self.repo_ptr, self.first.astype(np.int8), owner, n, self._edges)
+        keys = arrays.unique(keys, overwrite=True)
+        src, dst = keys // n, keys % n
+        out: dict[str, float] = {}
+        touched = np.zeros(n, dtype=bool)
+        touched[src] = True
+        touched[dst] = True
+        k = int(touched.sum())
+        index = np.full(n, -1, np.int64)
+        index[touched] = np.arange(k)
+        lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+        und = arrays.unique(index[lo] * max(k, 1) + index[hi], overwrite=True)
+        g = igraph_graph(k, und // max(k, 1), und % max(k, 1), directed=False)
+        coreness = np.asarray(g.coreness(), dtype=np.int64)
+        kmax = int(coreness.max()) if k else 0
+        core = coreness == kmax
+        out["k_max"] = float(kmax) if k else float("nan")
+        out["core_size"] = float(core.sum()) if k else float("nan")
+        out["be_correlation"] = be_core_correlation_counts(g, core) if k else float("nan")
+        out["isolates"] = float(n - k)
+        out["isolates_pct"] = 100.0 * (n - k) / n if n else float("nan")
+        out["transitivity"] = float(g.transitivity_undirected()) if k else float("nan")
+        if not self.all_first:
+            rev = dst * n + src
+            pos = np.minimum(np.searchsorted(keys, rev), len(keys) - 1)
+            out["reciprocity"] = float((keys[pos] == rev).mean()) if len(keys) else float("nan")
+        return out
+
+
+class BipartiteNull:
+    """The bipartite null model of a Part II network: one chain of global curveball rounds
+    (:mod:`analysis.parts.curveball`) started at the observed memberships, sized by need.
+
+    - **Burn-in** by the perturbation score (the share of the observed memberships no longer
+      present), recorded after every round with the isolate count: the burn-in ends at the first
+      ``t`` of 8, 16, 32, ... where the score's mean over rounds ``(t/2, t]`` is within
+      ``MIXING_TOLERANCE`` (relative) of its mean over ``(t/4, t/2]``, i.e. it has reached its
+      plateau (at most ``MAX_DIAGNOSTIC_ROUNDS`` rounds, or half the work budget).
+    - **Thinning** by the autocorrelation: over the plateau rounds ``(t/4, t]`` the first lag at
+      which the isolate count's autocorrelation falls below ``FORGOTTEN`` is the rounds after which
+      it is forgotten; successive samples are that many rounds apart (within the other
+      half of the budget for ``min_samples`` samples). :attr:`sample_autocorrelation` reports
+      each statistic's lag-1 autocorrelation between successive samples as a check.
+    - **Samples**: each is projected as the observed network is built and its statistics computed
+      (:meth:`Memberships.statistics`); ``min_samples`` first, then as many again (doubling)
+      until every finite z-score's Monte Carlo standard error (:func:`z_standard_error`) is
+      below ``target_se``, or ``max_samples`` are drawn; :attr:`stopped_by` says which.
+
+    Every call of the compiled chain is seeded (``seed`` and the round or sample number), so the
+    samples depend only on ``seed``.
+    """
+
+    def __init__(
+        self,
+        memberships: Memberships,
+        *,
+        seed: int = 0,
+        min_samples: int = MIN_NULL_SAMPLES,
+        max_samples: int = MAX_BIPARTITE_SAMPLES,
+        max_work: int = MAX_BIPARTITE_WORK,
+        target_se: float = TARGET_Z_SE,
+        tolerance: float = MIXING_TOLERANCE,
+    ) -> None:
+        self.memberships = memberships
+        self.seed, self.min_samples, self.max_samples = int(seed), int(min_samples), int(max(min_samples, max_samples))
+        self.max_work, self.target_se, self.tolerance = int(max_work), float(target_se), float(tolerance)
+        self.mixing: dict[str, Any] = {}
+        self.observed: dict[str, float] = {}
+        self.samples: list[dict[str, float]] = []
+        self.stopped_by = ""
+
+    @classmethod
+    def of_network(cls, net: Any, **options: Any) -> BipartiteNull:
+        return cls(Memberships.of_network(net), **options)
+
+    def max_se(self) -> float:
+        ses = [r["z SE"] for r in self.rows() if np.isfinite(r["z SE"])]
+        return max(ses) if ses else float("nan")
+
+    def _burn_in(self, items: np.ndarray) -> None:
+        from analysis.parts import curveball
+
+        m = self.memberships
+        cap = max(8, min(MAX_DIAGNOSTIC_ROUNDS, self.max_work // 2 // max(m.m, 1)))
+        score: list[float] = []
+        isolates: list[int] = []
+        t, plateau = 0, False
+        while t < cap:
+            curveball.trade_rounds(m.dev_ptr, items, m.repo, m.n_repo, m.active, 1, self.seed * 7919 + t)
+            t += 1
+            owner = curveball.owners(m.dev_ptr, items)
+            score.append(1.0 - curveball.memberships_kept(m.repo_ptr, owner, m.dev, m.n_dev) / max(m.m, 1))
+            isolates.append(m.isolates(owner))
+            if t >= 8 and t & (t - 1) == 0:
+                late, early = np.mean(score[t // 2 :]), np.mean(score[t // 4 : t // 2])
+                if abs(late - early) <= self.tolerance * max(late, 1e-12):
+                    plateau = True
+                    break
+        tail = np.asarray(isolates[t // 4 :], dtype=float)
+        rho, forget = float("nan"), 1
+        if len(tail) > 2 and tail.std() > 0:
+            x = tail - tail.mean()
+            acf = np.array([1.0] + [float(x[:-k] @ x[k:]) / float(x @ x) for k in range(1, len(x) // 2)])
+            rho = float(acf[1]) if len(acf) > 1 else float("nan")
+            below = np.flatnonzero(acf < FORGOTTEN)
+            forget = int(below[0]) if len(below) else t
+        thin_cap = max(1, self.max_work // 2 // max(m.m * self.min_samples, 1))
+        self.mixing = {
+            "burn_in_rounds": t,
+            "plateau_reached": plateau,
+            "perturbation_score": float(np.mean(score[t // 2 :])) if score else float("nan"),
+            "perturbation_first_rounds": [round(x, 4) for x in score[:8]],
+            "isolates_lag1_autocorrelation": rho,
+            "rounds_to_forget_isolates": forget,
+            "thinning_rounds": min(forget, thin_cap),
+            "thinning_capped": forget > thin_cap,
+            "memberships": m.m,
+        }
+
+    def run(self) -> BipartiteNull:
+        from analysis.parts import curveball
+
+        m = self.memberships
+        self.observed = m.statistics()
+        items = m.items0.copy()
+        self._burn_in(items)
+        thin = int(self.mixing["thinning_rounds"])
+        want = self.min_samples
+        while True:
+            for s in range(len(self.samples), min(want, self.max_samples)):
+                curveball.trade_rounds(m.dev_ptr, items, m.repo, m.n_repo, m.active, thin, self.seed * 100_003 + s)
+                self.samples.append(m.statistics(curveball.owners(m.dev_ptr, items)))
+            se = self.max_se()
+            if not np.isfinite(se):
+                self.stopped_by = "no finite z (the null's SD is 0 for every statistic)"
+                break
+            if se < self.target_se:
+                self.stopped_by = f"every finite z has a Monte Carlo SE below {self.target_se:g}"
+                break
+            if len(self.samples) >= self.max_samples:
+                self.stopped_by = f"the budget of {self.max_samples:,} samples was spent"
+                break
+            want = 2 * len(self.samples)
+        return self
+
+    def sample_autocorrelation(self) -> dict[str, float]:
+        """Each statistic's lag-1 autocorrelation between successive samples (NaN where constant)."""
+        out = {}
+        for k in self.observed:
+            v = np.asarray([r[k] for r in self.samples], dtype=float)
+            ok = len(v) > 2 and np.nanstd(v) > 0
+            out[k] = float(np.corrcoef(v[:-1], v[1:])[0, 1]) if ok else float("nan")
+        return out
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per statistic: observed, null mean and SD, z and its Monte Carlo SE, empirical p."""
+        out = []
+        s = len(self.samples)
+        for k, obs in self.observed.items():
+            v = np.asarray([r[k] for r in self.samples], dtype=float)
+            mean = float(np.nanmean(v)) if s else float("nan")
+            sd = float(np.nanstd(v, ddof=1)) if s > 1 else float("nan")
+            z = (obs - mean) / sd if sd and sd > 0 else float("nan")
+            extreme = int((np.abs(v - mean) >= abs(obs - mean) - 1e-12).sum())
+            out.append(
+                {
+                    "statistic": k,
+                    "observed": obs,
+                    "null mean": mean,
+                    "null SD": sd,
+                    "z": z,
+                    "z SE": z_standard_error(z, s),
+                    "empirical p": (1 + extreme) / (1 + s),
+                }
+            )
+        return out

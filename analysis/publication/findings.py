@@ -460,9 +460,30 @@ def part2(p: Any, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
             "tab-network",
         ),
     ]
-    return [
+    out = [
         entry(f"network.{k}", v, u, quantity=q, source=s, coverage=cov, parameters=parameters) for k, v, u, q, s in rows
     ]
+    # the run the notebook made (with its seed), else one with seed 0
+    null = next(iter(p.bipartite.values()), None) or network.bipartite_null(p)
+    for r in null.rows():  # one finding per core statistic against the bipartite null: z and its MC SE
+        z, se = r["z"], r["z SE"]
+        ci = (z - 1.96 * se, z + 1.96 * se, "z ± 1.96 Monte Carlo SE (delta method)") if se == se else (None,) * 3
+        out.append(
+            entry(
+                f"network.null_bipartite.{r['statistic']}_z",
+                z,
+                "ratio",
+                quantity=f"z of the {network.NULL_STATISTICS.get(r['statistic'], r['statistic'])} against the "
+                "bipartite null (reproduction network)",
+                source="tab-core-null-models",
+                coverage=cov,
+                parameters=parameters,
+                ci=ci,
+                note=f"observed {r['observed']:.6g}, null mean {r['null mean']:.6g}, SD {r['null SD']:.6g}, "
+                f"z Monte Carlo SE {se:.3f}, {len(null.samples)} samples",
+            )
+        )
+    return out
 
 
 def part3(snap: Any, usage: Any, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -130,8 +130,9 @@ def rules_table() -> pd.DataFrame:
             "verdict",
             "high reciprocity without isolates, core-periphery structure",
             "consistent in direction / differs",
-            f"consistent in direction when the {fnd_reciprocity_name()} is at least {RECIPROCITY_HIGH:g} "
-            "(the claim's 'regardless of network position' is shown in Part II, not graded)",
+            f"consistent in direction when the {fnd_reciprocity_name()} is at least {RECIPROCITY_HIGH:g} (where it is "
+            f"not 1 by construction) and the main core's k lies at least {CORE_Z:g} SDs above the bipartite null "
+            "(Part II); the claim's 'regardless of network position' is shown in Part II, not graded",
         ),
         (
             "verdict",
@@ -226,6 +227,19 @@ def rests_on(item: Mapping[str, Any], evidence: Mapping[str, Any], verdict: str)
 # --------------------------------------------------------------------------- #
 
 
+#: The core-periphery claim holds against the bipartite null when the main core's k lies at least this
+#: many null SDs above the null mean (Part II, ``tab-core-null-models``).
+CORE_Z = 2.0
+
+
+def _core_reason(core_z: Any) -> str:
+    side = "above" if float(core_z) >= CORE_Z else "not above"
+    return (
+        f"core-periphery judged against the bipartite null (memberships randomised, both degree sequences kept): "
+        f"the main core's k is {side} chance (z = {float(core_z):+.1f}, threshold {CORE_Z:g})"
+    )
+
+
 def _scope_testable(scope: str | None, dated_later: bool) -> tuple[str, str]:
     if scope in (None, "none"):
         return "no", "this snapshot has no data for it"
@@ -280,12 +294,16 @@ def grade(
             return "no", "", "this snapshot has no data for it"
         return "no", "", "not computed from this snapshot"
     testable, why = _scope_testable(evidence.get("scope"), dated_later)
+    core_z = evidence.get("core_z")
     if measure == "network.reciprocity" and evidence.get("by_construction"):
         built = (
             f"the {fnd_reciprocity_name()} is 1 by construction here (every commit author of a repository is "
             "the first author of one of its commits), so it cannot confirm the claim"
         )
-        return "no", "", built + (f"; and {why}" if testable == "no" else "")
+        if testable == "no" or _missing(core_z):
+            return "no", "", built + (f"; and {why}" if testable == "no" else "")
+        core = float(core_z) >= CORE_Z
+        return "partly", "consistent in direction" if core else "differs", f"{_core_reason(core_z)}; {built}"
     cap = evidence.get("cap")
     if measure == "adoption.models_used_pct" and not _missing(cap):
         capped = (
@@ -296,8 +314,11 @@ def grade(
     if testable == "no":
         return testable, "", why
     if measure == "network.reciprocity":
-        verdict = "consistent in direction" if float(v) >= RECIPROCITY_HIGH else "differs"
-        return "partly", verdict, why or "the claim's 'regardless of network position' is not graded"
+        ok = float(v) >= RECIPROCITY_HIGH and (_missing(core_z) or float(core_z) >= CORE_Z)
+        reason = why or "the claim's 'regardless of network position' is not graded"
+        if not _missing(core_z):
+            reason = f"{_core_reason(core_z)}; {reason}"
+        return "partly", "consistent in direction" if ok else "differs", reason
     if measure == "adoption.models_used_pct":
         top5 = evidence.get("top5")
         minority = float(v) < 50
@@ -439,6 +460,13 @@ def compare(
         testable, verdict, reason = grade(item, ev, synthetic=synthetic, dated_later=dated_later)
         if reason:
             notes.append(f"testable: {testable} ({reason})")
+        iso_z = snapshot.get("network.null_bipartite.isolates_pct_z")
+        if key == "isolates" and not _missing(iso_z):
+            side = "above" if float(iso_z) >= CORE_Z else "below" if float(iso_z) <= -CORE_Z else "within"
+            notes.append(
+                f"against the bipartite null (memberships randomised, both degree sequences kept) the isolate share "
+                f"is {side} chance (z = {float(iso_z):+.1f})"
+            )
         if key == "isolates" and not _missing(snapshot.get("network.cleaned_isolates_pct")):
             notes.append(
                 f"in the cleaned network (identities resolved, `system` and bots removed) "
@@ -538,6 +566,7 @@ def paper_vs_snapshot(doc: Mapping[str, Any], paper_date: str = PAPER_DATE) -> p
     for item in paper_numbers():
         evidence[item["key"]] = {"scope": scope(item["measure"])}
     evidence["network_structure"]["by_construction"] = bool(values.get("network.reciprocity_by_construction"))
+    evidence["network_structure"]["core_z"] = values.get("network.null_bipartite.k_max_z")
     evidence["adoption"]["top5"] = values.get("adoption.top5_owners_usage_share_pct")
     evidence["adoption"]["cap"] = values.get("adoption.spaces_per_model_cap")
     effects = []
