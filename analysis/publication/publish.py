@@ -480,16 +480,17 @@ def csv_safe(data: pd.DataFrame) -> pd.DataFrame:
             elif cats != list(dtype.categories):
                 out = out.copy() if out is data else out
                 out.isetitem(i, col.astype(object).map(csv_text))
-        elif (is_object := pd.api.types.is_object_dtype(dtype)) or isinstance(dtype, pd.StringDtype):
+        elif pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
             col = out.iloc[:, i]
-            text = col.astype(str) if is_object else col
-            hit = text.str.match(FORMULA_RE) & ~text.str.match(NUMBER_RE)
-            hit &= col.map(lambda v: isinstance(v, str)) if is_object else hit.notna()
-            hit = hit.fillna(False).astype(bool)
+            # the first character first (a value that is not a string is NaN here: not a hit)
+            hit = col.str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool, copy=True)
+            if not hit.any():
+                continue
+            hit[hit] = ~col[hit].str.match(NUMBER_RE).fillna(False).astype(bool).to_numpy()
             if hit.any():
                 out = out.copy() if out is data else out
                 fixed = col.astype(object).copy()
-                fixed[hit.to_numpy()] = "'" + col[hit.to_numpy()].astype(str)
+                fixed[hit] = "'" + col[hit].astype(str)
                 out.isetitem(i, fixed)
     return out
 
@@ -503,8 +504,18 @@ def _arrow_csv_safe(table: Any) -> Any:
         if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
             continue
         col = table.column(i)
-        hit = pc.and_(pc.match_substring_regex(col, FORMULA_RE), pc.invert(pc.match_substring_regex(col, NUMBER_RE)))
-        if pc.any(hit).as_py():
+        first = pc.is_in(pc.utf8_slice_codeunits(col, 0, 1), value_set=pa.array(FORMULA_START, field.type))
+        at = np.flatnonzero(
+            first.to_numpy(zero_copy_only=False) if first.null_count == 0 else pc.fill_null(first, False)
+        )
+        if not len(at):
+            continue
+        # the number test only where the first character is one of them (a regular expression is slower)
+        number = pc.match_substring_regex(col.take(pa.array(at)), NUMBER_RE).to_numpy(zero_copy_only=False)
+        mask = np.zeros(len(col), dtype=bool)
+        mask[at[~number]] = True
+        hit = pa.array(mask)
+        if mask.any():
             quote, empty = pa.scalar("'", field.type), pa.scalar("", field.type)
             fixed = pc.if_else(hit, pc.binary_join_element_wise(quote, col, empty), col)
             table = table.set_column(i, field, fixed)
