@@ -7,6 +7,7 @@ real command line) and asserts what the tool does now.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import os
@@ -110,7 +111,9 @@ def test_importer_rejects_negative_counts_and_future_timestamps(tmp_path):
     _write_jsonl(tmp_path / "src" / "models.jsonl", recs)
     snap = _import(tmp_path / "src", tmp_path / "out")
     assert snap.rows("models") == 7
-    assert snap.date < "2999-01-01" and snap.date == "2023-05-01"
+    # dated by the listing's fetch (when its file was written), never by a record's date
+    fetched = dt.datetime.fromtimestamp((tmp_path / "src" / "models.jsonl").stat().st_mtime, dt.UTC)
+    assert snap.date < "2999-01-01" and snap.date == fetched.date().isoformat()
     log = snap.table("fetch_log").set_index("source")
     assert "'likes' is -4, expected >= 0" in log.loc["src/models.jsonl:4", "reason"]
     assert "'downloads' is -1" in log.loc["src/models.jsonl:5", "reason"]
