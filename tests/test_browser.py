@@ -3,7 +3,7 @@
 Serves a built site from 127.0.0.1 and loads every page; fails on any console
 error, any image that does not load and any internal link or anchor that does
 not resolve; saves screenshots of the landing page and of one figure page into
-the build folder (``<build>/screenshots/``).
+the build root (``<build root>/screenshots/<snapshot id>/``, beside the build folder).
 
 Which sites: ``BOOK_SITES`` (html folders separated by ``os.pathsep``, as
 ``.ci/run`` passes the default and the real-data books), else a small book
@@ -44,6 +44,14 @@ def _need_chromium() -> None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(msg)
         pytest.skip(msg)
+
+
+def _screenshots(out: Path) -> Path:
+    """Where the screenshots of the build folder ``out`` go: ``<build root>/screenshots/<snapshot id>/``,
+    beside the build folder, never in it (a build refuses a folder holding files it did not write)."""
+    shots = out.parent / "screenshots" / out.name
+    shots.mkdir(parents=True, exist_ok=True)
+    return shots
 
 
 def _sites(tmp_path_factory) -> list[Path]:
@@ -164,8 +172,7 @@ def test_every_page_renders_offline(tmp_path_factory):
     checked_pages = 0
     for site in sites:
         out = site.parent.parent if site.parent.name == "_build" else site
-        shots = out / "screenshots"
-        shots.mkdir(parents=True, exist_ok=True)
+        shots = _screenshots(out)
         pages = sorted(p for p in site.rglob("*.html") if "_sources" not in p.parts and "_static" not in p.parts)[
             :MAX_PAGES
         ]
@@ -294,8 +301,7 @@ def test_reader_edition_at_two_widths(tmp_path_factory):
     for site in _sites(tmp_path_factory):
         out = site.parent.parent if site.parent.name == "_build" else site
         snapshot_id = out.name
-        shots = out / "screenshots"
-        shots.mkdir(parents=True, exist_ok=True)
+        shots = _screenshots(out)
         pages = sorted(p for p in (site / "book").glob("*.html"))
         assert pages, f"{site}: no pages under book/"
         profile = tmp_path_factory.mktemp("chromium-reader")
@@ -504,8 +510,7 @@ def test_reader_layout_at_two_widths(tmp_path_factory):
     failures: list[str] = []
     for site in _sites(tmp_path_factory):
         out = site.parent.parent if site.parent.name == "_build" else site
-        shots = out / "screenshots"
-        shots.mkdir(parents=True, exist_ok=True)
+        shots = _screenshots(out)
         pages = sorted((site / "book").glob("*.html"))
         extra = [p for p in (site / "editions" / "index.html",) if p.exists()]
         vocabulary = _vocabulary(pages)
