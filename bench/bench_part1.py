@@ -24,6 +24,14 @@ Prints, per snapshot: notebook wall time, peak RSS of the process tree
 (this process plus the kernel, sampled every 0.1 s with psutil) and the
 kernel's own high-water mark (``getrusage(RUSAGE_CHILDREN)``), against the
 targets.
+
+``--duckdb SNAPSHOT`` instead computes Part I's activity table (``tab-activity``: per repository
+type and measure, N, mean, SD, median, p90, p99, max, % zero, top-1% and top-10% shares, Gini)
+both ways on the same snapshot, side by side in one run (``--repeat`` times, alternating): the
+project's ``activity.load`` + ``activity_table``, and the same numbers in DuckDB SQL straight from
+the Parquet files. It asserts that the two agree (relative 1e-9) and prints each one's best time
+and the ratio (issue 31's target: the project at most 1.5 times DuckDB). DuckDB is a dependency of
+this benchmark only, not of the project: ``.venv/bin/pip install duckdb==2.0.0`` first.
 """
 
 from __future__ import annotations
@@ -87,6 +95,153 @@ def report(name: str, r: dict, max_s: float, max_gb: float) -> bool:
     return ok
 
 
+# --------------------------------------------------------------------------- #
+# the activity table, the project's way and DuckDB's
+# --------------------------------------------------------------------------- #
+
+#: One repository type's per-repository measures in DuckDB SQL (``{listing}``, ``{commits}``,
+#: ``{discussions}``, ``{coverage}``: the Parquet files; ``{t}``: the repository type). Counts are
+#: NULL where the collection step did not cover the repository, as in the project.
+PER_REPO_SQL = """
+WITH listing AS (SELECT id, likes::DOUBLE AS likes, downloads::DOUBLE AS downloads FROM read_parquet('{listing}')),
+cov_c AS (SELECT DISTINCT repo_id FROM read_parquet('{coverage}') WHERE step = 'commits' AND repo_type = '{t}'),
+cov_d AS (SELECT DISTINCT repo_id FROM read_parquet('{coverage}') WHERE step = 'discussions' AND repo_type = '{t}'),
+c AS (SELECT repo_id, count(*) AS n FROM read_parquet('{commits}') WHERE repo_type = '{t}' GROUP BY repo_id),
+ca AS (
+    SELECT repo_id, count(DISTINCT a) AS n
+    FROM (SELECT repo_id, unnest(authors) AS a FROM read_parquet('{commits}') WHERE repo_type = '{t}')
+    WHERE a IS NOT NULL AND a <> 'system' GROUP BY repo_id
+),
+d AS (
+    SELECT repo_id, count(*) AS n,
+           count(DISTINCT CASE WHEN author <> 'system' THEN author END) AS authors
+    FROM read_parquet('{discussions}') WHERE repo_type = '{t}' GROUP BY repo_id
+)
+SELECT
+    l.likes, l.downloads,
+    CASE WHEN cov_c.repo_id IS NOT NULL THEN coalesce(c.n, 0)::DOUBLE END AS commits,
+    CASE WHEN cov_c.repo_id IS NOT NULL THEN coalesce(ca.n, 0)::DOUBLE END AS commit_authors,
+    CASE WHEN cov_d.repo_id IS NOT NULL THEN coalesce(d.n, 0)::DOUBLE END AS discussions,
+    CASE WHEN cov_d.repo_id IS NOT NULL THEN coalesce(d.authors, 0)::DOUBLE END AS discussion_authors
+FROM listing l
+LEFT JOIN cov_c ON cov_c.repo_id = l.id LEFT JOIN cov_d ON cov_d.repo_id = l.id
+LEFT JOIN c ON c.repo_id = l.id LEFT JOIN ca ON ca.repo_id = l.id LEFT JOIN d ON d.repo_id = l.id
+"""
+
+#: The summary of every measure of the per-repository table ``per_repo`` (unpivoted).
+SUMMARY_SQL = """
+WITH v AS (
+    SELECT measure, x,
+           row_number() OVER (PARTITION BY measure ORDER BY x) AS i,
+           count(*) OVER (PARTITION BY measure) AS n,
+           sum(x) OVER (PARTITION BY measure) AS total
+    FROM (UNPIVOT per_repo ON likes, downloads, commits, commit_authors, discussions, discussion_authors
+          INTO NAME measure VALUE x)
+    WHERE x IS NOT NULL
+)
+SELECT measure, count(*) AS "N", avg(x) AS mean, stddev_samp(x) AS "SD",
+       quantile_cont(x, 0.5) AS median, quantile_cont(x, 0.9) AS p90, quantile_cont(x, 0.99) AS p99,
+       max(x) AS max, 100 * avg((x = 0)::DOUBLE) AS "% zero",
+       100 * sum(CASE WHEN i > n - greatest(1, ceil(0.01 * n - 1e-9)) THEN x END) / any_value(total)
+           AS "top 1% share (%)",
+       100 * sum(CASE WHEN i > n - greatest(1, ceil(0.10 * n - 1e-9)) THEN x END) / any_value(total)
+           AS "top 10% share (%)",
+       sum((2 * i - n - 1) * x) / (any_value(n) * any_value(total)) AS "Gini"
+FROM v GROUP BY measure
+"""
+
+
+def activity_by_duckdb(snap: Path):
+    """``tab-activity``'s numbers computed by DuckDB from the snapshot's Parquet files."""
+    import duckdb
+    import pandas as pd
+
+    from analysis.parts import activity
+    from analysis.snapshot.schema import REPO_TABLES, table_file
+
+    con = duckdb.connect()
+    files = {k: str(snap / table_file(k)) for k in ("commits", "discussions", "repo_coverage")}
+    frames = []
+    for t, listing in REPO_TABLES.items():
+        sql = PER_REPO_SQL.format(
+            listing=snap / table_file(listing),
+            commits=files["commits"],
+            discussions=files["discussions"],
+            coverage=files["repo_coverage"],
+            t=t,
+        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE per_repo AS {sql}")
+        out = con.execute(SUMMARY_SQL).df()
+        out.insert(0, "repository type", t)
+        frames.append(out)
+    con.close()
+    df = pd.concat(frames, ignore_index=True)
+    df["measure"] = df["measure"].map(activity.MEASURE_LABELS)
+    return df
+
+
+def activity_by_project(snap: Path):
+    from analysis.parts import activity
+    from analysis.snapshot import open_snapshot
+
+    return activity.activity_table(activity.load(open_snapshot(snap)))
+
+
+def compare_activity(ours, theirs) -> int:
+    """Rows compared; raises AssertionError where a number differs (relative 1e-9)."""
+    import numpy as np
+
+    ok = ours[ours["status"] == ""]
+    theirs = theirs.set_index(["repository type", "measure"])
+    for key in zip(ok["repository type"], ok["measure"]):
+        assert key in theirs.index, f"DuckDB has no row for {key}"
+        d = theirs.loc[key]
+        for col in (
+            "N",
+            "mean",
+            "SD",
+            "median",
+            "p90",
+            "p99",
+            "max",
+            "% zero",
+            "top 1% share (%)",
+            "top 10% share (%)",
+            "Gini",
+        ):
+            a = float(ours.loc[(ours["repository type"] == key[0]) & (ours["measure"] == key[1]), col].iloc[0])
+            b = float(d[col])
+            assert (np.isnan(a) and np.isnan(b)) or np.isclose(a, b, rtol=1e-9, atol=1e-12), (key, col, a, b)
+    return len(ok)
+
+
+def duckdb_side_by_side(snap: Path, repeat: int) -> int:
+    import os
+
+    best = {"project": float("inf"), "duckdb": float("inf")}
+    # one untimed run of each first: imports (pandas, scipy, DuckDB's extension) and the page cache
+    compare_activity(activity_by_project(snap), activity_by_duckdb(snap))
+    for r in range(repeat):
+        for name, fn in (("project", activity_by_project), ("duckdb", activity_by_duckdb)):
+            t0 = time.perf_counter()
+            table = fn(snap)
+            secs = time.perf_counter() - t0
+            best[name] = min(best[name], secs)
+            print(f"  run {r + 1} {name:8} {secs:7.2f} s  [load {os.getloadavg()[0]:.2f}]", flush=True)
+            if name == "project":
+                ours = table
+            else:
+                theirs = table
+        rows = compare_activity(ours, theirs)
+    ratio = best["project"] / best["duckdb"]
+    print(f"  the {rows} rows of tab-activity with a status of ok agree (relative 1e-9)")
+    print(
+        f"  best of {repeat}: project {best['project']:.2f} s, DuckDB {best['duckdb']:.2f} s, ratio {ratio:.2f} "
+        f"(target <= 1.5: {'ok' if ratio <= 1.5 else 'MISSED'})"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
@@ -100,7 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-synth", action="store_true")
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--duckdb", type=Path, default=None, help="the activity table both ways on this snapshot")
+    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
+    if args.duckdb is not None:
+        return duckdb_side_by_side(args.duckdb, args.repeat)
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-part1-"))
     work.mkdir(parents=True, exist_ok=True)
