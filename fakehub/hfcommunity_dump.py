@@ -486,13 +486,16 @@ def write_dump(
     files_per_commit: int = 0,
     dump_date: str | None = None,
     insert_ignore: bool = False,
+    duplicated_spaces: int = 0,
 ) -> Path:
     """Write ``snap`` as an HFCommunity dump at ``path`` (``.sql``, ``.sql.gz`` or ``.zip``, Deflate).
 
     ``files_per_commit``: each repository holds two files plus this many per commit it has (the
     ``file`` of v1.0, ``repo_file`` of v1.1: the benchmark's realistic sizes). ``insert_ignore``
     writes ``INSERT IGNORE`` (what the extractor ran, for :func:`real_dump`) instead of
-    mariadb-dump's ``INSERT``."""
+    mariadb-dump's ``INSERT``. ``duplicated_spaces`` (v1.1, with ``insert_ignore``): that many
+    spaces with commits get a duplicate (``<id>-duplicate``) sharing their commits, written after
+    them, so that ``INSERT IGNORE`` leaves every shared commit to the original."""
     if version not in TABLES:
         raise ValueError(f"version {version!r}; expected one of {', '.join(TABLES)}")
     path = Path(path)
@@ -508,7 +511,10 @@ def write_dump(
         keys = [(n, kc, u) for n, kc, u in keys if not set(kc) & gone]
         specs[t] = (cols, pk, keys)
     date = dump_date or snap.date
+    if duplicated_spaces and not (insert_ignore and version == "1.1"):
+        raise ValueError("duplicated_spaces needs version 1.1 and insert_ignore")
     args = (snap, version, database, specs, extra_branch_commits, extra_unlinked_commits, files_per_commit, date)
+    args += (duplicated_spaces,)
     verb = "INSERT IGNORE INTO" if insert_ignore else "INSERT INTO"
     if path.name.endswith(".zip"):
         member = path.name[: -len(".zip")] + ".sql"
@@ -536,8 +542,15 @@ class _NoClose(io.RawIOBase):
         return len(b)
 
 
-def _write(sink, verb, snap, version, database, specs, n_branch, n_unlinked, files_per_commit, date) -> None:
+def _write(sink, verb, snap, version, database, specs, n_branch, n_unlinked, files_per_commit, date, n_dup) -> None:
     out = _Out(sink)
+    # the extractor's INSERT IGNORE ran with unique checks on; with them off, MariaDB's bulk insert
+    # into an empty table keeps none of a statement's rows once one is a duplicate
+    unique = (
+        ""
+        if verb.startswith("INSERT IGNORE")
+        else "/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;\n"
+    )
     out.write(
         "-- MariaDB dump 10.19  Distrib 10.11.4-MariaDB, for debian-linux-gnu (x86_64)\n--\n"
         f"-- Host: localhost    Database: {database}\n"
@@ -546,7 +559,7 @@ def _write(sink, verb, snap, version, database, specs, n_branch, n_unlinked, fil
         "/*!40101 SET NAMES utf8mb4 */;\n"
         "/*!40103 SET @OLD_TIME_ZONE=@@TIME_ZONE */;\n"
         "/*!40103 SET TIME_ZONE='+00:00' */;\n"
-        "/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;\n"
+        f"{unique}"
         "/*!40014 SET @OLD_FOREIGN_KEY_CHECKS=@@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS=0 */;\n"
         "/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;\n"
         "/*!40111 SET @OLD_SQL_NOTES=@@SQL_NOTES, SQL_NOTES=0 */;\n\n"
@@ -634,6 +647,16 @@ def _write(sink, verb, snap, version, database, specs, n_branch, n_unlinked, fil
         for rt, rid, a in zip(d["repo_type"], d["repo_id"], d["authors"]):
             person(a[0] if a else None, "commit")
             per_repo[f"{rt}s/{rid}"] = per_repo.get(f"{rt}s/{rid}", 0) + 1
+
+    # duplicated spaces: a copy listed after the original, sharing its commits
+    dup: dict[str, str] = {}
+    for r in [r for r in repo_rows if r["type"] == "space" and per_repo.get(r["id"])][:n_dup]:
+        copy = {**r, "id": r["id"] + "-duplicate", "name": r["name"] + "-duplicate"}
+        dup[r["id"]] = copy["id"]
+        repo_rows.append(copy)
+        sub_rows["space"].append(
+            {**next(x for x in sub_rows["space"] if x["space_id"] == r["id"]), "space_id": copy["id"]}
+        )
 
     # the files of each repository: two, plus files_per_commit per commit
     def n_files(rid: str) -> int:
@@ -746,6 +769,14 @@ def _write(sink, verb, snap, version, database, specs, n_branch, n_unlinked, fil
                         "committer_name": name,
                         "source": "pydriller",
                     }
+                    if repo in dup:  # the duplicate's copy of the commit: INSERT IGNORE drops it
+                        yield {
+                            "sha": sha,
+                            "repo_id": dup[repo],
+                            "message": title,
+                            "author_date": local,
+                            "in_main_branch": 1,
+                        }
                     if extra < n_branch:
                         extra += 1
                         yield {
@@ -855,7 +886,7 @@ def _write(sink, verb, snap, version, database, specs, n_branch, n_unlinked, fil
         "/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;\n"
         "/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;\n"
         "/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;\n"
-        "/*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */;\n"
+        f"{'/*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */;' + chr(10) if unique else ''}"
         "/*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;\n"
         "/*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;\n\n"
         f"-- Dump completed on {date} 03:00:00\n"

@@ -304,6 +304,24 @@ def test_a_whole_v11_database_read_through_its_socket(source, real_sql, short_tm
     assert_round_trip(source, open_snapshot(out), "1.1")
 
 
+def test_a_commit_shared_by_a_duplicated_space_belongs_to_the_first(source, short_tmp, capsys):
+    """v1.1 stores a commit once (INSERT IGNORE): the duplicate, read second, has none of them."""
+    d = short_tmp / "dup"
+    d.mkdir()
+    sql = real_dump(source, d / "dump.sql", d / "work", version="1.1", duplicated_spaces=1)
+    _, got = load_and_import(package(sql, d / "dump_20231009.sql.gz", "gz"), d / "snap", d / "srv", capsys)
+    spaces = got.table("spaces").set_index("id")
+    copy = next(i for i in spaces.index if i.endswith("-duplicate"))
+    original = copy[: -len("-duplicate")]
+    src = source.table("commits")
+    got_c = got.table("commits")
+    assert not ((got_c.repo_type == "space") & (got_c.repo_id == copy)).any()
+    n = ((src.repo_type == "space") & (src.repo_id == original)).sum()
+    assert n > 0 and ((got_c.repo_type == "space") & (got_c.repo_id == original)).sum() == n
+    assert pd.isna(spaces.at[copy, "created_at"]) and not pd.isna(spaces.at[original, "created_at"])
+    assert "duplicated space" in " ".join(got.manifest["notes"])
+
+
 def test_a_dump_written_with_skip_comments(source, real_sql, short_tmp, capsys):
     """No closing '-- Dump completed' line: accepted, and said; cut inside a read table: refused."""
     sql = real_sql("1.1", skip_comments=True)

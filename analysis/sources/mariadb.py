@@ -595,7 +595,12 @@ class Container:
         return [(n, opener(n)) for n in chosen]
 
     def _open_rar(self):
-        import libarchive
+        try:
+            import libarchive
+        except (ImportError, OSError) as exc:  # libarchive-c finds the system's libarchive when imported
+            raise DumpError(
+                f"{self.path}: reading a RAR archive needs libarchive ({exc}); install it with make mariadb-deps"
+            ) from None
 
         flags = rar_flags(self.path)
         if flags.get("volume"):
