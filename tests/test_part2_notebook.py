@@ -19,6 +19,8 @@ TABLES = [
     "tab-network-subfields",
     "tab-network-removed-names",
     "tab-network-differences",
+    "tab-core-null-models",
+    "tab-null-mixing",
 ]
 FIGURES = ["fig-network-degree", "fig-network-reproduction", "fig-network-cleaned", "fig-network-reciprocity"]
 
@@ -101,6 +103,10 @@ def test_notebook_runs_under_papermill(tiny, tmp_path):
         for o in c.get("outputs", [])
     )
     assert "tab-network-funnel" in text and "synthetic" in text.lower()
+    assert "bipartite null" in text and "sampling stopped because" in text
+    nulls = pd.read_csv(out_dir / "tables" / "tab-core-null-models.csv")
+    assert {"main core k", "isolate share (%)", "transitivity"} <= set(nulls["statistic"])
+    assert {"z", "z Monte Carlo SE", "rewiring z", "the nulls"} <= set(nulls.columns)
 
 
 def test_everything_runs_on_a_snapshot_without_commits(tmp_path):
@@ -115,6 +121,8 @@ def test_everything_runs_on_a_snapshot_without_commits(tmp_path):
     assert network.funnel(p)["count"].iloc[0] == 2
     network.network_table(p)
     network.core_periphery_tables(p)
+    network.null_models_table(p)
+    network.null_mixing_table(p)
     network.subfields_table(p)
     network.candidates_table(p)
     for make in (network.degree_figure, network.reciprocity_figure):

@@ -536,7 +536,7 @@ class BipartiteNull:
         out = {}
         for k in self.observed:
             v = np.asarray([r[k] for r in self.samples], dtype=float)
-            ok = len(v) > 2 and np.nanstd(v) > 0
+            ok = len(v) > 2 and bool(np.isfinite(v).all()) and v.std() > 0
             out[k] = float(np.corrcoef(v[:-1], v[1:])[0, 1]) if ok else float("nan")
         return out
 
@@ -546,8 +546,9 @@ class BipartiteNull:
         s = len(self.samples)
         for k, obs in self.observed.items():
             v = np.asarray([r[k] for r in self.samples], dtype=float)
-            mean = float(np.nanmean(v)) if s else float("nan")
-            sd = float(np.nanstd(v, ddof=1)) if s > 1 else float("nan")
+            known = int(np.isfinite(v).sum())
+            mean = float(np.nanmean(v)) if known else float("nan")
+            sd = float(np.nanstd(v, ddof=1)) if known > 1 else float("nan")
             z = (obs - mean) / sd if sd and sd > 0 else float("nan")
             extreme = int((np.abs(v - mean) >= abs(obs - mean) - 1e-12).sum())
             out.append(
