@@ -23,8 +23,8 @@ Steps, each timed:
    RSS (sampled every 0.1 s) is the importer's memory.
 
 ``--readme`` instead checks README's section "Reproduce the paper at its own date" as a user runs
-it: a fresh clone of this repository (its ``.venv`` linked from here, as ``make setup`` would
-make it), a Deflate64 zip fixture ``dump_20231009.zip`` (the real mariadb-dump of HFCommunity's
+it: a fresh clone of this repository (whose first ``make`` makes its own ``.venv`` from
+PyPI, as a user's does), a Deflate64 zip fixture ``dump_20231009.zip`` (the real mariadb-dump of HFCommunity's
 v1.0 schema holding a small synthetic Hub, zipped by ``7z -mm=Deflate64``) in place of the
 download, and the section's commands run verbatim but for the fixture's path; it passes when
 they produce a complete snapshot and then the book.
@@ -86,7 +86,6 @@ def readme_check(a) -> int:
     try:
         clone = work / "clone"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-        (clone / ".venv").symlink_to(ROOT / ".venv")
         snap = synth.generate(
             work / "synthetic", models=2000, datasets=400, spaces=900, commits=20000, discussions=500, seed=0
         )
