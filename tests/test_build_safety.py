@@ -320,7 +320,7 @@ def test_a_killed_build_leaves_the_last_complete_one_and_no_process(published, m
         proc.send_signal(sig)
         rc = proc.wait(timeout=60)
         stopped = time.monotonic() - t0
-        gone, alive = psutil.wait_procs(children, timeout=15)
+        gone, alive = psutil.wait_procs(children, timeout=3)  # an orphan jupyter-book runs for 5 s or more
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -332,11 +332,13 @@ def test_a_killed_build_leaves_the_last_complete_one_and_no_process(published, m
         assert rc == (130 if sig == signal.SIGINT else 143), err
         assert err.count("\n") == 1 and err.startswith("error: ") and "published book is unchanged" in err, err
     assert stopped < 30
-    time.sleep(1.0)  # an orphan would still be writing now
+    staging = buildfolder.staging_dir(published["out"])
+    left = _tree(staging)
+    time.sleep(5.0)  # an orphan would still be writing now
+    assert _tree(staging) == left, "something still writes into the unfinished build"
     # the published folder is exactly the last complete build
     assert _tree(published["out"]) == published["tree"]
     assert buildfolder.is_complete(published["out"])
-    staging = buildfolder.staging_dir(published["out"])
     assert not buildfolder.is_complete(staging)
     assert E.discover(published["root"]) == [published["out"]]
     if (staging / "findings.json").exists():  # killed after the notebook recorded its finding
