@@ -169,19 +169,23 @@ def test_csv_cells_never_become_formulas(tmp_path, monkeypatch):
             "x": [-0.5, 1.0, np.nan, 2.0],
             "kind": pd.Categorical(["@a", "b", "@a", "b"]),
             "=evil": [1, 2, 3, 4],
+            "mixed": [1, 2.5, "=x", ["=y"]],  # an object column of numbers, text and lists
+            "ints": pd.Series([1, 2, 3, 4], dtype=object),  # an object column without text
         }
     )
     safe = csv_safe(df)
     assert safe["name"].tolist()[:3] == ['\'=HYPERLINK("http://x","y")', "-2", "ok"]
     assert safe["n"].tolist() == [-1, -2, 3, 4] and safe["x"].equals(df["x"])
     assert list(safe["kind"].astype(str)) == ["'@a", "b", "'@a", "b"]
-    assert list(safe.columns)[-1] == "'=evil"
+    assert list(safe.columns)[4] == "'=evil"
+    assert safe["mixed"].tolist() == [1, 2.5, "'=x", ["=y"]] and safe["ints"].tolist() == [1, 2, 3, 4]
     assert df["name"][0].startswith("=")  # the caller's frame is not changed
     small, large = tmp_path / "small.csv", tmp_path / "large.csv"
-    publish.write_csv(df.drop(columns="kind"), small)
+    df = df.drop(columns=["kind", "mixed", "ints"])
+    publish.write_csv(df, small)
     monkeypatch.setattr(publish, "LARGE_TABLE_ROWS", 2)
     monkeypatch.setattr(publish, "CSV_SLICE_ROWS", 2)
-    publish.write_csv(df.drop(columns="kind"), large)
+    publish.write_csv(df, large)
     for path in (small, large):
         back = pd.read_csv(path)
         assert back["name"][0].startswith("'=") and back["n"].tolist() == [-1, -2, 3, 4], path.name

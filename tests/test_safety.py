@@ -158,6 +158,8 @@ def test_the_policy_hashes_the_theme_never_the_content(tmp_path):
     scripts, handlers = csp.theme_hashes(page)
     assert scripts == {csp._sha256(theme)} and handlers == {csp._sha256(handler)}
     assert csp.theme_hashes(page, data_page=False)[0] == {csp._sha256(theme), csp._sha256(data)}
+    no_article = page.replace("<article", "<div").replace("</article>", "</div>")
+    assert csp.theme_hashes(no_article) == ({csp._sha256(theme)}, set())  # then only the head is the theme's
     site = tmp_path / "site"
     (site / "book").mkdir(parents=True)
     (site / "book" / "p.html").write_text(page)

@@ -38,7 +38,9 @@ def _sha256(text: str) -> str:
 def theme_hashes(page: str, *, data_page: bool = True) -> tuple[set[str], set[str]]:
     """The hashes of a page's theme inline scripts and of its inline event handlers: those outside
     the ``<article>`` of a ``data_page``, all of a page Sphinx makes itself."""
-    chrome = _ARTICLE_RE.sub("", page) if data_page else page
+    chrome = page
+    if data_page:  # without an article (another theme), only the head is the theme's
+        chrome = _ARTICLE_RE.sub("", page) if _ARTICLE_RE.search(page) else page.split("</head>", 1)[0]
     scripts = {
         _sha256(body) for attrs, body in _SCRIPT_RE.findall(chrome) if "src=" not in attrs.lower() and body.strip()
     }

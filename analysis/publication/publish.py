@@ -463,9 +463,39 @@ def csv_text(value: Any) -> Any:
     return value
 
 
+def _formula_rows(col: Any) -> np.ndarray:
+    """Which values of an Arrow string column a spreadsheet would run (see :func:`csv_text`): the first
+    character tested in Arrow, the number pattern only where it is one of ``= + - @ tab CR``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    first = pc.is_in(pc.utf8_slice_codeunits(col, 0, 1), value_set=pa.array(FORMULA_START, col.type))
+    at = np.flatnonzero(pc.fill_null(first, False).to_numpy(zero_copy_only=False))
+    mask = np.zeros(len(col), dtype=bool)
+    if len(at):
+        number = pc.match_substring_regex(col.take(pa.array(at)), NUMBER_RE).to_numpy(zero_copy_only=False)
+        mask[at[~number]] = True
+    return mask
+
+
+def _text_formula_rows(values: np.ndarray) -> np.ndarray:
+    """:func:`_formula_rows` of an object array: in Arrow when it holds only text (and missing values),
+    else value by value (numbers and lists are never formulas)."""
+    import pyarrow as pa
+
+    try:
+        return _formula_rows(pa.array(values, type=pa.large_string(), from_pandas=True))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        hit = np.fromiter((isinstance(v, str) and v.startswith(FORMULA_START) for v in values), bool, len(values))
+        hit[hit] = [not _NUMBER.match(v) for v in values[hit]]
+        return hit
+
+
 def csv_safe(data: pd.DataFrame) -> pd.DataFrame:
     """``data`` with :func:`csv_text` applied to its headers and to every text cell (numeric columns
     are not touched; a copy only where something changes)."""
+    import pyarrow as pa
+
     out = data
     names = [csv_text(c) if isinstance(c, str) else c for c in data.columns]
     if names != list(data.columns):
@@ -475,23 +505,26 @@ def csv_safe(data: pd.DataFrame) -> pd.DataFrame:
             col = out.iloc[:, i]
             cats = [csv_text(c) for c in dtype.categories]
             if cats != list(dtype.categories) and len(set(cats)) == len(cats):
-                out = out.copy() if out is data else out
+                out = out.copy(deep=False) if out is data else out
                 out.isetitem(i, col.cat.rename_categories(cats))
             elif cats != list(dtype.categories):
-                out = out.copy() if out is data else out
+                out = out.copy(deep=False) if out is data else out
                 out.isetitem(i, col.astype(object).map(csv_text))
+        elif isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":  # pandas' text: Arrow already
+            col = out.iloc[:, i]
+            hit = _formula_rows(pa.array(col.array))
+            if hit.any():
+                out = out.copy(deep=False) if out is data else out
+                out.isetitem(i, col.where(~hit, "'" + col))
         elif pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
             col = out.iloc[:, i]
-            # the first character first (a value that is not a string is NaN here: not a hit)
-            hit = col.str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool, copy=True)
-            if not hit.any():
-                continue
-            hit[hit] = ~col[hit].str.match(NUMBER_RE).fillna(False).astype(bool).to_numpy()
+            values = col.to_numpy(dtype=object)
+            hit = _text_formula_rows(values)
             if hit.any():
-                out = out.copy() if out is data else out
-                fixed = col.astype(object).copy()
-                fixed[hit] = "'" + col[hit].astype(str)
-                out.isetitem(i, fixed)
+                out = out.copy(deep=False) if out is data else out  # the caller's frame keeps its values
+                fixed = values.copy()
+                fixed[hit] = ["'" + v for v in values[hit]]
+                out.isetitem(i, pd.Series(fixed, index=col.index, name=col.name))
     return out
 
 
@@ -504,20 +537,10 @@ def _arrow_csv_safe(table: Any) -> Any:
         if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
             continue
         col = table.column(i)
-        first = pc.is_in(pc.utf8_slice_codeunits(col, 0, 1), value_set=pa.array(FORMULA_START, field.type))
-        at = np.flatnonzero(
-            first.to_numpy(zero_copy_only=False) if first.null_count == 0 else pc.fill_null(first, False)
-        )
-        if not len(at):
-            continue
-        # the number test only where the first character is one of them (a regular expression is slower)
-        number = pc.match_substring_regex(col.take(pa.array(at)), NUMBER_RE).to_numpy(zero_copy_only=False)
-        mask = np.zeros(len(col), dtype=bool)
-        mask[at[~number]] = True
-        hit = pa.array(mask)
+        mask = _formula_rows(col)
         if mask.any():
             quote, empty = pa.scalar("'", field.type), pa.scalar("", field.type)
-            fixed = pc.if_else(hit, pc.binary_join_element_wise(quote, col, empty), col)
+            fixed = pc.if_else(pa.array(mask), pc.binary_join_element_wise(quote, col, empty), col)
             table = table.set_column(i, field, fixed)
     return table
 
