@@ -60,8 +60,11 @@ _MD_SPECIAL = re.compile(r"([!-+\-/:-@\[-`{-~])")
 #: overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder what a reader sees.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SPACE_RE = re.compile("[\t\n\r]")
-#: A page cell shows at most this many characters of a value (the CSV keeps it whole).
-DISPLAY_LIMIT = 200
+#: A page cell shows at most this many characters of a value (the CSV keeps it whole): far above a
+#: name on the Hub (96 at most) and the book's longest notes (under 600), so only absurd values are cut.
+DISPLAY_LIMIT = 1000
+#: A figure's text shows at most this many characters a line.
+FIGURE_TEXT_LIMIT = 200
 
 
 def _visible(ch: str) -> str:
@@ -307,7 +310,7 @@ def _plain_text(markdown: str) -> str:
 
 
 #: A figure's tick label shows at most this many characters of a value (a repository id on the Hub
-#: has at most 96); any other text of a figure at most :data:`DISPLAY_LIMIT` a line.
+#: has at most 96); any other text of a figure at most :data:`FIGURE_TEXT_LIMIT` a line.
 FIGURE_LABEL_LIMIT = 100
 
 
@@ -327,7 +330,7 @@ def plain_math_off() -> None:
 def plain_figure_text(fig: Any) -> None:
     """Every text of ``fig`` as plain text: mathtext off, control and bidi characters visible, tick
     labels cut at :data:`FIGURE_LABEL_LIMIT` characters (the fixed and categorical tick formatters
-    hold the names that axes show) and other texts at :data:`DISPLAY_LIMIT` a line."""
+    hold the names that axes show) and other texts at :data:`FIGURE_TEXT_LIMIT` a line."""
     from matplotlib.category import StrCategoryFormatter
     from matplotlib.text import Text
     from matplotlib.ticker import FixedFormatter, FuncFormatter
@@ -351,7 +354,7 @@ def plain_figure_text(fig: Any) -> None:
         value = text.get_text()
         if value and (len(value) > FIGURE_LABEL_LIMIT or _CONTROL_RE.search(value)):
             lines = value.split("\n")  # a multi-line note keeps its lines, each cut on its own
-            text.set_text("\n".join(_figure_label(line, DISPLAY_LIMIT) for line in lines))
+            text.set_text("\n".join(_figure_label(line, FIGURE_TEXT_LIMIT) for line in lines))
 
 
 #: The width (CSS px) of the text column a figure is shown in, and the smallest text to show there.
