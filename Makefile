@@ -49,8 +49,6 @@ book: $(STAMP)  ## Execute the notebooks on SNAPSHOT and build the book into _bu
 		$(PY) -m analysis synth $(SNAPSHOT) --models 5000 --seed 0 || exit 1; \
 	fi
 	$(PY) -m analysis build $(SNAPSHOT) $(ARGS)
-	@# the editions page of every build here, inside this book's site (the landing page links to it)
-	$(PY) -m analysis editions --site "$$($(PY) -c 'import sys; from analysis import paths; from analysis.snapshot import open_snapshot; print(paths.site_dir(open_snapshot(sys.argv[1]).id))' $(SNAPSHOT))"
 
 editions: $(STAMP)  ## Compare the findings of built editions (BUILDS="_build/<id> ..."; default: every build) on _build/editions/
 	$(PY) -m analysis editions $(BUILDS)

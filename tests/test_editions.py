@@ -143,3 +143,17 @@ def test_an_editions_page_inside_a_site_links_only_inside_it(two_builds, tmp_pat
     hrefs = re.findall(r'href="([^"]+)"', page)
     assert "../book/index.html" in hrefs and "../index.html" in hrefs
     assert not [h for h in hrefs if h.startswith("../../")], hrefs
+
+
+def test_the_books_editions_page_compares_this_build_with_the_others(two_builds, tmp_path):
+    """The book's own page (book/editions.ipynb): this build's findings, complete or not yet, and every
+    other complete build of another snapshot; a build of this same snapshot is not a second edition."""
+    later, earlier = two_builds
+    staging = tmp_path / ".real-2024.building"
+    doc = json.loads((later / "findings.json").read_text())
+    eds = E.book_editions(staging, doc, root=tmp_path)
+    assert [(e.snapshot_id, e.build_dir) for e in eds] == [("demo", earlier), ("real-2024", staging)]
+    long = E.long_table(eds)
+    assert set(long["snapshot_id"]) == {"demo", "real-2024"}
+    alone = E.book_editions(staging, doc, root=tmp_path / "nothing")
+    assert [e.snapshot_id for e in alone] == ["real-2024"]

@@ -128,6 +128,32 @@ def discover(root: Path | None = None) -> list[Path]:
     )
 
 
+def book_editions(out: str | os.PathLike, doc: dict[str, Any], root: Path | None = None) -> list[Edition]:
+    """The editions the book's own editions page compares: this build's (``out``, its findings ``doc``,
+    complete or not yet) and every other complete build under the build root, one per snapshot (a
+    build of this snapshot elsewhere is this edition's earlier build, left out), by snapshot date."""
+    snap = doc["snapshot"]
+    this = Edition(
+        Path(out),
+        str(snap["id"]),
+        str(snap["date"]),
+        str(snap["source_kind"]),
+        bool(snap["synthetic"]),
+        list(doc["findings"]),
+    )
+    others = []
+    for d in discover(root):
+        if d.resolve() == Path(out).resolve():
+            continue
+        try:
+            ed = read_edition(d)
+        except EditionsError:
+            continue  # an unreadable build is no edition of this page (python -m analysis editions says why)
+        if ed.snapshot_id != this.snapshot_id:
+            others.append(ed)
+    return sorted([this, *others], key=lambda e: (e.snapshot_date, e.snapshot_id))
+
+
 def load_editions(build_dirs: Iterable[str | os.PathLike]) -> list[Edition]:
     """The editions, ordered by snapshot date (then id); one snapshot may appear once."""
     eds = [read_edition(d) for d in build_dirs]
@@ -223,15 +249,15 @@ def trend_keys(long: pd.DataFrame, limit: int = MAX_TRENDS) -> list[str]:
     return sorted(n[n >= 2].index)[:limit]
 
 
-def trends_figure(long: pd.DataFrame, keys: Sequence[str]):
-    """One small panel per finding: its value at each edition's snapshot date (hollow: synthetic)."""
+def trends_figure(long: pd.DataFrame, keys: Sequence[str], cols: int = 3):
+    """One small panel per finding: its value at each edition's snapshot date (hollow: synthetic);
+    ``cols`` panels per row (the book's page uses 2, so that its text stays legible on a phone)."""
     import math
 
     import matplotlib.pyplot as plt
 
-    cols = 3
     rows = max(1, math.ceil(len(keys) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(10, 2.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(10 if cols >= 3 else 8, 2.8 * rows), squeeze=False)
     for ax in axes.ravel()[len(keys) :]:
         ax.axis("off")
     if not keys:
