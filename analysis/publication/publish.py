@@ -327,16 +327,56 @@ def plain_math_off() -> None:
     matplotlib.rcParams["text.parse_math"] = False
 
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _plain_math(label: str) -> str:
+    """A log axis' mathtext tick label as plain text: ``$\\mathdefault{10^{-3}}$`` -> ``10⁻³``,
+    ``$\\mathdefault{2\\times10^{0}}$`` -> ``2×10⁰``; any other label unchanged."""
+    m = re.fullmatch(r"\$(?:\\mathdefault\{)?(.*?)\}?\$", label)
+    if not m:
+        return label
+    inner = m.group(1).replace("\\times", "×")
+    return re.sub(r"\^\{?(-?\d+)\}?", lambda e: e.group(1).translate(_SUPERSCRIPT), inner)
+
+
+def _plain_log_formatter(orig: Any) -> Any:
+    """``orig`` (a log axis' mathtext formatter) giving its labels as plain text: it still chooses which
+    ticks get a label (the axis hands it the tick locations), only the text changes."""
+    from matplotlib.ticker import Formatter
+
+    class PlainLog(Formatter):
+        def set_axis(self, axis: Any) -> None:
+            super().set_axis(axis)
+            orig.set_axis(axis)
+
+        def set_locs(self, locs: Any) -> None:
+            super().set_locs(locs)
+            orig.set_locs(locs)
+
+        def __call__(self, x: Any, pos: Any = None) -> str:
+            return _plain_math(orig(x, pos))
+
+    return PlainLog()
+
+
 def plain_figure_text(fig: Any) -> None:
     """Every text of ``fig`` as plain text: mathtext off, control and bidi characters visible, tick
     labels cut at :data:`FIGURE_LABEL_LIMIT` characters (the fixed and categorical tick formatters
     hold the names that axes show) and other texts at :data:`FIGURE_TEXT_LIMIT` a line."""
     from matplotlib.category import StrCategoryFormatter
     from matplotlib.text import Text
-    from matplotlib.ticker import FixedFormatter, FuncFormatter
+    from matplotlib.ticker import FixedFormatter, FuncFormatter, LogFormatterMathtext
 
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
+            # a log axis labels its ticks in mathtext, which is off: the same labels as plain text (10⁻³)
+            for get, put in (
+                (axis.get_major_formatter, axis.set_major_formatter),
+                (axis.get_minor_formatter, axis.set_minor_formatter),
+            ):
+                if isinstance(get(), LogFormatterMathtext):
+                    put(_plain_log_formatter(get()))
             for fmt in (axis.get_major_formatter(), axis.get_minor_formatter()):
                 if isinstance(fmt, FixedFormatter):
                     fmt.seq = [_figure_label(str(x)) for x in fmt.seq]
