@@ -204,8 +204,14 @@ def _fmt_value(v: Any, unit: str) -> str:
             return f"{v:,.0f}"
         if unit == "pct":
             return f"{v:.1f}%"
-        if unit == "p":
-            return "< 1e-300" if v == 0 else f"{v:.2g}"
+        if unit == "p":  # the book's reporting floor, never e-notation
+            return "< 0.001" if v < 0.001 else f"{v:.3f}"
+        if v != 0 and abs(v) < 0.01:  # three significant digits without e-notation (0.0000841)
+            import numpy as np
+
+            return np.format_float_positional(float(v), precision=3, unique=False, fractional=False, trim="-")
+        if abs(v) >= 1e5:
+            return f"{v:,.0f}"
         return f"{v:.3g}"
     return str(v)
 
