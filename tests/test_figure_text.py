@@ -35,3 +35,25 @@ def test_a_published_log_log_figure_has_no_raw_mathtext(tmp_path):
     assert {"10⁰", "10¹", "10²", "10³", "10⁻³", "10⁻²", "10⁻¹"} <= set(texts)
     # the axis still chooses which ticks get a label: three decades, no minor tick labelled
     assert not [t for t in texts if "×" in t], texts
+
+
+def test_the_synthetic_warning_never_overlaps_the_stamp(tmp_path):
+    """In a narrow figure the snapshot stamp and the red synthetic-data line once sat side by side on
+    one line and overlapped; the warning is now on the line below, whatever the text size."""
+    from matplotlib.text import Text
+
+    from analysis.publication.publish import legible
+
+    snap = hand_snapshot(tmp_path / "s", models=10)
+    pub = Publisher(snap, tmp_path / "out")
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1])
+    pub.stamp(fig)
+    legible(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = {t.get_text(): t.get_window_extent(renderer) for t in fig.findobj(Text) if t.get_text()}
+    stamp = next(b for s, b in texts.items() if s.startswith("hf-hub-activity"))
+    warning = texts["SYNTHETIC DATA: not facts about the Hub"]
+    assert warning.y1 <= stamp.y0 + 0.5 and not stamp.overlaps(warning)
+    plt.close(fig)

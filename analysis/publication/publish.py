@@ -340,6 +340,13 @@ def _plain_math(label: str) -> str:
     return re.sub(r"\^\{?(-?\d+)\}?", lambda e: e.group(1).translate(_SUPERSCRIPT), inner)
 
 
+def matplotlib_annotation(text: str, **kw: Any) -> Any:
+    """A Matplotlib ``Annotation`` (imported when a figure is drawn, not when this module is)."""
+    from matplotlib.text import Annotation
+
+    return Annotation(text, **kw)
+
+
 def _plain_log_formatter(orig: Any) -> Any:
     """``orig`` (a log axis' mathtext formatter) giving its labels as plain text: it still chooses which
     ticks get a label (the axis hands it the tick locations), only the text changes."""
@@ -807,18 +814,23 @@ class Publisher:
         """A small visible line under a figure naming its snapshot; synthetic ones say so in red."""
         s = self.snapshot
         line = f"{BOOK_SHORT} · snapshot {s.id} ({s.date}, {s.source_kind})"
-        fig.text(0.0, 0.0, line, fontsize=8, color="#555555", ha="left", va="top", transform=fig.transFigure)
+        stamp = fig.text(0.0, 0.0, line, fontsize=8, color="#555555", ha="left", va="top", transform=fig.transFigure)
         if s.is_synthetic:
-            fig.text(
-                1.0,
-                0.0,
-                "SYNTHETIC DATA: not facts about the Hub",
-                fontsize=8,
-                color="#b00020",
-                fontweight="bold",
-                ha="right",
-                va="top",
-                transform=fig.transFigure,
+            # on the line below the stamp (anchored to it, so it follows when the text is enlarged): side by
+            # side, the two overlapped in a narrow figure
+            fig.add_artist(
+                matplotlib_annotation(
+                    "SYNTHETIC DATA: not facts about the Hub",
+                    xy=(0.0, 0.0),
+                    xycoords=stamp,
+                    xytext=(0.0, -2.0),
+                    textcoords="offset points",
+                    fontsize=8,
+                    color="#b00020",
+                    fontweight="bold",
+                    ha="left",
+                    va="top",
+                )
             )
 
     def code_links(self) -> str:
