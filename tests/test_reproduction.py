@@ -116,6 +116,15 @@ def test_verdicts_follow_the_one_rule():
     assert (t, v) == ("no", "") and "by construction" in why and "not a random sample" in why
     assert grade(net, {"value": 0.8, "scope": "all"})[:2] == ("partly", "consistent in direction")
     assert grade(net, {"value": 0.1, "scope": "all"})[1] == "differs"
+    # the core-periphery half is judged on the main core's z against the bipartite null
+    t, v, why = grade(net, {"value": 1.0, "scope": "all", "by_construction": True, "core_z": -4.9})
+    assert (t, v) == ("partly", "differs") and "bipartite null" in why and "by construction" in why
+    assert grade(net, {"value": 1.0, "scope": "all", "by_construction": True, "core_z": 3.0})[1] == (
+        "consistent in direction"
+    )
+    assert grade(net, {"value": 0.8, "scope": "all", "core_z": -4.9})[1] == "differs"
+    assert grade(net, {"value": 0.8, "scope": "all", "core_z": 2.5})[1] == "consistent in direction"
+    assert grade(net, {"value": 1.0, "scope": "subset", "by_construction": True, "core_z": 3.0})[:2] == ("no", "")
     # adoption from the id-prefix model_info selection (scope subset): not testable
     ad = _item("adoption")
     assert grade(ad, {"value": 3.7, "scope": "subset", "top5": 61.0})[:2] == ("no", "")
