@@ -136,3 +136,17 @@ def test_narrative_names_its_snapshot_and_coverage(tiny):
     for text in (network.identity_markdown(p), network.summary_markdown(p), network.core_periphery_markdown(p)):
         assert scope in text
     assert network.identity_markdown(p).startswith("1 candidate pairs among the 9 commit-author names")
+
+
+def test_findings_have_a_row_per_null_statistic_with_z_and_its_se(tiny):
+    from analysis.publication import findings
+
+    p = network.compute(tiny)
+    rows = {r["key"]: r for r in findings.part2(p, {"threshold": 90})}
+    run = network.bipartite_null(p)
+    for r in run.rows():
+        f = rows[f"network.null_bipartite.{r['statistic']}_z"]
+        assert f["source"] == "tab-core-null-models" and f"{len(run.samples)} samples" in f["note"]
+        if r["z"] == r["z"]:  # a finite z has its interval from the Monte Carlo SE
+            assert f["value"] == pytest.approx(r["z"])
+            assert f["ci_high"] - f["ci_low"] == pytest.approx(2 * 1.96 * r["z SE"])
