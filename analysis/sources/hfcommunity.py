@@ -1212,7 +1212,7 @@ def space_needed(dump: Path, facts: dict[str, Any]) -> tuple[int, int]:
     says it, else from the file's size times :data:`SQL_PER_COMPRESSED_BYTE`."""
     size = dump.stat().st_size
     sql = facts.get("sql_bytes") or (size if facts["kind"] == "sql" else size * SQL_PER_COMPRESSED_BYTE)
-    log = int(min(2 << 30, max(256 << 20, sql // 8))) >> 20 << 20
+    log = int(min(2 << 30, max(48 << 20, sql // 4))) >> 20 << 20
     return int(sql * DISK_PER_SQL_BYTE) + log + (256 << 20), log
 
 

@@ -146,7 +146,7 @@ class Server:
         *,
         user: str | None = None,
         buffer_pool: str | None = None,
-        log_file_size: str = "512M",
+        log_file_size: str = "96M",
         extra_args: list[str] | None = None,
     ):
         self.root = Path(root).absolute()
