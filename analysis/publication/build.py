@@ -536,19 +536,30 @@ def _kernel_manager_class() -> type:
 
 
 def _signals_end_the_build():
-    """While the build runs (in the main thread), SIGTERM raises :class:`BuildTerminated` so that
-    the build ends its children and leaves its staging folder marked incomplete; returns the undo."""
+    """While the build runs (in the main thread), SIGINT and SIGTERM end its children at once (their
+    process groups) and raise KeyboardInterrupt (:class:`BuildTerminated` for SIGTERM), so that the
+    build stops without waiting for a kernel's shutdown and leaves its staging folder marked
+    incomplete; returns the undo."""
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
 
-    def terminated(signum, frame):
-        raise BuildTerminated("terminated")
+    def stop(signum, frame):
+        _children.end_all()
+        raise BuildTerminated("terminated") if signum == signal.SIGTERM else KeyboardInterrupt
 
-    old = signal.signal(signal.SIGTERM, terminated)
-    return lambda: signal.signal(signal.SIGTERM, old)
+    old = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # a background job ignoring SIGINT keeps doing so
+            old[signum] = signal.signal(signum, stop)
+
+    def undo() -> None:
+        for signum, handler in old.items():
+            signal.signal(signum, handler)
+
+    return undo
 
 
 # --------------------------------------------------------------------------- #
