@@ -458,9 +458,10 @@ def absolute_bibtex(text: str, page: str, url: str, in_html: bool = True) -> str
     return _BIBTEX_BLOCK_RE.sub(block, text)
 
 
-def _url_pattern(old: str) -> re.Pattern[str]:
-    """``old`` (a relative address as the build wrote it) where it stands as text, not in a link."""
-    return re.compile(r"(?<![\w/.:\-\"'=#%])" + re.escape(old) + r"(?![\w\-])")
+def _url_pattern(olds: Iterable[str]) -> re.Pattern[str]:
+    """Any of ``olds`` (addresses as the build wrote them) where it stands as text, not in a link."""
+    alternatives = "|".join(re.escape(o) for o in sorted(olds, key=len, reverse=True))
+    return re.compile(r"(?<![\w/.:\-\"'=#%])(?:" + alternatives + r")(?![\w\-])")
 
 
 def _footer(edition: str, page: str, book: Book) -> str:
@@ -504,12 +505,10 @@ def stamp(book: Book, edition: str, folder: Path, baseurl: str, repository: str,
         rec["book"]["url"] = new
         rec["book"]["edition"] = edition
         side.write_text(json.dumps(rec, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    patterns = [(_url_pattern(old), new) for old, new in sorted(rewrites.items(), key=lambda kv: -len(kv[0]))]
+    pattern = _url_pattern(rewrites) if rewrites else None
 
     def rewrite(text: str) -> str:
-        for pat, new in patterns:
-            text = pat.sub(new, text)
-        return text
+        return pattern.sub(lambda m: rewrites[m.group(0)], text) if pattern else text
 
     for page in sorted(folder.rglob("*.html")):
         rel = page.relative_to(folder).as_posix()
