@@ -259,7 +259,9 @@ def trends_figure(long: pd.DataFrame, keys: Sequence[str], cols: int = 3):
     """One small panel per finding: its value at each edition's snapshot date (hollow: synthetic);
     ``cols`` panels per row (the book's page uses 2, so that its text stays legible on a phone)."""
     import math
+    import textwrap
 
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
     rows = max(1, math.ceil(len(keys) / cols))
@@ -290,8 +292,15 @@ def trends_figure(long: pd.DataFrame, keys: Sequence[str], cols: int = 3):
         ok = lo.notna() & hi.notna()
         if ok.any():
             ax.vlines(x[ok], lo[ok], hi[ok], color="#1f77b4", lw=1)
-        ax.set_title(f"{d['quantity'].iloc[0]} ({d['unit'].iloc[0]})", fontsize=8)
-        ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+        # wrapped: a long name on one line ran into the next panel's and widened the figure
+        ax.set_title(textwrap.fill(f"{d['quantity'].iloc[0]} ({d['unit'].iloc[0]})", 40), fontsize=8)
+        # few, short date labels, upright: rotated ones reached past the figure and shrank it on a phone
+        if x.min() == x.max():  # editions of one date: a quarter on each side, not a zero-width axis
+            ax.set_xlim(x.min() - pd.Timedelta(days=91), x.max() + pd.Timedelta(days=91))
+        locator = mdates.AutoDateLocator(maxticks=4, interval_multiples=True)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.tick_params(axis="x", labelsize=7)
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
