@@ -754,12 +754,14 @@ def figure(data: pd.DataFrame, snapshot_date: str, paper_date: str = PAPER_DATE)
                         ax.annotate(
                             "", xy=(v + 8, yy + offset), xytext=(v, yy + offset), arrowprops={"arrowstyle": "->"}
                         )
-            if col == "snapshot":
-                for yy, v in zip(y, vals):
-                    if np.isnan(v):
-                        ax.text(0.01, yy, "no data in this snapshot", transform=ax.get_yaxis_transform(), va="center")
         ax.set_yticks(y)
-        ax.set_yticklabels([_short(q) for q in part["quantity"]])
+        # a claim this snapshot has no data for says so in its label (absent is not zero), not over the plot
+        ax.set_yticklabels(
+            [
+                _short(q) + (" (no data)" if pd.isna(v) else "")
+                for q, v in zip(part["quantity"], part["snapshot"])
+            ]
+        )
         ax.set_title(title, loc="left")
         ax.grid(axis="x", alpha=0.3)
         if len(part) == 0:
