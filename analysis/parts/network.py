@@ -1448,6 +1448,7 @@ def null_models_table(p: Part2, rewired: pd.DataFrame | None = None, seed: int =
                 "bipartite null SD": r["null SD"],
                 "z": r["z"],
                 "z Monte Carlo SE": r["z SE"],
+                "effective samples": r["effective samples"],
                 "empirical p": r["empirical p"],
                 "bipartite null says": a,
                 "rewiring null mean": mean_r,
@@ -1524,8 +1525,8 @@ def null_models_markdown(table: pd.DataFrame, p: Part2, seed: int = 0) -> str:
         out.append(
             "**The two nulls disagree** on "
             + "; ".join(
-                f"the {r.statistic} (bipartite: {r[7]}, z = {r.z:+.1f}; rewiring the projection: {r[10]}, "
-                f"z = {r[9]:+.1f})"
+                f"the {r.statistic} (bipartite: {r[8]}, z = {r.z:+.1f}; rewiring the projection: {r[11]}, "
+                f"z = {r[10]:+.1f})"
                 for r in dis.itertuples(index=False)
             )
             + ". Rewiring keeps each developer's number of ties but not the ties the construction makes among a "

@@ -431,8 +431,8 @@ class BipartiteNull:
       each statistic's lag-1 autocorrelation between successive samples as a check.
     - **Samples**: each is projected as the observed network is built and its statistics computed
       (:meth:`Memberships.statistics`); ``min_samples`` first, then as many again (doubling)
-      until every finite z-score's Monte Carlo standard error (:func:`z_standard_error`) is
-      below ``target_se``, or ``max_samples`` are drawn; :attr:`stopped_by` says which.
+      until every finite z-score's Monte Carlo standard error (:func:`z_standard_error`, from the
+      effective number of samples where successive samples are correlated) is below ``target_se``, or ``max_samples`` are drawn; :attr:`stopped_by` says which.
 
     Every call of the compiled chain is seeded (``seed`` and the round or sample number), so the
     samples depend only on ``seed``.
@@ -541,12 +541,18 @@ class BipartiteNull:
         return out
 
     def rows(self) -> list[dict[str, Any]]:
-        """One row per statistic: observed, null mean and SD, z and its Monte Carlo SE, empirical p."""
+        """One row per statistic: observed, null mean and SD, z and its Monte Carlo SE, the effective
+        number of samples it is computed from (``S (1 - rho) / (1 + rho)`` with ``rho`` the lag-1
+        autocorrelation between successive samples, where positive), empirical p."""
         out = []
         s = len(self.samples)
+        auto = self.sample_autocorrelation()
         for k, obs in self.observed.items():
             v = np.asarray([r[k] for r in self.samples], dtype=float)
             known = int(np.isfinite(v).sum())
+            # successive samples of one chain: the effective number of samples under an AR(1) reading
+            rho = auto.get(k, float("nan"))
+            eff = s * (1 - rho) / (1 + rho) if np.isfinite(rho) and rho > 0 else float(s)
             mean = float(np.nanmean(v)) if known else float("nan")
             sd = float(np.nanstd(v, ddof=1)) if known > 1 else float("nan")
             z = (obs - mean) / sd if sd and sd > 0 else float("nan")
@@ -558,7 +564,8 @@ class BipartiteNull:
                     "null mean": mean,
                     "null SD": sd,
                     "z": z,
-                    "z SE": z_standard_error(z, s),
+                    "z SE": z_standard_error(z, max(2, int(eff))),
+                    "effective samples": eff,
                     "empirical p": (1 + extreme) / (1 + s),
                 }
             )
