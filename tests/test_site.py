@@ -124,6 +124,11 @@ def test_every_citable_address_is_absolute_and_inside_its_edition(published):
         page = (folder / "book" / "counts.html").read_text()
         assert f"{url}book/counts.html#fig-counts" in page and f"{url}book/counts.html#tab-counts" in page
         assert f'<link rel="canonical" href="{url}book/counts.html"' in page
+        key = f"hf-hub-activity-{edition['edition']}-fig-counts"  # two editions of one snapshot: two keys
+        assert (
+            f'<span class="nl">{key}</span>' in page
+            and "@misc{" + key in (folder / "_sources/book/counts.ipynb").read_text()
+        )
         sides = sorted((folder / "figures").glob("*.json")) + sorted((folder / "tables").glob("*.json"))
         assert sides
         for side in sides:

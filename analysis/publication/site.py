@@ -458,6 +458,18 @@ def absolute_bibtex(text: str, page: str, url: str, in_html: bool = True) -> str
     return _BIBTEX_BLOCK_RE.sub(block, text)
 
 
+def edition_keys(text: str, snapshot_id: str, edition: str, in_html: bool = True) -> str:
+    """The BibTeX keys of an edition published under a suffix name it (``hf-hub-activity-<edition>-...``),
+    so that entries of two editions of one snapshot do not share a key."""
+    if edition == snapshot_id:
+        return text
+    old, new = (f"hf-hub-activity-{x}".replace("_", "-") for x in (snapshot_id, edition))
+    if not in_html:
+        return re.sub(r"(@misc\{)" + re.escape(old) + r"(?=[-,])", lambda m: m.group(1) + new, text)
+    key = re.compile(r'(<span class="nl">)' + re.escape(old) + r"(?=[-<])")
+    return _BIBTEX_BLOCK_RE.sub(lambda m: key.sub(lambda k: k.group(1) + new, m.group(0)), text)
+
+
 def _url_pattern(olds: Iterable[str]) -> re.Pattern[str]:
     """Any of ``olds`` (addresses as the build wrote them) where it stands as text, not in a link."""
     alternatives = "|".join(re.escape(o) for o in sorted(olds, key=len, reverse=True))
@@ -515,7 +527,7 @@ def stamp(book: Book, edition: str, folder: Path, baseurl: str, repository: str,
         text = page.read_text(encoding="utf-8")
         if not _HEAD_END_RE.search(text):
             continue
-        text = absolute_bibtex(rewrite(text), rel, url)
+        text = edition_keys(absolute_bibtex(rewrite(text), rel, url), book.snapshot_id, edition)
         if not (folder / "editions").exists():  # the book's link to its editions page: the site's
             depth = rel.count("/")
             for q in "\"'":
@@ -542,7 +554,8 @@ def stamp(book: Book, edition: str, folder: Path, baseurl: str, repository: str,
         page.write_text(text, encoding="utf-8")
     for nb in sorted((folder / "_sources").rglob("*.ipynb")) if (folder / "_sources").is_dir() else []:
         page = str(Path(nb.relative_to(folder / "_sources").as_posix()).with_suffix(".html"))
-        nb.write_text(absolute_bibtex(rewrite(nb.read_text(encoding="utf-8")), page, url, False), encoding="utf-8")
+        text = absolute_bibtex(rewrite(nb.read_text(encoding="utf-8")), page, url, False)
+        nb.write_text(edition_keys(text, book.snapshot_id, edition, False), encoding="utf-8")
     (folder / LICENSES_FILE).write_text(licences_text(book, edition, url), encoding="utf-8")
     (folder / "CITATION.cff").write_text(edition_citation(book, url, repository), encoding="utf-8")
     record = {
