@@ -148,3 +148,11 @@ def test_on_the_real_import_the_observed_projection_is_the_reproduction_network(
     obs = nullmodel.Memberships.of_network(net).statistics()
     assert (obs["isolates"], obs["k_max"], obs["core_size"]) == (st["isolates"], st["max_kcore"], st["core_size"])
     assert obs["transitivity"] == pytest.approx(st["transitivity"])
+
+
+def test_a_large_network_gets_the_minimum_samples_within_the_projection_budget(monkeypatch):
+    m = _random_memberships(3)
+    monkeypatch.setattr(nullmodel, "MAX_PROJECTED", 2 * m.m)  # room for two samples only
+    run = nullmodel.BipartiteNull(m, seed=1, target_se=1e-9).run()
+    assert len(run.samples) == nullmodel.MIN_NULL_SAMPLES
+    assert "memberships projected" in run.stopped_by

@@ -296,8 +296,11 @@ TARGET_Z_SE = 0.1
 #: The bipartite null's budget: at most this many samples ...
 MAX_BIPARTITE_SAMPLES = 400
 #: ... and at most this many membership-rounds of trades in all (memberships x global rounds),
-#: half for the burn-in and half for the samples' thinning.
+#: half for the burn-in and half for the samples' thinning ...
 MAX_BIPARTITE_WORK = 100_000_000
+#: ... and at most this many memberships projected in all (memberships x samples): a sample's
+#: projection and statistics cost about 25 s at 4.6 million memberships (3,000,000 models).
+MAX_PROJECTED = 20_000_000
 #: The mixing rule's tolerance: the perturbation score's mean over rounds (t/2, t] within this
 #: fraction of its mean over (t/4, t/2] ...
 MIXING_TOLERANCE = 0.01
@@ -432,7 +435,9 @@ class BipartiteNull:
     - **Samples**: each is projected as the observed network is built and its statistics computed
       (:meth:`Memberships.statistics`); ``min_samples`` first, then as many again (doubling)
       until every finite z-score's Monte Carlo standard error (:func:`z_standard_error`, from the
-      effective number of samples where successive samples are correlated) is below ``target_se``, or ``max_samples`` are drawn; :attr:`stopped_by` says which.
+      effective number of samples where successive samples are correlated) is below
+      ``target_se``, or ``max_samples`` are drawn (fewer where ``MAX_PROJECTED`` memberships
+      would be projected first; never fewer than ``min_samples``); :attr:`stopped_by` says which.
 
     Every call of the compiled chain is seeded (``seed`` and the round or sample number), so the
     samples depend only on ``seed``.
@@ -513,9 +518,10 @@ class BipartiteNull:
         items = m.items0.copy()
         self._burn_in(items)
         thin = int(self.mixing["thinning_rounds"])
+        budget = max(self.min_samples, min(self.max_samples, MAX_PROJECTED // max(m.m, 1)))
         want = self.min_samples
         while True:
-            for s in range(len(self.samples), min(want, self.max_samples)):
+            for s in range(len(self.samples), min(want, budget)):
                 curveball.trade_rounds(m.dev_ptr, items, m.repo, m.n_repo, m.active, thin, self.seed * 100_003 + s)
                 self.samples.append(m.statistics(curveball.owners(m.dev_ptr, items)))
             se = self.max_se()
@@ -525,8 +531,11 @@ class BipartiteNull:
             if se < self.target_se:
                 self.stopped_by = f"every finite z has a Monte Carlo SE below {self.target_se:g}"
                 break
-            if len(self.samples) >= self.max_samples:
-                self.stopped_by = f"the budget of {self.max_samples:,} samples was spent"
+            if len(self.samples) >= budget:
+                self.stopped_by = (
+                    f"the budget of {budget:,} samples was spent (at most {self.max_samples:,}, and at most "
+                    f"{MAX_PROJECTED:,} memberships projected in all)"
+                )
                 break
             want = 2 * len(self.samples)
         return self
