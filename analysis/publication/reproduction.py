@@ -757,10 +757,7 @@ def figure(data: pd.DataFrame, snapshot_date: str, paper_date: str = PAPER_DATE)
         ax.set_yticks(y)
         # a claim this snapshot has no data for says so in its label (absent is not zero), not over the plot
         ax.set_yticklabels(
-            [
-                _short(q) + (" (no data)" if pd.isna(v) else "")
-                for q, v in zip(part["quantity"], part["snapshot"])
-            ]
+            [_short(q) + (" (no data)" if pd.isna(v) else "") for q, v in zip(part["quantity"], part["snapshot"])]
         )
         ax.set_title(title, loc="left")
         ax.grid(axis="x", alpha=0.3)
