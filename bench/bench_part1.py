@@ -191,24 +191,14 @@ def compare_activity(ours, theirs) -> int:
     """Rows compared; raises AssertionError where a number differs (relative 1e-9)."""
     import numpy as np
 
+    from analysis.parts import activity
+
     ok = ours[ours["status"] == ""]
     theirs = theirs.set_index(["repository type", "measure"])
     for key in zip(ok["repository type"], ok["measure"]):
         assert key in theirs.index, f"DuckDB has no row for {key}"
         d = theirs.loc[key]
-        for col in (
-            "N",
-            "mean",
-            "SD",
-            "median",
-            "p90",
-            "p99",
-            "max",
-            "% zero",
-            "top 1% share (%)",
-            "top 10% share (%)",
-            "Gini",
-        ):
+        for col in activity.SUMMARY_COLUMNS:
             a = float(ours.loc[(ours["repository type"] == key[0]) & (ours["measure"] == key[1]), col].iloc[0])
             b = float(d[col])
             assert (np.isnan(a) and np.isnan(b)) or np.isclose(a, b, rtol=1e-9, atol=1e-12), (key, col, a, b)
