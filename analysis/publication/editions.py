@@ -330,7 +330,9 @@ def write_page(editions: Sequence[Edition], out: Path, site: Path | None = None)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     long = long_table(editions)
-    long.to_csv(out / "tables" / "tab-editions.csv", index=False, lineterminator="\n")
+    from analysis.publication.publish import write_csv
+
+    write_csv(long, out / "tables" / "tab-editions.csv")  # formula cells as text, as every CSV of the book
     wide = wide_table(long, editions)
     keys = trend_keys(long)
     fig = trends_figure(long, keys)

@@ -718,7 +718,9 @@ def write_editions_page(out: Path, records: list[dict[str, Any]], where: dict[st
         )
     eds.sort(key=lambda e: (e.snapshot_date, e.snapshot_id))
     long = ed_mod.long_table(eds).rename(columns={"snapshot_id": "edition"})
-    long.to_csv(out / "tables" / "tab-editions.csv", index=False, lineterminator="\n")
+    from analysis.publication.publish import write_csv
+
+    write_csv(long, out / "tables" / "tab-editions.csv")  # formula cells as text, as every CSV of the book
     long = long.rename(columns={"edition": "snapshot_id"})
     wide = ed_mod.wide_table(long, eds)
     fig = ed_mod.trends_figure(long, ed_mod.trend_keys(long))
