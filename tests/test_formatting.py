@@ -249,3 +249,26 @@ def test_every_table_the_book_shows_reads_cleanly(tmp_path_factory):
     print(f"{n} tables read")
     assert n >= 20, f"only {n} tables found in the book's pages"
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems[:60])
+
+
+def test_the_core_members_sentence_names_developers_through_the_pages_escaping():
+    """Developer and repository names are strings from the Hub: the sentence under tab-core-members
+    renders them with the page's escaping, so a name cannot become markup."""
+    from analysis.parts import actors
+    from analysis.publication.publish import md_text
+
+    evil = "x`<img src=x onerror=alert(1)>`"
+    table = pd.DataFrame(
+        {
+            "developer": [evil],
+            "coreness": [3],
+            "degree": [5],
+            "model repositories": [2],
+            "downloads of its repositories (30 days)": [10.0],
+            "most downloaded repository": ["o/[link](javascript:alert(1))"],
+        }
+    )
+    text = actors.members_sentence(table, None, name=md_text)
+    # every markup character of a name arrives backslash-escaped (MyST shows it as text)
+    assert not re.search(r"(?<!\\)[<>`\[\]()]", text.split("(coreness")[0].split("led by ")[1])
+    assert md_text(evil) in text

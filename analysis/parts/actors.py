@@ -11,6 +11,7 @@ top developers of :func:`analysis.parts.network.network_figure`'s drawing, in th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -86,22 +87,24 @@ def core_members(net: network.Network, snap: Snapshot, repo_ids: np.ndarray, top
     return df
 
 
-def members_sentence(table: pd.DataFrame, net: network.Network) -> str:
-    """Who the core is, from :func:`core_members` (the text follows the table)."""
+def members_sentence(table: pd.DataFrame, net: network.Network, *, name: Callable[[Any], str]) -> str:
+    """Who the core is, from :func:`core_members` (the text follows the table). ``name`` renders a
+    developer's or repository's name (a string from the Hub) for the page: the page's escaping
+    (``publish.md_text``), never the raw name."""
     if table.empty:
         return "This network has no tie between distinct developers, so it has no core to name."
     lead = table.iloc[0]
     most = table.dropna(subset=["downloads of its repositories (30 days)"])
     text = (
-        f"The {len(table):,} core developers listed are led by `{lead['developer']}` (coreness {lead['coreness']}, "
+        f"The {len(table):,} core developers listed are led by {name(lead['developer'])} (coreness {lead['coreness']}, "
         f"degree {lead['degree']}, {lead['model repositories']:,} model repositories)."
     )
     if len(most):
         top = most.sort_values("downloads of its repositories (30 days)", ascending=False).iloc[0]
         text += (
-            f" Among them, the repositories of `{top['developer']}` have the most downloads "
+            f" Among them, the repositories of {name(top['developer'])} have the most downloads "
             f"({int(top['downloads of its repositories (30 days)']):,} in 30 days; most downloaded: "
-            f"`{top['most downloaded repository']}`)."
+            f"{name(top['most downloaded repository'])})."
         )
     return text
 
