@@ -253,11 +253,13 @@ def test_every_table_the_book_shows_reads_cleanly(tmp_path_factory):
 
 def test_the_core_members_sentence_names_developers_through_the_pages_escaping():
     """Developer and repository names are strings from the Hub: the sentence under tab-core-members
-    renders them with the page's escaping, so a name cannot become markup."""
+    shows each as a code span whose fence no backtick in the name can end, so a name cannot become
+    markup and is shown exactly (no typographic quotes)."""
     from analysis.parts import actors
-    from analysis.publication.publish import md_text
+    from analysis.publication.publish import md_code
 
     evil = "x`<img src=x onerror=alert(1)>`"
+    repo = "o/[link](javascript:alert(1))"
     table = pd.DataFrame(
         {
             "developer": [evil],
@@ -265,10 +267,14 @@ def test_the_core_members_sentence_names_developers_through_the_pages_escaping()
             "degree": [5],
             "model repositories": [2],
             "downloads of its repositories (30 days)": [10.0],
-            "most downloaded repository": ["o/[link](javascript:alert(1))"],
+            "most downloaded repository": [repo],
         }
     )
-    text = actors.members_sentence(table, None, name=md_text)
-    # every markup character of a name arrives backslash-escaped (MyST shows it as text)
-    assert not re.search(r"(?<!\\)[<>`\[\]()]", text.split("(coreness")[0].split("led by ")[1])
-    assert md_text(evil) in text
+    text = actors.members_sentence(table, None, name=md_code)
+    assert md_code(evil) == "`` x`<img src=x onerror=alert(1)>` ``"
+    assert "led by `` x`<img src=x onerror=alert(1)>` `` (coreness" in text
+    assert f"most downloaded: {md_code(repo)})." in text
+    from markdown_it import MarkdownIt  # the CommonMark parser under MyST
+
+    html_text = MarkdownIt("commonmark").render(text)
+    assert "<img" not in html_text and "<a " not in html_text and "&lt;img src=x onerror=alert(1)&gt;" in html_text

@@ -89,8 +89,8 @@ def core_members(net: network.Network, snap: Snapshot, repo_ids: np.ndarray, top
 
 def members_sentence(table: pd.DataFrame, net: network.Network, *, name: Callable[[Any], str]) -> str:
     """Who the core is, from :func:`core_members` (the text follows the table). ``name`` renders a
-    developer's or repository's name (a string from the Hub) for the page: the page's escaping
-    (``publish.md_text``), never the raw name."""
+    developer's or repository's name (a string from the Hub) for the page: a safe code span
+    (``publish.md_code``), never the raw name."""
     if table.empty:
         return "This network has no tie between distinct developers, so it has no core to name."
     lead = table.iloc[0]

@@ -123,6 +123,15 @@ def md_text(value: Any, limit: int | None = DISPLAY_LIMIT) -> str:
     return md_escape(display_text(value, limit))
 
 
+def md_code(value: Any, limit: int | None = DISPLAY_LIMIT) -> str:
+    """A name from data as a MyST code span: shown exactly as it is (no markup, no typographic
+    quotes), visible control characters, cut when absurdly long; the fence is longer than any run of
+    backticks in the name, so a backtick cannot end it."""
+    text = display_text(value, limit)
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}"
+
+
 def _plain_number(value: float, digits: int) -> str:
     """``value`` with ``digits`` significant digits in positional notation (never e-notation)."""
     return np.format_float_positional(value, precision=digits, unique=False, fractional=False, trim="-")
