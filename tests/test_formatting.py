@@ -111,6 +111,16 @@ def test_numbers_read_as_a_reader_expects():
             assert not cell_problems(cell), cell
 
 
+def test_sentences_give_p_values_as_the_tables_do():
+    """A sentence's p value reads as a table's: "< 0.001" below the reporting floor (never "< 1e-300",
+    "= 0" or e-notation), two significant digits below 0.01, three decimals above."""
+    from analysis.publication.findings import format_p
+
+    got = [format_p(v) for v in (0.0, 1e-320, 8.9e-8, 0.00099, 0.001, 0.0031, 0.012, 0.5, 1.0, None, float("nan"))]
+    assert got == ["< 0.001"] * 4 + ["= 0.001", "= 0.0031", "= 0.012", "= 0.5", "= 1", "n/a", "n/a"]
+    assert all("e" not in g.replace("n/a", "") for g in got)
+
+
 def test_headers_are_words_and_the_csv_keeps_machine_names(tmp_path):
     assert header_text("repo_type") == "repository type"
     assert header_text("share_of_listing_pct") == "share of listing (%)"

@@ -523,18 +523,19 @@ def part3(snap: Any, usage: Any, parameters: Mapping[str, Any]) -> list[dict[str
 # formatting shared by every page
 # --------------------------------------------------------------------------- #
 
-#: Below this, a p value is printed as "p < 1e-300" (a double holds about 1e-308; 0 means underflow).
-P_FLOOR = 1e-300
-
 
 def format_p(p: Any) -> str:
-    """``"= 0.012"``, ``"< 1e-300"`` (never ``= 0``), or ``"n/a"``; write ``f"p {format_p(p)}"``."""
+    """``"= 0.012"``, ``"= 0.0034"``, ``"< 0.001"`` (below the usual reporting floor, never ``= 0`` nor
+    e-notation, as the tables show it: ``publish.P_FLOOR``), or ``"n/a"``; write ``f"p {format_p(p)}"``.
+    The findings keep the p value itself at full precision."""
+    from analysis.publication.publish import P_FLOOR as REPORTING_FLOOR
+
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "n/a"
     p = float(p)
-    if p < P_FLOOR:
-        return f"< {P_FLOOR:g}"
-    return f"= {p:.2g}"
+    if p < REPORTING_FLOOR:
+        return f"< {REPORTING_FLOOR:g}"
+    return "= " + (f"{p:.2g}" if p < 0.01 else f"{p:.3f}".rstrip("0").rstrip("."))
 
 
 def part5(snap: Any, listings: Mapping[str, Any], owner_concentration: Any, parameters: Mapping[str, Any]) -> list:
