@@ -8,7 +8,9 @@ import pytest
 
 from analysis import stats
 from analysis.parts import activity as A
+from analysis.parts.activity.figures import _thin_log
 from analysis.snapshot import write_snapshot
+from analysis.snapshot.schema import REPO_TYPES
 
 TS = pd.Timestamp
 
@@ -250,7 +252,7 @@ def test_ccdf_and_lorenz_figures(snap):
 def test_thinning_keeps_ends():
     v = np.arange(1, 100001, dtype=float)
     c = 1 - (v - 1) / v.size
-    x, y = A._thin_log(v, c, 100)
+    x, y = _thin_log(v, c, 100)
     assert x[0] == 1 and x[-1] == 100000 and len(x) <= 101
     assert np.all(np.diff(x) > 0)
 
@@ -293,7 +295,7 @@ def _same_activity(a, b):
 
 def test_one_read_for_the_full_and_the_restricted_activity(snap):
     full, cut = A.load_with_as_of(snap, "2023-10-31")
-    for t in A.REPO_TYPES:
+    for t in REPO_TYPES:
         _same_activity(full[t], A.load(snap)[t])
         _same_activity(cut[t], A.load(snap, as_of="2023-10-31")[t])
 
@@ -304,7 +306,7 @@ def test_one_read_equals_two_loads_on_a_synthetic_hub(tmp_path):
     s = synth.generate(tmp_path / "synth", models=1500, seed=7)
     full, cut = A.load_with_as_of(s, "2023-10-31")
     assert 0 < cut["model"].n < full["model"].n
-    for t in A.REPO_TYPES:
+    for t in REPO_TYPES:
         _same_activity(full[t], A.load(s)[t])
         _same_activity(cut[t], A.load(s, as_of="2023-10-31")[t])
 
