@@ -90,20 +90,26 @@ def test_counts_with_complete_listing(full):
     assert spm == {"google/a": 3, "google/b": 1, "alice/c": 2, "bob/d": 0, "gpt2": 1, "alice/unused": 0}
     assert a.spaces_listed == 5 and a.spaces_covered == 5
     assert a.spaces_using == 4  # s5 uses nothing
-    summ = adoption.summary(a)
+
+
+def test_summary_with_complete_listing(full):
+    summ = adoption.summary(adoption.load(full))
     s = summ.set_index("measure")
     assert s.loc["models used by at least one space", "value"] == 4
+    assert s.loc["models used by at least one space", "percent"] == pytest.approx(100 * 4 / 6, abs=1e-3)
+    assert s.loc["models used by no space", "value"] == 2
+    assert s.loc["spaces using no model", "value"] == 1
+    # top 1% of 6 models = 1 model (google/a: 3 of 7 uses)
+    assert s.loc["share of uses: top 1% of covered models", "percent"] == pytest.approx(100 * 3 / 7, abs=1e-3)
     # counts are kept as integers (not floats shown as 3e+06 at Hub scale)
     assert all(
         isinstance(v, int)
         for m, v in zip(summ["measure"], summ["value"])
         if v is not None and not m.startswith(("Gini", "median"))
     )
-    assert s.loc["models used by at least one space", "percent"] == pytest.approx(100 * 4 / 6, abs=1e-3)
-    assert s.loc["models used by no space", "value"] == 2
-    assert s.loc["spaces using no model", "value"] == 1
-    # top 1% of 6 models = 1 model (google/a: 3 of 7 uses)
-    assert s.loc["share of uses: top 1% of covered models", "percent"] == pytest.approx(100 * 3 / 7, abs=1e-3)
+
+
+def test_headline_with_complete_listing(full):
     h = adoption.headline(full)
     assert h["models_covered"] == 6 and h["models_used"] == 4
     assert h["models_used_pct"] == pytest.approx(100 * 4 / 6)
