@@ -120,6 +120,53 @@ def _covered_mask(snap: Snapshot, step: str, repo_type: str, ids: pa.Array) -> n
     return np.asarray(pc.is_in(ids, value_set=covered).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _dated_selections(t: pa.Table, date_col: str, cutoffs: Sequence[pa.Scalar | None]) -> list[tuple[Any, int]]:
+    """Per cut-off: which rows of ``t`` count (None: all) and how many were left out for having no date."""
+    selections: list[tuple[np.ndarray | None, int]] = []
+    for cutoff in cutoffs:
+        if cutoff is None:
+            selections.append((None, 0))
+        else:
+            dates = t.column(date_col)
+            within = pc.fill_null(pc.less_equal(dates, cutoff), False)
+            selections.append((np.asarray(within.to_numpy(), dtype=bool), dates.null_count))
+    return selections
+
+
+def _author_codes(
+    col: pa.ChunkedArray, list_authors: bool, ignore_authors: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(author code of each entry, -1 for none or an ignored author; the row each entry belongs to;
+    the number of codes) of an author column, a list of authors per row when ``list_authors``."""
+    if list_authors:
+        flat, parents, start = [], [], 0
+        for chunk in col.chunks:
+            flat.append(pc.list_flatten(chunk))
+            parents.append(
+                np.asarray(pc.list_parent_indices(chunk).to_numpy(zero_copy_only=False), dtype=np.int64) + start
+            )
+            start += len(chunk)
+        parent = np.concatenate(parents) if parents else np.empty(0, dtype=np.int64)
+    else:
+        flat = list(col.chunks)
+        parent = np.arange(len(col), dtype=np.int64)
+    if flat and pa.types.is_dictionary(flat[0].type):
+        codes, dictionary = arrays.dictionary_codes(flat)  # one code space for every chunk's names
+    else:
+        enc = pc.dictionary_encode(pa.chunked_array(flat, type=pa.string()).combine_chunks())
+        dictionary = enc.dictionary
+        codes = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        del enc
+    del flat
+    if ignore_authors:
+        bad = np.flatnonzero(
+            pc.is_in(dictionary, value_set=pa.array(list(ignore_authors), pa.string())).to_numpy(zero_copy_only=False)
+        )
+        if bad.size:
+            codes[np.isin(codes, bad)] = -1
+    return codes, parent, max(len(dictionary), 1)
+
+
 def _per_repo(
     snap: Snapshot,
     table: str,
@@ -150,47 +197,14 @@ def _per_repo(
         t = _read(snap, table, cols, filters=[("repo_type", "==", repo_type)], dictionary=["repo_id"])
     if t.num_rows == 0:
         return [(np.zeros(n), np.zeros(n), 0) for _ in cutoffs]
-    # per cut-off: which rows count (None: all) and how many have no date
-    selections: list[tuple[np.ndarray | None, int]] = []
-    for cutoff in cutoffs:
-        if cutoff is None:
-            selections.append((None, 0))
-        else:
-            dates = t.column(date_col)
-            within = pc.fill_null(pc.less_equal(dates, cutoff), False)
-            selections.append((np.asarray(within.to_numpy(), dtype=bool), dates.null_count))
+    selections = _dated_selections(t, date_col, cutoffs)
     repo = _positions(t.column("repo_id"), ids)
     col = t.column(author_col)
-    if list_authors:
-        flat, parents, start = [], [], 0
-        for chunk in col.chunks:
-            flat.append(pc.list_flatten(chunk))
-            parents.append(
-                np.asarray(pc.list_parent_indices(chunk).to_numpy(zero_copy_only=False), dtype=np.int64) + start
-            )
-            start += len(chunk)
-        parent = np.concatenate(parents) if parents else np.empty(0, dtype=np.int64)
-    else:
-        flat = list(col.chunks)
-        parent = np.arange(len(col), dtype=np.int64)
-    del t, col
-    if flat and pa.types.is_dictionary(flat[0].type):
-        codes, dictionary = arrays.dictionary_codes(flat)  # one code space for every chunk's names
-    else:
-        enc = pc.dictionary_encode(pa.chunked_array(flat, type=pa.string()).combine_chunks())
-        dictionary = enc.dictionary
-        codes = np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-        del enc
-    del flat
-    if ignore_authors:
-        bad = np.flatnonzero(
-            pc.is_in(dictionary, value_set=pa.array(list(ignore_authors), pa.string())).to_numpy(zero_copy_only=False)
-        )
-        if bad.size:
-            codes[np.isin(codes, bad)] = -1
+    del t  # the other columns' memory back before the authors are encoded
+    codes, parent, n_auth = _author_codes(col, list_authors, ignore_authors)
+    del col
     r = repo[parent] if parent.size else np.empty(0, dtype=np.int64)
     valid = (codes >= 0) & (r >= 0)
-    n_auth = max(len(dictionary), 1)
     out = []
     for within, dropped in selections:
         if within is None:
