@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from analysis import paths
@@ -165,10 +167,95 @@ def test_every_note_is_a_sentence():
     assert not t.isna().any().any()
 
 
-def test_unknown_measure_is_an_error():
+def test_an_entry_without_a_rule_is_an_error():
     bad = [{"key": "x", "quantity": "x", "paper": "1", "source": "abstract", "measure": "nowhere.x"}]
     with pytest.raises(ValueError, match="no rule"):
         compare({}, {}, paper=bad)
+
+
+def _write_numbers(tmp_path, entries: str):
+    path = tmp_path / "paper_numbers.yml"
+    path.write_text("numbers:\n" + entries, encoding="utf-8")
+    return path
+
+
+#: A paper number added through the YAML alone (a rule of an existing kind, a measure the findings have).
+NEW_NUMBER = """\
+  - key: models_no_license_strict
+    quantity: models without a license (strict reading)
+    paper: "about 60%"
+    source: secondary (unverified)
+    value: 60
+    unit: pct
+    measure: activity.models_no_license_pct
+    rule: {kind: within, tolerance: 1, compare: as_of}
+  - key: zero_likes
+    quantity: models with no like
+    paper: "over 50%"
+    source: secondary (unverified)
+    value: 50
+    unit: pct
+    measure: activity.models_zero_likes_pct
+    rule: {kind: above, compare: snapshot}
+"""
+
+
+def test_a_paper_number_added_in_yaml_alone_is_graded(tmp_path):
+    """Adding a paper number is a YAML edit: its rule grades it, with no code for the quantity."""
+    numbers = paper_numbers(_write_numbers(tmp_path, NEW_NUMBER))
+    values = _values(**{"activity.models_zero_likes_pct": 71.0})
+    ev = {"models_no_license_strict": {"scope": "all"}, "zero_likes": {"scope": "all"}}
+    t = compare(values, {"activity.models_no_license_pct": 63.7}, paper=numbers, evidence=ev).set_index("quantity")
+    strict = t.loc["models without a license (strict reading)"]
+    # 63.7% as of the paper's date is 3.7 points from 60%: outside this entry's own tolerance of 1 point
+    assert (strict["testable"], strict["verdict"]) == ("partly", "differs")
+    assert "63.7%" in strict["rests_on"] and "tolerance ±1 points" in strict["rests_on"]
+    likes = t.loc["models with no like"]
+    assert (likes["verdict"], likes["snapshot"]) == ("agrees", "71.0%")
+    assert likes["rests_on"] == "the snapshot: 71.0% against 'over 50%'"
+    assert "consistent with the paper's 'over 50%'" in likes["note"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("  - {key: a, quantity: q, paper: p, source: s, measure: m}\n", "entry 'a' has no 'rule'"),
+        ("  - {key: b, quantity: q, paper: p, source: s, measure: m, rule: {kind: exact}}\n", "unknown rule 'exact'"),
+        (
+            "  - {key: c, quantity: q, paper: p, source: s, measure: m, rule: {kind: within, compare: as_of}}\n",
+            "entry 'c': rule 'within' needs 'tolerance'",
+        ),
+        (
+            "  - {key: d, quantity: q, paper: p, source: s, measure: m, rule: {kind: above, compare: as_of}}\n",
+            "entry 'd': rule 'above' needs a numeric 'value'",
+        ),
+        (
+            "  - {key: e, quantity: q, source: s, measure: m, rule: {kind: not_testable, because: x}}\n",
+            "entry 'e' has no 'paper'",
+        ),
+        (
+            "  - {key: f, quantity: q, paper: p, source: s, measure: m, rule: {kind: minority_used, used_below: 50, "
+            "top5_min: 50, uses: {top5: x}}}\n",
+            "entry 'f': rule 'minority_used' needs uses.cap",
+        ),
+        (
+            "  - {key: g, quantity: q, paper: p, source: s, measure: m, rule: {kind: not_testable, because: x}}\n" * 2,
+            "duplicate keys g",
+        ),
+    ],
+)
+def test_the_yaml_is_checked_on_load(tmp_path, entry, message):
+    with pytest.raises(ValueError, match=re.escape(message)) as err:
+        paper_numbers(_write_numbers(tmp_path, entry))
+    assert "\n" not in str(err.value) and str(err.value).startswith("paper_numbers.yml: ")
+
+
+def test_every_rule_kind_has_a_grading_and_a_cell():
+    from analysis.paper import RULE_FIELDS
+    from analysis.publication import grading, reproduction
+
+    assert set(grading.KINDS) == set(grading.RESTS_ON) == set(reproduction.CELLS) == set(RULE_FIELDS)
+    assert {n["rule"]["kind"] for n in paper_numbers()} <= set(RULE_FIELDS)
 
 
 def test_isolates_note_gives_the_cleaned_network():

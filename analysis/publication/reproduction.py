@@ -1,33 +1,46 @@
 """Part IV: the paper's reported numbers beside this snapshot's (``tab-paper-vs-snapshot``).
 
 The paper's values are quoted, with their source (the abstract, or secondary
-summaries only), in ``analysis/resources/paper_numbers.yml``. The snapshot's
-values are the findings that Parts I-III recorded in
+summaries only) and the rule each is graded by, in ``analysis/resources/paper_numbers.yml``.
+The snapshot's values are the findings that Parts I-III recorded in
 ``_build/<snapshot_id>/findings.json`` (:mod:`analysis.publication.findings`):
 nothing of Parts I-III is computed here.
 
-Every row gets two columns set by one rule, :func:`grade` (listed in the Data and
-methods chapter by :func:`rules_table`):
+Every row gets two columns set by its rule, interpreted by
+:func:`analysis.publication.grading.grade` (listed in the Data and methods chapter by
+:func:`~analysis.publication.grading.rules_table`):
 
 - ``testable``: ``yes``, ``partly`` or ``no``: can this snapshot test the claim?
 - ``verdict``: ``agrees``, ``differs``, ``consistent in direction``, or empty
   where the claim is not testable.
 
-:func:`compare` is pure (dicts in, a table out) so it can be tested on its own;
-:func:`paper_vs_snapshot` reads the inputs from a findings file.
+:func:`compare` is pure (dicts in, a table out) so it can be tested on its own: each row's
+snapshot cell is written by the function of its rule's kind (:data:`CELLS`);
+:func:`paper_vs_snapshot` reads the inputs from a findings file. The landing page's picture
+of the reproduction (:func:`figure_data`, :func:`figure`) and the map from the paper to the
+book (:func:`paper_map`) read the same table and file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from analysis.paper import PAPER_DATE, paper_numbers
+from analysis.paper import PAPER_DATE, paper_numbers, relation
 from analysis.publication import findings as fnd
+from analysis.publication.grading import (  # noqa: F401  (re-exported: the rule's old home)
+    TESTABLE,
+    VERDICTS,
+    _missing,
+    fnd_reciprocity_name,
+    grade,
+    rests_on,
+    rules_table,
+)
 
 COLUMNS = [
     "quantity",
@@ -43,18 +56,11 @@ COLUMNS = [
 ]
 NA = "n/a"
 SYNTHETIC_CAVEAT = "synthetic data: the comparison illustrates the method only"
-
-#: Tolerances of an "agrees" verdict: percentage points for shares, relative % for counts.
-TOL_PCT_POINTS = 5.0
-TOL_COUNT_REL = 5.0
-#: Kruskal-Wallis epsilon squared at or above this is at least a small effect (Tomczak & Tomczak 2014).
-EPS_SMALL = 0.01
-#: Reciprocity between distinct developers at or above this counts as "high".
-RECIPROCITY_HIGH = 0.5
 #: Part I's collaboration measures (the license claim is about "collaboration patterns").
 COLLABORATION = fnd.COLLABORATION_MEASURES
+#: An isolate share this many null SDs from the bipartite null's mean is said to be above (below) chance.
+CHANCE_Z = 2.0
 
-TESTABLE = ("yes", "partly", "no")
 #: The book's pages by notebook, as the navigation names them (one name per page).
 PAGE_NAMES = {
     "methods": "Data and methods",
@@ -66,93 +72,6 @@ PAGE_NAMES = {
     "part5_history": "Part V",
     "provenance": "Provenance",
 }
-VERDICTS = ("agrees", "differs", "consistent in direction", "")
-
-
-def rules_table() -> pd.DataFrame:
-    """The grading rule of :func:`grade`, one row per clause, in the order it is applied."""
-    rows = [
-        ("testable", "synthetic snapshot", "no", "synthetic data are not the Hub; the row illustrates the method"),
-        ("testable", "the paper's collection date", "no", "a fact about the paper's data, not a finding"),
-        ("testable", "the finding is missing, or its evidence has coverage scope none", "no", "nothing to test with"),
-        (
-            "testable",
-            "the evidence is a selection that is not a random sample (coverage scope subset: for example the "
-            "id-prefix model_info selection, or commits kept only when they touched a weight file)",
-            "no",
-            "every claim of the paper is about the whole Hub; a non-random selection cannot stand for it",
-        ),
-        (
-            "testable",
-            "the usage counts look capped (the largest number of spaces per model is a round value that two or "
-            "more models share exactly)",
-            "no",
-            "a capped field cannot show how concentrated use is",
-        ),
-        (
-            "testable",
-            f"the value holds by construction (the {fnd_reciprocity_name()} is 1 whenever every commit "
-            "author of a repository is the first author of one of its commits)",
-            "no",
-            "a value that cannot come out otherwise cannot confirm a claim",
-        ),
-        (
-            "testable",
-            "the evidence is a seeded random sample (scope sample), or the snapshot is dated after the paper's "
-            "date (as-of counts cannot see deleted repositories; shares are measured at the snapshot date)",
-            "partly",
-            "an estimate of the Hub's value, with error the table does not state",
-        ),
-        ("testable", "otherwise (scope all, on the paper's date)", "yes", ""),
-        ("verdict", "testable is no", "(empty)", ""),
-        (
-            "verdict",
-            "a count",
-            "agrees / differs",
-            f"agrees within ±{TOL_COUNT_REL:g}% of the paper's count (the as-of value where there is one)",
-        ),
-        (
-            "verdict",
-            "a share 'about x%'",
-            "agrees / differs",
-            f"agrees within ±{TOL_PCT_POINTS:g} percentage points (the as-of value where there is one)",
-        ),
-        ("verdict", "a share 'over x%'", "agrees / differs", "agrees when above x"),
-        (
-            "verdict",
-            "'statistically significant differences' between license groups",
-            "agrees / consistent in direction / differs",
-            f"judged on Kruskal-Wallis epsilon squared of the collaboration measures with its 95% bootstrap "
-            f"interval, threshold {EPS_SMALL:g} (a small effect), not on p: agrees when some interval lies above "
-            f"{EPS_SMALL:g}, differs when every interval lies below it, else consistent in direction",
-        ),
-        (
-            "verdict",
-            "high reciprocity without isolates, core-periphery structure",
-            "consistent in direction / differs",
-            f"consistent in direction when the {fnd_reciprocity_name()} is at least {RECIPROCITY_HIGH:g} (where it is "
-            f"not 1 by construction) and the main core's k lies at least {CORE_Z:g} SDs above the bipartite null "
-            "(Part II); the claim's 'regardless of network position' is shown in Part II, not graded",
-        ),
-        (
-            "verdict",
-            "a minority of models, by a handful of owners, widely used",
-            "agrees / consistent in direction / differs",
-            "agrees when under 50% of covered models are used and the top 5 owners hold at least 50% of uses; "
-            "consistent in direction when only the first holds",
-        ),
-    ]
-    return pd.DataFrame(rows, columns=["column", "when", "value", "why / how"])
-
-
-def fnd_reciprocity_name() -> str:
-    from analysis.parts.network import RECIPROCITY_NAME
-
-    return RECIPROCITY_NAME
-
-
-def _missing(v: Any) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
 
 def _fmt(v: Any, unit: str | None) -> str:
@@ -165,181 +84,22 @@ def _fmt(v: Any, unit: str | None) -> str:
     return str(v)
 
 
-def _diff(v: Any, paper: float, unit: str, relation: str, label: str) -> str:
+def _diff(v: Any, paper: float, unit: str, rel: str, label: str) -> str:
     if _missing(v):
         return ""
     v = float(v)
     d = v - paper
     if unit == "count":
-        rel = d / paper * 100 if paper else float("nan")
-        return f"{label}: {d:+,.0f} ({rel:+.1f}%) against the paper"
-    if relation == ">":
+        pct = d / paper * 100 if paper else float("nan")
+        return f"{label}: {d:+,.0f} ({pct:+.1f}%) against the paper"
+    if rel == ">":
         verdict = "consistent with" if v > paper else "below"
         return f"{label}: {v:.1f}% is {verdict} the paper's 'over {paper:g}%' ({d:+.1f} points)"
     return f"{label}: {d:+.1f} percentage points against the paper"
 
 
-def rests_on(item: Mapping[str, Any], evidence: Mapping[str, Any], verdict: str) -> str:
-    """The number a verdict rests on, in words (empty where there is no verdict): for a count or a
-    share, the as-of-paper-date value where there is one (else the snapshot's) against the paper's."""
-    if not verdict:
-        return ""
-    measure = item["measure"]
-    v = evidence.get("value")
-    if measure == "activity.license_effect":
-        usable = [e for e in evidence.get("effects", []) if not _missing(e[1]) and e[4] in ("all", "sample")]
-        lows = [e[2] for e in usable if not _missing(e[2])]
-        highs = [e[3] for e in usable if not _missing(e[3])]
-        bits = []
-        if lows:
-            bits.append(f"largest lower interval end {max(lows):.3f}")
-        if highs:
-            bits.append(f"largest upper end {max(highs):.3f}")
-        return f"epsilon squared: {', '.join(bits)} (threshold {EPS_SMALL:g})"
-    if measure == "network.reciprocity":
-        return f"{fnd_reciprocity_name()} {float(v):.2f} (threshold {RECIPROCITY_HIGH:g})"
-    if measure == "adoption.models_used_pct":
-        top5 = evidence.get("top5")
-        text = f"{float(v):.1f}% of covered models used (threshold 50%)"
-        if not _missing(top5):
-            text += f"; top 5 owners hold {float(top5):.1f}% of uses (threshold 50%)"
-        return text
-    a = evidence.get("as_of")
-    which, x = ("as of the paper's date", a) if not _missing(a) else ("the snapshot", v)
-    if _missing(x):
-        return ""
-    paper = float(item["value"])
-    if item.get("unit") == "count":
-        rel = (float(x) - paper) / paper * 100 if paper else float("nan")
-        return (
-            f"{which}: {_fmt(x, 'count')} ({rel:+.1f}% against {_fmt(paper, 'count')}; tolerance ±{TOL_COUNT_REL:g}%)"
-        )
-    if item.get("relation") == ">":
-        return f"{which}: {float(x):.1f}% against 'over {paper:g}%'"
-    return (
-        f"{which}: {float(x):.1f}% ({float(x) - paper:+.1f} points against {paper:g}%; "
-        f"tolerance ±{TOL_PCT_POINTS:g} points)"
-    )
-
-
 # --------------------------------------------------------------------------- #
-# the rule
-# --------------------------------------------------------------------------- #
-
-
-#: The core-periphery claim holds against the bipartite null when the main core's k lies at least this
-#: many null SDs above the null mean (Part II, ``tab-core-null-models``).
-CORE_Z = 2.0
-
-
-def _core_reason(core_z: Any) -> str:
-    side = "above" if float(core_z) >= CORE_Z else "not above"
-    return (
-        f"core-periphery judged against the bipartite null (memberships randomised, both degree sequences kept): "
-        f"the main core's k is {side} chance (z = {float(core_z):+.1f}, threshold {CORE_Z:g})"
-    )
-
-
-def _scope_testable(scope: str | None, dated_later: bool) -> tuple[str, str]:
-    if scope in (None, "none"):
-        return "no", "this snapshot has no data for it"
-    if scope == "subset":
-        return "no", "its evidence is a selection that is not a random sample, so it cannot test a Hub-wide claim"
-    if scope == "sample":
-        return "partly", "its evidence is a seeded random sample of repositories"
-    if dated_later:
-        return "partly", "the snapshot is dated after the paper"
-    return "yes", ""
-
-
-def grade(
-    item: Mapping[str, Any],
-    evidence: Mapping[str, Any],
-    *,
-    synthetic: bool = False,
-    dated_later: bool = True,
-) -> tuple[str, str, str]:
-    """``(testable, verdict, reason)`` of one paper claim (the rule of :func:`rules_table`).
-
-    ``evidence``: ``value``, ``as_of`` (the as-of-paper-date value or None),
-    ``scope`` (coverage scope of its evidence), and per claim: ``by_construction``
-    (network), ``effects`` (license: ``[(measure, estimate, ci_low, ci_high, scope)]``),
-    ``top5`` (adoption).
-    """
-    measure = item["measure"]
-    if measure == "snapshot.date":
-        return "no", "", "the collection date is a fact about the paper's data, not a finding"
-    if synthetic:
-        return "no", "", "synthetic data are not the Hub"
-    v = evidence.get("value")
-    if measure == "activity.license_effect":
-        effects = [e for e in evidence.get("effects", []) if not _missing(e[1])]
-        usable = [e for e in effects if e[4] in ("all", "sample")]
-        if not usable:
-            scopes = sorted({str(e[4]) for e in effects}) or ["none"]
-            why = _scope_testable(scopes[0] if len(scopes) == 1 else "subset", dated_later)[1]
-            return "no", "", f"collaboration measures: {why}"
-        testable = "partly"
-        lows = [e[2] for e in usable]
-        highs = [e[3] for e in usable]
-        if any(lo is not None and lo >= EPS_SMALL for lo in lows):
-            verdict = "agrees"
-        elif all(hi is not None and hi < EPS_SMALL for hi in highs):
-            verdict = "differs"
-        else:
-            verdict = "consistent in direction"
-        return testable, verdict, f"judged on epsilon squared with its interval (threshold {EPS_SMALL:g}), not on p"
-    if _missing(v):
-        if evidence.get("scope") == "none":
-            return "no", "", "this snapshot has no data for it"
-        return "no", "", "not computed from this snapshot"
-    testable, why = _scope_testable(evidence.get("scope"), dated_later)
-    core_z = evidence.get("core_z")
-    if measure == "network.reciprocity" and evidence.get("by_construction"):
-        built = (
-            f"the {fnd_reciprocity_name()} is 1 by construction here (every commit author of a repository is "
-            "the first author of one of its commits), so it cannot confirm the claim"
-        )
-        if testable == "no" or _missing(core_z):
-            return "no", "", built + (f"; and {why}" if testable == "no" else "")
-        core = float(core_z) >= CORE_Z
-        return "partly", "consistent in direction" if core else "differs", f"{_core_reason(core_z)}; {built}"
-    cap = evidence.get("cap")
-    if measure == "adoption.models_used_pct" and not _missing(cap):
-        capped = (
-            f"the spaces per model look capped at {int(cap):,} (the largest counts pile up at that round value), "
-            "so how concentrated use is cannot be measured"
-        )
-        return "no", "", capped + (f"; and {why}" if testable == "no" else "")
-    if testable == "no":
-        return testable, "", why
-    if measure == "network.reciprocity":
-        ok = float(v) >= RECIPROCITY_HIGH and (_missing(core_z) or float(core_z) >= CORE_Z)
-        reason = why or "the claim's 'regardless of network position' is not graded"
-        if not _missing(core_z):
-            reason = f"{_core_reason(core_z)}; {reason}"
-        return "partly", "consistent in direction" if ok else "differs", reason
-    if measure == "adoption.models_used_pct":
-        top5 = evidence.get("top5")
-        minority = float(v) < 50
-        concentrated = not _missing(top5) and float(top5) >= 50
-        verdict = "agrees" if minority and concentrated else "consistent in direction" if minority else "differs"
-        return testable, verdict, why
-    # numeric claims
-    x = evidence.get("as_of")
-    x = v if _missing(x) else x
-    paper = float(item["value"])
-    if item.get("unit") == "count":
-        ok = paper and abs(float(x) - paper) / paper * 100 <= TOL_COUNT_REL
-    elif item.get("relation") == ">":
-        ok = float(x) > paper
-    else:
-        ok = abs(float(x) - paper) <= TOL_PCT_POINTS
-    return testable, "agrees" if ok else "differs", why
-
-
-# --------------------------------------------------------------------------- #
-# the table
+# the table: one cell writer per kind of rule
 # --------------------------------------------------------------------------- #
 
 
@@ -353,6 +113,161 @@ def _effects_text(effects: list[tuple]) -> str:
         ci = f" [{lo:.3f}, {hi:.3f}]" if not _missing(lo) and not _missing(hi) else ""
         parts.append(f"{meas} {est:.3f}{ci}")
     return "epsilon squared (95% interval): " + "; ".join(parts) if parts else NA
+
+
+@dataclass
+class Cell:
+    """What a row shows of the snapshot: its value, its as-of value, notes, and the evidence graded."""
+
+    snapshot: str
+    as_of: str
+    notes: list[str]
+    evidence: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every row of one table shares."""
+
+    snapshot: Mapping[str, Any]
+    as_of: Mapping[str, Any]
+    paper_date: str
+
+
+def _numeric_cell(item: Mapping[str, Any], ev: dict[str, Any], ctx: Context) -> Cell:
+    unit, rel, paper = item["unit"], relation(item), float(item["value"])
+    v, a = ev["value"], ev["as_of"]
+    if ev.get("scope") == "none":  # absent is not zero: a table the snapshot does not have
+        return Cell("no data (not in this snapshot)", NA, [], {**ev, "value": None, "as_of": None})
+    notes = ["not computed from this snapshot"] if _missing(v) else [_diff(v, paper, unit, rel, "snapshot")]
+    if not _missing(a):
+        notes.append(_diff(a, paper, unit, rel, "as of paper date"))
+        if unit == "count" and float(a) > paper:
+            notes.append(
+                "the as-of count is above the paper's although deleted repositories cannot be seen: the "
+                f"paper's collection day in October 2023 is not recorded, so repositories created between it "
+                f"and {ctx.paper_date} count here, and creation dates that are placeholders (see "
+                "tab-data-quality) put repositories before any as-of date"
+            )
+    return Cell(_fmt(v, unit), _fmt(a, unit), notes, ev)
+
+
+def _effects_cell(item: Mapping[str, Any], ev: dict[str, Any], ctx: Context) -> Cell:
+    return Cell(_effects_text(list(ev.get("effects", []))), NA, [], ev)
+
+
+def _network_cell(item: Mapping[str, Any], ev: dict[str, Any], ctx: Context) -> Cell:
+    v = ev["value"]
+    if _missing(v):
+        return Cell(NA, NA, ["not computed from this snapshot"], ev)
+    bits = [f"{fnd_reciprocity_name()} {float(v):.2f}"]
+    core, nodes = ev.get("core_size"), ev.get("nodes")
+    if not _missing(core) and not _missing(nodes):
+        bits.append(f"main k-core of {int(core):,} of {int(nodes):,} developers")
+    if not _missing(ev.get("be_fit")):
+        bits.append(f"Borgatti-Everett fit {float(ev['be_fit']):.2f}")
+    return Cell("; ".join(bits), NA, [], ev)
+
+
+def _adoption_cell(item: Mapping[str, Any], ev: dict[str, Any], ctx: Context) -> Cell:
+    v = ev["value"]
+    if _missing(v):
+        return Cell(NA, NA, ["not computed from this snapshot"], ev)
+    bits = [f"{float(v):.1f}% of covered models are used by at least one space"]
+    if not _missing(ev.get("top5")):
+        bits.append(f"the top 5 owners hold {float(ev['top5']):.1f}% of all uses")
+    if not _missing(ev.get("covered")):
+        bits.append(f"{int(ev['covered']):,} models covered")
+    if not _missing(ev.get("cap")):
+        bits.append(f"spaces per model look capped at {int(ev['cap']):,}")
+    return Cell("; ".join(bits), NA, [], ev)
+
+
+def _plain_cell(item: Mapping[str, Any], ev: dict[str, Any], ctx: Context) -> Cell:
+    """A claim never graded (the collection date): the values as they are, and how far apart the
+    snapshot's date and the paper's are where the value is a date."""
+    v = ev["value"]
+    notes = []
+    try:
+        days = (dt.date.fromisoformat(str(v)) - dt.date.fromisoformat(ctx.paper_date)).days
+        notes.append(f"this snapshot is {days:+,} days from the paper's date ({ctx.paper_date})")
+    except ValueError:
+        pass
+    return Cell(str(v) if not _missing(v) else NA, str(ctx.as_of.get(item["measure"], NA)), notes, ev)
+
+
+#: Rule kind -> the writer of its row's snapshot cells (the kinds of :data:`analysis.paper.RULE_FIELDS`).
+CELLS: dict[str, Callable[[Mapping[str, Any], dict[str, Any], Context], Cell]] = {
+    "within": _numeric_cell,
+    "above": _numeric_cell,
+    "effect_interval": _effects_cell,
+    "reciprocity_core": _network_cell,
+    "minority_used": _adoption_cell,
+    "not_testable": _plain_cell,
+}
+
+
+def _isolates_notes(snapshot: Mapping[str, Any]) -> list[str]:
+    """The isolate share against the bipartite null and in the cleaned network (Part II)."""
+    notes = []
+    iso_z = snapshot.get("network.null_bipartite.isolates_pct_z")
+    if not _missing(iso_z):
+        side = "above" if float(iso_z) >= CHANCE_Z else "below" if float(iso_z) <= -CHANCE_Z else "within"
+        notes.append(
+            f"against the bipartite null (memberships randomised, both degree sequences kept) the isolate share "
+            f"is {side} chance (z = {float(iso_z):+.1f})"
+        )
+    if not _missing(snapshot.get("network.cleaned_isolates_pct")):
+        notes.append(
+            f"in the cleaned network (identities resolved, `system` and bots removed) "
+            f"{float(snapshot['network.cleaned_isolates_pct']):.1f}% are isolates"
+        )
+    return notes
+
+
+#: Further notes of a row, by its measure: what the book shows beside the graded value.
+MEASURE_NOTES: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {"network.isolates_pct": _isolates_notes}
+
+
+def _row(
+    item: Mapping[str, Any],
+    evidence: Mapping[str, Any],
+    ctx: Context,
+    *,
+    synthetic: bool,
+    dated_later: bool,
+    caveat: str | None,
+    place: str,
+) -> dict[str, Any]:
+    """One row of the table: the cells of the item's rule kind, its grade and its notes."""
+    kind = (item.get("rule") or {}).get("kind")
+    if kind not in CELLS:
+        raise ValueError(f"paper number {item['key']!r}: no rule for measure {item['measure']!r} (kind {kind!r})")
+    measure = item["measure"]
+    uses = {name: ctx.snapshot.get(key) for name, key in (item["rule"].get("uses") or {}).items()}
+    ev = {"value": ctx.snapshot.get(measure), "as_of": ctx.as_of.get(measure), **uses, **evidence}
+    cell = CELLS[kind](item, ev, ctx)
+    notes = cell.notes
+    testable, verdict, reason = grade(item, cell.evidence, synthetic=synthetic, dated_later=dated_later)
+    if reason:
+        notes.append(f"testable: {testable} ({reason})")
+    notes += MEASURE_NOTES.get(measure, lambda s: [])(ctx.snapshot)
+    if caveat:
+        notes.append(caveat)
+    if "value" in item and _missing(cell.evidence["as_of"]) and ev.get("scope") != "none":
+        notes.append("no as-of reconstruction for this measure")
+    return {
+        "quantity": item["quantity"],
+        "paper": item["paper"],
+        "paper_source": item["source"],
+        "snapshot": cell.snapshot,
+        "snapshot_as_of_paper_date": cell.as_of,
+        "testable": testable,
+        "verdict": verdict,
+        "rests_on": rests_on(item, cell.evidence, verdict),
+        "in_the_book": place,
+        "note": "; ".join(n for n in notes if n) + ".",
+    }
 
 
 def compare(
@@ -371,125 +286,30 @@ def compare(
     ``snapshot`` and ``as_of`` map finding keys (``activity.models``,
     ``network.isolates_pct``, ``snapshot.date``, ...) to values; ``as_of``
     holds the as-of-paper-date reconstruction where it applies (missing keys
-    show as n/a). ``evidence`` maps a paper key to what :func:`grade` needs
-    beyond the values (scope, construction, effects). ``caveats`` maps a row
-    key to an extra sentence for its note. ``places`` maps a paper key to where the book shows
-    its evidence (``tab-activity (Part I)``).
+    show as n/a). Each row's rule reads its measure and the findings its ``uses`` names from
+    ``snapshot``; ``evidence`` maps a paper key to what :func:`grade` needs beyond those
+    (scope, effects; given values win). ``caveats`` maps a row key to an extra sentence for its
+    note. ``places`` maps a paper key to where the book shows its evidence (``tab-activity (Part I)``).
     """
     paper = paper if paper is not None else paper_numbers()
-    as_of = as_of or {}
-    caveats = caveats or {}
-    evidence = evidence or {}
-    places = places or {}
-    snap_date = snapshot.get("snapshot.date")
+    caveats, evidence, places = caveats or {}, evidence or {}, places or {}
+    ctx = Context(snapshot, as_of or {}, paper_date)
     try:
-        dated_later = dt.date.fromisoformat(str(snap_date)) > dt.date.fromisoformat(paper_date)
+        dated_later = dt.date.fromisoformat(str(snapshot.get("snapshot.date"))) > dt.date.fromisoformat(paper_date)
     except ValueError:
         dated_later = True
-    rows = []
-    for item in paper:
-        key, measure = item["key"], item["measure"]
-        v = snapshot.get(measure)
-        a = as_of.get(measure)
-        ev = {"value": v, "as_of": a, **evidence.get(key, {})}
-        notes: list[str] = []
-        if "value" in item:
-            unit, rel = item.get("unit"), item.get("relation", "=")
-            snap_s, asof_s = _fmt(v, unit), _fmt(a, unit)
-            if ev.get("scope") == "none":  # absent is not zero: a table the snapshot does not have
-                snap_s, asof_s, v, a = "no data (not in this snapshot)", NA, None, None
-                ev = {**ev, "value": None, "as_of": None}
-            if _missing(v):
-                if ev.get("scope") != "none":
-                    notes.append("not computed from this snapshot")
-            else:
-                notes.append(_diff(v, float(item["value"]), unit, rel, "snapshot"))
-            if not _missing(a):
-                notes.append(_diff(a, float(item["value"]), unit, rel, "as of paper date"))
-                if unit == "count" and float(a) > float(item["value"]):
-                    notes.append(
-                        "the as-of count is above the paper's although deleted repositories cannot be seen: the "
-                        f"paper's collection day in October 2023 is not recorded, so repositories created between it "
-                        f"and {paper_date} count here, and creation dates that are placeholders (see "
-                        "tab-data-quality) put repositories before any as-of date"
-                    )
-        elif measure == "activity.license_effect":
-            snap_s = _effects_text(list(ev.get("effects", [])))
-            asof_s = NA
-        elif measure == "network.reciprocity":
-            asof_s = NA
-            if _missing(v):
-                snap_s = NA
-                notes.append("not computed from this snapshot")
-            else:
-                bits = [f"{fnd_reciprocity_name()} {float(v):.2f}"]
-                core, nodes = snapshot.get("network.core_size"), snapshot.get("network.nodes")
-                if not _missing(core) and not _missing(nodes):
-                    bits.append(f"main k-core of {int(core):,} of {int(nodes):,} developers")
-                fit = snapshot.get("network.be_fit")
-                if not _missing(fit):
-                    bits.append(f"Borgatti-Everett fit {float(fit):.2f}")
-                snap_s = "; ".join(bits)
-        elif measure == "adoption.models_used_pct":
-            asof_s = NA
-            if _missing(v):
-                snap_s = NA
-                notes.append("not computed from this snapshot")
-            else:
-                bits = [f"{float(v):.1f}% of covered models are used by at least one space"]
-                top5 = snapshot.get("adoption.top5_owners_usage_share_pct")
-                if not _missing(top5):
-                    bits.append(f"the top 5 owners hold {float(top5):.1f}% of all uses")
-                covered = snapshot.get("adoption.models_covered")
-                if not _missing(covered):
-                    bits.append(f"{int(covered):,} models covered")
-                cap = snapshot.get("adoption.spaces_per_model_cap")
-                if not _missing(cap):
-                    bits.append(f"spaces per model look capped at {int(cap):,}")
-                snap_s = "; ".join(bits)
-        elif measure == "snapshot.date":
-            snap_s = str(v) if not _missing(v) else NA
-            asof_s = str(as_of.get(measure, NA))
-            try:
-                days = (dt.date.fromisoformat(str(v)) - dt.date.fromisoformat(paper_date)).days
-                notes.append(f"this snapshot is {days:+,} days from the paper's date ({paper_date})")
-            except ValueError:
-                pass
-        else:
-            raise ValueError(f"paper number {key!r}: no rule for measure {measure!r}")
-        testable, verdict, reason = grade(item, ev, synthetic=synthetic, dated_later=dated_later)
-        if reason:
-            notes.append(f"testable: {testable} ({reason})")
-        iso_z = snapshot.get("network.null_bipartite.isolates_pct_z")
-        if key == "isolates" and not _missing(iso_z):
-            side = "above" if float(iso_z) >= CORE_Z else "below" if float(iso_z) <= -CORE_Z else "within"
-            notes.append(
-                f"against the bipartite null (memberships randomised, both degree sequences kept) the isolate share "
-                f"is {side} chance (z = {float(iso_z):+.1f})"
-            )
-        if key == "isolates" and not _missing(snapshot.get("network.cleaned_isolates_pct")):
-            notes.append(
-                f"in the cleaned network (identities resolved, `system` and bots removed) "
-                f"{float(snapshot['network.cleaned_isolates_pct']):.1f}% are isolates"
-            )
-        if key in caveats:
-            notes.append(caveats[key])
-        if "value" in item and _missing(a) and ev.get("scope") != "none":
-            notes.append("no as-of reconstruction for this measure")
-        rows.append(
-            {
-                "quantity": item["quantity"],
-                "paper": item["paper"],
-                "paper_source": item["source"],
-                "snapshot": snap_s,
-                "snapshot_as_of_paper_date": asof_s,
-                "testable": testable,
-                "verdict": verdict,
-                "rests_on": rests_on(item, ev, verdict),
-                "in_the_book": places.get(key, ""),
-                "note": "; ".join(n for n in notes if n) + ".",
-            }
+    rows = [
+        _row(
+            item,
+            evidence.get(item["key"], {}),
+            ctx,
+            synthetic=synthetic,
+            dated_later=dated_later,
+            caveat=caveats.get(item["key"]),
+            place=places.get(item["key"], ""),
         )
+        for item in paper
+    ]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -542,6 +362,37 @@ def _caveats(doc: Mapping[str, Any], entries: Mapping[str, Mapping[str, Any]]) -
     return c
 
 
+def _evidence_keys(item: Mapping[str, Any]) -> list[str]:
+    """The findings a claim's evidence is: its measure, or for ``effect_interval`` the measure of each
+    collaboration measure (``activity.license_effect.commits``, ...)."""
+    if item["rule"]["kind"] == "effect_interval":
+        return [f"{item['measure']}.{m}" for m in COLLABORATION]
+    return [item["measure"]]
+
+
+def _evidence(item: Mapping[str, Any], entries: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """What grading needs of a claim beyond the values: the coverage scope of its measure and, for
+    ``effect_interval``, each effect with its interval and scope."""
+    e = entries.get(item["measure"])
+    ev: dict[str, Any] = {"scope": None if e is None else e["coverage"]["scope"]}
+    if item["rule"]["kind"] == "effect_interval":
+        ev["effects"] = [
+            (k.rsplit(".", 1)[1], x["value"], x["ci_low"], x["ci_high"], x["coverage"]["scope"])
+            for k in _evidence_keys(item)
+            if (x := entries.get(k)) is not None
+        ]
+    return ev
+
+
+def _place(item: Mapping[str, Any], entries: Mapping[str, Mapping[str, Any]]) -> str:
+    """Where the book shows a claim's evidence: the label of its first finding, with the page."""
+    for k in _evidence_keys(item):
+        e = entries.get(k)
+        if e is not None and e.get("source"):
+            return f"{e['source']} ({PAGE_NAMES.get(str(e.get('part')), e.get('part'))})"
+    return ""
+
+
 def paper_vs_snapshot(doc: Mapping[str, Any], paper_date: str = PAPER_DATE) -> pd.DataFrame:
     """``tab-paper-vs-snapshot`` from a build's findings (:func:`analysis.publication.findings.load`)."""
     entries = fnd.by_key(doc)
@@ -558,35 +409,8 @@ def paper_vs_snapshot(doc: Mapping[str, Any], paper_date: str = PAPER_DATE) -> p
     else:
         as_of = {"snapshot.date": NA}
 
-    def scope(key: str) -> str | None:
-        e = entries.get(key)
-        return None if e is None else e["coverage"]["scope"]
-
-    evidence: dict[str, dict[str, Any]] = {}
-    for item in paper_numbers():
-        evidence[item["key"]] = {"scope": scope(item["measure"])}
-    evidence["network_structure"]["by_construction"] = bool(values.get("network.reciprocity_by_construction"))
-    evidence["network_structure"]["core_z"] = values.get("network.null_bipartite.k_max_z")
-    evidence["adoption"]["top5"] = values.get("adoption.top5_owners_usage_share_pct")
-    evidence["adoption"]["cap"] = values.get("adoption.spaces_per_model_cap")
-    effects = []
-    for meas in COLLABORATION:
-        e = entries.get(f"activity.license_effect.{meas}")
-        if e is not None:
-            effects.append((meas, e["value"], e["ci_low"], e["ci_high"], e["coverage"]["scope"]))
-    evidence["license_groups"]["effects"] = effects
-    places: dict[str, str] = {}
-    for item in paper_numbers():
-        keys = (
-            [item["measure"]]
-            if item["measure"] != "activity.license_effect"
-            else [f"activity.license_effect.{m}" for m in COLLABORATION]
-        )
-        for k in keys:
-            e = entries.get(k)
-            if e is not None and e.get("source"):
-                places[item["key"]] = f"{e['source']} ({PAGE_NAMES.get(str(e.get('part')), e.get('part'))})"
-                break
+    evidence = {item["key"]: _evidence(item, entries) for item in paper_numbers()}
+    places = {item["key"]: _place(item, entries) for item in paper_numbers()}
     return compare(
         values,
         as_of,
@@ -696,7 +520,7 @@ def figure_data(doc: Mapping[str, Any]) -> pd.DataFrame:
                 "key": item["key"],
                 "quantity": item["quantity"],
                 "unit": item.get("unit"),
-                "relation": item.get("relation", "="),
+                "relation": relation(item),
                 "paper": float(item["value"]),
                 "paper_source": item["source"],
                 "snapshot": val(e, "value"),
