@@ -130,7 +130,8 @@ def _csv_choice(value: str, choices: Iterable[str], what: str) -> list[str]:
     return [c for c in choices if c in items]
 
 
-def parse_args(argv: list[str]) -> Options:
+def _parser() -> OneLineParser:
+    """The command line of ``collect`` (its usage text is the collector package's docstring)."""
     _USAGE = sys.modules[__package__].__doc__ or ""
     p = OneLineParser(
         prog="python -m analysis collect",
@@ -205,11 +206,11 @@ def parse_args(argv: list[str]) -> Options:
         "and on resume those that failed in earlier runs (without it a failure is final)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    try:
-        a = p.parse_args(argv)
-    except SystemExit as exc:
-        raise SystemExit(exc.code if exc.code == 0 else 2) from None
+    return p
 
+
+def _checked_choices(a: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """The repository types and steps asked for, after checking every option's value."""
     repo_types = _csv_choice(a.repo_types, REPO_TYPES, "repo-types")
     if not repo_types:
         raise CollectError("--repo-types: give at least one of model, dataset, space")
@@ -225,10 +226,11 @@ def parse_args(argv: list[str]) -> Options:
             dt.date.fromisoformat(a.snapshot_date)
         except ValueError:
             raise CollectError(f"--snapshot-date {a.snapshot_date!r}; expected YYYY-MM-DD") from None
-    snapshot_id = a.snapshot_id or f"hub-{a.snapshot_date or _today()}"
-    problem = snapshot_id_problem(snapshot_id)
-    if problem:
-        raise CollectError(f"--snapshot-id: {problem}")
+    return repo_types, steps
+
+
+def _folders(a: argparse.Namespace, snapshot_id: str) -> tuple[Path, Path]:
+    """The snapshot's folder and its checkpoint's."""
     out = Path(a.out).resolve() if a.out else paths.SNAPSHOTS / snapshot_id
     if a.checkpoint_dir:
         checkpoint = Path(a.checkpoint_dir).resolve()
@@ -236,9 +238,29 @@ def parse_args(argv: list[str]) -> Options:
         checkpoint = out.with_name(out.name + ".checkpoint")
     else:
         checkpoint = paths.CHECKPOINTS / snapshot_id
+    return out, checkpoint
+
+
+def _endpoint(a: argparse.Namespace) -> str:
     endpoint = a.endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
     if not urlsplit(endpoint).scheme.startswith("http") or not urlsplit(endpoint).hostname:
         raise CollectError(f"--endpoint {_redact_endpoint(endpoint)!r}; expected an http(s) URL")
+    return endpoint
+
+
+def parse_args(argv: list[str]) -> Options:
+    """``collect``'s options from its command line; a bad value raises :class:`CollectError`."""
+    try:
+        a = _parser().parse_args(argv)
+    except SystemExit as exc:
+        raise SystemExit(exc.code if exc.code == 0 else 2) from None
+    repo_types, steps = _checked_choices(a)
+    snapshot_id = a.snapshot_id or f"hub-{a.snapshot_date or _today()}"
+    problem = snapshot_id_problem(snapshot_id)
+    if problem:
+        raise CollectError(f"--snapshot-id: {problem}")
+    out, checkpoint = _folders(a, snapshot_id)
+    endpoint = _endpoint(a)
     return Options(
         snapshot_id=snapshot_id,
         snapshot_date=a.snapshot_date,

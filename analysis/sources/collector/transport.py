@@ -42,6 +42,17 @@ class Interrupted(Exception):
     """The run was stopped (Ctrl-C): a request not made. Never journaled as a failure."""
 
 
+def interrupted(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it, through huggingface_hub's wrappers) is a stopped run."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, Interrupted):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 @dataclass
 class RetryPolicy:
     max_retries: int = 5  # for 5xx / network errors
