@@ -437,11 +437,9 @@ def _at_or_after(col: pa.ChunkedArray, when: pd.Timestamp) -> int:
 SHOWN_TEXT_COLUMNS = ("id", "owner", "license", "pipeline_tag", "library_name")
 
 
-def data_quality(snap: Snapshot) -> pd.DataFrame:
-    """``tab-data-quality``: per table, signs that a listing is capped, placeholder dates, creation
-    dates after the snapshot date (implausible: the snapshot is dated by its fetch), commits dated
-    after the snapshot, duplicates removed, and what each means for the findings."""
-    rows = []
+def _source_counts(snap: Snapshot) -> tuple[dict[str, int], dict[str, int]]:
+    """What the source reported: the total of each listing file (``reported_total``) and the
+    duplicates removed, by file kind or fetch-log step."""
     reported: dict[str, int] = {}
     dup_counts: dict[str, int] = {}
     for f in (snap.manifest.get("source", {}).get("parameters", {}) or {}).get("files", []) or []:
@@ -455,100 +453,118 @@ def data_quality(snap: Snapshot) -> pd.DataFrame:
     for (step, outcome), n in log.groupby(["step", "outcome"]).size().items() if len(log) else ():
         if outcome == "duplicate":
             dup_counts[str(step)] = dup_counts.get(str(step), 0) + int(n)
-    snap_date = pd.Timestamp(snap.date, tz="UTC") + pd.Timedelta(days=1)
-    for repo_type, table in REPO_TABLES.items():
-        n = snap.rows(table)
-        cov = snap.coverage(table)
-        capped = []
-        if n and n % PAGE_SIZE == 0:
-            capped.append(f"{n:,} is an exact multiple of the page size {PAGE_SIZE:,}")
-        total = reported.get(table)
-        if total and n < total:
-            capped.append(f"{n:,} below the source's reported {total:,}")
-        created = snap.arrow(table, ["created_at"]).column("created_at")
-        placeholder = _between(created, *PLACEHOLDER_MINUTE)
-        same_day = _on_day(created, PLACEHOLDER_DATE) - placeholder
-        late = _at_or_after(created, snap_date) if n else 0
-        dups = sum(v for k, v in dup_counts.items() if table in k or repo_type in k)
-        shown = snap.arrow(table, list(SHOWN_TEXT_COLUMNS))
-        odd = text_quality([shown.column(c) for c in SHOWN_TEXT_COLUMNS])
-        means = []
-        if cov.get("scope", "none") == "none":
-            means.append(f"no {table} listing: this edition has no finding on {table}")
-        if capped:
-            means.append("counts may be capped: a count a little below the paper's may be the listing, not the Hub")
-        if placeholder:
-            means.append(
-                f"{placeholder:,} creation dates are the placeholder ({PLACEHOLDER_DATE} 23:29 UTC, the count Parts I "
-                "and V use); they precede any as-of date, so the as-of count keeps them all"
-                + (
-                    f"; {same_day:,} more were created on {PLACEHOLDER_DATE} outside that minute (real dates, "
-                    "not counted as placeholders)"
-                    if same_day
-                    else ""
-                )
-            )
-        if late:
-            means.append(
-                f"{late:,} creation dates are after the snapshot date {snap.date}: not plausible for a listing "
-                "fetched then (a record's error); whole-snapshot counts keep them, as-of counts leave them out"
-            )
-        odd_bits = []
-        if odd["control"]:
-            odd_bits.append(
-                f"{odd['control']:,} {'name holds' if odd['control'] == 1 else 'names hold'} control or "
-                "bidi-override characters, shown on the pages as code points such as [U+202E]"
-            )
-        if odd["cut"]:
-            odd_bits.append(
-                f"{odd['cut']:,} {'name is' if odd['cut'] == 1 else 'names are'} longer than {DISPLAY_LIMIT:,} "
-                "characters, cut on the pages"
-            )
-        if odd_bits:
-            means.append("; ".join(odd_bits) + " (ids, owners, licenses, tasks, libraries); the CSVs keep them whole")
-        rows.append(
-            {
-                "table": table,
-                "rows": None if cov.get("scope", "none") == "none" else n,  # absent is not zero
-                "coverage": cov.get("scope", "none"),
-                "listing may be capped": "; ".join(capped) or "no sign",
-                "placeholder creation dates": None if cov.get("scope", "none") == "none" else placeholder,
-                "created after the snapshot": None if cov.get("scope", "none") == "none" else late,
-                "names with control characters": None if cov.get("scope", "none") == "none" else odd["control"],
-                "names cut for display": None if cov.get("scope", "none") == "none" else odd["cut"],
-                "commits dated after the snapshot": None,
-                "duplicates removed": dups,
-                "what it means for the findings": "; ".join(means) or "nothing found",
-            }
+    return reported, dup_counts
+
+
+def _capped(n: int, total: int | None) -> list[str]:
+    """Signs that a listing of ``n`` rows is capped (the source reported ``total``)."""
+    capped = []
+    if n and n % PAGE_SIZE == 0:
+        capped.append(f"{n:,} is an exact multiple of the page size {PAGE_SIZE:,}")
+    if total and n < total:
+        capped.append(f"{n:,} below the source's reported {total:,}")
+    return capped
+
+
+def _placeholder_meaning(placeholder: int, same_day: int) -> str:
+    if not placeholder:
+        return ""
+    return (
+        f"{placeholder:,} creation dates are the placeholder ({PLACEHOLDER_DATE} 23:29 UTC, the count Parts I "
+        "and V use); they precede any as-of date, so the as-of count keeps them all"
+        + (
+            f"; {same_day:,} more were created on {PLACEHOLDER_DATE} outside that minute (real dates, "
+            "not counted as placeholders)"
+            if same_day
+            else ""
         )
-    after = _at_or_after(snap.arrow("commits", ["date"]).column("date"), snap_date) if snap.rows("commits") else 0
-    ccov = snap.coverage("commits")
-    rows.append(
-        {
-            "table": "commits",
-            "rows": snap.rows("commits"),
-            "coverage": ccov.get("scope", "none"),
-            "listing may be capped": "not a listing",
-            "placeholder creation dates": None,
-            "created after the snapshot": None,
-            "commits dated after the snapshot": after,
-            "duplicates removed": sum(v for k, v in dup_counts.items() if "commit" in k),
-            "what it means for the findings": "; ".join(
-                filter(
-                    None,
-                    [
-                        f"{after:,} commits are dated after the snapshot date: the commit source was collected later"
-                        if after
-                        else "",
-                        "a selection that is not a random sample: Hub-wide claims on commits are not testable"
-                        if ccov.get("scope") == "subset"
-                        else "",
-                    ],
-                )
-            )
-            or "nothing found",
-        }
     )
+
+
+def _odd_names_meaning(odd: dict[str, int]) -> str:
+    bits = []
+    if odd["control"]:
+        bits.append(
+            f"{odd['control']:,} {'name holds' if odd['control'] == 1 else 'names hold'} control or "
+            "bidi-override characters, shown on the pages as code points such as [U+202E]"
+        )
+    if odd["cut"]:
+        bits.append(
+            f"{odd['cut']:,} {'name is' if odd['cut'] == 1 else 'names are'} longer than {DISPLAY_LIMIT:,} "
+            "characters, cut on the pages"
+        )
+    if not bits:
+        return ""
+    return "; ".join(bits) + " (ids, owners, licenses, tasks, libraries); the CSVs keep them whole"
+
+
+def _repo_quality(snap: Snapshot, repo_type: str, table: str, reported: dict, dups: dict, after: pd.Timestamp) -> dict:
+    """``tab-data-quality``'s row of one repository listing."""
+    n = snap.rows(table)
+    listed = snap.coverage(table).get("scope", "none") != "none"  # absent is not zero
+    capped = _capped(n, reported.get(table))
+    created = snap.arrow(table, ["created_at"]).column("created_at")
+    placeholder = _between(created, *PLACEHOLDER_MINUTE)
+    same_day = _on_day(created, PLACEHOLDER_DATE) - placeholder
+    late = _at_or_after(created, after) if n else 0
+    shown = snap.arrow(table, list(SHOWN_TEXT_COLUMNS))
+    odd = text_quality([shown.column(c) for c in SHOWN_TEXT_COLUMNS])
+    means = [
+        "" if listed else f"no {table} listing: this edition has no finding on {table}",
+        "counts may be capped: a count a little below the paper's may be the listing, not the Hub" if capped else "",
+        _placeholder_meaning(placeholder, same_day),
+        f"{late:,} creation dates are after the snapshot date {snap.date}: not plausible for a listing "
+        "fetched then (a record's error); whole-snapshot counts keep them, as-of counts leave them out"
+        if late
+        else "",
+        _odd_names_meaning(odd),
+    ]
+    return {
+        "table": table,
+        "rows": n if listed else None,
+        "coverage": snap.coverage(table).get("scope", "none"),
+        "listing may be capped": "; ".join(capped) or "no sign",
+        "placeholder creation dates": placeholder if listed else None,
+        "created after the snapshot": late if listed else None,
+        "names with control characters": odd["control"] if listed else None,
+        "names cut for display": odd["cut"] if listed else None,
+        "commits dated after the snapshot": None,
+        "duplicates removed": sum(v for k, v in dups.items() if table in k or repo_type in k),
+        "what it means for the findings": "; ".join(m for m in means if m) or "nothing found",
+    }
+
+
+def _commits_quality(snap: Snapshot, dups: dict, after_date: pd.Timestamp) -> dict:
+    """``tab-data-quality``'s row of the commits."""
+    after = _at_or_after(snap.arrow("commits", ["date"]).column("date"), after_date) if snap.rows("commits") else 0
+    scope = snap.coverage("commits").get("scope", "none")
+    means = [
+        f"{after:,} commits are dated after the snapshot date: the commit source was collected later" if after else "",
+        "a selection that is not a random sample: Hub-wide claims on commits are not testable"
+        if scope == "subset"
+        else "",
+    ]
+    return {
+        "table": "commits",
+        "rows": snap.rows("commits"),
+        "coverage": scope,
+        "listing may be capped": "not a listing",
+        "placeholder creation dates": None,
+        "created after the snapshot": None,
+        "commits dated after the snapshot": after,
+        "duplicates removed": sum(v for k, v in dups.items() if "commit" in k),
+        "what it means for the findings": "; ".join(m for m in means if m) or "nothing found",
+    }
+
+
+def data_quality(snap: Snapshot) -> pd.DataFrame:
+    """``tab-data-quality``: per table, signs that a listing is capped, placeholder dates, creation
+    dates after the snapshot date (implausible: the snapshot is dated by its fetch), commits dated
+    after the snapshot, duplicates removed, and what each means for the findings."""
+    reported, dups = _source_counts(snap)
+    after = pd.Timestamp(snap.date, tz="UTC") + pd.Timedelta(days=1)
+    rows = [_repo_quality(snap, repo_type, table, reported, dups, after) for repo_type, table in REPO_TABLES.items()]
+    rows.append(_commits_quality(snap, dups, after))
     df = pd.DataFrame(rows)
     for col in (
         "rows",
