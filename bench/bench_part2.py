@@ -227,7 +227,7 @@ def main(argv=None) -> int:
 
             mem.new_phase()
             t0 = time.perf_counter()
-            network._CACHE.clear()
+            network.part._CACHE.clear()
             p = network.compute(snap)
             t_compute = time.perf_counter() - t0
             t1 = time.perf_counter()

@@ -16,6 +16,7 @@ import pytest
 
 from analysis.parts import identity
 from analysis.parts import network as N
+from analysis.parts.network import commits as commits_module
 
 
 def networkx_stats(net: N.Network) -> dict:
@@ -147,7 +148,7 @@ def test_streamed_loader_equals_reading_the_whole_table(mid_size, tmp_path):
     # the same file in many small row groups, one of them plain-encoded
     small = tmp_path / "commits.parquet"
     pq.write_table(whole, small, row_group_size=3_001)
-    groups = list(N._model_commit_groups(small, ["repo_type", "repo_id", "authors"]))
+    groups = list(commits_module._model_commit_groups(small, ["repo_type", "repo_id", "authors"]))
     assert len(groups) > 5
 
     class Snap:

@@ -13,6 +13,8 @@ from scipy import stats as sstats
 from analysis import stats
 from analysis.parts import nullmodel
 from analysis.parts import robustness as R
+from analysis.parts.network import part as network_part
+from analysis.parts.network import sequential as S
 
 
 def test_concentration_from_counts_equals_the_expanded_statistics():
@@ -126,7 +128,7 @@ def test_sequential_pairs_of_rows_already_in_order_are_those_of_the_sort():
     first = rng.integers(-1, 12, 600)  # -1: no author
     order = np.lexsort((date, repo))
     repo, date, first = repo[order], date[order], first[order]
-    assert R._in_order(repo, date)
+    assert S._in_order(repo, date)
 
     def by_sorting(r, d, f):  # the edges the sorted rows give, computed here from a sorted copy
         o = np.lexsort((d, r))
@@ -137,15 +139,15 @@ def test_sequential_pairs_of_rows_already_in_order_are_those_of_the_sort():
         return sorted(zip(f[1:][same].tolist(), f[:-1][same].tolist()))
 
     def edges(r, d, f):
-        src, dst, w = R._sequential_pairs(r, d, f)
+        src, dst, w = S._sequential_pairs(r, d, f)
         return sorted(x for s, t, k in zip(src.tolist(), dst.tolist(), w.tolist()) for x in [(s, t)] * k)
 
     assert edges(repo, date, first) == by_sorting(repo, date, first)
     shuffled = rng.permutation(600)
     r2, d2, f2 = repo[shuffled], date[shuffled], first[shuffled]
-    assert not R._in_order(r2, d2)
+    assert not S._in_order(r2, d2)
     assert edges(r2, d2, f2) == by_sorting(r2, d2, f2)
-    assert not R._in_order(np.array([0, 0]), np.array([2, 1])) and R._in_order(np.array([0, 1]), np.array([2, 1]))
+    assert not S._in_order(np.array([0, 0]), np.array([2, 1])) and S._in_order(np.array([0, 1]), np.array([2, 1]))
 
 
 def test_isolate_share_and_its_sampling_bias():
@@ -388,25 +390,23 @@ def test_sequential_network_of_a_snapshot_is_that_of_its_commit_rows(tmp_path, m
     whole = R.sequential_network(snap)
     pd.testing.assert_frame_equal(whole.edges, expected.edges)
     assert (whole.repositories, whole.commits) == (expected.repositories, expected.commits)
-    monkeypatch.setattr(R, "SEQUENTIAL_SLICE", 7)  # commits' entries split across slices
+    monkeypatch.setattr(S, "SEQUENTIAL_SLICE", 7)  # commits' entries split across slices
     pd.testing.assert_frame_equal(
         R.sequential_network(snap, commits=network.load_commit_authors(snap)).edges, whole.edges
     )
 
 
 def test_the_identity_resolution_leaves_a_background_null_models_cpus_to_it():
-    from analysis.parts import network
-
     rng = np.random.default_rng(4)
     edges = np.unique(rng.integers(0, 80, size=(600, 2)), axis=0)
     edges = edges[edges[:, 0] != edges[:, 1]]
     run = nullmodel.Rewirings(80, edges, samples=4, seed=2, processes=2, background=True)
     assert run.background_workers == 1
-    assert network._scoring_threads(-1, run) == max(1, nullmodel.available_cpus() - 1)
-    assert network._scoring_threads(3, run) == 3  # asked for: as asked
-    assert network._scoring_threads(-1, None) == -1
+    assert network_part._scoring_threads(-1, run) == max(1, nullmodel.available_cpus() - 1)
+    assert network_part._scoring_threads(3, run) == 3  # asked for: as asked
+    assert network_part._scoring_threads(-1, None) == -1
     run.collect()
-    assert run.background_workers == 0 and network._scoring_threads(-1, run) == -1
+    assert run.background_workers == 0 and network_part._scoring_threads(-1, run) == -1
     alone = nullmodel.Rewirings(80, edges, samples=4, seed=2, processes=1, background=True)
     assert alone.background_workers == 0  # one process: nothing runs in the background
 

@@ -310,6 +310,21 @@ MAX_DIAGNOSTIC_ROUNDS = 1024
 FORGOTTEN = 0.05
 
 
+def null_comparison(observed: float, samples: Any) -> dict[str, float]:
+    """An observed statistic against its values in a null model's ``samples`` (NaN where a sample
+    has none): ``observed``, the ``null mean`` and ``null SD`` over the samples that have a value,
+    ``z = (observed - mean) / SD`` (NaN where the SD is 0 or unknown) and the ``empirical p``, two-sided:
+    ``(1 + #|null - mean| >= |observed - mean|) / (1 + samples)``. Both null models' rows
+    (:meth:`BipartiteNull.rows`, :func:`analysis.parts.robustness.null_model_table`) are these."""
+    v = np.asarray(samples, dtype=float)
+    known = int(np.isfinite(v).sum())
+    mean = float(np.nanmean(v)) if known else float("nan")
+    sd = float(np.nanstd(v, ddof=1)) if known > 1 else float("nan")
+    z = (observed - mean) / sd if sd and sd > 0 else float("nan")
+    extreme = int((np.abs(v - mean) >= abs(observed - mean) - 1e-12).sum())
+    return {"observed": observed, "null mean": mean, "null SD": sd, "z": z, "empirical p": (1 + extreme) / (1 + len(v))}
+
+
 def z_standard_error(z: float, samples: int) -> float:
     """The Monte Carlo standard error of ``z = (observed - mean) / SD`` estimated from ``samples``
     draws of a normal null: ``sqrt(1 / S + z^2 / (2 (S - 1)))`` (the delta method; the mean's
@@ -557,25 +572,18 @@ class BipartiteNull:
         s = len(self.samples)
         auto = self.sample_autocorrelation()
         for k, obs in self.observed.items():
-            v = np.asarray([r[k] for r in self.samples], dtype=float)
-            known = int(np.isfinite(v).sum())
+            row = null_comparison(obs, [r[k] for r in self.samples])
             # successive samples of one chain: the effective number of samples under an AR(1) reading
             rho = auto.get(k, float("nan"))
             eff = s * (1 - rho) / (1 + rho) if np.isfinite(rho) and rho > 0 else float(s)
-            mean = float(np.nanmean(v)) if known else float("nan")
-            sd = float(np.nanstd(v, ddof=1)) if known > 1 else float("nan")
-            z = (obs - mean) / sd if sd and sd > 0 else float("nan")
-            extreme = int((np.abs(v - mean) >= abs(obs - mean) - 1e-12).sum())
+            p = row.pop("empirical p")
             out.append(
                 {
                     "statistic": k,
-                    "observed": obs,
-                    "null mean": mean,
-                    "null SD": sd,
-                    "z": z,
-                    "z SE": z_standard_error(z, max(2, int(eff))),
+                    **row,
+                    "z SE": z_standard_error(row["z"], max(2, int(eff))),
                     "effective samples": eff,
-                    "empirical p": (1 + extreme) / (1 + s),
+                    "empirical p": p,
                 }
             )
         return out
