@@ -56,7 +56,7 @@ def test_bundled_demo_equals_fresh_generation(tmp_path):
     assert demo.id == "synthetic-demo"
     assert demo.is_synthetic
     src = demo.manifest["source"]["parameters"]
-    assert src["targets_sha256"] == synth._targets_sha256(), "targets changed: regenerate the demo snapshot"
+    assert src["targets_sha256"] == synth.targets_sha256(), "targets changed: regenerate the demo snapshot"
     fresh = synth.generate(tmp_path / "synthetic-demo", seed=src["seed"], snapshot_date=demo.date, **src["requested"])
     assert fresh.id == demo.id
     assert _hashes(fresh) == _hashes(demo)
@@ -257,6 +257,44 @@ def test_dense_space_edges_and_no_commits(tmp_path):
     none = synth.generate(tmp_path / "none", models=20, commits=0, discussions=0, space_edges=0, seed=4)
     assert none.rows("commits") == 0 and none.coverage("commits")["scope"] == "none"
     assert none.rows("discussions") == 0 and none.rows("space_models") == 0
+
+
+def test_vocabularies_are_data(monkeypatch, tmp_path):
+    """The name lists come from analysis/resources/synth_names.yml, read once; a broken file is one error."""
+    from analysis.sources.synth import names
+
+    v = synth.vocabulary()
+    assert v is synth.vocabulary(), "read once, cached"
+    assert v.first_names[:2] == ("joao", "maria") and v.org_c[0] == "", "the file's order, empty strings kept"
+    assert len(v.commit_titles) == len(v.commit_title_weights) and abs(sum(v.commit_title_weights) - 1) < 1e-9
+    assert all(len(w) > 1 for k in ("model", "dataset", "space") for w in v.repo_words(k))
+    text = paths.resource(names.NAMES_FILE).read_text(encoding="utf-8")
+    (tmp_path / names.NAMES_FILE).write_text(text.replace('- "joao"', "- 12"), encoding="utf-8")
+    monkeypatch.setattr(paths, "RESOURCES", tmp_path)
+    names.vocabulary.cache_clear()
+    try:
+        with pytest.raises(SnapshotError, match="first_names"):
+            names.vocabulary()
+    finally:
+        names.vocabulary.cache_clear()
+
+
+def test_stages_return_frozen_results():
+    import dataclasses
+
+    from analysis.sources.synth import commits, people, repos
+
+    T = synth.load_targets()
+    params = synth.Params(models=200, seed=5)
+    sizes = people.resolve_sizes(params, T)
+    who = people.draw_people(params, sizes, T)
+    collab = people.collaboration(sizes.seed, who.owners)
+    rs = repos.draw_repos(sizes, T, who, collab)
+    plan = commits.plan_commits(sizes, T, rs, who, collab)
+    for result in (sizes, who, who.owners, who.devs, collab, rs["model"], rs["model"].num, plan):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            result.n = 0
+    assert plan.last_modified.size == sizes.repos == sum(r.n for r in rs.values())
 
 
 # --------------------------------------------------------------------------- #
