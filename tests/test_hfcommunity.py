@@ -23,6 +23,7 @@ import pytest
 from analysis.snapshot import is_complete, open_snapshot
 from analysis.sources import hfcommunity as hfc
 from analysis.sources import mariadb
+from analysis.sources.hfcommunity import load as hfc_load
 from fakehub.hfcommunity_dump import local_time, package, real_dump, write_dump, write_rar
 from fakehub.sources import make_source
 
@@ -532,7 +533,7 @@ def test_containers_that_cannot_be_read(real_sql, bad_dir, capsys):
 
 def test_not_enough_disk_space_is_refused_before_loading(real_sql, bad_dir, capsys, monkeypatch):
     dump = package(real_sql("1.1"), bad_dir / "dump_20231009.zip", "deflate64")
-    monkeypatch.setattr(hfc, "free_bytes", lambda folder: 10 << 20)
+    monkeypatch.setattr(hfc_load, "free_bytes", lambda folder: 10 << 20)
     root = bad_dir / "srv"
     line = _refused_and_incomplete(
         ["--dump", str(dump), str(bad_dir / "out"), "--data-dir", str(root)],
@@ -556,7 +557,7 @@ def test_the_disk_filling_during_the_load(real_sql, bad_dir, capsys, monkeypatch
     try:
         dump = package(real_sql("1.1"), bad_dir / "dump_20231009.sql", "sql")
         start = mariadb.Server.start
-        monkeypatch.setattr(hfc, "free_bytes", lambda folder: 1 << 40)  # the check passes: the disk fills later
+        monkeypatch.setattr(hfc_load, "free_bytes", lambda folder: 1 << 40)  # the check passes: the disk fills later
 
         def start_then_fill(self, *a, **kw):  # the disk fills once the server is up
             got = start(self, *a, **kw)
