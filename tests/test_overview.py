@@ -122,3 +122,45 @@ def test_data_quality_flags_capped_listings_placeholders_and_late_commits(tmp_pa
     late = int((pd.to_datetime(c["date"], utc=True) >= pd.Timestamp("2024-07-12", tz="UTC")).sum())
     assert dq.loc["commits", "commits dated after the snapshot"] == late >= 3
     assert "after the snapshot date" in dq.loc["commits", "what it means for the findings"]
+
+
+def _finding(key, value, unit, covered, population, scope):
+    return {
+        "key": key,
+        "quantity": key,
+        "value": value,
+        "unit": unit,
+        "ci_low": None,
+        "ci_high": None,
+        "coverage": {"covered": covered, "population": population, "scope": scope, "note": None},
+        "source": "tab-x",
+    }
+
+
+def test_the_landing_page_names_what_each_count_counts():
+    """Part II's network covers the commit data's repositories (1,031, listed or not), Part I's commit
+    measures the listed ones with commits (1,010), both beside the listing's 760,000: each named."""
+    import pandas as pd
+
+    from analysis.publication.coverage_text import covers
+
+    doc = {
+        "findings": [
+            _finding("activity.models_zero_downloads_pct", 49.5, "pct", 760_000, 760_000, "all"),
+            _finding("network.isolates_pct", 50.5, "pct", 1_031, 760_000, "subset"),
+            _finding("adoption.models_used_pct", 3.7, "pct", 8_650, 760_000, "subset"),
+        ]
+    }
+    text = overview.edition_findings(doc, pd.DataFrame(columns=["quantity"]))
+    assert "covers all 760,000 listed model repositories; coverage: all" in text
+    assert (
+        "covers 1,031 model repositories, listed or not, with a named commit author in the commit data, beside the "
+        "listing's 760,000 model repositories; coverage: subset" in text
+    )
+    assert "covers 8,650 models whose use in spaces is known, of the 760,000 listed; coverage: subset" in text
+    assert "1,031 of 760,000" not in text and "of 760,000 repositories" not in text
+    cov = {"covered": 1_010, "population": 760_000, "scope": "subset"}
+    assert covers("activity.models_single_commit_author_pct", cov).startswith(
+        "1,010 model repositories with commit histories, of the 760,000 listed"
+    )
+    assert covers("network.isolates_pct", {"covered": None, "population": 5, "scope": "none"}) == "coverage: none"

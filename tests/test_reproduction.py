@@ -337,3 +337,22 @@ def test_the_paper_map_names_labels_the_book_publishes():
     m = paper_map(compare(_values(), {}))
     assert list(m.columns) == ["analysis of the paper", "research question", "in the book", "page", "verdict"]
     assert m["verdict"].str.len().gt(0).all()
+
+
+def test_reading_the_differences_states_its_numbers():
+    """The paragraph on time reads the model counts from the findings (no 'several-fold' typed in)."""
+    from analysis.publication.reproduction import reading_the_differences
+
+    def f(key, value):
+        cov = {"covered": 760_000, "population": 760_000, "scope": "all", "note": None}
+        return {"key": key, "value": value, "ci_low": None, "ci_high": None, "coverage": cov}
+
+    doc = {
+        "snapshot": {"synthetic": False},
+        "findings": [f("activity.models", 760_000), f("activity.models.as_of_paper_date", 365_144)],
+    }
+    text = reading_the_differences(doc, "2023-10-31")
+    assert "lists 760,000 model repositories against the paper's 348,181, 365,144 of them created by 2023-10-31" in text
+    assert "several-fold" not in text and "synthetic" not in text
+    doc["snapshot"]["synthetic"] = True
+    assert "synthetic" in reading_the_differences(doc)

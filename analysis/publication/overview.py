@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.publication.coverage_text import covers
 from analysis.publication.publish import DISPLAY_LIMIT, citation_metadata, text_quality
 from analysis.snapshot import Snapshot
 from analysis.snapshot.schema import REPO_TABLES, TABLES
@@ -363,11 +364,9 @@ def _value_text(e: dict[str, Any]) -> str:
 
 
 def _coverage_text(e: dict[str, Any]) -> str:
-    c = e["coverage"]
-    if c["covered"] is None:
-        return f"coverage: {c['scope']}"
-    of = f" of {c['population']:,}" if c["population"] is not None else ""
-    return f"covers {c['covered']:,}{of} repositories (coverage: {c['scope']})"
+    """What the finding covers, each count named (:func:`analysis.publication.coverage_text.covers`)."""
+    text = covers(e["key"], e["coverage"])
+    return text if text.startswith("coverage:") else f"covers {text}"
 
 
 def edition_findings(doc: dict[str, Any], table: pd.DataFrame) -> str:

@@ -32,6 +32,7 @@ import pandas as pd
 
 from analysis.paper import PAPER_DATE, paper_numbers, relation
 from analysis.publication import findings as fnd
+from analysis.publication.coverage_text import covers
 from analysis.publication.grading import (  # noqa: F401  (re-exported: the rule's old home)
     TESTABLE,
     VERDICTS,
@@ -111,7 +112,7 @@ def _effects_text(effects: list[tuple]) -> str:
         if _missing(est):
             continue
         ci = f" [{lo:.3f}, {hi:.3f}]" if not _missing(lo) and not _missing(hi) else ""
-        parts.append(f"{meas} {est:.3f}{ci}")
+        parts.append(f"{meas.replace('_', ' ')} {est:.3f}{ci}")
     return "epsilon squared (95% interval): " + "; ".join(parts) if parts else NA
 
 
@@ -332,20 +333,18 @@ def _caveats(doc: Mapping[str, Any], entries: Mapping[str, Mapping[str, Any]]) -
     def cov_note(key: str, what: str) -> str:
         e = entries.get(key)
         if e is None:
-            return f"this build recorded no {what}"
-        c = e["coverage"]
-        covered = "" if c["covered"] is None else f"{c['covered']:,}"
-        of = "" if c["population"] is None else f" of {c['population']:,}"
-        return f"{what} cover {covered}{of} model repositories (coverage: {c['scope']})"
+            return "this build recorded no commit histories"
+        counted, _, scope = covers(key, e["coverage"]).rpartition("; coverage: ")
+        return f"{what} covers {counted} (coverage: {scope})" if counted else f"{what}: {scope}"
 
-    commits = cov_note("network.isolates_pct", "commit histories")
+    commits = cov_note("network.isolates_pct", "the collaboration network")
     c = {
         "models_zero_downloads": DOWNLOADS_WINDOW,
         "top1pct_downloads": DOWNLOADS_WINDOW,
         "isolates": commits,
         "network_structure": commits,
-        "single_contributor": cov_note("activity.models_single_commit_author_pct", "commit histories"),
-        "license_groups": cov_note("activity.models_single_commit_author_pct", "commit histories"),
+        "single_contributor": cov_note("activity.models_single_commit_author_pct", "the commit measure"),
+        "license_groups": cov_note("activity.models_single_commit_author_pct", "the commit measure"),
         "adoption": str((entries.get("adoption.models_used_pct") or {}).get("coverage", {}).get("note") or "").rstrip(
             "."
         )
@@ -420,6 +419,30 @@ def paper_vs_snapshot(doc: Mapping[str, Any], paper_date: str = PAPER_DATE) -> p
         paper_date=paper_date,
         places=places,
     )
+
+
+def reading_the_differences(doc: Mapping[str, Any], paper_date: str = PAPER_DATE) -> str:
+    """The paragraph on the causes of differences, its numbers read from the findings: how many
+    model repositories this snapshot lists against the paper's count, and how many of them the
+    as-of reconstruction keeps."""
+    data = figure_data(doc)
+    models = data[data["key"] == "models"].iloc[0] if (data["key"] == "models").any() else None
+    if models is None or _missing(models["snapshot"]):
+        time = "repositories created after the paper's date count in a snapshot dated later"
+    else:
+        time = f"this snapshot lists {models['snapshot']:,.0f} model repositories against the paper's {models['paper']:,.0f}"
+        if not _missing(models["as_of"]):
+            time += f", {models['as_of']:,.0f} of them created by {paper_date}"
+    text = (
+        f"Differences have three kinds of causes: **time** ({time}; the as-of column leaves out what was created "
+        "after the paper's date, but cannot bring back what was deleted since), **coverage** (a snapshot may cover "
+        "commits, discussions or space edges for a subset of repositories only, stated in each note), and "
+        "**method** (the deliberate deviations listed in the chapter on data and methods, for example reading zero "
+        "downloads as zero rather than missing)."
+    )
+    if doc["snapshot"]["synthetic"]:
+        text += " This snapshot is synthetic: the comparison illustrates the method only."
+    return text
 
 
 def cannot_answer(table: pd.DataFrame) -> list[str]:
