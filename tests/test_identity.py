@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from rapidfuzz import fuzz
 
+from analysis import paths
 from analysis.parts import identity as I
+from analysis.parts import identity_blocking as B
 
 NO_OVERRIDES = pd.DataFrame(columns=["decision", "name_a", "name_b", "reason"])
 
@@ -42,7 +44,7 @@ def test_blocked_search_equals_all_pairs():
     variants += [b + "xy" for b in base[140:200] if len(b) >= 9]  # two deletions apart: the hash-table lookup
     names = list(dict.fromkeys(base + variants))
     for threshold in (80, 90, 95):
-        got = I.normalised_pairs(names, threshold, chunk_cells=5_000)
+        got = B.normalised_pairs(names, threshold, chunk_cells=5_000)
         got_set = set(zip(got["i"], got["j"]))
         expected = {
             (i, j)
@@ -62,16 +64,17 @@ def test_pairs_found_by_ranges_of_keys_and_scored_by_slices_are_the_same(monkeyp
     rng = random.Random(2)
     base = ["".join(rng.choice(string.ascii_lowercase[:5]) for _ in range(rng.randint(3, 10))) for _ in range(300)]
     names = list(dict.fromkeys(base + [b[:-1] + rng.choice("ab") for b in base[:150]]))
-    whole = I.normalised_pairs(names, 85)
+    whole = B.normalised_pairs(names, 85)
     keys = np.concatenate([np.arange(50, dtype=np.uint64) << np.uint64(58), np.arange(1, 51, dtype=np.uint64)] * 2)
     owner = np.arange(len(keys))
-    at_once = I._pairs_sharing_a_key(keys, owner)
-    monkeypatch.setattr(I, "KEYS_AT_ONCE", 7)
-    monkeypatch.setattr(I, "SCORED_AT_ONCE", 11)
-    ranged = I._pairs_sharing_a_key(keys, owner)
+    at_once = B._pairs_sharing_a_key(keys, owner)
+    monkeypatch.setattr(B, "KEYS_AT_ONCE", 7)
+    monkeypatch.setattr(B, "SCORED_AT_ONCE", 11)
+    monkeypatch.setattr(B, "LOOKUPS_AT_ONCE", 5)
+    ranged = B._pairs_sharing_a_key(keys, owner)
     assert sorted(zip(*map(np.ndarray.tolist, ranged))) == sorted(zip(*map(np.ndarray.tolist, at_once)))
     assert len(at_once[0]) == 100  # every key twice: one pair per key
-    pd.testing.assert_frame_equal(I.normalised_pairs(names, 85), whole)
+    pd.testing.assert_frame_equal(B.normalised_pairs(names, 85), whole)
     assert len(whole) > 50
 
 
@@ -215,3 +218,106 @@ def test_candidates_table_order_is_that_of_the_lexsort_of_its_three_keys():
         score = rng.choice([100.0, 95.5, 92.30769230769231, 90.0], len(key))  # many ties
         assert np.array_equal(I._table_order(score, ra, rb), np.lexsort((rb, ra, -score)))
     assert len(I._table_order(np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64))) == 0
+
+
+def _all_pairs(names: list[str], threshold: float) -> set[tuple[int, int]]:
+    return {
+        (i, j)
+        for i, j in itertools.combinations(range(len(names)), 2)
+        if fuzz.token_set_ratio(names[i], names[j]) >= threshold
+    }
+
+
+def _hostile_names(seed: int) -> list[str]:
+    """Long and short names, repeated characters, shared prefixes and suffixes, digits and other
+    scripts: many pairs three or more edits apart that still score."""
+    rng = random.Random(seed)
+    alphabet = "aab" + "éж中" + "12"
+    base = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(150)]
+    base += ["a" * n for n in range(1, 45)] + ["ab" * n for n in range(1, 22)]
+    edits = []
+    for b in base[:150]:
+        x = list(b)
+        for _ in range(rng.randint(1, 5)):  # up to five insertions or deletions
+            if x and rng.random() < 0.5:
+                del x[rng.randrange(len(x))]
+            else:
+                x.insert(rng.randint(0, len(x)), rng.choice(alphabet))
+        edits.append("".join(x))
+    long = ["christopherdavidmanning" + s for s in ("", "x", "xy", "xyz", "1", "jr", "abcd")]
+    long += ["x" + n for n in long] + [n[1:] + "q" for n in long]
+    return [n for n in dict.fromkeys(base + edits + long) if n]
+
+
+@pytest.mark.parametrize("threshold", [50, 75, 85, 90, 95])
+def test_blocked_search_equals_the_exhaustive_search_on_hostile_names(threshold):
+    """The segment blocks lose no pair: the same pairs and scores as the length-band cdist (today's
+    search) and as scoring every pair; fewer pairs scored. At 50 short names cannot be cut into
+    enough segments: those are scored against every partner, as before."""
+    for seed in range(3):
+        names = _hostile_names(seed)
+        blocked = B.normalised_pairs(names, threshold, method="blocked")
+        reference = B.normalised_pairs(names, threshold, method="length-bands", chunk_cells=3_000)
+        pd.testing.assert_frame_equal(blocked, reference)
+        assert set(zip(blocked["i"], blocked["j"])) == _all_pairs(names, threshold)
+        if threshold >= 85:  # at low thresholds short segments of "aaaa..." names block little
+            assert blocked.attrs["scored_pairs"] <= reference.attrs["scored_pairs"]
+        assert len(blocked) > 10
+
+
+def test_segment_shifts_are_those_the_edit_bound_allows():
+    """A segment found at position q after at most D edits: brute force over every edit placement
+    of a short string agrees with :func:`identity_blocking._shifts` (no position is missed)."""
+    from rapidfuzz.distance import Indel
+
+    rng = random.Random(3)
+    for _ in range(400):
+        s = "".join(rng.choice("ab") for _ in range(rng.randint(6, 14)))
+        x = list(s)
+        for _ in range(rng.randint(0, 4)):
+            if x and rng.random() < 0.5:
+                del x[rng.randrange(len(x))]
+            else:
+                x.insert(rng.randint(0, len(x)), rng.choice("ab"))
+        t = "".join(x)
+        d = Indel.distance(s, t)
+        if len(t) < len(s) or d + 1 > len(s):
+            continue
+        seg = B._segments(len(s), d + 1)
+        found = any(
+            t[q : q + n] == s[p : p + n] for i, (p, n) in enumerate(seg) for q in B._shifts(i, p, n, len(s), len(t), d)
+        )
+        assert found, (s, t, d)
+
+
+def test_blocked_resolution_has_the_clusters_of_the_exhaustive_one():
+    names = _hostile_names(7) + [
+        "Joao Gante",
+        "joaogante",
+        "nadia_taylor2",
+        "nadia-taylor3",
+        "Jane Larsen",
+        "jane-lorsen",
+    ]
+    names += ["Christopher Manning", "christophermannings", "Christopher D Manning", "Christopher Mannings Jr"]
+    blocked = I.resolve(names, overrides=NO_OVERRIDES)
+    reference = I.resolve(names, overrides=NO_OVERRIDES, method="length-bands")
+    assert blocked.mapping == reference.mapping
+    pd.testing.assert_frame_equal(blocked.candidates, reference.candidates)
+    pd.testing.assert_frame_equal(blocked.groups, reference.groups)
+    assert 0 < blocked.scored_pairs < reference.scored_pairs
+
+
+@pytest.mark.skipif(not (paths.SHARED_IMPORT / "manifest.json").exists(), reason="the real import is absent")
+def test_on_the_real_import_blocking_keeps_the_clusters_and_scores_ten_times_fewer_pairs():
+    from analysis.parts import network
+    from analysis.snapshot import open_snapshot
+
+    snap = open_snapshot(paths.SHARED_IMPORT)
+    commits = network.load_commit_authors(snap)
+    kw = {"weights": commits.commits_per_name().to_dict(), "owners": network.hub_namespaces(snap)}
+    blocked = I.resolve(commits.names, **kw)
+    reference = I.resolve(commits.names, method="length-bands", **kw)
+    assert blocked.mapping == reference.mapping
+    pd.testing.assert_frame_equal(blocked.candidates, reference.candidates)
+    assert blocked.scored_pairs * 10 <= reference.scored_pairs

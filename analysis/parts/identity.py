@@ -11,34 +11,14 @@ Commit authors can be Hub usernames (``joaogante``) or git names
    (default 90, on a 0-100 scale). Names with the same normalised form score
    100.
 
-Because normalisation removes spaces, a normalised name is a single token, and
-for single tokens ``token_set_ratio`` equals ``fuzz.ratio`` (the normalised Indel
-similarity ``100 * (1 - d / (len_a + len_b))``, ``d`` the number of character
-insertions and deletions). That gives an exact, efficient search
-(:func:`normalised_pairs`), never a Python double loop over pairs:
-
-- a score of at least ``t`` allows at most ``(100 - t) / 100 * (len_a +
-  len_b)`` edits; at 90 almost every pair of names (``len_a + len_b < 30``)
-  can then differ by at most 2 edits, and such pairs are exactly those that
-  share a one-deletion variant, or where one is a one- or two-deletion variant
-  of the other: they are found by hash joins of deletion neighbourhoods
-  (vectorised: the names of one length as a 2-D array of code points, each
-  deletion variant a 64-bit position hash computed from prefix sums, so no
-  variant string is built; a hash collision can only add a pair, which the
-  scoring then drops);
-- the remaining long pairs are scored with ``rapidfuzz.process.cdist`` (SIMD,
-  ``workers`` threads, ``score_cutoff``) on length blocks (a name only against
-  names whose length allows the score: ``[len, len * (200 - t) / t]``), in row
-  chunks of bounded memory;
-- every pair found is re-scored with ``token_set_ratio`` itself
-  (``rapidfuzz.process.cpdist``, element-wise, in C++), so the reported score
-  is the authors' measure.
-
-Nothing is lost (both filters are necessary conditions), so the result equals
-the full all-pairs comparison; a test checks it. The 1,015,837 names of the
-3,000,000-model synthetic snapshot take 22 s on two cores for the 8.66 million
-candidate pairs, 32 s for the whole resolution (alone on the machine; in the book the null
-model's worker shares the second core: ``bench/bench_book.py --scale hub-2026 --profile``).
+   Names with the same normalised form are one key and resolve directly;
+   pairs of distinct normalised names are found by blocking
+   (:mod:`analysis.parts.identity_blocking`: deletion neighbourhoods for
+   names that can differ by at most two characters, segment blocks for longer
+   ones), and only the pairs that share a block are scored. The blocks are
+   necessary conditions, so no pair is lost: the result equals the full
+   all-pairs comparison (tests check it). Every raw name of one normalised
+   name is then paired with every raw name of the other.
 
 3. **Merges** (:func:`resolve`): every candidate pair is merged unless the
    overrides file rejects it, or the digits in the two normalised names
@@ -80,8 +60,8 @@ import numpy as np
 import pandas as pd
 
 from analysis import arrays, paths
+from analysis.parts.identity_blocking import DEFAULT_THRESHOLD, _all_pairs_within, normalised_pairs
 
-DEFAULT_THRESHOLD = 90
 SYSTEM = "system"
 OVERRIDES_FILE = paths.resource("identity_overrides.csv")
 DECISIONS = ("accept", "reject", "bot", "person")
@@ -197,260 +177,8 @@ def load_overrides(path: str | Path | None = None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- #
-# candidate pairs
+# candidate pairs of raw names
 # --------------------------------------------------------------------------- #
-
-
-def _max_len(length: int, threshold: float) -> int:
-    """Longest name that can score >= threshold against a name of ``length`` characters."""
-    if threshold <= 0:
-        return 1 << 30
-    return int(np.floor(length * (200.0 - threshold) / threshold + 1e-9))
-
-
-def _band_limit(threshold: float) -> int:
-    """Smallest total length ``len_a + len_b`` at which a pair may differ by 3 or more edits."""
-    if threshold >= 100:
-        return 1 << 30
-    frac = (100.0 - threshold) / 100.0
-    return int(np.ceil(3.0 / frac - 1e-9))
-
-
-#: Random odd 64-bit weights of the position hash of :func:`_deletion_pairs` (fixed: results never
-#: depend on them, since every pair found is scored again).
-_HASH_WEIGHTS = np.random.default_rng(20240711).integers(1, 2**63, 512, dtype=np.uint64) | np.uint64(1)
-_LENGTH_SALT = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _codepoints(words: np.ndarray, n: int) -> np.ndarray:
-    """Strings of length ``n`` as a ``(k, n)`` array of code points."""
-    return np.asarray(list(words), dtype=f"<U{n}").view(np.uint32).reshape(len(words), n).astype(np.uint64)
-
-
-def _position_hash(cp: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Prefix sums of ``code point * weight`` (uint64, wrapping): ``out[:, j]`` covers positions ``< j``."""
-    out = np.zeros((cp.shape[0], cp.shape[1] + 1), np.uint64)
-    np.cumsum(cp * weights, axis=1, out=out[:, 1:])
-    return out
-
-
-def _variant_hashes(cp: np.ndarray, deletions: int) -> np.ndarray:
-    """Hashes of every string of ``cp`` (k, n) with ``deletions`` (0, 1 or 2) characters deleted.
-
-    The hash of a string ``s`` is ``len(s) * SALT + sum_j s[j] * W[j]`` (wrapping
-    uint64). Deleting positions shifts the later characters' weights, so each
-    variant's hash comes from prefix sums over three weightings (no strings
-    are built): ``(k, number of variants)``.
-    """
-    k, n = cp.shape
-    w = _HASH_WEIGHTS
-    salt = np.uint64((n - deletions) * int(_LENGTH_SALT) % 2**64)
-    p0 = _position_hash(cp, w[:n])
-    if deletions == 0:
-        return (p0[:, n] + salt)[:, None]
-    # s1[:, i] = sum_{j >= i} cp[j] * W[j - 1]  (characters after one deletion)
-    w1 = np.r_[np.uint64(0), w[: n - 1]]
-    p1 = _position_hash(cp, w1)
-    s1 = p1[:, n : n + 1] - p1
-    if deletions == 1:
-        x = np.arange(n)
-        return p0[:, x] + s1[:, x + 1] + salt
-    w2 = np.r_[np.zeros(2, np.uint64), w[: n - 2]]
-    p2 = _position_hash(cp, w2)
-    s2 = p2[:, n : n + 1] - p2
-    x, y = np.triu_indices(n, 1)
-    return p0[:, x] + (s1[:, x + 1] - s1[:, y]) + s2[:, y + 1] + salt
-
-
-#: Keys handled at once by :func:`_pairs_sharing_a_key` (by ranges of hash values): at Hub scale
-#: ten million keys made nine million pairs, and all their index arrays at once held 0.65 GB.
-KEYS_AT_ONCE = 2_000_000
-
-
-def _pairs_sharing_a_key(keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair ``(a, b)``, ``a < b``, of owners with a key in common (possibly repeated, in no
-    particular order). Equal keys fall in the same range of the top bits, so each range of keys is
-    paired on its own."""
-    parts = -(-len(keys) // KEYS_AT_ONCE)
-    if parts <= 1:
-        return _pairs_sharing_a_key_at_once(keys, owner)
-    bits = int(np.ceil(np.log2(parts)))
-    bucket = keys >> np.uint64(64 - bits)
-    out_a, out_b = [], []
-    for k in range(1 << bits):
-        sel = np.flatnonzero(bucket == k)
-        a, b = _pairs_sharing_a_key_at_once(keys[sel], owner[sel])
-        out_a.append(a)
-        out_b.append(b)
-    return np.concatenate(out_a), np.concatenate(out_b)
-
-
-def _pairs_sharing_a_key_at_once(keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(keys)  # any order within a key: the caller deduplicates the pairs
-    a, b = _all_pairs_within(keys[order])  # positions of every two entries with the same key
-    owner = owner[order]
-    ia, ib = owner[a], owner[b]
-    distinct = ia != ib  # a string whose variants coincide ("aab": "ab" twice) meets itself
-    ia, ib = ia[distinct], ib[distinct]
-    return np.minimum(ia, ib), np.maximum(ia, ib)
-
-
-def _deletion_pairs(arr: np.ndarray, limit: int, chunk: int = 20_000) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs within Indel distance 2 of each other (a superset), for ``len_a + len_b < limit``.
-
-    Indel distance <= 2 means: equal lengths and one deletion from each gives
-    the same string; lengths differing by one and the shorter is a deletion of
-    the longer; or lengths differing by two and the shorter is a double
-    deletion of the longer. The first two are found by joining one-deletion
-    neighbourhoods (each string included in its own), the third by looking up
-    double deletions among the strings two characters shorter.
-
-    Vectorised: the strings of one length are a 2-D array of code points and
-    every variant is a 64-bit position hash (:func:`_variant_hashes`), so no
-    variant string is ever built; equal strings have equal hashes, so nothing
-    is missed, and a hash collision only adds a pair that the caller's
-    scoring then drops.
-    """
-    lengths = np.fromiter((len(w) for w in arr), dtype=np.int64, count=len(arr))
-    keys, owner = [], []
-    exact: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    da, db = [], []
-    for n in arrays.unique(lengths):
-        n = int(n)
-        if n == 0:
-            continue
-        members = np.flatnonzero(lengths == n)
-        cp = _codepoints(arr[members], n)
-        h0 = _variant_hashes(cp, 0)[:, 0]
-        order = np.argsort(h0)
-        exact[n] = (h0[order], members[order])
-        if 2 * n - 1 < limit + 1:
-            for s in range(0, len(members), chunk):
-                part = cp[s : s + chunk]
-                h = np.concatenate([_variant_hashes(part, 0), _variant_hashes(part, 1)], axis=1)
-                keys.append(h.ravel())
-                owner.append(np.repeat(members[s : s + chunk], h.shape[1]))
-    for n in sorted(exact):
-        if n < 3 or 2 * n - 2 >= limit or (n - 2) not in exact:
-            continue
-        target_h, target_i = exact[n - 2]
-        # a hash table of the shorter strings' hashes (8x faster than a binary search per
-        # variant here); a hash shared by two of them (a collision) falls back to the search
-        table = pd.Index(target_h)
-        unique = table.is_unique
-        members = exact[n][1]
-        for s in range(0, len(members), chunk):
-            rows = members[s : s + chunk]
-            h = _variant_hashes(_codepoints(arr[rows], n), 2)
-            if unique:
-                pos = table.get_indexer(h.ravel()).reshape(h.shape)
-                r, c = np.nonzero(pos >= 0)
-            else:
-                pos = np.minimum(np.searchsorted(target_h, h), len(target_h) - 1)
-                r, c = np.nonzero(target_h[pos] == h)
-            da.append(rows[r])
-            db.append(target_i[pos[r, c]])
-    if keys:
-        a, b = _pairs_sharing_a_key(np.concatenate(keys), np.concatenate(owner))
-    else:
-        a = b = np.zeros(0, np.int64)
-    da.append(a)
-    db.append(b)
-    return np.concatenate(da).astype(np.int64, copy=False), np.concatenate(db).astype(np.int64, copy=False)
-
-
-#: Candidate pairs scored at once by :func:`normalised_pairs` (two lists of names of this length).
-SCORED_AT_ONCE = 2_000_000
-
-
-def normalised_pairs(
-    normals: Iterable[str],
-    threshold: float = DEFAULT_THRESHOLD,
-    *,
-    workers: int = -1,
-    chunk_cells: int = 50_000_000,
-) -> pd.DataFrame:
-    """Pairs of distinct normalised names scoring >= ``threshold`` (``i < j`` indices, score).
-
-    ``normals`` must be distinct, non-empty strings. Exact: a score of at
-    least ``t`` allows at most ``(100 - t) / 100 * (len_a + len_b)`` edits
-    (insertions or deletions). Pairs that can differ by at most 2 edits (at
-    90: ``len_a + len_b < 30``, nearly all names) are found by deletion
-    neighbourhoods (hash joins, no pairwise scoring); longer pairs by
-    ``process.cdist`` on length blocks (a name only against names of
-    compatible length), at most ``chunk_cells`` scores in memory at once.
-    Every pair found is then scored with ``token_set_ratio``.
-    """
-    from rapidfuzz import fuzz, process
-
-    arr = np.asarray(list(normals), dtype=object)
-    n = len(arr)
-    empty = pd.DataFrame({"i": np.zeros(0, np.int64), "j": np.zeros(0, np.int64), "score": np.zeros(0)})
-    if n < 2:
-        return empty
-    cutoff = float(threshold)
-    limit = _band_limit(cutoff)
-    lengths = np.fromiter((len(s) for s in arr), dtype=np.int64, count=n)
-    out_i, out_j = [], []
-    # 1. short pairs (at most 2 edits): deletion neighbourhoods
-    a, b = _deletion_pairs(arr, limit)
-    out_i.append(a)
-    out_j.append(b)
-    # 2. long pairs (len_a + len_b >= limit): cdist on length blocks
-    order = np.lexsort((arr.astype(str), lengths))
-    arr_s, len_s = arr[order], lengths[order]
-    for length in arrays.unique(len_s):
-        lo_len = max(int(length), limit - int(length))
-        hi_len = _max_len(int(length), cutoff)
-        if lo_len > hi_len:
-            continue
-        lo = np.searchsorted(len_s, lo_len, "left")
-        row_lo = np.searchsorted(len_s, length, "left")
-        mid = np.searchsorted(len_s, length, "right")
-        hi = np.searchsorted(len_s, hi_len, "right")
-        if hi <= lo:
-            continue
-        width = hi - lo
-        step = max(1, chunk_cells // max(width, 1))
-        for start in range(row_lo, mid, step):
-            stop = min(mid, start + step)
-            first = max(lo, start)  # upper triangle within the same length
-            m = process.cdist(
-                list(arr_s[start:stop]),
-                list(arr_s[first:hi]),
-                scorer=fuzz.ratio,
-                score_cutoff=cutoff,
-                dtype=np.uint8,
-                workers=workers,
-            )
-            r, c = np.nonzero(m)
-            r, c = r + start, c + first
-            keep = c > r
-            out_i.append(order[r[keep]])
-            out_j.append(order[c[keep]])
-    i = np.concatenate(out_i)
-    del out_i, a
-    j = np.concatenate(out_j)
-    del out_j, b  # tens of millions of candidate indices at Hub scale: hold each once
-    if len(i) == 0:
-        return empty
-    key = np.minimum(i, j)
-    key *= n
-    np.maximum(i, j, out=i)
-    key += i
-    del i, j
-    key = arrays.unique(key, overwrite=True)
-    lo_, hi_ = key // n, key % n
-    del key
-    scores = np.empty(len(lo_), np.float64)
-    for s in range(0, len(lo_), SCORED_AT_ONCE):  # lists of names a slice at a time
-        e = s + SCORED_AT_ONCE
-        scores[s:e] = process.cpdist(
-            list(arr[lo_[s:e]]), list(arr[hi_[s:e]]), scorer=fuzz.token_set_ratio, dtype=np.float64, workers=workers
-        )
-    keep = scores >= cutoff
-    # sorted by (i, j) already: the keys were
-    return pd.DataFrame({"i": lo_[keep], "j": hi_[keep], "score": scores[keep]})
 
 
 @dataclass
@@ -469,6 +197,7 @@ class _Pairs:
     cb: np.ndarray
     score: np.ndarray
     rank: np.ndarray  # rank of each raw name in string order
+    scored: int = 0  # pairs of normalised names scored to find them
 
     def frame(self, weights: Mapping[str, int] | None = None) -> pd.DataFrame:
         out = pd.DataFrame(
@@ -492,22 +221,7 @@ def _weights_of(raw: np.ndarray, weights: Mapping[str, int]) -> np.ndarray:
     return np.fromiter((int(weights.get(x, 0)) for x in raw), dtype=np.int64, count=len(raw))
 
 
-def _all_pairs_within(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions ``(p, q)``, ``p < q``, of every two entries with the same value in sorted ``groups``."""
-    start = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else np.zeros(0, np.int64)
-    end = np.r_[start[1:], len(groups)]
-    size = end - start
-    multi = size > 1
-    if not multi.any():
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    firsts = np.repeat(start[multi], size[multi])
-    p = firsts + (np.arange(len(firsts)) - np.repeat(np.cumsum(size[multi]) - size[multi], size[multi]))
-    later = np.repeat(end[multi], size[multi]) - p - 1
-    a = np.repeat(p, later)
-    return a, a + 1 + (np.arange(len(a)) - np.repeat(np.cumsum(later) - later, later))
-
-
-def _candidates(raw: np.ndarray, threshold: float, workers: int) -> _Pairs:
+def _candidates(raw: np.ndarray, threshold: float, workers: int, method: str = "blocked") -> _Pairs:
     """Candidate pairs among distinct raw names (see :func:`candidate_pairs`), as integer arrays."""
     raw = np.asarray(raw, dtype=object)
     order_names = np.argsort(raw, kind="stable") if len(raw) else np.zeros(0, np.int64)
@@ -518,7 +232,8 @@ def _candidates(raw: np.ndarray, threshold: float, workers: int) -> _Pairs:
     codes, uniq = pd.factorize(pd.Series(norm[ok], dtype=object))
     codes = np.asarray(codes, dtype=np.int64)
     normals = np.asarray(uniq, dtype=object)
-    pairs = normalised_pairs(list(normals), threshold, workers=workers)
+    pairs = normalised_pairs(list(normals), threshold, workers=workers, method=method)
+    scored = pairs.attrs["scored_pairs"]
     # raw names of each normalised name, grouped (CSR)
     by_code = np.argsort(codes, kind="stable")
     gsize = np.bincount(codes, minlength=len(normals))
@@ -560,7 +275,7 @@ def _candidates(raw: np.ndarray, threshold: float, workers: int) -> _Pairs:
     ca = ca[order]
     cb = cb[order]
     score = score[order]
-    return _Pairs(raw, normals, a, b, ca, cb, score, rank)
+    return _Pairs(raw, normals, a, b, ca, cb, score, rank, int(scored))
 
 
 def _table_order(score: np.ndarray, ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
@@ -586,6 +301,7 @@ def candidate_pairs(
     *,
     weights: Mapping[str, int] | None = None,
     workers: int = -1,
+    method: str = "blocked",
 ) -> pd.DataFrame:
     """Candidate duplicate pairs among raw names.
 
@@ -597,7 +313,7 @@ def candidate_pairs(
     Sorted by score (descending), then the two names.
     """
     raw = pd.unique(pd.Series(list(names), dtype=object).dropna().astype(str))
-    return _candidates(np.asarray(raw, dtype=object), threshold, workers).frame(weights)
+    return _candidates(np.asarray(raw, dtype=object), threshold, workers, method).frame(weights)
 
 
 # --------------------------------------------------------------------------- #
@@ -627,6 +343,7 @@ class Resolution:
     removed: pd.DataFrame
     conflicts: pd.DataFrame
     threshold: float
+    scored_pairs: int = 0  # pairs of distinct normalised names scored (identity_blocking)
 
     @property
     def n_names(self) -> int:
@@ -822,19 +539,22 @@ def resolve(
     owners: Iterable[str] = (),
     overrides: pd.DataFrame | str | Path | None = None,
     workers: int = -1,
+    method: str = "blocked",
 ) -> Resolution:
     """Resolve identities among ``names`` (see the module docstring).
 
     ``weights``: commits per name (for the canonical choice and the table);
     ``owners``: Hub namespaces (preferred as canonical names); ``overrides``:
     a DataFrame as from :func:`load_overrides`, a path, or None for the
-    project's file.
+    project's file; ``method``: the search of
+    :func:`analysis.parts.identity_blocking.normalised_pairs` (``"length-bands"``
+    is the exhaustive reference).
     """
     raw = pd.unique(pd.Series(list(names), dtype=object).dropna().astype(str))
     if not isinstance(overrides, pd.DataFrame):
         overrides = load_overrides(overrides)
     weights = dict(weights or {})
-    pairs = _candidates(np.asarray(raw, dtype=object), threshold, workers)
+    pairs = _candidates(np.asarray(raw, dtype=object), threshold, workers, method)
     cand, ma, mb = _decide(pairs, overrides, weights)
     owners = owners if isinstance(owners, set) else set(owners)
     mapping, groups = _merge(pairs.raw, ma, mb, owners, weights, pairs.rank)
@@ -848,4 +568,5 @@ def resolve(
         removed=_removed_names(raw, overrides, weights),
         conflicts=conflicts.reset_index(drop=True),
         threshold=float(threshold),
+        scored_pairs=pairs.scored,
     )

@@ -1,0 +1,476 @@
+"""Candidate pairs among distinct normalised names, found by blocking: only pairs that share a
+block are ever scored.
+
+Identity resolution (:mod:`analysis.parts.identity`) needs every pair of distinct
+normalised names whose rapidfuzz ``token_set_ratio`` is at least the threshold
+``t`` (default 90). Names with the same normalised form are one key here: they
+resolve directly, without a score. A normalised name is a single token, so
+``token_set_ratio`` equals ``fuzz.ratio``, the normalised Indel similarity
+``100 * (1 - d / (len_a + len_b))`` (``d`` the number of character insertions
+and deletions); a score of at least ``t`` therefore allows at most
+``D = (100 - t) / 100 * (len_a + len_b)`` edits. Two kinds of block follow
+from that bound, and both are necessary conditions, so the blocks lose no
+pair (a test compares them with the exhaustive search on the real import and
+on synthetic and hostile name sets):
+
+- **deletion neighbourhoods** (pairs that can differ by at most 2 edits, at 90
+  ``len_a + len_b < 30``: nearly every name): two such names share a
+  one-deletion variant, or one is a one- or two-deletion variant of the
+  other; hash joins of the variants (vectorised: the names of one length as a
+  2-D array of code points, each variant a 64-bit position hash from prefix
+  sums, so no variant string is built);
+- **segments** (longer pairs, which may differ by 3 or more edits): the
+  shorter name of ``s`` characters is cut into ``D + 1`` segments (``D`` the
+  most edits any compatible partner allows); ``D`` edits can break at most
+  ``D`` of them, so one segment appears unbroken in the partner, shifted by
+  ``q`` with ``|q| + |len_b - len_a - q| <= D`` (the edits before it and after
+  it). The block is the segment's number and content (a polynomial hash), the
+  partner's substrings at those shifts are looked up in it (the PassJoin
+  filter of Li, Deng, Wang and Feng, VLDB 2011, for Indel distance).
+
+A hash collision can only add a pair. Every pair that shares a block is
+scored once with ``token_set_ratio`` itself (``rapidfuzz.process.cpdist``,
+element-wise, in C++), so the reported score is the authors' measure; the
+number of pairs scored is ``attrs["scored_pairs"]`` of the result.
+
+The search this replaces scored the long pairs with ``process.cdist`` on
+length bands (each long name against every name of compatible length): 630
+million scores for the 868,712 normalised names of the 3,000,000-model
+synthetic snapshot, and 2,630 for the 418 of the real import.
+:func:`normalised_pairs` keeps it as the reference (``method="length-bands"``)
+for the tests and ``bench/bench_identity.py``, which measures both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from analysis import arrays
+
+DEFAULT_THRESHOLD = 90
+#: The search of :func:`normalised_pairs` (blocks) and the exhaustive reference it replaces.
+METHODS = ("blocked", "length-bands")
+
+
+def _max_len(length: int, threshold: float) -> int:
+    """Longest name that can score >= threshold against a name of ``length`` characters."""
+    if threshold <= 0:
+        return 1 << 30
+    return int(np.floor(length * (200.0 - threshold) / threshold + 1e-9))
+
+
+def _band_limit(threshold: float) -> int:
+    """Smallest total length ``len_a + len_b`` at which a pair may differ by 3 or more edits."""
+    if threshold >= 100:
+        return 1 << 30
+    frac = (100.0 - threshold) / 100.0
+    return int(np.ceil(3.0 / frac - 1e-9))
+
+
+#: Random odd 64-bit weights of the position hash of :func:`_deletion_pairs` (fixed: results never
+#: depend on them, since every pair found is scored again).
+_HASH_WEIGHTS = np.random.default_rng(20240711).integers(1, 2**63, 512, dtype=np.uint64) | np.uint64(1)
+_LENGTH_SALT = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _codepoints(words: np.ndarray, n: int) -> np.ndarray:
+    """Strings of length ``n`` as a ``(k, n)`` array of code points."""
+    return np.asarray(list(words), dtype=f"<U{n}").view(np.uint32).reshape(len(words), n).astype(np.uint64)
+
+
+def _position_hash(cp: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Prefix sums of ``code point * weight`` (uint64, wrapping): ``out[:, j]`` covers positions ``< j``."""
+    out = np.zeros((cp.shape[0], cp.shape[1] + 1), np.uint64)
+    np.cumsum(cp * weights, axis=1, out=out[:, 1:])
+    return out
+
+
+def _variant_hashes(cp: np.ndarray, deletions: int) -> np.ndarray:
+    """Hashes of every string of ``cp`` (k, n) with ``deletions`` (0, 1 or 2) characters deleted.
+
+    The hash of a string ``s`` is ``len(s) * SALT + sum_j s[j] * W[j]`` (wrapping
+    uint64). Deleting positions shifts the later characters' weights, so each
+    variant's hash comes from prefix sums over three weightings (no strings
+    are built): ``(k, number of variants)``.
+    """
+    k, n = cp.shape
+    w = _HASH_WEIGHTS
+    salt = np.uint64((n - deletions) * int(_LENGTH_SALT) % 2**64)
+    p0 = _position_hash(cp, w[:n])
+    if deletions == 0:
+        return (p0[:, n] + salt)[:, None]
+    # s1[:, i] = sum_{j >= i} cp[j] * W[j - 1]  (characters after one deletion)
+    w1 = np.r_[np.uint64(0), w[: n - 1]]
+    p1 = _position_hash(cp, w1)
+    s1 = p1[:, n : n + 1] - p1
+    if deletions == 1:
+        x = np.arange(n)
+        return p0[:, x] + s1[:, x + 1] + salt
+    w2 = np.r_[np.zeros(2, np.uint64), w[: n - 2]]
+    p2 = _position_hash(cp, w2)
+    s2 = p2[:, n : n + 1] - p2
+    x, y = np.triu_indices(n, 1)
+    return p0[:, x] + (s1[:, x + 1] - s1[:, y]) + s2[:, y + 1] + salt
+
+
+#: Keys handled at once by :func:`_pairs_sharing_a_key` (by ranges of hash values): at Hub scale
+#: ten million keys made nine million pairs, and all their index arrays at once held 0.65 GB.
+KEYS_AT_ONCE = 2_000_000
+
+
+def _pairs_sharing_a_key(keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``(a, b)``, ``a < b``, of owners with a key in common (possibly repeated, in no
+    particular order). Equal keys fall in the same range of the top bits, so each range of keys is
+    paired on its own."""
+    parts = -(-len(keys) // KEYS_AT_ONCE)
+    if parts <= 1:
+        return _pairs_sharing_a_key_at_once(keys, owner)
+    bits = int(np.ceil(np.log2(parts)))
+    bucket = keys >> np.uint64(64 - bits)
+    out_a, out_b = [], []
+    for k in range(1 << bits):
+        sel = np.flatnonzero(bucket == k)
+        a, b = _pairs_sharing_a_key_at_once(keys[sel], owner[sel])
+        out_a.append(a)
+        out_b.append(b)
+    return np.concatenate(out_a), np.concatenate(out_b)
+
+
+def _pairs_sharing_a_key_at_once(keys: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(keys)  # any order within a key: the caller deduplicates the pairs
+    a, b = _all_pairs_within(keys[order])  # positions of every two entries with the same key
+    owner = owner[order]
+    ia, ib = owner[a], owner[b]
+    distinct = ia != ib  # a string whose variants coincide ("aab": "ab" twice) meets itself
+    ia, ib = ia[distinct], ib[distinct]
+    return np.minimum(ia, ib), np.maximum(ia, ib)
+
+
+def _deletion_pairs(arr: np.ndarray, limit: int, chunk: int = 20_000) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs within Indel distance 2 of each other (a superset), for ``len_a + len_b < limit``.
+
+    Indel distance <= 2 means: equal lengths and one deletion from each gives
+    the same string; lengths differing by one and the shorter is a deletion of
+    the longer; or lengths differing by two and the shorter is a double
+    deletion of the longer. The first two are found by joining one-deletion
+    neighbourhoods (each string included in its own), the third by looking up
+    double deletions among the strings two characters shorter.
+
+    Vectorised: the strings of one length are a 2-D array of code points and
+    every variant is a 64-bit position hash (:func:`_variant_hashes`), so no
+    variant string is ever built; equal strings have equal hashes, so nothing
+    is missed, and a hash collision only adds a pair that the caller's
+    scoring then drops.
+    """
+    lengths = np.fromiter((len(w) for w in arr), dtype=np.int64, count=len(arr))
+    keys, owner = [], []
+    exact: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    da, db = [], []
+    for n in arrays.unique(lengths):
+        n = int(n)
+        if n == 0:
+            continue
+        members = np.flatnonzero(lengths == n)
+        cp = _codepoints(arr[members], n)
+        h0 = _variant_hashes(cp, 0)[:, 0]
+        order = np.argsort(h0)
+        exact[n] = (h0[order], members[order])
+        if 2 * n - 1 < limit + 1:
+            for s in range(0, len(members), chunk):
+                part = cp[s : s + chunk]
+                h = np.concatenate([_variant_hashes(part, 0), _variant_hashes(part, 1)], axis=1)
+                keys.append(h.ravel())
+                owner.append(np.repeat(members[s : s + chunk], h.shape[1]))
+    for n in sorted(exact):
+        if n < 3 or 2 * n - 2 >= limit or (n - 2) not in exact:
+            continue
+        target_h, target_i = exact[n - 2]
+        # a hash table of the shorter strings' hashes (8x faster than a binary search per
+        # variant here); a hash shared by two of them (a collision) falls back to the search
+        table = pd.Index(target_h)
+        unique = table.is_unique
+        members = exact[n][1]
+        for s in range(0, len(members), chunk):
+            rows = members[s : s + chunk]
+            h = _variant_hashes(_codepoints(arr[rows], n), 2)
+            if unique:
+                pos = table.get_indexer(h.ravel()).reshape(h.shape)
+                r, c = np.nonzero(pos >= 0)
+            else:
+                pos = np.minimum(np.searchsorted(target_h, h), len(target_h) - 1)
+                r, c = np.nonzero(target_h[pos] == h)
+            da.append(rows[r])
+            db.append(target_i[pos[r, c]])
+    if keys:
+        a, b = _pairs_sharing_a_key(np.concatenate(keys), np.concatenate(owner))
+    else:
+        a = b = np.zeros(0, np.int64)
+    da.append(a)
+    db.append(b)
+    return np.concatenate(da).astype(np.int64, copy=False), np.concatenate(db).astype(np.int64, copy=False)
+
+
+def _all_pairs_within(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(p, q)``, ``p < q``, of every two entries with the same value in sorted ``groups``."""
+    start = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else np.zeros(0, np.int64)
+    end = np.r_[start[1:], len(groups)]
+    size = end - start
+    multi = size > 1
+    if not multi.any():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    firsts = np.repeat(start[multi], size[multi])
+    p = firsts + (np.arange(len(firsts)) - np.repeat(np.cumsum(size[multi]) - size[multi], size[multi]))
+    later = np.repeat(end[multi], size[multi]) - p - 1
+    a = np.repeat(p, later)
+    return a, a + 1 + (np.arange(len(a)) - np.repeat(np.cumsum(later) - later, later))
+
+
+#: Candidate pairs scored at once by :func:`normalised_pairs` (two lists of names of this length).
+SCORED_AT_ONCE = 2_000_000
+#: Odd multiplier of the polynomial hash of :func:`_segment_pairs`, and a salt per segment number.
+_BASE = np.uint64(0x100000001B3)
+_SEGMENT_SALT = np.random.default_rng(20261207).integers(1, 2**63, 512, dtype=np.uint64)
+#: Keys of the longer names looked up at once by :func:`_segment_pairs`.
+LOOKUPS_AT_ONCE = 2_000_000
+
+
+def _prefix_hashes(cp: np.ndarray) -> np.ndarray:
+    """Polynomial prefix hashes (wrapping uint64): ``out[:, j]`` covers positions ``< j``."""
+    out = np.zeros((cp.shape[0], cp.shape[1] + 1), np.uint64)
+    for j in range(cp.shape[1]):
+        np.multiply(out[:, j], _BASE, out=out[:, j + 1])
+        out[:, j + 1] += cp[:, j]
+    return out
+
+
+def _power(length: int) -> np.uint64:
+    """``_BASE ** length``, wrapping."""
+    p = np.ones(1, np.uint64)
+    for _ in range(length):
+        p *= _BASE
+    return p[0]
+
+
+def _substring_hashes(prefix: np.ndarray, start: int, length: int) -> np.ndarray:
+    """The hash of every row's substring ``[start, start + length)`` (equal strings, equal hashes)."""
+    return prefix[:, start + length] - prefix[:, start] * _power(length)
+
+
+def _segments(length: int, parts: int) -> list[tuple[int, int]]:
+    """``(start, length)`` of ``parts`` consecutive segments of a string, shorter ones first."""
+    small, extra = divmod(length, parts)
+    sizes = [small] * (parts - extra) + [small + 1] * extra
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    return [(int(p), int(n)) for p, n in zip(starts, sizes)]
+
+
+def _max_edits(total: int, threshold: float) -> int:
+    """Most insertions and deletions a pair of ``total`` characters may differ by and still score."""
+    return int(np.floor((100.0 - threshold) / 100.0 * total + 1e-9))
+
+
+def _shifts(index: int, start: int, seg: int, short: int, long: int, edits: int) -> list[int]:
+    """Positions in a name of ``long`` characters where segment number ``index`` (``start``, ``seg``
+    characters) of a name of ``short`` characters can sit unbroken when it is the first unbroken
+    segment and the names differ by at most ``edits`` edits. The segments before it are broken,
+    an edit each at least, and the shift ``q`` takes ``|q|`` edits before the segment and
+    ``|long - short - q|`` after it: ``max(index, |q|) + |long - short - q| <= edits``."""
+    delta = long - short
+    return [
+        start + q
+        for q in range(-edits, edits + 1)
+        if max(index, abs(q)) + abs(delta - q) <= edits and 0 <= start + q <= long - seg
+    ]
+
+
+def _segment_keys(arr: np.ndarray, rows: np.ndarray, n: int, plan: list[tuple[int, range]], seg: list) -> tuple:
+    """Keys ``(segment number, content)`` of the substrings of ``arr[rows]`` (all of length ``n``)
+    that ``plan`` names: per segment number, the positions to read."""
+    prefix = _prefix_hashes(_codepoints(arr[rows], n))
+    keys, owner = [], []
+    for i, positions in plan:
+        for q in positions:
+            keys.append(_substring_hashes(prefix, q, seg[i][1]) + _SEGMENT_SALT[i])
+            owner.append(rows)
+    if not keys:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    return np.concatenate(keys), np.concatenate(owner)
+
+
+def _join(short_keys: np.ndarray, short_owner: np.ndarray, keys: np.ndarray, owner: np.ndarray) -> tuple:
+    """Every pair ``(short owner, owner)`` of equal keys (distinct owners, possibly repeated)."""
+    order = np.argsort(short_keys, kind="stable")
+    sk, so = short_keys[order], short_owner[order]
+    out_a, out_b = [], []
+    for s in range(0, len(keys), LOOKUPS_AT_ONCE):
+        k, o = keys[s : s + LOOKUPS_AT_ONCE], owner[s : s + LOOKUPS_AT_ONCE]
+        left = np.searchsorted(sk, k, "left")
+        count = np.searchsorted(sk, k, "right") - left
+        hit = np.flatnonzero(count)
+        if not len(hit):
+            continue
+        count = count[hit]
+        rep = np.repeat(hit, count)
+        pos = np.repeat(left[hit] - np.cumsum(count) + count, count) + np.arange(len(rep))
+        a, b = so[pos], o[rep]
+        keep = a != b
+        out_a.append(a[keep])
+        out_b.append(b[keep])
+    if not out_a:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(out_a), np.concatenate(out_b)
+
+
+def _segment_pairs(
+    arr: np.ndarray, lengths: np.ndarray, limit: int, threshold: float
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Index pairs sharing a segment block (module docstring), for ``len_a + len_b >= limit``; and
+    the name lengths too short to cut into enough segments (left to the length bands)."""
+    by_length = {int(n): np.flatnonzero(lengths == n) for n in arrays.unique(lengths)}
+    out_a, out_b, unblocked = [], [], []
+    for short, rows in by_length.items():
+        lo, hi = max(short, limit - short), _max_len(short, threshold)
+        partners = [n for n in range(lo, hi + 1) if n in by_length]
+        if not partners:
+            continue
+        edits = _max_edits(short + partners[-1], threshold)
+        if edits + 1 > short:  # too short for edits + 1 segments: scored against every partner
+            unblocked.append(short)
+            continue
+        seg = _segments(short, edits + 1)
+        sk, so = _segment_keys(arr, rows, short, [(i, [p]) for i, (p, _) in enumerate(seg)], seg)
+        for long in partners:
+            allowed = _max_edits(short + long, threshold)
+            plan = [(i, _shifts(i, p, n, short, long, allowed)) for i, (p, n) in enumerate(seg)]
+            k, o = _segment_keys(arr, by_length[long], long, plan, seg)
+            a, b = _join(sk, so, k, o)
+            out_a.append(a)
+            out_b.append(b)
+    if not out_a:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), unblocked
+    return np.concatenate(out_a), np.concatenate(out_b), unblocked
+
+
+def _length_band_pairs(
+    arr: np.ndarray,
+    lengths: np.ndarray,
+    limit: int,
+    cutoff: float,
+    workers: int,
+    chunk_cells: int,
+    rows_of: Iterable[int] | None = None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The exhaustive search of long pairs (``len_a + len_b >= limit``): ``process.cdist`` of each
+    name against every name of compatible length, ``[len, len * (200 - t) / t]`` (rows of the
+    lengths ``rows_of``, or all), in chunks of at most ``chunk_cells`` scores; and the scores made."""
+    from rapidfuzz import fuzz, process
+
+    order = np.lexsort((arr.astype(str), lengths))
+    arr_s, len_s = arr[order], lengths[order]
+    wanted = None if rows_of is None else set(rows_of)
+    out_i, out_j, cells = [], [], 0
+    for length in arrays.unique(len_s):
+        lo_len = max(int(length), limit - int(length))
+        hi_len = _max_len(int(length), cutoff)
+        if lo_len > hi_len or (wanted is not None and int(length) not in wanted):
+            continue
+        lo = np.searchsorted(len_s, lo_len, "left")
+        row_lo = np.searchsorted(len_s, length, "left")
+        mid = np.searchsorted(len_s, length, "right")
+        hi = np.searchsorted(len_s, hi_len, "right")
+        if hi <= lo:
+            continue
+        step = max(1, chunk_cells // max(hi - lo, 1))
+        for start in range(row_lo, mid, step):
+            stop = min(mid, start + step)
+            first = max(lo, start)  # upper triangle within the same length
+            m = process.cdist(
+                list(arr_s[start:stop]),
+                list(arr_s[first:hi]),
+                scorer=fuzz.ratio,
+                score_cutoff=cutoff,
+                dtype=np.uint8,
+                workers=workers,
+            )
+            cells += m.size
+            r, c = np.nonzero(m)
+            r, c = r + start, c + first
+            keep = c > r
+            out_i.append(order[r[keep]])
+            out_j.append(order[c[keep]])
+    if not out_i:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), cells
+    return np.concatenate(out_i), np.concatenate(out_j), cells
+
+
+def _score_pairs(arr: np.ndarray, i: np.ndarray, j: np.ndarray, cutoff: float, workers: int) -> pd.DataFrame:
+    """The distinct pairs among ``(i, j)`` scoring >= ``cutoff``, as ``i < j, score`` in ``(i, j)``
+    order (each pair scored once, with ``token_set_ratio``); ``attrs["scored"]``: pairs scored."""
+    from rapidfuzz import fuzz, process
+
+    n = len(arr)
+    key = np.minimum(i, j)
+    key *= n
+    np.maximum(i, j, out=i)
+    key += i
+    del i, j
+    key = arrays.unique(key, overwrite=True)
+    lo_, hi_ = key // n, key % n
+    del key
+    scores = np.empty(len(lo_), np.float64)
+    for s in range(0, len(lo_), SCORED_AT_ONCE):  # lists of names a slice at a time
+        e = s + SCORED_AT_ONCE
+        scores[s:e] = process.cpdist(
+            list(arr[lo_[s:e]]), list(arr[hi_[s:e]]), scorer=fuzz.token_set_ratio, dtype=np.float64, workers=workers
+        )
+    keep = scores >= cutoff
+    out = pd.DataFrame({"i": lo_[keep], "j": hi_[keep], "score": scores[keep]})  # sorted by (i, j): the keys were
+    out.attrs["scored"] = len(lo_)
+    return out
+
+
+def normalised_pairs(
+    normals: Iterable[str],
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    workers: int = -1,
+    chunk_cells: int = 50_000_000,
+    method: str = "blocked",
+) -> pd.DataFrame:
+    """Pairs of distinct normalised names scoring >= ``threshold`` (``i < j`` indices, score).
+
+    ``normals`` must be distinct, non-empty strings. Pairs that can differ by
+    at most 2 edits are found by deletion neighbourhoods, longer ones by
+    segment blocks (``method="blocked"``, the module docstring) or, as the
+    reference, by ``process.cdist`` on length bands (``"length-bands"``, at
+    most ``chunk_cells`` scores in memory at once). ``attrs["scored_pairs"]``
+    is the number of pairs scored (the cdist's scores included).
+    """
+    if method not in METHODS:
+        raise ValueError(f"method {method!r}: expected one of {', '.join(METHODS)}")
+    arr = np.asarray(list(normals), dtype=object)
+    n = len(arr)
+    if n < 2:
+        empty = pd.DataFrame({"i": np.zeros(0, np.int64), "j": np.zeros(0, np.int64), "score": np.zeros(0)})
+        empty.attrs["scored_pairs"] = 0
+        return empty
+    cutoff = float(threshold)
+    limit = _band_limit(cutoff)
+    lengths = np.fromiter((len(s) for s in arr), dtype=np.int64, count=n)
+    a, b = _deletion_pairs(arr, limit)  # 1. short pairs (at most 2 edits)
+    if method == "blocked":  # 2. long pairs: segment blocks, cdist only where a name is too short to cut
+        c, d, unblocked = _segment_pairs(arr, lengths, limit, cutoff)
+        e, f, cells = _length_band_pairs(arr, lengths, limit, cutoff, workers, chunk_cells, unblocked)
+        i, j = np.concatenate([a, c, e]), np.concatenate([b, d, f])
+        del c, d, e, f
+    else:
+        c, d, cells = _length_band_pairs(arr, lengths, limit, cutoff, workers, chunk_cells)
+        i, j = np.concatenate([a, c]), np.concatenate([b, d])
+        del c, d
+    del a, b  # tens of millions of candidate indices at Hub scale: hold each once
+    out = _score_pairs(arr, i, j, cutoff, workers)
+    out.attrs["scored_pairs"] = int(out.attrs.pop("scored")) + int(cells)
+    return out
