@@ -65,6 +65,8 @@ from analysis.parts.identity_blocking import DEFAULT_THRESHOLD, _all_pairs_withi
 SYSTEM = "system"
 OVERRIDES_FILE = paths.resource("identity_overrides.csv")
 DECISIONS = ("accept", "reject", "bot", "person")
+#: Rows of the candidates table's CSV for readers (the first by score); the book's Parquet file has them all.
+CANDIDATES_CSV_ROWS = 10_000
 
 #: Known bot accounts of the Hub (exact names as they appear in commits).
 KNOWN_BOTS = frozenset(
