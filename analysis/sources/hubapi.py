@@ -171,6 +171,60 @@ def _expected(typ: pa.DataType) -> str:
     return {"string": "a string", "int64": "an integer", "bool": "a boolean"}.get(str(typ), str(typ))
 
 
+#: what a type's checker returns for a value of another JSON type (the record is then malformed)
+_MISMATCH = object()
+
+
+def _as_string(kind: str, name: str, typ: pa.DataType, v: Any) -> Any:
+    return v if isinstance(v, str) else _MISMATCH
+
+
+def _as_int64(kind: str, name: str, typ: pa.DataType, v: Any) -> Any:
+    if not isinstance(v, int) or isinstance(v, bool):
+        return _MISMATCH
+    if -_INT64_MAX - 1 <= v <= _INT64_MAX:
+        return v
+    raise RecordError(f"field {name!r} is {v}, out of the 64-bit integer range")
+
+
+def _as_boolean(kind: str, name: str, typ: pa.DataType, v: Any) -> Any:
+    return v if isinstance(v, bool) else _MISMATCH
+
+
+def _as_timestamp(kind: str, name: str, typ: pa.DataType, v: Any) -> Any:
+    if isinstance(v, dt.datetime):
+        return v if v.tzinfo else v.replace(tzinfo=dt.UTC)
+    if not isinstance(v, str):
+        return _MISMATCH
+    try:
+        return parse_ts(v)
+    except ValueError:
+        raise RecordError(f"field {name!r} is {v[:40]!r}, expected an ISO 8601 timestamp") from None
+
+
+def _as_list(kind: str, name: str, typ: pa.DataType, v: Any) -> Any:
+    if not isinstance(v, list):
+        return _MISMATCH
+    return [check_value(kind, f"{name}[]", typ.value_type, x) for x in v]
+
+
+def _as_struct(kind: str, name: str, typ: pa.DataType, v: Any) -> Any:
+    if not isinstance(v, dict):
+        return _MISMATCH
+    return {f.name: check_value(kind, f"{name}.{f.name}", f.type, v.get(f.name)) for f in typ}
+
+
+#: (is this Arrow type, its checker), the first that matches the field's type applies
+_CHECKERS = (
+    (pa.types.is_string, _as_string),
+    (pa.types.is_int64, _as_int64),
+    (pa.types.is_boolean, _as_boolean),
+    (pa.types.is_timestamp, _as_timestamp),
+    (pa.types.is_list, _as_list),
+    (pa.types.is_struct, _as_struct),
+)
+
+
 def check_value(kind: str, name: str, typ: pa.DataType, v: Any) -> Any:
     """Return ``v`` as the type ``typ`` of field ``name`` holds (no coercion: ``"false"`` is not a
     boolean, 1.5 is not an integer), or raise :class:`RecordError` with the reason."""
@@ -180,32 +234,12 @@ def check_value(kind: str, name: str, typ: pa.DataType, v: Any) -> Any:
         return "true" if v else "false"
     if kind == "discussions" and name == "author" and isinstance(v, str):
         return {"name": v}
-    if pa.types.is_string(typ):
-        if isinstance(v, str):
-            return v
-    elif pa.types.is_int64(typ):
-        if isinstance(v, int) and not isinstance(v, bool):
-            if -_INT64_MAX - 1 <= v <= _INT64_MAX:
-                return v
-            raise RecordError(f"field {name!r} is {v}, out of the 64-bit integer range")
-    elif pa.types.is_boolean(typ):
-        if isinstance(v, bool):
-            return v
-    elif pa.types.is_timestamp(typ):
-        if isinstance(v, dt.datetime):
-            return v if v.tzinfo else v.replace(tzinfo=dt.UTC)
-        if isinstance(v, str):
-            try:
-                return parse_ts(v)
-            except ValueError:
-                raise RecordError(f"field {name!r} is {v[:40]!r}, expected an ISO 8601 timestamp") from None
-    elif pa.types.is_list(typ):
-        if isinstance(v, list):
-            vt = typ.value_type
-            return [check_value(kind, f"{name}[]", vt, x) for x in v]
-    elif pa.types.is_struct(typ):
-        if isinstance(v, dict):
-            return {f.name: check_value(kind, f"{name}.{f.name}", f.type, v.get(f.name)) for f in typ}
+    for is_type, checker in _CHECKERS:
+        if is_type(typ):
+            out = checker(kind, name, typ, v)
+            if out is not _MISMATCH:
+                return out
+            break
     raise RecordError(f"field {name!r} is {type_name(v)}, expected {_expected(typ)}")
 
 
