@@ -133,51 +133,62 @@ def _months(created: list[str], source: str, F: _Figures, prefix: str) -> None:
     )
 
 
-def _repo_listing(
-    path: Path, source: str, F: _Figures, prefix: str, kind: str, watch: dict[str, bool | None] | None = None
-) -> Counter:
-    downloads: list[int] = []
-    likes: list[int] = []
-    created: list[str] = []
-    licenses: Counter = Counter()
-    pipeline: Counter = Counter()
-    library: Counter = Counter()
-    tags: Counter = Counter()
-    ntags: list[int] = []
-    owners: Counter = Counter()
-    gated: Counter = Counter()
-    legacy = 0
-    n = 0
-    no_license = 0
-    has_license: list[bool] = []
-    subfields: Counter = Counter()
-    for rid, rec in _keyed(path, "id"):
-        n += 1
+class _ListingTally:
+    """What one pass over a listing file counts, record by record."""
+
+    def __init__(self, kind: str, watch: dict[str, bool | None] | None):
+        self.kind, self.watch = kind, watch
+        self.n = self.legacy = self.no_license = 0
+        self.downloads: list[int] = []
+        self.likes: list[int] = []
+        self.created: list[str] = []
+        self.ntags: list[int] = []
+        self.has_license: list[bool] = []
+        self.licenses: Counter = Counter()
+        self.pipeline: Counter = Counter()
+        self.library: Counter = Counter()
+        self.tags: Counter = Counter()
+        self.owners: Counter = Counter()
+        self.gated: Counter = Counter()
+        self.subfields: Counter = Counter()
+
+    def add(self, rid: str, rec: dict[str, Any]) -> None:
+        self.n += 1
         d = rec.get("downloads")
-        downloads.append(d if isinstance(d, int) and d >= 0 else 0)
+        self.downloads.append(d if isinstance(d, int) and d >= 0 else 0)
         lk = rec.get("likes")
-        likes.append(lk if isinstance(lk, int) and lk >= 0 else 0)
-        created.append(rec.get("createdAt") or "")
+        self.likes.append(lk if isinstance(lk, int) and lk >= 0 else 0)
+        self.created.append(rec.get("createdAt") or "")
         if "/" in rid:
-            owners[rid.split("/", 1)[0]] += 1
+            self.owners[rid.split("/", 1)[0]] += 1
         else:
-            legacy += 1
+            self.legacy += 1
         t = rec.get("tags") or []
-        ntags.append(len(t))
-        lic = next((x[8:] for x in t if isinstance(x, str) and x.startswith("license:")), None)
-        has_license.append(lic is not None)
-        if watch is not None and rid in watch:
-            watch[rid] = lic is not None
-        if lic is None:
-            no_license += 1
-        else:
-            licenses[lic] += 1
-        pipeline[rec.get("pipeline_tag")] += 1
-        if kind == "model":
+        self.ntags.append(len(t))
+        self._license(rid, t)
+        self.pipeline[rec.get("pipeline_tag")] += 1
+        if self.kind == "model":
             tagset = {x for x in t if isinstance(x, str)} | {rec.get("pipeline_tag")}
             for sub, wanted in SUBFIELD_TAGS.items():
-                subfields[sub] += not tagset.isdisjoint(wanted)
-        library[rec.get("library_name")] += 1
+                self.subfields[sub] += not tagset.isdisjoint(wanted)
+        self.library[rec.get("library_name")] += 1
+        self._tags(t)
+        if self.kind == "dataset":
+            self.gated[str(rec.get("gated")).lower()] += 1
+
+    def _license(self, rid: str, t: list) -> None:
+        """The first ``license:`` tag (also noted for a watched id)."""
+        lic = next((x[8:] for x in t if isinstance(x, str) and x.startswith("license:")), None)
+        self.has_license.append(lic is not None)
+        if self.watch is not None and rid in self.watch:
+            self.watch[rid] = lic is not None
+        if lic is None:
+            self.no_license += 1
+        else:
+            self.licenses[lic] += 1
+
+    def _tags(self, t: list) -> None:
+        """Each distinct tag once, except license, arxiv, dataset, base_model and doi tags."""
         seen = set()
         for x in t:
             if not isinstance(x, str) or x.startswith(("license:", "arxiv:", "dataset:", "base_model:", "doi:")):
@@ -185,11 +196,10 @@ def _repo_listing(
             if x in seen:
                 continue
             seen.add(x)
-            tags[x] += 1
-        if kind == "dataset":
-            gated[str(rec.get("gated")).lower()] += 1
-    dl = np.asarray(downloads, dtype=np.int64)
-    lk = np.asarray(likes, dtype=np.int64)
+            self.tags[x] += 1
+
+
+def _popularity_figures(dl: np.ndarray, lk: np.ndarray, n: int, source: str, F: _Figures, prefix: str) -> None:
     F.add(f"{prefix}.count", n, source, "number of records")
     F.add(f"{prefix}.zero_downloads_share", _share(dl == 0, n), source, "share of records with downloads == 0")
     F.add(
@@ -224,7 +234,11 @@ def _repo_listing(
     F.add(
         f"{prefix}.spearman_likes_downloads", round(rho, 4), source, "Spearman rank correlation of likes and downloads"
     )
-    F.add(f"{prefix}.no_license_share", _share(no_license, n), source, "share of records without a license: tag")
+
+
+def _license_figures(tally: _ListingTally, source: str, F: _Figures, prefix: str) -> None:
+    n, licenses = tally.n, tally.licenses
+    F.add(f"{prefix}.no_license_share", _share(tally.no_license, n), source, "share of records without a license: tag")
     lic_n = sum(licenses.values())
     F.add(
         f"{prefix}.license_shares",
@@ -238,26 +252,33 @@ def _repo_listing(
         source,
         "share of licensed records whose license is not among the 30 most common",
     )
-    if kind == "model":
-        F.add(
-            f"{prefix}.pipeline_tag_shares",
-            {str(k): round(v / n, 6) for k, v in pipeline.most_common(45)},
-            source,
-            "share of records per pipeline_tag (None = no pipeline_tag), 45 most common",
-        )
-        F.add(
-            f"{prefix}.subfield_shares",
-            {k: round(subfields[k] / n, 6) for k in SUBFIELD_TAGS},
-            source,
-            "share of records in each of the paper's subfields (any tag or the pipeline_tag in "
-            "analysis.subfields.SUBFIELD_TAGS)",
-        )
-        F.add(
-            f"{prefix}.library_name_shares",
-            {str(k): round(v / n, 6) for k, v in library.most_common(25)},
-            source,
-            "share of records per library_name (None = none), 25 most common",
-        )
+
+
+def _model_figures(tally: _ListingTally, source: str, F: _Figures, prefix: str) -> None:
+    n = tally.n
+    F.add(
+        f"{prefix}.pipeline_tag_shares",
+        {str(k): round(v / n, 6) for k, v in tally.pipeline.most_common(45)},
+        source,
+        "share of records per pipeline_tag (None = no pipeline_tag), 45 most common",
+    )
+    F.add(
+        f"{prefix}.subfield_shares",
+        {k: round(tally.subfields[k] / n, 6) for k in SUBFIELD_TAGS},
+        source,
+        "share of records in each of the paper's subfields (any tag or the pipeline_tag in "
+        "analysis.subfields.SUBFIELD_TAGS)",
+    )
+    F.add(
+        f"{prefix}.library_name_shares",
+        {str(k): round(v / n, 6) for k, v in tally.library.most_common(25)},
+        source,
+        "share of records per library_name (None = none), 25 most common",
+    )
+
+
+def _tag_figures(tally: _ListingTally, source: str, F: _Figures, prefix: str) -> None:
+    n, tags = tally.n, tally.tags
     tag_top = [(k, v) for k, v in tags.most_common(200) if not k.startswith(("task_categories:", "region:"))]
     F.add(
         f"{prefix}.tag_shares",
@@ -266,7 +287,7 @@ def _repo_listing(
         "share of records carrying each tag (excluding license:, arxiv:, dataset:, base_model:, doi:, "
         "region:, task_categories: tags), 80 most common",
     )
-    if kind == "dataset":
+    if tally.kind == "dataset":
         tc = {k: round(v / n, 6) for k, v in tags.most_common(5000) if k.startswith("task_categories:")}
         F.add(
             f"{prefix}.task_category_shares",
@@ -276,12 +297,16 @@ def _repo_listing(
         )
         F.add(
             f"{prefix}.gated_shares",
-            {k: round(v / n, 6) for k, v in gated.most_common()},
+            {k: round(v / n, 6) for k, v in tally.gated.most_common()},
             source,
             "share of records per gated value",
         )
-    F.add(f"{prefix}.mean_tags", round(float(np.mean(ntags)), 3), source, "mean number of tags per record")
-    F.add(f"{prefix}.legacy_share", _share(legacy, n), source, "share of ids without an owner (no '/')")
+    F.add(f"{prefix}.mean_tags", round(float(np.mean(tally.ntags)), 3), source, "mean number of tags per record")
+
+
+def _owner_figures(tally: _ListingTally, source: str, F: _Figures, prefix: str) -> None:
+    owners = tally.owners
+    F.add(f"{prefix}.legacy_share", _share(tally.legacy, tally.n), source, "share of ids without an owner (no '/')")
     F.add(f"{prefix}.owners", len(owners), source, "number of distinct owners (part of id before '/')")
     sizes = np.fromiter(owners.values(), dtype=np.int64)
     hist, bin_means = _owner_bins(sizes)
@@ -309,7 +334,10 @@ def _repo_listing(
         source,
         "share of (owned) repositories held by the top 1% of owners",
     )
-    lic_mask = np.asarray(has_license, dtype=bool)
+
+
+def _licensed_download_figures(dl: np.ndarray, tally: _ListingTally, source: str, F: _Figures, prefix: str) -> None:
+    lic_mask = np.asarray(tally.has_license, dtype=bool)
     F.add(
         f"{prefix}.zero_downloads_share_licensed",
         _share((dl == 0) & lic_mask, int(lic_mask.sum())),
@@ -322,8 +350,27 @@ def _repo_listing(
         source,
         "share of records with downloads == 0 among records without a license",
     )
-    _months(created, source, F, prefix)
-    return owners
+
+
+def _repo_listing(
+    path: Path, source: str, F: _Figures, prefix: str, kind: str, watch: dict[str, bool | None] | None = None
+) -> Counter:
+    """The figures of one listing file (``prefix``.*); returns its repositories per owner. A watched id's
+    entry in ``watch`` is set to whether it has a license."""
+    tally = _ListingTally(kind, watch)
+    for rid, rec in _keyed(path, "id"):
+        tally.add(rid, rec)
+    dl = np.asarray(tally.downloads, dtype=np.int64)
+    lk = np.asarray(tally.likes, dtype=np.int64)
+    _popularity_figures(dl, lk, tally.n, source, F, prefix)
+    _license_figures(tally, source, F, prefix)
+    if kind == "model":
+        _model_figures(tally, source, F, prefix)
+    _tag_figures(tally, source, F, prefix)
+    _owner_figures(tally, source, F, prefix)
+    _licensed_download_figures(dl, tally, source, F, prefix)
+    _months(tally.created, source, F, prefix)
+    return tally.owners
 
 
 def _model_info(path: Path, source: str, F: _Figures) -> None:
@@ -363,12 +410,13 @@ def _model_info(path: Path, source: str, F: _Figures) -> None:
     )
 
 
-def _commits(path: Path, source: str, F: _Figures) -> tuple[Counter, dict[str, set]]:
+def _read_commits(path: Path) -> tuple[Counter, dict[str, set], Counter, int, int]:
+    """Per repository its commits and distinct authors; commits per author; the number of commits and
+    of commits with more than one author."""
     per_repo: Counter = Counter()
     authors_of: dict[str, set] = {}
-    n = 0
-    multi = 0
     author_commits: Counter = Counter()
+    n = multi = 0
     for rid, rec in _keyed(path, "repo_id"):
         n += 1
         names = [a.get("user") for a in (rec.get("authors") or []) if isinstance(a, dict) and a.get("user")]
@@ -378,13 +426,12 @@ def _commits(path: Path, source: str, F: _Figures) -> tuple[Counter, dict[str, s
         multi += len(names) > 1 or "co-authored-by:" in msg.lower()
         for a in names:
             author_commits[a] += 1
-    k = np.fromiter(per_repo.values(), dtype=np.int64)
-    a = np.asarray([len(authors_of[r]) for r in per_repo], dtype=np.int64)
-    authors = list(author_commits)
-    gitlike = sum(1 for x in authors if (" " in x) or (x != x.lower()) or ("." in x))
-    bots = sum(1 for x in authors if "bot" in x.lower())
-    bot_repos = sum(1 for r in per_repo if any("bot" in x.lower() for x in authors_of[r]))
-    F.add("commits.repos", len(per_repo), source, "repositories with commits")
+    return per_repo, authors_of, author_commits, n, multi
+
+
+def _commit_repo_figures(k: np.ndarray, a: np.ndarray, n: int, multi: int, source: str, F: _Figures) -> None:
+    """Commits and distinct authors per repository (``k``, ``a``); commits with several authors."""
+    F.add("commits.repos", int(k.size), source, "repositories with commits")
     F.add("commits.count", n, source, "commit records (only commits that touched a weight file)")
     F.add(
         "commits.per_repo_hist",
@@ -422,6 +469,16 @@ def _commits(path: Path, source: str, F: _Figures) -> tuple[Counter, dict[str, s
         "share of commits with more than one author: listing several authors, or a "
         "'Co-authored-by:' trailer in the message (the source kept one author per commit)",
     )
+
+
+def _commit_author_figures(
+    per_repo: Counter, authors_of: dict[str, set], author_commits: Counter, source: str, F: _Figures
+) -> None:
+    """The author strings: how many, how git-like, isolated, bots, the Hub's 'system', concentration."""
+    authors = list(author_commits)
+    gitlike = sum(1 for x in authors if (" " in x) or (x != x.lower()) or ("." in x))
+    bots = sum(1 for x in authors if "bot" in x.lower())
+    bot_repos = sum(1 for r in per_repo if any("bot" in x.lower() for x in authors_of[r]))
     F.add("commits.authors", len(authors), source, "distinct author strings")
     F.add("commits.authors_per_repo", round(len(authors) / len(per_repo), 4), source, "distinct authors / repositories")
     F.add(
@@ -460,6 +517,15 @@ def _commits(path: Path, source: str, F: _Figures) -> tuple[Counter, dict[str, s
         source,
         "share of commit authorships held by the top 1% of authors",
     )
+
+
+def _commits(path: Path, source: str, F: _Figures) -> tuple[Counter, dict[str, set]]:
+    """The figures of the commit records (``commits.*``); returns commits and authors per repository."""
+    per_repo, authors_of, author_commits, n, multi = _read_commits(path)
+    k = np.fromiter(per_repo.values(), dtype=np.int64)
+    a = np.asarray([len(authors_of[r]) for r in per_repo], dtype=np.int64)
+    _commit_repo_figures(k, a, n, multi, source, F)
+    _commit_author_figures(per_repo, authors_of, author_commits, source, F)
     return per_repo, authors_of
 
 
