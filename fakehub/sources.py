@@ -27,6 +27,89 @@ def _ts(rng: random.Random) -> dt.datetime:
     return _T0 + dt.timedelta(milliseconds=ms)
 
 
+def _repository(rng: random.Random, rt: str, i: int, everyone: list[str]) -> dict[str, Any]:
+    """The ``i``-th repository of type ``rt``: a legacy id every 17th model, licenses with and
+    without their tag, null and zero counts."""
+    legacy = rt == "model" and i % 17 == 5
+    owner = None if legacy else rng.choice(everyone)
+    rname = f"{rt}-{i}-{rng.randrange(10**6):06d}"
+    rid = rname if legacy else f"{owner}/{rname}"
+    lic = rng.choice(_LICENSES)
+    tags = [f"tag{rng.randrange(5)}"] if rng.random() < 0.8 else []
+    if lic and rng.random() < 0.5:
+        tags.append(f"license:{lic}")
+    elif not lic and rng.random() < 0.05:
+        tags = None
+    created = _ts(rng)
+    return {
+        "id": rid,
+        "owner": owner,
+        "name": rname,
+        "created_at": created,
+        "last_modified": created + dt.timedelta(days=rng.randrange(0, 300)),
+        "license": lic,
+        "tags": tags,
+        "pipeline_tag": rng.choice(_PIPE) if rt == "model" else None,
+        "library_name": rng.choice(["transformers", "diffusers", None]) if rt == "model" else None,
+        "sdk": rng.choice(["gradio", "streamlit", "docker"]) if rt == "space" else None,
+        "likes": rng.choice([0, 0, 1, 3, 12, rng.randrange(1000), None]),
+        "downloads": None if rt == "space" else rng.choice([0, 0, 0, 5, rng.randrange(10**6)]),
+        "downloads_all_time": None if rt == "space" else rng.choice([None, rng.randrange(10**7)]),
+        "private": rng.random() < 0.02,
+        "gated": None if rt == "space" else rng.choice(["false", "false", "auto", "manual"]),
+        "disabled": False,
+        "sha": f"{rng.getrandbits(160):040x}",
+    }
+
+
+def _commits(rng: random.Random, repo: dict[str, Any], rt: str, mean: int, everyone: list[str]) -> list[dict]:
+    """A repository's commits (about ``mean``, at most 400), some by the Hub's ``system``, some with two authors."""
+    n_c = min(int(rng.expovariate(1 / mean)) if mean else 0, 400)
+    out = []
+    for c in range(n_c):
+        authors = [rng.choice(everyone + ["system"])] + ([rng.choice(everyone)] if rng.random() < 0.1 else [])
+        out.append(
+            {
+                "repo_type": rt,
+                "repo_id": repo["id"],
+                "commit_id": f"{rng.getrandbits(160):040x}",
+                "date": repo["created_at"] + dt.timedelta(hours=c),
+                "authors": authors,
+                "title": rng.choice(["initial commit", "Upload model", f"Update README.md ({c})", ""]),
+            }
+        )
+    return out
+
+
+def _discussions(rng: random.Random, repo: dict[str, Any], rt: str, mean: int, everyone: list[str]) -> list[dict]:
+    """A repository's discussions (about ``mean``, at most 200), some with a deleted author."""
+    n_d = min(int(rng.expovariate(1 / mean)) if mean else 0, 200)
+    return [
+        {
+            "repo_type": rt,
+            "repo_id": repo["id"],
+            "number": d,
+            "author": None if rng.random() < 0.05 else rng.choice(everyone),
+            "is_pull_request": rng.random() < 0.4,
+            "status": rng.choice(_STATUS),
+            "created_at": repo["created_at"] + dt.timedelta(days=d),
+            "title": f"Discussion {d} ü",
+        }
+        for d in range(1, n_d + 1)
+    ]
+
+
+def _space_models(rng: random.Random, spaces: list[dict], models: list[dict]) -> list[dict]:
+    """Edges from about 60% of the spaces to one to three of the first third of the models."""
+    model_ids = [m["id"] for m in models]
+    edges = []
+    for s in spaces:
+        if model_ids and rng.random() < 0.6:
+            for m in sorted(set(rng.choices(model_ids[: max(1, len(model_ids) // 3)], k=rng.randrange(1, 4)))):
+                edges.append({"space_id": s["id"], "model_id": m})
+    return edges
+
+
 def make_source(
     directory: str | Path,
     *,
@@ -49,85 +132,18 @@ def make_source(
     owners = [f"user{i}" for i in range(max(3, (models + datasets + spaces) // 8))]
     orgs = [f"org{i}" for i in range(max(2, (models + datasets + spaces) // 20))]
     everyone = owners + orgs
-    tables: dict[str, list[dict]] = {
-        "models": [],
-        "datasets": [],
-        "spaces": [],
-        "commits": [],
-        "discussions": [],
-        "space_models": [],
-        "owners": [],
-    }
+    tables: dict[str, list[dict]] = {name: [] for name in ("models", "datasets", "spaces", "commits", "discussions")}
     for name, count, rt in (
         ("models", models, "model"),
         ("datasets", datasets, "dataset"),
         ("spaces", spaces, "space"),
     ):
         for i in range(count):
-            legacy = rt == "model" and i % 17 == 5
-            owner = None if legacy else rng.choice(everyone)
-            rname = f"{rt}-{i}-{rng.randrange(10**6):06d}"
-            rid = rname if legacy else f"{owner}/{rname}"
-            lic = rng.choice(_LICENSES)
-            tags = [f"tag{rng.randrange(5)}"] if rng.random() < 0.8 else []
-            if lic and rng.random() < 0.5:
-                tags.append(f"license:{lic}")
-            elif not lic and rng.random() < 0.05:
-                tags = None
-            created = _ts(rng)
-            tables[name].append(
-                {
-                    "id": rid,
-                    "owner": owner,
-                    "name": rname,
-                    "created_at": created,
-                    "last_modified": created + dt.timedelta(days=rng.randrange(0, 300)),
-                    "license": lic,
-                    "tags": tags,
-                    "pipeline_tag": rng.choice(_PIPE) if rt == "model" else None,
-                    "library_name": rng.choice(["transformers", "diffusers", None]) if rt == "model" else None,
-                    "sdk": rng.choice(["gradio", "streamlit", "docker"]) if rt == "space" else None,
-                    "likes": rng.choice([0, 0, 1, 3, 12, rng.randrange(1000), None]),
-                    "downloads": None if rt == "space" else rng.choice([0, 0, 0, 5, rng.randrange(10**6)]),
-                    "downloads_all_time": None if rt == "space" else rng.choice([None, rng.randrange(10**7)]),
-                    "private": rng.random() < 0.02,
-                    "gated": None if rt == "space" else rng.choice(["false", "false", "auto", "manual"]),
-                    "disabled": False,
-                    "sha": f"{rng.getrandbits(160):040x}",
-                }
-            )
-            n_c = min(int(rng.expovariate(1 / commits_per_repo)) if commits_per_repo else 0, 400)
-            for c in range(n_c):
-                authors = [rng.choice(everyone + ["system"])] + ([rng.choice(everyone)] if rng.random() < 0.1 else [])
-                tables["commits"].append(
-                    {
-                        "repo_type": rt,
-                        "repo_id": rid,
-                        "commit_id": f"{rng.getrandbits(160):040x}",
-                        "date": created + dt.timedelta(hours=c),
-                        "authors": authors,
-                        "title": rng.choice(["initial commit", "Upload model", f"Update README.md ({c})", ""]),
-                    }
-                )
-            n_d = min(int(rng.expovariate(1 / discussions_per_repo)) if discussions_per_repo else 0, 200)
-            for d in range(1, n_d + 1):
-                tables["discussions"].append(
-                    {
-                        "repo_type": rt,
-                        "repo_id": rid,
-                        "number": d,
-                        "author": None if rng.random() < 0.05 else rng.choice(everyone),
-                        "is_pull_request": rng.random() < 0.4,
-                        "status": rng.choice(_STATUS),
-                        "created_at": created + dt.timedelta(days=d),
-                        "title": f"Discussion {d} ü",
-                    }
-                )
-    model_ids = [m["id"] for m in tables["models"]]
-    for s in tables["spaces"]:
-        if model_ids and rng.random() < 0.6:
-            for m in sorted(set(rng.choices(model_ids[: max(1, len(model_ids) // 3)], k=rng.randrange(1, 4)))):
-                tables["space_models"].append({"space_id": s["id"], "model_id": m})
+            repo = _repository(rng, rt, i, everyone)
+            tables[name].append(repo)
+            tables["commits"] += _commits(rng, repo, rt, commits_per_repo, everyone)
+            tables["discussions"] += _discussions(rng, repo, rt, discussions_per_repo, everyone)
+    tables["space_models"] = _space_models(rng, tables["spaces"], tables["models"])
     tables["owners"] = [{"owner": o, "kind": "user"} for o in owners] + [
         {"owner": o, "kind": "organization"} for o in orgs
     ]
