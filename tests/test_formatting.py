@@ -132,6 +132,40 @@ def test_headers_are_words_and_the_csv_keeps_machine_names(tmp_path):
     assert (tmp_path / "t.csv").read_text().splitlines()[0] == "repo_type,share_of_listing_pct"
 
 
+def test_a_table_shows_the_columns_chosen_and_its_csv_keeps_every_one(tmp_path):
+    """``show``: the page shows those columns (an interval joined to its value), the caption names the
+    others, and the CSV and its sidecar are what they are without ``show``."""
+    from book_fixtures import hand_snapshot
+
+    from analysis.publication.publish import Publisher
+
+    snap = hand_snapshot(tmp_path / "s", models=10)
+    df = pd.DataFrame(
+        {
+            "measure": ["likes"],
+            "N": [10],
+            "Gini": [0.5],
+            "Gini low": [0.4],
+            "Gini high": [0.6],
+            "mean": [1.5],
+            "SD": [2.0],
+        }
+    )
+    full, part = Publisher(snap, tmp_path / "a"), Publisher(snap, tmp_path / "b")
+    wide = full.table(df, "tab-t", "A table.", covers="10 models").text
+    narrow = part.table(df, "tab-t", "A table.", covers="10 models", show=["measure", "Gini", "N"]).text
+    head = next(line for line in narrow.splitlines() if line.startswith("| "))
+    assert [h.strip() for h in head.strip("|").split("|")] == ["measure", "N", "Gini"]
+    assert "0.5 \\[0.4, 0.6\\]" in narrow  # escaped brackets
+    assert "The page shows 3 of 5 columns; more columns in the CSV: mean, SD." in narrow
+    assert "more columns" not in wide
+    for name in ("tab-t.csv", "tab-t.json"):
+        a, b = (tmp_path / d / "tables" / name for d in "ab")
+        assert a.read_text().replace(str(tmp_path / "a"), "") == b.read_text().replace(str(tmp_path / "b"), "")
+    with pytest.raises(ValueError, match="does not have"):
+        part.table(df, "tab-u", "A table.", covers="10 models", show=["measure", "Ginni"])
+
+
 # --------------------------------------------------------------------------- #
 # escaping and CSV cells
 # --------------------------------------------------------------------------- #

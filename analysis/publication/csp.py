@@ -1,6 +1,6 @@
 """A Content-Security-Policy for every page of the book: a Sphinx extension (``_config.yml`` lists it).
 
-Every value from the Hub is escaped on its way into a page (``publish.md_escape``); this policy is
+Every value from the Hub is escaped on its way into a page (``pagetext.md_escape``); this policy is
 the second wall, so that an escaping slip does not run. When Sphinx has written the site
 (``build-finished``), each HTML page gets, early in its ``<head>``, a
 ``<meta http-equiv="Content-Security-Policy">`` that allows scripts only from the site itself

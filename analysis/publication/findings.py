@@ -526,9 +526,9 @@ def part3(snap: Any, usage: Any, parameters: Mapping[str, Any]) -> list[dict[str
 
 def format_p(p: Any) -> str:
     """``"= 0.012"``, ``"= 0.0034"``, ``"< 0.001"`` (below the usual reporting floor, never ``= 0`` nor
-    e-notation, as the tables show it: ``publish.P_FLOOR``), or ``"n/a"``; write ``f"p {format_p(p)}"``.
+    e-notation, as the tables show it: ``pagetext.P_FLOOR``), or ``"n/a"``; write ``f"p {format_p(p)}"``.
     The findings keep the p value itself at full precision."""
-    from analysis.publication.publish import P_FLOOR as REPORTING_FLOOR
+    from analysis.publication.pagetext import P_FLOOR as REPORTING_FLOOR
 
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "n/a"
