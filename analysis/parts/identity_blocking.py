@@ -22,11 +22,13 @@ on synthetic and hostile name sets):
 - **segments** (longer pairs, which may differ by 3 or more edits): the
   shorter name of ``s`` characters is cut into ``D + 1`` segments (``D`` the
   most edits any compatible partner allows); ``D`` edits can break at most
-  ``D`` of them, so one segment appears unbroken in the partner, shifted by
-  ``q`` with ``|q| + |len_b - len_a - q| <= D`` (the edits before it and after
-  it). The block is the segment's number and content (a polynomial hash), the
+  ``D`` of them, so one segment appears unbroken in the partner. Take the
+  first unbroken one, number ``i``: the ``i`` segments before it hold an edit
+  each, and its shift ``q`` in the partner takes ``|q|`` edits before it and
+  ``|len_b - len_a - q|`` after it, so ``max(i, |q|) + |len_b - len_a - q| <=
+  D``. The block is the segment's number and content (a polynomial hash); the
   partner's substrings at those shifts are looked up in it (the PassJoin
-  filter of Li, Deng, Wang and Feng, VLDB 2011, for Indel distance).
+  filter of Li, Deng, Wang and Feng, VLDB 2011, for the Indel distance).
 
 A hash collision can only add a pair. Every pair that shares a block is
 scored once with ``token_set_ratio`` itself (``rapidfuzz.process.cpdist``,
