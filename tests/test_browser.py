@@ -64,19 +64,30 @@ def _sites(tmp_path_factory) -> list[Path]:
     return [small_book_site(tmp_path_factory)]
 
 
+#: The path the site is served under, as GitHub Pages serves a project site (``/REPO/``): a link that
+#: climbs above the site's folder (``../`` too many) leaves the site, as it would once published.
+SITE_PATH = "/hf-hub-activity/"
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def translate_path(self, path: str) -> str:
+        """Only addresses under :data:`SITE_PATH` are the site's files; any other is not found."""
+        if not urllib.parse.urlsplit(path).path.startswith(SITE_PATH):
+            return str(Path(self.directory) / ".no-such-file")
+        return super().translate_path("/" + path[len(SITE_PATH) :])
+
     def log_message(self, *args):  # keep pytest output clean
         pass
 
 
 class Server:
-    """http.server on 127.0.0.1 (an ephemeral port) in a daemon thread."""
+    """http.server on 127.0.0.1 (an ephemeral port) in a daemon thread, the site under :data:`SITE_PATH`."""
 
     def __init__(self, root: Path):
         handler = functools.partial(_Quiet, directory=str(root))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.timeout = 5
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}{SITE_PATH}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
 
     def __enter__(self) -> Server:
@@ -137,6 +148,33 @@ def _target_file(site: Path, base_url: str, href: str) -> tuple[Path | None, str
     return target, urllib.parse.unquote(parsed.fragment)
 
 
+def _leaves_site(base_url: str, href: str) -> bool:
+    """Whether ``href`` is on the site's host but outside its folder (``base_url``'s path)."""
+    base, target = urllib.parse.urlsplit(base_url), urllib.parse.urlsplit(href)
+    return (target.scheme, target.netloc) == (base.scheme, base.netloc) and not target.path.startswith(base.path)
+
+
+def _link_problems(site: Path, base_url: str, hrefs: list[str], checked: set[str]) -> list[str]:
+    """The links of a page (as the browser resolved them) that leave the site's folder, name no file
+    of the site or an anchor its page does not have; ``checked``: links already seen (skipped)."""
+    problems = []
+    for href in hrefs:
+        if href in checked:
+            continue
+        checked.add(href)
+        if _leaves_site(base_url, href):
+            problems.append(f"link leaves the site's folder: {href}")
+            continue
+        target, frag = _target_file(site, base_url, href)
+        if target is None:
+            continue  # external links are not followed (no network)
+        if not target.exists():
+            problems.append(f"broken link: {href}")
+        elif frag and target.suffix == ".html" and frag not in _anchors(target):
+            problems.append(f"broken anchor: {href}")
+    return problems
+
+
 def _check_page(drv, site: Path, url: str) -> tuple[list[str], dict]:
     problems: list[str] = []
     drv.get(url)
@@ -186,17 +224,7 @@ def test_every_page_renders_offline(tmp_path_factory):
                 url = server.url + rel
                 problems, info = _check_page(drv, site, url)
                 checked_pages += 1
-                for href in info["links"]:
-                    if href in links_checked:
-                        continue
-                    links_checked.add(href)
-                    target, frag = _target_file(site, server.url, href)
-                    if target is None:
-                        continue  # external links are not followed (no network)
-                    if not target.exists():
-                        problems.append(f"broken link: {href}")
-                    elif frag and target.suffix == ".html" and frag not in _anchors(target):
-                        problems.append(f"broken anchor: {href}")
+                problems += _link_problems(site, server.url, info["links"], links_checked)
                 failures += [f"{site.name}/{rel}: {p}" for p in problems]
                 if rel == "book/index.html":
                     drv.save_screenshot(str(shots / "landing.png"))
@@ -240,7 +268,7 @@ def test_link_checker_detects_broken_targets(tmp_path):
     site = tmp_path / "site"
     (site / "book").mkdir(parents=True)
     (site / "book" / "a.html").write_text('<h1 id="top">A</h1><span name="n1"></span>')
-    base = "http://127.0.0.1:1/"
+    base = "http://127.0.0.1:1" + SITE_PATH
     assert _target_file(site, base, "https://example.org/x")[0] is None
     target, frag = _target_file(site, base, base + "book/a.html#top")
     assert target.exists() and frag in _anchors(target)
@@ -248,6 +276,29 @@ def test_link_checker_detects_broken_targets(tmp_path):
     assert frag not in _anchors(target)
     target, _ = _target_file(site, base, base + "book/missing.html")
     assert not target.exists()
+    assert _leaves_site(base, "http://127.0.0.1:1/x") and not _leaves_site(base, base + "book/a.html")
+    assert not _leaves_site(base, "https://example.org/x")
+
+
+def test_a_link_leaving_the_sites_folder_fails_the_check(tmp_path):
+    """Served under its sub-path as once published, a page whose link climbs above the site's folder
+    (``../../x`` from ``book/``) fails the check, as do a missing page and anchor; its good links pass."""
+    _need_chromium()
+    site = tmp_path / "site"
+    (site / "book").mkdir(parents=True)
+    (site / "x").write_text("outside")  # a file of that name at the site's root does not make the link good
+    (site / "index.html").write_text('<p id="top">root</p>')
+    (site / "book" / "a.html").write_text(
+        '<h1 id="top">A</h1><a href="../../x">up</a><a href="../index.html#top">root</a>'
+        '<a href="b.html">missing</a><a href="#nowhere">anchor</a>'
+    )
+    with Server(site) as server, _closing(_driver(tmp_path / "profile")) as drv:
+        problems, info = _check_page(drv, site, server.url + "book/a.html")
+        problems += _link_problems(site, server.url, info["links"], set())
+    assert any("leaves the site's folder" in p and p.endswith("/x") for p in problems), problems
+    assert any("broken link" in p and "b.html" in p for p in problems), problems
+    assert any("broken anchor" in p and "#nowhere" in p for p in problems), problems
+    assert not [p for p in problems if "index.html#top" in p], problems
 
 
 #: The widths of the reader's edition checks: a desktop and a phone.
