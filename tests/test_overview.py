@@ -164,3 +164,22 @@ def test_the_landing_page_names_what_each_count_counts():
         "1,010 model repositories with commit histories, of the 760,000 listed"
     )
     assert covers("network.isolates_pct", {"covered": None, "population": 5, "scope": "none"}) == "coverage: none"
+
+
+def test_a_claim_measured_on_part_of_the_listing_says_on_what():
+    import pandas as pd
+
+    doc = {"findings": [_finding("network.isolates_pct", 50.5, "pct", 1_031, 760_000, "subset")]}
+    row = {
+        "quantity": "developers who are isolates in the collaboration network",
+        "paper": "89%",
+        "snapshot": "50.5%",
+        "snapshot_as_of_paper_date": "n/a",
+        "testable": "no",
+        "verdict": "",
+        "rests_on": "",
+    }
+    text = overview.edition_findings(doc, pd.DataFrame([row]))
+    assert "this snapshot: 50.5% (measured on 1,031 model repositories, listed or not, with a named commit" in text
+    doc["findings"][0]["coverage"].update(covered=760_000, scope="all")
+    assert "measured on" not in overview.edition_findings(doc, pd.DataFrame([row]))

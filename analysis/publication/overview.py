@@ -17,8 +17,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.paper import paper_numbers
 from analysis.publication.coverage_text import covers
 from analysis.publication.publish import DISPLAY_LIMIT, citation_metadata, text_quality
+from analysis.publication.reproduction import evidence_keys
 from analysis.snapshot import Snapshot
 from analysis.snapshot.schema import REPO_TABLES, TABLES
 from analysis.snapshot.store import VERSIONED_PACKAGES, git_commit
@@ -389,10 +391,25 @@ def edition_findings(doc: dict[str, Any], table: pd.DataFrame) -> str:
             else ""
         )
         lines.append(
-            f"- {row.quantity} — the paper: {row.paper}; this snapshot: {row.snapshot}{as_of}; "
-            f"testable: **{row.testable}**{verdict}."
+            f"- {row.quantity} — the paper: {row.paper}; this snapshot: {row.snapshot}{as_of}"
+            f"{_measured_on(row.quantity, entries)}; testable: **{row.testable}**{verdict}."
         )
     return "\n".join(lines)
+
+
+def _measured_on(quantity: str, entries: dict[str, Any]) -> str:
+    """What a claim's snapshot value was measured on, where that is not the whole listing
+    (`` (measured on 1,010 model repositories with commit histories, of the 760,000 listed; ...)``)."""
+    item = next((n for n in paper_numbers() if n["quantity"] == quantity), None)
+    for k in evidence_keys(item) if item is not None else []:
+        e = entries.get(k)
+        if e is None:
+            continue
+        c = e["coverage"]
+        if c["scope"] == "none" or (c["scope"] == "all" and c["covered"] == c["population"]):
+            return ""
+        return f" (measured on {covers(k, c)})"
+    return ""
 
 
 # --------------------------------------------------------------------------- #

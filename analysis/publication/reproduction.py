@@ -361,7 +361,7 @@ def _caveats(doc: Mapping[str, Any], entries: Mapping[str, Mapping[str, Any]]) -
     return c
 
 
-def _evidence_keys(item: Mapping[str, Any]) -> list[str]:
+def evidence_keys(item: Mapping[str, Any]) -> list[str]:
     """The findings a claim's evidence is: its measure, or for ``effect_interval`` the measure of each
     collaboration measure (``activity.license_effect.commits``, ...)."""
     if item["rule"]["kind"] == "effect_interval":
@@ -377,7 +377,7 @@ def _evidence(item: Mapping[str, Any], entries: Mapping[str, Mapping[str, Any]])
     if item["rule"]["kind"] == "effect_interval":
         ev["effects"] = [
             (k.rsplit(".", 1)[1], x["value"], x["ci_low"], x["ci_high"], x["coverage"]["scope"])
-            for k in _evidence_keys(item)
+            for k in evidence_keys(item)
             if (x := entries.get(k)) is not None
         ]
     return ev
@@ -385,7 +385,7 @@ def _evidence(item: Mapping[str, Any], entries: Mapping[str, Mapping[str, Any]])
 
 def _place(item: Mapping[str, Any], entries: Mapping[str, Mapping[str, Any]]) -> str:
     """Where the book shows a claim's evidence: the label of its first finding, with the page."""
-    for k in _evidence_keys(item):
+    for k in evidence_keys(item):
         e = entries.get(k)
         if e is not None and e.get("source"):
             return f"{e['source']} ({PAGE_NAMES.get(str(e.get('part')), e.get('part'))})"
