@@ -303,9 +303,9 @@ def _segment_keys(arr: np.ndarray, rows: np.ndarray, n: int, plan: list[tuple[in
 
 
 def _join(short_keys: np.ndarray, short_owner: np.ndarray, keys: np.ndarray, owner: np.ndarray) -> tuple:
-    """Every pair ``(short owner, owner)`` of equal keys (distinct owners, possibly repeated)."""
-    order = np.argsort(short_keys, kind="stable")
-    sk, so = short_keys[order], short_owner[order]
+    """Every pair ``(short owner, owner)`` of equal keys (distinct owners, possibly repeated);
+    ``short_keys`` sorted."""
+    sk, so = short_keys, short_owner
     out_a, out_b = [], []
     for s in range(0, len(keys), LOOKUPS_AT_ONCE):
         k, o = keys[s : s + LOOKUPS_AT_ONCE], owner[s : s + LOOKUPS_AT_ONCE]
@@ -344,6 +344,8 @@ def _segment_pairs(
             continue
         seg = _segments(short, edits + 1)
         sk, so = _segment_keys(arr, rows, short, [(i, [p]) for i, (p, _) in enumerate(seg)], seg)
+        order = np.argsort(sk)
+        sk, so = sk[order], so[order]
         for long in partners:
             allowed = _max_edits(short + long, threshold)
             plan = [(i, _shifts(i, p, n, short, long, allowed)) for i, (p, n) in enumerate(seg)]
