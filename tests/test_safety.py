@@ -132,6 +132,21 @@ def test_pages_show_control_characters_and_cut_absurd_lengths(hostile_book):
     assert whole, "no CSV keeps the 100,000-character name whole"
 
 
+def test_a_quote_mark_in_a_cell_is_shown_as_typed(hostile_book):
+    """Smartquotes are off: the owner name ``"><img ...`` shows in table cells with its straight quote,
+    never a typographic one (which would change the name a reader copies)."""
+    import html
+
+    cells = []
+    for page in _pages(_site(hostile_book)):
+        text = page.read_text(encoding="utf-8")
+        cells += [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td\b.*?</td>", text, re.S)]
+    named = [c for c in cells if "><img src=x onerror=alert(1)>" in c]
+    assert named, "no table cell shows the owner name with a quote mark"
+    assert all(c.count('"><img') == c.count("><img") for c in named), [c for c in named if '"><img' not in c][:3]
+    assert not [c for c in cells if re.search("[\u201c\u201d]><img", c)], "a quote mark became a typographic quote"
+
+
 def test_svg_metadata_and_figure_text_are_plain(hostile_book):
     figures = list((hostile_book / "figures").glob("*.svg"))
     assert figures
