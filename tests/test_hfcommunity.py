@@ -24,7 +24,16 @@ from analysis.snapshot import is_complete, open_snapshot
 from analysis.sources import hfcommunity as hfc
 from analysis.sources import mariadb
 from analysis.sources.hfcommunity import load as hfc_load
-from fakehub.hfcommunity_dump import local_time, package, real_dump, write_dump, write_rar
+from fakehub.hfcommunity_dump import (
+    DELETED_PREFIX,
+    NAMESAKE_AUTHORS,
+    NAMESAKE_REPO,
+    local_time,
+    package,
+    real_dump,
+    write_dump,
+    write_rar,
+)
 from fakehub.sources import make_source
 
 if not mariadb.available():
@@ -323,6 +332,124 @@ def test_a_commit_shared_by_a_duplicated_space_belongs_to_the_first(source, shor
     assert "duplicated space" in " ".join(got.manifest["notes"])
 
 
+def test_names_equal_under_the_collation_are_kept_apart(source, short_tmp, capsys):
+    """HFCommunity's tables compare names under utf8mb4_general_ci (case and accents ignored): an
+    owner and a namesake spelled in the other case, and commit authors 'José Pérez' and 'Jose
+    Perez'. The real mariadb-dump of that database keeps both owners' repositories and both
+    spellings in `commits`; its `author` table holds one row of each pair (what the extractor's
+    INSERT IGNORE kept): the import merges nothing, and says which owners the dump cannot tell."""
+    d = short_tmp / "namesakes"
+    d.mkdir()
+    sql = real_dump(source, d / "dump.sql", d / "work", version="1.1", namesakes=True)
+    text = sql.read_bytes()
+    authors_sql = text[text.index(b"INSERT INTO `author`") :]
+    authors_sql = authors_sql[: authors_sql.index(b";\n")]
+    one, other = (f"'{a}'".encode() for a in NAMESAKE_AUTHORS)
+    assert (one in authors_sql) != (other in authors_sql)  # the dump itself holds one of them
+    _, got = load_and_import(package(sql, d / "dump_20231009.sql.gz", "gz"), d / "snap", d / "srv", capsys)
+    owner = source.table("models")["owner"].iloc[0]
+    namesake = owner.swapcase()
+    assert namesake != owner
+    models = got.table("models").set_index("id")
+    assert models.at[f"{namesake}/{NAMESAKE_REPO}", "owner"] == namesake
+    assert (models["owner"] == owner).sum() == (source.table("models")["owner"] == owner).sum()
+    commit_authors = {a[0] for a in got.table("commits")["authors"] if a is not None and len(a)}
+    assert set(NAMESAKE_AUTHORS) <= commit_authors  # both spellings, each on its own commit
+    assert got.manifest["source"]["parameters"]["dump"]["duplicates"] == {}
+    kinds = dict(got.table("owners")[["owner", "kind"]].to_numpy())
+    want = dict(source.table("owners")[["owner", "kind"]].to_numpy())
+    assert namesake not in kinds and kinds.get(owner) == want.get(owner)
+    assert "2 owners share their name, up to case and accents, with another owner" in got.coverage("owners")["note"]
+
+
+def test_mariadb_loses_a_statement_with_a_duplicate_when_unique_checks_are_off(short_tmp):
+    """Why the load keeps unique checks on: with them off (as mariadb-dump's own header sets, and
+    as the load used to), MariaDB's bulk insert into an empty table drops every row of an INSERT
+    IGNORE statement holding a duplicate key, without a warning, and fails a plain INSERT with
+    error 1180 when it commits."""
+    ddl = "CREATE TABLE `{t}` (`id` varchar(20) NOT NULL, PRIMARY KEY (`id`)) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;\n"
+    rows = "('a'),('b'),('a'),('Jose'),('Jos\u00e9'),('c')"
+    sql = (
+        ddl.format(t="i")
+        + f"INSERT IGNORE INTO `i` VALUES {rows};\n"
+        + ddl.format(t="p")
+        + f"INSERT INTO `p` VALUES {rows};\n"
+    )
+    with mariadb.Server(short_tmp / "bulk") as server:
+        conn = server.connect()
+        with conn.cursor() as cur:
+            cur.execute("CREATE DATABASE bulk")
+        conn.close()
+        cmd = [mariadb.binaries()["client"], "--no-defaults", f"--socket={server.socket}", "--database=bulk", "--force"]
+        init = "--init-command=SET SESSION foreign_key_checks=0, unique_checks={}"
+        res = subprocess.run([*cmd, init.format(0)], input=sql.encode(), capture_output=True)
+        assert b"ERROR 1180" in res.stderr  # the plain INSERT
+        conn = server.connect("bulk")
+        with conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM i")
+            assert cur.fetchone()[0] == 0  # the INSERT IGNORE: no row, no error
+            for t in "ip":
+                cur.execute(f"DROP TABLE {t}")
+        conn.close()
+        res = subprocess.run([*cmd, init.format(1)], input=sql.encode(), capture_output=True)
+        assert b"ERROR 1062" in res.stderr  # with unique checks on: a plain INSERT stops at the duplicate
+        conn = server.connect("bulk")
+        with conn.cursor() as cur:
+            cur.execute("SELECT id FROM i ORDER BY id")
+            assert [r[0] for r in cur.fetchall()] == ["a", "b", "c", "Jose"]  # INSERT IGNORE keeps the first
+        conn.close()
+
+
+def test_rows_repeating_a_primary_key_are_counted_not_lost(source, short_tmp, capsys):
+    """A dump that repeats primary keys (a table dumped twice, overlapping parts, names equal
+    under the collation): the load keeps the first row of each key and counts the others per
+    table; the summary, the manifest, fetch_log and the notes say so."""
+    d = short_tmp / "duplicates"
+    d.mkdir()
+    text = write_dump(source, d / "whole.sql", version="1.1").read_bytes()
+    assert text.count(b"INSERT INTO `repository`") == 1
+    at = text.index(b"INSERT INTO `repository`")
+    stmt = text[at : text.index(b";\n", at) + 2]
+    text = text[: at + len(stmt)] + stmt + text[at + len(stmt) :]  # every repository row once more
+    at = text.index(b"VALUES ", text.index(b"INSERT INTO `discussion`")) + len(b"VALUES ")
+    first = text[at : text.index(b"),(", at) + 1]
+    text = text[:at] + first + b"," + text[at:]  # one discussion twice in its statement
+    dump = d / "dump_20231009.sql"
+    dump.write_bytes(text)
+    stdout, got = load_and_import(dump, d / "snap", d / "srv", capsys)
+    n_repo = sum(source.rows(t) for t in ("models", "datasets", "spaces"))
+    assert f"rows repeating a primary key (the first kept): discussion 1, repository {n_repo:,}" in stdout
+    assert got.manifest["source"]["parameters"]["dump"]["duplicates"] == {"discussion": 1, "repository": n_repo}
+    for t in ("models", "datasets", "spaces", "discussions", "commits"):
+        assert got.rows(t) == source.rows(t), t
+    log = got.table("fetch_log")
+    dup = log[log["outcome"] == "duplicate"].set_index("source")
+    assert (
+        dup.at["repository", "step"] == "import"
+        and f"{n_repo:,} rows of `repository`" in dup.at["repository", "reason"]
+    )
+    assert "1 rows of `discussion`" in dup.at["discussion", "reason"]
+    assert any(f"primary key of {n_repo + 1:,} rows" in n for n in got.manifest["notes"])
+
+
+def test_repositories_deleted_from_the_hub_are_imported_as_listed(source, short_tmp, capsys):
+    """HFCommunity updates its database incrementally: a model deleted from the Hub after it was
+    first read keeps its row, unmarked. The import cannot tell it from a listed one and keeps it
+    (no commit: no created_at); the notes say the dump can list deleted repositories."""
+    d = short_tmp / "deleted"
+    d.mkdir()
+    dump = write_dump(source, d / "dump_20231009.sql", version="1.0", deleted_repositories=2)
+    _, got = load_and_import(dump, d / "snap", d / "srv", capsys)
+    models = got.table("models").set_index("id")
+    assert len(models) == source.rows("models") + 2
+    for i in range(2):
+        rid = f"{DELETED_PREFIX}{i}"
+        assert models.at[rid, "owner"] == "gone-owner" and pd.isna(models.at[rid, "created_at"])
+        assert models.at[rid, "last_modified"] == pd.Timestamp("2022-05-01 12:00", tz="UTC")
+    assert not got.covered("commits")["repo_id"].str.startswith(DELETED_PREFIX).any()
+    assert any("deleted from the Hub" in n for n in got.manifest["notes"])
+
+
 def test_a_dump_written_with_skip_comments(source, real_sql, short_tmp, capsys):
     """No closing '-- Dump completed' line: accepted, and said; cut inside a read table: refused."""
     sql = real_sql("1.1", skip_comments=True)
@@ -556,16 +683,15 @@ def test_the_disk_filling_during_the_load(real_sql, bad_dir, capsys, monkeypatch
         pytest.skip(f"cannot mount a tmpfs here ({res.stderr.strip()})")
     try:
         dump = package(real_sql("1.1"), bad_dir / "dump_20231009.sql", "sql")
-        start = mariadb.Server.start
+        start_record = hfc_load._start_record
         monkeypatch.setattr(hfc_load, "free_bytes", lambda folder: 1 << 40)  # the check passes: the disk fills later
 
-        def start_then_fill(self, *a, **kw):  # the disk fills once the server is up
-            got = start(self, *a, **kw)
+        def record_then_fill(server, path):  # the disk fills once the load has begun
+            start_record(server, path)
             with open(mnt / "filler", "wb") as fh:
-                os.posix_fallocate(fh.fileno(), 0, shutil.disk_usage(mnt).free - (1 << 20))
-            return got
+                os.posix_fallocate(fh.fileno(), 0, shutil.disk_usage(mnt).free - (64 << 10))
 
-        monkeypatch.setattr(mariadb.Server, "start", start_then_fill)
+        monkeypatch.setattr(hfc_load, "_start_record", record_then_fill)
         root = mnt / "srv"
         _refused_and_incomplete(
             ["--dump", str(dump), str(bad_dir / "out"), "--data-dir", str(root), "--no-progress"],
