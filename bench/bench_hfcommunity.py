@@ -16,7 +16,8 @@ Steps, each timed:
 2. decompress: the dump's SQL read through the loader's containers from each zip (MB/s of SQL:
    Deflate64 through ``inflate64`` against Python's own Deflate);
 3. load: a private MariaDB server started on a fresh folder, the Deflate64 zip loaded into it by
-   ``make hfcommunity``'s code (only the tables the importer reads, bulk-load settings);
+   ``make hfcommunity``'s code (only the tables the importer reads, bulk-load settings, unique
+   checks on so that a row repeating a primary key is counted, not lost);
 4. plain: the same dump's ``.sql`` loaded by ``mariadb hfcommunity < dump.sql`` into a server
    with MariaDB's defaults (flush at every commit, doublewrite, 128 MB buffer pool), side by side;
 5. import: ``analysis.sources.hfcommunity.import_database`` in a child process, whose own peak
@@ -212,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"load: Deflate64 zip loaded in {t_load_only:.0f} s ({sql_mb / t_load_only:,.1f} MB of SQL/s; "
                 f"{t_load:.0f} s with the server's start and the keys built after); tables loaded: "
-                f"{', '.join(state['loaded'])}; not loaded: {', '.join(state['skipped'])}"
+                f"{', '.join(state['loaded'])}; not loaded: {', '.join(state['skipped'])}; rows repeating a "
+                f"primary key (counted, not loaded): {state.get('duplicates') or 'none'}"
             )
             print(
                 f"load: the loaded database takes {db_bytes / 2**30:.2f} GB on disk (mariadbd RSS after the load "
