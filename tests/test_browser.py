@@ -397,7 +397,7 @@ MIN_FIGURE_TEXT_PX = 9.0
 
 _LAYOUT_JS = r"""
 const art = document.querySelector('.bd-article') || document.body;
-const out = {problems: [], figures: [], banner: null, first_p: null, findings: []};
+const out = {problems: [], figures: [], banner: null, first_p: null, findings: [], rows: {}};
 const hidden = new Map();
 function isHidden(el) {
   if (!el) return false;
@@ -413,6 +413,14 @@ for (const table of art.querySelectorAll('table')) {
   const box = table.closest('.pst-scrollable-table-container, .table-wrapper') || table.parentElement;
   if (box.scrollWidth > box.clientWidth + 1)
     out.problems.push(`${id}: table scrolls sideways (${box.scrollWidth} px in ${box.clientWidth} px)`);
+  // every row its own: a row with missing values is never drawn into the row above (or as nothing)
+  const rows = Array.from(table.querySelectorAll('tbody tr')).filter((tr) => !tr.closest('details:not([open])'));
+  out.rows[id] = rows.length;
+  for (let i = 1; i < rows.length; i++) {
+    const a = rows[i - 1].getBoundingClientRect(), b = rows[i].getBoundingClientRect();
+    if (b.height < 2 || b.top < a.bottom - 1)
+      out.problems.push(`${id}: row ${i + 1} (${rows[i].textContent.trim().slice(0, 40)}) merges into the row above`);
+  }
   for (const cell of table.querySelectorAll('td, th')) {
     if (cell.getClientRects().length === 0 || isHidden(cell) || cell.closest('details:not([open])')) continue;
     if (cell.scrollWidth > cell.clientWidth + 1) {
@@ -467,10 +475,13 @@ for (let i = 0; i < rects.length && out.problems.length < 50; i++) {
                         `${JSON.stringify(b[5].textContent.trim().slice(0, 40))}`);
   }
 }
-// figures: the width each is drawn at
+// figures: the width each image shown is drawn at (a phone shows a figure's crops instead of it)
 for (const img of art.querySelectorAll('figure img')) {
   const fig = img.closest('figure');
-  out.figures.push({label: fig ? fig.id : '', width: img.getBoundingClientRect().width, src: img.getAttribute('src')});
+  const width = img.getBoundingClientRect().width;
+  if (width > 0)
+    out.figures.push({label: fig ? fig.id : '', width: width, src: img.getAttribute('src'),
+                      scrolls: fig ? fig.scrollWidth > fig.clientWidth + 1 : false});
 }
 // the banner, and the first paragraph of the page's own text
 const banner = Array.from(art.querySelectorAll('.admonition')).find(
@@ -496,6 +507,13 @@ def _svg_smallest_text(svg: Path) -> tuple[float, float]:
     width = float(re.search(r'<svg[^>]*\bwidth="([0-9.]+)pt"', text).group(1))
     sizes = [100 * float(s) for s in re.findall(r"scale\(([0-9.]+) -\1\)", text)]
     return (min(sizes) if sizes else float("inf")), width
+
+
+def _figure_svg(site: Path, label: str, src: str) -> Path:
+    """The SVG of an image a page shows: a phone's crop is its own SVG (``<label>.phone-<i>.svg``),
+    the figure's PNG (copied by Sphinx into ``_images/``) has ``<label>.svg`` beside it."""
+    name = Path(urllib.parse.urlsplit(src).path).name
+    return site / "figures" / (name if name.endswith(".svg") else f"{label}.svg")
 
 
 def test_svg_text_sizes_are_read(tmp_path):
@@ -587,9 +605,11 @@ def test_reader_layout_at_two_widths(tmp_path_factory):
                         failures.append(f"{where}: the paragraph {got['first_p']['text']!r} is above the banner")
                     if width == min(WIDTHS):
                         for f in got["figures"]:
-                            svg = site / "figures" / f"{f['label']}.svg"
+                            svg = _figure_svg(site, f["label"], f["src"])
+                            if f["scrolls"]:
+                                failures.append(f"{where}: figure {f['label']} scrolls sideways")
                             if not svg.exists():
-                                failures.append(f"{where}: figure {f['label']} has no SVG to measure")
+                                failures.append(f"{where}: figure {f['label']} has no SVG to measure ({svg.name})")
                                 continue
                             smallest, fig_width = _svg_smallest_text(svg)
                             px = smallest * f["width"] / fig_width
@@ -598,6 +618,11 @@ def test_reader_layout_at_two_widths(tmp_path_factory):
                                     f"{where}: figure {f['label']}'s smallest text is {px:.1f} CSS px "
                                     f"({smallest:.1f} pt in a {fig_width:.0f}-pt figure drawn {f['width']:.0f} px wide)"
                                 )
+                    shown = got["rows"].get("tab-core-periphery")
+                    if shown is not None:  # its rows with missing values once merged into the row above
+                        rows = len((site / "tables" / "tab-core-periphery.csv").read_text().splitlines()) - 1
+                        if shown != min(rows, 40):
+                            failures.append(f"{where}: tab-core-periphery shows {shown} rows of {rows}")
                     if rel == "book/index.html":
                         if not got["findings"]:
                             failures.append(f"{where}: no findings on the landing page")

@@ -57,3 +57,36 @@ def test_the_synthetic_warning_never_overlaps_the_stamp(tmp_path):
     warning = texts["SYNTHETIC DATA: not facts about the Hub"]
     assert warning.y1 <= stamp.y0 + 0.5 and not stamp.overlaps(warning)
     plt.close(fig)
+
+
+def _smallest_px(svg_text: str, column_px: float) -> float:
+    """The smallest text of a Matplotlib SVG (CSS px) once it is shown ``column_px`` wide (or at its
+    own width, when narrower)."""
+    width = float(re.search(r'<svg[^>]*\bwidth="([0-9.]+)pt"', svg_text).group(1))
+    sizes = [100 * float(s) for s in re.findall(r"scale\(([0-9.]+) -\1\)", svg_text)]
+    return min(sizes) * min(column_px, width * 4 / 3) / width
+
+
+def test_a_phone_shows_each_panel_with_legible_text(tmp_path):
+    """A three-panel figure (too small to read at a phone's width: about 5 px) is also saved as the
+    crops a phone shows, one under the other: the figure's legend, each panel, the stamp, each with
+    its text at least 9 CSS px in a 360-px column; the page shows them below 720 px."""
+    from analysis.publication.phonefigure import MIN_PHONE_TEXT_PX, PHONE_COLUMN_PX
+
+    snap = hand_snapshot(tmp_path / "s", models=10)
+    pub = Publisher(snap, tmp_path / "out")
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4))
+    for i, ax in enumerate(axes):
+        ax.plot([1, 2, 3], [i, 2, 1], label=f"series {i}")
+        ax.set_title(f"panel {i}")
+        ax.set_xlabel("downloads")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncols=3)
+    md = pub.figure(fig, "fig-three", "Three panels.", covers="nothing").text
+    figures = tmp_path / "out" / "figures"
+    assert _smallest_px((figures / "fig-three.svg").read_text(), PHONE_COLUMN_PX) < 9  # the figure itself
+    crops = sorted(figures.glob("fig-three.phone-*.svg"))
+    assert len(crops) == 5  # the legend, three panels, the stamp
+    for svg in crops:
+        assert _smallest_px(svg.read_text(), PHONE_COLUMN_PX) >= MIN_PHONE_TEXT_PX - 0.05, svg.name
+    assert ":figclass: hf-phone-figure" in md and md.count('<img src="../figures/fig-three.phone-') == 5
+    assert 'alt="Three panels.' in md

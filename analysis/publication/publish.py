@@ -3,7 +3,8 @@
 Every table or figure the book shows goes through a :class:`Publisher`:
 
 - the full data is written to ``_build/<snapshot_id>/tables/<label>.csv``;
-  figures are also written as PNG and SVG to ``_build/<snapshot_id>/figures/``;
+  figures are also written as PNG and SVG to ``_build/<snapshot_id>/figures/``, with the crops a
+  phone shows instead (``<label>.phone-<i>.svg``: one panel each, legible at a phone's width);
 - the notebook cell outputs MyST markdown (rendered by myst-nb with
   ``nb_render_markdown_format: myst``): a numbered ``table``/``figure``
   directive with a stable ``:name:`` (the label readers cite), a caption that
@@ -77,6 +78,7 @@ from analysis.publication.pagetext import (  # noqa: F401  (public names of this
     shown_columns,
     text_quality,
 )
+from analysis.publication.phonefigure import phone_crops, phone_view
 from analysis.snapshot import Snapshot
 from analysis.snapshot.store import git_commit
 
@@ -338,6 +340,7 @@ class Publisher:
         meta = {"Title": f"{label}: {plain}", "Source": source, "Description": f"{BOOK_TITLE}, version {self.version}"}
         fig.savefig(png, dpi=150, bbox_inches="tight", metadata={**meta, "Software": None})
         fig.savefig(svg, bbox_inches="tight", metadata={**meta, "Date": None, "Creator": None})
+        phone = self._phone_images(fig, label, f"{plain} ({source})", meta)
         plt.close(fig)
         self._sidecar(self.figures_dir, label, "figure", caption, covers)
         links = [self._link("figures", f"{label}.png", "PNG"), self._link("figures", f"{label}.svg", "SVG")]
@@ -350,8 +353,11 @@ class Publisher:
             f":name: {label}",
             f":width: {width}",
             f":alt: {plain} ({source})",
+            ":figclass: hf-phone-figure",
             "",
             f"{caption} {self.provenance(covers)}",
+            "",
+            phone,
             ":::",
             "",
             "Download: " + " · ".join(links),
@@ -359,6 +365,22 @@ class Publisher:
             self.cite(label, "figure"),
         ]
         return Markdown("\n".join(parts))
+
+    def _phone_images(self, fig: Any, label: str, alt: str, meta: dict[str, Any]) -> str:
+        """Save the crops a phone shows of ``fig`` (:func:`phonefigure.phone_crops`: one panel each,
+        text legible at a phone's width) as ``figures/<label>.phone-<i>.svg``; return the HTML that
+        shows them in place of the figure below 720 px (``book.css``)."""
+        import html
+
+        crops = phone_crops(fig)
+        imgs = []
+        for i, (kind, box) in enumerate(crops, 1):
+            name = f"{label}.phone-{i}.svg"
+            with phone_view(fig, kind):
+                fig.savefig(self.figures_dir / name, bbox_inches=box, metadata={**meta, "Date": None, "Creator": None})
+            text = html.escape(f"{alt}: part {i} of {len(crops)}", quote=True)
+            imgs.append(f'<img src="{self._rel}/figures/{name}" alt="{text}" loading="eager">')
+        return '<div class="hf-phone">' + "".join(imgs) + "</div>"
 
     # -- findings ----------------------------------------------------------
     def findings(self, part: str, entries: list[dict[str, Any]], parameters: dict[str, Any] | None = None) -> None:
