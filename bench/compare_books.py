@@ -7,12 +7,16 @@ BEFORE_BUILD and AFTER_BUILD are build folders (``_build/<snapshot_id>``, or the
 JSON sidecars) and ``findings.json``. A refactor that must not change a number passes when this
 prints ``identical`` and exits 0; any missing, extra or differing file is listed (with the first
 differing line) and the exit status is 1. ``--ignore`` skips a file by name (a named fix).
+
+A sidecar's build stamp (``book.version``, the package version with the commit, and ``built``, the
+build date) is not compared: it names the code and the day, not a result.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -24,13 +28,31 @@ def _files(build: Path) -> dict[str, Path]:
     return out
 
 
+#: A sidecar's build stamp: which code built it and when, not a result.
+STAMP_KEYS = (("book", "version"), ("built",))
+
+
+def _comparable(p: Path) -> bytes:
+    data = p.read_bytes()
+    if p.parent.name != "tables" or p.suffix != ".json":
+        return data
+    doc = json.loads(data)
+    for path in STAMP_KEYS:
+        node = doc
+        for k in path[:-1]:
+            node = node.get(k, {}) if isinstance(node, dict) else {}
+        if isinstance(node, dict):
+            node.pop(path[-1], None)
+    return json.dumps(doc, indent=1, sort_keys=True).encode()
+
+
 def _digest(p: Path) -> str:
-    return hashlib.sha256(p.read_bytes()).hexdigest()
+    return hashlib.sha256(_comparable(p)).hexdigest()
 
 
 def _first_difference(a: Path, b: Path) -> str:
-    la = a.read_text(encoding="utf-8", errors="replace").splitlines()
-    lb = b.read_text(encoding="utf-8", errors="replace").splitlines()
+    la = _comparable(a).decode("utf-8", errors="replace").splitlines()
+    lb = _comparable(b).decode("utf-8", errors="replace").splitlines()
     for i, (x, y) in enumerate(zip(la, lb, strict=False), start=1):
         if x != y:
             return f"line {i}: {x[:160]!r} != {y[:160]!r}"
