@@ -91,8 +91,10 @@ listing has no ``gated`` to expand); ``owner`` is the part of the id before ``/`
 legacy ids such as ``gpt2``).
 
 The package: :mod:`.options` (command line, plan), :mod:`.transport` (pacing, retries, counters),
-:mod:`.journal` (the checkpoint's journals), :mod:`.run` (the collection and the snapshot it writes);
-the record format is :mod:`analysis.sources.hubapi`.
+:mod:`.journal` (the checkpoint's journals), :mod:`.listing` (the listings and the selection),
+:mod:`.tasks` (the per-repository steps and owner kinds), :mod:`.tables` (the snapshot's tables
+and coverage), :mod:`.run` (the collection from checkpoint to snapshot, the entry point); the
+record format is :mod:`analysis.sources.hubapi`.
 """
 
 from __future__ import annotations
