@@ -70,7 +70,7 @@ def _smallest_px(svg_text: str, column_px: float) -> float:
 def test_a_phone_shows_each_panel_with_legible_text(tmp_path):
     """A three-panel figure (too small to read at a phone's width: about 5 px) is also saved as the
     crops a phone shows, one under the other: the figure's legend, each panel, the stamp, each with
-    its text at least 9 CSS px in a 360-px column; the page shows them below 720 px."""
+    its text at least 9 CSS px in a 330-px column; the page shows them below 720 px."""
     from analysis.publication.phonefigure import MIN_PHONE_TEXT_PX, PHONE_COLUMN_PX
 
     snap = hand_snapshot(tmp_path / "s", models=10)

@@ -16,12 +16,18 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-#: The text column of a phone's page (CSS px: a 414-px screen less the page's margins).
-PHONE_COLUMN_PX = 360
+#: The width a phone's page gives an image (CSS px: a 414-px screen less the page's and the figure's
+#: margins, 341 px in Chromium, with room to spare).
+PHONE_COLUMN_PX = 330
 #: The smallest text a phone shows (CSS px; 9 is the book's floor, with room for rounding).
 MIN_PHONE_TEXT_PX = 9.5
 #: Rounds of enlarging the text (a crop's width changes a little as its text grows).
 ROUNDS = 4
+#: Never more than this many times the text of the figure as laid out for a wide screen.
+MAX_FACTOR = 3.0
+#: The figure's own texts (a note, the stamp) are wrapped at this many characters a line: a line as
+#: wide as the figure cannot be shown legibly in a phone's column, however large its text.
+PHONE_LINE = 45
 
 
 def _main_axes(fig: Any) -> list[Any]:
@@ -115,9 +121,12 @@ def _ancestors(artist: Any) -> list[Any]:
 
 
 def _factor(fig: Any, regions: list[tuple[str, Any]], renderer: Any) -> float:
-    """How much every text must grow so that each region's smallest text is legible on a phone."""
+    """How much every text must grow so that each panel's smallest text is legible on a phone (the
+    figure's own legends and texts grow with their crop: wrapped, they are legible as they are)."""
     need = 1.0
     for kind, r in regions:
+        if kind in ("top", "bottom"):
+            continue
         with _Only(fig, kind):
             sizes = _texts_in(fig, r, renderer)
         if sizes:
@@ -126,11 +135,18 @@ def _factor(fig: Any, regions: list[tuple[str, Any]], renderer: Any) -> float:
     return need
 
 
-def _one_column_legends(fig: Any) -> None:
-    """The figure's own legends in one column: a row of entries as wide as the figure cannot be
-    shown legibly in a phone's column, a column of them can."""
+def _narrow_figure_texts(fig: Any) -> None:
+    """The figure's own legends in one column and its own texts wrapped at :data:`PHONE_LINE`
+    characters: a row of entries or a line as wide as the figure cannot be shown legibly in a phone's
+    column, a column of them can."""
+    import textwrap
+
     for lg in fig.legends:
         lg.set_ncols(1)
+    for t in fig.texts:
+        lines = t.get_text().split("\n")
+        if any(len(line) > PHONE_LINE for line in lines):
+            t.set_text("\n".join(textwrap.fill(line, PHONE_LINE) for line in lines))
 
 
 def _enlarge(fig: Any, factor: float) -> None:
@@ -159,14 +175,16 @@ def phone_crops(fig: Any) -> list[tuple[str, Any]]:
     """The crops of ``fig`` a phone shows one under the other, as ``(kind, bbox in inches)`` (for
     ``savefig``'s ``bbox_inches``, within ``phone_view(fig, kind)``), after enlarging its text until
     each is legible at :data:`PHONE_COLUMN_PX`. Changes ``fig``: save the wide figure first."""
-    _one_column_legends(fig)
+    _narrow_figure_texts(fig)
+    total = 1.0
     for _ in range(ROUNDS):
         fig.draw_without_rendering()
         renderer = fig.canvas.get_renderer()
-        factor = _factor(fig, _regions(fig, renderer), renderer)
-        if factor <= 1.0:
+        factor = min(_factor(fig, _regions(fig, renderer), renderer) * 1.02, MAX_FACTOR / total)
+        if factor <= 1.02:
             break
-        _enlarge(fig, factor * 1.02)
+        _enlarge(fig, factor)
+        total *= factor
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
     inches = fig.dpi_scale_trans.inverted()
