@@ -203,19 +203,25 @@ def test_round_trip_every_table(tmp_path):
 
 def test_round_trip_streaming_writer_and_dataframes(tmp_path):
     data = sample_tables()
-    w = SnapshotWriter(
+    with SnapshotWriter(
         tmp_path / "st", snapshot_date="2024-01-02", source_kind="import", source_parameters={"files": ["a"]}
-    )
-    with w.open_table("models") as app:  # in two batches, one a DataFrame
-        app.write(data["models"][:1])
-        app.write(pd.DataFrame(data["models"][1:]))
-    app2 = w.open_table("commits")  # left open: finish closes it
-    app2.write(pa.Table.from_pylist(data["commits"], schema=SCHEMAS["commits"]))
-    w.write_table("owners", pd.DataFrame(data["owners"]))
-    # a partial snapshot cannot be opened while being written
-    with pytest.raises(SnapshotError, match="'complete' is False, expected true"):
-        open_snapshot(tmp_path / "st")
-    w.finish({"models": {"scope": "all"}, "commits": {"scope": "subset", "note": "some"}}, notes=["n1"])
+    ) as w:
+        with w.open_table("models") as app:  # in two batches, one a DataFrame
+            app.write(data["models"][:1])
+            app.write(pd.DataFrame(data["models"][1:]))
+        app2 = w.open_table("commits")  # left open: finish closes it
+        app2.write(pa.Table.from_pylist(data["commits"], schema=SCHEMAS["commits"]))
+        w.write_table("owners", pd.DataFrame(data["owners"]))
+        # while being written, nothing is at the target, and the temporary folder is partial
+        assert not (tmp_path / "st").exists() and w.dir.parent == tmp_path
+        with pytest.raises(SnapshotError, match="no such snapshot directory"):
+            open_snapshot(tmp_path / "st")
+        with pytest.raises(SnapshotError, match="'complete' is False, expected true"):
+            open_snapshot(w.dir)
+        assert w.finish({"models": {"scope": "all"}, "commits": {"scope": "subset", "note": "some"}}, notes=["n1"]) == (
+            tmp_path / "st"
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["st"]  # the temporary folder renamed into place
     snap = open_snapshot(tmp_path / "st")
     assert snap.id == "st" and snap.source_kind == "import" and not snap.is_synthetic
     assert snap.arrow("models").to_pylist() == conform("models", data["models"]).to_pylist()
@@ -259,14 +265,64 @@ def test_partial_snapshot(snap_dir):
         validate(snap_dir)
 
 
-def test_interrupted_writer_is_partial(tmp_path):
-    w = SnapshotWriter(tmp_path / "int", source_kind="synthetic")
-    w.write_table("models", sample_tables()["models"])
-    with pytest.raises(SnapshotError, match="partial"):
+def test_interrupted_writer_leaves_nothing(tmp_path):
+    """An exception (or leaving the block without finish) discards the temporary folder: no folder
+    at the target, nothing beside it."""
+    with pytest.raises(RuntimeError, match="mid-write"):
+        with SnapshotWriter(tmp_path / "int", source_kind="synthetic") as w:
+            w.write_table("models", sample_tables()["models"])
+            w.open_table("commits").write(sample_tables()["commits"])
+            raise RuntimeError("mid-write")
+    assert list(tmp_path.iterdir()) == []
+    with SnapshotWriter(tmp_path / "int", source_kind="synthetic") as w:
+        w.write_table("models", sample_tables()["models"])
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(SnapshotError, match="no such snapshot directory"):
         open_snapshot(tmp_path / "int")
-    # a partial snapshot may be written again (resumed); a complete one may not
-    write_snapshot(tmp_path / "int", {"models": sample_tables()["models"]})
-    open_snapshot(tmp_path / "int")
+
+
+def test_killed_writer_is_never_readable_at_its_name(tmp_path):
+    """kill -9 in the middle of writing: the target does not exist, the temporary folder beside it
+    says partial; the next writer replaces nothing and writes the whole snapshot."""
+    code = (
+        "import os, signal, sys\n"
+        "from analysis.snapshot import SnapshotWriter\n"
+        "sys.path.insert(0, sys.argv[2])\n"
+        "from test_snapshot import sample_tables\n"
+        "with SnapshotWriter(sys.argv[1], source_kind='synthetic') as w:\n"
+        "    w.write_table('models', sample_tables()['models'])\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code, str(tmp_path / "k"), str(paths.TESTS)], capture_output=True)
+    assert res.returncode == -9, res.stderr
+    assert not (tmp_path / "k").exists()
+    (left,) = tmp_path.iterdir()
+    assert left.name.startswith(".k.partial-")
+    with pytest.raises(SnapshotError, match="partial"):
+        open_snapshot(left)
+    write_snapshot(tmp_path / "k", {"models": sample_tables()["models"]})
+    open_snapshot(tmp_path / "k")
+
+
+def test_writer_targets(tmp_path):
+    """An empty folder or a partial snapshot (an older writer's, interrupted) is replaced; a folder
+    holding anything else is refused before anything is written; a link is followed."""
+    (tmp_path / "empty").mkdir()
+    write_snapshot(tmp_path / "empty", {"models": sample_tables()["models"]})
+    partial = make_snapshot(tmp_path / "old")
+    edit_manifest(partial, lambda m: m.update(complete=False))
+    write_snapshot(partial, {"models": sample_tables()["models"][:1]})
+    assert open_snapshot(partial).rows("models") == 1
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    with pytest.raises(SnapshotError, match="exists and is not a snapshot"):
+        SnapshotWriter(tmp_path / "mine", source_kind="synthetic")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    write_snapshot(tmp_path / "link", {"models": sample_tables()["models"]}, snapshot_id="real")
+    assert (tmp_path / "link").is_symlink() and open_snapshot(tmp_path / "real").rows("models") == 3
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 def test_changed_file_fails_checksum(snap_dir):
@@ -375,21 +431,25 @@ def test_complete_snapshot_is_immutable(snap_dir):
 
 
 def test_writing_bad_data_is_refused_with_clear_messages(tmp_path):
-    w = SnapshotWriter(tmp_path / "bad", source_kind="synthetic")
-    with pytest.raises(SnapshotError, match=r"models\.parquet: missing column 'id' \(expected string, not null\)"):
-        w.write_table("models", [{"name": "x"}])
-    with pytest.raises(
-        SnapshotError, match=r"models\.parquet: column 'likes' has type (large_)?string, expected int64"
-    ):
-        w.write_table("models", pd.DataFrame({"id": ["a"], "name": ["a"], "likes": ["many"]}))
-    with pytest.raises(SnapshotError, match=r"commits\.parquet: column 'repo_id' has 1 null value\(s\), expected none"):
-        w.write_table("commits", [{"repo_type": "model", "repo_id": None, "commit_id": "c"}])
-    with pytest.raises(SnapshotError, match=r"owners\.parquet: unknown column\(s\) extra; expected only owner, kind"):
-        w.write_table("owners", [{"owner": "o", "kind": "user", "extra": 1}])
-    with pytest.raises(SnapshotError, match="unknown table 'users'"):
-        w.write_table("users", [])
-    with pytest.raises(SnapshotError, match=r"coverage of 'models': scope 'most', expected one of all"):
-        w.finish({"models": {"scope": "most"}})
+    with SnapshotWriter(tmp_path / "bad", source_kind="synthetic") as w:
+        with pytest.raises(SnapshotError, match=r"models\.parquet: missing column 'id' \(expected string, not null\)"):
+            w.write_table("models", [{"name": "x"}])
+        with pytest.raises(
+            SnapshotError, match=r"models\.parquet: column 'likes' has type (large_)?string, expected int64"
+        ):
+            w.write_table("models", pd.DataFrame({"id": ["a"], "name": ["a"], "likes": ["many"]}))
+        with pytest.raises(
+            SnapshotError, match=r"commits\.parquet: column 'repo_id' has 1 null value\(s\), expected none"
+        ):
+            w.write_table("commits", [{"repo_type": "model", "repo_id": None, "commit_id": "c"}])
+        with pytest.raises(
+            SnapshotError, match=r"owners\.parquet: unknown column\(s\) extra; expected only owner, kind"
+        ):
+            w.write_table("owners", [{"owner": "o", "kind": "user", "extra": 1}])
+        with pytest.raises(SnapshotError, match="unknown table 'users'"):
+            w.write_table("users", [])
+        with pytest.raises(SnapshotError, match=r"coverage of 'models': scope 'most', expected one of all"):
+            w.finish({"models": {"scope": "most"}})
     with pytest.raises(SnapshotError, match="expected YYYY-MM-DD"):
         SnapshotWriter(tmp_path / "bad2", snapshot_date="yesterday", source_kind="synthetic")
     with pytest.raises(SnapshotError, match="source kind 'web'"):
@@ -397,13 +457,12 @@ def test_writing_bad_data_is_refused_with_clear_messages(tmp_path):
 
 
 def test_duplicate_keys_refused_when_finishing(tmp_path):
-    w = SnapshotWriter(tmp_path / "dup", source_kind="synthetic")
     rows = sample_tables()["models"]
-    w.write_table("models", rows + rows[:1])
     with pytest.raises(SnapshotError, match=r"models\.parquet: 1 duplicate key\(s\) on \(id\)"):
-        w.finish({})
-    with pytest.raises(SnapshotError, match="partial"):
-        open_snapshot(tmp_path / "dup")
+        with SnapshotWriter(tmp_path / "dup", source_kind="synthetic") as w:
+            w.write_table("models", rows + rows[:1])
+            w.finish({})
+    assert list(tmp_path.iterdir()) == []  # refused: nothing at the target, nothing left beside it
 
 
 def test_unknown_columns_on_read(snap_dir):

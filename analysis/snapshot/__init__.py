@@ -1,5 +1,7 @@
-"""The snapshot contract: the tables and columns (:mod:`.schema`), writing, reading and
-validating a snapshot (:mod:`.store`), and its command line (``validate``, ``info``: :mod:`.cli`).
+"""The snapshot contract: the tables and columns, their constants and errors (:mod:`.schema`),
+data conformed to a table (:mod:`.conform`), writing and validating a snapshot (:mod:`.store`), a
+snapshot opened for reading (:mod:`.reader`), one writer per folder (:mod:`.lock`), and its
+command line (``validate``, ``info``: :mod:`.cli`).
 
 Every stage reads and writes snapshots through this package only: sources write them, the
 parts and the publication read them. The public names of :mod:`.store` are re-exported here,

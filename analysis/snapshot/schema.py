@@ -35,6 +35,15 @@ STRLIST = pa.list_(pa.string())
 REPO_TYPES = ("model", "dataset", "space")
 #: table name of each repository type
 REPO_TABLES = {"model": "models", "dataset": "datasets", "space": "spaces"}
+#: repository type of each repository table (the inverse of :data:`REPO_TABLES`)
+REPO_TYPE_OF_TABLE = {table: repo_type for repo_type, table in REPO_TABLES.items()}
+
+#: The Hub's placeholder creation time: repositories older than its 2022-03-02 migration were
+#: given a ``createdAt`` in this minute (e.g. 2022-03-02T23:29:04.000Z), kept as given in
+#: ``created_at``: ``[start, end)`` in UTC, as ISO text (every reader makes its own type of it).
+PLACEHOLDER_CREATED = ("2022-03-02T23:29:00", "2022-03-02T23:30:00")
+#: The day of :data:`PLACEHOLDER_CREATED`.
+PLACEHOLDER_DATE = PLACEHOLDER_CREATED[0][:10]
 
 _REPO_FIELDS = [
     pa.field("id", STR, nullable=False),
@@ -163,6 +172,10 @@ AUTHOR_NAMES = ("hub", "git")
 SELECTION_MODES = ("all", "sample", "top-downloads", "top-likes", "by-name", "as-given")
 
 
+class SnapshotError(Exception):
+    """A snapshot (or data written to one) does not satisfy the format."""
+
+
 class CoverageError(ValueError):
     """A coverage entry that does not fit :class:`Coverage`."""
 
@@ -204,6 +217,16 @@ class Coverage:
     def __post_init__(self) -> None:
         if self.scope not in COVERAGE_SCOPES:
             raise CoverageError(f"scope {self.scope!r}, expected one of {', '.join(COVERAGE_SCOPES)}")
+        self._check_counts_and_texts()
+        if self.author_names is not None and self.author_names not in AUTHOR_NAMES:
+            raise CoverageError(f"author_names {self.author_names!r}, expected one of {', '.join(AUTHOR_NAMES)}")
+        if self.selection is not None:
+            _check_selection(self.selection)
+        overlap = set(self.details) & set(_COVERAGE_FIELDS)
+        if overlap:
+            raise CoverageError(f"details repeat typed field(s) {', '.join(sorted(overlap))}")
+
+    def _check_counts_and_texts(self) -> None:
         for name in ("rows", "covered"):
             v = getattr(self, name)
             if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
@@ -212,19 +235,6 @@ class Coverage:
             v = getattr(self, name)
             if v is not None and not isinstance(v, str):
                 raise CoverageError(f"{name} is {type(v).__name__}, expected text")
-        if self.author_names is not None and self.author_names not in AUTHOR_NAMES:
-            raise CoverageError(f"author_names {self.author_names!r}, expected one of {', '.join(AUTHOR_NAMES)}")
-        sel = self.selection
-        if sel is not None:
-            if not isinstance(sel, Selection) or sel.mode not in SELECTION_MODES:
-                raise CoverageError(f"selection {sel!r}, expected a mode of {', '.join(SELECTION_MODES)}")
-            if sel.seed is not None and (not isinstance(sel.seed, int) or isinstance(sel.seed, bool)):
-                raise CoverageError(f"selection seed {sel.seed!r}, expected an integer")
-            if sel.mode == "sample" and sel.seed is None:
-                raise CoverageError("a sample's selection needs its seed")
-        overlap = set(self.details) & set(_COVERAGE_FIELDS)
-        if overlap:
-            raise CoverageError(f"details repeat typed field(s) {', '.join(sorted(overlap))}")
 
     def to_json(self) -> dict[str, Any]:
         """The manifest's form: typed fields first (those set), the source's details, the note last."""
@@ -271,6 +281,15 @@ class Coverage:
 
 
 _COVERAGE_FIELDS = ("scope", "rows", "population", "covered", "selection", "author_names", "note")
+
+
+def _check_selection(sel: Any) -> None:
+    if not isinstance(sel, Selection) or sel.mode not in SELECTION_MODES:
+        raise CoverageError(f"selection {sel!r}, expected a mode of {', '.join(SELECTION_MODES)}")
+    if sel.seed is not None and (not isinstance(sel.seed, int) or isinstance(sel.seed, bool)):
+        raise CoverageError(f"selection seed {sel.seed!r}, expected an integer")
+    if sel.mode == "sample" and sel.seed is None:
+        raise CoverageError("a sample's selection needs its seed")
 
 
 def coverage(

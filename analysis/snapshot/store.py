@@ -1,12 +1,14 @@
 """Writing, loading and validating snapshots (the format is in :mod:`analysis.snapshot.schema`).
 
-Writing goes through :class:`SnapshotWriter`, which marks a snapshot complete
-(``"complete": true`` in ``manifest.json``, written last and atomically) only
-after every table is in place and checksummed; a complete snapshot is never
-written again. Loading goes through :func:`open_snapshot`, which refuses a
-partial snapshot and checks the schema, row counts and checksums of every
-table; any problem raises :class:`SnapshotError` naming the file, the column
-and what was expected.
+Every source writes through :class:`SnapshotWriter`, a context manager: the tables go into a
+temporary folder beside the target; :meth:`SnapshotWriter.finish` checksums and validates them,
+marks the snapshot complete (``"complete": true`` in ``manifest.json``, written last and
+atomically), makes its files read-only and renames the folder into place. Any failure discards
+the temporary folder and leaves the target untouched; a complete snapshot is never written
+again. Loading goes through :func:`open_snapshot`, which refuses a partial snapshot and checks
+the schema, row counts and checksums of every table (the opened :class:`Snapshot` is in
+:mod:`.reader`); any problem raises :class:`SnapshotError` naming the file, the column and what
+was expected.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import stat
 import subprocess
+import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -31,20 +34,24 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from analysis import paths
-from analysis.memory import available_cpus, release_arrow_memory
+from analysis.memory import available_cpus
+from analysis.snapshot.conform import conform
+from analysis.snapshot.reader import PANDAS_TYPES, Snapshot
 from analysis.snapshot.schema import (
     LOG_STEPS,
     OUTCOMES,
-    REPO_TABLES,
     SCHEMA_VERSION,
     SCHEMAS,
     TABLES,
     UNIQUE_KEYS,
     Coverage,
     CoverageError,
+    SnapshotError,
     snapshot_id_problem,
     table_file,
 )
+
+__all__ = ["Snapshot", "SnapshotError", "conform"]  # re-exported: their old home
 
 MANIFEST = "manifest.json"
 SOURCE_KINDS = ("hub", "import", "synthetic")
@@ -66,67 +73,8 @@ VERSIONED_PACKAGES = (
 )
 
 
-class SnapshotError(Exception):
-    """A snapshot (or data written to one) does not satisfy the format."""
-
-
 class SnapshotExistsError(SnapshotError):
     """Attempt to write into a snapshot that is already complete."""
-
-
-# --------------------------------------------------------------------------- #
-# conforming data to the schema
-# --------------------------------------------------------------------------- #
-
-
-def _where(name: str, file: str | None) -> str:
-    return file or table_file(name)
-
-
-def conform(name: str, data: Any, *, file: str | None = None) -> pa.Table:
-    """Return ``data`` as an Arrow table with exactly the schema of table ``name``.
-
-    ``data`` may be a pandas DataFrame, an Arrow table or record batch, or a
-    list of dicts. Missing nullable columns are filled with nulls; a missing
-    non-nullable column, an unknown column, a value that cannot be cast or a
-    null in a non-nullable column raises :class:`SnapshotError`.
-    """
-    if name not in SCHEMAS:
-        raise SnapshotError(f"unknown table {name!r}; expected one of {', '.join(TABLES)}")
-    schema = SCHEMAS[name]
-    where = _where(name, file)
-    if isinstance(data, pd.DataFrame):
-        table = pa.Table.from_pandas(data, preserve_index=False)
-    elif isinstance(data, pa.RecordBatch):
-        table = pa.Table.from_batches([data])
-    elif isinstance(data, pa.Table):
-        table = data
-    elif isinstance(data, list):
-        table = pa.Table.from_pylist(data) if data else schema.empty_table()
-    else:
-        raise SnapshotError(f"{where}: cannot write data of type {type(data).__name__}")
-    unknown = [c for c in table.column_names if c not in schema.names]
-    if unknown:
-        raise SnapshotError(f"{where}: unknown column(s) {', '.join(unknown)}; expected only {', '.join(schema.names)}")
-    columns = []
-    for field in schema:
-        if field.name in table.column_names:
-            col = table.column(field.name)
-            if col.type != field.type:
-                try:
-                    col = col.cast(field.type)
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-                    raise SnapshotError(
-                        f"{where}: column {field.name!r} has type {col.type}, expected {field.type} ({exc})"
-                    ) from None
-        elif field.nullable:
-            col = pa.nulls(table.num_rows, type=field.type)
-        else:
-            raise SnapshotError(f"{where}: missing column {field.name!r} (expected {field.type}, not null)")
-        if not field.nullable and col.null_count:
-            raise SnapshotError(f"{where}: column {field.name!r} has {col.null_count} null value(s), expected none")
-        columns.append(col)
-    return pa.Table.from_arrays(columns, schema=schema)
 
 
 # --------------------------------------------------------------------------- #
@@ -245,11 +193,20 @@ class TableAppender:
 
 
 class SnapshotWriter:
-    """Writes one snapshot; only :meth:`finish` marks it complete.
+    """Writes one snapshot through a temporary folder; only :meth:`finish` puts it in place.
 
-    >>> w = SnapshotWriter(path, "demo", source_kind="synthetic", source_parameters={"seed": 1})
-    >>> w.write_table("models", df)
-    >>> w.finish(coverage={...})
+    >>> with SnapshotWriter(path, "demo", source_kind="synthetic", source_parameters={"seed": 1}) as w:
+    ...     w.write_table("models", df)
+    ...     w.finish(coverage={...})
+
+    The tables are written into ``.<name>.partial-<random>`` beside the target (the same file
+    system; a snapshot folder of its own, marked ``"complete": false``). :meth:`finish` validates
+    the whole snapshot, marks it complete and renames it into place. Leaving the ``with`` block
+    without :meth:`finish` (an exception, Ctrl-C) discards the temporary folder: the target stays
+    as it was, and a partial snapshot is never readable at its name. The target may be absent,
+    an empty folder or a snapshot left partial by an interrupted writer (replaced); a complete
+    snapshot, or a folder holding anything else, is refused. Writers that may run at once take
+    the target's :class:`analysis.snapshot.lock.FolderLock` first (import, collect, synth do).
     """
 
     def __init__(
@@ -261,17 +218,14 @@ class SnapshotWriter:
         source_kind: str,
         source_parameters: Mapping[str, Any] | None = None,
     ):
-        self.dir = Path(directory)
-        if is_complete(self.dir):
-            raise SnapshotExistsError(
-                f"{self.dir / MANIFEST}: snapshot is complete and immutable; choose a new snapshot id"
-            )
+        self.target = Path(directory)
+        _check_target(self.target)
         if source_kind not in SOURCE_KINDS:
             raise SnapshotError(f"source kind {source_kind!r}; expected one of {', '.join(SOURCE_KINDS)}")
-        self.snapshot_id = self.dir.name if snapshot_id is None else snapshot_id
+        self.snapshot_id = self.target.name if snapshot_id is None else snapshot_id
         problem = snapshot_id_problem(self.snapshot_id)
         if problem:
-            raise SnapshotError(f"{self.dir}: {problem}")
+            raise SnapshotError(f"{self.target}: {problem}")
         if isinstance(snapshot_date, dt.date):
             snapshot_date = snapshot_date.isoformat()
         self.snapshot_date = snapshot_date or dt.date.today().isoformat()
@@ -281,10 +235,31 @@ class SnapshotWriter:
             raise SnapshotError(f"snapshot date {self.snapshot_date!r}; expected YYYY-MM-DD") from None
         self.source_kind = source_kind
         self.source_parameters = dict(source_parameters or {})
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self._real = Path(os.path.realpath(self.target))  # a link's folder: where the lock is keyed too
+        self._real.parent.mkdir(parents=True, exist_ok=True)
+        #: where the tables are written until :meth:`finish`
+        self.dir = Path(tempfile.mkdtemp(prefix=f".{self._real.name}.partial-", dir=self._real.parent))
+        self.finished = False
         self._written: set[str] = set()
         self._open: dict[str, TableAppender] = {}
         atomic_write_json(self.dir / MANIFEST, self._manifest_base() | {"complete": False})
+
+    def __enter__(self) -> SnapshotWriter:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if not self.finished:
+            self.discard()
+
+    def discard(self) -> None:
+        """Close the open tables and remove the temporary folder (the target is untouched)."""
+        for app in self._open.values():
+            try:
+                app.close()
+            except Exception:  # noqa: BLE001 - the folder goes anyway
+                pass
+        self._open.clear()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def _manifest_base(self) -> dict[str, Any]:
         return {
@@ -319,7 +294,8 @@ class SnapshotWriter:
         notes: Iterable[str] = (),
         extra: Mapping[str, Any] | None = None,
     ) -> Path:
-        """Write missing tables empty, checksum everything, then mark complete."""
+        """Write missing tables empty, checksum and validate everything, mark complete, then
+        rename the snapshot into place; returns the target."""
         for name, app in list(self._open.items()):
             app.close()
             self._written.add(name)
@@ -327,37 +303,71 @@ class SnapshotWriter:
         for name in TABLES:
             if name not in self._written:
                 self.write_table(name, SCHEMAS[name].empty_table())
-        tables = {}
-        for name in TABLES:
-            p = self.path(name)
-            tables[name] = {
-                "file": p.name,
-                "rows": pq.ParquetFile(p).metadata.num_rows,
-                "sha256": sha256_file(p),
-            }
-        cov = {}
-        for name in TABLES:
-            c = dict(coverage.get(name, {"scope": "none", "note": "not collected"}))
-            try:
-                Coverage.from_json(c)
-            except CoverageError as exc:
-                raise SnapshotError(f"{MANIFEST}: coverage of {name!r}: {exc}") from None
-            cov[name] = c
         manifest = self._manifest_base() | {
             "created_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             "package_versions": package_versions(),
-            "tables": tables,
-            "coverage": cov,
+            "tables": {name: self._table_entry(name) for name in TABLES},
+            "coverage": {name: _coverage_entry(name, coverage) for name in TABLES},
             "notes": list(notes),
         }
         if extra:
             manifest["extra"] = dict(extra)
         # everything else is in place: validate, then write the flag last
+        validate_manifest(self.dir, manifest | {"complete": True})
         validate_tables(self.dir, manifest, deep=True)
         manifest["complete"] = True
         atomic_write_json(self.dir / MANIFEST, manifest)
         seal(self.dir)
-        return self.dir
+        _put_in_place(self.dir, self._real)
+        self.finished = True
+        return self.target
+
+    def _table_entry(self, name: str) -> dict[str, Any]:
+        p = self.path(name)
+        return {"file": p.name, "rows": pq.ParquetFile(p).metadata.num_rows, "sha256": sha256_file(p)}
+
+
+def _coverage_entry(name: str, coverage: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    c = dict(coverage.get(name, {"scope": "none", "note": "not collected"}))
+    try:
+        Coverage.from_json(c)
+    except CoverageError as exc:
+        raise SnapshotError(f"{MANIFEST}: coverage of {name!r}: {exc}") from None
+    return c
+
+
+#: What a folder left by an interrupted writer may hold (it is replaced; anything else is refused).
+_LEFTOVER = (MANIFEST, MANIFEST + ".tmp", "*.parquet")
+
+
+def _check_target(target: Path) -> None:
+    """A snapshot may be written at ``target``: absent, an empty folder or an incomplete snapshot."""
+    if is_complete(target):
+        raise SnapshotExistsError(f"{target / MANIFEST}: snapshot is complete and immutable; choose a new snapshot id")
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise SnapshotError(f"{target}: exists and is not a folder; give a new folder")
+    others = [p.name for p in target.iterdir() if not any(p.match(g) for g in _LEFTOVER)]
+    if others or (any(target.iterdir()) and not (target / MANIFEST).exists()):
+        raise SnapshotError(f"{target}: exists and is not a snapshot; give a new folder")
+
+
+def _put_in_place(folder: Path, target: Path) -> None:
+    """Rename the finished ``folder`` to ``target`` (same parent), replacing an empty folder or a
+    partial snapshot left there; then sync the parent so the rename survives a crash."""
+    stale = None
+    if target.exists():
+        stale = Path(tempfile.mkdtemp(prefix=f".{target.name}.stale-", dir=target.parent))
+        os.replace(target, stale / target.name)
+    os.rename(folder, target)
+    dfd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+    if stale is not None:
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def write_snapshot(
@@ -376,20 +386,20 @@ def write_snapshot(
     Tables not given are written empty. Without ``coverage`` every given repo
     table is covered in full and others are marked from ``repo_coverage``.
     """
-    w = SnapshotWriter(
+    with SnapshotWriter(
         directory,
         snapshot_id,
         snapshot_date=snapshot_date,
         source_kind=source_kind,
         source_parameters=source_parameters,
-    )
-    rows = {name: w.write_table(name, data) for name, data in tables.items()}
-    if coverage is None:
-        coverage = {
-            name: ({"scope": "all", "rows": n} if name in tables else {"scope": "none"})
-            for name, n in ((t, rows.get(t, 0)) for t in TABLES)
-        }
-    w.finish(coverage, notes=notes)
+    ) as w:
+        rows = {name: w.write_table(name, data) for name, data in tables.items()}
+        if coverage is None:
+            coverage = {
+                name: ({"scope": "all", "rows": n} if name in tables else {"scope": "none"})
+                for name, n in ((t, rows.get(t, 0)) for t in TABLES)
+            }
+        w.finish(coverage, notes=notes)
     return open_snapshot(directory)
 
 
@@ -468,36 +478,9 @@ def _validate_tables(directory: Path, manifest: Mapping[str, Any], deep: bool, c
     for name in TABLES:
         entry = manifest["tables"][name]
         path = directory / table_file(name)
-        if not path.exists():
-            raise SnapshotError(f"{path}: missing (table {name!r})")
-        if not path.is_file():
-            raise SnapshotError(f"{path}: not a file (table {name!r})")
-        if checksums:
-            try:
-                digest = sha256_file(path)
-            except OSError as exc:
-                raise SnapshotError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-            if digest != entry.get("sha256"):
-                raise SnapshotError(
-                    f"{path}: sha256 is {digest}, expected {entry.get('sha256')} from {MANIFEST}; "
-                    "the file was changed after the snapshot was completed"
-                )
-        try:
-            pf = pq.ParquetFile(path)
-        except Exception as exc:  # pyarrow raises several types for corrupt files
-            detail = " ".join(str(exc).split())
-            raise SnapshotError(f"{path}: not a readable Parquet file ({detail})") from None
-        schema = pf.schema_arrow
-        expected = SCHEMAS[name]
-        for field in expected:
-            if field.name not in schema.names:
-                raise SnapshotError(f"{path}: missing column {field.name!r} (expected {field.type})")
-            got = schema.field(field.name).type
-            if got != field.type:
-                raise SnapshotError(f"{path}: column {field.name!r} has type {got}, expected {field.type}")
-        extra = [n for n in schema.names if n not in expected.names]
-        if extra:
-            raise SnapshotError(f"{path}: unexpected column(s) {', '.join(extra)}")
+        _check_file(name, path, entry, checksums)
+        pf = _parquet_file(path)
+        _check_columns(name, path, pf.schema_arrow)
         if pf.metadata.num_rows != entry.get("rows"):
             raise SnapshotError(
                 f"{path}: has {pf.metadata.num_rows} rows, expected {entry.get('rows')} from {MANIFEST}"
@@ -512,6 +495,47 @@ def _validate_tables(directory: Path, manifest: Mapping[str, Any], deep: bool, c
             except (OSError, pa.ArrowException) as exc:  # a corrupt page, a bad encoding
                 detail = " ".join(str(exc).split())
                 raise SnapshotError(f"{path}: corrupt data ({type(exc).__name__}: {detail})") from None
+
+
+def _check_file(name: str, path: Path, entry: Mapping[str, Any], checksums: bool) -> None:
+    """The table's file is there, a file, and (with ``checksums``) has the manifest's sha256."""
+    if not path.exists():
+        raise SnapshotError(f"{path}: missing (table {name!r})")
+    if not path.is_file():
+        raise SnapshotError(f"{path}: not a file (table {name!r})")
+    if not checksums:
+        return
+    try:
+        digest = sha256_file(path)
+    except OSError as exc:
+        raise SnapshotError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if digest != entry.get("sha256"):
+        raise SnapshotError(
+            f"{path}: sha256 is {digest}, expected {entry.get('sha256')} from {MANIFEST}; "
+            "the file was changed after the snapshot was completed"
+        )
+
+
+def _parquet_file(path: Path) -> pq.ParquetFile:
+    try:
+        return pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        detail = " ".join(str(exc).split())
+        raise SnapshotError(f"{path}: not a readable Parquet file ({detail})") from None
+
+
+def _check_columns(name: str, path: Path, schema: pa.Schema) -> None:
+    """The file's columns are the table's, with the schema's types."""
+    expected = SCHEMAS[name]
+    for field in expected:
+        if field.name not in schema.names:
+            raise SnapshotError(f"{path}: missing column {field.name!r} (expected {field.type})")
+        got = schema.field(field.name).type
+        if got != field.type:
+            raise SnapshotError(f"{path}: column {field.name!r} has type {got}, expected {field.type}")
+    extra = [n for n in schema.names if n not in expected.names]
+    if extra:
+        raise SnapshotError(f"{path}: unexpected column(s) {', '.join(extra)}")
 
 
 def _check_log_values(path: Path, pf: pq.ParquetFile) -> None:
@@ -611,7 +635,7 @@ def _deep_pool(manifest: Mapping[str, Any]) -> Any:
 
 
 def _row_hashes(table: pa.Table, key: list[str]) -> np.ndarray:
-    frame = table.select(key).to_pandas(types_mapper=_PANDAS_TYPES.get)
+    frame = table.select(key).to_pandas(types_mapper=PANDAS_TYPES.get)
     return pd.util.hash_pandas_object(frame, index=False).to_numpy()
 
 
@@ -625,79 +649,6 @@ def validate(directory: str | os.PathLike, *, deep: bool = True) -> dict[str, An
     validate_manifest(directory, manifest)
     validate_tables(directory, manifest, deep=deep)
     return manifest
-
-
-_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
-
-
-@dataclass
-class Snapshot:
-    """A complete, validated snapshot opened for reading."""
-
-    path: Path
-    manifest: dict[str, Any]
-
-    @property
-    def id(self) -> str:
-        return self.manifest["snapshot_id"]
-
-    @property
-    def date(self) -> str:
-        return self.manifest["snapshot_date"]
-
-    @property
-    def source_kind(self) -> str:
-        return self.manifest["source"]["kind"]
-
-    @property
-    def is_synthetic(self) -> bool:
-        return self.source_kind == "synthetic"
-
-    def rows(self, name: str) -> int:
-        return int(self.manifest["tables"][name]["rows"])
-
-    def coverage(self, name: str) -> dict[str, Any]:
-        return dict(self.manifest["coverage"][name])
-
-    def arrow(self, name: str, columns: list[str] | None = None, filters: Any = None) -> pa.Table:
-        if name not in SCHEMAS:
-            raise SnapshotError(f"unknown table {name!r}; expected one of {', '.join(TABLES)}")
-        path = self.path / table_file(name)
-        if columns:
-            unknown = [c for c in columns if c not in SCHEMAS[name].names]
-            if unknown:
-                raise SnapshotError(f"{path}: no column(s) {', '.join(unknown)}; has {', '.join(SCHEMAS[name].names)}")
-        table = pq.read_table(path, columns=columns, filters=filters)
-        release_arrow_memory()
-        return table
-
-    def table(self, name: str, columns: list[str] | None = None, filters: Any = None) -> pd.DataFrame:
-        """A table as pandas: nullable ints/bools (``Int64``/``boolean``), UTC timestamps."""
-        return self.arrow(name, columns, filters).to_pandas(types_mapper=_PANDAS_TYPES.get)
-
-    def repos(self, repo_type: str, columns: list[str] | None = None) -> pd.DataFrame:
-        return self.table(REPO_TABLES[repo_type], columns)
-
-    def covered(self, step: str, repo_type: str | None = None) -> pd.DataFrame:
-        """Repositories covered by a per-repository step (with item counts)."""
-        filters = [("step", "==", step)]
-        if repo_type:
-            filters.append(("repo_type", "==", repo_type))
-        return self.table("repo_coverage", filters=filters)
-
-    def describe(self) -> str:
-        src = self.manifest["source"]
-        lines = [
-            f"snapshot {self.id} ({self.date}), source: {src['kind']}",
-            f"path: {self.path}",
-        ]
-        for name in TABLES:
-            cov = self.manifest["coverage"][name]
-            lines.append(
-                f"  {name:<14} {self.rows(name):>12,} rows  coverage: {cov.get('scope')}"
-                + (f" - {cov['note']}" if cov.get("note") else "")
-            )
-        return "\n".join(lines)
 
 
 #: Set by ``build`` for the notebooks it runs, once it has opened the snapshot with every check:

@@ -2,14 +2,14 @@
 
 :func:`import_records` checks its arguments, reads every file in import order through
 :class:`~analysis.sources.importer.converting.Importer`, writes the derived tables, the manifest's
-source parameters, coverage and notes, and removes the partial snapshot if anything fails.
+source parameters, coverage and notes through one :class:`~analysis.snapshot.SnapshotWriter` (nothing
+is left at ``out_dir`` if anything fails).
 :func:`main` is the command line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,8 +29,8 @@ def import_records(sources: list[Path], out_dir: Path, **options: Any) -> Snapsh
     """Import record files from ``sources`` (folders or files) into a new snapshot at ``out_dir``.
 
     ``on_error``: ``"log"`` rejects bad records into ``fetch_log`` and goes on;
-    ``"stop"`` raises :class:`ImportStopped` at the first one (the partial
-    snapshot is removed). ``progress``: a tqdm bar over the bytes read (None:
+    ``"stop"`` raises :class:`ImportStopped` at the first one (nothing is
+    written). ``progress``: a tqdm bar over the bytes read (None:
     only on a terminal); also ``snapshot_id``, ``snapshot_date``, ``block_size`` and
     ``summary`` (called with the summary text). Returns the opened snapshot.
 
@@ -121,17 +121,6 @@ def _write(
     return imp
 
 
-def _abandon(writer: SnapshotWriter, out_dir: Path, existed: bool) -> None:
-    """After a failure: close the open tables; remove the output folder if the import made it."""
-    for app in getattr(writer, "_open", {}).values():
-        try:
-            app.close()
-        except Exception:
-            pass
-    if not existed:
-        shutil.rmtree(out_dir, ignore_errors=True)
-
-
 def _import_records(
     sources: list[Path],
     out_dir: Path,
@@ -148,19 +137,16 @@ def _import_records(
         raise ValueError(f"on_error is {on_error!r}, expected 'log' or 'stop'")
     files, ignored = find_sources([Path(s) for s in sources])
     _check_arguments(sources, out_dir, snapshot_date)
-    existed = out_dir.exists()
-    writer = SnapshotWriter(
+    with SnapshotWriter(
         out_dir, snapshot_id, snapshot_date=snapshot_date or "1970-01-01", source_kind="import", source_parameters={}
-    )
-    bar = None
-    try:
+    ) as writer:
         bar = _progress_bar(files, progress)
-        imp = _write(writer, files, ignored, bar, snapshot_date=snapshot_date, on_error=on_error, block_size=block_size)
-    except BaseException:
-        if bar is not None:
+        try:
+            imp = _write(
+                writer, files, ignored, bar, snapshot_date=snapshot_date, on_error=on_error, block_size=block_size
+            )
+        finally:
             bar.close()
-        _abandon(writer, out_dir, existed)
-        raise
     snap = open_snapshot(out_dir)
     if summary:
         summary(_summary(snap, imp, files))
