@@ -90,3 +90,19 @@ def test_a_phone_shows_each_panel_with_legible_text(tmp_path):
         assert _smallest_px(svg.read_text(), PHONE_COLUMN_PX) >= MIN_PHONE_TEXT_PX - 0.05, svg.name
     assert ":figclass: hf-phone-figure" in md and md.count("../figures/fig-three.phone-") == 5
     assert 'alt="Three panels.' in md
+
+
+def test_a_panel_as_wide_as_its_labels_is_legible_on_a_phone(tmp_path):
+    """Long tick labels make a panel as wide as its text: enlarging the text alone widened the crop
+    as fast as the text grew; the labels are wrapped for the phone instead."""
+    from analysis.publication.phonefigure import MIN_PHONE_TEXT_PX, PHONE_COLUMN_PX
+
+    snap = hand_snapshot(tmp_path / "s", models=10)
+    pub = Publisher(snap, tmp_path / "out")
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    names = [f"a rather long category name number {i} of the panel" for i in range(5)]
+    for ax in axes:
+        ax.barh(names, range(1, 6))
+    pub.figure(fig, "fig-long", "Long labels.", covers="nothing")
+    for svg in sorted((tmp_path / "out" / "figures").glob("fig-long.phone-*.svg")):
+        assert _smallest_px(svg.read_text(), PHONE_COLUMN_PX) >= MIN_PHONE_TEXT_PX - 0.05, svg.name

@@ -28,6 +28,8 @@ MAX_FACTOR = 3.0
 #: The figure's own texts (a note, the stamp) are wrapped at this many characters a line: a line as
 #: wide as the figure cannot be shown legibly in a phone's column, however large its text.
 PHONE_LINE = 45
+#: A panel's tick labels, titles and legend entries are wrapped at this many characters a line.
+PHONE_LABEL = 28
 
 
 def _main_axes(fig: Any) -> list[Any]:
@@ -147,6 +149,18 @@ def _narrow_figure_texts(fig: Any) -> None:
         lines = t.get_text().split("\n")
         if any(len(line) > PHONE_LINE for line in lines):
             t.set_text("\n".join(textwrap.fill(line, PHONE_LINE) for line in lines))
+    # a panel as wide as its long tick labels, titles or legend entries grows with its text: wrapped
+    fig.draw_without_rendering()
+    for ax in _main_axes(fig):
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t.get_text() for t in axis.get_ticklabels()]
+            if any(len(label) > PHONE_LABEL for label in labels):
+                axis.set_ticks(axis.get_ticklocs(), [textwrap.fill(label, PHONE_LABEL) for label in labels])
+        texts = [ax.title, ax.xaxis.label, ax.yaxis.label]
+        texts += list(ax.get_legend().get_texts()) if ax.get_legend() is not None else []
+        for t in texts:
+            if len(t.get_text()) > PHONE_LABEL:
+                t.set_text(textwrap.fill(t.get_text(), PHONE_LABEL))
 
 
 def _enlarge(fig: Any, factor: float) -> None:
