@@ -14,13 +14,12 @@ import pandas as pd  # noqa: E402
 from book_fixtures import hand_snapshot  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from analysis.publication.publish import PAGE_ENV, Publisher  # noqa: E402
+from analysis.publication.publish import Publisher  # noqa: E402
 
 
-def test_png_svg_and_csv_carry_their_snapshot(tmp_path, monkeypatch):
-    monkeypatch.setenv(PAGE_ENV, "part9_test")
+def test_png_svg_and_csv_carry_their_snapshot(tmp_path):
     snap = hand_snapshot(tmp_path / "snap", models=12)
-    pub = Publisher(snap, tmp_path / "out")
+    pub = Publisher(snap, tmp_path / "out", page="part9_test")
     md = pub.table(pd.DataFrame({"a": [1, 2]}), "tab-demo", "A demo table.", covers="12 models").text
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])

@@ -9,7 +9,7 @@ import pytest
 from book_fixtures import hand_snapshot
 
 from analysis.snapshot import SnapshotError, open_snapshot
-from analysis.snapshot.store import VERIFIED_ENV, verified_token
+from analysis.snapshot.store import verified_token
 
 
 def _flip_a_byte(path):
@@ -35,14 +35,13 @@ def test_checksums_skipped_only_for_the_verified_snapshot(tmp_path, monkeypatch)
     _flip_a_byte(snap.path / "owners.parquet")  # same size, other content: only a checksum sees it
     with pytest.raises(SnapshotError):
         open_snapshot(snap.path)
-    monkeypatch.setenv(VERIFIED_ENV, token)
-    open_snapshot(snap.path)  # verified by the build: the checksums are not computed again
+    open_snapshot(snap.path, verified=token)  # verified by the build: the checksums are not computed again
     with pytest.raises(SnapshotError):
-        open_snapshot(snap.path, deep=True)  # a deep check still reads everything
+        open_snapshot(snap.path, deep=True, verified=token)  # a deep check still reads everything
     other = hand_snapshot(tmp_path / "b", models=12)
     _flip_a_byte(other.path / "owners.parquet")
     with pytest.raises(SnapshotError):
-        open_snapshot(other.path)  # another snapshot is checked as always
+        open_snapshot(other.path, verified=token)  # another snapshot is checked as always
 
 
 def test_a_full_validation_is_recorded_and_repeated_only_when_the_snapshot_changes(tmp_path):
@@ -74,24 +73,25 @@ def test_a_build_says_whether_it_validated_in_full(tmp_path, monkeypatch):
 
 
 def test_the_commit_is_asked_of_git_once_per_build_not_by_every_table(tmp_path, monkeypatch):
-    """The build names the commit for its notebooks (COMMIT_ENV): a kernel holding a large snapshot
-    then never forks itself to run git for each table's provenance."""
+    """The build asks git for the commit once and gives it to its notebooks (their ``code_commit``
+    parameter): a kernel holding a large snapshot then never forks itself to run git for each
+    table's provenance. Nothing passes through the environment."""
     from analysis import paths
     from analysis.publication.build import build
-    from analysis.publication.publish import Publisher
+    from analysis.publication.context import open_part
     from analysis.snapshot import store
 
+    snap = hand_snapshot(tmp_path / "a", models=12)
     calls = []
     monkeypatch.setattr(store, "_git_rev_parse", lambda: calls.append(1) or "0123456789abcdef0123")
-    monkeypatch.setenv(store.COMMIT_ENV, "fedcba9876543210fedc")
-    assert store.git_commit() == "fedcba9876543210fedc" and not calls
-    snap = hand_snapshot(tmp_path / "a", models=12)
-    pub = Publisher(open_snapshot(snap.path), tmp_path / "out")
-    assert pub.version.endswith("+fedcba987654") and not calls
-    monkeypatch.setenv(store.COMMIT_ENV, "")  # the build found no git checkout
-    assert store.git_commit() is None and not calls
-    monkeypatch.delenv(store.COMMIT_ENV)
-    assert store.git_commit() == "0123456789abcdef0123" and calls == [1]  # outside a build: git itself
+    given = {"snapshot_dir": str(snap.path), "output_dir": str(tmp_path / "out"), "page": "part9"}
+    pub = open_part("part9", {**given, "code_commit": "fedcba9876543210fedc"}).pub
+    assert pub.version.endswith("+fedcba987654") and pub.url("tab-x") == "part9.html#tab-x" and not calls
+    pub = open_part("part9", {**given, "code_commit": ""}).pub  # the build found no git checkout
+    assert pub.commit is None and "+" not in pub.version and not calls
+    pub = open_part("part9", given).pub  # outside a build: git itself, once
+    assert pub.version.endswith("+0123456789ab") and pub.version.endswith("+0123456789ab") and calls == [1]
+    environ = dict(os.environ)
     monkeypatch.setattr(paths, "build_root", lambda: tmp_path / "_build")
     build(snap.path, dry_run=True, log=lambda line: None)
-    assert store.COMMIT_ENV not in os.environ and VERIFIED_ENV not in os.environ  # nothing left behind
+    assert dict(os.environ) == environ  # nothing set or left behind

@@ -103,18 +103,12 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-#: Set by ``build`` for the notebooks it runs: the commit of the analysis code, asked of git once
-#: (empty where there is none). Every table and figure names it in its provenance; asking git from
-#: a kernel that holds gigabytes of a large snapshot forks that kernel each time, which doubles
-#: its resident memory for as long as the child takes to start.
-COMMIT_ENV = "HFHUB_GIT_COMMIT"
-
-
 def git_commit() -> str | None:
-    """The commit of the analysis code (``git rev-parse HEAD``), or None outside a git checkout;
-    from :data:`COMMIT_ENV` when the running build has set it."""
-    if COMMIT_ENV in os.environ:
-        return os.environ[COMMIT_ENV] or None
+    """The commit of the analysis code (``git rev-parse HEAD``), or None outside a git checkout.
+    The build asks once and hands the answer to its notebooks as their ``code_commit`` parameter
+    (:func:`analysis.publication.context.open_part`): asking git from a kernel that holds gigabytes
+    of a large snapshot forks that kernel, which doubles its resident memory for as long as the
+    child takes to start."""
     return _git_rev_parse()
 
 
@@ -651,27 +645,26 @@ def validate(directory: str | os.PathLike, *, deep: bool = True) -> dict[str, An
     return manifest
 
 
-#: Set by ``build`` for the notebooks it runs, once it has opened the snapshot with every check:
-#: ``<snapshot folder>:<sha256 of its manifest>``. A notebook opening that same snapshot (the
-#: manifest unchanged; a complete snapshot's files are read-only) does not checksum its files again.
-VERIFIED_ENV = "HFHUB_VERIFIED_SNAPSHOT"
-
-
 def verified_token(directory: str | os.PathLike) -> str:
+    """``<snapshot folder>:<sha256 of its manifest>``: what the build hands its notebooks (their
+    ``verified_token`` parameter) once it has opened the snapshot with every check."""
     directory = Path(directory).resolve()
     return f"{directory}:{sha256_file(directory / MANIFEST)}"
 
 
-def open_snapshot(directory: str | os.PathLike, *, checksums: bool = True, deep: bool = False) -> Snapshot:
+def open_snapshot(
+    directory: str | os.PathLike, *, checksums: bool = True, deep: bool = False, verified: str | None = None
+) -> Snapshot:
     """Open a complete snapshot, validating manifest (the snapshot-id rule included), schema, row
     counts and checksums; with ``deep`` also every row (nulls, unique keys, decodable pages), as
     ``validate`` does: what ``build`` asks for, so that it never computes on a snapshot
-    ``validate`` refuses. Checksums are not computed again for a snapshot that the running build
-    has already verified (:data:`VERIFIED_ENV`)."""
+    ``validate`` refuses. ``verified``: the :func:`verified_token` of a snapshot the running build
+    has already verified; when it is this snapshot's (the manifest unchanged; a complete
+    snapshot's files are read-only), its checksums are not computed again."""
     directory = Path(directory).resolve()
     manifest = _read_manifest(directory)
     validate_manifest(directory, manifest)
-    if checksums and not deep and os.environ.get(VERIFIED_ENV) == verified_token(directory):
+    if checksums and not deep and verified and verified == verified_token(directory):
         checksums = False
     validate_tables(directory, manifest, deep=deep, checksums=checksums)
     return Snapshot(directory, manifest)
