@@ -55,14 +55,50 @@ def test_one_parameters_cell_of_plain_literals(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_starts_with_a_title_and_a_hidden_import_cell(path):
+def test_notebook_starts_with_its_parameters_then_one_call_that_opens_it(path):
+    """No prelude: the first code cell is the ``parameters`` cell (the build's own parameters
+    declared in it), the second the imports it needs and one call,
+    ``snap, pub, params = open_part("<name>", globals())``, whose code the page hides (it shows the
+    banner)."""
+    from analysis.publication.buildparams import BUILD_PARAMETERS
+
     nb = nbformat.read(path, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    tags = code[0].metadata.get("tags", [])
-    assert {"remove-cell", "hide-input"} & set(tags), f"{path.name}: the first code cell (imports) must be hidden"
+    assert "parameters" in code[0].metadata.get("tags", []), f"{path.name}: the first code cell is not `parameters`"
+    assert set(BUILD_PARAMETERS) <= set(_names(code[0].source)), f"{path.name}: declare {BUILD_PARAMETERS}"
+    body = ast.parse(code[1].source).body
+    statements = [n for n in body if not isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert body[-len(statements) :] == statements, f"{path.name}: the second cell's imports come first"
+    assert len(statements) == 1, f"{path.name}: the second code cell is one call (open_part), not a prelude"
+    call = statements[0].value if isinstance(statements[0], (ast.Assign, ast.Expr)) else None
+    assert isinstance(call, ast.Call) and getattr(call.func, "id", None) == "open_part", path.name
+    assert [ast.literal_eval(a) if isinstance(a, ast.Constant) else ast.unparse(a) for a in call.args] == [
+        path.stem,
+        "globals()",
+    ], f'{path.name}: open_part("{path.stem}", globals())'
+    assert {"hide-input", "remove-input"} & set(code[1].metadata.get("tags", [])), f"{path.name}: code shown"
     assert any(
         c.cell_type == "markdown" and any(ln.startswith("# ") for ln in c.source.splitlines()) for c in nb.cells
     ), f"{path.name}: no '# Title' heading"
+
+
+def test_no_notebook_or_part_reads_the_environment():
+    """A notebook gets everything as papermill parameters: nothing in book/ or analysis/parts reads
+    os.environ (or os.getenv), nor the context that opens a notebook."""
+    import re
+
+    reads = re.compile(r"\bos\.(environ|getenv)\b|\bgetenv\(|from os import .*\b(environ|getenv)\b")
+    sources = {
+        p.name: "\n".join(c.source for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code")
+        for p in NOTEBOOKS
+    }
+    sources |= {
+        str(p.relative_to(paths.ROOT)): p.read_text(encoding="utf-8")
+        for p in sorted((paths.ROOT / "analysis" / "parts").rglob("*.py"))
+    }
+    sources["analysis/publication/context.py"] = (paths.ROOT / "analysis/publication/context.py").read_text()
+    offenders = [name for name, text in sources.items() if reads.search(text)]
+    assert not offenders, f"these read the environment (give the value as a parameter instead): {offenders}"
 
 
 def test_every_toc_entry_exists_and_every_notebook_is_in_the_toc():

@@ -20,7 +20,7 @@
    (:mod:`analysis.publication.buildnotebook`) with those parameters and the
    build's own, all as papermill parameters (nothing passes through the
    environment): ``snapshot_dir``, ``output_dir``, ``page`` (the notebook's name),
-   ``code_commit`` (asked of git once, here) and ``verified_token`` (the snapshot
+   ``code_commit`` (asked of git once, here) and ``snapshot_verified`` (the snapshot
    need not be checksummed again by each notebook). The executed copies go to
    ``out/book/<name>.ipynb`` (tables land in ``out/tables``, figures in
    ``out/figures``); the parameter cells are tagged ``remove-cell``.
@@ -296,7 +296,7 @@ def _build_into(out: Path, run: _Run, t_start: float, t_check: float) -> BuildRe
     result.timings["snapshot validation"] = t_check
     own = {
         "code_commit": git_commit() or "",  # asked once here, not by every table of a large kernel
-        "verified_token": verified_token(snap.path),  # the notebooks need not checksum it again
+        "snapshot_verified": verified_token(snap.path),  # the notebooks need not checksum it again
     }
     try:
         (staging / "book").mkdir(exist_ok=True)

@@ -28,7 +28,7 @@ from analysis.publication.builderror import BuildError
 
 #: Parameters the build sets itself for each notebook that declares them (the first two every
 #: notebook must declare); :func:`analysis.publication.context.open_part` reads them.
-BUILD_PARAMETERS = ("snapshot_dir", "output_dir", "page", "code_commit", "verified_token")
+BUILD_PARAMETERS = ("snapshot_dir", "output_dir", "page", "code_commit", "snapshot_verified")
 #: Parameters every notebook's parameters cell declares.
 REQUIRED = ("snapshot_dir", "output_dir")
 #: Former name of :data:`BUILD_PARAMETERS`.

@@ -8,7 +8,7 @@
 nothing reaches a notebook through the environment), as its ``parameters`` cell left them in the
 notebook's namespace:
 
-- ``snapshot_dir`` (empty: the demo snapshot) and ``verified_token`` (the token of the snapshot the
+- ``snapshot_dir`` (empty: the demo snapshot) and ``snapshot_verified`` (the token of the snapshot the
   build has verified: its checksums are not computed again), to open the snapshot;
 - ``output_dir``, ``page`` (the notebook's name in a build, for its URLs and code links) and
   ``code_commit`` (the commit the build asked git for once; None outside a build: the Publisher
@@ -64,7 +64,7 @@ def open_part(name: str, namespace: Mapping[str, Any]) -> Part:
     from analysis.snapshot import open_snapshot
 
     snap = open_snapshot(
-        namespace.get("snapshot_dir") or paths.DEFAULT_SNAPSHOT, verified=namespace.get("verified_token") or None
+        namespace.get("snapshot_dir") or paths.DEFAULT_SNAPSHOT, verified=namespace.get("snapshot_verified") or None
     )
     pub = Publisher(
         snap, namespace.get("output_dir") or None, page=namespace.get("page") or "", commit=namespace.get("code_commit")
