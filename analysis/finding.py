@@ -13,6 +13,10 @@ those results into its findings, and registers it for its part::
 :mod:`analysis.publication.findings` only collects (:func:`collect`) and writes ``findings.json``;
 it computes nothing. An entry's fields are those of ``findings.schema.json`` (beside that module)
 less the snapshot's, which the writer fills in.
+
+A finding's coverage comes from the snapshot's manifest (:func:`scope`, :func:`table_coverage`,
+:func:`listing_coverage`), and a p value in its note reads as on every page (:func:`format_p`:
+below :data:`P_FLOOR`, "< 0.001").
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ import numpy as np
 
 #: The units a finding's value may have.
 UNITS = ("count", "pct", "ratio", "epsilon_sq", "p", "bool", "text", "date")
+
+#: Below this a p value is shown as "< 0.001" (the usual reporting floor), never as 0 nor in
+#: e-notation; findings and CSVs keep the number itself.
+P_FLOOR = 1e-3
 
 #: part name (the notebook's, e.g. ``part1_activity``) -> the function that returns its findings
 _DECLARED: dict[str, Callable[..., list[dict[str, Any]]]] = {}
@@ -53,6 +61,35 @@ def coverage(scope: str | None, covered: int | None, population: int | None, not
         "population": None if population is None else int(population),
         "note": note,
     }
+
+
+def scope(snap: Any, table: str) -> str:
+    """The manifest's scope of ``table`` in snapshot ``snap`` (``all``, ``sample``, ``subset`` or ``none``)."""
+    return str(snap.coverage(table).get("scope", "none"))
+
+
+def table_coverage(snap: Any, table: str, covered: int | None, population: int | None) -> dict:
+    """The coverage of a finding whose evidence is ``table`` of snapshot ``snap``: the table's scope and note
+    in the manifest, with the repositories covered and the population."""
+    return coverage(scope(snap, table), covered, population, snap.coverage(table).get("note"))
+
+
+def listing_coverage(snap: Any, table: str) -> dict:
+    """The coverage of a finding about a whole listing (``models``, ``datasets``, ``spaces``): all its rows."""
+    n = snap.rows(table)
+    return table_coverage(snap, table, n, n)
+
+
+def format_p(p: Any) -> str:
+    """``"= 0.012"``, ``"= 0.0034"``, ``"< 0.001"`` (below the reporting floor :data:`P_FLOOR`, never ``= 0``
+    nor e-notation, as the tables show it), or ``"n/a"``; write ``f"p {format_p(p)}"``.
+    The findings keep the p value itself at full precision."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "n/a"
+    p = float(p)
+    if p < P_FLOOR:
+        return f"< {P_FLOOR:g}"
+    return "= " + (f"{p:.2g}" if p < 0.01 else f"{p:.3f}".rstrip("0").rstrip("."))
 
 
 def entry(

@@ -147,7 +147,7 @@ def test_missing_listing_is_not_covered(tmp_path):
     assert acts["space"].status["likes"] == A.NOT_COVERED
     assert acts["space"].status["downloads"] == A.NOT_APPLICABLE_TEXT  # applicability wins
     assert acts["model"].status["commits"] == A.NOT_COVERED
-    h = A.headline(s)
+    h = A.headline_from(acts)
     assert h["models"] == 2 and h["datasets"] is None and h["spaces"] is None
     assert h["datasets_no_license_pct"] is None
     assert h["models_single_commit_author_pct"] is None
@@ -182,7 +182,7 @@ def test_as_of_restriction(snap):
     assert m.loc["u/m2", "commits"] == 0  # its only commit is dated after the cut-off
     assert m.loc["u/m1", "commits"] == 3
     assert cut["dataset"].n == 1 and cut["space"].n == 2
-    h_full, h_cut = A.headline(snap), A.headline(snap, as_of="2023-10-31")
+    h_full, h_cut = A.headline_from(full), A.headline_from(cut)
     assert (h_full["models"], h_cut["models"]) == (5, 2)
     assert h_cut["models_zero_downloads_pct"] == pytest.approx(100.0)
     table = A.as_of_table(h_full, h_cut, "2023-10-31")
@@ -191,7 +191,7 @@ def test_as_of_restriction(snap):
 
 
 def test_headline_by_hand(snap):
-    h = A.headline(snap)
+    h = A.headline_from(A.load(snap))
     for key in (
         "models",
         "datasets",

@@ -45,3 +45,27 @@ def test_a_part_declares_its_findings_once_and_collect_calls_it():
 
     with pytest.raises(KeyError, match="no findings are declared for 'nowhere'"):
         finding.collect("nowhere")
+
+
+def test_coverage_read_from_the_snapshot_manifest():
+    class Snap:  # what the helpers read of a snapshot: its manifest's rows and coverage
+        def rows(self, table):
+            return {"models": 50, "commits": 400}[table]
+
+        def coverage(self, table):
+            return {"models": {"scope": "all"}, "commits": {"scope": "subset", "note": "weights only"}}[table]
+
+    snap = Snap()
+    assert finding.scope(snap, "commits") == "subset"
+    assert finding.listing_coverage(snap, "models") == {"scope": "all", "covered": 50, "population": 50, "note": None}
+    assert finding.table_coverage(snap, "commits", np.int64(7), 50) == {
+        "scope": "subset",
+        "covered": 7,
+        "population": 50,
+        "note": "weights only",
+    }
+
+
+def test_a_p_value_in_a_note_reads_as_on_every_page():
+    assert finding.format_p(0.0) == f"< {finding.P_FLOOR:g}" == "< 0.001"
+    assert finding.format_p(0.0031) == "= 0.0031" and finding.format_p(None) == "n/a"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from book_fixtures import hand_snapshot, small_book_build
 
-from analysis import paths
+from analysis import finding, paths
 from analysis.parts import network
 from analysis.publication import findings as fnd
 from analysis.publication import reproduction
@@ -100,6 +100,75 @@ def test_every_parameter_of_every_notebook_is_declared():
 # --------------------------------------------------------------------------- #
 
 
+def test_each_part_declares_its_findings_once_beside_the_code_that_computes_them():
+    import importlib
+    import pkgutil
+
+    import analysis.parts
+
+    for m in pkgutil.walk_packages(analysis.parts.__path__, "analysis.parts."):
+        importlib.import_module(m.name)
+    parts = {p: where for p, where in finding.declared().items() if p.startswith("part")}
+    assert parts == {
+        "part1_activity": "analysis.parts.activity.summary.findings",
+        "part2_network": "analysis.parts.network.summary.findings",
+        "part3_adoption": "analysis.parts.adoption.headlines.findings",
+        "part5_history": "analysis.parts.history.findings",
+    }
+    for part, where in parts.items():  # collect finds the module from the notebook's name
+        assert where.startswith(fnd.part_module(part) + ".")
+    # every notebook that records findings collects them from its own part's declaration
+    for nb in paths.BOOK.glob("*.ipynb"):
+        source = "".join("".join(c["source"]) for c in json.loads(nb.read_text(encoding="utf-8"))["cells"])
+        if "pub.findings(" in source:
+            assert f'findings.collect("{nb.stem}"' in source and nb.stem in parts, nb.name
+
+
+def test_parts_one_three_and_five_collect_their_findings_with_coverage(tmp_path):
+    from analysis.parts import activity, adoption, history, licenses
+
+    snap = hand_snapshot(tmp_path / "s", models=40)
+    params = {"paper_date": "2023-10-31"}
+    acts, acts_as_of = activity.load_with_as_of(snap, params["paper_date"])
+    models = acts["model"]
+    tests = licenses.tests_table(
+        models.data, activity.model_measures(acts), "group", activity.MEASURE_LABELS, licenses.group_names()
+    )
+    one = fnd.by_key({"findings": fnd.collect("part1_activity", snap, acts, acts_as_of, tests, params)})
+    assert one["activity.models"]["value"] == snap.rows("models") == one["activity.models"]["coverage"]["covered"]
+    assert one["activity.models.as_of_paper_date"]["value"] == acts_as_of["model"].n
+    assert one["activity.models_single_commit_author_pct"]["coverage"]["population"] == snap.rows("models")
+    effect = one["activity.license_effect.likes"]
+    assert effect["unit"] == "epsilon_sq" and effect["ci_method"].startswith("95% percentile bootstrap")
+    assert effect["note"].startswith("N = ") and "; p " in effect["note"]
+
+    usage = adoption.load(snap)
+    three = fnd.by_key({"findings": fnd.collect("part3_adoption", snap, usage, {})})
+    assert three["adoption.models_used_pct"]["value"] == adoption.headline(snap, usage)["models_used_pct"]
+
+    owners = history.owner_concentration(history.owner_tables(history.load(snap)))
+    five = fnd.by_key({"findings": fnd.collect("part5_history", snap, history.load(snap), owners, params)})
+    by, after = five["history.models_created_by_paper_date"], five["history.models_created_after_paper_date"]
+    assert by["value"] + after["value"] == snap.rows("models") and by["coverage"]["scope"] == "all"
+    assert "history.model_downloads_owner_gini" in five
+
+
+def test_the_writer_collects_and_builds_no_finding():
+    """publication/findings.py only collects, writes and reads: no entry nor coverage is built there."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(fnd))
+    called = {
+        n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", None)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call)
+    }
+    assert not called & {"entry", "coverage", "table_coverage", "listing_coverage", "headline", "headline_from"}
+    assert "entry(" not in inspect.getsource(fnd)
+    assert fnd.entry is finding.entry and fnd.coverage is finding.coverage and fnd.UNITS is finding.UNITS
+
+
 def _coverage(commits_scope: str) -> dict:
     cov = {t: {"scope": "all"} for t in TABLES}
     cov["commits"] = {"scope": commits_scope, "note": "commits kept only when they touched a weight file"}
@@ -125,7 +194,8 @@ def _import_snapshot(tmp_path, commits_scope: str):
 
 def _part2_doc(snap, out, threshold=90):
     p = network.compute(snap, threshold=threshold)
-    fnd.record(out, snap, "part2_network", fnd.part2(p, {"threshold": threshold}), {"threshold": threshold})
+    entries = fnd.collect("part2_network", p, {"threshold": threshold})
+    fnd.record(out, snap, "part2_network", entries, {"threshold": threshold})
     return fnd.load(out, snap)
 
 

@@ -72,17 +72,20 @@ def tiny(tmp_path):
     return write_snapshot(tmp_path / "tiny-p2", {"models": models, "commits": commits, "repo_coverage": cov})
 
 
-def test_headline_on_tiny_snapshot(tiny):
-    h = network.headline(tiny)
+def test_findings_on_tiny_snapshot(tiny):
+    from analysis.publication import findings
+
+    p = network.compute(tiny)
+    f = {r["key"]: r["value"] for r in findings.collect("part2_network", p, {"threshold": 90})}
     # names: system, alice, Bob Smith, bob-smith, carol, SFconvertbot, dan, erin, frank
-    assert h["nodes"] == 9
-    assert h["repos_with_commits"] == 6
-    assert h["single_author_pct"] == pytest.approx(100 / 6)  # carol/e, by frank alone
-    assert h["isolates"] == 1 and h["isolates_pct"] == pytest.approx(100 / 9)  # frank
+    assert f["network.nodes"] == 9
+    assert f["network.repos_with_commits"] == 6
+    assert p.reproduction.n_single_author_repos == 1  # carol/e, by frank alone
+    assert f["network.isolates"] == 1 and f["network.isolates_pct"] == pytest.approx(100 / 9)  # frank
     # cleaned: system and the bot removed, Bob Smith = bob-smith
-    assert h["cleaned_nodes"] == 6 and h["cleaned_isolates_pct"] == pytest.approx(100 / 6)
-    for key in ("reciprocity_all", "reciprocity_without_isolates", "edges", "core_size"):
-        assert key in h
+    assert f["network.cleaned_nodes"] == 6 and f["network.cleaned_isolates_pct"] == pytest.approx(100 / 6)
+    for key in ("reciprocity", "cleaned_reciprocity", "core_size", "be_fit", "covered_repos"):
+        assert f"network.{key}" in f
 
 
 @pytest.mark.slow
@@ -115,9 +118,9 @@ def test_everything_runs_on_a_snapshot_without_commits(tmp_path):
     matplotlib.use("Agg")
     models = pd.DataFrame({"id": ["a/b", "c/d"], "owner": ["a", "c"], "name": ["b", "d"], "tags": [[], ["fill-mask"]]})
     snap = write_snapshot(tmp_path / "no-commits", {"models": models})
-    h = network.headline(snap)
-    assert h["nodes"] == 0 and h["repos_with_commits"] == 0
     p = network.compute(snap)
+    f = {r["key"]: r["value"] for r in network.findings(p, {"threshold": 90})}
+    assert f["network.nodes"] == 0 and f["network.repos_with_commits"] == 0
     assert network.funnel(p)["count"].iloc[0] == 2
     network.network_table(p)
     network.core_periphery_tables(p)
@@ -139,10 +142,8 @@ def test_narrative_names_its_snapshot_and_coverage(tiny):
 
 
 def test_findings_have_a_row_per_null_statistic_with_z_and_its_se(tiny):
-    from analysis.publication import findings
-
     p = network.compute(tiny)
-    rows = {r["key"]: r for r in findings.part2(p, {"threshold": 90})}
+    rows = {r["key"]: r for r in network.findings(p, {"threshold": 90})}
     run = network.bipartite_null(p)
     for r in run.rows():
         f = rows[f"network.null_bipartite.{r['statistic']}_z"]

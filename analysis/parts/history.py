@@ -13,6 +13,8 @@ the Hub's history can be read back from it:
 - :func:`as_of_series`: what can be reconstructed as of earlier dates (counts per type, license
   shares, the concentration of likes among repositories that existed by then).
 - :func:`owner_concentration`: downloads and likes by owner, Hub-wide from the listing.
+- :func:`findings` (declared for ``part5_history``): the counts created by and after the paper's date
+  and the owner concentration, as ``findings.json`` records them.
 
 What a single snapshot cannot show is said with each result (:data:`NOT_RECONSTRUCTABLE`):
 downloads are the 30 days before the snapshot date and likes are counted at the snapshot date,
@@ -32,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis import arrays, stats
+from analysis import arrays, finding, stats
 from analysis.parts import licenses
 from analysis.parts import owners as owners_mod
 from analysis.snapshot import Snapshot
@@ -792,3 +794,50 @@ def star_sentence(listings: dict[str, Listing], paper_counts: dict[str, float | 
                 f"not recorded) and {paper_date} can, and so can any difference of method."
             )
     return " ".join(out)
+
+
+@finding.declares("part5_history")
+def findings(
+    snap: Snapshot, listings: dict[str, Listing], owner_summary: pd.DataFrame, parameters: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Part V's findings: repositories created by and after the paper's date (``tab-history-growth``) and the
+    Hub-wide owner concentration (``owner_summary``, from :func:`owner_concentration`)."""
+    date = str(parameters.get("paper_date"))
+    cut = np.datetime64(pd.Timestamp(date) + pd.Timedelta(days=1), "ms")
+    rows = []  # (repository type, key, value, unit, quantity, source)
+    for t, lst in listings.items():
+        if lst.listed and lst.n:
+            known = ~np.isnat(lst.created)
+            for when, created in (("by", known & (lst.created < cut)), ("after", known & (lst.created >= cut))):
+                what = f"{t} repositories created {when} {date}"
+                rows.append(
+                    (t, f"{t}s_created_{when}_paper_date", int(created.sum()), "count", what, "tab-history-growth")
+                )
+    for r in owner_summary.to_dict("records"):
+        for col, key, unit in (
+            ("top 5 owners share (%)", "top5_owners_share_pct", "pct"),
+            ("owner Gini", "owner_gini", "ratio"),
+        ):
+            what = f"{r['measure']} of {r['repo_type']} repositories: {col}"
+            rows.append(
+                (
+                    r["repo_type"],
+                    f"{r['repo_type']}_{r['measure']}_{key}",
+                    r[col],
+                    unit,
+                    what,
+                    "tab-history-owner-concentration",
+                )
+            )
+    return [
+        finding.entry(
+            f"history.{k}",
+            v,
+            u,
+            quantity=q,
+            source=s,
+            coverage=finding.listing_coverage(snap, REPO_TABLES[t]),
+            parameters=parameters,
+        )
+        for t, k, v, u, q, s in rows
+    ]

@@ -10,7 +10,8 @@ fourth group ``other``), used by the sensitivity table.
 The tests compare model repositories across license groups:
 
 - :func:`kruskal` - Kruskal-Wallis H (tie-corrected, as scipy), degrees of
-  freedom, p and epsilon squared (E²_R = H / (n - 1); Tomczak & Tomczak 2014);
+  freedom, p and epsilon squared (E²_R = H / (n - 1); Tomczak & Tomczak 2014), and
+  :func:`epsilon_sq_interval`, its percentile-bootstrap 95% interval;
 - :func:`dunn` - Dunn's (1964) pairwise z tests on mean ranks with the tie
   correction, with raw and Holm-adjusted p from scikit-posthocs.
 
@@ -352,6 +353,42 @@ def kruskal(values: Any, groups: Any) -> dict[str, float]:
     v, codes, labels = _clean(values, groups)
     ranks, tie = _ranks(v)
     return _kw_codes(ranks, tie, codes, len(labels))
+
+
+#: Bootstrap of epsilon squared (:func:`epsilon_sq_interval`): resamples, and the largest subsample resampled.
+BOOT_B = 200
+BOOT_MAX_N = 20_000
+
+
+def epsilon_sq_interval(
+    values: np.ndarray, groups: np.ndarray, *, b: int = BOOT_B, max_n: int = BOOT_MAX_N, seed: int = 0
+) -> tuple[float | None, float | None, str]:
+    """95% percentile-bootstrap interval of Kruskal-Wallis epsilon squared (:func:`kruskal`).
+
+    Resamples (with replacement) a seeded subsample of at most ``max_n``
+    values, so the interval is never narrower than the full sample's would be.
+    """
+    g_all = np.asarray(groups, dtype=object)
+    ok = ~np.isnan(values) & np.asarray(pd.notna(g_all), dtype=bool)
+    v, g = values[ok], g_all[ok]
+    rng = np.random.default_rng(seed)
+    if v.size > max_n:
+        idx = rng.choice(v.size, max_n, replace=False)
+        v, g = v[idx], g[idx]
+    method = f"95% percentile bootstrap, {b} resamples of {v.size:,} repositories (seed {seed})"
+    if v.size < 3:
+        return None, None, method
+    cat = pd.Categorical(g)  # integer codes once: each resample is then a Categorical view
+    est = []
+    for _ in range(b):
+        i = rng.integers(0, v.size, v.size)
+        e = kruskal(v[i], pd.Categorical.from_codes(cat.codes[i], cat.categories))["epsilon_sq"]
+        if not np.isnan(e):
+            est.append(e)
+    if len(est) < b // 2:
+        return None, None, method
+    lo, hi = np.percentile(est, [2.5, 97.5])
+    return float(lo), float(hi), method
 
 
 def _mean_ranks(ranks: np.ndarray, codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

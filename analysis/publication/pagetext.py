@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.finding import P_FLOOR  # the reporting floor of p values, shared with the findings' notes
+
 #: Every value from the Hub is text, never markup. A page cell, header or data-carrying caption is
 #: written as MyST with every ASCII punctuation character backslash-escaped (CommonMark lets any of
 #: them be escaped, and an escaped character is always literal; the comma and full stop, never
@@ -168,9 +170,6 @@ def _fmt_cell(value: Any, counts: dict[str, int] | None = None, percent: bool = 
 
 #: Columns that hold p values (``p``, ``p (Holm)``, ``p raw``, ``p-value``): shown by :func:`_fmt_p`.
 P_COLUMN_RE = re.compile(r"^p(-value|_adj|_value)?( \(.*\)| raw| adjusted)?$", re.I)
-#: Below this a p value is shown as "< 0.001" (the usual reporting floor), never as 0; the CSV
-#: keeps the number.
-P_FLOOR = 1e-3
 #: Columns that hold percentages: shown with one decimal (two significant digits below 1).
 PERCENT_COLUMN_RE = re.compile(r"(%|\bpct\b|_pct$|\bpercent)", re.I)
 

@@ -7,7 +7,7 @@ benchmarks use is importable from here (``from analysis.parts import activity``)
   repository with its six activity measures, their status (ok, not applicable, not covered) and
   its license, optionally restricted to what existed at an earlier date (``as_of``);
 - :mod:`~analysis.parts.activity.summary`: ``tab-activity``, the headline numbers and the as-of
-  table, and what the loaded activity covers;
+  table, what the loaded activity covers, and Part I's findings (:func:`findings`);
 - :mod:`~analysis.parts.activity.figures`: the CCDF, Lorenz and license-group figures;
 - :mod:`~analysis.parts.activity.tails`: power-law versus lognormal tails (beyond the paper);
 - :mod:`~analysis.parts.activity.text`: the sentences of the Part I page.
@@ -42,7 +42,7 @@ from analysis.parts.activity.summary import (
     activity_table,
     as_of_table,
     coverage_text,
-    headline,
+    findings,
     headline_from,
     license_ids_by_type,
     model_measures,
@@ -78,8 +78,8 @@ __all__ = [
     "describe_license_tests",
     "describe_licenses",
     "describe_tails",
+    "findings",
     "fit_tail",
-    "headline",
     "headline_from",
     "license_distribution_figure",
     "license_ids_by_type",

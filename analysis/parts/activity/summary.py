@@ -1,19 +1,22 @@
 """Part I's statistics of loaded activity: ``tab-activity`` (summary statistics per measure and
-repository type), the headline numbers Part IV and the findings read, the as-of table, and what the
-loaded activity covers."""
+repository type), the headline numbers (:func:`headline_from`), the as-of table, what the loaded
+activity covers, and Part I's findings (:func:`findings`, declared for ``part1_activity``: the
+headline numbers and the license-group tests, as ``findings.json`` records them)."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis import stats
+from analysis import finding, stats
 from analysis.parts import licenses
-from analysis.parts.activity.loading import MEASURE_LABELS, MEASURES, OK, RepoActivity, load
-from analysis.snapshot import Snapshot, open_snapshot
-from analysis.snapshot.schema import REPO_TYPES
+from analysis.parts.activity.loading import MEASURE_LABELS, MEASURES, OK, RepoActivity
+from analysis.snapshot import Snapshot
+from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES
 
 SUMMARY_COLUMNS = [
     "N",
@@ -90,8 +93,29 @@ def coverage_text(acts: dict[str, RepoActivity]) -> str:
 
 
 def headline_from(acts: dict[str, RepoActivity], tests: bool = True) -> dict[str, Any]:
-    """The headline numbers of :func:`headline` from already loaded activity
-    (``tests=False`` skips the Kruskal-Wallis tests: ``license_kw`` is then {})."""
+    """Part I's headline numbers of loaded activity (:func:`~analysis.parts.activity.loading.load`, or
+    restricted to the repositories created by a date): what the as-of table shows and :func:`findings` records.
+
+    Keys:
+
+    - ``models``, ``datasets``, ``spaces``: repository counts (None where the
+      snapshot has no listing of that type);
+    - ``models_zero_downloads_pct``: % of models (with a known download count)
+      with 0 downloads;
+    - ``top1pct_downloads_share_pct``: % of all model downloads held by the top
+      1% of models;
+    - ``models_no_license_pct``, ``datasets_no_license_pct``: % without a
+      license tag (the tag ``unknown`` counts as a license tag here);
+    - ``models_single_commit_author_pct``: % of covered models with at least
+      one commit that have exactly one distinct commit author (the Hub's
+      ``system`` author ignored); None if commits are not covered;
+    - ``license_kw``: ``{measure: p}``, the Kruskal-Wallis p across license
+      groups (main mapping) in model repositories, None for a measure that is
+      not available or a test that is undefined (``tests=False`` skips the
+      tests: ``license_kw`` is then {}).
+
+    Percentages are 0-100; None means "not available in this snapshot".
+    """
     out: dict[str, Any] = {}
     for t in REPO_TYPES:
         a = acts.get(t)
@@ -123,33 +147,6 @@ def headline_from(acts: dict[str, RepoActivity], tests: bool = True) -> dict[str
         kw[meas] = None if np.isnan(res["p"]) else res["p"]
     out["license_kw"] = kw
     return out
-
-
-def headline(snap: Snapshot | str, as_of: str | None = None) -> dict[str, Any]:
-    """Headline numbers of a snapshot (optionally restricted to repositories created by ``as_of``).
-
-    Keys:
-
-    - ``models``, ``datasets``, ``spaces``: repository counts (None where the
-      snapshot has no listing of that type);
-    - ``models_zero_downloads_pct``: % of models (with a known download count)
-      with 0 downloads;
-    - ``top1pct_downloads_share_pct``: % of all model downloads held by the top
-      1% of models;
-    - ``models_no_license_pct``, ``datasets_no_license_pct``: % without a
-      license tag (the tag ``unknown`` counts as a license tag here);
-    - ``models_single_commit_author_pct``: % of covered models with at least
-      one commit that have exactly one distinct commit author (the Hub's
-      ``system`` author ignored); None if commits are not covered;
-    - ``license_kw``: ``{measure: p}``, the Kruskal-Wallis p across license
-      groups (main mapping) in model repositories, None for a measure that is
-      not available or a test that is undefined.
-
-    Percentages are 0-100; None means "not available in this snapshot".
-    """
-    if not isinstance(snap, Snapshot):
-        snap = open_snapshot(snap)
-    return headline_from(load(snap, as_of=as_of))
 
 
 def as_of_table(full: dict[str, Any], restricted: dict[str, Any], as_of: str) -> pd.DataFrame:
@@ -187,3 +184,181 @@ def model_measures(acts: dict[str, RepoActivity]) -> list[str]:
     """Measures available for model repositories."""
     m = acts.get("model")
     return [x for x in MEASURES if m is not None and m.status[x] == OK]
+
+
+# --------------------------------------------------------------------------- #
+# Part I's findings (findings.json), from what the notebook has computed
+# --------------------------------------------------------------------------- #
+
+#: Part I's findings from its headline numbers (:func:`headline_from`): key, unit, quantity, the table
+#: that shows it, and its evidence (a repository type, whose listing it covers, or the commits).
+HEADLINE_FINDINGS = (
+    ("models", "count", "model repositories", "tab-activity", "model"),
+    ("datasets", "count", "dataset repositories", "tab-activity", "dataset"),
+    ("spaces", "count", "space repositories", "tab-activity", "space"),
+    ("models_zero_downloads_pct", "pct", "models with 0 downloads (30-day count)", "tab-activity", "model"),
+    (
+        "top1pct_downloads_share_pct",
+        "pct",
+        "share of all model downloads held by the top 1% of models",
+        "tab-activity",
+        "model",
+    ),
+    ("models_no_license_pct", "pct", "models without a license tag", "tab-licenses", "model"),
+    ("datasets_no_license_pct", "pct", "datasets without a license tag", "tab-licenses", "dataset"),
+    (
+        "models_single_commit_author_pct",
+        "pct",
+        "model repositories with commits that have a single commit author",
+        "tab-activity",
+        "commits",
+    ),
+)
+
+
+def _commits_coverage(snap: Snapshot, acts: dict[str, RepoActivity]) -> dict[str, Any]:
+    """The coverage of a finding from the model repositories' commits."""
+    m = acts.get("model")
+    covered = m.covered["commits"] if m is not None and m.status["commits"] == OK else 0
+    return finding.table_coverage(snap, "commits", covered, snap.rows("models"))
+
+
+def _share_intervals(intervals: pd.DataFrame | None) -> dict[str, tuple[Any, Any, str]]:
+    """The 95% intervals of the model-download shares, from ``tab-activity`` with its interval columns."""
+    if intervals is None or not len(intervals):
+        return {}
+    row = intervals[(intervals["repository type"] == "model") & (intervals["measure"] == "downloads (30 days)")]
+    if not len(row) or "top 1% share (%) low" not in row:
+        return {}
+    r = row.iloc[0]
+    boot = "95% bootstrap interval (multinomial resampling of value counts)"
+    return {
+        "top1pct_downloads_share_pct": (r["top 1% share (%) low"], r["top 1% share (%) high"], boot),
+        "models_zero_downloads_pct": (r["% zero low"], r["% zero high"], "95% Wilson interval"),
+    }
+
+
+def _headline_findings(
+    snap: Snapshot,
+    acts: dict[str, RepoActivity],
+    acts_as_of: dict[str, RepoActivity] | None,
+    parameters: Mapping[str, Any],
+    intervals: pd.DataFrame | None,
+) -> list[dict[str, Any]]:
+    """The headline numbers of the snapshot, and of the repositories created by the paper's date."""
+    full = headline_from(acts, tests=False)
+    restricted = headline_from(acts_as_of, tests=False) if acts_as_of is not None else None
+    ci_of = _share_intervals(intervals)
+    commits = _commits_coverage(snap, acts)
+    out = []
+    for key, unit, quantity, source, evidence in HEADLINE_FINDINGS:
+        cov = commits if evidence == "commits" else finding.listing_coverage(snap, REPO_TABLES[evidence])
+        ci = ci_of.get(key, (None, None, None))
+        out.append(
+            finding.entry(
+                f"activity.{key}",
+                full.get(key),
+                unit,
+                quantity=quantity,
+                source=source,
+                coverage=cov,
+                parameters=parameters,
+                ci=ci,
+            )
+        )
+        if restricted is not None:
+            out.append(
+                finding.entry(
+                    f"activity.{key}.as_of_paper_date",
+                    restricted.get(key),
+                    unit,
+                    quantity=f"{quantity}, restricted to repositories created by {parameters.get('paper_date')}",
+                    source="tab-as-of",
+                    coverage=cov,
+                    parameters=parameters,
+                )
+            )
+    return out
+
+
+def _license_test(
+    row: Mapping[str, Any], measure: str, m: RepoActivity, cov: dict[str, Any], parameters: Mapping[str, Any], seed: int
+) -> list[dict[str, Any]]:
+    """One row of ``tab-license-tests``: epsilon squared with its bootstrap interval, and p beside it."""
+    ci: tuple[Any, Any, Any] = (None, None, None)
+    if measure in m.data and not (isinstance(row["epsilon²"], float) and math.isnan(row["epsilon²"])):
+        ci = licenses.epsilon_sq_interval(
+            m.data[measure].to_numpy(dtype=float, na_value=np.nan), m.data["group"].to_numpy(dtype=object), seed=seed
+        )
+    of = f"of {row['measure']} (model repositories)"
+    return [
+        finding.entry(
+            f"activity.license_effect.{measure}",
+            row["epsilon²"],
+            "epsilon_sq",
+            quantity=f"license groups: Kruskal-Wallis epsilon squared {of}",
+            source="tab-license-tests",
+            coverage=cov,
+            parameters=parameters,
+            ci=ci,
+            note=f"N = {int(row['N']):,}; H = {row['H']:.4g}; p {finding.format_p(row['p'])}",
+        ),
+        finding.entry(
+            f"activity.license_p.{measure}",
+            row["p"],
+            "p",
+            quantity=f"license groups: Kruskal-Wallis p {of}",
+            source="tab-license-tests",
+            coverage=cov,
+            parameters=parameters,
+        ),
+    ]
+
+
+def _license_findings(
+    snap: Snapshot,
+    acts: dict[str, RepoActivity],
+    tests: pd.DataFrame | None,
+    parameters: Mapping[str, Any],
+    measure_keys: Mapping[str, str],
+    seed: int,
+) -> list[dict[str, Any]]:
+    """The license-group comparison of ``tab-license-tests``: each measure's effect size with its interval, p beside it."""
+    m = acts.get("model")
+    if tests is None or m is None or not len(tests):
+        return []
+    commits = _commits_coverage(snap, acts)
+    by_label = {label: key for key, label in measure_keys.items()}
+    out = []
+    for row in tests.to_dict("records"):
+        measure = by_label.get(row["measure"], row["measure"])
+        table = (
+            "discussions"
+            if measure.startswith("discussion")
+            else "commits"
+            if measure.startswith("commit")
+            else "models"
+        )
+        cov = commits if table == "commits" else finding.table_coverage(snap, table, int(row["N"]), snap.rows("models"))
+        out += _license_test(row, measure, m, cov, parameters, seed)
+    return out
+
+
+@finding.declares("part1_activity")
+def findings(
+    snap: Snapshot,
+    acts: dict[str, RepoActivity],
+    acts_as_of: dict[str, RepoActivity] | None,
+    tests: pd.DataFrame | None,
+    parameters: Mapping[str, Any],
+    *,
+    measure_keys: Mapping[str, str] = MEASURE_LABELS,
+    seed: int = 0,
+    intervals: pd.DataFrame | None = None,
+) -> list[dict[str, Any]]:
+    """Part I's findings from its loaded activity (``acts``; ``acts_as_of``: restricted to the paper's date) and
+    ``tab-license-tests`` (``tests``, measures labelled as in ``measure_keys``); ``intervals`` (``tab-activity``
+    with its interval columns) gives the 95% intervals of the shares, ``seed`` the bootstrap's of epsilon squared."""
+    return _headline_findings(snap, acts, acts_as_of, parameters, intervals) + _license_findings(
+        snap, acts, tests, parameters, measure_keys, seed
+    )

@@ -11,7 +11,7 @@ benchmarks use is importable from here (``from analysis.parts import adoption``)
 - :mod:`~analysis.parts.adoption.ranking`: the most-used models, overall and per subfield;
 - :mod:`~analysis.parts.adoption.by_owner`: uses by owner, the top owners and their kinds;
 - :mod:`~analysis.parts.adoption.pairs`: co-usage of models by the same spaces (beyond the paper);
-- :mod:`~analysis.parts.adoption.headlines`: the headline numbers Part IV and the findings read.
+- :mod:`~analysis.parts.adoption.headlines`: the headline numbers and Part III's findings.
 """
 
 from analysis.parts.adoption.by_owner import (
@@ -29,7 +29,7 @@ from analysis.parts.adoption.by_owner import (
 )
 from analysis.parts.adoption.capped import ROUND_MIN, cap_note, caps, flag_capped, is_round
 from analysis.parts.adoption.concentration import ccdf_data, ccdf_figure, summary, summary_sentences
-from analysis.parts.adoption.headlines import headline
+from analysis.parts.adoption.headlines import findings, headline
 from analysis.parts.adoption.pairs import DEFAULT_PAIR_CAP, co_usage, co_usage_sentences
 from analysis.parts.adoption.ranking import subfield_counts, subfield_sentence, top_models, top_models_subfields
 from analysis.parts.adoption.usage import (
@@ -59,6 +59,7 @@ __all__ = [
     "coverage_markdown",
     "coverage_note",
     "covers",
+    "findings",
     "flag_capped",
     "headline",
     "is_round",

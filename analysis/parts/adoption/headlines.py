@@ -1,10 +1,12 @@
-"""Part III's headline numbers: what Part IV compares with the paper and the findings record."""
+"""Part III's headline numbers (:func:`headline`) and its findings (:func:`findings`, declared for
+``part3_adoption``): what ``findings.json`` records and Part IV compares with the paper."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from analysis import stats
+from analysis import finding, stats
 from analysis.parts import owners as owners_mod
 from analysis.parts.adoption.by_owner import kind_shares, owner_concentration, owner_usage, top_owners
 from analysis.parts.adoption.capped import cap_note, caps
@@ -66,3 +68,39 @@ def headline(snap, a: Adoption | None = None) -> dict[str, Any]:
         "spaces_per_model_cap": next((c["cap"] for c in caps(a) if c["what"] == "spaces per model"), None),
         "caps_note": cap_note(a),
     }
+
+
+#: Part III's findings from its headline numbers (:func:`headline`): key, unit, quantity, the table that shows it.
+HEADLINE_FINDINGS = (
+    ("models_covered", "count", "models whose use in spaces is known", "tab-adoption"),
+    ("models_used", "count", "covered models used by at least one space", "tab-adoption"),
+    ("models_used_pct", "pct", "covered models used by at least one space", "tab-adoption"),
+    ("top1pct_usage_share_pct", "pct", "share of uses held by the top 1% of covered models", "tab-adoption"),
+    ("top10pct_usage_share_pct", "pct", "share of uses held by the top 10% of covered models", "tab-adoption"),
+    ("gini_spaces_per_model", "ratio", "Gini coefficient of spaces per covered model", "tab-adoption"),
+    ("top5_owners_usage_share_pct", "pct", "share of uses held by the 5 owners with most uses", "tab-top-owners"),
+    (
+        "spaces_per_model_cap",
+        "count",
+        "the number of spaces per model at which the usage field looks capped (none: no sign of a cap)",
+        "tab-top-models",
+    ),
+    (
+        "top10_owners_org_share_pct",
+        "pct",
+        "share of uses held by organisations among the top 10 owners",
+        "tab-top-owners",
+    ),
+)
+
+
+@finding.declares("part3_adoption")
+def findings(snap, usage: Adoption, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Part III's findings from its loaded usage data (:func:`~analysis.parts.adoption.usage.load`): the
+    headline numbers, covering the models whose use in spaces is known."""
+    h = headline(snap, usage)
+    cov = finding.coverage(finding.scope(snap, "space_models"), h["models_covered"], h["models"], h["coverage_note"])
+    return [
+        finding.entry(f"adoption.{k}", h.get(k), u, quantity=q, source=s, coverage=cov, parameters=parameters)
+        for k, u, q, s in HEADLINE_FINDINGS
+    ]

@@ -13,7 +13,7 @@ removed). The package, in the order of the work:
   subfield networks and bipartite null model;
 - :mod:`.tables`, :mod:`.figures`, :mod:`.text`: what the book shows: tables, figures and
   computed sentences;
-- :mod:`.summary`: the headline numbers Part IV compares with the paper's;
+- :mod:`.summary`: Part II's findings (:func:`findings`), which Part IV compares with the paper's;
 - :mod:`.sequential`: an extension network whose reciprocity is measured, not given by the
   construction.
 
@@ -55,7 +55,7 @@ from analysis.parts.network.statistics import (  # _assortativity: bench/bench_g
     reciprocity_by_position,
     triangles,
 )
-from analysis.parts.network.summary import headline
+from analysis.parts.network.summary import findings
 from analysis.parts.network.tables import (
     NULL_STATISTICS,
     Z_BEYOND,
@@ -110,8 +110,8 @@ __all__ = [
     "differences_markdown",
     "drawing_nodes",
     "edges_from_commits",
+    "findings",
     "funnel",
-    "headline",
     "hub_namespaces",
     "identity_markdown",
     "igraph_undirected",
