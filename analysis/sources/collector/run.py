@@ -195,11 +195,6 @@ class Collector(Listings, RepositorySteps, SnapshotTables):
         params = {k: v for k, v in self.plan.items() if k not in ("snapshot_id", "snapshot_date")}
         params["huggingface_hub"] = hf_version
         params["expand"] = EXPAND
-        w = SnapshotWriter(
-            o.out, o.snapshot_id, snapshot_date=self.plan["snapshot_date"], source_kind="hub", source_parameters=params
-        )
-        for name, table in tables.items():
-            w.write_table(name, table)
         runs = self.all_runs()
         notes = [
             "Collected with python -m analysis collect; listings with expand (one request per page).",
@@ -225,7 +220,13 @@ class Collector(Listings, RepositorySteps, SnapshotTables):
                 "authenticated": bool(self.authenticated),
             }
         }
-        w.finish(cov, notes=notes, extra=extra)
+        # the checkpoint stays until the snapshot is in place: a failed write is resumed from it
+        with SnapshotWriter(
+            o.out, o.snapshot_id, snapshot_date=self.plan["snapshot_date"], source_kind="hub", source_parameters=params
+        ) as w:
+            for name, table in tables.items():
+                w.write_table(name, table)
+            w.finish(cov, notes=notes, extra=extra)
         self.tables = tables
         self.runs.close()
         self.listing.close()

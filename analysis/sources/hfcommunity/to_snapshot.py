@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -163,21 +162,6 @@ def _notes(schema: dict, info: dict[str, Any]) -> list[str]:
     return notes
 
 
-def _discard(writer: SnapshotWriter, out_dir: Path, existed: bool) -> None:
-    """Remove what a failed import wrote: never leave anything that could pass for a snapshot."""
-    for app in getattr(writer, "_open", {}).values():
-        try:
-            app.close()
-        except Exception:
-            pass
-    if not existed:
-        shutil.rmtree(out_dir, ignore_errors=True)
-        return
-    for p in out_dir.glob("*"):
-        if p.is_file():
-            p.unlink()
-
-
 def _write(
     conn, writer: SnapshotWriter, schema: dict, info: dict, *, database: str, where: str, given: bool, progress
 ) -> Stats:
@@ -230,21 +214,16 @@ def import_database(
         conn.select_db(database)
         if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / "manifest.json").exists():
             raise HFCommunityError(f"{out_dir}: exists and is not a snapshot; give a new folder")
-        existed = out_dir.exists()
-        writer = SnapshotWriter(
+        with SnapshotWriter(
             out_dir,
             snapshot_id,
             snapshot_date=info["date"],
             source_kind="import",
             source_parameters={"source": "hfcommunity"},
-        )
-        try:
+        ) as writer:  # a failed import leaves nothing at out_dir
             st = _write(
                 conn, writer, schema, info, database=database, where=where, given=bool(dump_date), progress=progress
             )
-        except BaseException:
-            _discard(writer, out_dir, existed)
-            raise
     finally:
         conn.close()
     snap = open_snapshot(out_dir)
