@@ -82,8 +82,6 @@ from analysis.publication.phonefigure import phone_crops, phone_view
 from analysis.snapshot import Snapshot
 from analysis.snapshot.store import git_commit
 
-#: Set by the build for each notebook it executes: the page's name (``part1_activity``), for URLs.
-PAGE_ENV = "HFHUB_BOOK_PAGE"
 LABEL_RE = re.compile(r"^(tab|fig)-[a-z0-9]+(?:-[a-z0-9]+)*$")
 BOOK_TITLE = "Development activity on the Hugging Face Hub: a reproducible study"
 BOOK_SHORT = "hf-hub-activity"
@@ -174,15 +172,25 @@ def write_csv(data: pd.DataFrame, path: Path) -> None:
 
 
 class Publisher:
-    """Writes a snapshot's tables and figures and renders them for the book."""
+    """Writes a snapshot's tables and figures and renders them for the book.
+
+    ``page``: the page's name (``part1_activity``), for its URLs and code links (empty: none).
+    ``commit``: the commit of the analysis code its provenance names ("" where there is none);
+    None asks git, once, when first needed. The build gives both to every notebook it runs
+    (:func:`analysis.publication.context.open_part`)."""
 
     def __init__(
         self,
         snapshot: Snapshot,
         output_dir: str | os.PathLike | None = None,
         notebook_dir: str | os.PathLike | None = None,
+        *,
+        page: str = "",
+        commit: str | None = None,
     ):
         self.snapshot = snapshot
+        self.page = page or ""
+        self._commit = commit
         self.out = Path(output_dir) if output_dir else paths.build_dir(snapshot.id)
         self.tables_dir = self.out / "tables"
         self.figures_dir = self.out / "figures"
@@ -222,8 +230,15 @@ class Publisher:
         }
 
     @property
+    def commit(self) -> str | None:
+        """The commit of the analysis code (None where there is none)."""
+        if self._commit is None:
+            self._commit = git_commit() or ""
+        return self._commit or None
+
+    @property
     def version(self) -> str:
-        commit = git_commit()
+        commit = self.commit
         meta = citation_metadata()
         return f"{meta['version']}+{commit[:12]}" if commit else meta["version"]
 
@@ -235,7 +250,7 @@ class Publisher:
 
     def url(self, label: str) -> str:
         """The address of ``label`` in the site: its page and anchor (relative unless html.baseurl is set)."""
-        page = os.environ.get(PAGE_ENV, "")
+        page = self.page
         base = book_url()
         target = f"{page}.html#{label}" if page else f"#{label}"
         return f"{base}/book/{target}" if base else target
@@ -414,7 +429,7 @@ class Publisher:
 
     def code_links(self) -> str:
         """Where this page's code is: its notebook template in the repository, and the executed notebook."""
-        page = os.environ.get(PAGE_ENV, "")
+        page = self.page
         if not page:
             return ""
         repo = citation_metadata()["repository"]
