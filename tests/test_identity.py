@@ -321,3 +321,60 @@ def test_on_the_real_import_blocking_keeps_the_clusters_and_scores_ten_times_few
     assert blocked.mapping == reference.mapping
     pd.testing.assert_frame_equal(blocked.candidates, reference.candidates)
     assert blocked.scored_pairs * 10 <= reference.scored_pairs
+
+
+def test_two_segments_stay_unbroken_at_the_shifts_the_edit_bound_allows():
+    """Cut into D + 2 segments (D >= the Indel distance), a string and any string at most D edits
+    away share two distinct segments, each unbroken at a position :func:`_shifts` names with
+    ``shared=2`` (brute force over random edits of short strings): the filter that asks for two
+    shared segments drops no pair."""
+    from rapidfuzz.distance import Indel
+
+    rng = random.Random(4)
+    checked = 0
+    for _ in range(3000):
+        s = "".join(rng.choice("ab" if rng.random() < 0.5 else "abc") for _ in range(rng.randint(4, 16)))
+        x = list(s)
+        for _ in range(rng.randint(0, 5)):
+            if x and rng.random() < 0.5:
+                del x[rng.randrange(len(x))]
+            else:
+                x.insert(rng.randint(0, len(x)), rng.choice("abc"))
+        t = "".join(x)
+        d = Indel.distance(s, t)
+        if len(t) < len(s):
+            s, t = t, s
+        edits = d + rng.choice([0, 0, 1, 2])  # the cut may be finer than the pair needs
+        if edits + 2 > len(s):
+            continue
+        seg = B._segments(len(s), edits + 2)
+        numbers = {
+            i
+            for i, (p, n) in enumerate(seg)
+            for q in B._shifts(i, p, n, len(s), len(t), d, shared=2)
+            if t[q : q + n] == s[p : p + n]
+        }
+        assert len(numbers) >= 2, (s, t, d, edits)
+        checked += 1
+    assert checked > 1000
+
+
+@pytest.mark.parametrize("threshold", [60, 80, 90])
+def test_blocked_search_equals_all_pairs_on_random_small_strings(threshold):
+    """Random short strings over a small alphabet with many near variants: the blocked search
+    (deletion blocks and the two-segment filter) finds every pair that scoring all pairs finds."""
+    rng = random.Random(threshold)
+    base = ["".join(rng.choice("abc") for _ in range(rng.randint(1, 24))) for _ in range(150)]
+    edits = []
+    for b in base:
+        x = list(b)
+        for _ in range(rng.randint(1, 4)):
+            if x and rng.random() < 0.5:
+                del x[rng.randrange(len(x))]
+            else:
+                x.insert(rng.randint(0, len(x)), rng.choice("abc"))
+        edits.append("".join(x))
+    names = [n for n in dict.fromkeys(base + edits) if n]
+    got = B.normalised_pairs(names, threshold)
+    assert set(zip(got["i"], got["j"])) == _all_pairs(names, threshold)
+    pd.testing.assert_frame_equal(got, B.normalised_pairs(names, threshold, method="length-bands"))

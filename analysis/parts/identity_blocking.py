@@ -274,65 +274,74 @@ def _max_edits(total: int, threshold: float) -> int:
     return int(np.floor((100.0 - threshold) / 100.0 * total + 1e-9))
 
 
-def _shifts(index: int, start: int, seg: int, short: int, long: int, edits: int) -> list[int]:
+def _shifts(index: int, start: int, seg: int, short: int, long: int, edits: int, shared: int = 1) -> list[int]:
     """Positions in a name of ``long`` characters where segment number ``index`` (``start``, ``seg``
-    characters) of a name of ``short`` characters can sit unbroken when it is the first unbroken
-    segment and the names differ by at most ``edits`` edits. The segments before it are broken,
-    an edit each at least, and the shift ``q`` takes ``|q|`` edits before the segment and
-    ``|long - short - q|`` after it: ``max(index, |q|) + |long - short - q| <= edits``."""
+    characters) of a name of ``short`` characters can sit unbroken when it is one of the first
+    ``shared`` unbroken segments and the names differ by at most ``edits`` edits. At least
+    ``index - shared + 1`` segments before it are broken, an edit each at least, and the shift ``q``
+    takes ``|q|`` edits before the segment and ``|long - short - q|`` after it:
+    ``max(index - shared + 1, |q|) + |long - short - q| <= edits``."""
     delta = long - short
+    broken = max(index - shared + 1, 0)
     return [
         start + q
         for q in range(-edits, edits + 1)
-        if max(index, abs(q)) + abs(delta - q) <= edits and 0 <= start + q <= long - seg
+        if max(broken, abs(q)) + abs(delta - q) <= edits and 0 <= start + q <= long - seg
     ]
 
 
-def _segment_keys(arr: np.ndarray, rows: np.ndarray, n: int, plan: list[tuple[int, range]], seg: list) -> tuple:
+def _segment_keys(arr: np.ndarray, rows: np.ndarray, n: int, plan: list[tuple[int, list[int]]], seg: list) -> tuple:
     """Keys ``(segment number, content)`` of the substrings of ``arr[rows]`` (all of length ``n``)
-    that ``plan`` names: per segment number, the positions to read."""
+    that ``plan`` names (per segment number, the positions to read); the owner and the segment
+    number of each key."""
     prefix = _prefix_hashes(_codepoints(arr[rows], n))
-    keys, owner = [], []
+    keys, owner, number = [], [], []
     for i, positions in plan:
         for q in positions:
             keys.append(_substring_hashes(prefix, q, seg[i][1]) + _SEGMENT_SALT[i])
             owner.append(rows)
+            number.append(np.full(len(rows), i, np.int64))
     if not keys:
-        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    return np.concatenate(keys), np.concatenate(owner)
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(keys), np.concatenate(owner), np.concatenate(number)
 
 
-def _join(short_keys: np.ndarray, short_owner: np.ndarray, keys: np.ndarray, owner: np.ndarray) -> tuple:
-    """Every pair ``(short owner, owner)`` of equal keys (distinct owners, possibly repeated);
-    ``short_keys`` sorted."""
-    sk, so = short_keys, short_owner
-    out_a, out_b = [], []
-    for s in range(0, len(keys), LOOKUPS_AT_ONCE):
-        k, o = keys[s : s + LOOKUPS_AT_ONCE], owner[s : s + LOOKUPS_AT_ONCE]
-        left = np.searchsorted(sk, k, "left")
-        count = np.searchsorted(sk, k, "right") - left
-        hit = np.flatnonzero(count)
-        if not len(hit):
-            continue
-        count = count[hit]
-        rep = np.repeat(hit, count)
-        pos = np.repeat(left[hit] - np.cumsum(count) + count, count) + np.arange(len(rep))
-        a, b = so[pos], o[rep]
-        keep = a != b
-        out_a.append(a[keep])
-        out_b.append(b[keep])
-    if not out_a:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(out_a), np.concatenate(out_b)
+def _join(short_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``(position in short_keys, position in keys)`` of equal keys; ``short_keys`` sorted."""
+    left = np.searchsorted(short_keys, keys, "left")
+    count = np.searchsorted(short_keys, keys, "right") - left
+    hit = np.flatnonzero(count)
+    count = count[hit]
+    rep = np.repeat(hit, count)
+    pos = np.repeat(left[hit] - np.cumsum(count) + count, count) + np.arange(len(rep))
+    return pos, rep
+
+
+def _sharing(a: np.ndarray, b: np.ndarray, number: np.ndarray, parts: int, shared: int, n_names: int) -> np.ndarray:
+    """The pairs ``(a, b)`` (``a != b``) met in at least ``shared`` distinct segment numbers, as
+    sorted distinct keys ``min * n_names + max``."""
+    key = a * n_names
+    key += b
+    key *= parts
+    key += number  # one entry per pair and segment number
+    key = arrays.unique(key, overwrite=True) // parts
+    if shared > 1:  # sorted: a pair met in ``shared`` numbers has ``shared`` equal entries in a row
+        key = key[shared - 1 :][key[shared - 1 :] == key[: len(key) - shared + 1]]
+    a, b = key // n_names, key % n_names
+    keep = a != b
+    a, b = a[keep], b[keep]
+    key = np.minimum(a, b) * n_names
+    key += np.maximum(a, b)
+    return arrays.unique(key, overwrite=True)
 
 
 def _segment_pairs(
     arr: np.ndarray, lengths: np.ndarray, limit: int, threshold: float
 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Index pairs sharing a segment block (module docstring), for ``len_a + len_b >= limit``; and
-    the name lengths too short to cut into enough segments (left to the length bands). A pair that
-    shares several blocks is kept once per partner length (as the key ``min * n + max``): at Hub
-    scale the longer names' blocks hold 54 million distinct pairs, each index array 0.43 GB."""
+    """Index pairs sharing two segment blocks (module docstring), for ``len_a + len_b >= limit``; and
+    the name lengths too short to cut into enough segments (left to the length bands). The longer
+    names are looked up a slice of rows at a time (at most :data:`LOOKUPS_AT_ONCE` keys), and only
+    the pairs met in two distinct segments leave the slice, each once (as the key ``min * n + max``)."""
     n_names = len(arr)
     by_length = {int(n): np.flatnonzero(lengths == n) for n in arrays.unique(lengths)}
     found, unblocked = [], []
@@ -342,24 +351,31 @@ def _segment_pairs(
         if not partners:
             continue
         edits = _max_edits(short + partners[-1], threshold)
-        if edits + 1 > short:  # too short for edits + 1 segments: scored against every partner
+        shared = 2 if edits + 2 <= short else 1  # two unbroken segments where the name is long enough
+        if edits + shared > short:  # too short for edits + 1 segments: scored against every partner
             unblocked.append(short)
             continue
-        seg = _segments(short, edits + 1)
-        sk, so = _segment_keys(arr, rows, short, [(i, [p]) for i, (p, _) in enumerate(seg)], seg)
+        parts = edits + shared
+        seg = _segments(short, parts)
+        sk, so, sn = _segment_keys(arr, rows, short, [(i, [p]) for i, (p, _) in enumerate(seg)], seg)
         order = np.argsort(sk)
-        sk, so = sk[order], so[order]
+        sk, so, sn = sk[order], so[order], sn[order]
         for long in partners:
             allowed = _max_edits(short + long, threshold)
-            plan = [(i, _shifts(i, p, n, short, long, allowed)) for i, (p, n) in enumerate(seg)]
-            a, b = _join(sk, so, *_segment_keys(arr, by_length[long], long, plan, seg))
-            key = np.minimum(a, b) * n_names
-            key += np.maximum(a, b)
-            found.append(arrays.unique(key, overwrite=True))
+            plan = [(i, _shifts(i, p, n, short, long, allowed, shared)) for i, (p, n) in enumerate(seg)]
+            per_row = max(sum(len(q) for _, q in plan), 1)
+            long_rows = by_length[long]
+            step = max(1, LOOKUPS_AT_ONCE // per_row)
+            for s in range(0, len(long_rows), step):
+                lk, lo_, _ = _segment_keys(arr, long_rows[s : s + step], long, plan, seg)
+                p, q = _join(sk, lk)
+                if len(p):
+                    found.append(_sharing(so[p], lo_[q], sn[p], parts, shared, n_names))
     if not found:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), unblocked
     key = np.concatenate(found)
     del found
+    key = arrays.unique(key, overwrite=True)
     return key // n_names, key % n_names, unblocked
 
 
