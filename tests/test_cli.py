@@ -10,7 +10,7 @@ import pytest
 from book_fixtures import hand_snapshot
 
 from analysis import paths
-from analysis.cli import COMMANDS
+from analysis.cli import COMMANDS, KNOWN_ERRORS
 
 TIMEOUT = 120
 
@@ -96,3 +96,63 @@ def test_build_rejects_a_partial_snapshot(tmp_path):
     manifest.chmod(0o644)
     manifest.write_text(manifest.read_text().replace('"complete": true', '"complete": false'))
     assert_one_line_error(run("build", str(snap.path)), "complete")
+
+
+def _raising_command(monkeypatch, exc: BaseException) -> None:
+    """A command ``boom`` whose main raises ``exc``."""
+    import types
+
+    from analysis import cli
+
+    module = types.ModuleType("boom_command")
+
+    def main(argv):
+        raise exc
+
+    module.main = main
+    monkeypatch.setitem(sys.modules, "boom_command", module)
+    monkeypatch.setitem(cli.COMMANDS, "boom", ("boom_command", "raises"))
+
+
+@pytest.mark.parametrize("dotted", KNOWN_ERRORS)
+def test_every_known_error_is_one_line(dotted, monkeypatch, capsys):
+    """Each of the project's error classes, raised from a command, ends in one line and exit status 1:
+    the dispatcher's one wrapper (the commands need not catch them)."""
+    import importlib
+
+    from analysis import cli
+
+    module, _, name = dotted.rpartition(".")
+    cls = getattr(importlib.import_module(module), name)
+    assert isinstance(cls, type) and issubclass(cls, Exception), dotted
+    _raising_command(monkeypatch, cls(f"the {name} message\nover two lines"))
+    assert cli.main(["boom"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"error: the {name} message over two lines\n"
+
+
+def test_known_subclasses_and_os_errors_are_one_line(monkeypatch, capsys, tmp_path):
+    from analysis import cli
+    from analysis.snapshot.lock import FolderBusy
+
+    _raising_command(monkeypatch, FolderBusy("x: in use by process 1"))
+    assert cli.main(["boom"]) == 1 and capsys.readouterr().err == "error: x: in use by process 1\n"
+    _raising_command(monkeypatch, PermissionError(13, "Permission denied", str(tmp_path / "f")))
+    assert cli.main(["boom"]) == 1
+    assert capsys.readouterr().err == f"error: Permission denied ({tmp_path / 'f'})\n"
+
+
+def test_a_bug_is_not_hidden(monkeypatch):
+    """An error that is not the project's (a bug) keeps its traceback."""
+    from analysis import cli
+
+    _raising_command(monkeypatch, KeyError("bug"))
+    with pytest.raises(KeyError):
+        cli.main(["boom"])
+
+
+def test_validate_and_info_errors_come_from_the_wrapper(tmp_path):
+    """validate and info catch nothing themselves: the wrapper makes their one line."""
+    (tmp_path / "s").mkdir()
+    assert_one_line_error(run("validate", str(tmp_path / "s")), "manifest.json: missing")
+    assert_one_line_error(run("info", str(tmp_path / "s")), "manifest.json: missing")

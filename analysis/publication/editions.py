@@ -418,14 +418,10 @@ def main(argv: list[str] | None = None) -> int:
         help="a built book's html folder: write the page into its editions/ folder (linked from the book)",
     )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        dirs = args.build_dirs or discover()
-        editions = load_editions(dirs)
-        site = Path(args.site) if args.site else None
-        out = Path(args.out) if args.out else (site / "editions" if site else paths.editions_dir())
-        index = write_page(editions, out, site)
-    except EditionsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    dirs = args.build_dirs or discover()  # an EditionsError: one line, from analysis.cli.run_command
+    editions = load_editions(dirs)
+    site = Path(args.site) if args.site else None
+    out = Path(args.out) if args.out else (site / "editions" if site else paths.editions_dir())
+    index = write_page(editions, out, site)
     print(f"editions page of {len(editions)} editions: {index}")
     return 0

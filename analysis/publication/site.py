@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.cli import OneLineParser
+from analysis.cli import OneLineParser, run_command
 from analysis.publication.siteinputs import (  # noqa: F401  (public names of this module)
     CODE_LICENSE,
     EDITION_ID_RE,
@@ -323,14 +323,11 @@ def main(argv: list[str] | None = None) -> int:
             serve(args.out, args.baseurl)
             return 0
         assemble(args.books, args.out, args.baseurl, replace=args.replace, repository=args.repository)
-    except SiteError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a SiteError is the command line's one-line error (analysis.cli.run_command)
         print("error: interrupted; nothing published was changed", file=sys.stderr)
         return 130
     return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    raise SystemExit(run_command(main))

@@ -1,12 +1,12 @@
-"""``validate`` and ``info`` commands."""
+"""``validate`` and ``info`` commands (a :class:`SnapshotError` is the dispatcher's one-line error:
+:func:`analysis.cli.run_command`)."""
 
 from __future__ import annotations
 
 import json
-import sys
 
 from analysis.cli import OneLineParser
-from analysis.snapshot import SnapshotError, open_snapshot, validate
+from analysis.snapshot import open_snapshot, validate
 
 
 def main(argv: list[str]) -> int:
@@ -16,18 +16,14 @@ def main(argv: list[str]) -> int:
     if cmd == "info":
         parser.add_argument("--json", action="store_true", help="print the manifest as JSON")
     args = parser.parse_args(rest)
-    try:
-        if cmd == "validate":
-            manifest = validate(args.snapshot_dir, deep=True)
-            total = sum(t["rows"] for t in manifest["tables"].values())
-            print(
-                f"ok: {manifest['snapshot_id']} is a complete, valid snapshot ({total:,} rows in {len(manifest['tables'])} tables)"
-            )
-            return 0
-        snap = open_snapshot(args.snapshot_dir)
-    except SnapshotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    if cmd == "validate":
+        manifest = validate(args.snapshot_dir, deep=True)
+        total = sum(t["rows"] for t in manifest["tables"].values())
+        print(
+            f"ok: {manifest['snapshot_id']} is a complete, valid snapshot ({total:,} rows in {len(manifest['tables'])} tables)"
+        )
+        return 0
+    snap = open_snapshot(args.snapshot_dir)
     if args.json:
         print(json.dumps(snap.manifest, indent=2))
     else:
