@@ -46,6 +46,7 @@ from analysis.parts.network.sequential import (  # noqa: F401 (re-exported: the 
 )
 from analysis.parts.nullmodel import Rewirings, null_comparison
 from analysis.snapshot import Snapshot
+from analysis.snapshot.schema import PLACEHOLDER_MINUTE
 
 CONF = 0.95
 DEFAULT_B = 1000
@@ -513,7 +514,7 @@ def sensitivity_table(
         )
         created = t.column("created_at").cast(pa.timestamp("ms")).to_numpy()
         created = np.asarray(created, dtype="datetime64[ms]")
-        ph = (created >= np.datetime64("2022-03-02T23:29")) & (created < np.datetime64("2022-03-02T23:30"))
+        ph = (created >= np.datetime64(PLACEHOLDER_MINUTE[0])) & (created < np.datetime64(PLACEHOLDER_MINUTE[1]))
         keep = known & ~ph
         if ph.any() and keep.any():
             without_ph = 100 * stats.top_share(dl[keep], 0.01)

@@ -22,7 +22,7 @@ from analysis.publication.coverage_text import covers
 from analysis.publication.publish import DISPLAY_LIMIT, citation_metadata, text_quality
 from analysis.publication.reproduction import evidence_keys
 from analysis.snapshot import Snapshot
-from analysis.snapshot.schema import REPO_TABLES, TABLES
+from analysis.snapshot.schema import PLACEHOLDER_DATE, PLACEHOLDER_MINUTE, REPO_TABLES, TABLES  # the Hub's placeholder
 from analysis.snapshot.store import VERSIONED_PACKAGES, git_commit
 from analysis.stats import percent
 
@@ -418,10 +418,6 @@ def _measured_on(quantity: str, entries: dict[str, Any]) -> str:
 
 #: Page size of the Hub's listings (a count that is an exact multiple of it may be a capped listing).
 PAGE_SIZE = 1000
-#: The Hub's placeholder creation date of repositories created before it recorded one.
-PLACEHOLDER_DATE = "2022-03-02"
-#: The placeholder is one minute of that day (UTC): Parts I and V count the repositories in it.
-PLACEHOLDER_MINUTE = ("2022-03-02T23:29:00", "2022-03-02T23:30:00")
 
 
 def _on_day(col: pa.ChunkedArray, day: str) -> int:

@@ -13,6 +13,12 @@ Conventions
   have no downloads) is null in every row, and the manifest says so.
 - ``gated`` is the API's value as a string: ``"false"``, ``"auto"`` or
   ``"manual"`` (null where the source did not say).
+
+This module also owns, each defined once, what every stage shares about the format: the
+repository type <-> table map (:data:`REPO_TABLES`, :data:`REPO_TYPE_OF_TABLE`), the Hub's
+placeholder creation time (:data:`PLACEHOLDER_MINUTE`), the coverage vocabulary
+(:data:`COVERAGE_SCOPES`, :data:`SELECTION_MODES`, :data:`AUTHOR_NAMES`, :data:`OUTCOMES`, the
+steps) and the format's errors (:class:`SnapshotError`, :class:`CoverageError`).
 """
 
 from __future__ import annotations
@@ -39,11 +45,13 @@ REPO_TABLES = {"model": "models", "dataset": "datasets", "space": "spaces"}
 REPO_TYPE_OF_TABLE = {table: repo_type for repo_type, table in REPO_TABLES.items()}
 
 #: The Hub's placeholder creation time: repositories older than its 2022-03-02 migration were
-#: given a ``createdAt`` in this minute (e.g. 2022-03-02T23:29:04.000Z), kept as given in
-#: ``created_at``: ``[start, end)`` in UTC, as ISO text (every reader makes its own type of it).
-PLACEHOLDER_CREATED = ("2022-03-02T23:29:00", "2022-03-02T23:30:00")
-#: The day of :data:`PLACEHOLDER_CREATED`.
-PLACEHOLDER_DATE = PLACEHOLDER_CREATED[0][:10]
+#: given a ``createdAt`` in this minute, kept as given in ``created_at`` (and counted): ``[start,
+#: end)`` in UTC, as ISO text (every reader makes its own type of it).
+PLACEHOLDER_MINUTE = ("2022-03-02T23:29:00", "2022-03-02T23:30:00")
+#: The day of :data:`PLACEHOLDER_MINUTE`.
+PLACEHOLDER_DATE = PLACEHOLDER_MINUTE[0][:10]
+#: The placeholder as the Hub's API writes it (the value the real records hold).
+PLACEHOLDER_CREATED = "2022-03-02T23:29:04.000Z"
 
 _REPO_FIELDS = [
     pa.field("id", STR, nullable=False),

@@ -26,10 +26,10 @@ import numpy as np
 
 from analysis import paths, stats
 from analysis.cli import OneLineParser
+from analysis.snapshot.schema import PLACEHOLDER_CREATED  # the Hub's placeholder, as its API writes it
 from analysis.subfields import SUBFIELD_TAGS
 
 TARGETS_FILE = "synth_targets.json"
-PLACEHOLDER_CREATED = "2022-03-02T23:29:04.000Z"
 MODELS = "hub-2024-07/models.jsonl.gz"
 DATASETS = "hub-2024-07/datasets.jsonl.gz"
 MODEL_INFO = "hub-2024-07/model_info.jsonl.gz"

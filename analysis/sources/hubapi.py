@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.snapshot.schema import BOOL, I64, STR, STRLIST, TS
+from analysis.snapshot.schema import BOOL, I64, REPO_TABLES, STR, STRLIST, TS
 
 #: ``expand`` fields asked of each listing (every field the snapshot's tables use).
 EXPAND: dict[str, list[str]] = {
@@ -319,7 +319,7 @@ def repo_row(item: Mapping[str, Any], repo_type: str, latest: dt.datetime | None
     skip = NOT_OF_TYPE[repo_type]
     row: dict[str, Any] = {}
     for api, (col, typ) in REPO_FIELDS.items():
-        v = check_value(REPO_TABLE_KIND[repo_type], api, typ, item.get(api)) if api not in skip else None
+        v = check_value(REPO_TABLES[repo_type], api, typ, item.get(api)) if api not in skip else None
         why = rule_violation(api, v, latest)
         if why:
             raise RecordError(why)
@@ -332,9 +332,6 @@ def repo_row(item: Mapping[str, Any], repo_type: str, latest: dt.datetime | None
         **{k: v for k, v in row.items() if k != "id"},
         "license": first_license(row["tags"]),
     }
-
-
-REPO_TABLE_KIND = {"model": "models", "dataset": "datasets", "space": "spaces"}
 
 
 def space_model_ids(item: Mapping[str, Any]) -> list[str]:

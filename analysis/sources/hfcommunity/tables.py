@@ -23,13 +23,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.snapshot import SnapshotWriter
-from analysis.snapshot.schema import BOOL, I64, SCHEMAS, STR, STRLIST, TS
+from analysis.snapshot.schema import BOOL, I64, REPO_TABLES, SCHEMAS, STR, STRLIST, TS
 from analysis.sources.hfcommunity.schema import HFCommunityError
 
 BATCH = 50_000
 _SEP = "\x1f"
-#: the repository types, and the snapshot table of each
-TABLE_OF = {"model": "models", "dataset": "datasets", "space": "spaces"}
+#: the repository types, and the snapshot table of each (the schema's map)
+TABLE_OF = REPO_TABLES
 _KIND = {"user": "user", "org": "organization", "organization": "organization", "organisation": "organization"}
 
 

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.snapshot import SnapshotWriter
-from analysis.snapshot.schema import I64, REPO_TABLES, SCHEMAS, STR, TS
+from analysis.snapshot.schema import I64, PLACEHOLDER_MINUTE, REPO_TABLES, REPO_TYPE_OF_TABLE, SCHEMAS, STR, TS
 from analysis.sources.hubapi import KEY_FIELDS, REPO_FIELDS, latest_plausible, rule_violations
 from analysis.sources.importer.files import ImportStopped, SourceFile
 from analysis.sources.importer.reading import FileBroken, HashingReader, blocks, parse_block
@@ -29,13 +29,13 @@ from analysis.sources.importer.reading import FileBroken, HashingReader, blocks,
 #: records of a block parsed line by line are written in batches of this size
 PY_BATCH = 50_000
 
-_REPO_TYPE_OF_KIND = {"models": "model", "datasets": "dataset", "spaces": "space", "model_info": "model"}
+_REPO_TYPE_OF_KIND = {**REPO_TYPE_OF_TABLE, "model_info": "model"}
 #: model fields that a model_info record may fill where the listing lacks them
 ENRICH_FIELDS = ("created_at", "last_modified", "pipeline_tag", "library_name", "sha", "gated", "disabled", "private")
 
-#: The Hub gave repositories older than its 2022-03-02 migration a createdAt in
-#: this minute (e.g. 2022-03-02T23:29:04.000Z): kept as given, counted in coverage.
-PLACEHOLDER_CREATED = (dt.datetime(2022, 3, 2, 23, 29, tzinfo=dt.UTC), dt.datetime(2022, 3, 2, 23, 30, tzinfo=dt.UTC))
+#: The Hub's placeholder creation minute (:data:`analysis.snapshot.schema.PLACEHOLDER_MINUTE`):
+#: kept as given, counted in coverage.
+PLACEHOLDER_CREATED = tuple(dt.datetime.fromisoformat(t).replace(tzinfo=dt.UTC) for t in PLACEHOLDER_MINUTE)
 
 
 def _snapshot_table(name: str, cols: dict[str, Any]) -> pa.Table:

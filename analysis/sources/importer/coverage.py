@@ -14,7 +14,15 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from analysis.snapshot.schema import REPO_TABLES, SCHEMAS, Selection, coverage, listing_coverage
+from analysis.snapshot.schema import (
+    PLACEHOLDER_DATE,
+    PLACEHOLDER_MINUTE,
+    REPO_TABLES,
+    SCHEMAS,
+    Selection,
+    coverage,
+    listing_coverage,
+)
 from analysis.sources.importer.converting import Importer
 from analysis.sources.importer.files import KNOWN_SOURCES, SourceFile
 
@@ -91,7 +99,8 @@ class CoverageOf:
             note += f"; fields the listing lacks were filled from model_info records (never overwritten), for: {filled}"
         if imp.placeholder[table]:
             note += (
-                f"; created_at is the Hub's placeholder (2022-03-02 23:29 UTC, given to repositories "
+                f"; created_at is the Hub's placeholder ({PLACEHOLDER_DATE} {PLACEHOLDER_MINUTE[0][11:16]} UTC, "
+                "given to repositories "
                 f"created before then) for {fmt(imp.placeholder[table])} rows"
             )
         note += "".join(f"; source: {k}" for k in self._known(kind))

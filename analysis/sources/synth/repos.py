@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.snapshot import SnapshotWriter
+from analysis.snapshot.schema import REPO_TABLES
 from analysis.sources.synth.draws import (
     categorical,
     created_times,
@@ -36,7 +37,6 @@ from analysis.sources.synth.people import Collaboration, People, Sizes
 from analysis.sources.synth.targets import CHUNK, KINDS, PLACEHOLDER_CREATED_MS, Targets, assumption
 
 PREFIX = {"model": "models", "dataset": "datasets", "space": None}  # the targets' prefix of each type
-TABLE = {"model": "models", "dataset": "datasets", "space": "spaces"}
 
 
 @dataclass(frozen=True)
@@ -310,7 +310,7 @@ def _chunk(T: Targets, R: Repos, owner_names: pa.Array, lo: int, hi: int, rng: n
 def write_repos(w: SnapshotWriter, seed: int, T: Targets, repos: dict[str, Repos], owner_names: pa.Array) -> None:
     """The models, datasets and spaces tables, in chunks of ``CHUNK`` rows (stream ``table``)."""
     for kind, R in repos.items():
-        app = w.open_table(TABLE[kind])
+        app = w.open_table(REPO_TABLES[kind])
         for ci, lo in enumerate(range(0, R.n, CHUNK)):
             rng = rng_for(seed, "table", kind, ci)
             app.write(_chunk(T, R, owner_names, lo, min(R.n, lo + CHUNK), rng))
