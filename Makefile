@@ -53,10 +53,12 @@ book: $(STAMP)  ## Execute the notebooks on SNAPSHOT and build the book into _bu
 editions: $(STAMP)  ## Compare the findings of built editions (BUILDS="_build/<id> ..."; default: every build) on _build/editions/
 	$(PY) -m analysis editions $(BUILDS)
 
-lint: $(STAMP)  ## Lint and format checks (ruff, notebooks included), the import contracts (import-linter), the workflows (check-jsonschema, zizmor)
+lint: $(STAMP)  ## Lint and format checks (ruff, notebooks included), the import contracts (import-linter), no block above radon grade C, the workflows (check-jsonschema, zizmor)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-logo
+	@out="$$($(VENV)/bin/radon cc -n D -s analysis fakehub)"; \
+	if [ -n "$$out" ]; then echo "blocks above radon grade C (split them):"; echo "$$out"; exit 1; fi
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(VENV)/bin/zizmor --offline --min-severity low .github/workflows
 
