@@ -38,14 +38,13 @@ from analysis import arrays, finding, stats
 from analysis.parts import licenses
 from analysis.parts import owners as owners_mod
 from analysis.snapshot import Snapshot
-from analysis.snapshot.schema import REPO_TABLES, REPO_TYPES
+from analysis.snapshot.schema import PLACEHOLDER_DATE, PLACEHOLDER_MINUTE, REPO_TABLES, REPO_TYPES
 
 #: The Hub's placeholder creation time for repositories older than its March 2022 migration:
 #: every such repository has a ``createdAt`` within this minute (UTC).
-PLACEHOLDER_START = pd.Timestamp("2022-03-02T23:29:00", tz="UTC")
-PLACEHOLDER_END = pd.Timestamp("2022-03-02T23:30:00", tz="UTC")
+PLACEHOLDER_START, PLACEHOLDER_END = (pd.Timestamp(t, tz="UTC") for t in PLACEHOLDER_MINUTE)
 #: The ``period`` of repositories with the placeholder date, and of those with no date at all.
-PLACEHOLDER = "placeholder (created before 2022-03-02)"
+PLACEHOLDER = f"placeholder (created before {PLACEHOLDER_DATE})"
 NO_DATE = "no creation date"
 FREQUENCIES = {"year": "Y", "quarter": "Q", "month": "M"}
 LISTING_COLUMNS = ["id", "owner", "created_at", "likes", "downloads", "license"]
