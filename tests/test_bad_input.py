@@ -666,3 +666,29 @@ def test_retry_failed_offers_a_transient_failure_again(source, tmp_path, retry):
         assert snap.manifest["extra"]["collect"]["retried_failed"] is True
     else:
         assert list(log.repo_id) == [target] and log.outcome[0] == "server_error" and target not in covered
+
+
+def test_a_failed_snapshot_write_leaves_nothing_and_resumes(source, tmp_path, monkeypatch, capsys):
+    """The snapshot's tables go through a temporary folder: a failure while writing them leaves no
+    folder at the target (and nothing beside it) but the checkpoint, from which the rerun finishes."""
+    from analysis.snapshot import store
+
+    out, ckpt = tmp_path / "wfail", tmp_path / "wfail.checkpoint"
+    real_finish = store.SnapshotWriter.finish
+
+    def failing(self, *a, **k):
+        self.write_table("owners", [{"owner": "x", "kind": "user"}])
+        raise OSError(28, "No space left on device")
+
+    with FakeHub(source) as hub:
+        argv = ["--snapshot-id", "wfail", "--out", str(out), "--endpoint", hub.endpoint, "--no-progress"]
+        monkeypatch.setattr(store.SnapshotWriter, "finish", failing)
+        assert collector.main(argv) == 1
+        assert "No space left" in capsys.readouterr().err
+        assert not out.exists() and (ckpt / "plan.json").exists()
+        assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+        monkeypatch.setattr(store.SnapshotWriter, "finish", real_finish)
+        assert collector.main(argv) == 0
+    assert not ckpt.exists() and not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+    snap = open_snapshot(out)
+    assert snap.id == "wfail" and snap.manifest["extra"]["collect"]["invocations"] == 2  # resumed
