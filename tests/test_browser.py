@@ -509,11 +509,29 @@ def _svg_smallest_text(svg: Path) -> tuple[float, float]:
     return (min(sizes) if sizes else float("inf")), width
 
 
-def _figure_svg(site: Path, label: str, src: str) -> Path:
-    """The SVG of an image a page shows: a phone's crop is its own SVG (``<label>.phone-<i>.svg``),
-    the figure's PNG (copied by Sphinx into ``_images/``) has ``<label>.svg`` beside it."""
+def _png_smallest_text(png: Path) -> tuple[float, float]:
+    """The smallest font size (pt) of a phone's crop (its PNG names it, ``PHONE_TEXT_KEY``) and the
+    crop's width (pt, from its pixels and pixels per inch)."""
+    from PIL import Image
+
+    from analysis.publication.phonefigure import PHONE_TEXT_KEY
+
+    with Image.open(png) as im:
+        smallest = float(im.text[PHONE_TEXT_KEY]) if PHONE_TEXT_KEY in im.text else float("inf")
+        return smallest, im.width / im.info["dpi"][0] * 72
+
+
+def _figure_file(site: Path, label: str, src: str) -> Path:
+    """The file that gives the text sizes of an image a page shows: a phone's crop is its own PNG
+    (``<label>.phone-<i>.png``), the figure's PNG (copied by Sphinx into ``_images/``) has
+    ``<label>.svg`` beside it."""
     name = Path(urllib.parse.urlsplit(src).path).name
-    return site / "figures" / (name if name.endswith(".svg") else f"{label}.svg")
+    return site / "figures" / (name if ".phone-" in name else f"{label}.svg")
+
+
+def _smallest_text(path: Path) -> tuple[float, float]:
+    """The smallest text (pt) of a figure's SVG or a phone crop's PNG, and its width (pt)."""
+    return _png_smallest_text(path) if path.suffix == ".png" else _svg_smallest_text(path)
 
 
 def test_svg_text_sizes_are_read(tmp_path):
@@ -605,13 +623,15 @@ def test_reader_layout_at_two_widths(tmp_path_factory):
                         failures.append(f"{where}: the paragraph {got['first_p']['text']!r} is above the banner")
                     if width == min(WIDTHS):
                         for f in got["figures"]:
-                            svg = _figure_svg(site, f["label"], f["src"])
+                            measured = _figure_file(site, f["label"], f["src"])
                             if f["scrolls"]:
                                 failures.append(f"{where}: figure {f['label']} scrolls sideways")
-                            if not svg.exists():
-                                failures.append(f"{where}: figure {f['label']} has no SVG to measure ({svg.name})")
+                            if not measured.exists():
+                                failures.append(
+                                    f"{where}: figure {f['label']} has no file to measure ({measured.name})"
+                                )
                                 continue
-                            smallest, fig_width = _svg_smallest_text(svg)
+                            smallest, fig_width = _smallest_text(measured)
                             px = smallest * f["width"] / fig_width
                             if px < MIN_FIGURE_TEXT_PX:
                                 failures.append(

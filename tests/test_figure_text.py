@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import matplotlib
 
@@ -67,6 +68,19 @@ def _smallest_px(svg_text: str, column_px: float) -> float:
     return min(sizes) * min(column_px, width * 4 / 3) / width
 
 
+def _phone_smallest_px(png: Path, column_px: float) -> float:
+    """The smallest text of a phone's crop (CSS px) once it is shown ``column_px`` wide (or at its
+    own width, when narrower): its PNG names its smallest text (pt) and its pixels per inch."""
+    from PIL import Image
+
+    from analysis.publication.phonefigure import PHONE_TEXT_KEY
+
+    with Image.open(png) as im:
+        smallest = float(im.text[PHONE_TEXT_KEY])
+        width_pt = im.width / im.info["dpi"][0] * 72
+    return smallest * min(column_px, width_pt * 4 / 3) / width_pt
+
+
 def test_a_phone_shows_each_panel_with_legible_text(tmp_path):
     """A three-panel figure (too small to read at a phone's width: about 5 px) is also saved as the
     crops a phone shows, one under the other: the figure's legend, each panel, the stamp, each with
@@ -84,10 +98,10 @@ def test_a_phone_shows_each_panel_with_legible_text(tmp_path):
     md = pub.figure(fig, "fig-three", "Three panels.", covers="nothing").text
     figures = tmp_path / "out" / "figures"
     assert _smallest_px((figures / "fig-three.svg").read_text(), PHONE_COLUMN_PX) < 9  # the figure itself
-    crops = sorted(figures.glob("fig-three.phone-*.svg"))
+    crops = sorted(figures.glob("fig-three.phone-*.png"))
     assert len(crops) == 5  # the legend, three panels, the stamp
-    for svg in crops:
-        assert _smallest_px(svg.read_text(), PHONE_COLUMN_PX) >= MIN_PHONE_TEXT_PX - 0.05, svg.name
+    for png in crops:
+        assert _phone_smallest_px(png, PHONE_COLUMN_PX) >= MIN_PHONE_TEXT_PX - 0.05, png.name
     assert ":figclass: hf-phone-figure" in md and md.count("../figures/fig-three.phone-") == 5
     assert 'alt="Three panels.' in md
 
@@ -104,5 +118,7 @@ def test_a_panel_as_wide_as_its_labels_is_legible_on_a_phone(tmp_path):
     for ax in axes:
         ax.barh(names, range(1, 6))
     pub.figure(fig, "fig-long", "Long labels.", covers="nothing")
-    for svg in sorted((tmp_path / "out" / "figures").glob("fig-long.phone-*.svg")):
-        assert _smallest_px(svg.read_text(), PHONE_COLUMN_PX) >= MIN_PHONE_TEXT_PX - 0.05, svg.name
+    crops = sorted((tmp_path / "out" / "figures").glob("fig-long.phone-*.png"))
+    assert crops
+    for png in crops:
+        assert _phone_smallest_px(png, PHONE_COLUMN_PX) >= MIN_PHONE_TEXT_PX - 0.05, png.name

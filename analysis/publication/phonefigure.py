@@ -2,23 +2,37 @@
 
 A figure is laid out for the text column of a wide screen (``figuretext.legible``); on a phone
 (about :data:`PHONE_COLUMN_PX` CSS px of text column) the same image would be shrunk until its
-text is 3 to 6 px high. :func:`phone_crops` cuts the figure into what a phone shows one under the
-other: each panel (with its own legend and colour bar), then what belongs to the whole figure (its
-legends and title; its stamp), and enlarges every text of the figure (all by one factor, so the
-hierarchy stays) until the smallest text of each crop is at least :data:`MIN_PHONE_TEXT_PX` once
-the crop is shown :data:`PHONE_COLUMN_PX` wide. ``Publisher.figure`` saves each crop as
-``figures/<label>.phone-<i>.png`` and ``.svg`` beside the figure, and the page shows them instead
-of the figure below 720 px (``book/_static/book.css``).
+text is 3 to 6 px high. :func:`phone_images` cuts the figure into what a phone shows one under the
+other: the figure's own legends and title, each panel (with its own legend and colour bar), then
+the figure's stamp (for a figure of one panel too: a stamp or legend as wide as the figure would
+otherwise set the width its panel's text is shrunk to), and enlarges every text of the figure (all
+by one factor, so the hierarchy stays) until the smallest text of each panel is at least
+:data:`MIN_PHONE_TEXT_PX` once the panel is shown :data:`PHONE_COLUMN_PX` wide. It draws the
+enlarged figure once per view (its panels; its own legends; its stamp) as a raster at
+:data:`PHONE_DENSITY` pixels per CSS px and cuts every crop of the view from it (far cheaper than a
+vector file per crop for a dense plot). ``Publisher.figure`` saves each crop as
+``figures/<label>.phone-<i>.png`` beside the figure, and the page shows them instead of the figure
+below 720 px (``book/_static/book.css``).
 """
 
 from __future__ import annotations
 
+import io
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 #: The width a phone's page gives an image (CSS px: a 414-px screen less the page's and the figure's
 #: margins, 341 px in Chromium, with room to spare).
 PHONE_COLUMN_PX = 330
+#: The width a phone's page gives an image at most (CSS px), and the pixels per CSS px of a phone's
+#: screen: a panel's image is drawn at least this wide, times this density.
+PHONE_IMAGE_PX = 341
+PHONE_DENSITY = 2
+#: CSS px per inch (an image shown at its own size).
+CSS_PX_PER_INCH = 96
+#: The key of a crop's PNG text that gives its smallest text (pt): what the browser test measures.
+PHONE_TEXT_KEY = "Smallest text (pt)"
 #: The smallest text a phone shows (CSS px; 9 is the book's floor, with room for rounding).
 MIN_PHONE_TEXT_PX = 9.5
 #: Rounds of enlarging the text (a crop's width changes a little as its text grows).
@@ -77,63 +91,74 @@ class _Only:
 
 
 def _regions(fig: Any, renderer: Any) -> list[tuple[str, Any]]:
-    """The crops (kind, display coordinates): a figure of one panel whole; else the figure's own
-    legends and title, each panel with the colour bars nearest it, then its stamp."""
+    """The crops (kind, display coordinates): the figure's own legends and title, each panel with
+    the colour bars nearest it, then its stamp."""
     panels = _main_axes(fig)
-    if len(panels) <= 1:
-        return [("whole", fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans))]
     boxes = {ax: [ax.get_tightbbox(renderer)] for ax in panels}
     for cax in (ax for ax in fig.axes if ax.get_visible() and ax.get_label() == "<colorbar>"):
         c = cax.get_tightbbox(renderer)
+        if not panels:
+            boxes[cax] = [c]
+            continue
         near = min(panels, key=lambda ax: abs(ax.get_window_extent().x1 - c.x0) + abs(ax.get_window_extent().y0 - c.y0))
         boxes[near].append(c)
     parts = _figure_parts(fig)
     top = _union([a.get_window_extent(renderer) for a in parts["top"]])
     bottom = _union([a.get_window_extent(renderer) for a in parts["bottom"]])
     out = [("top", top)] if top is not None else []
-    out += [("panel", _union(b)) for b in boxes.values()]
+    out += [("panel", box) for box in (_union(b) for b in boxes.values()) if box is not None]
     return out + ([("bottom", bottom)] if bottom is not None else [])
 
 
-def _texts_in(fig: Any, region: Any, renderer: Any) -> list[float]:
-    """The font sizes (pt) of the visible texts drawn inside ``region``."""
+def _views(fig: Any) -> dict[int, str | None]:
+    """Which view shows the figure's own texts: ``top`` (its legends and title), ``bottom`` (its
+    other texts), None for a hidden panel's; any other text is a panel's (``panel``)."""
     from matplotlib.text import Text
 
-    sizes = []
+    views: dict[int, str | None] = {}
+    for ax in fig.axes:
+        if not ax.get_visible():
+            views.update((id(t), None) for t in ax.findobj(Text))
+    for lg in fig.legends:
+        views.update((id(t), "top" if lg.get_visible() else None) for t in [*lg.texts, lg.get_title()])
+    views.update((id(t), "bottom") for t in [*fig.texts, *fig.artists])
+    if fig._suptitle is not None:
+        views[id(fig._suptitle)] = "top"
+    return views
+
+
+def _texts(fig: Any, renderer: Any) -> list[tuple[str, float, float, float]]:
+    """Every visible text of ``fig`` once: (view, size in pt, x and y of its centre)."""
+    from matplotlib.text import Text
+
+    views = _views(fig)
+    out = []
     for t in fig.findobj(Text):
-        if not t.get_visible() or not t.get_text().strip() or not all(a.get_visible() for a in _ancestors(t)):
+        view = views.get(id(t), "panel")
+        if view is None or not t.get_visible() or not t.get_text().strip():
             continue
         box = t.get_window_extent(renderer)
-        if box.width > 0 and region.contains(box.x0 + box.width / 2, box.y0 + box.height / 2):
-            sizes.append(t.get_fontsize())
-    return sizes
-
-
-def _ancestors(artist: Any) -> list[Any]:
-    """The axes or legend a text belongs to (hidden with it)."""
-    out = []
-    ax = getattr(artist, "axes", None)
-    if ax is not None:
-        out.append(ax)
-    fig = artist.get_figure()
-    for lg in getattr(fig, "legends", []):
-        if artist in lg.texts or artist is lg.get_title():
-            out.append(lg)
+        if box.width > 0:
+            out.append((view, t.get_fontsize(), box.x0 + box.width / 2, box.y0 + box.height / 2))
     return out
+
+
+def _smallest(texts: list[tuple[str, float, float, float]], kind: str, region: Any) -> float | None:
+    """The smallest text (pt) a crop of ``kind`` shows within ``region``."""
+    sizes = [s for view, s, x, y in texts if view == kind and region.contains(x, y)]
+    return min(sizes) if sizes else None
 
 
 def _factor(fig: Any, regions: list[tuple[str, Any]], renderer: Any) -> float:
     """How much every text must grow so that each panel's smallest text is legible on a phone (the
     figure's own legends and texts grow with their crop: wrapped, they are legible as they are)."""
+    texts = _texts(fig, renderer)
     need = 1.0
     for kind, r in regions:
-        if kind in ("top", "bottom"):
-            continue
-        with _Only(fig, kind):
-            sizes = _texts_in(fig, r, renderer)
-        if sizes:
+        smallest = _smallest(texts, kind, r) if kind == "panel" else None
+        if smallest:
             width_pt = r.width * 72 / fig.dpi
-            need = max(need, MIN_PHONE_TEXT_PX * width_pt / PHONE_COLUMN_PX / min(sizes))
+            need = max(need, MIN_PHONE_TEXT_PX * width_pt / PHONE_COLUMN_PX / smallest)
     return need
 
 
@@ -185,10 +210,9 @@ def _enlarge(fig: Any, factor: float) -> None:
             fig.tight_layout(rect=(0, 0, 1, 0.93) if fig.legends else None)
 
 
-def phone_crops(fig: Any) -> list[tuple[str, Any]]:
-    """The crops of ``fig`` a phone shows one under the other, as ``(kind, bbox in inches)`` (for
-    ``savefig``'s ``bbox_inches``, within ``phone_view(fig, kind)``), after enlarging its text until
-    each is legible at :data:`PHONE_COLUMN_PX`. Changes ``fig``: save the wide figure first."""
+def _enlarged_regions(fig: Any) -> tuple[list[tuple[str, Any]], Any]:
+    """Enlarge ``fig``'s text until each panel is legible on a phone; its crops (display
+    coordinates) and the renderer they were measured with."""
     _narrow_figure_texts(fig)
     total = 1.0
     for _ in range(ROUNDS):
@@ -201,10 +225,72 @@ def phone_crops(fig: Any) -> list[tuple[str, Any]]:
         total *= factor
     fig.draw_without_rendering()
     renderer = fig.canvas.get_renderer()
-    inches = fig.dpi_scale_trans.inverted()
-    return [(kind, r.transformed(inches).padded(0.04)) for kind, r in _regions(fig, renderer)]
+    return _regions(fig, renderer), renderer
 
 
 def phone_view(fig: Any, kind: str) -> _Only:
     """A block within which ``fig`` shows only what a crop of ``kind`` shows."""
     return _Only(fig, kind)
+
+
+@dataclass
+class PhoneImage:
+    """One crop a phone shows: its kind (``top``, ``panel``, ``bottom``), its pixels (RGBA, rows
+    from the top), its pixels per inch, its size as shown at its own size (CSS px) and its smallest
+    text (pt; None where it has none)."""
+
+    kind: str
+    pixels: Any
+    dpi: float
+    css_width: int
+    css_height: int
+    smallest_pt: float | None
+
+
+def _raster(fig: Any, box: Any, dpi: float) -> Any:
+    """``fig`` drawn at ``dpi`` within ``box`` (inches), as an RGBA array (rows from the top)."""
+    import numpy as np
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches=box, pil_kwargs={"compress_level": 0})
+    buf.seek(0)
+    with Image.open(buf) as im:
+        return np.asarray(im.convert("RGBA"))
+
+
+def phone_images(fig: Any) -> list[PhoneImage]:
+    """The crops of ``fig`` a phone shows one under the other, drawn: each view
+    (the panels; the figure's legends and title; its stamp) once, as a raster wide enough for a
+    panel to fill a phone's column at :data:`PHONE_DENSITY` pixels per CSS px, every crop of that
+    view cut from it. Changes ``fig``: save the wide figure first."""
+    regions, renderer = _enlarged_regions(fig)
+    panels = [r.width / fig.dpi for kind, r in regions if kind == "panel"]
+    dpi = max(CSS_PX_PER_INCH * PHONE_DENSITY, PHONE_IMAGE_PX * PHONE_DENSITY / min(panels) if panels else 0)
+    dpi = min(dpi, 4 * CSS_PX_PER_INCH * PHONE_DENSITY)
+    # measured again at the raster's own resolution (a text's width does not scale exactly with it)
+    fig.set_dpi(dpi)
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    regions = _regions(fig, renderer)
+    texts = _texts(fig, renderer)
+    inches = fig.dpi_scale_trans.inverted()
+    crops = [(kind, r.transformed(inches).padded(0.04), _smallest(texts, kind, r)) for kind, r in regions]
+    out = []
+    for kind in dict.fromkeys(kind for kind, _, _ in crops):  # a view's crops follow each other
+        boxes = [box for k, box, _ in crops if k == kind]
+        whole = _union(boxes)
+        with phone_view(fig, kind):
+            pixels = _raster(fig, whole, dpi)
+        for k, box, smallest in crops:
+            if k != kind:
+                continue
+            x0 = round((box.x0 - whole.x0) * dpi)
+            y0 = round((whole.y1 - box.y1) * dpi)
+            cut = pixels[y0 : y0 + round(box.height * dpi), x0 : x0 + round(box.width * dpi)]
+            out.append(
+                PhoneImage(
+                    kind, cut, dpi, round(box.width * CSS_PX_PER_INCH), round(box.height * CSS_PX_PER_INCH), smallest
+                )
+            )
+    return out

@@ -4,7 +4,7 @@ Every table or figure the book shows goes through a :class:`Publisher`:
 
 - the full data is written to ``_build/<snapshot_id>/tables/<label>.csv``;
   figures are also written as PNG and SVG to ``_build/<snapshot_id>/figures/``, with the crops a
-  phone shows instead (``<label>.phone-<i>.svg``: one panel each, legible at a phone's width);
+  phone shows instead (``<label>.phone-<i>.png``: one panel each, legible at a phone's width);
 - the notebook cell outputs MyST markdown (rendered by myst-nb with
   ``nb_render_markdown_format: myst``): a numbered ``table``/``figure``
   directive with a stable ``:name:`` (the label readers cite), a caption that
@@ -78,7 +78,7 @@ from analysis.publication.pagetext import (  # noqa: F401  (public names of this
     shown_columns,
     text_quality,
 )
-from analysis.publication.phonefigure import phone_crops, phone_view
+from analysis.publication.phonefigure import PHONE_TEXT_KEY, phone_images
 from analysis.snapshot import Snapshot
 from analysis.snapshot.store import git_commit
 
@@ -382,19 +382,32 @@ class Publisher:
         return Markdown("\n".join(parts))
 
     def _phone_images(self, fig: Any, label: str, alt: str, meta: dict[str, Any]) -> str:
-        """Save the crops a phone shows of ``fig`` (:func:`phonefigure.phone_crops`: one panel each,
-        text legible at a phone's width) as ``figures/<label>.phone-<i>.svg``; return the HTML that
-        shows them in place of the figure below 720 px (``book.css``)."""
+        """Save the crops a phone shows of ``fig`` (:func:`phonefigure.phone_images`: one panel each,
+        text legible at a phone's width, drawn at twice a phone's pixel density) as
+        ``figures/<label>.phone-<i>.png`` (the figure's metadata, and the crop's smallest text in pt);
+        return the HTML that shows them in place of the figure below 720 px (``book.css``)."""
         import html
 
-        crops = phone_crops(fig)
+        from PIL import Image
+        from PIL.PngImagePlugin import PngInfo
+
+        images = phone_images(fig)
         imgs = []
-        for i, (kind, box) in enumerate(crops, 1):
-            name = f"{label}.phone-{i}.svg"
-            with phone_view(fig, kind):
-                fig.savefig(self.figures_dir / name, bbox_inches=box, metadata={**meta, "Date": None, "Creator": None})
-            text = html.escape(f"{alt}: part {i} of {len(crops)}", quote=True)
-            imgs.append(f'<img class="hf-phone-{kind}" src="{self._rel}/figures/{name}" alt="{text}" loading="eager">')
+        for i, im in enumerate(images, 1):
+            name = f"{label}.phone-{i}.png"
+            info = PngInfo()
+            for key, value in meta.items():
+                info.add_text(key, str(value))
+            if im.smallest_pt is not None:
+                info.add_text(PHONE_TEXT_KEY, f"{im.smallest_pt:.2f}")
+            Image.fromarray(im.pixels).save(
+                self.figures_dir / name, pnginfo=info, dpi=(im.dpi, im.dpi), compress_level=6
+            )
+            text = html.escape(f"{alt}: part {i} of {len(images)}", quote=True)
+            imgs.append(
+                f'<img class="hf-phone-{im.kind}" src="{self._rel}/figures/{name}" alt="{text}" '
+                f'width="{im.css_width}" height="{im.css_height}" loading="eager">'
+            )
         return '<div class="hf-phone">' + "".join(imgs) + "</div>"
 
     # -- findings ----------------------------------------------------------
