@@ -283,7 +283,7 @@ def test_interrupted_writer_leaves_nothing(tmp_path):
 
 def test_killed_writer_is_never_readable_at_its_name(tmp_path):
     """kill -9 in the middle of writing: the target does not exist, the temporary folder beside it
-    says partial; the next writer replaces nothing and writes the whole snapshot."""
+    says partial; the next writer removes it and writes the whole snapshot."""
     code = (
         "import os, signal, sys\n"
         "from analysis.snapshot import SnapshotWriter\n"
@@ -302,6 +302,15 @@ def test_killed_writer_is_never_readable_at_its_name(tmp_path):
         open_snapshot(left)
     write_snapshot(tmp_path / "k", {"models": sample_tables()["models"]})
     open_snapshot(tmp_path / "k")
+    assert not left.exists()  # a dead writer's temporary folder goes with the next writer
+
+
+def test_a_live_writers_folder_is_kept(tmp_path):
+    """Only a dead writer's temporary folder is removed, never one whose writer still holds it."""
+    with SnapshotWriter(tmp_path / "a", source_kind="synthetic") as w1:
+        with SnapshotWriter(tmp_path / "a", source_kind="synthetic") as w2:
+            assert w1.dir.exists() and w2.dir.exists() and w1.dir != w2.dir
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_writer_targets(tmp_path):

@@ -14,6 +14,8 @@ was expected.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import glob
 import hashlib
 import json
 import os
@@ -197,7 +199,8 @@ class SnapshotWriter:
     system; a snapshot folder of its own, marked ``"complete": false``). :meth:`finish` validates
     the whole snapshot, marks it complete and renames it into place. Leaving the ``with`` block
     without :meth:`finish` (an exception, Ctrl-C) discards the temporary folder: the target stays
-    as it was, and a partial snapshot is never readable at its name. The target may be absent,
+    as it was, and a partial snapshot is never readable at its name (the temporary folder of a
+    writer killed outright is removed by the next writer of that target). The target may be absent,
     an empty folder or a snapshot left partial by an interrupted writer (replaced); a complete
     snapshot, or a folder holding anything else, is refused. Writers that may run at once take
     the target's :class:`analysis.snapshot.lock.FolderLock` first (import, collect, synth do).
@@ -231,8 +234,8 @@ class SnapshotWriter:
         self.source_parameters = dict(source_parameters or {})
         self._real = Path(os.path.realpath(self.target))  # a link's folder: where the lock is keyed too
         self._real.parent.mkdir(parents=True, exist_ok=True)
-        #: where the tables are written until :meth:`finish`
-        self.dir = Path(tempfile.mkdtemp(prefix=f".{self._real.name}.partial-", dir=self._real.parent))
+        #: where the tables are written until :meth:`finish` (held by this writer while it lives)
+        self.dir, self._held = _start_partial(self._real)
         self.finished = False
         self._written: set[str] = set()
         self._open: dict[str, TableAppender] = {}
@@ -254,6 +257,7 @@ class SnapshotWriter:
                 pass
         self._open.clear()
         shutil.rmtree(self.dir, ignore_errors=True)
+        _let_go(self)
 
     def _manifest_base(self) -> dict[str, Any]:
         return {
@@ -313,6 +317,7 @@ class SnapshotWriter:
         atomic_write_json(self.dir / MANIFEST, manifest)
         seal(self.dir)
         _put_in_place(self.dir, self._real)
+        _let_go(self)
         self.finished = True
         return self.target
 
@@ -345,6 +350,33 @@ def _check_target(target: Path) -> None:
     others = [p.name for p in target.iterdir() if not any(p.match(g) for g in _LEFTOVER)]
     if others or (any(target.iterdir()) and not (target / MANIFEST).exists()):
         raise SnapshotError(f"{target}: exists and is not a snapshot; give a new folder")
+
+
+def _start_partial(target: Path) -> tuple[Path, int]:
+    """A new temporary folder beside ``target``, held (``flock`` on the folder) by its writer for as
+    long as that lives; the temporary folders of writers that died (``kill -9``) go first."""
+    for old in target.parent.glob(f".{glob.escape(target.name)}.partial-*"):
+        try:
+            fd = os.open(old, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # taken: its writer is gone
+            shutil.rmtree(old, ignore_errors=True)
+        except BlockingIOError:
+            pass  # its writer is alive
+        finally:
+            os.close(fd)
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    fd = os.open(folder, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return folder, fd
+
+
+def _let_go(writer: SnapshotWriter) -> None:
+    if writer._held is not None:
+        os.close(writer._held)  # releases the flock
+        writer._held = None
 
 
 def _put_in_place(folder: Path, target: Path) -> None:
