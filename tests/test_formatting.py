@@ -322,3 +322,14 @@ def test_the_core_members_sentence_names_developers_through_the_pages_escaping()
 
     html_text = MarkdownIt("commonmark").render(text)
     assert "<img" not in html_text and "<a " not in html_text and "&lt;img src=x onerror=alert(1)&gt;" in html_text
+
+
+def test_findings_notes_give_the_test_statistic_without_e_notation():
+    """A findings note's Kruskal-Wallis H: four significant digits, separators, never e-notation."""
+    from analysis.parts.activity.summary import statistic_text
+
+    assert statistic_text(2.961e04) == "29,610"
+    assert statistic_text(42_500.1) == "42,500"
+    assert statistic_text(32.4567) == "32.46"
+    assert statistic_text(0.0) == "0"
+    assert "e" not in statistic_text(1.2345e-05)

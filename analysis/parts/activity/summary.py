@@ -281,6 +281,17 @@ def _headline_findings(
     return out
 
 
+def statistic_text(x: float) -> str:
+    """A test statistic as a findings note gives it: four significant digits, in words and
+    separators rather than e-notation (``29,610`` for 2.961e+04, ``32.46``)."""
+    if not math.isfinite(x):
+        return f"{x:.4g}"
+    rounded = float(f"{x:.4g}")
+    if abs(rounded) >= 1000:
+        return f"{rounded:,.0f}"
+    return np.format_float_positional(rounded, precision=4, unique=False, fractional=False, trim="-")
+
+
 def _license_test(
     row: Mapping[str, Any], measure: str, m: RepoActivity, cov: dict[str, Any], parameters: Mapping[str, Any], seed: int
 ) -> list[dict[str, Any]]:
@@ -301,7 +312,7 @@ def _license_test(
             coverage=cov,
             parameters=parameters,
             ci=ci,
-            note=f"N = {int(row['N']):,}; H = {row['H']:.4g}; p {finding.format_p(row['p'])}",
+            note=f"N = {int(row['N']):,}; H = {statistic_text(row['H'])}; p {finding.format_p(row['p'])}",
         ),
         finding.entry(
             f"activity.license_p.{measure}",
