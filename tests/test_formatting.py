@@ -333,3 +333,22 @@ def test_findings_notes_give_the_test_statistic_without_e_notation():
     assert statistic_text(32.4567) == "32.46"
     assert statistic_text(0.0) == "0"
     assert "e" not in statistic_text(1.2345e-05)
+
+
+def test_a_table_can_cap_its_csv_and_give_every_row_as_parquet(tmp_path):
+    """``csv_rows`` caps the CSV (the caption says the cap and the total); ``parquet`` writes the whole
+    table beside it, linked as "Data (Parquet)"."""
+    from book_fixtures import hand_snapshot
+
+    pub = publish.Publisher(hand_snapshot(tmp_path / "s", models=10), tmp_path / "out")
+    df = pd.DataFrame({"pair": [f"a{i}" for i in range(120)], "score": np.linspace(1, 0, 120)})
+    md = pub.table(df, "tab-pairs", "Pairs.", covers="nothing", max_rows=10, parquet=True, csv_rows=50).text
+    tables = tmp_path / "out" / "tables"
+    assert len(pd.read_csv(tables / "tab-pairs.csv")) == 50
+    pd.testing.assert_frame_equal(pd.read_parquet(tables / "tab-pairs.parquet"), df)
+    assert "The CSV holds the first 50 of the 120 rows; the Parquet file has them all." in md
+    assert 'tab-pairs.parquet" download>Data (Parquet)</a>' in md
+    assert "Showing the first 10 of 120 rows; the Parquet file has them all." in md
+    plain = pub.table(df, "tab-plain", "Pairs.", covers="nothing", csv_rows=500).text
+    assert "Parquet" not in plain and "holds the first" not in plain
+    assert len(pd.read_csv(tables / "tab-plain.csv")) == 120

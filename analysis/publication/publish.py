@@ -298,14 +298,22 @@ class Publisher:
         note: str | None = None,
         first: Sequence[str] = (),
         show: Sequence[str] | None = None,
+        parquet: bool = False,
+        csv_rows: int | None = None,
     ) -> Markdown:
         """Write ``df`` to ``tables/<label>.csv`` and return its numbered MyST table, as
         :func:`page_view` shows it (intervals in one cell, the ``first`` columns first). ``show``: the
         columns the page shows (a column with an interval brings its ``low`` and ``high``), for a table
-        too wide for the text column; the caption names the others, which the CSV keeps."""
+        too wide for the text column; the caption names the others, which the CSV keeps.
+        ``parquet``: the whole table also as ``tables/<label>.parquet`` (linked as "Data (Parquet)");
+        ``csv_rows``: the CSV holds at most this many rows (the first), the caption says so and how
+        many the table has."""
         self._check_label(label, "tab")
         data = df.reset_index() if index else df
-        write_csv(data, self.tables_dir / f"{label}.csv")
+        capped = csv_rows is not None and len(data) > csv_rows
+        write_csv(data.head(csv_rows) if capped else data, self.tables_dir / f"{label}.csv")
+        if parquet:
+            data.to_parquet(self.tables_dir / f"{label}.parquet", index=False)
         self._sidecar(self.tables_dir, label, "table", caption, covers)
         view, joined = page_view(data.head(max_rows) if len(data) > max_rows else data, first)
         if show is not None:
@@ -315,12 +323,21 @@ class Publisher:
                 f" The page shows {view.shape[1]:,} of {view.shape[1] + len(hidden):,} columns; "
                 f"more columns in the CSV: {names}."
             )
+        if capped:
+            whole = "; the Parquet file has them all." if parquet else "."
+            caption += f" The CSV holds the first {csv_rows:,} of the {len(data):,} rows{whole}"
         counts: dict[str, int] = {}
         shown = markdown_table(view, max_rows=max_rows, numeric=joined, counts=counts)
         more = ""
         if len(data) > max_rows:
-            more = f"\n\nShowing the first {max_rows:,} of {len(data):,} rows; the CSV has them all."
+            rest = "the CSV has them all"
+            if capped:
+                rest = "the Parquet file has them all" if parquet else f"the CSV has the first {csv_rows:,}"
+            more = f"\n\nShowing the first {max_rows:,} of {len(data):,} rows; {rest}."
         more += quality_note(counts)
+        links = self._link("tables", f"{label}.csv", "Data (CSV)")
+        if parquet:
+            links += " · " + self._link("tables", f"{label}.parquet", "Data (Parquet)")
         parts = [
             f":::{{table}} {caption} {self.provenance(covers)}",
             f":name: {label}",
@@ -329,7 +346,7 @@ class Publisher:
             shown,
             ":::",
             "",
-            self._link("tables", f"{label}.csv", "Data (CSV)") + more,
+            links + more,
         ]
         if note:
             parts += ["", note]
