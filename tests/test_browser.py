@@ -534,6 +534,35 @@ def _smallest_text(path: Path) -> tuple[float, float]:
     return _png_smallest_text(path) if path.suffix == ".png" else _svg_smallest_text(path)
 
 
+def test_a_card_leaves_out_a_missing_value(tmp_path):
+    """At 414 px a table too wide for the column is shown as cards (reader.js); a missing value
+    (an empty cell, blank in the wide table) has no line in its card, header and all."""
+    _need_chromium()
+    static = Path(__file__).resolve().parent.parent / "book" / "_static"
+    site = tmp_path / "site"
+    (site / "book").mkdir(parents=True)
+    for name in ("book.css", "reader.js"):
+        shutil.copy(static / name, site / name)
+    heads = "".join(f"<th>column number {i} with a long header</th>" for i in range(8))
+    cells = "".join(f"<td><p>{'' if i == 3 else f'value{i}'}</p></td>" for i in range(8))
+    (site / "book" / "t.html").write_text(
+        '<html><head><link rel="stylesheet" href="../book.css"></head><body><div class="bd-article">'
+        f'<table class="table"><thead><tr>{heads}</tr></thead><tbody><tr>{cells}</tr></tbody></table>'
+        '</div><script src="../reader.js"></script></body></html>'
+    )
+    with Server(site) as server, _closing(_driver(tmp_path / "profile")) as drv:
+        drv.set_window_size(414, 900)
+        drv.get(server.url + "book/t.html")
+        time.sleep(0.3)
+        got = drv.execute_script(
+            "const t = document.querySelector('table');"
+            "return {cards: t.classList.contains('hf-cards'),"
+            " shown: Array.from(t.querySelectorAll('td')).map((td) => getComputedStyle(td).display !== 'none')};"
+        )
+    assert got["cards"]
+    assert got["shown"] == [i != 3 for i in range(8)]
+
+
 def test_svg_text_sizes_are_read(tmp_path):
     """The figure check reads Matplotlib's SVG text sizes right: a 7-pt label in a 5-inch figure."""
     import matplotlib

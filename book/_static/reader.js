@@ -3,6 +3,8 @@
    Tables: each cell gets its column's header as data-label; a table that does not fit the text
    column at its natural width (every column at least as wide as its longest word) is shown as
    stacked cards, one card per row with the header beside each value, instead of scrolling sideways.
+   A missing value (an empty cell: the wide table shows it blank) is left out of its card, header
+   and all, in every table alike (book.css: td.hf-empty).
    Footer links are written relative to the page (../); on pages at the site's root (search,
    index) they are rewritten from the site's root so that they never leave the site. */
 (function () {
@@ -13,6 +15,7 @@
     for (const tr of table.querySelectorAll("tbody tr")) {
       Array.from(tr.children).forEach((td, i) => {
         if (heads[i]) td.setAttribute("data-label", heads[i]);
+        if (!td.textContent.trim() && !td.querySelector("img, svg")) td.classList.add("hf-empty");
       });
     }
   }
