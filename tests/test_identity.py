@@ -378,3 +378,25 @@ def test_blocked_search_equals_all_pairs_on_random_small_strings(threshold):
     got = B.normalised_pairs(names, threshold)
     assert set(zip(got["i"], got["j"])) == _all_pairs(names, threshold)
     pd.testing.assert_frame_equal(got, B.normalised_pairs(names, threshold, method="length-bands"))
+
+
+@pytest.mark.parametrize("threshold", [50, 80, 90, 95])
+def test_character_count_bound_never_drops_a_pair_that_scores(threshold):
+    """:func:`identity_blocking._may_reach` (the Indel distance is at least the characters' count
+    difference) keeps every pair scoring >= the threshold (brute force over random strings, with
+    characters outside the own bins and counts over 255), and drops most of the others."""
+    rng = random.Random(threshold)
+    alphabet = "ab9z" + "éß徐\u00e0-_"
+    names = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(120)]
+    names += [n[: rng.randint(0, len(n))] + rng.choice(alphabet) + n for n in names[:60]]
+    names += ["a" * 300, "a" * 299 + "b", "a" * 280]
+    names = list(dict.fromkeys(names))
+    arr = np.asarray(names, dtype=object)
+    lengths = np.array([len(n) for n in names])
+    hist, used = B._histograms(arr, lengths, chunk=7)
+    lo_, hi_ = (np.array(x) for x in zip(*itertools.combinations(range(len(names)), 2)))
+    keep = B._may_reach(hist, used, lengths, lo_, hi_, threshold)
+    scores = np.array([fuzz.ratio(names[i], names[j]) for i, j in zip(lo_, hi_)])
+    assert keep[scores >= threshold - 0.5].all()
+    assert (scores >= threshold).sum() >= 3
+    assert (~keep).sum() > (scores < threshold).sum() / 4

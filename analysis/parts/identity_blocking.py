@@ -335,10 +335,8 @@ def _sharing(a: np.ndarray, b: np.ndarray, number: np.ndarray, parts: int, share
     return arrays.unique(key, overwrite=True)
 
 
-def _segment_pairs(
-    arr: np.ndarray, lengths: np.ndarray, limit: int, threshold: float
-) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Index pairs sharing two segment blocks (module docstring), for ``len_a + len_b >= limit``; and
+def _segment_pairs(arr: np.ndarray, lengths: np.ndarray, limit: int, threshold: float) -> tuple[np.ndarray, list[int]]:
+    """The pairs sharing two segment blocks (module docstring), for ``len_a + len_b >= limit``; and
     the name lengths too short to cut into enough segments (left to the length bands). The longer
     names are looked up a slice of rows at a time (at most :data:`LOOKUPS_AT_ONCE` keys), and only
     the pairs met in two distinct segments leave the slice, each once (as the key ``min * n + max``)."""
@@ -371,12 +369,17 @@ def _segment_pairs(
                 p, q = _join(sk, lk)
                 if len(p):
                     found.append(_sharing(so[p], lo_[q], sn[p], parts, shared, n_names))
-    if not found:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), unblocked
-    key = np.concatenate(found)
+    key = np.concatenate(found) if found else np.zeros(0, np.int64)
     del found
-    key = arrays.unique(key, overwrite=True)
-    return key // n_names, key % n_names, unblocked
+    return arrays.unique(key, overwrite=True), unblocked
+
+
+def _pair_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Index pairs as keys ``min * n + max`` (int64)."""
+    key = np.minimum(a, b).astype(np.int64)
+    key *= n
+    key += np.maximum(a, b)
+    return key
 
 
 def _length_band_pairs(
@@ -431,32 +434,76 @@ def _length_band_pairs(
     return np.concatenate(out_i), np.concatenate(out_j), cells
 
 
-def _score_pairs(arr: np.ndarray, i: np.ndarray, j: np.ndarray, cutoff: float, workers: int) -> pd.DataFrame:
-    """The distinct pairs among ``(i, j)`` scoring >= ``cutoff``, as ``i < j, score`` in ``(i, j)``
-    order (each pair scored once; ``token_set_ratio`` where it may reach the cutoff); ``attrs["scored"]``:
-    pairs scored."""
+#: Character bins of :func:`_histograms`: one per lower-case ASCII letter and digit (nearly every
+#: character of a normalised name), the other characters shared by the rest.
+_BINS = 64
+_OWN_BINS = 36
+
+
+def _histograms(arr: np.ndarray, lengths: np.ndarray, chunk: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
+    """Each name's characters counted in :data:`_BINS` bins (``(n, bins)`` uint8, counts over 255
+    kept at 255), and the bins it uses as the bits of a uint64."""
+    hist = np.zeros((len(arr), _BINS), np.uint8)
+    for s in range(0, len(arr), chunk):
+        text = "".join(arr[s : s + chunk])
+        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32).astype(np.int64)
+        lower, digit = (cp >= 97) & (cp <= 122), (cp >= 48) & (cp <= 57)
+        bins = np.where(lower, cp - 97, np.where(digit, cp - 48 + 26, _OWN_BINS + cp % (_BINS - _OWN_BINS)))
+        owner = np.repeat(np.arange(len(lengths[s : s + chunk])), lengths[s : s + chunk])
+        counts = np.bincount(owner * _BINS + bins, minlength=len(lengths[s : s + chunk]) * _BINS)
+        hist[s : s + chunk] = np.minimum(counts, 255).reshape(-1, _BINS)
+    used = np.zeros(len(arr), np.uint64)
+    for b in range(_BINS):
+        used |= (hist[:, b] > 0).astype(np.uint64) << np.uint64(b)
+    return hist, used
+
+
+def _may_reach(hist, used, lengths, lo_: np.ndarray, hi_: np.ndarray, cutoff: float) -> np.ndarray:
+    """Whether each pair may score >= ``cutoff`` by its character counts (a necessary condition).
+
+    The Indel distance is ``len_a + len_b - 2 * LCS``, and a common subsequence holds each
+    character at most ``min(count_a, count_b)`` times, so the distance is at least
+    ``sum_c |count_a(c) - count_b(c)|``; counting characters in bins, or capping counts,
+    only lowers that sum, and each bin one name uses and the other does not adds at least 1
+    to it. A pair whose bound exceeds the edits its score allows (with the half-point
+    margin of the scoring) cannot reach the cutoff.
+    """
+    allowed = np.floor((100.0 - cutoff + 0.5) / 100.0 * (lengths[lo_] + lengths[hi_]) + 1e-9)
+    ok = np.flatnonzero(np.bitwise_count(used[lo_] ^ used[hi_]) <= allowed)  # the bins used: cheap
+    diff = np.abs(hist[lo_[ok]].astype(np.int16) - hist[hi_[ok]]).sum(axis=1)
+    keep = np.zeros(len(lo_), bool)
+    keep[ok[diff <= allowed[ok]]] = True
+    return keep
+
+
+def _score_pairs(arr: np.ndarray, key: np.ndarray, cutoff: float, workers: int) -> pd.DataFrame:
+    """The distinct pairs among the keys ``min * n + max`` (an array the caller no longer needs)
+    scoring >= ``cutoff``, as ``i < j, score`` in ``(i, j)`` order; ``attrs["scored"]``: pairs scored.
+
+    A slice of keys at a time: the pairs that the character counts allow (:func:`_may_reach`)
+    are scored with ``fuzz.ratio`` (no tokenising: several times faster) with a margin below
+    the cutoff; it equals ``token_set_ratio`` on single tokens, which then scores the pairs
+    it keeps (the authors' measure)."""
     from rapidfuzz import fuzz, process
 
     n = len(arr)
-    key = np.minimum(i, j)
-    key *= n
-    np.maximum(i, j, out=i)
-    key += i
-    del i, j
     key = arrays.unique(key, overwrite=True)
-    lo_, hi_ = key // n, key % n
-    del key
-    # fuzz.ratio first (no tokenising: several times faster), with a margin below the cutoff; it equals
-    # token_set_ratio on single tokens, which scores the pairs it keeps (the authors' measure)
-    scores = np.empty(len(lo_), np.float64)
-    for s in range(0, len(lo_), SCORED_AT_ONCE):  # lists of names a slice at a time
-        e = s + SCORED_AT_ONCE
-        scores[s:e] = process.cpdist(
-            list(arr[lo_[s:e]]), list(arr[hi_[s:e]]), scorer=fuzz.ratio, score_cutoff=cutoff - 0.5, workers=workers
+    lengths = np.fromiter((len(s) for s in arr), dtype=np.int64, count=n)
+    hist, used = _histograms(arr, lengths)
+    kept, scored = [], 0
+    for s in range(0, len(key), SCORED_AT_ONCE):
+        lo_, hi_ = key[s : s + SCORED_AT_ONCE] // n, key[s : s + SCORED_AT_ONCE] % n
+        ok = _may_reach(hist, used, lengths, lo_, hi_, cutoff)
+        lo_, hi_ = lo_[ok], hi_[ok]
+        scores = process.cpdist(
+            list(arr[lo_]), list(arr[hi_]), scorer=fuzz.ratio, score_cutoff=cutoff - 0.5, workers=workers
         )
-    scored = len(lo_)
-    keep = np.flatnonzero(scores >= cutoff - 0.5)
-    lo_, hi_ = lo_[keep], hi_[keep]
+        scored += len(lo_)
+        keep = scores >= cutoff - 0.5
+        kept.append(key[s : s + SCORED_AT_ONCE][ok][keep])
+    del key
+    key = np.concatenate(kept) if kept else np.zeros(0, np.int64)
+    lo_, hi_ = key // n, key % n
     scores = np.empty(len(lo_), np.float64)
     for s in range(0, len(lo_), SCORED_AT_ONCE):
         e = s + SCORED_AT_ONCE
@@ -497,17 +544,17 @@ def normalised_pairs(
     cutoff = float(threshold)
     limit = _band_limit(cutoff)
     lengths = np.fromiter((len(s) for s in arr), dtype=np.int64, count=n)
-    a, b = _deletion_pairs(arr, limit)  # 1. short pairs (at most 2 edits)
+    keys = [_pair_keys(*_deletion_pairs(arr, limit), n)]  # 1. short pairs (at most 2 edits)
     if method == "blocked":  # 2. long pairs: segment blocks, cdist only where a name is too short to cut
-        c, d, unblocked = _segment_pairs(arr, lengths, limit, cutoff)
-        e, f, cells = _length_band_pairs(arr, lengths, limit, cutoff, workers, chunk_cells, unblocked)
-        i, j = np.concatenate([a, c, e]), np.concatenate([b, d, f])
-        del c, d, e, f
+        segment_keys, unblocked = _segment_pairs(arr, lengths, limit, cutoff)
+        keys.append(segment_keys)
+        c, d, cells = _length_band_pairs(arr, lengths, limit, cutoff, workers, chunk_cells, unblocked)
     else:
         c, d, cells = _length_band_pairs(arr, lengths, limit, cutoff, workers, chunk_cells)
-        i, j = np.concatenate([a, c]), np.concatenate([b, d])
-        del c, d
-    del a, b  # tens of millions of candidate indices at Hub scale: hold each once
-    out = _score_pairs(arr, i, j, cutoff, workers)
+    keys.append(_pair_keys(c, d, n))
+    del c, d
+    key = np.concatenate(keys)  # tens of millions of candidate pairs at Hub scale: each held once
+    del keys
+    out = _score_pairs(arr, key, cutoff, workers)
     out.attrs["scored_pairs"] = int(out.attrs.pop("scored")) + int(cells)
     return out
