@@ -193,13 +193,14 @@ def _enlarge(fig: Any, factor: float) -> None:
     then the figure laid out again."""
     from matplotlib.text import Text
 
+    seen = set()  # each text once: a tick label grows with its axis' parameters only
     for ax in fig.axes:
         for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
-            for which in ("major", "minor"):
+            for which, ticks in (("major", axis.majorTicks), ("minor", axis.minorTicks)):
+                seen.update(id(label) for tick in ticks for label in (tick.label1, tick.label2))
                 labels = axis.get_ticklabels(which=which)
                 if labels:
                     ax.tick_params(axis=name, which=which, labelsize=labels[0].get_fontsize() * factor)
-    seen = set()
     for t in fig.findobj(Text):
         if id(t) not in seen:
             seen.add(id(t))
