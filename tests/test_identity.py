@@ -59,23 +59,28 @@ def test_blocked_search_equals_all_pairs():
 
 
 def test_pairs_found_by_ranges_of_keys_and_scored_by_slices_are_the_same(monkeypatch):
-    """At Hub scale the shared deletion keys are paired a range of hash values at a time and the
-    pairs scored a slice at a time (less memory): the same pairs and scores as all at once."""
+    """At Hub scale the shared deletion keys are paired a range of hash values at a time, the
+    segment keys looked up and joined a few names at a time and the pairs scored a slice at a
+    time (less memory): the same pairs and scores as all at once."""
     rng = random.Random(2)
     base = ["".join(rng.choice(string.ascii_lowercase[:5]) for _ in range(rng.randint(3, 10))) for _ in range(300)]
     names = list(dict.fromkeys(base + [b[:-1] + rng.choice("ab") for b in base[:150]]))
     whole = B.normalised_pairs(names, 85)
+    long = _hostile_names(0)
+    whole_long = B.normalised_pairs(long, 90)
     keys = np.concatenate([np.arange(50, dtype=np.uint64) << np.uint64(58), np.arange(1, 51, dtype=np.uint64)] * 2)
     owner = np.arange(len(keys))
     at_once = B._pairs_sharing_a_key(keys, owner)
     monkeypatch.setattr(B, "KEYS_AT_ONCE", 7)
     monkeypatch.setattr(B, "SCORED_AT_ONCE", 11)
     monkeypatch.setattr(B, "LOOKUPS_AT_ONCE", 5)
+    monkeypatch.setattr(B, "JOINED_AT_ONCE", 3)
     ranged = B._pairs_sharing_a_key(keys, owner)
     assert sorted(zip(*map(np.ndarray.tolist, ranged))) == sorted(zip(*map(np.ndarray.tolist, at_once)))
     assert len(at_once[0]) == 100  # every key twice: one pair per key
     pd.testing.assert_frame_equal(B.normalised_pairs(names, 85), whole)
     assert len(whole) > 50
+    pd.testing.assert_frame_equal(B.normalised_pairs(long, 90), whole_long)
 
 
 def test_candidates_merge_variants_and_keep_distinct_people_apart():
