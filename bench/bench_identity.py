@@ -12,9 +12,10 @@ length); it prints the pairs scored, the seconds and peak memory of each, the
 ratios, and whether the two resolutions agree (the same mapping of every name
 to its identity, and the same candidate pairs).
 
-Usage: ``.venv/bin/python bench/bench_identity.py [SNAPSHOT ...] [--workers N]``
+Usage: ``.venv/bin/python bench/bench_identity.py [SNAPSHOT ...] [--workers N] [--only METHOD]``
 (default: the two snapshots above, those that exist). The 3M snapshot takes
-minutes. Prints the load average, since the machine is shared.
+minutes; ``--only blocked`` measures one method (no comparison). Prints the
+load average, since the machine is shared.
 """
 
 from __future__ import annotations
@@ -49,13 +50,13 @@ def _resolve(names, kw: dict, method: str, workers: int) -> tuple[identity.Resol
     return res, seconds, peak.peak / 2**30
 
 
-def bench(snapshot: Path, workers: int) -> bool:
+def bench(snapshot: Path, workers: int, methods: tuple[str, ...] = METHODS) -> bool:
     snap = open_snapshot(snapshot)
     commits = network.load_commit_authors(snap)
     kw = {"weights": commits.commits_per_name().to_dict(), "owners": network.hub_namespaces(snap)}
     print(f"\n{snap.id}: {len(commits.names):,} commit-author names", flush=True)
     results = {}
-    for method in METHODS:
+    for method in methods:
         res, seconds, gib = _resolve(commits.names, kw, method, workers)
         results[method] = res
         print(
@@ -65,6 +66,8 @@ def bench(snapshot: Path, workers: int) -> bool:
         )
         res.candidates = res.candidates[["name_a", "name_b", "score", "decision"]]  # what the comparison needs
         gc.collect()
+    if len(methods) < 2:
+        return True
     old, new = (results[m] for m in METHODS)
     same_mapping = old.mapping == new.mapping
     try:
@@ -85,10 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("snapshots", nargs="*", type=Path)
     ap.add_argument("--workers", type=int, default=2, help="rapidfuzz threads (default 2)")
+    ap.add_argument("--only", choices=METHODS, help="measure this method alone")
     args = ap.parse_args(argv)
+    methods = (args.only,) if args.only else METHODS
     snaps = args.snapshots or [s for s in (paths.SHARED_IMPORT, HUB_SCALE) if (s / "manifest.json").exists()]
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
-    ok = all([bench(s, args.workers) for s in snaps])
+    ok = all([bench(s, args.workers, methods) for s in snaps])
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     return 0 if ok else 1
 
