@@ -62,7 +62,6 @@ from analysis.publication.builderror import NO_SPACE, BuildError, os_message, sh
 from analysis.publication.buildnotebook import CELL_TIMEOUT
 from analysis.publication.buildparams import (
     BUILD_PARAMETERS,
-    RESERVED,
     SECRET_NAME_RE,
     SECRET_VALUE_RE,
     SNAPSHOT_DATE,
@@ -86,7 +85,6 @@ __all__ = [  # the build's public names, wherever they are defined
     "BUILD_PARAMETERS",
     "CELL_TIMEOUT",
     "NO_SPACE",
-    "RESERVED",
     "SECRET_NAME_RE",
     "SECRET_VALUE_RE",
     "SNAPSHOT_DATE",

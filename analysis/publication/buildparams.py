@@ -31,8 +31,6 @@ from analysis.publication.builderror import BuildError
 BUILD_PARAMETERS = ("snapshot_dir", "output_dir", "page", "code_commit", "snapshot_verified")
 #: Parameters every notebook's parameters cell declares.
 REQUIRED = ("snapshot_dir", "output_dir")
-#: Former name of :data:`BUILD_PARAMETERS`.
-RESERVED = BUILD_PARAMETERS
 #: Names that must never be notebook parameters.
 SECRET_NAME_RE = re.compile(r"(token|secret|passw|api[_-]?key|credential|private[_-]?key|auth|cookie)", re.I)
 #: Values that look like access tokens or keys.
