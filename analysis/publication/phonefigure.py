@@ -211,22 +211,23 @@ def _enlarge(fig: Any, factor: float) -> None:
             fig.tight_layout(rect=(0, 0, 1, 0.93) if fig.legends else None)
 
 
-def _enlarged_regions(fig: Any) -> tuple[list[tuple[str, Any]], Any]:
-    """Enlarge ``fig``'s text until each panel is legible on a phone; its crops (display
-    coordinates) and the renderer they were measured with."""
+def _enlarge_for_phone(fig: Any) -> list[float]:
+    """Enlarge ``fig``'s text until each panel is legible on a phone; the widths of its panels'
+    crops (inches, as last measured: what the raster's resolution is chosen for)."""
     _narrow_figure_texts(fig)
     total = 1.0
+    widths: list[float] = []
     for _ in range(ROUNDS):
         fig.draw_without_rendering()
         renderer = fig.canvas.get_renderer()
-        factor = min(_factor(fig, _regions(fig, renderer), renderer) * 1.02, MAX_FACTOR / total)
+        regions = _regions(fig, renderer)
+        widths = [r.width / fig.dpi for kind, r in regions if kind == "panel"]
+        factor = min(_factor(fig, regions, renderer) * 1.02, MAX_FACTOR / total)
         if factor <= 1.02:
             break
         _enlarge(fig, factor)
         total *= factor
-    fig.draw_without_rendering()
-    renderer = fig.canvas.get_renderer()
-    return _regions(fig, renderer), renderer
+    return widths
 
 
 def phone_view(fig: Any, kind: str) -> _Only:
@@ -265,8 +266,7 @@ def phone_images(fig: Any) -> list[PhoneImage]:
     (the panels; the figure's legends and title; its stamp) once, as a raster wide enough for a
     panel to fill a phone's column at :data:`PHONE_DENSITY` pixels per CSS px, every crop of that
     view cut from it. Changes ``fig``: save the wide figure first."""
-    regions, renderer = _enlarged_regions(fig)
-    panels = [r.width / fig.dpi for kind, r in regions if kind == "panel"]
+    panels = _enlarge_for_phone(fig)
     dpi = max(CSS_PX_PER_INCH * PHONE_DENSITY, PHONE_IMAGE_PX * PHONE_DENSITY / min(panels) if panels else 0)
     dpi = min(dpi, 4 * CSS_PX_PER_INCH * PHONE_DENSITY)
     # measured again at the raster's own resolution (a text's width does not scale exactly with it)
