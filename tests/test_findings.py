@@ -286,7 +286,7 @@ def test_threshold_override_reaches_part2_and_part4_alike(tmp_path, build_root):
         part4 = float(re.search(r"\) ([\d.]+)% are isolates", note).group(1))
         assert part4 == pytest.approx(part2, abs=0.051)
         doc = json.loads((res.out / "findings.json").read_text())
-        assert fnd.by_key(doc)["network.cleaned_isolates_pct"]["parameters"] == {"threshold": thr}
+        assert fnd.by_key(doc)["network.cleaned_isolates_pct"]["parameters"]["threshold"] == thr
         seen[thr] = part2
     del write_snapshot
 
