@@ -205,10 +205,35 @@ def _enlarge(fig: Any, factor: float) -> None:
         if id(t) not in seen:
             seen.add(id(t))
             t.set_fontsize(t.get_fontsize() * factor)
+    # taller, not wider: the panels' rows keep room for their larger text, their width stays what
+    # the text was enlarged for
+    fig.set_figheight(fig.get_figheight() * factor)
     if not fig.get_constrained_layout():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             fig.tight_layout(rect=(0, 0, 1, 0.93) if fig.legends else None)
+
+
+def _thin_tick_labels(fig: Any, renderer: Any) -> bool:
+    """Every second (third, ...) tick label of an axis whose enlarged labels overlap, as fixed
+    labels; whether any axis changed."""
+    changed = False
+    for ax in _main_axes(fig):
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            shown = [
+                (loc, label)
+                for loc, label in zip(axis.get_ticklocs(), axis.get_ticklabels(), strict=False)
+                if lo <= loc <= hi and label.get_visible() and label.get_text()
+            ]
+            boxes = [label.get_window_extent(renderer) for _, label in shown]
+            step = 1
+            while step < len(boxes) and any(a.overlaps(b) for a, b in zip(boxes[::step], boxes[step::step])):
+                step += 1
+            if step > 1:
+                axis.set_ticks([loc for loc, _ in shown[::step]], [label.get_text() for _, label in shown[::step]])
+                changed = True
+    return changed
 
 
 def _enlarge_for_phone(fig: Any) -> list[float]:
@@ -227,6 +252,9 @@ def _enlarge_for_phone(fig: Any) -> list[float]:
             break
         _enlarge(fig, factor)
         total *= factor
+    if total > 1.0:
+        fig.draw_without_rendering()
+        _thin_tick_labels(fig, fig.canvas.get_renderer())
     return widths
 
 
