@@ -183,3 +183,15 @@ def test_a_claim_measured_on_part_of_the_listing_says_on_what():
     assert "this snapshot: 50.5% (measured on 1,031 model repositories, listed or not, with a named commit" in text
     doc["findings"][0]["coverage"].update(covered=760_000, scope="all")
     assert "measured on" not in overview.edition_findings(doc, pd.DataFrame([row]))
+
+
+def test_a_value_that_holds_by_construction_says_so_on_the_landing_page():
+    """Reciprocity of the reproduction network is 1 by construction: the landing page must not state it as a finding."""
+    import pandas as pd
+
+    built = _finding("network.reciprocity_by_construction", True, "bool", 1_031, 760_000, "subset")
+    doc = {"findings": [_finding("network.reciprocity", 1.0, "ratio", 1_031, 760_000, "subset"), built]}
+    text = overview.edition_findings(doc, pd.DataFrame(columns=["quantity"]))
+    assert "**1.00 (by construction: not a finding)**" in text
+    built["value"] = False
+    assert "by construction" not in overview.edition_findings(doc, pd.DataFrame(columns=["quantity"]))

@@ -380,7 +380,9 @@ def edition_findings(doc: dict[str, Any], table: pd.DataFrame) -> str:
         for k in keys:
             e = entries.get(k)
             if e is not None:
-                bits.append(f"{e['quantity']}: **{_value_text(e)}** ({_coverage_text(e)}; {{numref}}`{e['source']}`)")
+                built = entries.get(f"{k}_by_construction", {}).get("value") is True
+                value = _value_text(e) + (" (by construction: not a finding)" if built else "")
+                bits.append(f"{e['quantity']}: **{value}** ({_coverage_text(e)}; {{numref}}`{e['source']}`)")
         lines.append(f"- *{rq}.* " + ("; ".join(bits) if bits else "no finding recorded in this build") + ".")
     lines += ["", "**By claim of the paper** (from {numref}`tab-paper-vs-snapshot`)", ""]
     for row in table.itertuples(index=False):
