@@ -196,15 +196,17 @@ def tiny_book(root: Path, *, fail_in: str | None = None, extra_params: str = "")
     )
     (book / "params.yml").write_text(yaml.safe_dump({"global": {"top_n": 3}, "notebooks": {}}))
     (book / "params.types.yml").write_text(yaml.safe_dump({"top_n": {"type": "int", "min": 1}}))
+    # the build's own parameters (page, code_commit, snapshot_verified) reach the page as papermill parameters
     derive = (
-        "snap = open_snapshot(snapshot_dir or paths.DEFAULT_SNAPSHOT)\n"
-        "pub = Publisher(snap, output_dir or None)\npub.banner()"
+        "snap = open_snapshot(snapshot_dir or paths.DEFAULT_SNAPSHOT, verified=snapshot_verified)\n"
+        "pub = Publisher(snap, output_dir or None, page=page, commit=code_commit)\npub.banner()"
     )
+    own = 'snapshot_dir = ""\noutput_dir = ""\npage = ""\ncode_commit = None\nsnapshot_verified = ""'
     index = _nb(
         [
             ("md", "# Tiny book", None),
             *HEAD,
-            ("code", 'snapshot_dir = ""\noutput_dir = ""', ["parameters"]),
+            ("code", own, ["parameters"]),
             ("code", derive, ["hide-input"]),
             ("md", "See {numref}`tab-counts` and {cite:p}`osborne2024`.\n\n```{bibliography}\n```", None),
         ]
@@ -212,7 +214,7 @@ def tiny_book(root: Path, *, fail_in: str | None = None, extra_params: str = "")
     body = [
         ("md", "# Counts", None),
         *HEAD,
-        ("code", 'snapshot_dir = ""\noutput_dir = ""\ntop_n = 5' + extra_params, ["parameters"]),
+        ("code", own + "\ntop_n = 5" + extra_params, ["parameters"]),
         ("code", derive, ["hide-input"]),
         (
             "code",
