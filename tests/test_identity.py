@@ -225,6 +225,36 @@ def test_candidates_table_order_is_that_of_the_lexsort_of_its_three_keys():
     assert len(I._table_order(np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64))) == 0
 
 
+def test_candidate_pairs_made_a_slice_at_a_time_are_those_made_in_one_piece():
+    """At Hub scale the raw-name pairs are made a bounded number at a time, each kept as its place
+    in the table (one int64 key): the same pairs, normalised names, scores and order as made in one
+    piece and put in order by the lexsort of the three keys, with several slices of both kinds
+    (pairs between normalised names and within one)."""
+    names = _hostile_names(3)
+    variants = [v for n in names[:120] for v in (n.upper(), "-".join(n), "_" + n)]
+    names = list(dict.fromkeys(names + variants + ["Joao Gante", "joao-gante", "JOAO_GANTE", "joao gante2"]))
+    raw = np.asarray(names, dtype=object)
+    parts = I._Names.of(raw)
+    assert (parts.gsize >= 3).sum() > 100  # many normalised names with several raw names
+    for threshold in (80, 90):
+        pairs = B.normalised_pairs(list(parts.normals), threshold)
+        pi, pj, ps = (pairs[c].to_numpy() for c in ("i", "j", "score"))
+        whole = I._candidates_in_one_piece(raw, parts, pi, pj, ps, pairs.attrs["scored_pairs"])
+        combos, within = parts.gsize[pi] * parts.gsize[pj], parts.gsize * (parts.gsize - 1) // 2
+        assert len(whole.a) == combos.sum() + within.sum() > 1000
+        for at_once in (1, 7, 100):
+            assert len(I._slices(combos, at_once)) > 5 and len(I._slices(within, at_once)) > 5
+            sliced = I._candidates(raw, threshold, 1, at_once=at_once)
+            for field in ("a", "b", "ca", "cb", "score", "rank"):
+                assert np.array_equal(getattr(sliced, field), getattr(whole, field)), (threshold, at_once, field)
+            assert list(sliced.normals) == list(whole.normals) and sliced.scored == whole.scored
+        frame = I.candidate_pairs(names, threshold)
+        assert (frame["name_a"] < frame["name_b"]).all()
+        expected = frame.sort_values(["score", "name_a", "name_b"], ascending=[False, True, True], ignore_index=True)
+        pd.testing.assert_frame_equal(frame, expected)
+    assert len(I._candidates(np.zeros(0, object), 90, 1).a) == 0
+
+
 def _all_pairs(names: list[str], threshold: float) -> set[tuple[int, int]]:
     return {
         (i, j)

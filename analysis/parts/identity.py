@@ -223,61 +223,134 @@ def _weights_of(raw: np.ndarray, weights: Mapping[str, int]) -> np.ndarray:
     return np.fromiter((int(weights.get(x, 0)) for x in raw), dtype=np.int64, count=len(raw))
 
 
-def _candidates(raw: np.ndarray, threshold: float, workers: int, method: str = "blocked") -> _Pairs:
-    """Candidate pairs among distinct raw names (see :func:`candidate_pairs`), as integer arrays."""
+#: Candidate pairs of raw names expanded at once by :func:`_candidates` (each normalised pair
+#: brings every raw name of one with every raw name of the other): at Hub scale 8.7 million pairs
+#: made in one piece held a dozen arrays of that length at once (1.4 GB with the search).
+PAIRS_AT_ONCE = 1_000_000
+
+
+def _candidates(
+    raw: np.ndarray, threshold: float, workers: int, method: str = "blocked", *, at_once: int | None = None
+) -> _Pairs:
+    """Candidate pairs among distinct raw names (see :func:`candidate_pairs`), as integer arrays.
+
+    The raw pairs are made a bounded number at a time (``at_once``, default :data:`PAIRS_AT_ONCE`)
+    and each kept only as its place in the table, one int64 (the score's rank among the distinct
+    scores, then the two names' ranks in string order); one in-place sort of those keys puts the
+    table in order and every column is read back from them. Where the key would not fit in 63 bits,
+    the pairs are made in one piece (:func:`_candidates_in_one_piece`, the same table)."""
     raw = np.asarray(raw, dtype=object)
-    order_names = np.argsort(raw, kind="stable") if len(raw) else np.zeros(0, np.int64)
-    rank = np.empty(len(raw), np.int64)
-    rank[order_names] = np.arange(len(raw))
-    norm = normalise_many(raw) if len(raw) else np.zeros(0, object)
-    ok = np.flatnonzero(norm != "")
-    codes, uniq = pd.factorize(pd.Series(norm[ok], dtype=object))
-    codes = np.asarray(codes, dtype=np.int64)
-    normals = np.asarray(uniq, dtype=object)
-    pairs = normalised_pairs(list(normals), threshold, workers=workers, method=method)
-    scored = pairs.attrs["scored_pairs"]
-    # raw names of each normalised name, grouped (CSR)
-    by_code = np.argsort(codes, kind="stable")
-    gsize = np.bincount(codes, minlength=len(normals))
-    gstart = np.r_[0, np.cumsum(gsize)[:-1]] if len(normals) else np.zeros(0, np.int64)
-    members = ok[by_code]
-    # between groups: every raw name of one normalised name with every raw name of the other
+    names = _Names.of(raw)
+    pairs = normalised_pairs(list(names.normals), threshold, workers=workers, method=method)
+    scored = int(pairs.attrs["scored_pairs"])
     pi, pj = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
     ps = pairs["score"].to_numpy(float)
-    combos = gsize[pi] * gsize[pj]
-    row = np.repeat(np.arange(len(pi)), combos)
-    offs = np.arange(len(row)) - np.repeat(np.cumsum(combos) - combos, combos)
-    wj = gsize[pj][row]
-    a1 = members[gstart[pi][row] + offs // wj]
-    b1 = members[gstart[pj][row] + offs % wj]
-    del offs, wj  # at Hub scale every array here is millions of pairs: each goes as soon as it is used
-    # within a group (the same normalised form): score 100
-    p, q = _all_pairs_within(codes[by_code])
-    a2, b2 = members[p], members[q]
-    a = np.concatenate([a1, a2])
-    b = np.concatenate([b1, b2])
-    n_within = len(a2)
-    del a1, b1, a2, b2
-    ca = np.concatenate([pi[row], codes[by_code][p]])
-    cb = np.concatenate([pj[row], codes[by_code][q]])
-    del p, q
-    score = np.concatenate([ps[row], np.full(n_within, 100.0)])
-    del row
-    del pairs, pi, pj, ps
-    swap = np.flatnonzero(rank[a] > rank[b])  # each pair as (first name, second name) in string order
-    for x, y in ((a, b), (ca, cb)):  # in place: no second copy of millions of pairs
-        x_swapped = x[swap]
-        x[swap] = y[swap]
-        y[swap] = x_swapped
-    del swap, x_swapped, x, y
-    order = _table_order(score, rank[a], rank[b])
-    # put in table order one array at a time, each unordered copy freed before the next is made
-    a = a[order]
-    b = b[order]
-    ca = ca[order]
-    cb = cb[order]
-    score = score[order]
-    return _Pairs(raw, normals, a, b, ca, cb, score, rank, int(scored))
+    del pairs
+    negated = np.unique(np.r_[-ps, -100.0])  # the distinct scores, highest first
+    n = max(len(raw), 1)
+    if len(negated) * n * n >= 2**63:
+        return _candidates_in_one_piece(raw, names, pi, pj, ps, scored)
+    at_once = PAIRS_AT_ONCE if at_once is None else max(1, int(at_once))
+    combos = names.gsize[pi] * names.gsize[pj]
+    within = names.gsize * (names.gsize - 1) // 2
+    key = np.empty(int(combos.sum()) + int(within.sum()), np.int64)
+    done = 0
+    for a, b, score in _raw_pairs(names, pi, pj, ps, combos, within, at_once):
+        ra, rb = names.rank[a], names.rank[b]
+        part = np.searchsorted(negated, -score) * (n * n)
+        part += np.minimum(ra, rb) * n
+        part += np.maximum(ra, rb)
+        key[done : done + len(part)] = part
+        done += len(part)
+    del pi, pj, ps, combos
+    key.sort()  # in place: the table's order (score descending, then the two names)
+    score = -negated[key // (n * n)]
+    key %= n * n
+    a = names.order[key // n]
+    key %= n
+    b = names.order[key]
+    del key
+    return _Pairs(raw, names.normals, a, b, names.code[a], names.code[b], score, names.rank, scored)
+
+
+@dataclass
+class _Names:
+    """Distinct raw names, their ranks in string order (``order`` the inverse), their normalised
+    names (``normals``, distinct, non-empty), the code of each name's normalised name (-1 where
+    empty), and the raw names of each normalised name grouped (``members[gstart[c]:][:gsize[c]]``)."""
+
+    order: np.ndarray
+    rank: np.ndarray
+    normals: np.ndarray
+    code: np.ndarray
+    members: np.ndarray
+    gsize: np.ndarray
+    gstart: np.ndarray
+
+    @classmethod
+    def of(cls, raw: np.ndarray) -> _Names:
+        order = np.argsort(raw, kind="stable") if len(raw) else np.zeros(0, np.int64)
+        rank = np.empty(len(raw), np.int64)
+        rank[order] = np.arange(len(raw))
+        norm = normalise_many(raw) if len(raw) else np.zeros(0, object)
+        ok = np.flatnonzero(norm != "")
+        codes, uniq = pd.factorize(pd.Series(norm[ok], dtype=object))
+        codes = np.asarray(codes, dtype=np.int64)
+        code = np.full(len(raw), -1, np.int64)
+        code[ok] = codes
+        gsize = np.bincount(codes, minlength=len(uniq))
+        gstart = np.r_[0, np.cumsum(gsize)[:-1]].astype(np.int64) if len(uniq) else np.zeros(0, np.int64)
+        members = ok[np.argsort(codes, kind="stable")]
+        return cls(order, rank, np.asarray(uniq, dtype=object), code, members, gsize, gstart)
+
+
+def _slices(counts: np.ndarray, at_once: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of ``counts`` adding up to at most ``at_once`` each (or one entry)."""
+    total = np.cumsum(counts)
+    out, start, done = [], 0, 0
+    while start < len(counts):
+        stop = max(int(np.searchsorted(total, done + at_once, "right")), start + 1)
+        out.append((start, stop))
+        done, start = int(total[stop - 1]), stop
+    return out
+
+
+def _raw_pairs(names: _Names, pi, pj, ps, combos, within, at_once: int):
+    """The raw-name pairs ``(a, b, score)`` of the normalised pairs ``(pi, pj, ps)`` (every raw
+    name of one with every raw name of the other), then of the names sharing a normalised name
+    (score 100), about ``at_once`` pairs at a time."""
+    gsize, gstart, members = names.gsize, names.gstart, names.members
+    for s, e in _slices(combos, at_once):
+        c = combos[s:e]
+        row = np.repeat(np.arange(s, e), c)
+        offs = np.arange(len(row)) - np.repeat(np.cumsum(c) - c, c)
+        wj = gsize[pj[row]]
+        a = members[gstart[pi[row]] + offs // wj]
+        b = members[gstart[pj[row]] + offs % wj]
+        yield a, b, ps[row]
+    for s, e in _slices(within, at_once):
+        lo = gstart[s]  # the slice of groups s..e is members[lo:] in that order
+        group = np.repeat(np.arange(s, e), gsize[s:e])
+        p, q = _all_pairs_within(group)
+        yield members[lo + p], members[lo + q], np.full(len(p), 100.0)
+
+
+def _candidates_in_one_piece(raw: np.ndarray, names: _Names, pi, pj, ps, scored: int) -> _Pairs:
+    """The pairs of :func:`_candidates` made in one piece and put in order by :func:`_table_order`
+    (where the chunked path's key would not fit in 63 bits; and the tests' reference)."""
+    combos = names.gsize[pi] * names.gsize[pj]
+    within = names.gsize * (names.gsize - 1) // 2
+    whole = max(int(combos.sum()), int(within.sum()), 1)
+    parts = list(_raw_pairs(names, pi, pj, ps, combos, within, whole))
+    a = np.concatenate([x[0] for x in parts] + [np.zeros(0, np.int64)])
+    b = np.concatenate([x[1] for x in parts] + [np.zeros(0, np.int64)])
+    score = np.concatenate([x[2] for x in parts] + [np.zeros(0)])
+    del parts
+    swap = names.rank[a] > names.rank[b]  # each pair as (first name, second name) in string order
+    a, b = np.where(swap, b, a), np.where(swap, a, b)
+    order = _table_order(score, names.rank[a], names.rank[b])
+    a, b, score = a[order], b[order], score[order]
+    return _Pairs(raw, names.normals, a, b, names.code[a], names.code[b], score, names.rank, scored)
 
 
 def _table_order(score: np.ndarray, ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
