@@ -62,6 +62,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from analysis import arrays
 
@@ -500,13 +501,32 @@ def _may_reach(hist, used, lengths, lo_: np.ndarray, hi_: np.ndarray, cutoff: fl
     ``sum_c |count_a(c) - count_b(c)|``; counting characters in bins, or capping counts,
     only lowers that sum, and each bin one name uses and the other does not adds at least 1
     to it. A pair whose bound exceeds the edits its score allows (with the half-point
-    margin of the scoring) cannot reach the cutoff.
+    margin of the scoring) cannot reach the cutoff. Compiled (:func:`_may_reach_compiled`): with
+    numpy each slice of pairs gathered two ``(pairs, 64)`` arrays of counts.
     """
-    allowed = np.floor((100.0 - cutoff + 0.5) / 100.0 * (lengths[lo_] + lengths[hi_]) + 1e-9)
-    ok = np.flatnonzero(np.bitwise_count(used[lo_] ^ used[hi_]) <= allowed)  # the bins used: cheap
-    diff = np.abs(hist[lo_[ok]].astype(np.int16) - hist[hi_[ok]]).sum(axis=1)
-    keep = np.zeros(len(lo_), bool)
-    keep[ok[diff <= allowed[ok]]] = True
+    return _may_reach_compiled(hist, used, lengths, lo_, hi_, (100.0 - cutoff + 0.5) / 100.0)
+
+
+@njit(cache=True)
+def _may_reach_compiled(hist, used, lengths, lo_, hi_, share):
+    """:func:`_may_reach`, one pair at a time: ``floor(share * (len_a + len_b) + 1e-9)`` edits
+    allowed, first the bins one name uses and the other does not (a bit each), then the counts."""
+    keep = np.zeros(len(lo_), np.bool_)
+    bins = hist.shape[1]
+    for p in range(len(lo_)):
+        a, b = lo_[p], hi_[p]
+        allowed = np.floor(share * np.float64(lengths[a] + lengths[b]) + 1e-9)
+        x = used[a] ^ used[b]
+        bits = 0
+        while x:
+            x &= x - np.uint64(1)
+            bits += 1
+        if bits > allowed:
+            continue
+        diff = 0
+        for c in range(bins):
+            diff += abs(np.int64(hist[a, c]) - np.int64(hist[b, c]))
+        keep[p] = diff <= allowed
     return keep
 
 
