@@ -17,26 +17,38 @@
    secret is accepted. A date parameter may be bounded by ``snapshot_date``
    (``paper_date`` is: an as-of date after the snapshot is refused).
 4. Execute every notebook of the table of contents with papermill
-   (:mod:`analysis.publication.buildnotebook`) with those parameters and the
+   (:mod:`analysis.publication.buildnotebook`), up to N at a time
+   (:mod:`analysis.publication.buildpool`), with those parameters and the
    build's own, all as papermill parameters (nothing passes through the
    environment): ``snapshot_dir``, ``output_dir``, ``page`` (the notebook's name),
    ``code_commit`` (asked of git once, here) and ``snapshot_verified`` (the snapshot
    need not be checksummed again by each notebook). The executed copies go to
    ``out/book/<name>.ipynb`` (tables land in ``out/tables``, figures in
-   ``out/figures``); the parameter cells are tagged ``remove-cell``.
+   ``out/figures``); the parameter cells are tagged ``remove-cell``. A notebook
+   starts once the notebooks that write a file it reads have finished, as
+   ``book/dataflow.yml`` declares (Part IV after the parts whose findings it
+   grades; the landing page last). N (:func:`analysis.publication.buildorder.jobs_for`):
+   ``--jobs N`` (``--jobs 1``: one at a time), by default the usable CPUs, at
+   most 2, and 1 for a snapshot of more than 10 million rows in all its tables
+   (the memory rule: two notebooks of a snapshot that large would pass 4 GB
+   together). Notebooks that record findings at the same time keep each
+   other's entries (:func:`analysis.publication.findings.record` holds a lock).
 5. ``jupyter-book build out -n -W --keep-going`` (notebooks are not executed
    again; :mod:`analysis.publication.buildsite`): the self-contained site is
    ``out/_build/html`` (tables and figures are also copied to
    ``out/_build/html/tables`` and ``figures``).
 
 A failing notebook stops the build with one line naming the notebook and the
-cell; the executed copy (with the traceback in it) is kept in the staging folder,
-and the published folder keeps the last complete build. Any failure is one line
+cell (a notebook running beside it is ended, its kernel killed); the executed
+copy (with the traceback in it) is kept in the staging folder, and the published
+folder keeps the last complete build. Any failure is one line
 naming its cause (a full disk says "no space left on device";
 :mod:`analysis.publication.builderror`). Each child (a notebook's kernel,
 jupyter-book) runs in its own process group and dies with the build
-(:mod:`analysis.publication.buildchildren`). The summary prints the time per
-notebook, the total and the peak memory.
+(:mod:`analysis.publication.buildchildren`). The log has a line when each
+notebook starts and when it ends (with its seconds); the summary prints the
+time per notebook, the total wall-clock time, the CPU time of the build and
+its children, how many notebooks ran at a time, and the peak memory.
 """
 
 from __future__ import annotations
@@ -44,6 +56,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import resource
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -56,8 +69,8 @@ import yaml
 from analysis import paths
 from analysis.cli import OneLineParser
 from analysis.memory import PeakMemory
-from analysis.publication import buildfolder, buildnotebook
-from analysis.publication.buildchildren import BuildTerminated, children, signals_end_the_build
+from analysis.publication import buildfolder, buildnotebook, buildorder
+from analysis.publication.buildchildren import BuildTerminated, NotebookChildren, children, signals_end_the_build
 from analysis.publication.builderror import NO_SPACE, BuildError, os_message, show
 from analysis.publication.buildnotebook import CELL_TIMEOUT
 from analysis.publication.buildparams import (
@@ -76,6 +89,7 @@ from analysis.publication.buildparams import (
     parse_overrides,
     resolve_parameters,
 )
+from analysis.publication.buildpool import run_notebooks
 from analysis.publication.buildsite import build_site, footer_html, toc_entries, toc_notebooks, toc_page
 from analysis.snapshot import SnapshotError, open_snapshot
 from analysis.snapshot.lock import FolderLock
@@ -118,12 +132,17 @@ class BuildResult:
     total: float = 0.0
     peak_rss: int = 0
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cpu: float = 0.0  # CPU seconds of the build and of every child it waited for (kernels, jupyter-book)
+    jobs: int = 1  # notebooks at a time
 
     def summary(self) -> str:
         lines = [f"build summary for snapshot {self.snapshot_id}:"]
         for step, secs in self.timings.items():
             lines.append(f"  {step:<28} {secs:8.1f} s")
-        lines.append(f"  {'total':<28} {self.total:8.1f} s")
+        lines.append(f"  {'total (wall clock)':<28} {self.total:8.1f} s")
+        busy = f" ({self.cpu / self.total:.1f} CPUs busy on average)" if self.total > 0 else ""
+        lines.append(f"  {'CPU time (all processes)':<28} {self.cpu:8.1f} s{busy}")
+        lines.append(f"  {'notebooks at a time':<28} {self.jobs:8d}")
         lines.append(f"  {'peak memory (all processes)':<28} {self.peak_rss / 2**30:8.2f} GB")
         lines.append(f"  executed notebooks, tables, figures: {show(self.out)}")
         if self.html:
@@ -220,6 +239,7 @@ def build(
     source: str | os.PathLike | None = None,
     log: Callable[[str], None] = print,
     dry_run: bool = False,
+    jobs: int | None = None,
 ) -> BuildResult:
     """Execute the book's notebooks on one snapshot and build its site.
 
@@ -228,10 +248,11 @@ def build(
     ``part1_activity``); the site then holds the pages executed so far.
     ``source``: folder holding ``_config.yml``, ``_toc.yml`` and ``book/``
     (default: the project). ``dry_run``: stop once the parameters are resolved
-    and checked (nothing is executed or written). Raises :class:`BuildError` or
+    and checked (nothing is executed or written). ``jobs``: notebooks at a time
+    (default: :func:`analysis.publication.buildorder.jobs_for`). Raises :class:`BuildError` or
     :class:`~analysis.snapshot.SnapshotError` with a message for the user.
     """
-    t_start = time.perf_counter()
+    t_start, cpu_start = time.perf_counter(), cpu_seconds()
     src = Path(source).resolve() if source else paths.ROOT
     overrides = as_overrides(params_overrides)  # secrets refused before touching anything
     glob, per = load_params(src / "book" / "params.yml")
@@ -241,13 +262,18 @@ def build(
     declared = declared_parameters(src, all_nbs)
     params = resolve_parameters(selected, declared, glob, per, overrides)
     params = check_parameters(params, declared, load_types(src / "book" / TYPES_FILE), snapshot_date=snap.date)
+    n_jobs, why = buildorder.jobs_for(jobs, buildorder.snapshot_rows(snap.manifest))
+    root_nb = Path(toc_page(str(toc.get("root", "")))).name
+    deps = buildorder.dependencies(selected, buildorder.load_dataflow(src, all_nbs), root_nb)
+    buildorder.sequential_order(selected, deps)  # a cycle is refused before anything runs
     if dry_run:
-        return BuildResult(snap.id, out, None, parameters=params)
+        return BuildResult(snap.id, out, None, parameters=params, jobs=n_jobs)
     run = _Run(src, toc, snap, params, selected, partial=set(selected) != set(all_nbs), html=html, log=log)
+    run.deps, run.jobs, run.jobs_reason = deps, n_jobs, why
     undo_signals = signals_end_the_build()
     try:
         with FolderLock(out, "python -m analysis build"):
-            return _build_into(out, run, t_start, t_check)
+            return _build_into(out, run, t_start, t_check, cpu_start)
     finally:
         undo_signals()
 
@@ -265,18 +291,22 @@ class _Run:
     partial: bool
     html: bool
     log: Callable[[str], None]
-
-    def order(self) -> list[str]:
-        """The selected notebooks, the landing page last (it reads what the others recorded)."""
-        root_nb = Path(toc_page(str(self.toc.get("root", "")))).name
-        return [nb for nb in self.selected if nb != root_nb] + [nb for nb in self.selected if nb == root_nb]
+    deps: dict[str, tuple[str, ...]] = field(default_factory=dict)  # what each notebook waits for
+    jobs: int = 1  # notebooks at a time
+    jobs_reason: str = ""
 
     def build_parameters(self, nb: str, out: Path, own: Mapping[str, str]) -> dict[str, Any]:
         """Notebook ``nb``'s papermill parameters: its checked ones and the build's own."""
         return dict(self.params[nb], snapshot_dir=str(self.snap.path), output_dir=str(out), page=nb, **own)
 
 
-def _build_into(out: Path, run: _Run, t_start: float, t_check: float) -> BuildResult:
+def cpu_seconds() -> float:
+    """User and system CPU seconds of this process and of the children it has waited for."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _build_into(out: Path, run: _Run, t_start: float, t_check: float, cpu_start: float) -> BuildResult:
     """The writing half of :func:`build`, holding the build folder's lock: the notebooks and the site
     are made in the staging folder beside ``out``, which replaces ``out`` only once complete."""
     snap, log = run.snap, run.log
@@ -290,7 +320,7 @@ def _build_into(out: Path, run: _Run, t_start: float, t_check: float) -> BuildRe
     except OSError as exc:
         raise BuildError(os_message(exc, out, "preparing the build folder")) from None
     log(f"building the book of snapshot {snap.id} ({snap.date}, {snap.source_kind}) into {show(out)}")
-    result = BuildResult(snap.id, staging, None, parameters=run.params)
+    result = BuildResult(snap.id, staging, None, parameters=run.params, jobs=run.jobs)
     result.timings["snapshot validation"] = t_check
     own = {
         "code_commit": git_commit() or "",  # asked once here, not by every table of a large kernel
@@ -303,7 +333,7 @@ def _build_into(out: Path, run: _Run, t_start: float, t_check: float) -> BuildRe
             encoding="utf-8",
         )
         _execute(staging, run, own, result)
-        result.total = time.perf_counter() - t_start
+        result.total, result.cpu = time.perf_counter() - t_start, cpu_seconds() - cpu_start
         result.out, result.html = out, (out / "_build" / "html" if result.html else None)
         summary = result.summary()
         (staging / "build-summary.txt").write_text(summary + "\n", encoding="utf-8")
@@ -322,19 +352,19 @@ def _build_into(out: Path, run: _Run, t_start: float, t_check: float) -> BuildRe
 
 def _execute(out: Path, run: _Run, own: Mapping[str, str], result: BuildResult) -> None:
     """Run the notebooks and build the site of ``out`` (the staging folder), filling in ``result``."""
-    order = run.order()
+
+    def execute(nb: str, kernel: NotebookChildren) -> None:
+        template, out_nb = run.src / "book" / f"{nb}.ipynb", out / "book" / f"{nb}.ipynb"
+        buildnotebook.execute(template, out_nb, run.build_parameters(nb, out, own), kernel)
+
+    run.log(f"executing {len(run.selected)} notebook(s), {buildorder.jobs_phrase(run.jobs)} ({run.jobs_reason})")
     with PeakMemory(interval=0.25) as mem:
         try:
-            for i, nb in enumerate(order, 1):
-                run.log(f"[{i}/{len(order)}] executing book/{nb}.ipynb ...")
-                t0 = time.perf_counter()
-                template, out_nb = run.src / "book" / f"{nb}.ipynb", out / "book" / f"{nb}.ipynb"
-                buildnotebook.execute(template, out_nb, run.build_parameters(nb, out, own))
-                result.timings[f"notebook {nb}"] = time.perf_counter() - t0
-                run.log(f"      done in {result.timings[f'notebook {nb}']:.1f} s")
+            times = run_notebooks(run.selected, run.deps, run.jobs, execute, run.log)
         except BuildError:
             result.peak_rss = mem.peak
             raise
+        result.timings.update({f"notebook {nb}": times[nb] for nb in run.selected})  # in the toc's order
         if run.html:
             t0 = time.perf_counter()
             result.html = build_site(run.src, out, run.toc, run.snap, strict=not run.partial, log=run.log)
@@ -370,6 +400,14 @@ def parser() -> OneLineParser:
         help="execute only this notebook (repeatable); the site keeps earlier pages",
     )
     parser.add_argument("--no-html", action="store_true", help="execute the notebooks, skip jupyter-book")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"execute up to N notebooks at a time (default: the usable CPUs, at most {buildorder.MAX_JOBS}; 1 for a "
+        f"snapshot of more than {buildorder.PARALLEL_MAX_ROWS:,} rows); --jobs 1 runs them one at a time",
+    )
     return parser
 
 
@@ -377,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
         overrides = parse_overrides(args.param)
-        build(args.snapshot_dir, overrides, notebooks=args.only, html=not args.no_html)
+        build(args.snapshot_dir, overrides, notebooks=args.only, html=not args.no_html, jobs=args.jobs)
     except (BuildError, SnapshotError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

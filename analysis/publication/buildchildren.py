@@ -3,7 +3,10 @@ process group, ended when their step ends, on failure, on SIGINT and SIGTERM, an
 operating system (``PR_SET_PDEATHSIG``) and by a reaper process if the build itself is killed.
 
 :data:`children` holds the groups; :func:`kernel_manager_class` is the kernel manager papermill
-starts each kernel with; :func:`signals_end_the_build` installs the signal handlers of a build.
+starts each kernel with (the groups of one notebook are also kept apart, so that a notebook's end,
+or its failure beside another running notebook, ends its own kernel and no other: the build runs
+notebooks side by side, each in a thread of its own, :mod:`analysis.publication.buildpool`);
+:func:`signals_end_the_build` installs the signal handlers of a build.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -52,7 +56,7 @@ def die_with_parent_fn() -> Callable[[], None] | None:
     parent = os.getpid()
 
     def preexec() -> None:  # runs in the child, between fork and exec
-        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (when the thread that started it ends)
         if os.getppid() != parent:  # the build ended before the line above
             os._exit(1)
 
@@ -68,8 +72,13 @@ class _Children:
     def __init__(self) -> None:
         self.groups: set[int] = set()
         self._reaper: subprocess.Popen | None = None
+        self._lock = threading.RLock()  # notebooks side by side start and end their kernels in their own threads
 
     def _tell(self, line: str) -> None:
+        with self._lock:
+            self._tell_reaper(line)
+
+    def _tell_reaper(self, line: str) -> None:
         try:
             if self._reaper is None or self._reaper.poll() is not None:
                 self._reaper = subprocess.Popen(
@@ -82,8 +91,9 @@ class _Children:
             pass  # the kernel's PR_SET_PDEATHSIG still ends the direct child
 
     def add(self, group: int) -> None:
-        self.groups.add(group)
-        self._tell(f"+{group}")
+        with self._lock:
+            self.groups.add(group)
+            self._tell(f"+{group}")
 
     def end(self, group: int) -> None:
         """Kill what is left of a group (nothing, after a step that ended normally)."""
@@ -93,16 +103,25 @@ class _Children:
             os.killpg(group, signal.SIGKILL)
         except OSError:
             pass
-        if group in self.groups:
-            self.groups.discard(group)
-            self._tell(f"-{group}")
+        with self._lock:
+            if group in self.groups:
+                self.groups.discard(group)
+                self._tell(f"-{group}")
+
+    def end_groups(self, groups: Iterable[int]) -> None:
+        """End these groups (one notebook's kernel and what it started), leaving the others running."""
+        for group in list(groups):
+            self.end(group)
 
     def end_all(self) -> None:
-        for group in list(self.groups):
-            self.end(group)
+        self.end_groups(list(self.groups))
 
     def close(self) -> None:
         self.end_all()
+        with self._lock:
+            self._close_reaper()
+
+    def _close_reaper(self) -> None:
         if self._reaper is not None:
             try:
                 assert self._reaper.stdin is not None
@@ -117,9 +136,35 @@ class _Children:
 children = _Children()
 
 
-def kernel_manager_class() -> type:
+class NotebookChildren:
+    """One notebook's process groups (its kernel, and what the kernel started), apart from another
+    notebook's running beside it: :meth:`end` ends them, from the notebook's own thread when it ends
+    or from the build's when another notebook failed; a kernel that starts after that is ended as it
+    starts."""
+
+    def __init__(self) -> None:
+        self.groups: set[int] = set()
+        self.ended = False
+        self._lock = threading.Lock()
+
+    def add(self, group: int) -> None:
+        with self._lock:
+            self.groups.add(group)
+            ended = self.ended
+        if ended:
+            children.end(group)
+
+    def end(self) -> None:
+        with self._lock:
+            self.ended = True
+            groups = list(self.groups)
+        children.end_groups(groups)
+
+
+def kernel_manager_class(own: NotebookChildren | None = None) -> type:
     """nbclient's kernel manager, with each kernel (in its own session, as jupyter_client starts it)
-    registered as a child of the build and set to die with it."""
+    registered as a child of the build and set to die with it, and as one of ``own``'s (one
+    notebook's groups, which its end or failure ends) when given."""
     from jupyter_client.manager import AsyncKernelManager
 
     class BuildKernelManager(AsyncKernelManager):
@@ -131,6 +176,8 @@ def kernel_manager_class() -> type:
             process = getattr(self.provisioner, "process", None)
             if process is not None:
                 children.add(process.pid)  # a new session: its group id is its pid
+                if own is not None:
+                    own.add(process.pid)
 
     return BuildKernelManager
 

@@ -5,7 +5,8 @@ cell): the build's own (:data:`analysis.publication.buildparams.BUILD_PARAMETERS
 folder, the output folder, the page's name, the code's commit and the snapshot's verified token;
 each given to a notebook whose ``parameters`` cell declares it) and the reader's, from
 ``params.yml`` and ``-p``. Its kernel runs in its own process group and dies with the build
-(:mod:`analysis.publication.buildchildren`). The executed copy has its parameter cells tagged
+(:mod:`analysis.publication.buildchildren`); the notebook's end ends its own kernel's group, never that
+of a notebook running beside it. The executed copy has its parameter cells tagged
 ``remove-cell`` and its ``hide-input`` cells ``remove-input`` (:func:`tag_hidden_cells`); a failure
 is one line naming the notebook and the cell (:func:`failure_message`).
 """
@@ -16,18 +17,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from analysis.publication.buildchildren import children, kernel_manager_class
+from analysis.publication.buildchildren import NotebookChildren, kernel_manager_class
 from analysis.publication.builderror import NO_SPACE, BuildError, no_space, show
 from analysis.publication.buildparams import BUILD_PARAMETERS, REQUIRED
 
 CELL_TIMEOUT = 1800  # seconds per cell
 
 
-def execute(template: Path, out_nb: Path, parameters: Mapping[str, Any]) -> None:
+def execute(template: Path, out_nb: Path, parameters: Mapping[str, Any], own: NotebookChildren | None = None) -> None:
     """Execute ``template`` into ``out_nb`` (working directory: its folder) with ``parameters``, less
-    the build's own ones its parameters cell does not declare (a notebook of one's own, say)."""
+    the build's own ones its parameters cell does not declare (a notebook of one's own, say). ``own``:
+    where its kernel's process group is kept (the build ends it from another thread to stop it)."""
     import papermill as pm
 
+    own = own if own is not None else NotebookChildren()
     declared = pm.inspect_notebook(str(template))
     given = {k: v for k, v in parameters.items() if k not in BUILD_PARAMETERS or k in REQUIRED or k in declared}
     try:
@@ -36,7 +39,9 @@ def execute(template: Path, out_nb: Path, parameters: Mapping[str, Any]) -> None
             str(out_nb),
             parameters=given,
             kernel_name="python3",
-            cwd=str(out_nb.parent),
+            # the kernel's working directory, as nbclient sets it; papermill's own cwd= would chdir the
+            # whole build process, which notebooks running side by side in threads share
+            resources={"metadata": {"path": str(out_nb.parent)}},
             progress_bar=False,
             log_output=False,
             request_save_on_cell_execute=False,
@@ -44,12 +49,12 @@ def execute(template: Path, out_nb: Path, parameters: Mapping[str, Any]) -> None
             # the kernel's own warnings (TCP without encryption on 127.0.0.1) are noise here
             # the kernel's shutdown ("KeyboardInterrupt caught in kernel") is not an error either
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-            kernel_manager_class=kernel_manager_class(),  # each kernel dies with the build
+            kernel_manager_class=kernel_manager_class(own),  # each kernel dies with the build
         )
     except Exception as exc:  # papermill raises its own and kernel errors
         raise BuildError(failure_message(out_nb.stem, out_nb, exc)) from None
     finally:
-        children.end_all()  # the kernel and anything it left running
+        own.end()  # its kernel and anything it left running (not a kernel running beside it)
     tag_hidden_cells(out_nb)
 
 

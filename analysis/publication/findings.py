@@ -34,16 +34,22 @@ and every ENTRY::
 ``none``); ``covered`` and ``population`` are repositories (or developers,
 where the unit says so) covered and in the snapshot.
 
-A part rerun alone (``--only``) replaces its own entries and keeps the others.
+A part rerun alone (``--only``) replaces its own entries and keeps the others. The build runs
+notebooks side by side (:mod:`analysis.publication.buildorder`), so :func:`record` reads, changes and
+writes the file holding an exclusive lock on its folder (``fcntl.flock`` on the folder itself: no
+lock file is left among the build's files), and replaces it atomically (a reader sees the old file
+or the new one, never half of one).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import importlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -123,6 +129,18 @@ def _empty(snapshot: Any) -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (every writer of its findings file takes it; the lock
+    ends with the process, however it ends)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def record(
     out_dir: str | os.PathLike,
     snapshot: Any,
@@ -130,8 +148,27 @@ def record(
     entries: Iterable[Mapping[str, Any]],
     parameters: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Replace ``part``'s entries in ``out_dir/findings.json`` (written atomically, validated)."""
+    """Replace ``part``'s entries in ``out_dir/findings.json`` (validated; read, changed and written
+    under the folder's lock, so that notebooks recording at the same time keep each other's entries;
+    written atomically)."""
     f = path(out_dir)
+    f.parent.mkdir(parents=True, exist_ok=True)
+    new = [dict(e) for e in entries]
+    with _locked(f.parent):
+        doc = _updated(f, snapshot, part, new, parameters)
+        fd, tmp = tempfile.mkstemp(dir=f.parent, prefix=".findings-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=1, sort_keys=True, allow_nan=False)
+            fh.write("\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes it private (0600); a site serves it to readers
+        os.replace(tmp, f)
+    return f
+
+
+def _updated(
+    f: Path, snapshot: Any, part: str, entries: list[dict[str, Any]], parameters: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The findings document of ``f`` with ``part``'s entries replaced by ``entries`` (validated)."""
     doc = _empty(snapshot)
     if f.exists():
         try:
@@ -151,14 +188,7 @@ def record(
     doc["findings"].sort(key=lambda e: e["key"])
     doc["parts"] = dict(sorted(doc["parts"].items()))
     validate(doc)
-    f.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=f.parent, prefix=".findings-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=1, sort_keys=True, allow_nan=False)
-        fh.write("\n")
-    os.chmod(tmp, 0o644)  # mkstemp makes it private (0600); a site serves it to readers
-    os.replace(tmp, f)
-    return f
+    return doc
 
 
 def load(out_dir: str | os.PathLike, snapshot: Any | None = None) -> dict[str, Any]:
