@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -38,7 +37,8 @@ import pyarrow.parquet as pq
 from analysis import paths
 from analysis.memory import available_cpus
 from analysis.snapshot.conform import conform
-from analysis.snapshot.reader import PANDAS_TYPES, Snapshot
+from analysis.snapshot.reader import Snapshot
+from analysis.snapshot.rowhash import row_hashes
 from analysis.snapshot.schema import (
     LOG_STEPS,
     OUTCOMES,
@@ -661,8 +661,7 @@ def _deep_pool(manifest: Mapping[str, Any]) -> Any:
 
 
 def _row_hashes(table: pa.Table, key: list[str]) -> np.ndarray:
-    frame = table.select(key).to_pandas(types_mapper=PANDAS_TYPES.get)
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    return row_hashes(table, key)  # from the Arrow buffers (analysis/snapshot/rowhash.py)
 
 
 def validate(directory: str | os.PathLike, *, deep: bool = True) -> dict[str, Any]:
@@ -710,7 +709,7 @@ load = open_snapshot
 # --------------------------------------------------------------------------- #
 
 #: What a full validation of a snapshot depends on: the validator's own code.
-_VALIDATOR_SOURCES = ("store.py", "schema.py")
+_VALIDATOR_SOURCES = ("store.py", "schema.py", "rowhash.py")
 
 
 def _validator_digest() -> str:
