@@ -673,7 +673,10 @@ def test_not_enough_disk_space_is_refused_before_loading(real_sql, bad_dir, caps
     assert "--data-dir" in line and not (root / "db").exists()
 
 
-def test_the_disk_filling_during_the_load(real_sql, bad_dir, capsys, monkeypatch):
+@pytest.mark.parametrize("moment", ["record", "load", "finish"])
+def test_the_disk_filling_during_the_load(real_sql, bad_dir, capsys, monkeypatch, moment):
+    """The disk fills as the load record is written, during the load, or as the keys are built and
+    the load recorded complete: one line, whatever the step."""
     if os.geteuid() != 0 or not shutil.which("mount"):
         pytest.skip("needs root to mount a small tmpfs")
     mnt = bad_dir / "small"
@@ -683,15 +686,23 @@ def test_the_disk_filling_during_the_load(real_sql, bad_dir, capsys, monkeypatch
         pytest.skip(f"cannot mount a tmpfs here ({res.stderr.strip()})")
     try:
         dump = package(real_sql("1.1"), bad_dir / "dump_20231009.sql", "sql")
-        start_record = hfc_load._start_record
         monkeypatch.setattr(hfc_load, "free_bytes", lambda folder: 1 << 40)  # the check passes: the disk fills later
 
-        def record_then_fill(server, path):  # the disk fills once the load has begun
-            start_record(server, path)
+        def fill() -> None:  # all but 64 KB during the load; before a step, all of it
             with open(mnt / "filler", "wb") as fh:
-                os.posix_fallocate(fh.fileno(), 0, shutil.disk_usage(mnt).free - (64 << 10))
+                os.posix_fallocate(fh.fileno(), 0, shutil.disk_usage(mnt).free - (64 << 10 if moment == "load" else 0))
 
-        monkeypatch.setattr(hfc_load, "_start_record", record_then_fill)
+        step = {"record": "_start_record", "load": "_start_record", "finish": "_finish_record"}[moment]
+        original = getattr(hfc_load, step)
+
+        def filled(*args):  # the disk fills before the step (after it: the load itself)
+            if moment != "load":
+                fill()
+            original(*args)
+            if moment == "load":
+                fill()
+
+        monkeypatch.setattr(hfc_load, step, filled)
         root = mnt / "srv"
         _refused_and_incomplete(
             ["--dump", str(dump), str(bad_dir / "out"), "--data-dir", str(root), "--no-progress"],

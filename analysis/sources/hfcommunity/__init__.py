@@ -20,6 +20,8 @@ The modules, in the order the data passes through them:
 
 - :mod:`.dumps`: the files HFCommunity publishes (name, date, record, license);
 - :mod:`.load`: a dump loaded into its private server, once (:func:`loaded_server`);
+- :mod:`.commit_repo`: v1.0's ``file`` and ``files_in_commit`` made into a small ``commit_repo``
+  (commit -> repository) as the dump streams past, neither loaded;
 - :mod:`.schema`: the tables and columns read, the schema version (v1.0 or v1.1) told from the
   columns present, the checks that refuse what cannot be read (:class:`DdlCheck` as the DDL
   streams past, :func:`detect_schema` on the server);
@@ -49,7 +51,8 @@ What is read, and how it maps onto the snapshot (:mod:`analysis.snapshot.schema`
   sign). Schema v1.0 (up to the October 2023 dump) has neither: a commit belongs to every
   repository one of whose files it touched (``files_in_commit`` -> ``file.repo_id``); a commit
   that touched none is not imported (a ``fetch_log`` row each), and its ``timestamp`` is read
-  as UTC.
+  as UTC. A dump the project loads has ``commit_repo`` (:mod:`.commit_repo`) in their place;
+  a database loaded otherwise is read through the two tables' join, to the same rows.
 - ``discussion``: pull requests flagged; the opener is ``author`` (``deleted``, what
   ``huggingface_hub`` reports for a deleted account, becomes null).
 - ``models_in_space`` (v1.1): ``space_models``; ``author.type``: the ``owners`` table

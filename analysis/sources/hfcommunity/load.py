@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from analysis import paths
+from analysis.sources.hfcommunity import commit_repo
 from analysis.sources.hfcommunity.dumps import dump_facts, dump_id
 from analysis.sources.hfcommunity.schema import AFTER_LOAD, LOAD_DB, DdlCheck, HFCommunityError
-from analysis.sources.mariadb import Server, check_head, free_bytes, load_dump, open_dump
+from analysis.sources.mariadb import Server, check_head, free_bytes, load_dump, open_dump, statement_error
 
 #: where ``--dump`` keeps its servers: data/hfcommunity/<dump id>/
 HFC_DATA = paths.HFCOMMUNITY
@@ -53,8 +54,19 @@ def _state(root: Path) -> dict[str, Any]:
 
 def _write_state(root: Path, state: dict[str, Any]) -> None:
     tmp = root / "load.json.tmp"
-    tmp.write_text(json.dumps(state, indent=2) + "\n")
-    os.replace(tmp, root / "load.json")
+    try:
+        tmp.write_text(json.dumps(state, indent=2) + "\n")
+        os.replace(tmp, root / "load.json")
+    except OSError as exc:
+        full = exc.errno == 28
+        raise HFCommunityError(
+            f"{root / 'load.json'}: cannot write the load's state ({exc.strerror})"
+            + (
+                f"; the disk is full ({free_bytes(root) / 2**20:,.0f} MB free): free space and load again"
+                if full
+                else ""
+            )
+        ) from None
 
 
 def _fingerprint(path: Path) -> dict[str, Any]:
@@ -100,33 +112,42 @@ def _check_space(dump: Path, root: Path, head: dict[str, Any], need: int) -> Non
         )
 
 
+def _run(server: Server, dump: Path, doing: str, statements: list[tuple[str, tuple]], database: str | None = None):
+    """The loader's own statements, in one transaction; a failure (a full disk above all) in one line."""
+    import pymysql
+
+    conn = server.connect(database)
+    try:
+        with conn.cursor() as cur:
+            for sql, args in statements:
+                cur.execute(sql, args or None)
+        conn.commit()
+    except pymysql.MySQLError as exc:
+        raise statement_error(str(dump), server, exc, doing) from None
+    finally:
+        conn.close()
+
+
 def _start_record(server: Server, dump: Path) -> None:
     """The loader's record in the server: this dump, not complete (until :func:`_finish_record`)."""
-    conn = server.connect()
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"CREATE DATABASE IF NOT EXISTS `{LOAD_DB}`")
-            cur.execute(f"CREATE TABLE `{LOAD_DB}`.load_info (started DATETIME, info LONGTEXT, complete INT)")
-            cur.execute(
-                f"INSERT INTO `{LOAD_DB}`.load_info VALUES (UTC_TIMESTAMP(), %s, 0)", (json.dumps(dump_facts(dump)),)
-            )
-        conn.commit()
-    finally:
-        conn.close()
+    _run(
+        server,
+        dump,
+        "writing the load record",
+        [
+            (f"CREATE DATABASE IF NOT EXISTS `{LOAD_DB}`", ()),
+            (f"CREATE TABLE `{LOAD_DB}`.load_info (started DATETIME, info LONGTEXT, complete INT)", ()),
+            (f"INSERT INTO `{LOAD_DB}`.load_info VALUES (UTC_TIMESTAMP(), %s, 0)", (json.dumps(dump_facts(dump)),)),
+        ],
+    )
 
 
-def _finish_record(server: Server, got: dict[str, Any], facts: dict[str, Any]) -> None:
+def _finish_record(server: Server, dump: Path, got: dict[str, Any], facts: dict[str, Any]) -> None:
     """The keys the importer's queries use built, and the load recorded as complete."""
-    conn = server.connect("hfcommunity")
-    try:
-        with conn.cursor() as cur:
-            for table, ddl in AFTER_LOAD.items():
-                if table in got["loaded"]:
-                    cur.execute(ddl)
-            cur.execute(f"UPDATE `{LOAD_DB}`.load_info SET info = %s, complete = 1", (json.dumps(facts),))
-        conn.commit()
-    finally:
-        conn.close()
+    keys = [(ddl, ()) for table, ddl in AFTER_LOAD.items() if table in got["loaded"]]
+    _run(server, dump, "building the keys the importer uses", keys, "hfcommunity")
+    update = f"UPDATE `{LOAD_DB}`.load_info SET info = %s, complete = 1"
+    _run(server, dump, "recording the load as complete", [(update, (json.dumps(facts),))])
 
 
 def _load(server: Server, dump: Path, progress: bool | None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -142,7 +163,13 @@ def _load(server: Server, dump: Path, progress: bool | None) -> tuple[dict[str, 
         on_create=check.on_create,
         rewrite=check.rewrite,
         need_tables=check.unfinished,
+        transform=check.transform,
     )
+    if check.convert:  # rows of commit_repo met twice are the same pair, not the dump's duplicates
+        got["duplicates"].pop(commit_repo.TABLE, None)
+        if check.link.repeated_files:
+            got["duplicates"]["file"] = check.link.repeated_files
+        got["commit_repo"] = check.link.summary()
     if "repository" not in got["loaded"]:
         raise HFCommunityError(
             f"{dump}: no table `repository` (required: HFCommunity's table of repositories) among the dump's "
@@ -152,7 +179,7 @@ def _load(server: Server, dump: Path, progress: bool | None) -> tuple[dict[str, 
     facts["skipped"] = sorted(got["skipped"])
     if facts["date"] is None and got["completed_on"]:
         facts["date"] = got["completed_on"]
-    _finish_record(server, got, facts)
+    _finish_record(server, dump, got, facts)
     return got, facts
 
 
@@ -161,6 +188,7 @@ def _summary(dump: Path, server: Server, got: dict[str, Any], state: dict[str, A
     return (
         f"{dump.name}: loaded in {got['seconds']:,.0f} s ({_mb(state['disk_bytes'])} on disk in {server.datadir}): "
         f"{', '.join(got['loaded'])}; not loaded (not read by the importer): {', '.join(state['skipped']) or 'none'}"
+        + (f"; {got['commit_repo']}" if got.get("commit_repo") else "")
         + (f"; {got['order']}: {got['member']}" if got["order"] else "")
         + ("; no closing '-- Dump completed' line (trailer: absent)" if got["trailer"] == "absent" else "")
         + (
@@ -208,11 +236,11 @@ def loaded_server(
     server.start()
     try:
         got, facts = _load(server, dump, progress)
+        state = {**state, **facts, "state": "complete", "finished": _now(), "load_seconds": got["seconds"]}
+        state["disk_bytes"] = sum(p.stat().st_size for p in server.datadir.rglob("*") if p.is_file())
+        _write_state(root, state)
     except BaseException:
         server.stop()
         raise
-    state = {**state, **facts, "state": "complete", "finished": _now(), "load_seconds": got["seconds"]}
-    state["disk_bytes"] = sum(p.stat().st_size for p in server.datadir.rglob("*") if p.is_file())
-    _write_state(root, state)
     log(_summary(dump, server, got, state))
     return server, state

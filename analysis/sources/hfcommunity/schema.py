@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from analysis.sources.hfcommunity import commit_repo
 from analysis.sources.mariadb import DumpError, without_secondary_keys
 
 
@@ -118,7 +119,7 @@ def commit_link(cols: dict[str, set[str]]) -> str | None:
     """How commits reach repositories in this database, or None if they cannot."""
     if "repo_id" in cols.get("commits", ()):
         return "commits.repo_id"
-    if "file_id" in cols.get("files_in_commit", ()) and "file" in cols:
+    if commit_repo.TABLE in cols or ("file_id" in cols.get("files_in_commit", ()) and "file" in cols):
         return "files_in_commit -> file.repo_id"
     return None
 
@@ -156,7 +157,8 @@ def detect_schema(conn, database: str) -> dict[str, Any]:
     if version == "1.0" and not link and "commits" in cols:
         version = "unknown"
     # what the importer would read and did not find (v1.1 needs no file tables; v1.0 has no space tables)
-    expected = [t for t in WANTED if not (version == "1.1" and t in V10_LINK)]
+    # (nor the file tables where the load made commit_repo of them)
+    expected = [t for t in WANTED if not ((version == "1.1" or commit_repo.TABLE in cols) and t in V10_LINK)]
     return {
         "version": version,
         "commit_link": link,
@@ -174,6 +176,10 @@ class DdlCheck:
     def __init__(self, where: str):
         self.where = where
         self.columns: dict[str, dict[str, str]] = {}
+        self.link = commit_repo.CommitRepo(where)
+        #: v1.0: whether ``file`` and ``files_in_commit`` become ``commit_repo`` as they stream past
+        #: (decided at the first of them: ``file`` first, as mariadb-dump writes them) or load whole
+        self.convert: bool | None = None
 
     @property
     def version(self) -> str | None:
@@ -182,12 +188,22 @@ class DdlCheck:
     def on_create(self, table: str, columns: dict[str, str]) -> None:
         self.columns[table] = columns
         version = self.version
+        if table in V10_LINK:
+            self.link.columns[table] = list(columns)
+            if self.convert is None:
+                self.convert = table == "file" and version != "1.1"
         for t, cols in self.columns.items():  # a table kept before the version was known is checked again
             if problem := table_problem(t, cols, version, self.where):
                 raise DumpError(problem + "; this is not a dump of HFCommunity's schema v1.0 or v1.1")
 
     def keep(self, table: str) -> bool:
-        return reads_table(table, self.version)
+        return reads_table(table, self.version) and not (self.convert and table in V10_LINK)
+
+    def transform(self, table: str):
+        """v1.0's ``file`` and ``files_in_commit`` made into ``commit_repo`` (:mod:`.commit_repo`)."""
+        if not self.convert:
+            return None
+        return {"file": self.link.file_rows, "files_in_commit": self.link.link_rows}.get(table)
 
     @staticmethod
     def rewrite(table: str, stmt: bytes) -> bytes:
@@ -200,8 +216,9 @@ class DdlCheck:
         were not created (the dump may have been cut before them), or created and not finished."""
         version = self.version
         expected = [t for t in WANTED if reads_table(t, version) and not (version != "1.1" and t in V11_ONLY)]
-        lost = [f"`{t}` (never created)" for t in expected if t not in stream.created]
-        return lost + [f"`{t}`" for t in stream.created if t not in stream.closed]
+        lost = [f"`{t}` (never created)" for t in expected if t not in self.columns]
+        made = [t for t in self.columns if t in stream.created or t in stream.transformed]
+        return lost + [f"`{t}`" for t in made if t not in stream.closed]
 
 
 def find_database(conn, database: str | None) -> str:

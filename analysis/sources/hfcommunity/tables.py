@@ -25,8 +25,13 @@ import pyarrow.compute as pc
 from analysis.snapshot import SnapshotWriter
 from analysis.snapshot.schema import BOOL, I64, REPO_TABLES, SCHEMAS, STR, STRLIST, TS
 from analysis.sources.hfcommunity.schema import HFCommunityError
+from analysis.sources.mariadb.query import QueryError, client_args, client_batches
 
 BATCH = 50_000
+#: the session the readers' queries run in (times in UTC; a repository's tags in one GROUP_CONCAT)
+SESSION = "SET SESSION time_zone = '+00:00', group_concat_max_len = 67108864"
+#: read rows through the ``mariadb`` client where it is installed (False: always through PyMySQL)
+USE_CLIENT = True
 _SEP = "\x1f"
 #: the repository types, and the snapshot table of each (the schema's map)
 TABLE_OF = REPO_TABLES
@@ -65,12 +70,17 @@ class TableSpec:
     where: tuple[tuple[str, str], ...] = ()
     order: str = ""
 
-    def select(self, columns: dict[str, Any]) -> str:
-        sql = f"SELECT {', '.join(f.sql(columns) for f in self.fields)} FROM `{self.source}` {self.alias}"
-        sql += "".join(f" {clause}" for need, clause in self.joins if _has(columns, need))
+    def parts(self, columns: dict[str, Any]) -> tuple[list[str], str]:
+        """The selected expressions, and the query after them (FROM, joins, WHERE, ORDER BY)."""
+        rest = f"FROM `{self.source}` {self.alias}"
+        rest += "".join(f" {clause}" for need, clause in self.joins if _has(columns, need))
         where = [clause for need, clause in self.where if _has(columns, need)]
-        sql += f" WHERE {' AND '.join(where)}" if where else ""
-        return sql + (f" ORDER BY {self.order}" if self.order else "")
+        rest += f" WHERE {' AND '.join(where)}" if where else ""
+        return [f.sql(columns) for f in self.fields], rest + (f" ORDER BY {self.order}" if self.order else "")
+
+    def select(self, columns: dict[str, Any]) -> str:
+        exprs, rest = self.parts(columns)
+        return f"SELECT {', '.join(exprs)} {rest}"
 
 
 def _has(columns: dict[str, Any], need: str) -> bool:
@@ -111,6 +121,21 @@ SPECS: dict[str, dict[str, TableSpec]] = {
                 _TITLE,
             ),
             where=(("commits.in_main_branch", "(c.`in_main_branch` IS NULL OR c.`in_main_branch` <> 0)"),),
+        ),
+        # v1.0 as the project loads it: one row per commit and repository, made of files_in_commit
+        # and file as the dump streamed past (.commit_repo); in commit order, as below
+        "commit_repo": TableSpec(
+            "commits",
+            "c",
+            (
+                Field("repo", ((("commit_repo.repo_id",), "cr.`repo_id`"),)),
+                Field("sha", ((("commits.sha",), "c.`sha`"),)),
+                col("date", "c", "commits", "timestamp"),
+                col("author", "c", "commits"),
+                _TITLE,
+            ),
+            joins=(("commit_repo", "LEFT JOIN `commit_repo` cr ON cr.`sha` = c.`sha`"),),
+            order="c.`sha`",
         ),
         # v1.0: one row per commit and file it touched, in commit order (the commits' primary key),
         # so that the repositories of one commit arrive together and are deduplicated on the fly
@@ -195,7 +220,8 @@ SPECS: dict[str, dict[str, TableSpec]] = {
 def spec_for(table: str, schema: dict[str, Any]) -> TableSpec | None:
     """The spec of ``table`` for the database's schema version; None if its source table is absent."""
     specs = SPECS[table]
-    spec = specs.get(schema["version"]) or specs["*"]
+    made = [k for k in specs if k in schema["columns"]]  # a table the load made (commit_repo)
+    spec = specs.get(made[0] if made else schema["version"]) or specs["*"]
     return spec if spec.source in schema["columns"] else None
 
 
@@ -214,11 +240,32 @@ def stream(conn, sql: str, batch: int = BATCH) -> Iterator[list[tuple]]:
         cur.close()
 
 
+def _client(conn) -> tuple[list[str], dict[str, str]] | None:
+    """How the ``mariadb`` client reaches ``conn``'s server and database (None: read through PyMySQL)."""
+    if not USE_CLIENT:
+        return None
+    with conn.cursor() as cur:
+        cur.execute("SELECT DATABASE()")
+        database = cur.fetchone()[0]
+    return client_args(conn, database) if database else None
+
+
 def batches(conn, spec: TableSpec, schema: dict[str, Any]) -> Iterator[dict[str, list]]:
-    """The spec's rows, a batch at a time, as lists by field name."""
+    """The spec's rows, a batch at a time, as lists by field name: through the ``mariadb`` client
+    where it is installed (:func:`~analysis.sources.mariadb.query.client_batches`: numbers and
+    times as text, which the conversions read alike), else through PyMySQL."""
     names = [f.name for f in spec.fields]
-    for rows in stream(conn, spec.select(schema["columns"])):
-        yield dict(zip(names, (list(x) for x in zip(*rows))))
+    args = _client(conn)
+    if args is None:
+        for rows in stream(conn, spec.select(schema["columns"])):
+            yield dict(zip(names, (list(x) for x in zip(*rows))))
+        return
+    exprs, rest = spec.parts(schema["columns"])
+    try:
+        for cols in client_batches(args, exprs, rest, init=SESSION):
+            yield dict(zip(names, cols))
+    except QueryError as exc:
+        raise HFCommunityError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- #
@@ -394,8 +441,10 @@ def read_commits(conn, schema: dict, w: SnapshotWriter, st: Stats, progress) -> 
     per_repo = group(aggs, ["repo_type", "repo_id"], [("date_min", "min"), ("commit_id_count", "sum")])
     if not per_repo.num_rows:
         return EMPTY_PER_REPO
-    return per_repo.select(["repo_type", "repo_id", "date_min_min", "commit_id_count_sum"]).rename_columns(
-        ["repo_type", "repo_id", "first", "n"]
+    return (  # in the repositories' order: the same whatever the batches were
+        per_repo.select(["repo_type", "repo_id", "date_min_min", "commit_id_count_sum"])
+        .rename_columns(["repo_type", "repo_id", "first", "n"])
+        .sort_by([("repo_type", "ascending"), ("repo_id", "ascending")])
     )
 
 

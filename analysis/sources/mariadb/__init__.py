@@ -1,6 +1,6 @@
 """A private MariaDB server, started and stopped by the project, and loading a dump into it.
 
-Three jobs, one module each:
+Its jobs, one module each:
 
 - :mod:`.server`: the server's lifecycle (:class:`Server`: Debian's ``mariadbd`` on a folder of
   its own, a Unix socket and no TCP port, bulk-load settings; a :class:`ServerError` in one line
@@ -13,7 +13,9 @@ Three jobs, one module each:
   tables wanted reach the server, every ``CREATE TABLE`` is shown to a check before that
   table's rows, rows repeating a primary key are counted rather than lost);
 - :mod:`.load`: the statements streamed into the server through the ``mariadb`` client
-  (:func:`load_dump`, with a progress bar over the bytes of the file).
+  (:func:`load_dump`, with a progress bar over the bytes of the file);
+- :mod:`.query`: a query's rows read back through the ``mariadb`` client, a batch of columns at
+  a time (:func:`~.query.client_batches`: the C client, not PyMySQL's Python, decodes them).
 
 A file that is not a dump, an archive that cannot be read, a dump cut in the middle of a
 statement or a full disk is a :class:`DumpError` with a one-line message naming the file.
@@ -31,7 +33,7 @@ from analysis.sources.mariadb.containers import (
     open_dump,
     rar_flags,
 )
-from analysis.sources.mariadb.load import DUMP_TRAILER, MAX_WARNINGS, free_bytes, load_dump
+from analysis.sources.mariadb.load import DUMP_TRAILER, MAX_WARNINGS, free_bytes, load_dump, statement_error
 from analysis.sources.mariadb.server import (
     MAX_SOCKET_PATH,
     Server,
@@ -67,5 +69,6 @@ __all__ = [
     "load_dump",
     "open_dump",
     "rar_flags",
+    "statement_error",
     "without_secondary_keys",
 ]

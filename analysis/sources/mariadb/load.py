@@ -25,6 +25,8 @@ from analysis.sources.mariadb.statements import SqlStream, duplicates_in
 
 #: the last line mariadb-dump writes (absent from a cut dump, or one written with --skip-comments)
 DUMP_TRAILER = re.compile(rb"-- Dump completed(?: on (\d{4}-\d{2}-\d{2}))?")
+#: the server's words for a full disk (errno 28 ENOSPC, 135 in InnoDB's numbering, table full)
+_FULL = re.compile(r"[Ee]rr(?:code|no):? (?:28|135)\b|No space left|is full|No more room|[Dd]isk full")
 #: the warnings the server keeps of one statement (its most): duplicates beyond it in one statement go uncounted
 MAX_WARNINGS = 65535
 
@@ -96,7 +98,7 @@ def _client_error(where: str, server: Server, message: str) -> DumpError:
     line = next((x for x in lines if x.startswith("ERROR")), lines[0])
     m = re.match(r"ERROR (\d+) \(\w+\) at line (\d+)(?: in file: '.*?')?: (.*)", line)
     free = free_bytes(server.datadir)
-    full = re.search(r"[Ee]rr(?:code|no): (?:28|135)\b|No space left|is full|No more room", line)
+    full = _FULL.search(line)
     if (m and m.group(1) in ("1114", "1021")) or full or free < (16 << 20):
         return DumpError(
             f"{where}: the disk of {server.datadir} is full ({free / 2**20:,.0f} MB free): "
@@ -107,6 +109,20 @@ def _client_error(where: str, server: Server, message: str) -> DumpError:
     if m:
         return DumpError(f"{where}: loading failed at line {m.group(2)}: ERROR {m.group(1)}: {m.group(3)[:200]}")
     return DumpError(f"{where}: loading failed: {line[:200]}")
+
+
+def statement_error(where: str, server: Server, exc: Exception, doing: str) -> DumpError:
+    """A statement the loader runs itself (through PyMySQL) that failed, in one line: a full disk
+    (whatever the statement: the load record, the keys built after the load) or the server's error."""
+    code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+    text = str(exc.args[-1] if exc.args else exc).replace("\n", " ")
+    free = free_bytes(server.datadir)
+    if code in (1021, 1114, 3) or _FULL.search(text) or free < (16 << 20):
+        return DumpError(
+            f"{where}: the disk of {server.datadir} is full ({free / 2**20:,.0f} MB free) while {doing}: "
+            f"{text[:120]}; free space (see make hfcommunity's estimate) and load again"
+        )
+    return DumpError(f"{where}: {doing} failed: {f'ERROR {code}: ' if code else ''}{text[:200]}")
 
 
 def _check_finished(where: str, server: Server, sql: SqlStream, code: int, message: str, need_tables) -> None:
@@ -150,6 +166,7 @@ def load_dump(
     on_create: Callable[[str, dict[str, str]], None] = lambda t, c: None,
     rewrite: Callable[[str, bytes], bytes] = lambda t, stmt: stmt,
     need_tables: Callable[[SqlStream], list[str]] | None = None,
+    transform: Callable[[str], Any] = lambda t: None,
 ) -> dict[str, Any]:
     """Load dump ``path`` into ``database`` (created if needed), passing only the tables ``keep``
     accepts. Returns what was read: ``bytes``, ``sha256``, ``kind``, ``member`` (archives),
@@ -159,7 +176,9 @@ def load_dump(
 
     A dump without the closing ``-- Dump completed`` line (``--skip-comments``) is accepted when it
     ended after a whole statement and ``need_tables(stream)`` (the tables that must have been
-    created and filled) names none that was not; without ``need_tables`` it is refused."""
+    created and filled) names none that was not; without ``need_tables`` it is refused.
+    ``transform`` (see :class:`~.statements.SqlStream`) gives the tables read by a function of the
+    caller's in place of the server (``transformed``: their bytes)."""
     path = Path(path)
     if not path.is_file():
         raise DumpError(f"{path}: no such file")
@@ -174,7 +193,7 @@ def load_dump(
     t0 = time.monotonic()
     dump = open_dump(path, lambda pos: bar.update(min(pos, size) - bar.n))
     where = f"{path}" + (f" ({', '.join(dump.members)})" if dump.members else "")
-    sql = SqlStream(keep, on_create, rewrite, count_duplicates=True)
+    sql = SqlStream(keep, on_create, rewrite, count_duplicates=True, transform=transform)
     with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         try:
             code = _pump(path, dump, sql, _client(server, database, err, out))
@@ -196,7 +215,8 @@ def load_dump(
         "completed_on": trailer.group(1).decode() if trailer and trailer.group(1) else None,
         "trailer": "present" if sql.trailer is not None else "absent",
         "loaded": list(sql.created),
-        "skipped": {t: n for t, n in sorted(sql.skipped.items())},
+        "skipped": {t: n for t, n in sorted(sql.skipped.items()) if t not in sql.transformed},
+        "transformed": {t: n for t, n in sorted(sql.transformed.items())},
         "duplicates": duplicates,
         "dropped": dict(sql.dropped),
         "seconds": round(time.monotonic() - t0, 1),

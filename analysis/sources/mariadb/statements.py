@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
+from operator import itemgetter
 
 _NAME = rb"`((?:[^`]|``)+)`"
 _INSERT = re.compile(
@@ -22,6 +23,40 @@ _UNIQUE_OFF = re.compile(rb"UNIQUE_CHECKS\s*=\s*0", re.I)
 #: the column a table's name is selected as before its rows (``count_duplicates``)
 MARKER = b"hfc_load_table"
 _SECONDARY = re.compile(rb"^\s*(?:(?:UNIQUE|FULLTEXT|SPATIAL)\s+)?(?:KEY|INDEX)\s|^\s*CONSTRAINT\s", re.I)
+#: one value of an INSERT as mariadb-dump writes it: a quoted string, NULL, a number, hex or bits
+_VALUE = rb"(?:'[^'\\]*(?:\\.[^'\\]*)*'|NULL|[-+0-9.eE]+|_binary\s*'[^'\\]*(?:\\.[^'\\]*)*'|0x[0-9A-Fa-f]*|b'[01]*')"
+_VALUES = re.compile(rb"\s*VALUES\s*", re.I)
+
+#: what a transform returns for one statement of its table: the table its SQL creates or fills,
+#: and that SQL (b"" for nothing)
+Transformed = tuple[str, bytes]
+
+
+def insert_values(stmt: bytes, ncols: int, wanted: tuple[int, ...]) -> list[tuple[bytes, ...]]:
+    """The rows of an ``INSERT ... VALUES`` statement without a column list, each a tuple of the
+    row's own text and its values at positions ``wanted`` (of ``ncols``; in increasing order),
+    each value as the dump writes it (a string keeps its quotes and escapes). ValueError if the
+    rows are not all of ``ncols`` values one after another."""
+    head = _INSERT.match(stmt)
+    values = _VALUES.match(stmt, head.end()) if head else None
+    if values is None:
+        raise ValueError("not an INSERT ... VALUES statement without a column list")
+    body = stmt[values.end() :].rstrip().rstrip(b";").rstrip()
+    found = _row_pattern(ncols, tuple(sorted(wanted))).findall(body)
+    # rows one after another, a comma (and a line break, one row a line) between: their lengths add up to the body's
+    if sum(map(len, map(itemgetter(0), found))) != len(body) or body[:1] not in b"(":
+        raise ValueError(f"rows that are not {ncols} values each")
+    return found
+
+
+_ROWS: dict[tuple[int, tuple[int, ...]], re.Pattern] = {}
+
+
+def _row_pattern(ncols: int, wanted: tuple[int, ...]) -> re.Pattern:
+    if (ncols, wanted) not in _ROWS:
+        groups = [b"(" + _VALUE + b")" if i in wanted else _VALUE for i in range(ncols)]
+        _ROWS[ncols, wanted] = re.compile(b"(\\(" + b",".join(groups) + b"\\)(?:\\s*,\\s*|\\s*\\Z))", re.S)
+    return _ROWS[ncols, wanted]
 
 
 def without_secondary_keys(stmt: bytes) -> bytes:
@@ -57,7 +92,10 @@ class SqlStream:
     A statement ends at a line ending in ``;``: mariadb-dump escapes the newlines inside values,
     and writes an ``INSERT`` on one line or (10.11 and later) one row a line. ``keep(table)`` says
     whether a table's statements go to the server; ``on_create(table, columns)`` sees every
-    ``CREATE TABLE`` (and may raise to stop the load there). ``CREATE DATABASE`` and ``USE`` are
+    ``CREATE TABLE`` (and may raise to stop the load there). ``transform(table)`` may give a
+    function that receives that table's ``CREATE TABLE`` and each of its ``INSERT`` statements
+    whole, in place of the server, and returns the SQL to pass on instead (a table of its own:
+    :data:`Transformed`); its table is then not passed on at all. ``CREATE DATABASE`` and ``USE`` are
     dropped (the load chooses the database), and so are views, triggers and routines (they may
     name tables not loaded).
 
@@ -77,12 +115,17 @@ class SqlStream:
         rewrite: Callable[[str, bytes], bytes] = lambda t, stmt: stmt,
         *,
         count_duplicates: bool = False,
+        transform: Callable[[str], Callable[[bytes], Transformed] | None] = lambda t: None,
     ):
         self.keep, self.on_create, self.rewrite = keep, on_create, rewrite
+        self.transform = transform
+        self.current_transform: Callable[[bytes], Transformed] | None = None
+        self.transformed: Counter = Counter()  # table -> bytes read by its transform, not passed on
         self.count_duplicates = count_duplicates
         self.buf = b""
         self.mode: str | None = None  # inside an INSERT: 'pass' or 'drop' until its line ends in ';'
         self.stmt: list[bytes] = []  # a statement being gathered (not an INSERT)
+        self.gathered: list[bytes] = []  # an INSERT being gathered for its table's transform
         self.delimiter = b";"
         self.current: str | None = None  # the table whose section this is
         self.current_kept = True
@@ -102,6 +145,7 @@ class SqlStream:
             self.closed.add(self.current)
         self.current = name
         self.current_kept = self.keep(name)
+        self.current_transform = self.transform(name)
 
     def feed(self, block: bytes) -> bytes:
         """The SQL of ``block`` to pass on (a statement that ends in a later block is held)."""
@@ -125,13 +169,31 @@ class SqlStream:
         stop = max(pos, len(buf) - 2) if m is None else m.end()
         if self.mode == "pass":
             out.append(buf[pos:stop])
+        elif self.mode == "transform":
+            self.gathered.append(buf[pos:stop])
         else:
             self.skipped[self.current or "?"] += stop - pos
         if m is None:
             return stop, False
+        if self.mode == "transform":
+            stmt, self.gathered = b"".join(self.gathered), []
+            self.transformed[self.current or "?"] += len(stmt)
+            self._emit(self.current_transform(stmt), out)
         self.mode = None
         self.last = b";"
         return stop, True
+
+    def _emit(self, got: Transformed, out: list[bytes]) -> None:
+        """A transform's SQL passed on, its table counted as created and its rows marked."""
+        table, sql = got
+        if not sql:
+            return
+        if table not in self.created:
+            self.created.append(table)
+        if self.count_duplicates and self.marked != table and _INSERT.match(sql):
+            self.marked = table
+            out.append(b"SELECT '" + table.encode() + b"' AS " + MARKER + b";\n")
+        out.append(sql)
 
     def _gather(self, buf: bytes, pos: int, out: list[bytes]) -> tuple[int, bool]:
         """A statement over several lines, up to the line ending in the delimiter."""
@@ -151,6 +213,9 @@ class SqlStream:
         if table != self.current:
             self._table(table)
         self.filled.add(table)
+        if self.current_transform is not None:
+            self.mode = "transform"
+            return m.start()
         self.mode = "pass" if self.current_kept else "drop"
         if not (self.count_duplicates and self.current_kept and m.group(0).lstrip()[:6].upper() == b"INSERT"):
             return m.start()
@@ -206,6 +271,11 @@ class SqlStream:
             if m.group(2):  # CREATE TABLE: checked before anything of the table is loaded
                 self.on_create(table, create_columns(stmt))
             self._table(table)
+            if m.group(2) and self.current_transform is not None:
+                self.transformed[table] += len(stmt)
+                made: list[bytes] = []
+                self._emit(self.current_transform(stmt), made)
+                return b"".join(made)
             if m.group(2) and self.current_kept:
                 self.created.append(table)
                 stmt = self.rewrite(table, stmt)
