@@ -128,7 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--dir", default=None, help="work folder (default: a temporary folder under /tmp)")
     ap.add_argument("--keep", action="store_true")
-    ap.add_argument("--dump", default=None, help="load this dump (written by an earlier run) instead of generating one")
+    ap.add_argument(
+        "--dump",
+        default=None,
+        help="load this dump (written by an earlier run) instead of generating one: its .sql (zipped "
+        "again), or its Deflate64 zip (loaded as it is; no side-by-side plain load)",
+    )
     ap.add_argument("--readme", action="store_true", help="run README's HFCommunity commands on a Deflate64 fixture")
     ap.add_argument("--child-import", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -183,16 +188,22 @@ def main(argv: list[str] | None = None) -> int:
                 f"(peak RSS {mem_w.peak / 2**30:.2f} GB)"
             )
             shutil.rmtree(work / "synthetic")
-        with open(sql, "rb") as fh:
-            n_file = sum(1 for line in fh if line.startswith(b"INSERT INTO `file`"))
         zips = {}
-        for how in ("deflate64", "zip"):
+        if sql.suffix == ".zip":  # a Deflate64 zip an earlier run made: loaded as it is
+            zips["deflate64"] = sql
+            c = open_dump(sql)
+            sql_bytes = c.sql_bytes or 0
+            c.close()
+            print(f"generate: skipped, loading the zip {sql} ({sql_bytes / 2**20:,.0f} MB of SQL)")
+            a.no_plain = True
+        else:
+            sql_bytes = sql.stat().st_size
+        for how in ("deflate64", "zip") if not zips else ():
             (work / how).mkdir(exist_ok=True)
             t0 = time.perf_counter()
             zips[how] = package(sql, work / how / "dump_20231009.zip", how, level=1)
             print(f"generate: {how} zip {zips[how].stat().st_size / 2**20:,.0f} MB in {time.perf_counter() - t0:.0f} s")
-        print(f"generate: the `file` table's INSERT statements: {n_file:,}")
-        for how, z in zips.items():
+        for how, z in zips.items() if len(zips) > 1 else ():
             t0 = time.perf_counter()
             c = open_dump(z)
             n = 0
@@ -208,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             t_load_only = state["load_seconds"]
             db_bytes = state["disk_bytes"]
-            sql_mb = sql.stat().st_size / 2**20
+            sql_mb = sql_bytes / 2**20
             rss = psutil.Process(server.proc.pid).memory_info().rss if server.proc else 0
             print(
                 f"load: Deflate64 zip loaded in {t_load_only:.0f} s ({sql_mb / t_load_only:,.1f} MB of SQL/s; "
