@@ -364,7 +364,10 @@ def _execute(out: Path, run: _Run, own: Mapping[str, str], result: BuildResult) 
         except BuildError:
             result.peak_rss = mem.peak
             raise
-        result.timings.update({f"notebook {nb}": times[nb] for nb in run.selected})  # in the toc's order
+        # in the order one at a time would run them (the toc's, readers after writers, the landing page last)
+        result.timings.update(
+            {f"notebook {nb}": times[nb] for nb in buildorder.sequential_order(run.selected, run.deps)}
+        )
         if run.html:
             t0 = time.perf_counter()
             result.html = build_site(run.src, out, run.toc, run.snap, strict=not run.partial, log=run.log)
