@@ -21,6 +21,7 @@ import shutil
 import threading
 import time
 import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -343,48 +344,36 @@ def _provenance_of(site: Path, base_url: str, href: str) -> dict | None:
     return json.loads(side.read_text(encoding="utf-8")) if side.exists() else None
 
 
-def test_reader_edition_at_two_widths(tmp_path_factory):
+def test_reader_edition_at_two_widths(reader_visits):
     """At 1,400 px and 414 px: no page wider than the window, no number broken over two lines,
     figures with alt text that says more than their label, every download resolving to a file whose
     provenance names the page's snapshot, and cite boxes with an author and a URL."""
-    _need_chromium()
     failures: list[str] = []
-    for site in _sites(tmp_path_factory):
-        out = site.parent.parent if site.parent.name == "_build" else site
-        snapshot_id = out.name
-        shots = _screenshots(out)
-        pages = sorted(p for p in (site / "book").glob("*.html"))
-        assert pages, f"{site}: no pages under book/"
-        profile = tmp_path_factory.mktemp("chromium-reader")
-        with Server(site) as server, _closing(_driver(profile)) as drv:
-            for width in WIDTHS:
-                drv.set_window_size(width, 1600)
-                for page in pages:
-                    rel = page.relative_to(site).as_posix()
-                    drv.get(server.url + rel)
-                    time.sleep(0.2)
-                    got = drv.execute_script(_READER_JS)
-                    where = f"{site.name}/{rel} at {width} px"
-                    if got["overflow"] > 1:
-                        failures.append(f"{where}: page is {got['overflow']} px wider than the window")
-                    failures += [f"{where}: number broken over lines: {t}" for t in got["wrapped"][:5]]
-                    for a in got["alts"]:
-                        if len(a["alt"]) <= len(a["label"]) or a["alt"] == a["label"]:
-                            failures.append(f"{where}: figure {a['label']} has alt text {a['alt']!r}")
-                    if width == WIDTHS[0]:
-                        for href in got["downloads"]:
-                            prov = _provenance_of(site, server.url, href)
-                            if "_sources" in href:
-                                continue  # the executed notebook: it is the page itself
-                            if prov is None:
-                                failures.append(f"{where}: download {href} has no provenance file")
-                            elif prov["snapshot"]["id"] != snapshot_id:
-                                failures.append(f"{where}: {href} names snapshot {prov['snapshot']['id']}")
-                        for c in got["cites"]:
-                            if "hf-hub-activity project" not in c or not re.search(r"\.html#(tab|fig)-", c):
-                                failures.append(f"{where}: a cite box lacks an author or a URL: {c[:200]!r}")
-                    if rel in ("book/index.html", "book/part1_activity.html"):
-                        drv.save_screenshot(str(shots / f"{Path(rel).stem}-{width}px.png"))
+    for site, base_url, snapshot_id, visits in reader_visits:
+        assert any(v.width == WIDTHS[0] and v.reader is not None for v in visits), f"{site}: no pages under book/"
+        for v in visits:
+            got = v.reader
+            if got is None:  # the editions page: the layout test's alone
+                continue
+            where = f"{site.name}/{v.rel} at {v.width} px"
+            if got["overflow"] > 1:
+                failures.append(f"{where}: page is {got['overflow']} px wider than the window")
+            failures += [f"{where}: number broken over lines: {t}" for t in got["wrapped"][:5]]
+            for a in got["alts"]:
+                if len(a["alt"]) <= len(a["label"]) or a["alt"] == a["label"]:
+                    failures.append(f"{where}: figure {a['label']} has alt text {a['alt']!r}")
+            if v.width == WIDTHS[0]:
+                for href in got["downloads"]:
+                    prov = _provenance_of(site, base_url, href)
+                    if "_sources" in href:
+                        continue  # the executed notebook: it is the page itself
+                    if prov is None:
+                        failures.append(f"{where}: download {href} has no provenance file")
+                    elif prov["snapshot"]["id"] != snapshot_id:
+                        failures.append(f"{where}: {href} names snapshot {prov['snapshot']['id']}")
+                for c in got["cites"]:
+                    if "hf-hub-activity project" not in c or not re.search(r"\.html#(tab|fig)-", c):
+                        failures.append(f"{where}: a cite box lacks an author or a URL: {c[:200]!r}")
     assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures[:60])
 
 
@@ -617,64 +606,101 @@ def _vocabulary(pages: list[Path]) -> set[str]:
     return {w for w, n in words.items() if n >= 2}
 
 
-def test_reader_layout_at_two_widths(tmp_path_factory):
+def test_reader_layout_at_two_widths(reader_visits):
     """At 1,400 px and 414 px, on every page of the book (and the editions page where built): no
     table column narrower than its longest word and no table scrolling sideways, no overlapping text,
     no horizontal scrollbar on the page; at 414 px every figure's smallest text at least 9 CSS px;
     the snapshot banner above the first paragraph; the landing page's findings whole sentences."""
-    _need_chromium()
     failures: list[str] = []
+    for site, _, _, visits in reader_visits:
+        vocabulary = _vocabulary(sorted((site / "book").glob("*.html")))
+        for v in visits:
+            where = f"{site.name}/{v.rel} at {v.width} px"
+            if v.overflow > 1:
+                failures.append(f"{where}: a horizontal scrollbar on the page ({v.overflow} px)")
+            got = v.layout
+            if got is None:  # the editions page: only its scrollbar is checked
+                continue
+            failures += [f"{where}: {p}" for p in got["problems"][:10]]
+            if got["banner"] is None:
+                failures.append(f"{where}: no snapshot banner")
+            elif got["first_p"] and got["first_p"]["top"] < got["banner"]:
+                failures.append(f"{where}: the paragraph {got['first_p']['text']!r} is above the banner")
+            if v.width == min(WIDTHS):
+                failures += _figure_text_problems(site, where, got["figures"])
+            shown = got["rows"].get("tab-core-periphery")
+            if shown is not None:  # its rows with missing values once merged into the row above
+                rows = len((site / "tables" / "tab-core-periphery.csv").read_text().splitlines()) - 1
+                if shown != min(rows, 40):
+                    failures.append(f"{where}: tab-core-periphery shows {shown} rows of {rows}")
+            if v.rel == "book/index.html":
+                if not got["findings"]:
+                    failures.append(f"{where}: no findings on the landing page")
+                failures += [f"{where}: {p}" for p in _sentence_problems(got["findings"], vocabulary)]
+    assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures[:80])
+
+
+def _figure_text_problems(site: Path, where: str, figures: list[dict]) -> list[str]:
+    """The figures shown at the phone width that scroll sideways, have no file to measure or text
+    smaller than :data:`MIN_FIGURE_TEXT_PX` as drawn."""
+    failures = []
+    for f in figures:
+        measured = _figure_file(site, f["label"], f["src"])
+        if f["scrolls"]:
+            failures.append(f"{where}: figure {f['label']} scrolls sideways")
+        if not measured.exists():
+            failures.append(f"{where}: figure {f['label']} has no file to measure ({measured.name})")
+            continue
+        smallest, fig_width = _smallest_text(measured)
+        px = smallest * f["width"] / fig_width
+        if px < MIN_FIGURE_TEXT_PX:
+            failures.append(
+                f"{where}: figure {f['label']}'s smallest text is {px:.1f} CSS px "
+                f"({smallest:.1f} pt in a {fig_width:.0f}-pt figure drawn {f['width']:.0f} px wide)"
+            )
+    return failures
+
+
+@dataclass
+class _Visit:
+    """One page at one width: what the reader's edition check and the layout check measured."""
+
+    rel: str
+    width: int
+    overflow: float
+    reader: dict | None  # _READER_JS's result (None on the editions page)
+    layout: dict | None  # _LAYOUT_JS's result (None on the editions page)
+
+
+@pytest.fixture(scope="module")
+def reader_visits(tmp_path_factory) -> list[tuple[Path, str, str, list[_Visit]]]:
+    """Every page of each site's book (and its editions page where built) loaded once per width of
+    :data:`WIDTHS` in one Chromium, measured by both scripts, for the reader's edition test and the
+    layout test (one load serves both); screenshots of every page at each width are saved.
+    For each site: (html folder, its served address, its snapshot id, the visits)."""
+    _need_chromium()
+    result = []
     for site in _sites(tmp_path_factory):
         out = site.parent.parent if site.parent.name == "_build" else site
         shots = _screenshots(out)
         pages = sorted((site / "book").glob("*.html"))
         extra = [p for p in (site / "editions" / "index.html",) if p.exists()]
-        vocabulary = _vocabulary(pages)
-        profile = tmp_path_factory.mktemp("chromium-layout")
+        visits: list[_Visit] = []
+        profile = tmp_path_factory.mktemp("chromium-reader")
         with Server(site) as server, _closing(_driver(profile)) as drv:
             for width in WIDTHS:
-                drv.set_window_size(width, 1200)
+                drv.set_window_size(width, 1600)
                 for page in pages + extra:
                     rel = page.relative_to(site).as_posix()
                     drv.get(server.url + rel)
                     time.sleep(0.3)
-                    where = f"{site.name}/{rel} at {width} px"
                     over = drv.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
-                    if over > 1:
-                        failures.append(f"{where}: a horizontal scrollbar on the page ({over} px)")
-                    if page in extra:
-                        continue
-                    got = drv.execute_script(_LAYOUT_JS)
-                    failures += [f"{where}: {p}" for p in got["problems"][:10]]
-                    if got["banner"] is None:
-                        failures.append(f"{where}: no snapshot banner")
-                    elif got["first_p"] and got["first_p"]["top"] < got["banner"]:
-                        failures.append(f"{where}: the paragraph {got['first_p']['text']!r} is above the banner")
-                    if width == min(WIDTHS):
-                        for f in got["figures"]:
-                            measured = _figure_file(site, f["label"], f["src"])
-                            if f["scrolls"]:
-                                failures.append(f"{where}: figure {f['label']} scrolls sideways")
-                            if not measured.exists():
-                                failures.append(
-                                    f"{where}: figure {f['label']} has no file to measure ({measured.name})"
-                                )
-                                continue
-                            smallest, fig_width = _smallest_text(measured)
-                            px = smallest * f["width"] / fig_width
-                            if px < MIN_FIGURE_TEXT_PX:
-                                failures.append(
-                                    f"{where}: figure {f['label']}'s smallest text is {px:.1f} CSS px "
-                                    f"({smallest:.1f} pt in a {fig_width:.0f}-pt figure drawn {f['width']:.0f} px wide)"
-                                )
-                    shown = got["rows"].get("tab-core-periphery")
-                    if shown is not None:  # its rows with missing values once merged into the row above
-                        rows = len((site / "tables" / "tab-core-periphery.csv").read_text().splitlines()) - 1
-                        if shown != min(rows, 40):
-                            failures.append(f"{where}: tab-core-periphery shows {shown} rows of {rows}")
-                    if rel == "book/index.html":
-                        if not got["findings"]:
-                            failures.append(f"{where}: no findings on the landing page")
-                        failures += [f"{where}: {p}" for p in _sentence_problems(got["findings"], vocabulary)]
+                    mine = page not in extra
+                    reader = drv.execute_script(_READER_JS) if mine else None
+                    layout = drv.execute_script(_LAYOUT_JS) if mine else None
+                    visits.append(_Visit(rel, width, over, reader, layout))
+                    if rel in ("book/index.html", "book/part1_activity.html"):
+                        drv.save_screenshot(str(shots / f"{Path(rel).stem}-{width}px.png"))
                     drv.save_screenshot(str(shots / f"layout-{Path(rel).stem}-{width}px.png"))
-    assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures[:80])
+            result.append((site, server.url, out.name, visits))
+    return result
