@@ -122,3 +122,97 @@ def test_a_panel_as_wide_as_its_labels_is_legible_on_a_phone(tmp_path):
     assert crops
     for png in crops:
         assert _phone_smallest_px(png, PHONE_COLUMN_PX) >= MIN_PHONE_TEXT_PX - 0.05, png.name
+
+
+def test_the_figure_is_saved_with_the_box_savefig_tight_would_measure(tmp_path):
+    """The PNG and SVG share one tight box, measured once: the PNG is the size savefig's own "tight"
+    gives the same figure (stamp below it included), and both files show the whole figure."""
+    import io
+
+    from PIL import Image
+
+    snap = hand_snapshot(tmp_path / "s", models=10)
+
+    def draw():
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.plot([1, 2, 3], [3, 1, 2])
+        ax.set_xlabel("a label under the axis")
+        ax.set_title("a title above it")
+        return fig
+
+    pub = Publisher(snap, tmp_path / "out")
+    pub.figure(draw(), "fig-box", "A box.", covers="nothing")
+    ref = draw()
+    Publisher(snap, tmp_path / "ref").stamp(ref)
+    from analysis.publication.publish import legible, plain_figure_text
+
+    plain_figure_text(ref)
+    legible(ref)
+    buf = io.BytesIO()
+    ref.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    figures = tmp_path / "out" / "figures"
+    with Image.open(figures / "fig-box.png") as got, Image.open(buf) as want:
+        assert got.size == want.size
+    svg = (figures / "fig-box.svg").read_text()
+    width = float(re.search(r'<svg[^>]*\bwidth="([0-9.]+)pt"', svg).group(1))
+    assert abs(width / 72 - Image.open(figures / "fig-box.png").size[0] / 150) < 0.02
+    assert "a label under the axis" in svg and "hf-hub-activity" in svg
+
+
+def test_a_crop_raster_is_the_figure_as_savefig_draws_it(tmp_path):
+    """The crops are cut from Agg's own pixels (no PNG written and read back): the same pixels a
+    PNG of the same box holds."""
+    import io
+
+    import numpy as np
+    from matplotlib.transforms import Bbox
+    from PIL import Image
+
+    from analysis.publication.phonefigure import _raster
+
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.plot([0, 1, 2], [2, 0, 1])
+    ax.set_title("pixels")
+    for box, dpi in (
+        (Bbox.from_extents(0.13, 0.07, 4.61, 2.93), 192.0),
+        (Bbox.from_extents(-0.1, -0.3, 5.1, 3.1), 233.7),
+    ):
+        got = _raster(fig, box, dpi)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches=box)
+        with Image.open(buf) as im:
+            want = np.asarray(im.convert("RGBA"))
+        assert got.shape == want.shape and (got == want).all()
+    plt.close(fig)
+
+
+def test_a_figure_is_drawn_few_times_and_its_crops_saved_opaque(tmp_path):
+    """Publishing a figure a phone can read as it is draws it five times: its PNG, its SVG, once to
+    measure the phone's crops (a measurement is not repeated while nothing changed), and the two
+    rasters the crops are cut from (savefig's "tight" once drew twice per file: nine draws). An
+    opaque crop is saved as RGB (smaller, quicker to compress), with its pixels per inch."""
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    snap = hand_snapshot(tmp_path / "s", models=10)
+    pub = Publisher(snap, tmp_path / "out")
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([1, 2, 3], [3, 1, 2])
+    draws = []
+    original = Figure.draw
+
+    def counted(self, renderer):
+        draws.append(type(renderer).__name__)
+        return original(self, renderer)
+
+    Figure.draw = counted
+    try:
+        pub.figure(fig, "fig-draws", "Draws.", covers="nothing")
+    finally:
+        Figure.draw = original
+    assert len(draws) == 5, draws
+    crops = sorted((tmp_path / "out" / "figures").glob("fig-draws.phone-*.png"))
+    assert len(crops) == 2  # the panel, the stamp
+    for png in crops:
+        with Image.open(png) as im:
+            assert im.mode == "RGB" and round(im.info["dpi"][0]) == 192

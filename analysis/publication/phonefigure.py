@@ -31,6 +31,10 @@ PHONE_IMAGE_PX = 341
 PHONE_DENSITY = 2
 #: CSS px per inch (an image shown at its own size).
 CSS_PX_PER_INCH = 96
+#: The least and the most pixels per inch of a crop's raster: a phone's density at CSS size, at
+#: most four times that.
+MIN_DPI = CSS_PX_PER_INCH * PHONE_DENSITY
+MAX_DPI = 4 * MIN_DPI
 #: The key of a crop's PNG text that gives its smallest text (pt): what the browser test measures.
 PHONE_TEXT_KEY = "Smallest text (pt)"
 #: The smallest text a phone shows (CSS px; 9 is the book's floor, with room for rounding).
@@ -149,10 +153,9 @@ def _smallest(texts: list[tuple[str, float, float, float]], kind: str, region: A
     return min(sizes) if sizes else None
 
 
-def _factor(fig: Any, regions: list[tuple[str, Any]], renderer: Any) -> float:
+def _factor(fig: Any, regions: list[tuple[str, Any]], texts: list[tuple[str, float, float, float]]) -> float:
     """How much every text must grow so that each panel's smallest text is legible on a phone (the
     figure's own legends and texts grow with their crop: wrapped, they are legible as they are)."""
-    texts = _texts(fig, renderer)
     need = 1.0
     for kind, r in regions:
         smallest = _smallest(texts, kind, r) if kind == "panel" else None
@@ -162,10 +165,11 @@ def _factor(fig: Any, regions: list[tuple[str, Any]], renderer: Any) -> float:
     return need
 
 
-def _narrow_figure_texts(fig: Any) -> None:
+def _narrow_figure_texts(fig: Any) -> bool:
     """The figure's own legends in one column and its own texts wrapped at :data:`PHONE_LINE`
     characters: a row of entries or a line as wide as the figure cannot be shown legibly in a phone's
-    column, a column of them can."""
+    column, a column of them can. Draws ``fig`` once (its tick labels are known after a draw);
+    whether it changed a panel's text after that draw."""
     import textwrap
 
     for lg in fig.legends:
@@ -176,16 +180,20 @@ def _narrow_figure_texts(fig: Any) -> None:
             t.set_text("\n".join(textwrap.fill(line, PHONE_LINE) for line in lines))
     # a panel as wide as its long tick labels, titles or legend entries grows with its text: wrapped
     fig.draw_without_rendering()
+    changed = False
     for ax in _main_axes(fig):
         for axis in (ax.xaxis, ax.yaxis):
             labels = [t.get_text() for t in axis.get_ticklabels()]
             if any(len(label) > PHONE_LABEL for label in labels):
                 axis.set_ticks(axis.get_ticklocs(), [textwrap.fill(label, PHONE_LABEL) for label in labels])
+                changed = True
         texts = [ax.title, ax.xaxis.label, ax.yaxis.label]
         texts += list(ax.get_legend().get_texts()) if ax.get_legend() is not None else []
         for t in texts:
             if len(t.get_text()) > PHONE_LABEL:
                 t.set_text(textwrap.fill(t.get_text(), PHONE_LABEL))
+                changed = True
+    return changed
 
 
 def _enlarge(fig: Any, factor: float) -> None:
@@ -236,26 +244,61 @@ def _thin_tick_labels(fig: Any, renderer: Any) -> bool:
     return changed
 
 
-def _enlarge_for_phone(fig: Any) -> list[float]:
-    """Enlarge ``fig``'s text until each panel is legible on a phone; the widths of its panels'
-    crops (inches, as last measured: what the raster's resolution is chosen for)."""
-    _narrow_figure_texts(fig)
+class _Measure:
+    """``fig``'s crops and texts as last measured (display coordinates at ``fig``'s resolution then),
+    and whether ``fig`` has changed since (``stale``): a draw and a measurement cost about as much as
+    each other on a dense figure, so neither is repeated while nothing has changed."""
+
+    def __init__(self, fig: Any):
+        self.fig = fig
+        self.stale = True
+        self.drawn = False
+        self.regions: list[tuple[str, Any]] = []
+        self.texts: list[tuple[str, float, float, float]] = []
+
+    def changed(self) -> None:
+        self.stale, self.drawn = True, False
+
+    def draw(self) -> Any:
+        """``fig`` drawn (once after a change); its renderer."""
+        if not self.drawn:
+            self.fig.draw_without_rendering()
+            self.drawn = True
+        return self.fig.canvas.get_renderer()
+
+    def measure(self) -> None:
+        """The crops and texts of ``fig`` as it is now (measured once after a change)."""
+        if self.stale:
+            renderer = self.draw()
+            self.regions = _regions(self.fig, renderer)
+            self.texts = _texts(self.fig, renderer)
+            self.stale = False
+
+    def panel_widths(self) -> list[float]:
+        """The widths of the panels' crops (inches, as last measured)."""
+        return [r.width / self.fig.dpi for kind, r in self.regions if kind == "panel"]
+
+
+def _enlarge_for_phone(fig: Any) -> _Measure:
+    """Enlarge ``fig``'s text until each panel is legible on a phone; its crops as last measured
+    (their widths are what the raster's resolution is chosen for)."""
+    m = _Measure(fig)
+    if _narrow_figure_texts(fig):
+        m.changed()
+    else:
+        m.drawn = True  # drawn by _narrow_figure_texts, unchanged since
     total = 1.0
-    widths: list[float] = []
     for _ in range(ROUNDS):
-        fig.draw_without_rendering()
-        renderer = fig.canvas.get_renderer()
-        regions = _regions(fig, renderer)
-        widths = [r.width / fig.dpi for kind, r in regions if kind == "panel"]
-        factor = min(_factor(fig, regions, renderer) * 1.02, MAX_FACTOR / total)
+        m.measure()
+        factor = min(_factor(fig, m.regions, m.texts) * 1.02, MAX_FACTOR / total)
         if factor <= 1.02:
             break
         _enlarge(fig, factor)
+        m.changed()
         total *= factor
-    if total > 1.0:
-        fig.draw_without_rendering()
-        _thin_tick_labels(fig, fig.canvas.get_renderer())
-    return widths
+    if total > 1.0 and _thin_tick_labels(fig, m.draw()):
+        m.changed()
+    return m
 
 
 def phone_view(fig: Any, kind: str) -> _Only:
@@ -277,16 +320,27 @@ class PhoneImage:
     smallest_pt: float | None
 
 
+def without_layout_placeholder(fig: Any) -> None:
+    """``fig`` without the inert layout engine ``tight_layout`` leaves behind: with it, every
+    ``savefig`` draws the figure once more before drawing it into the file (to run a layout that
+    does nothing)."""
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
+        fig.set_layout_engine(None)
+
+
 def _raster(fig: Any, box: Any, dpi: float) -> Any:
-    """``fig`` drawn at ``dpi`` within ``box`` (inches), as an RGBA array (rows from the top)."""
+    """``fig`` drawn at ``dpi`` within ``box`` (inches), as an RGBA array (rows from the top): Agg's
+    own pixels, not encoded and decoded again."""
     import numpy as np
-    from PIL import Image
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches=box, pil_kwargs={"compress_level": 0})
-    buf.seek(0)
-    with Image.open(buf) as im:
-        return np.asarray(im.convert("RGBA"))
+    without_layout_placeholder(fig)
+    fig.savefig(buf, format="rgba", dpi=dpi, bbox_inches=box)
+    # the canvas is the box at dpi, each side cut to whole pixels (as Agg's renderer does)
+    pixels = np.frombuffer(buf.getbuffer(), dtype=np.uint8)
+    return pixels.reshape(int(box.height * dpi), int(box.width * dpi), 4)
 
 
 def phone_images(fig: Any) -> list[PhoneImage]:
@@ -294,17 +348,19 @@ def phone_images(fig: Any) -> list[PhoneImage]:
     (the panels; the figure's legends and title; its stamp) once, as a raster wide enough for a
     panel to fill a phone's column at :data:`PHONE_DENSITY` pixels per CSS px, every crop of that
     view cut from it. Changes ``fig``: save the wide figure first."""
-    panels = _enlarge_for_phone(fig)
-    dpi = max(CSS_PX_PER_INCH * PHONE_DENSITY, PHONE_IMAGE_PX * PHONE_DENSITY / min(panels) if panels else 0)
-    dpi = min(dpi, 4 * CSS_PX_PER_INCH * PHONE_DENSITY)
-    # measured again at the raster's own resolution (a text's width does not scale exactly with it)
-    fig.set_dpi(dpi)
-    fig.draw_without_rendering()
-    renderer = fig.canvas.get_renderer()
-    regions = _regions(fig, renderer)
-    texts = _texts(fig, renderer)
+    # measured at the raster's least resolution from the start: most panels are drawn at it
+    fig.set_dpi(MIN_DPI)
+    m = _enlarge_for_phone(fig)
+    panels = m.panel_widths()
+    dpi = max(MIN_DPI, PHONE_IMAGE_PX * PHONE_DENSITY / min(panels) if panels else 0)
+    dpi = min(dpi, MAX_DPI)
+    if dpi != fig.dpi:
+        # measured again at the raster's own resolution (a text's width does not scale exactly with it)
+        fig.set_dpi(dpi)
+        m.changed()
+    m.measure()
     inches = fig.dpi_scale_trans.inverted()
-    crops = [(kind, r.transformed(inches).padded(0.04), _smallest(texts, kind, r)) for kind, r in regions]
+    crops = [(kind, r.transformed(inches).padded(0.04), _smallest(m.texts, kind, r)) for kind, r in m.regions]
     out = []
     for kind in dict.fromkeys(kind for kind, _, _ in crops):  # a view's crops follow each other
         boxes = [box for k, box, _ in crops if k == kind]
