@@ -4,6 +4,9 @@ Serves a built site from 127.0.0.1 and loads every page; fails on any console
 error, any image that does not load and any internal link or anchor that does
 not resolve; saves screenshots of the landing page and of one figure page into
 the build root (``<build root>/screenshots/<snapshot id>/``, beside the build folder).
+The book's pages are then measured at a desktop and a phone width (the reader's edition and
+layout tests). One Chromium loads each page once per width (the module's ``site_visits``): the
+every-page test and the two width tests assert on what those loads measured.
 
 Which sites: ``BOOK_SITES`` (html folders separated by ``os.pathsep``, as
 ``.ci/run`` passes the default and the real-data books), else a small book
@@ -21,7 +24,7 @@ import shutil
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -204,47 +207,21 @@ def _check_page(drv, site: Path, url: str) -> tuple[list[str], dict]:
     return problems, info
 
 
-def test_every_page_renders_offline(tmp_path_factory):
-    _need_chromium()
-    sites = _sites(tmp_path_factory)
+def test_every_page_renders_offline(site_visits):
     failures: list[str] = []
     checked_pages = 0
-    for site in sites:
-        out = site.parent.parent if site.parent.name == "_build" else site
-        shots = _screenshots(out)
-        pages = sorted(p for p in site.rglob("*.html") if "_sources" not in p.parts and "_static" not in p.parts)[
-            :MAX_PAGES
-        ]
-        assert any(p.name == "index.html" for p in pages), f"{site}: no index.html"
-        profile = tmp_path_factory.mktemp("chromium-profile")
-        with Server(site) as server, _closing(_driver(profile)) as drv:
-            figure_shot = None
-            links_checked: set[str] = set()
-            for page in pages:
-                rel = page.relative_to(site).as_posix()
-                url = server.url + rel
-                problems, info = _check_page(drv, site, url)
-                checked_pages += 1
-                problems += _link_problems(site, server.url, info["links"], links_checked)
-                failures += [f"{site.name}/{rel}: {p}" for p in problems]
-                if rel == "book/index.html":
-                    drv.save_screenshot(str(shots / "landing.png"))
-                if figure_shot is None and info["figures"]:
-                    drv.execute_script(
-                        "var f = document.querySelector('figure, div.figure');if (f) f.scrollIntoView();"
-                    )
-                    drv.save_screenshot(str(shots / "figure-page.png"))
-                    figure_shot = rel
-            # the root index.html redirects to the landing page
-            drv.get(server.url)
-            time.sleep(0.5)
-            assert drv.current_url.rstrip("/") != "", "root page did not load"
-        assert (shots / "landing.png").exists(), f"{site}: no landing page book/index.html"
-        has_figures = any("<figure" in p.read_text(errors="replace") for p in pages)
-        assert figure_shot or not has_figures, f"{site}: figures exist but none was seen in the browser"
+    for sv in site_visits:
+        assert any(p.name == "index.html" for p in sv.pages), f"{sv.site}: no index.html"
+        checked_pages += len(sv.pages)
+        failures += sv.problems
+        # the root index.html redirects to the landing page
+        assert sv.root_url.rstrip("/") != "", "root page did not load"
+        assert (sv.shots / "landing.png").exists(), f"{sv.site}: no landing page book/index.html"
+        has_figures = any("<figure" in p.read_text(errors="replace") for p in sv.pages)
+        assert sv.figure_shot or not has_figures, f"{sv.site}: figures exist but none was seen in the browser"
         print(
-            f"{site}: {len(pages)} pages, {len(links_checked)} links; figure page: {figure_shot}; "
-            f"screenshots in {shots}"
+            f"{sv.site}: {len(sv.pages)} pages, {sv.links} links; figure page: {sv.figure_shot}; "
+            f"screenshots in {sv.shots}"
         )
     assert checked_pages > 0
     assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures[:60])
@@ -344,12 +321,13 @@ def _provenance_of(site: Path, base_url: str, href: str) -> dict | None:
     return json.loads(side.read_text(encoding="utf-8")) if side.exists() else None
 
 
-def test_reader_edition_at_two_widths(reader_visits):
+def test_reader_edition_at_two_widths(site_visits):
     """At 1,400 px and 414 px: no page wider than the window, no number broken over two lines,
     figures with alt text that says more than their label, every download resolving to a file whose
     provenance names the page's snapshot, and cite boxes with an author and a URL."""
     failures: list[str] = []
-    for site, base_url, snapshot_id, visits in reader_visits:
+    for sv in site_visits:
+        site, base_url, snapshot_id, visits = sv.site, sv.url, sv.snapshot_id, sv.visits
         assert any(v.width == WIDTHS[0] and v.reader is not None for v in visits), f"{site}: no pages under book/"
         for v in visits:
             got = v.reader
@@ -606,13 +584,14 @@ def _vocabulary(pages: list[Path]) -> set[str]:
     return {w for w, n in words.items() if n >= 2}
 
 
-def test_reader_layout_at_two_widths(reader_visits):
+def test_reader_layout_at_two_widths(site_visits):
     """At 1,400 px and 414 px, on every page of the book (and the editions page where built): no
     table column narrower than its longest word and no table scrolling sideways, no overlapping text,
     no horizontal scrollbar on the page; at 414 px every figure's smallest text at least 9 CSS px;
     the snapshot banner above the first paragraph; the landing page's findings whole sentences."""
     failures: list[str] = []
-    for site, _, _, visits in reader_visits:
+    for sv in site_visits:
+        site, visits = sv.site, sv.visits
         vocabulary = _vocabulary(sorted((site / "book").glob("*.html")))
         for v in visits:
             where = f"{site.name}/{v.rel} at {v.width} px"
@@ -663,7 +642,7 @@ def _figure_text_problems(site: Path, where: str, figures: list[dict]) -> list[s
 
 @dataclass
 class _Visit:
-    """One page at one width: what the reader's edition check and the layout check measured."""
+    """One page of the book at one width: what the reader's edition check and the layout check measured."""
 
     rel: str
     width: int
@@ -672,35 +651,82 @@ class _Visit:
     layout: dict | None  # _LAYOUT_JS's result (None on the editions page)
 
 
+@dataclass
+class _SiteVisits:
+    """One site in the browser: every page loaded and checked (:func:`_check_page`, its links), and
+    the book's pages (and the editions page where built) measured at each width of :data:`WIDTHS`."""
+
+    site: Path
+    url: str  # where it was served
+    snapshot_id: str
+    shots: Path
+    pages: list[Path]  # every page of the site
+    problems: list[str] = field(default_factory=list)  # every page's: console, images, links
+    links: int = 0
+    figure_shot: str | None = None
+    root_url: str = ""  # where the root index.html led
+    visits: list[_Visit] = field(default_factory=list)
+
+
+def _measure(drv, site: Path, page: Path, width: int, extra: list[Path]) -> _Visit:
+    """The page loaded in ``drv`` at ``width``, measured: its overflow, and (the book's pages) both scripts."""
+    over = drv.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    mine = page not in extra
+    reader = drv.execute_script(_READER_JS) if mine else None
+    layout = drv.execute_script(_LAYOUT_JS) if mine else None
+    return _Visit(page.relative_to(site).as_posix(), width, over, reader, layout)
+
+
+def _visit_site(drv, site: Path, server: Server, sv: _SiteVisits) -> None:
+    """Every page at the first width (checked, and measured where it is the book's), then the book's
+    pages at the other widths (measured); one load of a page serves every test of it."""
+    book = sorted((site / "book").glob("*.html"))
+    extra = [p for p in (site / "editions" / "index.html",) if p.exists()]
+    links_checked: set[str] = set()
+    for width in WIDTHS:
+        drv.set_window_size(width, 1600)
+        for page in sv.pages if width == WIDTHS[0] else book + extra:
+            rel = page.relative_to(site).as_posix()
+            if width == WIDTHS[0]:
+                problems, info = _check_page(drv, site, server.url + rel)
+                problems += _link_problems(site, server.url, info["links"], links_checked)
+                sv.problems += [f"{site.name}/{rel}: {p}" for p in problems]
+            else:
+                drv.get(server.url + rel)
+                time.sleep(0.3)
+            if page in book or page in extra:
+                sv.visits.append(_measure(drv, site, page, width, extra))
+                if rel in ("book/index.html", "book/part1_activity.html"):
+                    drv.save_screenshot(str(sv.shots / f"{Path(rel).stem}-{width}px.png"))
+                drv.save_screenshot(str(sv.shots / f"layout-{Path(rel).stem}-{width}px.png"))
+            if width == WIDTHS[0]:
+                if rel == "book/index.html":
+                    drv.save_screenshot(str(sv.shots / "landing.png"))
+                if sv.figure_shot is None and info["figures"]:
+                    drv.execute_script(
+                        "var f = document.querySelector('figure, div.figure');if (f) f.scrollIntoView();"
+                    )
+                    drv.save_screenshot(str(sv.shots / "figure-page.png"))
+                    sv.figure_shot = rel
+    sv.links = len(links_checked)
+    drv.get(server.url)  # the root index.html redirects to the landing page
+    time.sleep(0.5)
+    sv.root_url = drv.current_url
+
+
 @pytest.fixture(scope="module")
-def reader_visits(tmp_path_factory) -> list[tuple[Path, str, str, list[_Visit]]]:
-    """Every page of each site's book (and its editions page where built) loaded once per width of
-    :data:`WIDTHS` in one Chromium, measured by both scripts, for the reader's edition test and the
-    layout test (one load serves both); screenshots of every page at each width are saved.
-    For each site: (html folder, its served address, its snapshot id, the visits)."""
+def site_visits(tmp_path_factory) -> list[_SiteVisits]:
+    """Each site (:func:`_sites`) in one headless Chromium: every page loaded once and checked for the
+    every-page test, the book's pages measured at each width for the reader's edition and layout
+    tests (the first width's measurements come from the same load); screenshots saved."""
     _need_chromium()
     result = []
     for site in _sites(tmp_path_factory):
         out = site.parent.parent if site.parent.name == "_build" else site
-        shots = _screenshots(out)
-        pages = sorted((site / "book").glob("*.html"))
-        extra = [p for p in (site / "editions" / "index.html",) if p.exists()]
-        visits: list[_Visit] = []
-        profile = tmp_path_factory.mktemp("chromium-reader")
+        pages = sorted(p for p in site.rglob("*.html") if "_sources" not in p.parts and "_static" not in p.parts)
+        profile = tmp_path_factory.mktemp("chromium-profile")
         with Server(site) as server, _closing(_driver(profile)) as drv:
-            for width in WIDTHS:
-                drv.set_window_size(width, 1600)
-                for page in pages + extra:
-                    rel = page.relative_to(site).as_posix()
-                    drv.get(server.url + rel)
-                    time.sleep(0.3)
-                    over = drv.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
-                    mine = page not in extra
-                    reader = drv.execute_script(_READER_JS) if mine else None
-                    layout = drv.execute_script(_LAYOUT_JS) if mine else None
-                    visits.append(_Visit(rel, width, over, reader, layout))
-                    if rel in ("book/index.html", "book/part1_activity.html"):
-                        drv.save_screenshot(str(shots / f"{Path(rel).stem}-{width}px.png"))
-                    drv.save_screenshot(str(shots / f"layout-{Path(rel).stem}-{width}px.png"))
-            result.append((site, server.url, out.name, visits))
+            sv = _SiteVisits(site, server.url, out.name, _screenshots(out), pages[:MAX_PAGES])
+            _visit_site(drv, site, server, sv)
+        result.append(sv)
     return result
