@@ -18,7 +18,7 @@ than :data:`PARALLEL_MAX_ROWS` rows in all its tables. That is the memory rule: 
 the snapshot's tables, so its peak memory grows with their rows; at the 3,000,000-model synthetic
 snapshot's 50 million rows single notebooks already peak at 2-4.5 GB (Part V 3.0 GB, Part I 2.2 GB,
 Part II up to 4.5 GB), so two of them side by side would pass the build's 4 GB, while the whole
-build of the real import's 0.95 million rows peaks at 1.9-2.0 GB one at a time and 2.2 GB two at
+build of the real import's 0.95 million rows peaks at 1.9-2.0 GB one at a time and 2.2-2.5 GB two at
 a time (the build summary's peak, all processes). The threshold keeps two at a time close to the
 range measured.
 """
