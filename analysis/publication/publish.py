@@ -97,12 +97,17 @@ PHONE_PNG_LEVEL = 3
 def tight_box(fig: Any, dpi: float) -> Any:
     """The box (inches) that ``savefig(bbox_inches="tight")`` saves of ``fig`` drawn at ``dpi``: the
     figure's tight box, padded by ``savefig.pad_inches``; measured once, it serves every file of the
-    figure."""
+    figure. A figure with a layout engine (``layout="constrained"``) is laid out first, by a draw, as
+    ``savefig`` does; any other is measured as it is (its measurement updates what it shows)."""
     import matplotlib
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
 
     old = fig.dpi
     fig.set_dpi(dpi)
     try:
+        engine = fig.get_layout_engine()
+        if engine is not None and not isinstance(engine, PlaceHolderLayoutEngine):
+            fig.draw_without_rendering()
         box = fig.get_tightbbox(fig.canvas.get_renderer())
     finally:
         fig.set_dpi(old)
