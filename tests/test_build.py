@@ -21,13 +21,6 @@ from analysis import paths
 from analysis.publication.build import BuildError, build, parse_overrides, toc_notebooks
 
 
-@pytest.fixture
-def build_root(tmp_path, monkeypatch):
-    root = tmp_path / "_build"
-    monkeypatch.setenv("HFHUB_BUILD_DIR", str(root))
-    return root
-
-
 def _quiet(*_):
     pass
 

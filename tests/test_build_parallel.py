@@ -33,13 +33,6 @@ from analysis.publication.build import BuildError, build, parser, toc_notebooks
 from analysis.publication.buildsite import toc_page
 
 
-@pytest.fixture
-def build_root(tmp_path, monkeypatch):
-    root = tmp_path / "_build"
-    monkeypatch.setenv("HFHUB_BUILD_DIR", str(root))
-    return root
-
-
 def _quiet(*_):
     pass
 

@@ -57,13 +57,6 @@ def _tree(folder: Path) -> dict[str, str]:
     return out
 
 
-@pytest.fixture
-def build_root(tmp_path, monkeypatch):
-    root = tmp_path / "_build"
-    monkeypatch.setenv("HFHUB_BUILD_DIR", str(root))
-    return root
-
-
 # --------------------------------------------------------------------------- #
 # 4. a build deletes only what it made
 # --------------------------------------------------------------------------- #

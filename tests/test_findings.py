@@ -19,13 +19,6 @@ from analysis.publication.build import BuildError, build, parse_overrides, parse
 from analysis.snapshot.schema import TABLES
 
 
-@pytest.fixture
-def build_root(tmp_path, monkeypatch):
-    root = tmp_path / "_build"
-    monkeypatch.setenv("HFHUB_BUILD_DIR", str(root))
-    return root
-
-
 def _quiet(*_):
     pass
 
