@@ -244,3 +244,26 @@ def test_invalid_snapshot_is_refused(tmp_path, build_root):
     with pytest.raises(SnapshotError, match="sha256"):
         build(snap.path, source=src, log=_quiet)
     assert not build_root.exists()
+
+
+def test_the_site_root_redirect_is_a_complete_page_with_the_books_icon(tmp_path):
+    """jupyter-book's root index.html is one bare <meta> redirect: without a head or an icon, a browser
+    asks for /favicon.ico and logs a 404; the build writes it as a complete page."""
+    from analysis.publication.buildsite import _complete_root_redirect
+
+    site = tmp_path / "html"
+    (site / "_static").mkdir(parents=True)
+    (site / "_static" / "favicon.svg").write_text("<svg/>")
+    (site / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=book/index.html" />\n')
+    _complete_root_redirect(site)
+    page = (site / "index.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
+    assert '<meta http-equiv="refresh" content="0; url=book/index.html">' in page
+    assert '<link rel="icon" href="_static/favicon.svg">' in page and '<a href="book/index.html">' in page
+    _complete_root_redirect(site)  # a page that is not jupyter-book's bare redirect is left as it is
+    assert (site / "index.html").read_text() == page
+    (site / "_static" / "favicon.svg").unlink()
+    (site / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=book/a&quot;b.html" />')
+    _complete_root_redirect(site)
+    page = (site / "index.html").read_text()
+    assert "icon" not in page and 'url=book/a&quot;b.html"' in page

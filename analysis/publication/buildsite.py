@@ -107,6 +107,7 @@ def build_site(src: Path, out: Path, toc: Any, snap: Any, *, strict: bool, log: 
     log("building the site with jupyter-book (-n -W --keep-going) ...")
     _run_jupyter_book(out, strict=strict, log=log)
     site = out / "_build" / "html"  # where jupyter-book writes the site of `out`
+    _complete_root_redirect(site)
     for sub in ("tables", "figures"):
         if (out / sub).is_dir():
             shutil.copytree(out / sub, site / sub, dirs_exist_ok=True)
@@ -115,6 +116,30 @@ def build_site(src: Path, out: Path, toc: Any, snap: Any, *, strict: bool, log: 
     if (out / "findings.json").exists():
         shutil.copy2(out / "findings.json", site / "findings.json")
     return site
+
+
+_BARE_REDIRECT = re.compile(r'^\s*<meta http-equiv="Refresh" content="0; url=([^"<>]+)"\s*/?>\s*$', re.I)
+
+
+def _complete_root_redirect(site: Path) -> None:
+    """jupyter-book writes the site's root ``index.html`` as one bare ``<meta>`` redirect to the landing
+    page: no charset, no title and no icon, so a browser asks the server for ``/favicon.ico`` (a 404 in
+    its console). Write it as a complete page: the same redirect, the book's icon (when the theme
+    copied one) and a link for a reader whose browser does not follow it."""
+    import html
+
+    page = site / "index.html"
+    found = _BARE_REDIRECT.match(page.read_text(encoding="utf-8")) if page.exists() else None
+    if not found:
+        return
+    target = html.escape(html.unescape(found.group(1)), quote=True)
+    icon = '<link rel="icon" href="_static/favicon.svg">' if (site / "_static" / "favicon.svg").exists() else ""
+    page.write_text(
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="0; url={target}">{icon}<title>Redirecting to the book</title>'
+        f'</head>\n<body><p><a href="{target}">Continue to the book</a></p></body></html>\n',
+        encoding="utf-8",
+    )
 
 
 def footer_html(commit: str | None, repository: str) -> str:
